@@ -1,0 +1,172 @@
+//! The device dependency graph: an edge runs from a lower device to the upper device that needs
+//! it (port -> bond or bridge, base -> VLAN, veth -> its peer).
+
+use std::cmp::Reverse;
+use std::collections::{BinaryHeap, HashMap};
+
+use crate::model::{Config, Kind};
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Origin {
+    /// `config.interfaces[i]`.
+    Declared(usize),
+    /// The peer end of the veth declared at `config.interfaces[i]`.
+    VethPeer(usize),
+}
+
+#[derive(Debug, Clone)]
+pub struct Node {
+    pub name: String,
+    pub origin: Origin,
+}
+
+#[derive(Debug, Clone)]
+pub struct Graph {
+    pub nodes: Vec<Node>,
+    pub by_name: HashMap<String, usize>,
+    /// `uppers[n]`: devices that sit on `n`.
+    pub uppers: Vec<Vec<usize>>,
+    /// `lowers[n]`: devices `n` sits on.
+    pub lowers: Vec<Vec<usize>>,
+}
+
+/// A dependency cycle, named in order, first name repeated at the end.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Cycle {
+    pub names: Vec<String>,
+}
+
+impl std::fmt::Display for Cycle {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        write!(f, "dependency cycle: {}", self.names.join(" -> "))
+    }
+}
+
+impl Graph {
+    /// Builds the graph. References to undeclared devices are left out; validation reports them.
+    /// The first declaration of a duplicated name wins, for the same reason.
+    pub fn build(config: &Config) -> Graph {
+        let mut g = Graph { nodes: Vec::new(), by_name: HashMap::new(), uppers: Vec::new(), lowers: Vec::new() };
+        for (i, iface) in config.interfaces.iter().enumerate() {
+            g.add_node(&iface.name, Origin::Declared(i));
+            if let Kind::Veth(v) = &iface.kind {
+                g.add_node(&v.peer, Origin::VethPeer(i));
+            }
+        }
+        for iface in &config.interfaces {
+            let Some(&me) = g.by_name.get(&iface.name) else { continue };
+            if !matches!(g.nodes[me].origin, Origin::Declared(_)) {
+                continue;
+            }
+            for port in iface.kind.ports() {
+                g.add_edge(port, me);
+            }
+            match &iface.kind {
+                Kind::Vlan(v) => g.add_edge(&v.base, me),
+                Kind::Veth(v) => {
+                    if let Some(&peer) = g.by_name.get(&v.peer) {
+                        g.link(me, peer);
+                    }
+                }
+                _ => {}
+            }
+        }
+        g
+    }
+
+    fn add_node(&mut self, name: &str, origin: Origin) {
+        if self.by_name.contains_key(name) {
+            return;
+        }
+        self.by_name.insert(name.to_string(), self.nodes.len());
+        self.nodes.push(Node { name: name.to_string(), origin });
+        self.uppers.push(Vec::new());
+        self.lowers.push(Vec::new());
+    }
+
+    fn add_edge(&mut self, lower: &str, upper: usize) {
+        if let Some(&l) = self.by_name.get(lower) {
+            self.link(l, upper);
+        }
+    }
+
+    fn link(&mut self, lower: usize, upper: usize) {
+        if !self.uppers[lower].contains(&upper) {
+            self.uppers[lower].push(upper);
+            self.lowers[upper].push(lower);
+        }
+    }
+
+    /// Declaration order, so that among independent devices the plan follows the file.
+    fn rank(&self, n: usize) -> (usize, u8) {
+        match self.nodes[n].origin {
+            Origin::Declared(i) => (i, 0),
+            Origin::VethPeer(i) => (i, 1),
+        }
+    }
+
+    /// Every device after all devices it sits on; ties broken by declaration order, so the
+    /// result depends only on the config.
+    pub fn topo_order(&self) -> Result<Vec<usize>, Cycle> {
+        let n = self.nodes.len();
+        let mut indeg: Vec<usize> = self.lowers.iter().map(Vec::len).collect();
+        let mut ready: BinaryHeap<Reverse<((usize, u8), usize)>> =
+            (0..n).filter(|&i| indeg[i] == 0).map(|i| Reverse((self.rank(i), i))).collect();
+        let mut order = Vec::with_capacity(n);
+        while let Some(Reverse((_, i))) = ready.pop() {
+            order.push(i);
+            for &u in &self.uppers[i] {
+                indeg[u] -= 1;
+                if indeg[u] == 0 {
+                    ready.push(Reverse((self.rank(u), u)));
+                }
+            }
+        }
+        if order.len() == n {
+            return Ok(order);
+        }
+        Err(self.find_cycle(&indeg))
+    }
+
+    /// Walks lower-ward from a stuck node until a node repeats: every stuck node has a stuck
+    /// lower device, so the walk must close a cycle.
+    fn find_cycle(&self, indeg: &[usize]) -> Cycle {
+        let start = (0..self.nodes.len())
+            .filter(|&i| indeg[i] > 0)
+            .min_by_key(|&i| self.rank(i))
+            .expect("a stuck node exists");
+        let mut seen: HashMap<usize, usize> = HashMap::new();
+        let mut path = Vec::new();
+        let mut cur = start;
+        while !seen.contains_key(&cur) {
+            seen.insert(cur, path.len());
+            path.push(cur);
+            cur = *self.lowers[cur]
+                .iter()
+                .filter(|&&l| indeg[l] > 0)
+                .min_by_key(|&&l| self.rank(l))
+                .expect("a stuck node has a stuck lower device");
+        }
+        let mut cycle: Vec<usize> = path[seen[&cur]..].to_vec();
+        // Report it upper-to-lower reversed, i.e. in the direction "X needs Y".
+        cycle.push(cycle[0]);
+        Cycle { names: cycle.iter().map(|&i| self.nodes[i].name.clone()).collect() }
+    }
+
+    /// All devices that (transitively) sit on `n`.
+    pub fn dependants(&self, n: usize) -> Vec<usize> {
+        let mut out = Vec::new();
+        let mut stack = vec![n];
+        let mut seen = vec![false; self.nodes.len()];
+        while let Some(x) = stack.pop() {
+            for &u in &self.uppers[x] {
+                if !seen[u] {
+                    seen[u] = true;
+                    out.push(u);
+                    stack.push(u);
+                }
+            }
+        }
+        out
+    }
+}

@@ -1,0 +1,14 @@
+//! hostnet's pure core: the declared model, its validation, the device dependency graph, and the
+//! plan that turns a desired config plus the current state into ordered operations. Nothing here
+//! touches the host, so all of it is tested without root.
+
+pub mod diag;
+pub mod graph;
+pub mod locate;
+pub mod model;
+pub mod parse;
+pub mod validate;
+
+pub use diag::{Problem, Problems};
+pub use model::Config;
+pub use parse::{load, load_file, LoadError};

@@ -1,0 +1,213 @@
+//! The declared host network: what `hostnet` reads from YAML and what `show` writes back.
+//!
+//! ```yaml
+//! interfaces:
+//!   - name: e1p2
+//!     ethernet: { match: { mac: "52:54:00:00:01:02" } }
+//!   - name: idmz1
+//!     bond: { mode: 802.3ad, ports: [e1p2, e3p2], miimon: 100 }
+//! ```
+//! Each interface names its kind by the key that holds its kind-specific settings.
+
+pub mod bond;
+pub mod kernel_enum;
+pub mod kinds;
+pub mod net;
+
+use std::net::IpAddr;
+
+use serde::{Deserialize, Serialize};
+
+pub use bond::{Bond, BondMode, BondOpt};
+pub use kinds::{Bridge, Ethernet, Match, Veth, Vlan, VlanProtocol};
+pub use net::{Cidr, MacAddr, Route, RouteDst};
+
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct Config {
+    #[serde(default)]
+    pub interfaces: Vec<Interface>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub dns: Option<Dns>,
+}
+
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct Dns {
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub nameservers: Vec<IpAddr>,
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub search: Vec<String>,
+}
+
+/// What an interface is. Each kind carries only the settings that make sense for it.
+#[derive(Debug, Clone, PartialEq)]
+pub enum Kind {
+    Ethernet(Ethernet),
+    Bond(Bond),
+    Vlan(Vlan),
+    Bridge(Bridge),
+    Veth(Veth),
+}
+
+impl Kind {
+    pub fn name(&self) -> &'static str {
+        match self {
+            Kind::Ethernet(_) => "ethernet",
+            Kind::Bond(_) => "bond",
+            Kind::Vlan(_) => "vlan",
+            Kind::Bridge(_) => "bridge",
+            Kind::Veth(_) => "veth",
+        }
+    }
+
+    /// Interfaces enslaved to this one, for the kinds that have ports.
+    pub fn ports(&self) -> &[String] {
+        match self {
+            Kind::Bond(b) => &b.ports,
+            Kind::Bridge(b) => &b.ports,
+            _ => &[],
+        }
+    }
+
+    /// Whether hostnet creates and deletes this kind (everything but physical NICs).
+    pub fn is_virtual(&self) -> bool {
+        !matches!(self, Kind::Ethernet(_))
+    }
+}
+
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "lowercase")]
+pub enum LinkState {
+    #[default]
+    Up,
+    Down,
+    /// Delete the interface (virtual) or take it down (physical).
+    Absent,
+}
+
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(try_from = "RawInterface", into = "RawInterface")]
+pub struct Interface {
+    pub name: String,
+    pub kind: Kind,
+    pub mtu: Option<u32>,
+    pub mac: Option<MacAddr>,
+    pub state: LinkState,
+    pub addresses: Vec<Cidr>,
+    pub routes: Vec<Route>,
+}
+
+impl Interface {
+    pub fn new(name: impl Into<String>, kind: Kind) -> Self {
+        Interface {
+            name: name.into(),
+            kind,
+            mtu: None,
+            mac: None,
+            state: LinkState::Up,
+            addresses: Vec::new(),
+            routes: Vec::new(),
+        }
+    }
+}
+
+/// The YAML shape of an interface: one optional key per kind, exactly one of which is set.
+#[derive(Debug, Clone, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+struct RawInterface {
+    name: String,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    ethernet: Option<Ethernet>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    bond: Option<Bond>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    vlan: Option<Vlan>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    bridge: Option<Bridge>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    veth: Option<Veth>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    mtu: Option<u32>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    mac: Option<MacAddr>,
+    #[serde(default, skip_serializing_if = "is_up")]
+    state: LinkState,
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    addresses: Vec<Cidr>,
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    routes: Vec<Route>,
+}
+
+fn is_up(s: &LinkState) -> bool {
+    *s == LinkState::Up
+}
+
+pub const KIND_KEYS: &[&str] = &["ethernet", "bond", "vlan", "bridge", "veth"];
+
+impl TryFrom<RawInterface> for Interface {
+    type Error = String;
+
+    fn try_from(r: RawInterface) -> Result<Self, String> {
+        let mut kinds: Vec<Kind> = Vec::new();
+        kinds.extend(r.ethernet.map(Kind::Ethernet));
+        kinds.extend(r.bond.map(Kind::Bond));
+        kinds.extend(r.vlan.map(Kind::Vlan));
+        kinds.extend(r.bridge.map(Kind::Bridge));
+        kinds.extend(r.veth.map(Kind::Veth));
+        if kinds.len() != 1 {
+            let found: Vec<&str> = kinds.iter().map(Kind::name).collect();
+            return Err(format!(
+                "interface `{}` must have exactly one of the keys {} (found {})",
+                r.name,
+                KIND_KEYS.join(", "),
+                if found.is_empty() { "none".to_string() } else { found.join(", ") }
+            ));
+        }
+        Ok(Interface {
+            name: r.name,
+            kind: kinds.pop().expect("one kind"),
+            mtu: r.mtu,
+            mac: r.mac,
+            state: r.state,
+            addresses: r.addresses,
+            routes: r.routes,
+        })
+    }
+}
+
+impl From<Interface> for RawInterface {
+    fn from(i: Interface) -> Self {
+        let mut r = RawInterface {
+            name: i.name,
+            ethernet: None,
+            bond: None,
+            vlan: None,
+            bridge: None,
+            veth: None,
+            mtu: i.mtu,
+            mac: i.mac,
+            state: i.state,
+            addresses: i.addresses,
+            routes: i.routes,
+        };
+        match i.kind {
+            Kind::Ethernet(e) => r.ethernet = Some(e),
+            Kind::Bond(b) => r.bond = Some(b),
+            Kind::Vlan(v) => r.vlan = Some(v),
+            Kind::Bridge(b) => r.bridge = Some(b),
+            Kind::Veth(v) => r.veth = Some(v),
+        }
+        r
+    }
+}
+
+impl Config {
+    pub fn get(&self, name: &str) -> Option<&Interface> {
+        self.interfaces.iter().find(|i| i.name == name)
+    }
+
+    pub fn to_yaml(&self) -> String {
+        serde_saphyr::to_string(self).expect("the model always serializes")
+    }
+}

@@ -1,0 +1,195 @@
+//! Addresses, MACs and routes, parsed strictly so mistakes are caught at `check` time.
+
+use std::fmt;
+use std::net::IpAddr;
+use std::str::FromStr;
+
+use ipnet::IpNet;
+use serde::{Deserialize, Deserializer, Serialize, Serializer};
+
+macro_rules! serde_via_str {
+    ($t:ty, $what:literal) => {
+        impl Serialize for $t {
+            fn serialize<S: Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
+                s.collect_str(self)
+            }
+        }
+        impl<'de> Deserialize<'de> for $t {
+            fn deserialize<D: Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
+                struct V;
+                impl serde::de::Visitor<'_> for V {
+                    type Value = $t;
+                    fn expecting(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+                        f.write_str($what)
+                    }
+                    fn visit_str<E: serde::de::Error>(self, v: &str) -> Result<$t, E> {
+                        v.parse().map_err(E::custom)
+                    }
+                }
+                d.deserialize_str(V)
+            }
+        }
+    };
+}
+
+/// An Ethernet MAC address.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord)]
+pub struct MacAddr(pub [u8; 6]);
+
+impl FromStr for MacAddr {
+    type Err = String;
+    fn from_str(s: &str) -> Result<Self, String> {
+        let bad = || format!("invalid MAC address `{s}`, expected six hex octets like 52:54:00:12:34:56");
+        let mut out = [0u8; 6];
+        let parts: Vec<&str> = s.split([':', '-']).collect();
+        if parts.len() != 6 {
+            return Err(bad());
+        }
+        for (o, p) in out.iter_mut().zip(parts) {
+            if p.len() != 2 {
+                return Err(bad());
+            }
+            *o = u8::from_str_radix(p, 16).map_err(|_| bad())?;
+        }
+        Ok(MacAddr(out))
+    }
+}
+
+impl fmt::Display for MacAddr {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        let [a, b, c, d, e, g] = self.0;
+        write!(f, "{a:02x}:{b:02x}:{c:02x}:{d:02x}:{e:02x}:{g:02x}")
+    }
+}
+serde_via_str!(MacAddr, "a MAC address like 52:54:00:12:34:56");
+
+impl MacAddr {
+    pub fn is_multicast(&self) -> bool {
+        self.0[0] & 1 == 1
+    }
+}
+
+/// An interface address with its prefix length, e.g. `192.0.2.2/24`. The host part is kept.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord)]
+pub struct Cidr(pub IpNet);
+
+impl FromStr for Cidr {
+    type Err = String;
+    fn from_str(s: &str) -> Result<Self, String> {
+        let Some((addr, len)) = s.split_once('/') else {
+            return Err(format!("invalid CIDR `{s}`: missing prefix length (e.g. `{s}/24`)"));
+        };
+        let ip: IpAddr = addr.parse().map_err(|_| format!("invalid CIDR `{s}`: `{addr}` is not an IP address"))?;
+        let max = if ip.is_ipv4() { 32 } else { 128 };
+        let len: u8 = len
+            .parse()
+            .ok()
+            .filter(|l| *l <= max)
+            .ok_or_else(|| format!("invalid CIDR `{s}`: prefix length must be 0..={max}"))?;
+        Ok(Cidr(IpNet::new(ip, len).expect("length checked")))
+    }
+}
+
+impl fmt::Display for Cidr {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        self.0.fmt(f)
+    }
+}
+serde_via_str!(Cidr, "an address with prefix length, like 192.0.2.2/24");
+
+impl Cidr {
+    pub fn addr(&self) -> IpAddr {
+        self.0.addr()
+    }
+    pub fn prefix_len(&self) -> u8 {
+        self.0.prefix_len()
+    }
+    pub fn contains(&self, ip: &IpAddr) -> bool {
+        self.0.contains(ip)
+    }
+    pub fn is_link_local(&self) -> bool {
+        match self.addr() {
+            IpAddr::V6(a) => (a.segments()[0] & 0xffc0) == 0xfe80,
+            IpAddr::V4(a) => a.is_link_local(),
+        }
+    }
+}
+
+/// A route destination: a network, or `default` (0.0.0.0/0 or ::/0, by the gateway's family).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord)]
+pub enum RouteDst {
+    Default,
+    Net(IpNet),
+}
+
+impl FromStr for RouteDst {
+    type Err = String;
+    fn from_str(s: &str) -> Result<Self, String> {
+        if s == "default" {
+            return Ok(RouteDst::Default);
+        }
+        let c: Cidr = s.parse()?;
+        if c.0.trunc() != c.0 {
+            return Err(format!("route destination `{s}` has host bits set; did you mean `{}`?", c.0.trunc()));
+        }
+        Ok(RouteDst::Net(c.0))
+    }
+}
+
+impl fmt::Display for RouteDst {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match self {
+            RouteDst::Default => f.write_str("default"),
+            RouteDst::Net(n) => n.fmt(f),
+        }
+    }
+}
+serde_via_str!(RouteDst, "`default` or a network like 198.51.100.0/24");
+
+/// A static route out of the interface that declares it.
+#[derive(Debug, Clone, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct Route {
+    pub dst: RouteDst,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub via: Option<IpAddr>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub metric: Option<u32>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub table: Option<u32>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub src: Option<IpAddr>,
+    /// Trust the gateway to be on-link even when no address covers it.
+    #[serde(default, skip_serializing_if = "std::ops::Not::not")]
+    pub onlink: bool,
+}
+
+impl Route {
+    pub fn is_ipv6(&self) -> bool {
+        match (&self.dst, &self.via) {
+            (RouteDst::Net(n), _) => matches!(n, IpNet::V6(_)),
+            (RouteDst::Default, Some(gw)) => gw.is_ipv6(),
+            (RouteDst::Default, None) => false,
+        }
+    }
+
+    /// The destination as a network, resolving `default` by address family.
+    pub fn dst_net(&self) -> IpNet {
+        match self.dst {
+            RouteDst::Net(n) => n,
+            RouteDst::Default if self.is_ipv6() => "::/0".parse().expect("literal"),
+            RouteDst::Default => "0.0.0.0/0".parse().expect("literal"),
+        }
+    }
+
+    /// The main table is 254; routes that do not name a table live there.
+    pub fn table_id(&self) -> u32 {
+        self.table.unwrap_or(254)
+    }
+
+    /// Two routes are the same kernel object when they share family, destination, table and
+    /// metric; the gateway is an attribute of it.
+    pub fn key(&self) -> (IpNet, u32, u32) {
+        (self.dst_net(), self.table_id(), self.metric.unwrap_or(0))
+    }
+}

@@ -1,0 +1,106 @@
+//! Reading a config file: YAML into the model, then every validation rule.
+
+use crate::diag::{Problems, Reporter};
+use crate::locate::{PathIndex, Pos};
+use crate::model::Config;
+use crate::validate;
+
+/// Parses and validates. Either the whole file is good or nothing is returned.
+pub fn load(file: &str, src: &str) -> Result<Config, Problems> {
+    let index = PathIndex::build(src);
+    let mut rep = Reporter::new(file, src, &index);
+    let config = match serde_saphyr::from_str::<Config>(src) {
+        Ok(c) => c,
+        Err(e) => {
+            report_serde_error(&mut rep, &index, &e);
+            rep.finish()?;
+            unreachable!("a reported error always fails finish")
+        }
+    };
+    validate::validate(&config, &mut rep);
+    rep.finish().map(|()| config)
+}
+
+pub fn load_file(path: &std::path::Path) -> Result<Config, LoadError> {
+    let src = std::fs::read_to_string(path).map_err(|e| LoadError::Io(path.display().to_string(), e))?;
+    load(&path.display().to_string(), &src).map_err(LoadError::Invalid)
+}
+
+#[derive(Debug, thiserror::Error, miette::Diagnostic)]
+pub enum LoadError {
+    #[error("cannot read {0}: {1}")]
+    Io(String, #[source] std::io::Error),
+    #[error(transparent)]
+    #[diagnostic(transparent)]
+    Invalid(Problems),
+}
+
+fn report_serde_error(rep: &mut Reporter<'_>, index: &PathIndex, e: &serde_saphyr::Error) {
+    let message = clean_message(&e.without_snippet().to_string());
+    match e.location() {
+        Some(loc) if loc.line() > 0 => {
+            let (line, column) = (loc.line() as usize, loc.column() as usize);
+            let field = index.path_at(line, column).unwrap_or("(document)").to_string();
+            let offset = loc.span().byte_offset().map(|o| o as usize).unwrap_or(0);
+            rep.at(field, Pos { line, column, offset }, message);
+        }
+        _ => rep.error("(document)", message),
+    }
+}
+
+/// Serde's messages carry their own position suffix and Rust type names; we print the position
+/// ourselves and speak the config's vocabulary.
+fn clean_message(raw: &str) -> String {
+    let first = raw.lines().next().unwrap_or(raw).trim();
+    let first = match first.find(" at line ") {
+        Some(i) => &first[..i],
+        None => first,
+    };
+    let msg = first.trim_start_matches("error: ").trim_end_matches(',');
+    if let Some(ty) = msg.strip_prefix("invalid ")
+        && let Some(max) = int_max(ty)
+    {
+        return format!("expected a whole number in 0..={max}");
+    }
+    match suggest(msg) {
+        Some(s) => format!("{msg}; did you mean `{s}`?"),
+        None => msg.to_string(),
+    }
+}
+
+fn int_max(ty: &str) -> Option<u64> {
+    Some(match ty {
+        "u8" => u8::MAX.into(),
+        "u16" => u16::MAX.into(),
+        "u32" => u32::MAX.into(),
+        _ => return None,
+    })
+}
+
+/// For "unknown field `miimom`, expected one of ..., miimon, ...", the closest expected name.
+fn suggest(msg: &str) -> Option<&str> {
+    let rest = msg.strip_prefix("unknown field `")?;
+    let (got, rest) = rest.split_once('`')?;
+    let list = rest.split_once("expected one of ")?.1;
+    list.split(", ")
+        .map(|c| c.trim_matches('`'))
+        .map(|c| (edit_distance(got, c), c))
+        .filter(|(d, _)| *d <= 2)
+        .min()
+        .map(|(_, c)| c)
+}
+
+fn edit_distance(a: &str, b: &str) -> usize {
+    let b: Vec<char> = b.chars().collect();
+    let mut row: Vec<usize> = (0..=b.len()).collect();
+    for (i, ca) in a.chars().enumerate() {
+        let mut prev = row[0];
+        row[0] = i + 1;
+        for (j, cb) in b.iter().enumerate() {
+            let cur = row[j + 1];
+            row[j + 1] = (prev + usize::from(ca != *cb)).min(row[j] + 1).min(cur + 1);
+            prev = cur;
+        }
+    }
+    row[b.len()]
+}

@@ -1,0 +1,366 @@
+//! Every rule a config must pass before anything touches the host. All rules run, so one
+//! `check` lists every problem at once.
+
+use std::collections::{HashMap, HashSet};
+
+use crate::diag::Reporter;
+use crate::graph::Graph;
+use crate::model::{Bond, BondOpt, Bridge, Config, Interface, Kind, LinkState, RouteDst};
+
+/// Linux limits interface names to IFNAMSIZ-1 bytes.
+const MAX_NAME: usize = 15;
+/// glibc reads at most MAXNS nameservers from resolv.conf and ignores the rest.
+const MAX_NAMESERVERS: usize = 3;
+/// The bonding driver keeps at most BOND_MAX_ARP_TARGETS targets.
+const MAX_ARP_TARGETS: usize = 16;
+
+pub fn validate(config: &Config, rep: &mut Reporter<'_>) {
+    let names = check_names(config, rep);
+    for (i, iface) in config.interfaces.iter().enumerate() {
+        let at = format!("interfaces[{i}]");
+        check_common(iface, &at, rep);
+        match &iface.kind {
+            Kind::Ethernet(e) => {
+                if let Some(p) = &e.matches.pci_path
+                    && !is_pci_address(p)
+                {
+                    rep.error(
+                        format!("{at}.ethernet.match.pci_path"),
+                        format!("`{p}` is not a PCI address like 0000:3b:00.1"),
+                    );
+                }
+            }
+            Kind::Bond(b) => check_bond(b, &at, rep),
+            Kind::Vlan(v) => {
+                if !(1..=4094).contains(&v.id) {
+                    rep.error(format!("{at}.vlan.id"), format!("VLAN id {} is out of range 1..=4094", v.id));
+                }
+                if !names.contains_key(v.base.as_str()) {
+                    rep.error(format!("{at}.vlan.base"), format!("base `{}` is not declared", v.base));
+                }
+            }
+            Kind::Bridge(b) => check_bridge(b, &at, rep),
+            Kind::Veth(v) => {
+                if v.peer == iface.name {
+                    rep.error(format!("{at}.veth.peer"), "a veth cannot be its own peer");
+                }
+            }
+        }
+    }
+    check_ports(config, &names, rep);
+    check_vlans(config, rep);
+    check_addresses(config, rep);
+    check_routes(config, rep);
+    check_dns(config, rep);
+    if let Err(cycle) = Graph::build(config).topo_order() {
+        let first = &cycle.names[0];
+        let field = names.get(first.as_str()).map(|d| d.path()).unwrap_or_default();
+        rep.error(field, cycle.to_string());
+    }
+}
+
+/// Where a name is declared: an interface, or the peer of a veth.
+#[derive(Debug, Clone, Copy)]
+struct Decl {
+    index: usize,
+    peer: bool,
+}
+
+impl Decl {
+    fn path(&self) -> String {
+        if self.peer { format!("interfaces[{}].veth.peer", self.index) } else { format!("interfaces[{}].name", self.index) }
+    }
+}
+
+fn check_names<'c>(config: &'c Config, rep: &mut Reporter<'_>) -> HashMap<&'c str, Decl> {
+    let mut seen: HashMap<&str, Decl> = HashMap::new();
+    let mut declare = |name: &'c str, decl: Decl, rep: &mut Reporter<'_>| {
+        if let Err(why) = check_ifname(name) {
+            rep.error(decl.path(), why);
+        }
+        match seen.get(name) {
+            Some(first) => rep.error(
+                decl.path(),
+                format!("duplicate interface name `{name}` (first declared at {})", first.path()),
+            ),
+            None => {
+                seen.insert(name, decl);
+            }
+        }
+    };
+    for (i, iface) in config.interfaces.iter().enumerate() {
+        declare(&iface.name, Decl { index: i, peer: false }, rep);
+        if let Kind::Veth(v) = &iface.kind {
+            declare(&v.peer, Decl { index: i, peer: true }, rep);
+        }
+    }
+    seen
+}
+
+fn check_ifname(name: &str) -> Result<(), String> {
+    if name.is_empty() {
+        return Err("interface name is empty".into());
+    }
+    if name.len() > MAX_NAME {
+        return Err(format!("interface name `{name}` is longer than {MAX_NAME} bytes"));
+    }
+    if name == "." || name == ".." || name.contains(['/', ':']) || name.chars().any(char::is_whitespace) {
+        return Err(format!("`{name}` is not a valid interface name (no '/', ':' or whitespace)"));
+    }
+    Ok(())
+}
+
+fn is_pci_address(p: &str) -> bool {
+    // domain:bus:device.function, all hex: 0000:3b:00.1
+    let parts: Vec<&str> = p.split([':', '.']).collect();
+    let widths = [4, 2, 2, 1];
+    parts.len() == 4
+        && parts.iter().zip(widths).all(|(s, w)| s.len() == w && s.chars().all(|c| c.is_ascii_hexdigit()))
+}
+
+fn check_common(iface: &Interface, at: &str, rep: &mut Reporter<'_>) {
+    if let Some(mtu) = iface.mtu
+        && !(68..=65535).contains(&mtu)
+    {
+        rep.error(format!("{at}.mtu"), format!("MTU {mtu} is out of range 68..=65535"));
+    }
+    if let Some(mac) = iface.mac
+        && (mac.is_multicast() || mac.0 == [0; 6])
+    {
+        rep.error(format!("{at}.mac"), format!("{mac} is not a unicast MAC address"));
+    }
+    if iface.state == LinkState::Absent && (!iface.addresses.is_empty() || !iface.routes.is_empty()) {
+        rep.error(format!("{at}.state"), "an absent interface cannot have addresses or routes");
+    }
+}
+
+fn check_bond(b: &Bond, at: &str, rep: &mut Reporter<'_>) {
+    let at = format!("{at}.bond");
+    for opt in b.options() {
+        if !opt.applies().allows(b.mode) {
+            let hint = match &opt {
+                BondOpt::ArpInterval(_) | BondOpt::ArpIpTarget(_) | BondOpt::ArpValidate(_) => {
+                    "; this mode needs the MII monitor (miimon)"
+                }
+                _ => "",
+            };
+            rep.error(
+                format!("{at}.{}", opt.key()),
+                format!(
+                    "`{}` is not valid for mode {}: it applies {}{hint}",
+                    opt.key(),
+                    b.mode,
+                    opt.applies().describe()
+                ),
+            );
+        }
+    }
+    let miimon = b.miimon.unwrap_or(0);
+    let arp = b.arp_interval.unwrap_or(0);
+    if miimon > 0 && arp > 0 {
+        rep.error(format!("{at}.arp_interval"), "choose one link monitor: miimon and arp_interval are both set");
+    }
+    if arp > 0 && b.arp_ip_target.as_ref().is_none_or(Vec::is_empty) {
+        rep.error(format!("{at}.arp_interval"), "arp_interval needs at least one arp_ip_target");
+    }
+    if let Some(t) = &b.arp_ip_target
+        && t.len() > MAX_ARP_TARGETS
+    {
+        rep.error(format!("{at}.arp_ip_target"), format!("at most {MAX_ARP_TARGETS} ARP targets are allowed"));
+    }
+    for (key, delay) in [("updelay", b.updelay), ("downdelay", b.downdelay)] {
+        match (delay, miimon) {
+            (Some(d), 0) if d > 0 => {
+                rep.error(format!("{at}.{key}"), format!("{key} needs miimon; without it the delay is ignored"))
+            }
+            (Some(d), m) if m > 0 && d % m != 0 => rep.error(
+                format!("{at}.{key}"),
+                format!("{key} {d} is not a multiple of miimon {m}; the kernel would round it down"),
+            ),
+            _ => {}
+        }
+    }
+    if let Some(p) = &b.primary
+        && !b.ports.contains(p)
+    {
+        rep.error(format!("{at}.primary"), format!("primary `{p}` is not one of this bond's ports"));
+    }
+    if let Some(k) = b.ad_user_port_key
+        && k > 1023
+    {
+        rep.error(format!("{at}.ad_user_port_key"), format!("ad_user_port_key {k} is out of range 0..=1023"));
+    }
+    if b.ad_actor_sys_prio == Some(0) {
+        rep.error(format!("{at}.ad_actor_sys_prio"), "ad_actor_sys_prio must be 1..=65535");
+    }
+    if let Some(m) = b.ad_actor_system
+        && (m.is_multicast() || m.0 == [0; 6])
+    {
+        rep.error(format!("{at}.ad_actor_system"), format!("{m} is not a unicast MAC address"));
+    }
+    if let Some(n) = b.min_links
+        && !b.ports.is_empty()
+        && n as usize > b.ports.len()
+    {
+        rep.error(
+            format!("{at}.min_links"),
+            format!("min_links {n} exceeds the {} declared ports: the bond could never get carrier", b.ports.len()),
+        );
+    }
+}
+
+fn check_bridge(b: &Bridge, at: &str, rep: &mut Reporter<'_>) {
+    let at = format!("{at}.bridge");
+    let stp = b.stp.unwrap_or(false);
+    let ranges: [(&str, Option<u32>, u32, u32); 3] = [
+        ("forward_delay", b.forward_delay, if stp { 2 } else { 0 }, 30),
+        ("hello_time", b.hello_time, 1, 10),
+        ("max_age", b.max_age, 6, 40),
+    ];
+    for (key, v, lo, hi) in ranges {
+        if let Some(v) = v
+            && !(lo..=hi).contains(&v)
+        {
+            let why = if key == "forward_delay" && stp { " with STP on" } else { "" };
+            rep.error(format!("{at}.{key}"), format!("{key} {v}s is out of range {lo}..={hi}{why}"));
+        }
+    }
+}
+
+/// Port rules: every port is declared, has one master, is not a bridge, carries no addresses,
+/// and its MTU is not below its master's.
+fn check_ports(config: &Config, names: &HashMap<&str, Decl>, rep: &mut Reporter<'_>) {
+    let mut master_of: HashMap<&str, &str> = HashMap::new();
+    for (i, iface) in config.interfaces.iter().enumerate() {
+        for (j, port) in iface.kind.ports().iter().enumerate() {
+            let at = format!("interfaces[{i}].{}.ports[{j}]", iface.kind.name());
+            if port == &iface.name {
+                rep.error(&at, format!("`{port}` cannot be a port of itself"));
+                continue;
+            }
+            let Some(decl) = names.get(port.as_str()) else {
+                rep.error(&at, format!("port `{port}` is not declared"));
+                continue;
+            };
+            if let Some(other) = master_of.insert(port, &iface.name) {
+                rep.error(&at, format!("port `{port}` is claimed by both `{other}` and `{}`", iface.name));
+            }
+            if decl.peer {
+                continue;
+            }
+            let p = &config.interfaces[decl.index];
+            let pat = format!("interfaces[{}]", decl.index);
+            if matches!(p.kind, Kind::Bridge(_)) {
+                rep.error(&at, format!("port `{port}` is a bridge; a bridge cannot be enslaved"));
+            }
+            if p.state == LinkState::Absent {
+                rep.error(&at, format!("port `{port}` is declared absent"));
+            }
+            if !p.addresses.is_empty() {
+                rep.error(
+                    format!("{pat}.addresses"),
+                    format!("`{port}` is a port of `{}`: its addresses would be ignored; put them on `{}`", iface.name, iface.name),
+                );
+            }
+            if let (Some(pm), Some(mm)) = (p.mtu, iface.mtu)
+                && pm < mm
+            {
+                rep.error(
+                    format!("{pat}.mtu"),
+                    format!("MTU {pm} of port `{port}` is below MTU {mm} of its master `{}`", iface.name),
+                );
+            }
+        }
+    }
+}
+
+fn check_vlans(config: &Config, rep: &mut Reporter<'_>) {
+    let mut seen: HashMap<(&str, u16), &str> = HashMap::new();
+    let enslaved: HashMap<&str, &str> = config
+        .interfaces
+        .iter()
+        .flat_map(|m| m.kind.ports().iter().map(move |p| (p.as_str(), m.name.as_str())))
+        .collect();
+    for (i, iface) in config.interfaces.iter().enumerate() {
+        let Kind::Vlan(v) = &iface.kind else { continue };
+        if let Some(other) = seen.insert((v.base.as_str(), v.id), &iface.name) {
+            rep.error(
+                format!("interfaces[{i}].vlan.id"),
+                format!("VLAN {} on `{}` is already declared as `{other}`", v.id, v.base),
+            );
+        }
+        if let Some(master) = enslaved.get(v.base.as_str()) {
+            rep.error(
+                format!("interfaces[{i}].vlan.base"),
+                format!("base `{}` is a port of `{master}`, which takes all its traffic; put the VLAN on `{master}`", v.base),
+            );
+        }
+    }
+}
+
+fn check_addresses(config: &Config, rep: &mut Reporter<'_>) {
+    let mut owner: HashMap<std::net::IpAddr, &str> = HashMap::new();
+    for (i, iface) in config.interfaces.iter().enumerate() {
+        let mut mine = HashSet::new();
+        for (j, a) in iface.addresses.iter().enumerate() {
+            let at = format!("interfaces[{i}].addresses[{j}]");
+            if !mine.insert(a.addr()) {
+                rep.error(&at, format!("address {a} is listed twice"));
+                continue;
+            }
+            if let Some(other) = owner.insert(a.addr(), &iface.name) {
+                rep.error(&at, format!("address {} is also declared on `{other}`", a.addr()));
+            }
+            if a.0.trunc().addr() == a.addr() && a.prefix_len() < a.0.max_prefix_len() - 1 && a.addr().is_ipv4() {
+                rep.error(&at, format!("{a} is a network address, not a host address"));
+            }
+        }
+    }
+}
+
+fn check_routes(config: &Config, rep: &mut Reporter<'_>) {
+    for (i, iface) in config.interfaces.iter().enumerate() {
+        for (j, r) in iface.routes.iter().enumerate() {
+            let at = format!("interfaces[{i}].routes[{j}]");
+            if let (RouteDst::Net(n), Some(gw)) = (&r.dst, &r.via)
+                && n.addr().is_ipv6() != gw.is_ipv6()
+            {
+                rep.error(format!("{at}.via"), format!("gateway {gw} and destination {n} are of different families"));
+                continue;
+            }
+            let Some(gw) = r.via else { continue };
+            if r.onlink {
+                continue;
+            }
+            if !iface.addresses.iter().any(|a| a.contains(&gw) && a.addr() != gw) {
+                let have: Vec<String> = iface.addresses.iter().map(ToString::to_string).collect();
+                rep.error(
+                    format!("{at}.via"),
+                    format!(
+                        "gateway {gw} is not reachable from any address of `{}` ({}); add an address in its subnet or set `onlink: true`",
+                        iface.name,
+                        if have.is_empty() { "it has none".to_string() } else { have.join(", ") }
+                    ),
+                );
+            }
+        }
+    }
+}
+
+fn check_dns(config: &Config, rep: &mut Reporter<'_>) {
+    let Some(dns) = &config.dns else { return };
+    if dns.nameservers.len() > MAX_NAMESERVERS {
+        rep.error(
+            format!("dns.nameservers[{MAX_NAMESERVERS}]"),
+            format!("at most {MAX_NAMESERVERS} nameservers are used by the resolver; the rest would be ignored"),
+        );
+    }
+    for (j, d) in dns.search.iter().enumerate() {
+        let ok = !d.is_empty()
+            && d.len() <= 253
+            && d.split('.').all(|l| !l.is_empty() && l.len() <= 63 && l.chars().all(|c| c.is_ascii_alphanumeric() || c == '-'));
+        if !ok {
+            rep.error(format!("dns.search[{j}]"), format!("`{d}` is not a valid domain name"));
+        }
+    }
+}
