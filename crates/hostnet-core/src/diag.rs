@@ -21,7 +21,11 @@ pub struct Problem {
 
 impl fmt::Display for Problem {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        write!(f, "{}:{}:{}: {}: {}", self.file, self.line, self.column, self.field, self.message)
+        write!(
+            f,
+            "{}:{}:{}: {}: {}",
+            self.file, self.line, self.column, self.field, self.message
+        )
     }
 }
 
@@ -36,7 +40,13 @@ pub struct Problems {
 impl fmt::Display for Problems {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         let n = self.problems.len();
-        write!(f, "{} problem{} in {}", n, if n == 1 { "" } else { "s" }, self.src.name())
+        write!(
+            f,
+            "{} problem{} in {}",
+            n,
+            if n == 1 { "" } else { "s" },
+            self.src.name()
+        )
     }
 }
 
@@ -66,7 +76,10 @@ impl Problems {
 
     /// Plain one-line-per-problem rendering, stable for scripts and tests.
     pub fn lines(&self) -> String {
-        self.problems.iter().map(|p| format!("error: {p}\n")).collect()
+        self.problems
+            .iter()
+            .map(|p| format!("error: {p}\n"))
+            .collect()
     }
 }
 
@@ -80,12 +93,21 @@ pub struct Reporter<'a> {
 
 impl<'a> Reporter<'a> {
     pub fn new(file: &'a str, src: &'a str, index: &'a PathIndex) -> Self {
-        Reporter { file, src, index, problems: Vec::new() }
+        Reporter {
+            file,
+            src,
+            index,
+            problems: Vec::new(),
+        }
     }
 
     pub fn error(&mut self, field: impl Into<String>, message: impl Into<String>) {
         let field = field.into();
-        let pos = self.index.find(&field).unwrap_or(Pos { line: 1, column: 1, offset: 0 });
+        let pos = self.index.find(&field).unwrap_or(Pos {
+            line: 1,
+            column: 1,
+            offset: 0,
+        });
         self.push(field, pos, message.into());
     }
 

@@ -46,7 +46,12 @@ impl Graph {
     /// Builds the graph. References to undeclared devices are left out; validation reports them.
     /// The first declaration of a duplicated name wins, for the same reason.
     pub fn build(config: &Config) -> Graph {
-        let mut g = Graph { nodes: Vec::new(), by_name: HashMap::new(), uppers: Vec::new(), lowers: Vec::new() };
+        let mut g = Graph {
+            nodes: Vec::new(),
+            by_name: HashMap::new(),
+            uppers: Vec::new(),
+            lowers: Vec::new(),
+        };
         for (i, iface) in config.interfaces.iter().enumerate() {
             g.add_node(&iface.name, Origin::Declared(i));
             if let Kind::Veth(v) = &iface.kind {
@@ -54,7 +59,9 @@ impl Graph {
             }
         }
         for iface in &config.interfaces {
-            let Some(&me) = g.by_name.get(&iface.name) else { continue };
+            let Some(&me) = g.by_name.get(&iface.name) else {
+                continue;
+            };
             if !matches!(g.nodes[me].origin, Origin::Declared(_)) {
                 continue;
             }
@@ -79,7 +86,10 @@ impl Graph {
             return;
         }
         self.by_name.insert(name.to_string(), self.nodes.len());
-        self.nodes.push(Node { name: name.to_string(), origin });
+        self.nodes.push(Node {
+            name: name.to_string(),
+            origin,
+        });
         self.uppers.push(Vec::new());
         self.lowers.push(Vec::new());
     }
@@ -110,8 +120,10 @@ impl Graph {
     pub fn topo_order(&self) -> Result<Vec<usize>, Cycle> {
         let n = self.nodes.len();
         let mut indeg: Vec<usize> = self.lowers.iter().map(Vec::len).collect();
-        let mut ready: BinaryHeap<Reverse<((usize, u8), usize)>> =
-            (0..n).filter(|&i| indeg[i] == 0).map(|i| Reverse((self.rank(i), i))).collect();
+        let mut ready: BinaryHeap<Reverse<((usize, u8), usize)>> = (0..n)
+            .filter(|&i| indeg[i] == 0)
+            .map(|i| Reverse((self.rank(i), i)))
+            .collect();
         let mut order = Vec::with_capacity(n);
         while let Some(Reverse((_, i))) = ready.pop() {
             order.push(i);
@@ -150,7 +162,9 @@ impl Graph {
         let mut cycle: Vec<usize> = path[seen[&cur]..].to_vec();
         // Report it upper-to-lower reversed, i.e. in the direction "X needs Y".
         cycle.push(cycle[0]);
-        Cycle { names: cycle.iter().map(|&i| self.nodes[i].name.clone()).collect() }
+        Cycle {
+            names: cycle.iter().map(|&i| self.nodes[i].name.clone()).collect(),
+        }
     }
 
     /// All devices that (transitively) sit on `n`.

@@ -11,4 +11,9 @@ pub mod validate;
 
 pub use diag::{Problem, Problems};
 pub use model::Config;
-pub use parse::{load, load_file, LoadError};
+pub use parse::{LoadError, load, load_file};
+pub mod plan;
+pub mod state;
+
+pub use plan::{Op, Plan, plan};
+pub use state::State;

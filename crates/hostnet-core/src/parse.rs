@@ -22,7 +22,8 @@ pub fn load(file: &str, src: &str) -> Result<Config, Problems> {
 }
 
 pub fn load_file(path: &std::path::Path) -> Result<Config, LoadError> {
-    let src = std::fs::read_to_string(path).map_err(|e| LoadError::Io(path.display().to_string(), e))?;
+    let src =
+        std::fs::read_to_string(path).map_err(|e| LoadError::Io(path.display().to_string(), e))?;
     load(&path.display().to_string(), &src).map_err(LoadError::Invalid)
 }
 
@@ -40,9 +41,20 @@ fn report_serde_error(rep: &mut Reporter<'_>, index: &PathIndex, e: &serde_saphy
     match e.location() {
         Some(loc) if loc.line() > 0 => {
             let (line, column) = (loc.line() as usize, loc.column() as usize);
-            let field = index.path_at(line, column).unwrap_or("(document)").to_string();
+            let field = index
+                .path_at(line, column)
+                .unwrap_or("(document)")
+                .to_string();
             let offset = loc.span().byte_offset().map(|o| o as usize).unwrap_or(0);
-            rep.at(field, Pos { line, column, offset }, message);
+            rep.at(
+                field,
+                Pos {
+                    line,
+                    column,
+                    offset,
+                },
+                message,
+            );
         }
         _ => rep.error("(document)", message),
     }
@@ -90,17 +102,26 @@ fn suggest(msg: &str) -> Option<&str> {
         .map(|(_, c)| c)
 }
 
+/// Optimal string alignment distance: edits plus adjacent transpositions, the usual typos.
 fn edit_distance(a: &str, b: &str) -> usize {
-    let b: Vec<char> = b.chars().collect();
-    let mut row: Vec<usize> = (0..=b.len()).collect();
-    for (i, ca) in a.chars().enumerate() {
-        let mut prev = row[0];
-        row[0] = i + 1;
-        for (j, cb) in b.iter().enumerate() {
-            let cur = row[j + 1];
-            row[j + 1] = (prev + usize::from(ca != *cb)).min(row[j] + 1).min(cur + 1);
-            prev = cur;
+    let (a, b): (Vec<char>, Vec<char>) = (a.chars().collect(), b.chars().collect());
+    let mut d = vec![vec![0usize; b.len() + 1]; a.len() + 1];
+    for (i, row) in d.iter_mut().enumerate() {
+        row[0] = i;
+    }
+    for j in 0..=b.len() {
+        d[0][j] = j;
+    }
+    for i in 1..=a.len() {
+        for j in 1..=b.len() {
+            let cost = usize::from(a[i - 1] != b[j - 1]);
+            d[i][j] = (d[i - 1][j] + 1)
+                .min(d[i][j - 1] + 1)
+                .min(d[i - 1][j - 1] + cost);
+            if i > 1 && j > 1 && a[i - 1] == b[j - 2] && a[i - 2] == b[j - 1] {
+                d[i][j] = d[i][j].min(d[i - 2][j - 2] + 1);
+            }
         }
     }
-    row[b.len()]
+    d[a.len()][b.len()]
 }

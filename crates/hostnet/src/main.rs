@@ -1,3 +1,20 @@
-fn main() {
-    println!("Hello, world!");
+//! `hostnet`: declare, plan, apply and inspect Linux host networking.
+
+mod cmd;
+
+use std::process::ExitCode;
+
+use clap::Parser;
+
+fn main() -> ExitCode {
+    let cli = cmd::Cli::parse();
+    tracing_subscriber::fmt()
+        .with_env_filter(
+            tracing_subscriber::EnvFilter::try_from_env("HOSTNET_LOG").unwrap_or_else(|_| {
+                tracing_subscriber::EnvFilter::new(if cli.verbose { "debug" } else { "warn" })
+            }),
+        )
+        .with_writer(std::io::stderr)
+        .init();
+    cmd::run(cli)
 }

@@ -43,12 +43,18 @@ kernel_enum!(FailOverMac { None = ("none", 0), Active = ("active", 1), Follow = 
 impl BondMode {
     /// Modes whose link monitor may be ARP-based; the others need carrier (miimon).
     pub fn allows_arp_monitor(self) -> bool {
-        !matches!(self, BondMode::Lacp | BondMode::BalanceTlb | BondMode::BalanceAlb)
+        !matches!(
+            self,
+            BondMode::Lacp | BondMode::BalanceTlb | BondMode::BalanceAlb
+        )
     }
 
     /// Modes with a single active port chosen by `primary`.
     pub fn uses_primary(self) -> bool {
-        matches!(self, BondMode::ActiveBackup | BondMode::BalanceTlb | BondMode::BalanceAlb)
+        matches!(
+            self,
+            BondMode::ActiveBackup | BondMode::BalanceTlb | BondMode::BalanceAlb
+        )
     }
 
     /// Modes that rewrite port MAC addresses, so every port must accept a MAC change.
@@ -110,8 +116,21 @@ macro_rules! display_opt_value {
         }
     )*};
 }
-display_opt_value!(u8, u16, u32, String, MacAddr, BondMode, LacpRate, AdSelect, XmitHashPolicy,
-    ArpValidate, ArpAllTargets, PrimaryReselect, FailOverMac);
+display_opt_value!(
+    u8,
+    u16,
+    u32,
+    String,
+    MacAddr,
+    BondMode,
+    LacpRate,
+    AdSelect,
+    XmitHashPolicy,
+    ArpValidate,
+    ArpAllTargets,
+    PrimaryReselect,
+    FailOverMac
+);
 
 impl OptValue for bool {
     fn render(&self, s: Spelling) -> String {
@@ -125,7 +144,10 @@ impl OptValue for bool {
 
 impl OptValue for Vec<Ipv4Addr> {
     fn render(&self, _: Spelling) -> String {
-        self.iter().map(|a| a.to_string()).collect::<Vec<_>>().join(",")
+        self.iter()
+            .map(|a| a.to_string())
+            .collect::<Vec<_>>()
+            .join(",")
     }
 }
 
@@ -236,7 +258,10 @@ bond_options! {
 impl BondOpt {
     /// Options the kernel accepts only while the bond is down (BOND_OPTFLAG_IFDOWN).
     pub fn needs_bond_down(&self) -> bool {
-        matches!(self, BondOpt::LacpRate(_) | BondOpt::AdSelect(_) | BondOpt::TlbDynamicLb(_))
+        matches!(
+            self,
+            BondOpt::LacpRate(_) | BondOpt::AdSelect(_) | BondOpt::TlbDynamicLb(_)
+        )
     }
 
     /// Options the kernel accepts only while the bond has no ports (BOND_OPTFLAG_NOSLAVES).

@@ -41,7 +41,8 @@ pub struct Dns {
 }
 
 /// What an interface is. Each kind carries only the settings that make sense for it.
-#[derive(Debug, Clone, PartialEq)]
+#[derive(Debug, Clone, PartialEq, Serialize)]
+#[serde(rename_all = "lowercase")]
 pub enum Kind {
     Ethernet(Ethernet),
     Bond(Bond),
@@ -161,7 +162,11 @@ impl TryFrom<RawInterface> for Interface {
                 "interface `{}` must have exactly one of the keys {} (found {})",
                 r.name,
                 KIND_KEYS.join(", "),
-                if found.is_empty() { "none".to_string() } else { found.join(", ") }
+                if found.is_empty() {
+                    "none".to_string()
+                } else {
+                    found.join(", ")
+                }
             ));
         }
         Ok(Interface {

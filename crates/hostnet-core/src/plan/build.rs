@@ -1,0 +1,683 @@
+//! The planner. It walks devices lower-first and simulates the host as it emits operations, so
+//! each operation is emitted only when the simulated state needs it, and its undo is taken from
+//! the state just before it.
+
+use std::collections::HashMap;
+
+use super::{Op, Plan, Selector, Step};
+use crate::graph::{Graph, Origin};
+use crate::model::{Bond, BondOpt, Bridge, Config, Interface, Kind, LinkState, MacAddr};
+use crate::state::State;
+
+/// The simulated condition of one link while the plan is built.
+#[derive(Debug, Clone, Default)]
+struct Sim {
+    exists: bool,
+    up: bool,
+    master: Option<String>,
+    mtu: Option<u32>,
+    mac: Option<MacAddr>,
+    kind: Option<Kind>,
+    addresses: Vec<crate::model::Cidr>,
+    routes: Vec<crate::model::Route>,
+}
+
+struct Planner<'a> {
+    desired: &'a Config,
+    current: &'a State,
+    sim: HashMap<String, Sim>,
+    steps: Vec<Step>,
+}
+
+/// Plans the operations that take `current` to `desired`. `desired` must have passed
+/// validation (in particular: no cycles); a cyclic config yields an empty link section.
+pub fn plan(desired: &Config, current: &State) -> Plan {
+    let mut p = Planner {
+        desired,
+        current,
+        sim: HashMap::new(),
+        steps: Vec::new(),
+    };
+    for l in &current.links {
+        p.sim.insert(
+            l.iface.name.clone(),
+            Sim {
+                exists: true,
+                up: l.up,
+                master: l.master.clone(),
+                mtu: l.iface.mtu,
+                mac: l.iface.mac,
+                kind: Some(l.iface.kind.clone()),
+                addresses: l.iface.addresses.clone(),
+                routes: l.iface.routes.clone(),
+            },
+        );
+    }
+    let graph = Graph::build(desired);
+    let order = graph.topo_order().unwrap_or_default();
+    p.teardown(&graph, &order);
+    for &n in &order {
+        if let Origin::Declared(i) = graph.nodes[n].origin {
+            p.link(&desired.interfaces[i]);
+        }
+    }
+    for &n in &order {
+        if let Origin::Declared(i) = graph.nodes[n].origin {
+            p.addresses(&desired.interfaces[i]);
+        }
+    }
+    for &n in &order {
+        if let Origin::Declared(i) = graph.nodes[n].origin {
+            p.routes(&desired.interfaces[i]);
+        }
+    }
+    p.dns();
+    Plan { steps: p.steps }
+}
+
+impl Planner<'_> {
+    fn s(&mut self, name: &str) -> &mut Sim {
+        self.sim.entry(name.to_string()).or_default()
+    }
+
+    fn known(&self, name: &str) -> Option<&Sim> {
+        self.sim.get(name)
+    }
+
+    /// Records `op` with its undo, then applies it to the simulation.
+    fn emit(&mut self, op: Op) {
+        let undo = self.undo_of(&op);
+        self.apply_sim(&op);
+        self.steps.push(Step { op, undo });
+    }
+
+    fn undo_of(&self, op: &Op) -> Vec<Op> {
+        let before = |n: &str| self.sim.get(n).cloned().unwrap_or_default();
+        match op {
+            Op::Missing { .. } => vec![],
+            Op::Rename {
+                from: Selector::Name(old),
+                to,
+            } => {
+                let mut v = vec![Op::Rename {
+                    from: Selector::Name(to.clone()),
+                    to: old.clone(),
+                }];
+                if before(old).up {
+                    v.push(Op::SetUp { name: old.clone() });
+                }
+                v
+            }
+            Op::Rename { .. } => vec![],
+            Op::Create { name, .. } => vec![Op::Delete { name: name.clone() }],
+            Op::Delete { name } => {
+                let b = before(name);
+                let mut v = Vec::new();
+                if let Some(kind) = b.kind {
+                    v.push(Op::Create {
+                        name: name.clone(),
+                        kind,
+                    });
+                    if let Some(mtu) = b.mtu {
+                        v.push(Op::SetMtu {
+                            name: name.clone(),
+                            mtu,
+                        });
+                    }
+                    if b.up {
+                        v.push(Op::SetUp { name: name.clone() });
+                    }
+                    v.extend(b.addresses.iter().map(|a| Op::AddAddress {
+                        name: name.clone(),
+                        address: *a,
+                    }));
+                    v.extend(b.routes.iter().map(|r| Op::AddRoute {
+                        name: name.clone(),
+                        route: r.clone(),
+                    }));
+                }
+                v
+            }
+            Op::SetMtu { name, .. } => before(name)
+                .mtu
+                .map(|mtu| Op::SetMtu {
+                    name: name.clone(),
+                    mtu,
+                })
+                .into_iter()
+                .collect(),
+            Op::SetMac { name, .. } => before(name)
+                .mac
+                .map(|mac| Op::SetMac {
+                    name: name.clone(),
+                    mac,
+                })
+                .into_iter()
+                .collect(),
+            Op::SetDown { name } if before(name).up => vec![Op::SetUp { name: name.clone() }],
+            Op::SetUp { name } if !before(name).up => vec![Op::SetDown { name: name.clone() }],
+            Op::SetDown { .. } | Op::SetUp { .. } => vec![],
+            Op::Enslave { port, master } => vec![Op::Release {
+                port: port.clone(),
+                master: master.clone(),
+            }],
+            Op::Release { port, master } => {
+                let mut v = Vec::new();
+                if self.is_bond(master) {
+                    v.push(Op::SetDown { name: port.clone() });
+                }
+                v.push(Op::Enslave {
+                    port: port.clone(),
+                    master: master.clone(),
+                });
+                v
+            }
+            Op::SetBondMode { name, .. } => match before(name).kind {
+                Some(Kind::Bond(b)) => vec![Op::SetBondMode {
+                    name: name.clone(),
+                    mode: b.mode,
+                }],
+                _ => vec![],
+            },
+            Op::SetBondOptions { name, options } => match before(name).kind {
+                Some(Kind::Bond(b)) => {
+                    let old = b.options();
+                    let back: Vec<BondOpt> = options
+                        .iter()
+                        .filter_map(|o| old.iter().find(|x| x.same_kind(o)).cloned())
+                        .collect();
+                    if back.is_empty() {
+                        vec![]
+                    } else {
+                        vec![Op::SetBondOptions {
+                            name: name.clone(),
+                            options: back,
+                        }]
+                    }
+                }
+                _ => vec![],
+            },
+            Op::SetBridgeOptions { name, .. } => match before(name).kind {
+                Some(Kind::Bridge(b)) => vec![Op::SetBridgeOptions {
+                    name: name.clone(),
+                    options: bridge_options(&b),
+                }],
+                _ => vec![],
+            },
+            Op::AddAddress { name, address } => vec![Op::DelAddress {
+                name: name.clone(),
+                address: *address,
+            }],
+            Op::DelAddress { name, address } => vec![Op::AddAddress {
+                name: name.clone(),
+                address: *address,
+            }],
+            Op::AddRoute { name, route } => vec![Op::DelRoute {
+                name: name.clone(),
+                route: route.clone(),
+            }],
+            Op::DelRoute { name, route } => vec![Op::AddRoute {
+                name: name.clone(),
+                route: route.clone(),
+            }],
+            Op::SetDns { .. } => match &self.current.dns {
+                Some(d) => vec![Op::SetDns { dns: d.clone() }],
+                None => vec![],
+            },
+        }
+    }
+
+    fn apply_sim(&mut self, op: &Op) {
+        match op {
+            Op::Missing { .. } | Op::SetDns { .. } => {}
+            Op::Rename { from, to } => {
+                let old = match from {
+                    Selector::Name(n) => self.sim.remove(n),
+                    _ => None,
+                };
+                // Renaming takes the link down: the kernel refuses to rename a running link.
+                let mut s = old.unwrap_or_default();
+                s.exists = true;
+                s.up = false;
+                s.kind.get_or_insert(Kind::Ethernet(Default::default()));
+                self.sim.insert(to.clone(), s);
+            }
+            Op::Create { name, kind } => {
+                *self.s(name) = Sim {
+                    exists: true,
+                    kind: Some(kind.clone()),
+                    ..Default::default()
+                };
+                if let Kind::Veth(v) = kind {
+                    *self.s(&v.peer) = Sim {
+                        exists: true,
+                        ..Default::default()
+                    };
+                }
+            }
+            Op::Delete { name } => {
+                self.sim.remove(name);
+            }
+            Op::SetMtu { name, mtu } => self.s(name).mtu = Some(*mtu),
+            Op::SetMac { name, mac } => self.s(name).mac = Some(*mac),
+            Op::SetDown { name } => self.s(name).up = false,
+            Op::SetUp { name } => self.s(name).up = true,
+            Op::Enslave { port, master } => self.s(port).master = Some(master.clone()),
+            Op::Release { port, .. } => self.s(port).master = None,
+            Op::SetBondMode { name, mode } => {
+                if let Some(Kind::Bond(b)) = &mut self.s(name).kind {
+                    b.mode = *mode;
+                    b.clear_options();
+                }
+            }
+            Op::SetBondOptions { name, options } => {
+                if let Some(Kind::Bond(b)) = &mut self.s(name).kind {
+                    for o in options {
+                        b.set_option(o.clone());
+                    }
+                }
+            }
+            Op::SetBridgeOptions { name, options } => {
+                if let Some(Kind::Bridge(b)) = &mut self.s(name).kind {
+                    let ports = std::mem::take(&mut b.ports);
+                    *b = Bridge {
+                        ports,
+                        ..options.clone()
+                    };
+                }
+            }
+            Op::AddAddress { name, address } => self.s(name).addresses.push(*address),
+            Op::DelAddress { name, address } => self.s(name).addresses.retain(|a| a != address),
+            Op::AddRoute { name, route } => self.s(name).routes.push(route.clone()),
+            Op::DelRoute { name, route } => self.s(name).routes.retain(|r| r != route),
+        }
+    }
+
+    fn is_bond(&self, name: &str) -> bool {
+        let declared = self
+            .desired
+            .get(name)
+            .map(|i| matches!(i.kind, Kind::Bond(_)));
+        declared.unwrap_or_else(|| {
+            matches!(
+                self.known(name).and_then(|s| s.kind.as_ref()),
+                Some(Kind::Bond(_))
+            )
+        })
+    }
+
+    /// Removes what stands in the way before anything is built: absent devices, devices of the
+    /// wrong kind, and ports in the wrong master. Upper devices go first.
+    fn teardown(&mut self, graph: &Graph, order: &[usize]) {
+        let desired_master: HashMap<&str, &str> = self
+            .desired
+            .interfaces
+            .iter()
+            .flat_map(|m| {
+                m.kind
+                    .ports()
+                    .iter()
+                    .map(move |p| (p.as_str(), m.name.as_str()))
+            })
+            .collect();
+        for &n in order.iter().rev() {
+            let Origin::Declared(i) = graph.nodes[n].origin else {
+                continue;
+            };
+            let want = &self.desired.interfaces[i];
+            let Some(cur) = self.known(&want.name).cloned() else {
+                continue;
+            };
+            let wrong_kind = cur
+                .kind
+                .as_ref()
+                .is_some_and(|k| k.name() != want.kind.name());
+            let going = want.state == LinkState::Absent || (wrong_kind && want.kind.is_virtual());
+            if going {
+                for port in self.current.ports_of(&want.name) {
+                    self.emit(Op::Release {
+                        port,
+                        master: want.name.clone(),
+                    });
+                }
+                if want.kind.is_virtual() || cur.kind.as_ref().is_some_and(Kind::is_virtual) {
+                    self.emit(Op::Delete {
+                        name: want.name.clone(),
+                    });
+                } else if cur.up {
+                    self.emit(Op::SetDown {
+                        name: want.name.clone(),
+                    });
+                }
+            }
+        }
+        // Ports whose master is declared but is not where the config puts them.
+        let mut moves = Vec::new();
+        for l in &self.current.links {
+            let name = l.iface.name.as_str();
+            let Some(cur_master) = self.known(name).and_then(|s| s.master.clone()) else {
+                continue;
+            };
+            let master_managed = self.desired.get(&cur_master).is_some();
+            let want = desired_master.get(name).copied();
+            let stays = want == Some(cur_master.as_str());
+            if !stays && (master_managed || want.is_some()) {
+                moves.push((name.to_string(), cur_master));
+            }
+        }
+        for (port, master) in moves {
+            self.emit(Op::Release { port, master });
+        }
+    }
+
+    /// Brings one device into shape: present, named, configured, ports enslaved, up or down.
+    fn link(&mut self, want: &Interface) {
+        if want.state == LinkState::Absent {
+            return;
+        }
+        let name = want.name.clone();
+        match &want.kind {
+            Kind::Ethernet(e) => {
+                if !self.find_ethernet(want, &e.matches) {
+                    return;
+                }
+            }
+            kind => self.ensure_virtual(&name, kind),
+        }
+        if let Some(mtu) = want.mtu
+            && self.known(&name).and_then(|s| s.mtu) != Some(mtu)
+        {
+            self.emit(Op::SetMtu {
+                name: name.clone(),
+                mtu,
+            });
+        }
+        if let Some(mac) = want.mac
+            && self.known(&name).and_then(|s| s.mac) != Some(mac)
+        {
+            self.emit(Op::SetMac {
+                name: name.clone(),
+                mac,
+            });
+        }
+        let is_bond = matches!(want.kind, Kind::Bond(_));
+        for port in want.kind.ports() {
+            let Some(ps) = self.known(port).cloned() else {
+                continue;
+            };
+            if ps.master.as_deref() != Some(name.as_str()) {
+                if is_bond && ps.up {
+                    self.emit(Op::SetDown { name: port.clone() });
+                }
+                self.emit(Op::Enslave {
+                    port: port.clone(),
+                    master: name.clone(),
+                });
+            }
+            let port_up = self
+                .desired
+                .get(port)
+                .is_none_or(|p| p.state == LinkState::Up);
+            if port_up && !self.known(port).is_some_and(|s| s.up) {
+                self.emit(Op::SetUp { name: port.clone() });
+            }
+        }
+        // A device with a master is brought up by its master, after enslaving.
+        let has_master = self
+            .desired
+            .interfaces
+            .iter()
+            .any(|m| m.kind.ports().contains(&name));
+        let up = self.known(&name).is_some_and(|s| s.up);
+        match want.state {
+            LinkState::Up if !has_master && !up => self.emit(Op::SetUp { name }),
+            LinkState::Down if up => self.emit(Op::SetDown { name }),
+            _ => {}
+        }
+        // The peer is part of the declared veth: it follows it up, unless a master owns it.
+        if let Kind::Veth(v) = &want.kind {
+            let owned = self
+                .desired
+                .interfaces
+                .iter()
+                .any(|m| m.kind.ports().contains(&v.peer));
+            if want.state == LinkState::Up && !owned && !self.known(&v.peer).is_some_and(|s| s.up) {
+                self.emit(Op::SetUp {
+                    name: v.peer.clone(),
+                });
+            }
+        }
+    }
+
+    /// Finds (and renames) the NIC for a declared ethernet. False when it is missing.
+    fn find_ethernet(&mut self, want: &Interface, m: &crate::model::Match) -> bool {
+        let name = &want.name;
+        if !self.current.observed {
+            match offline_selector(name, m) {
+                Some(from) => self.emit(Op::Rename {
+                    from,
+                    to: name.clone(),
+                }),
+                None => {
+                    // Unseen NICs may have been brought up by firmware or an earlier tool.
+                    let s = self.s(name);
+                    s.kind.get_or_insert(Kind::Ethernet(Default::default()));
+                    s.up = true;
+                }
+            }
+            self.s(name).exists = true;
+            return true;
+        }
+        match self.current.find_nic(name, m).map(|l| l.iface.name.clone()) {
+            None => {
+                let selector = offline_selector(name, m).unwrap_or(Selector::Name(name.clone()));
+                self.emit(Op::Missing {
+                    name: name.clone(),
+                    selector,
+                });
+                false
+            }
+            Some(found) if found != *name => {
+                self.emit(Op::Rename {
+                    from: Selector::Name(found),
+                    to: name.clone(),
+                });
+                true
+            }
+            Some(_) => true,
+        }
+    }
+
+    fn ensure_virtual(&mut self, name: &str, kind: &Kind) {
+        let cur = self.known(name).and_then(|s| s.kind.clone());
+        let Some(cur) = cur else {
+            self.emit(Op::Create {
+                name: name.to_string(),
+                kind: without_ports(kind),
+            });
+            return;
+        };
+        match (kind, cur) {
+            (Kind::Bond(want), Kind::Bond(have)) => self.reshape_bond(name, want, &have),
+            (Kind::Bridge(want), Kind::Bridge(have)) => {
+                let (w, h) = (bridge_options(want), bridge_options(&have));
+                if !bridge_subset(&w, &h) {
+                    self.emit(Op::SetBridgeOptions {
+                        name: name.to_string(),
+                        options: w,
+                    });
+                }
+            }
+            (Kind::Vlan(want), Kind::Vlan(have))
+                if want.base != have.base || want.id != have.id =>
+            {
+                // A VLAN's base and id are fixed at creation.
+                self.emit(Op::Delete {
+                    name: name.to_string(),
+                });
+                self.emit(Op::Create {
+                    name: name.to_string(),
+                    kind: kind.clone(),
+                });
+            }
+            _ => {}
+        }
+    }
+
+    /// Mode changes need the bond empty and down; some options need it down.
+    fn reshape_bond(&mut self, name: &str, want: &Bond, have: &Bond) {
+        let mut have = have.clone();
+        if want.mode != have.mode {
+            for port in self.current.ports_of(name) {
+                if self.known(&port).and_then(|s| s.master.as_deref()) == Some(name) {
+                    self.emit(Op::Release {
+                        port,
+                        master: name.to_string(),
+                    });
+                }
+            }
+            if self.known(name).is_some_and(|s| s.up) {
+                self.emit(Op::SetDown {
+                    name: name.to_string(),
+                });
+            }
+            self.emit(Op::SetBondMode {
+                name: name.to_string(),
+                mode: want.mode,
+            });
+            have = Bond::new(want.mode);
+        }
+        let current = have.options();
+        let changed: Vec<BondOpt> = want
+            .options()
+            .into_iter()
+            .filter(|o| !current.contains(o))
+            .collect();
+        if changed.is_empty() {
+            return;
+        }
+        if changed.iter().any(BondOpt::needs_bond_down) && self.known(name).is_some_and(|s| s.up) {
+            self.emit(Op::SetDown {
+                name: name.to_string(),
+            });
+        }
+        if changed.iter().any(BondOpt::needs_no_ports) {
+            for port in self.current.ports_of(name) {
+                if self.known(&port).and_then(|s| s.master.as_deref()) == Some(name) {
+                    self.emit(Op::Release {
+                        port,
+                        master: name.to_string(),
+                    });
+                }
+            }
+        }
+        self.emit(Op::SetBondOptions {
+            name: name.to_string(),
+            options: changed,
+        });
+    }
+
+    fn addresses(&mut self, want: &Interface) {
+        if want.state == LinkState::Absent || !self.known(&want.name).is_some_and(|s| s.exists) {
+            return;
+        }
+        let have = self
+            .known(&want.name)
+            .map(|s| s.addresses.clone())
+            .unwrap_or_default();
+        for a in have
+            .iter()
+            .filter(|a| !a.is_link_local() && !want.addresses.contains(a))
+        {
+            self.emit(Op::DelAddress {
+                name: want.name.clone(),
+                address: *a,
+            });
+        }
+        for a in want.addresses.iter().filter(|a| !have.contains(a)) {
+            self.emit(Op::AddAddress {
+                name: want.name.clone(),
+                address: *a,
+            });
+        }
+    }
+
+    fn routes(&mut self, want: &Interface) {
+        if want.state == LinkState::Absent || !self.known(&want.name).is_some_and(|s| s.exists) {
+            return;
+        }
+        let have = self
+            .known(&want.name)
+            .map(|s| s.routes.clone())
+            .unwrap_or_default();
+        for r in have.iter().filter(|r| !want.routes.contains(r)) {
+            self.emit(Op::DelRoute {
+                name: want.name.clone(),
+                route: r.clone(),
+            });
+        }
+        for r in want.routes.iter().filter(|r| !have.contains(r)) {
+            self.emit(Op::AddRoute {
+                name: want.name.clone(),
+                route: r.clone(),
+            });
+        }
+    }
+
+    fn dns(&mut self) {
+        if let Some(d) = &self.desired.dns
+            && self.current.dns.as_ref() != Some(d)
+        {
+            self.emit(Op::SetDns { dns: d.clone() });
+        }
+    }
+}
+
+/// How to find a NIC on a host we cannot see; `None` when its own name finds it.
+fn offline_selector(name: &str, m: &crate::model::Match) -> Option<Selector> {
+    if let Some(mac) = m.mac {
+        return Some(Selector::Mac(mac));
+    }
+    if let Some(p) = &m.pci_path {
+        return Some(Selector::PciPath(p.clone()));
+    }
+    match &m.name {
+        Some(n) if n != name => Some(Selector::Name(n.clone())),
+        _ => None,
+    }
+}
+
+fn without_ports(kind: &Kind) -> Kind {
+    match kind {
+        Kind::Bond(b) => Kind::Bond(Bond {
+            ports: Vec::new(),
+            ..b.clone()
+        }),
+        Kind::Bridge(b) => Kind::Bridge(Bridge {
+            ports: Vec::new(),
+            ..b.clone()
+        }),
+        k => k.clone(),
+    }
+}
+
+fn bridge_options(b: &Bridge) -> Bridge {
+    Bridge {
+        ports: Vec::new(),
+        ..b.clone()
+    }
+}
+
+/// Every option `want` sets has the same value in `have`.
+fn bridge_subset(want: &Bridge, have: &Bridge) -> bool {
+    fn eq<T: PartialEq>(w: &Option<T>, h: &Option<T>) -> bool {
+        w.is_none() || w == h
+    }
+    eq(&want.stp, &have.stp)
+        && eq(&want.forward_delay, &have.forward_delay)
+        && eq(&want.hello_time, &have.hello_time)
+        && eq(&want.max_age, &have.max_age)
+        && eq(&want.ageing_time, &have.ageing_time)
+        && eq(&want.priority, &have.priority)
+        && eq(&want.vlan_filtering, &have.vlan_filtering)
+}

@@ -1,0 +1,179 @@
+//! Operations that take a host from its current state to the declared one, in an order the
+//! kernel accepts, each with the operations that undo it.
+
+mod build;
+mod render;
+
+use serde::Serialize;
+
+use crate::model::{BondMode, BondOpt, Bridge, Cidr, Dns, Kind, MacAddr, Route};
+
+pub use build::plan;
+pub use render::{render_ip, render_text};
+
+/// How a NIC is found before it is renamed.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "snake_case")]
+pub enum Selector {
+    Name(String),
+    Mac(MacAddr),
+    PciPath(String),
+}
+
+impl std::fmt::Display for Selector {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        match self {
+            Selector::Name(n) => write!(f, "name {n}"),
+            Selector::Mac(m) => write!(f, "mac {m}"),
+            Selector::PciPath(p) => write!(f, "pci {p}"),
+        }
+    }
+}
+
+#[derive(Debug, Clone, PartialEq, Serialize)]
+#[serde(tag = "op", rename_all = "snake_case")]
+pub enum Op {
+    /// A declared NIC that the current state does not have; fails when executed, so that
+    /// everything stacked on it is skipped and everything else still applies.
+    Missing {
+        name: String,
+        selector: Selector,
+    },
+    /// Finds a NIC, takes it down if it is up (the kernel refuses to rename a running link),
+    /// and renames it.
+    Rename {
+        from: Selector,
+        to: String,
+    },
+    /// Creates a virtual link. Bonds and bridges are created without ports; for a veth,
+    /// the peer is created too.
+    Create {
+        name: String,
+        kind: Kind,
+    },
+    Delete {
+        name: String,
+    },
+    SetMtu {
+        name: String,
+        mtu: u32,
+    },
+    SetMac {
+        name: String,
+        mac: MacAddr,
+    },
+    SetDown {
+        name: String,
+    },
+    SetUp {
+        name: String,
+    },
+    Enslave {
+        port: String,
+        master: String,
+    },
+    Release {
+        port: String,
+        master: String,
+    },
+    SetBondMode {
+        name: String,
+        mode: BondMode,
+    },
+    SetBondOptions {
+        name: String,
+        options: Vec<BondOpt>,
+    },
+    SetBridgeOptions {
+        name: String,
+        options: Bridge,
+    },
+    AddAddress {
+        name: String,
+        address: Cidr,
+    },
+    DelAddress {
+        name: String,
+        address: Cidr,
+    },
+    AddRoute {
+        name: String,
+        route: Route,
+    },
+    DelRoute {
+        name: String,
+        route: Route,
+    },
+    SetDns {
+        dns: Dns,
+    },
+}
+
+/// The pseudo-device that DNS operations change.
+pub const DNS_SUBJECT: &str = "(dns)";
+
+impl Op {
+    /// The device this operation changes. If the operation fails, this device is broken for the
+    /// rest of the run.
+    pub fn subject(&self) -> &str {
+        match self {
+            Op::Missing { name, .. }
+            | Op::Create { name, .. }
+            | Op::Delete { name }
+            | Op::SetMtu { name, .. }
+            | Op::SetMac { name, .. }
+            | Op::SetDown { name }
+            | Op::SetUp { name }
+            | Op::SetBondMode { name, .. }
+            | Op::SetBondOptions { name, .. }
+            | Op::SetBridgeOptions { name, .. }
+            | Op::AddAddress { name, .. }
+            | Op::DelAddress { name, .. }
+            | Op::AddRoute { name, .. }
+            | Op::DelRoute { name, .. } => name,
+            Op::Rename { to, .. } => to,
+            Op::Enslave { port, .. } | Op::Release { port, .. } => port,
+            Op::SetDns { .. } => DNS_SUBJECT,
+        }
+    }
+
+    /// Devices that must be healthy for this operation to be attempted.
+    pub fn needs(&self) -> Vec<&str> {
+        match self {
+            Op::Enslave { port, master } => vec![port, master],
+            Op::Create {
+                kind: Kind::Vlan(v),
+                name,
+            } => vec![&v.base, name],
+            _ => vec![self.subject()],
+        }
+    }
+}
+
+/// One operation and what reverses it, computed from the state before it runs.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct Step {
+    #[serde(flatten)]
+    pub op: Op,
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    pub undo: Vec<Op>,
+}
+
+#[derive(Debug, Clone, Default, PartialEq, Serialize)]
+pub struct Plan {
+    pub steps: Vec<Step>,
+}
+
+impl Plan {
+    pub fn is_empty(&self) -> bool {
+        self.steps.is_empty()
+    }
+
+    pub fn ops(&self) -> impl Iterator<Item = &Op> {
+        self.steps.iter().map(|s| &s.op)
+    }
+
+    pub fn to_json(&self) -> String {
+        serde_json::to_string_pretty(self).expect("plans always serialize")
+    }
+}

@@ -1,0 +1,313 @@
+//! Plans for people (a numbered list) and as an equivalent iproute2 shell script.
+
+use std::fmt::Write;
+
+use super::{Op, Plan, Selector};
+use crate::model::{Bridge, Kind, Route, RouteDst};
+
+/// Numbered, aligned, one operation a line.
+pub fn render_text(plan: &Plan) -> String {
+    if plan.is_empty() {
+        return "nothing to do: the host already matches the config\n".into();
+    }
+    let rows: Vec<(String, String, String)> = plan.ops().map(describe).collect();
+    let vw = rows.iter().map(|r| r.0.len()).max().unwrap_or(0);
+    let sw = rows.iter().map(|r| r.1.len()).max().unwrap_or(0);
+    let nw = rows.len().to_string().len();
+    let mut out = String::new();
+    for (i, (verb, subject, detail)) in rows.iter().enumerate() {
+        let line = format!("{:>nw$}  {verb:<vw$}  {subject:<sw$}  {detail}", i + 1);
+        out.push_str(line.trim_end());
+        out.push('\n');
+    }
+    out
+}
+
+fn describe(op: &Op) -> (String, String, String) {
+    let (verb, subject, detail): (&str, &str, String) = match op {
+        Op::Missing { name, selector } => ("missing", name, format!("no NIC matches {selector}")),
+        Op::Rename { from, to } => ("rename", to, format!("find by {from}")),
+        Op::Create { name, kind } => (
+            "create",
+            name,
+            format!("{} {}", kind.name(), kind_args(kind).join(" ")),
+        ),
+        Op::Delete { name } => ("delete", name, String::new()),
+        Op::SetMtu { name, mtu } => ("set-mtu", name, mtu.to_string()),
+        Op::SetMac { name, mac } => ("set-mac", name, mac.to_string()),
+        Op::SetDown { name } => ("down", name, String::new()),
+        Op::SetUp { name } => ("up", name, String::new()),
+        Op::Enslave { port, master } => ("enslave", port, format!("into {master}")),
+        Op::Release { port, master } => ("release", port, format!("from {master}")),
+        Op::SetBondMode { name, mode } => ("bond-mode", name, mode.to_string()),
+        Op::SetBondOptions { name, options } => (
+            "bond-options",
+            name,
+            options
+                .iter()
+                .map(|o| format!("{} {}", o.key(), o.value_text()))
+                .collect::<Vec<_>>()
+                .join(" "),
+        ),
+        Op::SetBridgeOptions { name, options } => {
+            ("bridge-options", name, bridge_args(options).join(" "))
+        }
+        Op::AddAddress { name, address } => ("add-address", name, address.to_string()),
+        Op::DelAddress { name, address } => ("del-address", name, address.to_string()),
+        Op::AddRoute { name, route } => ("add-route", name, route_args(route).join(" ")),
+        Op::DelRoute { name, route } => ("del-route", name, route_args(route).join(" ")),
+        Op::SetDns { dns } => {
+            let mut d: Vec<String> = dns
+                .nameservers
+                .iter()
+                .map(|n| format!("nameserver {n}"))
+                .collect();
+            if !dns.search.is_empty() {
+                d.push(format!("search {}", dns.search.join(" ")));
+            }
+            ("dns", "resolv.conf", d.join(", "))
+        }
+    };
+    (
+        verb.to_string(),
+        subject.to_string(),
+        detail.trim_end().to_string(),
+    )
+}
+
+/// Type-specific arguments, in iproute2's spelling and units.
+fn kind_args(kind: &Kind) -> Vec<String> {
+    match kind {
+        Kind::Bond(b) => {
+            let mut v = vec!["mode".to_string(), b.mode.to_string()];
+            for o in b.options() {
+                v.push(o.ip_keyword().to_string());
+                v.push(sh(&o.value_text()));
+            }
+            v
+        }
+        Kind::Bridge(b) => bridge_args(b),
+        Kind::Vlan(v) => {
+            let mut a = vec!["id".to_string(), v.id.to_string()];
+            if let Some(p) = v.protocol {
+                a.extend(["protocol".to_string(), p.to_string()]);
+            }
+            a
+        }
+        Kind::Veth(v) => vec!["peer".into(), "name".into(), sh(&v.peer)],
+        Kind::Ethernet(_) => vec![],
+    }
+}
+
+/// Bridge times are seconds in the config; iproute2 takes hundredths of a second.
+fn bridge_args(b: &Bridge) -> Vec<String> {
+    let mut v = Vec::new();
+    let mut push = |k: &str, val: String| {
+        v.push(k.to_string());
+        v.push(val);
+    };
+    if let Some(s) = b.stp {
+        push("stp_state", u8::from(s).to_string());
+    }
+    for (k, secs) in [
+        ("forward_delay", b.forward_delay),
+        ("hello_time", b.hello_time),
+        ("max_age", b.max_age),
+        ("ageing_time", b.ageing_time),
+    ] {
+        if let Some(s) = secs {
+            push(k, (u64::from(s) * 100).to_string());
+        }
+    }
+    if let Some(p) = b.priority {
+        push("priority", p.to_string());
+    }
+    if let Some(f) = b.vlan_filtering {
+        push("vlan_filtering", u8::from(f).to_string());
+    }
+    v
+}
+
+fn route_args(r: &Route) -> Vec<String> {
+    let mut v = vec![match r.dst {
+        RouteDst::Default => "default".to_string(),
+        RouteDst::Net(n) => n.to_string(),
+    }];
+    if let Some(gw) = r.via {
+        v.extend(["via".into(), gw.to_string()]);
+    }
+    if let Some(m) = r.metric {
+        v.extend(["metric".into(), m.to_string()]);
+    }
+    if let Some(t) = r.table {
+        v.extend(["table".into(), t.to_string()]);
+    }
+    if let Some(s) = r.src {
+        v.extend(["src".into(), s.to_string()]);
+    }
+    if r.onlink {
+        v.push("onlink".into());
+    }
+    v
+}
+
+const BY_MAC: &str = r#"hostnet_by_mac() {
+  ip -o link show | awk -v m="$1" '{ for (i = 1; i < NF; i++) if (($i == "link/ether" || $i == "permaddr") && $(i+1) == m) { sub(/:$/, "", $2); sub(/@.*/, "", $2); print $2; exit } }'
+}
+"#;
+const BY_PCI: &str = r#"hostnet_by_pci() {
+  for d in /sys/class/net/*; do
+    [ "$(basename "$(readlink -f "$d/device" 2>/dev/null)")" = "$1" ] && { basename "$d"; return; }
+  done
+}
+"#;
+
+/// A POSIX shell script of `ip` commands equivalent to the plan. Every device name goes after
+/// `name` or `dev`, so names like `br` are never read as iproute2 keywords.
+pub fn render_ip(plan: &Plan, source: &str) -> String {
+    let mut out = String::new();
+    let _ = writeln!(
+        out,
+        "#!/bin/sh\n# Generated by hostnet from {source}; equivalent to `hostnet apply`.\nset -eu"
+    );
+    let mut helpers = String::new();
+    if plan.ops().any(|o| {
+        matches!(
+            o,
+            Op::Rename {
+                from: Selector::Mac(_),
+                ..
+            }
+        )
+    }) {
+        helpers.push_str(BY_MAC);
+    }
+    if plan.ops().any(|o| {
+        matches!(
+            o,
+            Op::Rename {
+                from: Selector::PciPath(_),
+                ..
+            }
+        )
+    }) {
+        helpers.push_str(BY_PCI);
+    }
+    if !helpers.is_empty() {
+        out.push('\n');
+        out.push_str(&helpers);
+    }
+    out.push('\n');
+    for op in plan.ops() {
+        out.push_str(&ip_command(op));
+        out.push('\n');
+    }
+    out
+}
+
+fn ip_command(op: &Op) -> String {
+    match op {
+        Op::Missing { name, selector } => {
+            format!(
+                "echo {} >&2; false",
+                sh(&format!("hostnet: {name}: no NIC matches {selector}"))
+            )
+        }
+        Op::Rename { from, to } => {
+            let dev = match from {
+                Selector::Name(n) => sh(n),
+                Selector::Mac(m) => format!("\"$(hostnet_by_mac {m})\""),
+                Selector::PciPath(p) => format!("\"$(hostnet_by_pci {p})\""),
+            };
+            format!(
+                "ip link set dev {dev} down\nip link set dev {dev} name {}",
+                sh(to)
+            )
+        }
+        Op::Create {
+            name,
+            kind: kind @ Kind::Vlan(v),
+        } => {
+            format!(
+                "ip link add link {} name {} type vlan {}",
+                sh(&v.base),
+                sh(name),
+                kind_args(kind).join(" ")
+            )
+        }
+        Op::Create { name, kind } => {
+            let args = kind_args(kind);
+            let sep = if args.is_empty() { "" } else { " " };
+            format!(
+                "ip link add name {} type {}{sep}{}",
+                sh(name),
+                kind.name(),
+                args.join(" ")
+            )
+        }
+        Op::Delete { name } => format!("ip link del dev {}", sh(name)),
+        Op::SetMtu { name, mtu } => format!("ip link set dev {} mtu {mtu}", sh(name)),
+        Op::SetMac { name, mac } => format!("ip link set dev {} address {mac}", sh(name)),
+        Op::SetDown { name } => format!("ip link set dev {} down", sh(name)),
+        Op::SetUp { name } => format!("ip link set dev {} up", sh(name)),
+        Op::Enslave { port, master } => {
+            format!("ip link set dev {} master {}", sh(port), sh(master))
+        }
+        Op::Release { port, .. } => format!("ip link set dev {} nomaster", sh(port)),
+        Op::SetBondMode { name, mode } => {
+            format!("ip link set dev {} type bond mode {mode}", sh(name))
+        }
+        Op::SetBondOptions { name, options } => {
+            let args: Vec<String> = options
+                .iter()
+                .map(|o| format!("{} {}", o.ip_keyword(), sh(&o.value_text())))
+                .collect();
+            format!("ip link set dev {} type bond {}", sh(name), args.join(" "))
+        }
+        Op::SetBridgeOptions { name, options } => {
+            format!(
+                "ip link set dev {} type bridge {}",
+                sh(name),
+                bridge_args(options).join(" ")
+            )
+        }
+        Op::AddAddress { name, address } => format!("ip address add {address} dev {}", sh(name)),
+        Op::DelAddress { name, address } => format!("ip address del {address} dev {}", sh(name)),
+        Op::AddRoute { name, route } | Op::DelRoute { name, route } => {
+            let verb = if matches!(op, Op::AddRoute { .. }) {
+                "add"
+            } else {
+                "del"
+            };
+            let fam = if route.is_ipv6() { "-6 " } else { "" };
+            format!(
+                "ip {fam}route {verb} {} dev {}",
+                route_args(route).join(" "),
+                sh(name)
+            )
+        }
+        Op::SetDns { dns } => {
+            let mut lines: Vec<String> = dns
+                .nameservers
+                .iter()
+                .map(|n| sh(&format!("nameserver {n}")))
+                .collect();
+            if !dns.search.is_empty() {
+                lines.push(sh(&format!("search {}", dns.search.join(" "))));
+            }
+            format!("printf '%s\\n' {} > /etc/resolv.conf", lines.join(" "))
+        }
+    }
+}
+
+/// Quotes for POSIX sh when needed.
+fn sh(s: &str) -> String {
+    if !s.is_empty()
+        && s.chars()
+            .all(|c| c.is_ascii_alphanumeric() || "._-+:,/@%=".contains(c))
+    {
+        s.to_string()
+    } else {
+        format!("'{}'", s.replace('\'', r"'\''"))
+    }
+}

@@ -1,0 +1,125 @@
+//! The host's current state, in the model's own terms, as a backend observes it.
+
+use serde::Serialize;
+
+use crate::model::{Config, Dns, Interface, Kind, LinkState, MacAddr, Match};
+
+/// One live link. `iface` holds what the config schema can express (kind with its options,
+/// MTU, MAC, addresses, static routes); the rest is runtime detail needed for matching.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct LiveLink {
+    pub iface: Interface,
+    pub index: u32,
+    /// Administratively up (IFF_UP); carrier is separate and irrelevant to planning.
+    pub up: bool,
+    pub master: Option<String>,
+    /// The burnt-in MAC; bonding rewrites the current one, so matching uses this.
+    pub perm_mac: Option<MacAddr>,
+    pub pci_path: Option<String>,
+}
+
+#[derive(Debug, Clone, Default, PartialEq, Serialize)]
+pub struct State {
+    pub links: Vec<LiveLink>,
+    pub dns: Option<Dns>,
+    /// False when planning offline: then nothing virtual exists yet, and each declared NIC is
+    /// assumed present, down, and findable by its match.
+    pub observed: bool,
+}
+
+impl State {
+    /// The state of a host we cannot see: plan as if on a freshly booted machine.
+    pub fn offline() -> Self {
+        State::default()
+    }
+
+    pub fn get(&self, name: &str) -> Option<&LiveLink> {
+        self.links.iter().find(|l| l.iface.name == name)
+    }
+
+    /// Finds the NIC a declared ethernet refers to. Without criteria, a NIC matches by name.
+    /// A NIC that already carries the declared name and fits the hardware criteria is the one:
+    /// after the first apply, `match: {name: enp94s0f1}` no longer finds anything by that name.
+    pub fn find_nic(&self, name: &str, m: &Match) -> Option<&LiveLink> {
+        let hw_fits = |l: &LiveLink| {
+            matches!(l.iface.kind, Kind::Ethernet(_))
+                && m.mac
+                    .is_none_or(|mac| l.perm_mac.or(l.iface.mac) == Some(mac))
+                && m.pci_path
+                    .as_ref()
+                    .is_none_or(|p| l.pci_path.as_ref() == Some(p))
+        };
+        if let Some(l) = self.get(name).filter(|l| hw_fits(l)) {
+            return Some(l);
+        }
+        if m.is_empty() {
+            return None;
+        }
+        self.links
+            .iter()
+            .find(|l| hw_fits(l) && m.name.as_ref().is_none_or(|n| *n == l.iface.name))
+    }
+
+    /// The host as it would be right after applying `config` successfully: what re-planning
+    /// against it must find nothing to do about.
+    pub fn from_config(config: &Config) -> State {
+        let mut links = Vec::new();
+        let master_of = |n: &str| {
+            config
+                .interfaces
+                .iter()
+                .find(|m| m.kind.ports().iter().any(|p| p == n))
+                .map(|m| m.name.clone())
+        };
+        for i in config
+            .interfaces
+            .iter()
+            .filter(|i| i.state != LinkState::Absent)
+        {
+            let (perm_mac, pci_path) = match &i.kind {
+                Kind::Ethernet(e) => (e.matches.mac, e.matches.pci_path.clone()),
+                _ => (None, None),
+            };
+            links.push(LiveLink {
+                iface: i.clone(),
+                index: links.len() as u32 + 1,
+                up: i.state == LinkState::Up,
+                master: master_of(&i.name),
+                perm_mac,
+                pci_path,
+            });
+            if let Kind::Veth(v) = &i.kind {
+                let owned = master_of(&v.peer);
+                links.push(LiveLink {
+                    iface: Interface::new(
+                        v.peer.clone(),
+                        Kind::Veth(crate::model::Veth {
+                            peer: i.name.clone(),
+                        }),
+                    ),
+                    index: links.len() as u32 + 1,
+                    up: i.state == LinkState::Up,
+                    master: owned,
+                    perm_mac: None,
+                    pci_path: None,
+                });
+            }
+        }
+        State {
+            links,
+            dns: config.dns.clone(),
+            observed: true,
+        }
+    }
+
+    /// Names of the links enslaved to `master`, in index order.
+    pub fn ports_of(&self, master: &str) -> Vec<String> {
+        let mut v: Vec<&LiveLink> = self
+            .links
+            .iter()
+            .filter(|l| l.master.as_deref() == Some(master))
+            .collect();
+        v.sort_by_key(|l| l.index);
+        v.into_iter().map(|l| l.iface.name.clone()).collect()
+    }
+}

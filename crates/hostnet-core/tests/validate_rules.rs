@@ -1,0 +1,577 @@
+//! One test per validation rule: each bad input is checked for its message and its location.
+
+use hostnet_core::{Problem, load};
+
+fn problems(yaml: &str) -> Vec<Problem> {
+    match load("t.yaml", yaml) {
+        Ok(_) => panic!("expected problems, config was accepted:\n{yaml}"),
+        Err(p) => p.problems,
+    }
+}
+
+/// Asserts exactly one problem, at `line:column`, on `field`, whose message contains `msg`.
+#[track_caller]
+fn one(yaml: &str, line: usize, column: usize, field: &str, msg: &str) {
+    let ps = problems(yaml);
+    assert_eq!(ps.len(), 1, "expected one problem, got: {ps:#?}");
+    let p = &ps[0];
+    assert_eq!(
+        (p.line, p.column, p.field.as_str()),
+        (line, column, field),
+        "{p}"
+    );
+    assert!(
+        p.message.contains(msg),
+        "message {:?} lacks {msg:?}",
+        p.message
+    );
+    assert_eq!(p.file, "t.yaml");
+}
+
+const NICS: &str = "interfaces:\n  - name: a\n    ethernet: {}\n  - name: b\n    ethernet: {}\n";
+
+#[test]
+fn accepts_every_example() {
+    for f in ["stacked-bonds", "vlan-bond-bridge", "single-nic"] {
+        let path = format!("{}/../../examples/{f}.yaml", env!("CARGO_MANIFEST_DIR"));
+        let src = std::fs::read_to_string(&path).unwrap();
+        load(&path, &src).unwrap_or_else(|e| panic!("{}", e.lines()));
+    }
+}
+
+#[test]
+fn unknown_top_level_key() {
+    one(
+        "interface:\n  - name: a\n",
+        1,
+        1,
+        "interface",
+        "unknown field `interface`",
+    );
+}
+
+#[test]
+fn unknown_interface_key_with_suggestion() {
+    one(
+        "interfaces:\n  - name: a\n    ethernet: {}\n    mut: 1500\n",
+        4,
+        5,
+        "interfaces[0].mut",
+        "did you mean `mtu`?",
+    );
+}
+
+#[test]
+fn unknown_bond_option() {
+    one(
+        "interfaces:\n  - name: a\n    bond:\n      mode: 4\n      miimom: 100\n",
+        5,
+        7,
+        "interfaces[0].bond.miimom",
+        "unknown field `miimom`",
+    );
+}
+
+#[test]
+fn wrong_type() {
+    one(
+        "interfaces:\n  - name: a\n    ethernet: {}\n    mtu: big\n",
+        4,
+        10,
+        "interfaces[0].mtu",
+        "expected a whole number",
+    );
+}
+
+#[test]
+fn interface_without_kind() {
+    one(
+        "interfaces:\n  - name: a\n    mtu: 1500\n",
+        2,
+        5,
+        "interfaces[0].name",
+        "exactly one of the keys",
+    );
+}
+
+#[test]
+fn interface_with_two_kinds() {
+    one(
+        "interfaces:\n  - name: a\n    ethernet: {}\n    veth: {peer: b}\n",
+        2,
+        5,
+        "interfaces[0].name",
+        "found ethernet, veth",
+    );
+}
+
+#[test]
+fn unknown_bond_mode() {
+    one(
+        "interfaces:\n  - name: a\n    bond:\n      mode: 7\n",
+        4,
+        13,
+        "interfaces[0].bond.mode",
+        "expected one of `balance-rr`",
+    );
+}
+
+#[test]
+fn bond_mode_by_number_and_name() {
+    let c = load(
+        "t.yaml",
+        "interfaces:\n  - name: a\n    bond: {mode: 6}\n  - name: b\n    bond: {mode: lacp}\n",
+    )
+    .unwrap();
+    let modes: Vec<String> = c
+        .interfaces
+        .iter()
+        .map(|i| match &i.kind {
+            hostnet_core::model::Kind::Bond(b) => b.mode.to_string(),
+            _ => unreachable!(),
+        })
+        .collect();
+    assert_eq!(modes, ["balance-alb", "802.3ad"]);
+}
+
+#[test]
+fn arp_monitor_in_lacp_mode() {
+    let ps = problems(
+        "interfaces:\n  - name: a\n    bond:\n      mode: 802.3ad\n      arp_interval: 100\n      arp_ip_target: [192.0.2.1]\n",
+    );
+    let got: Vec<(usize, usize, &str)> = ps
+        .iter()
+        .map(|p| (p.line, p.column, p.field.as_str()))
+        .collect();
+    assert_eq!(
+        got,
+        [
+            (5, 7, "interfaces[0].bond.arp_interval"),
+            (6, 7, "interfaces[0].bond.arp_ip_target")
+        ]
+    );
+    assert!(
+        ps[0]
+            .message
+            .starts_with("`arp_interval` is not valid for mode 802.3ad"),
+        "{}",
+        ps[0].message
+    );
+    assert!(ps[0].message.contains("needs the MII monitor"));
+}
+
+#[test]
+fn arp_target_in_alb_mode() {
+    one(
+        "interfaces:\n  - name: a\n    bond:\n      mode: balance-alb\n      arp_ip_target: [192.0.2.1]\n",
+        5,
+        7,
+        "interfaces[0].bond.arp_ip_target",
+        "needs the MII monitor",
+    );
+}
+
+#[test]
+fn primary_outside_primary_modes() {
+    let y = format!(
+        "{NICS}  - name: c\n    bond:\n      mode: balance-rr\n      ports: [a, b]\n      primary: a\n"
+    );
+    one(
+        &y,
+        10,
+        7,
+        "interfaces[2].bond.primary",
+        "only in mode active-backup, balance-tlb, balance-alb",
+    );
+}
+
+#[test]
+fn primary_not_a_port() {
+    let y = format!(
+        "{NICS}  - name: c\n    bond:\n      mode: active-backup\n      ports: [a]\n      primary: b\n"
+    );
+    one(
+        &y,
+        10,
+        7,
+        "interfaces[2].bond.primary",
+        "not one of this bond's ports",
+    );
+}
+
+#[test]
+fn lacp_rate_outside_lacp() {
+    one(
+        "interfaces:\n  - name: a\n    bond:\n      mode: active-backup\n      lacp_rate: fast\n",
+        5,
+        7,
+        "interfaces[0].bond.lacp_rate",
+        "only in mode 802.3ad",
+    );
+}
+
+#[test]
+fn two_link_monitors() {
+    let ps = problems(
+        "interfaces:\n  - name: a\n    bond:\n      mode: active-backup\n      miimon: 100\n      arp_interval: 200\n      arp_ip_target: [192.0.2.1]\n",
+    );
+    assert_eq!(ps.len(), 1, "{ps:#?}");
+    assert_eq!(
+        (ps[0].line, ps[0].field.as_str()),
+        (6, "interfaces[0].bond.arp_interval")
+    );
+    assert!(ps[0].message.contains("choose one link monitor"));
+}
+
+#[test]
+fn arp_interval_without_targets() {
+    one(
+        "interfaces:\n  - name: a\n    bond:\n      mode: active-backup\n      arp_interval: 200\n",
+        5,
+        7,
+        "interfaces[0].bond.arp_interval",
+        "needs at least one arp_ip_target",
+    );
+}
+
+#[test]
+fn updelay_not_multiple_of_miimon() {
+    one(
+        "interfaces:\n  - name: a\n    bond:\n      mode: 1\n      miimon: 100\n      updelay: 150\n",
+        6,
+        7,
+        "interfaces[0].bond.updelay",
+        "not a multiple of miimon 100",
+    );
+}
+
+#[test]
+fn downdelay_without_miimon() {
+    one(
+        "interfaces:\n  - name: a\n    bond:\n      mode: 1\n      downdelay: 200\n",
+        5,
+        7,
+        "interfaces[0].bond.downdelay",
+        "needs miimon",
+    );
+}
+
+#[test]
+fn min_links_beyond_ports() {
+    let y = format!(
+        "{NICS}  - name: c\n    bond:\n      mode: 802.3ad\n      ports: [a, b]\n      min_links: 3\n"
+    );
+    one(
+        &y,
+        10,
+        7,
+        "interfaces[2].bond.min_links",
+        "could never get carrier",
+    );
+}
+
+#[test]
+fn ad_user_port_key_range() {
+    one(
+        "interfaces:\n  - name: a\n    bond:\n      mode: 802.3ad\n      ad_user_port_key: 2000\n",
+        5,
+        7,
+        "interfaces[0].bond.ad_user_port_key",
+        "out of range 0..=1023",
+    );
+}
+
+#[test]
+fn port_claimed_by_two_masters() {
+    let y = format!(
+        "{NICS}  - name: c\n    bond: {{mode: 1, ports: [a]}}\n  - name: d\n    bridge: {{ports: [b, a]}}\n"
+    );
+    one(
+        &y,
+        9,
+        25,
+        "interfaces[3].bridge.ports[1]",
+        "claimed by both `c` and `d`",
+    );
+}
+
+#[test]
+fn port_that_is_a_bridge() {
+    let y = "interfaces:\n  - name: br0\n    bridge: {}\n  - name: bond0\n    bond: {mode: 1, ports: [br0]}\n";
+    one(
+        y,
+        5,
+        29,
+        "interfaces[1].bond.ports[0]",
+        "a bridge cannot be enslaved",
+    );
+}
+
+#[test]
+fn port_not_declared() {
+    one(
+        "interfaces:\n  - name: bond0\n    bond: {mode: 1, ports: [eth9]}\n",
+        3,
+        29,
+        "interfaces[0].bond.ports[0]",
+        "`eth9` is not declared",
+    );
+}
+
+#[test]
+fn port_mtu_below_master() {
+    let y = "interfaces:\n  - name: a\n    ethernet: {}\n    mtu: 1500\n  - name: bond0\n    mtu: 9000\n    bond: {mode: 1, ports: [a]}\n";
+    one(
+        y,
+        4,
+        5,
+        "interfaces[0].mtu",
+        "MTU 1500 of port `a` is below MTU 9000 of its master `bond0`",
+    );
+}
+
+#[test]
+fn addresses_on_a_port() {
+    let y = "interfaces:\n  - name: a\n    ethernet: {}\n    addresses: [192.0.2.1/24]\n  - name: br0\n    bridge: {ports: [a]}\n";
+    one(y, 4, 5, "interfaces[0].addresses", "put them on `br0`");
+}
+
+#[test]
+fn duplicate_names() {
+    one(
+        "interfaces:\n  - name: a\n    ethernet: {}\n  - name: a\n    ethernet: {}\n",
+        4,
+        5,
+        "interfaces[1].name",
+        "duplicate interface name `a`",
+    );
+}
+
+#[test]
+fn veth_peer_collides_with_interface() {
+    one(
+        "interfaces:\n  - name: a\n    ethernet: {}\n  - name: v0\n    veth: {peer: a}\n",
+        5,
+        12,
+        "interfaces[1].veth.peer",
+        "duplicate interface name `a`",
+    );
+}
+
+#[test]
+fn name_too_long() {
+    one(
+        "interfaces:\n  - name: averyveryverylongname\n    ethernet: {}\n",
+        2,
+        5,
+        "interfaces[0].name",
+        "longer than 15 bytes",
+    );
+}
+
+#[test]
+fn vlan_id_out_of_range() {
+    for id in [0, 4095] {
+        let y = format!("{NICS}  - name: v\n    vlan: {{base: a, id: {id}}}\n");
+        one(
+            &y,
+            7,
+            21,
+            "interfaces[2].vlan.id",
+            &format!("VLAN id {id} is out of range 1..=4094"),
+        );
+    }
+}
+
+#[test]
+fn vlan_base_not_declared() {
+    one(
+        "interfaces:\n  - name: v\n    vlan: {base: eth7, id: 10}\n",
+        3,
+        12,
+        "interfaces[0].vlan.base",
+        "base `eth7` is not declared",
+    );
+}
+
+#[test]
+fn vlan_on_a_bond_port() {
+    let y = format!(
+        "{NICS}  - name: bond0\n    bond: {{mode: 1, ports: [a, b]}}\n  - name: v\n    vlan: {{base: a, id: 5}}\n"
+    );
+    one(
+        &y,
+        9,
+        12,
+        "interfaces[3].vlan.base",
+        "put the VLAN on `bond0`",
+    );
+}
+
+#[test]
+fn duplicate_vlan() {
+    let y = format!(
+        "{NICS}  - name: v1\n    vlan: {{base: a, id: 5}}\n  - name: v2\n    vlan: {{base: a, id: 5}}\n"
+    );
+    one(
+        &y,
+        9,
+        21,
+        "interfaces[3].vlan.id",
+        "already declared as `v1`",
+    );
+}
+
+#[test]
+fn invalid_cidr_prefix() {
+    one(
+        "interfaces:\n  - name: a\n    ethernet: {}\n    addresses: [10.0.0.1/33]\n",
+        4,
+        17,
+        "interfaces[0].addresses[0]",
+        "prefix length must be 0..=32",
+    );
+}
+
+#[test]
+fn invalid_cidr_address() {
+    one(
+        "interfaces:\n  - name: a\n    ethernet: {}\n    addresses: [10.0.0.300/24]\n",
+        4,
+        17,
+        "interfaces[0].addresses[0]",
+        "is not an IP address",
+    );
+}
+
+#[test]
+fn cidr_without_prefix() {
+    one(
+        "interfaces:\n  - name: a\n    ethernet: {}\n    addresses: [192.0.2.7]\n",
+        4,
+        17,
+        "interfaces[0].addresses[0]",
+        "missing prefix length",
+    );
+}
+
+#[test]
+fn address_on_two_interfaces() {
+    let y = "interfaces:\n  - name: a\n    ethernet: {}\n    addresses: [192.0.2.7/24]\n  - name: b\n    ethernet: {}\n    addresses: [192.0.2.7/25]\n";
+    one(
+        y,
+        7,
+        17,
+        "interfaces[1].addresses[0]",
+        "also declared on `a`",
+    );
+}
+
+#[test]
+fn gateway_unreachable() {
+    let y = "interfaces:\n  - name: a\n    ethernet: {}\n    addresses: [192.0.2.7/24]\n    routes:\n      - dst: default\n        via: 198.51.100.1\n";
+    one(
+        y,
+        7,
+        9,
+        "interfaces[0].routes[0].via",
+        "gateway 198.51.100.1 is not reachable from any address of `a` (192.0.2.7/24)",
+    );
+}
+
+#[test]
+fn gateway_onlink_is_trusted() {
+    let y = "interfaces:\n  - name: a\n    ethernet: {}\n    addresses: [192.0.2.7/24]\n    routes:\n      - {dst: default, via: 198.51.100.1, onlink: true}\n";
+    load("t.yaml", y).unwrap();
+}
+
+#[test]
+fn route_family_mismatch() {
+    let y = "interfaces:\n  - name: a\n    ethernet: {}\n    addresses: [192.0.2.7/24]\n    routes:\n      - {dst: \"2001:db8::/32\", via: 192.0.2.1}\n";
+    one(
+        y,
+        6,
+        32,
+        "interfaces[0].routes[0].via",
+        "different families",
+    );
+}
+
+#[test]
+fn dependency_cycle_is_named() {
+    let y = "interfaces:\n  - name: b1\n    bond: {mode: 1, ports: [b2]}\n  - name: b2\n    bond: {mode: 1, ports: [b1]}\n";
+    let ps = problems(y);
+    let cycle = ps
+        .iter()
+        .find(|p| p.message.contains("dependency cycle"))
+        .expect("cycle reported");
+    assert_eq!(cycle.message, "dependency cycle: b1 -> b2 -> b1");
+    assert_eq!(
+        (cycle.line, cycle.column, cycle.field.as_str()),
+        (2, 5, "interfaces[0].name")
+    );
+}
+
+#[test]
+fn cycle_through_vlan() {
+    let y = "interfaces:\n  - name: v\n    vlan: {base: br, id: 3}\n  - name: br\n    bridge: {ports: [v]}\n";
+    let ps = problems(y);
+    assert!(
+        ps.iter()
+            .any(|p| p.message == "dependency cycle: v -> br -> v"),
+        "{ps:#?}"
+    );
+}
+
+#[test]
+fn too_many_nameservers() {
+    let y = "dns:\n  nameservers: [192.0.2.1, 192.0.2.2, 192.0.2.3, 192.0.2.4]\n";
+    one(y, 2, 50, "dns.nameservers[3]", "at most 3 nameservers");
+}
+
+#[test]
+fn invalid_mac() {
+    one(
+        "interfaces:\n  - name: a\n    ethernet: {}\n    mac: 01:00:5e:00:00:01\n",
+        4,
+        5,
+        "interfaces[0].mac",
+        "not a unicast MAC",
+    );
+    one(
+        "interfaces:\n  - name: a\n    ethernet: {}\n    mac: 52:54:00\n",
+        4,
+        10,
+        "interfaces[0].mac",
+        "invalid MAC address",
+    );
+}
+
+#[test]
+fn invalid_pci_path() {
+    one(
+        "interfaces:\n  - name: a\n    ethernet:\n      match: {pci_path: \"3b:00.1\"}\n",
+        4,
+        15,
+        "interfaces[0].ethernet.match.pci_path",
+        "not a PCI address",
+    );
+}
+
+#[test]
+fn bridge_forward_delay_with_stp() {
+    one(
+        "interfaces:\n  - name: br0\n    bridge: {stp: true, forward_delay: 1}\n",
+        3,
+        25,
+        "interfaces[0].bridge.forward_delay",
+        "out of range 2..=30 with STP on",
+    );
+}
+
+#[test]
+fn all_problems_are_reported_at_once() {
+    let y = "interfaces:\n  - name: v\n    vlan: {base: x, id: 5000}\n  - name: w\n    ethernet: {}\n    mtu: 20\n";
+    let ps = problems(y);
+    assert_eq!(ps.len(), 3, "{ps:#?}");
+}

@@ -1,0 +1,60 @@
+//! `check` and offline `plan`: pure, no root needed.
+
+use std::io::IsTerminal;
+use std::path::Path;
+use std::process::ExitCode;
+
+use hostnet_core::{Config, LoadError, State};
+
+use super::PlanFormat;
+
+/// Exit code for a config that failed validation (distinct from runtime failures).
+pub const EXIT_INVALID: u8 = 2;
+
+/// Loads and validates, printing every problem. `None` means the caller must exit non-zero.
+pub fn load(file: &Path) -> Result<Config, ExitCode> {
+    hostnet_core::load_file(file).map_err(|e| {
+        report_load_error(&e);
+        ExitCode::from(EXIT_INVALID)
+    })
+}
+
+fn report_load_error(e: &LoadError) {
+    match e {
+        LoadError::Io(..) => eprintln!("error: {e}"),
+        LoadError::Invalid(problems) => {
+            eprint!("{}", problems.lines());
+            // The underlined source is for people; scripts get the plain lines above.
+            if std::io::stderr().is_terminal() {
+                eprintln!("{:?}", miette::Report::new(problems.clone()));
+            }
+        }
+    }
+}
+
+pub fn check(file: &Path) -> ExitCode {
+    match load(file) {
+        Ok(c) => {
+            println!("{}: ok ({} interfaces)", file.display(), c.interfaces.len());
+            ExitCode::SUCCESS
+        }
+        Err(code) => code,
+    }
+}
+
+pub fn plan(file: &Path, format: PlanFormat) -> ExitCode {
+    let config = match load(file) {
+        Ok(c) => c,
+        Err(code) => return code,
+    };
+    let plan = hostnet_core::plan(&config, &State::offline());
+    match format {
+        PlanFormat::Text => print!("{}", hostnet_core::plan::render_text(&plan)),
+        PlanFormat::Ip => print!(
+            "{}",
+            hostnet_core::plan::render_ip(&plan, &file.display().to_string())
+        ),
+        PlanFormat::Json => println!("{}", plan.to_json()),
+    }
+    ExitCode::SUCCESS
+}
