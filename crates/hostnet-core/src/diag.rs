@@ -21,11 +21,7 @@ pub struct Problem {
 
 impl fmt::Display for Problem {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        write!(
-            f,
-            "{}:{}:{}: {}: {}",
-            self.file, self.line, self.column, self.field, self.message
-        )
+        write!(f, "{}:{}:{}: {}: {}", self.file, self.line, self.column, self.field, self.message)
     }
 }
 
@@ -40,13 +36,7 @@ pub struct Problems {
 impl fmt::Display for Problems {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         let n = self.problems.len();
-        write!(
-            f,
-            "{} problem{} in {}",
-            n,
-            if n == 1 { "" } else { "s" },
-            self.src.name()
-        )
+        write!(f, "{} problem{} in {}", n, if n == 1 { "" } else { "s" }, self.src.name())
     }
 }
 
@@ -76,69 +66,80 @@ impl Problems {
 
     /// Plain one-line-per-problem rendering, stable for scripts and tests.
     pub fn lines(&self) -> String {
-        self.problems
-            .iter()
-            .map(|p| format!("error: {p}\n"))
-            .collect()
+        self.problems.iter().map(|p| format!("error: {p}\n")).collect()
     }
 }
 
-/// Collects problems while validating one file.
+/// Collects problems while validating one file. Positions are resolved only when there is
+/// something to report: indexing a 10,000-interface file costs as much as parsing it.
 pub struct Reporter<'a> {
     file: &'a str,
     src: &'a str,
-    index: &'a PathIndex,
-    problems: Vec<Problem>,
+    pending: Vec<Pending>,
+}
+
+enum Pending {
+    /// Located by field path, resolved against the index at the end.
+    Field { field: String, message: String },
+    /// Located by the parser; the field path is found from the position.
+    Position { line: usize, column: usize, offset: usize, message: String },
+    Unlocated { message: String },
 }
 
 impl<'a> Reporter<'a> {
-    pub fn new(file: &'a str, src: &'a str, index: &'a PathIndex) -> Self {
-        Reporter {
-            file,
-            src,
-            index,
-            problems: Vec::new(),
-        }
+    pub fn new(file: &'a str, src: &'a str) -> Self {
+        Reporter { file, src, pending: Vec::new() }
     }
 
     pub fn error(&mut self, field: impl Into<String>, message: impl Into<String>) {
-        let field = field.into();
-        let pos = self.index.find(&field).unwrap_or(Pos {
-            line: 1,
-            column: 1,
-            offset: 0,
-        });
-        self.push(field, pos, message.into());
+        self.pending.push(Pending::Field { field: field.into(), message: message.into() });
     }
 
-    pub fn at(&mut self, field: impl Into<String>, pos: Pos, message: impl Into<String>) {
-        self.push(field.into(), pos, message.into());
+    pub fn at_position(&mut self, line: usize, column: usize, offset: usize, message: impl Into<String>) {
+        self.pending.push(Pending::Position { line, column, offset, message: message.into() });
     }
 
-    fn push(&mut self, field: String, pos: Pos, message: String) {
-        self.problems.push(Problem {
-            file: self.file.to_string(),
-            line: pos.line,
-            column: pos.column,
-            field,
-            message,
-            offset: pos.offset,
-        });
+    pub fn unlocated(&mut self, message: impl Into<String>) {
+        self.pending.push(Pending::Unlocated { message: message.into() });
     }
 
     pub fn is_empty(&self) -> bool {
-        self.problems.is_empty()
+        self.pending.is_empty()
     }
 
-    pub fn finish(mut self) -> Result<(), Problems> {
-        if self.problems.is_empty() {
+    pub fn finish(self) -> Result<(), Problems> {
+        if self.pending.is_empty() {
             return Ok(());
         }
-        self.problems.sort_by_key(|p| (p.line, p.column));
-        self.problems.dedup();
-        Err(Problems {
-            problems: self.problems,
-            src: Arc::new(NamedSource::new(self.file, self.src.to_string())),
-        })
+        let index = PathIndex::build(self.src);
+        let doc = Pos { line: 1, column: 1, offset: 0 };
+        let mut problems: Vec<Problem> = self
+            .pending
+            .into_iter()
+            .map(|p| {
+                let (field, pos, message) = match p {
+                    Pending::Field { field, message } => {
+                        let pos = index.find(&field).unwrap_or(doc);
+                        (field, pos, message)
+                    }
+                    Pending::Position { line, column, offset, message } => {
+                        let field = index.path_at(line, column).unwrap_or("(document)").to_string();
+                        (field, Pos { line, column, offset }, message)
+                    }
+                    Pending::Unlocated { message } => ("(document)".to_string(), doc, message),
+                };
+                Problem {
+                    file: self.file.to_string(),
+                    line: pos.line,
+                    column: pos.column,
+                    field,
+                    message,
+                    offset: pos.offset,
+                }
+            })
+            .collect();
+        problems.sort_by_key(|p| (p.line, p.column));
+        problems.dedup();
+        Err(Problems { problems, src: Arc::new(NamedSource::new(self.file, self.src.to_string())) })
     }
 }

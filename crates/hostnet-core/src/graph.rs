@@ -46,12 +46,7 @@ impl Graph {
     /// Builds the graph. References to undeclared devices are left out; validation reports them.
     /// The first declaration of a duplicated name wins, for the same reason.
     pub fn build(config: &Config) -> Graph {
-        let mut g = Graph {
-            nodes: Vec::new(),
-            by_name: HashMap::new(),
-            uppers: Vec::new(),
-            lowers: Vec::new(),
-        };
+        let mut g = Graph { nodes: Vec::new(), by_name: HashMap::new(), uppers: Vec::new(), lowers: Vec::new() };
         for (i, iface) in config.interfaces.iter().enumerate() {
             g.add_node(&iface.name, Origin::Declared(i));
             if let Kind::Veth(v) = &iface.kind {
@@ -86,10 +81,7 @@ impl Graph {
             return;
         }
         self.by_name.insert(name.to_string(), self.nodes.len());
-        self.nodes.push(Node {
-            name: name.to_string(),
-            origin,
-        });
+        self.nodes.push(Node { name: name.to_string(), origin });
         self.uppers.push(Vec::new());
         self.lowers.push(Vec::new());
     }
@@ -120,10 +112,8 @@ impl Graph {
     pub fn topo_order(&self) -> Result<Vec<usize>, Cycle> {
         let n = self.nodes.len();
         let mut indeg: Vec<usize> = self.lowers.iter().map(Vec::len).collect();
-        let mut ready: BinaryHeap<Reverse<((usize, u8), usize)>> = (0..n)
-            .filter(|&i| indeg[i] == 0)
-            .map(|i| Reverse((self.rank(i), i)))
-            .collect();
+        let mut ready: BinaryHeap<Reverse<((usize, u8), usize)>> =
+            (0..n).filter(|&i| indeg[i] == 0).map(|i| Reverse((self.rank(i), i))).collect();
         let mut order = Vec::with_capacity(n);
         while let Some(Reverse((_, i))) = ready.pop() {
             order.push(i);
@@ -143,10 +133,8 @@ impl Graph {
     /// Walks lower-ward from a stuck node until a node repeats: every stuck node has a stuck
     /// lower device, so the walk must close a cycle.
     fn find_cycle(&self, indeg: &[usize]) -> Cycle {
-        let start = (0..self.nodes.len())
-            .filter(|&i| indeg[i] > 0)
-            .min_by_key(|&i| self.rank(i))
-            .expect("a stuck node exists");
+        let start =
+            (0..self.nodes.len()).filter(|&i| indeg[i] > 0).min_by_key(|&i| self.rank(i)).expect("a stuck node exists");
         let mut seen: HashMap<usize, usize> = HashMap::new();
         let mut path = Vec::new();
         let mut cur = start;
@@ -162,9 +150,7 @@ impl Graph {
         let mut cycle: Vec<usize> = path[seen[&cur]..].to_vec();
         // Report it upper-to-lower reversed, i.e. in the direction "X needs Y".
         cycle.push(cycle[0]);
-        Cycle {
-            names: cycle.iter().map(|&i| self.nodes[i].name.clone()).collect(),
-        }
+        Cycle { names: cycle.iter().map(|&i| self.nodes[i].name.clone()).collect() }
     }
 
     /// All devices that (transitively) sit on `n`.

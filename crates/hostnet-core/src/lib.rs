@@ -17,3 +17,4 @@ pub mod state;
 
 pub use plan::{Op, Plan, plan};
 pub use state::State;
+pub mod synth;

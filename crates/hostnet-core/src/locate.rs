@@ -39,13 +39,9 @@ impl PathIndex {
             let pos = Pos {
                 line: m.line(),
                 column: m.col() + 1,
-                offset: m.byte_offset().unwrap_or_else(|| {
-                    line_starts
-                        .get(m.line().saturating_sub(1))
-                        .copied()
-                        .unwrap_or(0)
-                        + m.col()
-                }),
+                offset: m
+                    .byte_offset()
+                    .unwrap_or_else(|| line_starts.get(m.line().saturating_sub(1)).copied().unwrap_or(0) + m.col()),
             };
             match event {
                 Event::Scalar(value, ..) => {
@@ -118,26 +114,16 @@ impl PathIndex {
 
     /// The deepest recorded path at or before a line/column; names the field of a parse error.
     pub fn path_at(&self, line: usize, column: usize) -> Option<&str> {
-        self.ordered
-            .iter()
-            .rev()
-            .find(|(p, _)| (p.line, p.column) <= (line, column))
-            .map(|(_, path)| path.as_str())
+        self.ordered.iter().rev().find(|(p, _)| (p.line, p.column) <= (line, column)).map(|(_, path)| path.as_str())
     }
 }
 
 fn join_key(parent: &str, key: &str) -> String {
-    if parent.is_empty() {
-        key.to_string()
-    } else {
-        format!("{parent}.{key}")
-    }
+    if parent.is_empty() { key.to_string() } else { format!("{parent}.{key}") }
 }
 
 fn line_starts(src: &str) -> Vec<usize> {
-    std::iter::once(0)
-        .chain(src.match_indices('\n').map(|(i, _)| i + 1))
-        .collect()
+    std::iter::once(0).chain(src.match_indices('\n').map(|(i, _)| i + 1)).collect()
 }
 
 #[cfg(test)]
@@ -148,15 +134,8 @@ mod tests {
     fn records_keys_and_items() {
         let src = "interfaces:\n  - name: a\n    bond:\n      miimon: 100\n  - name: b\n";
         let idx = PathIndex::build(src);
-        assert_eq!(
-            idx.find("interfaces[0].bond.miimon")
-                .map(|p| (p.line, p.column)),
-            Some((4, 7))
-        );
-        assert_eq!(
-            idx.find("interfaces[1].name").map(|p| (p.line, p.column)),
-            Some((5, 5))
-        );
+        assert_eq!(idx.find("interfaces[0].bond.miimon").map(|p| (p.line, p.column)), Some((4, 7)));
+        assert_eq!(idx.find("interfaces[1].name").map(|p| (p.line, p.column)), Some((5, 5)));
         // Unknown child falls back to its parent.
         assert_eq!(idx.find("interfaces[1].mtu").map(|p| p.line), Some(5));
         assert_eq!(idx.path_at(4, 15), Some("interfaces[0].bond.miimon"));

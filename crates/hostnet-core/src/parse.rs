@@ -1,18 +1,16 @@
 //! Reading a config file: YAML into the model, then every validation rule.
 
 use crate::diag::{Problems, Reporter};
-use crate::locate::{PathIndex, Pos};
 use crate::model::Config;
 use crate::validate;
 
 /// Parses and validates. Either the whole file is good or nothing is returned.
 pub fn load(file: &str, src: &str) -> Result<Config, Problems> {
-    let index = PathIndex::build(src);
-    let mut rep = Reporter::new(file, src, &index);
+    let mut rep = Reporter::new(file, src);
     let config = match serde_saphyr::from_str::<Config>(src) {
         Ok(c) => c,
         Err(e) => {
-            report_serde_error(&mut rep, &index, &e);
+            report_serde_error(&mut rep, &e);
             rep.finish()?;
             unreachable!("a reported error always fails finish")
         }
@@ -22,8 +20,7 @@ pub fn load(file: &str, src: &str) -> Result<Config, Problems> {
 }
 
 pub fn load_file(path: &std::path::Path) -> Result<Config, LoadError> {
-    let src =
-        std::fs::read_to_string(path).map_err(|e| LoadError::Io(path.display().to_string(), e))?;
+    let src = std::fs::read_to_string(path).map_err(|e| LoadError::Io(path.display().to_string(), e))?;
     load(&path.display().to_string(), &src).map_err(LoadError::Invalid)
 }
 
@@ -36,27 +33,14 @@ pub enum LoadError {
     Invalid(Problems),
 }
 
-fn report_serde_error(rep: &mut Reporter<'_>, index: &PathIndex, e: &serde_saphyr::Error) {
+fn report_serde_error(rep: &mut Reporter<'_>, e: &serde_saphyr::Error) {
     let message = clean_message(&e.without_snippet().to_string());
     match e.location() {
         Some(loc) if loc.line() > 0 => {
-            let (line, column) = (loc.line() as usize, loc.column() as usize);
-            let field = index
-                .path_at(line, column)
-                .unwrap_or("(document)")
-                .to_string();
-            let offset = loc.span().byte_offset().map(|o| o as usize).unwrap_or(0);
-            rep.at(
-                field,
-                Pos {
-                    line,
-                    column,
-                    offset,
-                },
-                message,
-            );
+            let offset = loc.span().byte_offset().unwrap_or(0) as usize;
+            rep.at_position(loc.line() as usize, loc.column() as usize, offset, message);
         }
-        _ => rep.error("(document)", message),
+        _ => rep.unlocated(message),
     }
 }
 
@@ -115,9 +99,7 @@ fn edit_distance(a: &str, b: &str) -> usize {
     for i in 1..=a.len() {
         for j in 1..=b.len() {
             let cost = usize::from(a[i - 1] != b[j - 1]);
-            d[i][j] = (d[i - 1][j] + 1)
-                .min(d[i][j - 1] + 1)
-                .min(d[i - 1][j - 1] + cost);
+            d[i][j] = (d[i - 1][j] + 1).min(d[i][j - 1] + 1).min(d[i - 1][j - 1] + cost);
             if i > 1 && j > 1 && a[i - 1] == b[j - 2] && a[i - 2] == b[j - 1] {
                 d[i][j] = d[i][j].min(d[i - 2][j - 2] + 1);
             }

@@ -41,41 +41,27 @@ impl State {
     /// A NIC that already carries the declared name and fits the hardware criteria is the one:
     /// after the first apply, `match: {name: enp94s0f1}` no longer finds anything by that name.
     pub fn find_nic(&self, name: &str, m: &Match) -> Option<&LiveLink> {
-        let hw_fits = |l: &LiveLink| {
-            matches!(l.iface.kind, Kind::Ethernet(_))
-                && m.mac
-                    .is_none_or(|mac| l.perm_mac.or(l.iface.mac) == Some(mac))
-                && m.pci_path
-                    .as_ref()
-                    .is_none_or(|p| l.pci_path.as_ref() == Some(p))
-        };
-        if let Some(l) = self.get(name).filter(|l| hw_fits(l)) {
+        if let Some(l) = self.get(name).filter(|l| nic_fits(l, m)) {
             return Some(l);
         }
+        self.find_nic_by_match(m)
+    }
+
+    /// The NIC that `m` selects by its own criteria (name included), ignoring the declared name.
+    pub fn find_nic_by_match(&self, m: &Match) -> Option<&LiveLink> {
         if m.is_empty() {
             return None;
         }
-        self.links
-            .iter()
-            .find(|l| hw_fits(l) && m.name.as_ref().is_none_or(|n| *n == l.iface.name))
+        self.links.iter().find(|l| nic_fits(l, m) && m.name.as_ref().is_none_or(|n| *n == l.iface.name))
     }
 
     /// The host as it would be right after applying `config` successfully: what re-planning
     /// against it must find nothing to do about.
     pub fn from_config(config: &Config) -> State {
         let mut links = Vec::new();
-        let master_of = |n: &str| {
-            config
-                .interfaces
-                .iter()
-                .find(|m| m.kind.ports().iter().any(|p| p == n))
-                .map(|m| m.name.clone())
-        };
-        for i in config
-            .interfaces
-            .iter()
-            .filter(|i| i.state != LinkState::Absent)
-        {
+        let master_of =
+            |n: &str| config.interfaces.iter().find(|m| m.kind.ports().iter().any(|p| p == n)).map(|m| m.name.clone());
+        for i in config.interfaces.iter().filter(|i| i.state != LinkState::Absent) {
             let (perm_mac, pci_path) = match &i.kind {
                 Kind::Ethernet(e) => (e.matches.mac, e.matches.pci_path.clone()),
                 _ => (None, None),
@@ -91,12 +77,7 @@ impl State {
             if let Kind::Veth(v) = &i.kind {
                 let owned = master_of(&v.peer);
                 links.push(LiveLink {
-                    iface: Interface::new(
-                        v.peer.clone(),
-                        Kind::Veth(crate::model::Veth {
-                            peer: i.name.clone(),
-                        }),
-                    ),
+                    iface: Interface::new(v.peer.clone(), Kind::Veth(crate::model::Veth { peer: i.name.clone() })),
                     index: links.len() as u32 + 1,
                     up: i.state == LinkState::Up,
                     master: owned,
@@ -105,21 +86,20 @@ impl State {
                 });
             }
         }
-        State {
-            links,
-            dns: config.dns.clone(),
-            observed: true,
-        }
+        State { links, dns: config.dns.clone(), observed: true }
     }
 
     /// Names of the links enslaved to `master`, in index order.
     pub fn ports_of(&self, master: &str) -> Vec<String> {
-        let mut v: Vec<&LiveLink> = self
-            .links
-            .iter()
-            .filter(|l| l.master.as_deref() == Some(master))
-            .collect();
+        let mut v: Vec<&LiveLink> = self.links.iter().filter(|l| l.master.as_deref() == Some(master)).collect();
         v.sort_by_key(|l| l.index);
         v.into_iter().map(|l| l.iface.name.clone()).collect()
     }
+}
+
+/// Whether a live link is a NIC with the hardware identity (MAC, PCI path) that `m` asks for.
+pub fn nic_fits(l: &LiveLink, m: &Match) -> bool {
+    matches!(l.iface.kind, Kind::Ethernet(_))
+        && m.mac.is_none_or(|mac| l.perm_mac.or(l.iface.mac) == Some(mac))
+        && m.pci_path.as_ref().is_none_or(|p| l.pci_path.as_ref() == Some(p))
 }

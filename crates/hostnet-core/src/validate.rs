@@ -33,16 +33,10 @@ pub fn validate(config: &Config, rep: &mut Reporter<'_>) {
             Kind::Bond(b) => check_bond(b, &at, rep),
             Kind::Vlan(v) => {
                 if !(1..=4094).contains(&v.id) {
-                    rep.error(
-                        format!("{at}.vlan.id"),
-                        format!("VLAN id {} is out of range 1..=4094", v.id),
-                    );
+                    rep.error(format!("{at}.vlan.id"), format!("VLAN id {} is out of range 1..=4094", v.id));
                 }
                 if !names.contains_key(v.base.as_str()) {
-                    rep.error(
-                        format!("{at}.vlan.base"),
-                        format!("base `{}` is not declared", v.base),
-                    );
+                    rep.error(format!("{at}.vlan.base"), format!("base `{}` is not declared", v.base));
                 }
             }
             Kind::Bridge(b) => check_bridge(b, &at, rep),
@@ -60,10 +54,7 @@ pub fn validate(config: &Config, rep: &mut Reporter<'_>) {
     check_dns(config, rep);
     if let Err(cycle) = Graph::build(config).topo_order() {
         let first = &cycle.names[0];
-        let field = names
-            .get(first.as_str())
-            .map(|d| d.path())
-            .unwrap_or_default();
+        let field = names.get(first.as_str()).map(|d| d.path()).unwrap_or_default();
         rep.error(field, cycle.to_string());
     }
 }
@@ -92,36 +83,17 @@ fn check_names<'c>(config: &'c Config, rep: &mut Reporter<'_>) -> HashMap<&'c st
             rep.error(decl.path(), why);
         }
         match seen.get(name) {
-            Some(first) => rep.error(
-                decl.path(),
-                format!(
-                    "duplicate interface name `{name}` (first declared at {})",
-                    first.path()
-                ),
-            ),
+            Some(first) => rep
+                .error(decl.path(), format!("duplicate interface name `{name}` (first declared at {})", first.path())),
             None => {
                 seen.insert(name, decl);
             }
         }
     };
     for (i, iface) in config.interfaces.iter().enumerate() {
-        declare(
-            &iface.name,
-            Decl {
-                index: i,
-                peer: false,
-            },
-            rep,
-        );
+        declare(&iface.name, Decl { index: i, peer: false }, rep);
         if let Kind::Veth(v) = &iface.kind {
-            declare(
-                &v.peer,
-                Decl {
-                    index: i,
-                    peer: true,
-                },
-                rep,
-            );
+            declare(&v.peer, Decl { index: i, peer: true }, rep);
         }
     }
     seen
@@ -132,18 +104,10 @@ fn check_ifname(name: &str) -> Result<(), String> {
         return Err("interface name is empty".into());
     }
     if name.len() > MAX_NAME {
-        return Err(format!(
-            "interface name `{name}` is longer than {MAX_NAME} bytes"
-        ));
+        return Err(format!("interface name `{name}` is longer than {MAX_NAME} bytes"));
     }
-    if name == "."
-        || name == ".."
-        || name.contains(['/', ':'])
-        || name.chars().any(char::is_whitespace)
-    {
-        return Err(format!(
-            "`{name}` is not a valid interface name (no '/', ':' or whitespace)"
-        ));
+    if name == "." || name == ".." || name.contains(['/', ':']) || name.chars().any(char::is_whitespace) {
+        return Err(format!("`{name}` is not a valid interface name (no '/', ':' or whitespace)"));
     }
     Ok(())
 }
@@ -152,36 +116,22 @@ fn is_pci_address(p: &str) -> bool {
     // domain:bus:device.function, all hex: 0000:3b:00.1
     let parts: Vec<&str> = p.split([':', '.']).collect();
     let widths = [4, 2, 2, 1];
-    parts.len() == 4
-        && parts
-            .iter()
-            .zip(widths)
-            .all(|(s, w)| s.len() == w && s.chars().all(|c| c.is_ascii_hexdigit()))
+    parts.len() == 4 && parts.iter().zip(widths).all(|(s, w)| s.len() == w && s.chars().all(|c| c.is_ascii_hexdigit()))
 }
 
 fn check_common(iface: &Interface, at: &str, rep: &mut Reporter<'_>) {
     if let Some(mtu) = iface.mtu
         && !(68..=65535).contains(&mtu)
     {
-        rep.error(
-            format!("{at}.mtu"),
-            format!("MTU {mtu} is out of range 68..=65535"),
-        );
+        rep.error(format!("{at}.mtu"), format!("MTU {mtu} is out of range 68..=65535"));
     }
     if let Some(mac) = iface.mac
         && (mac.is_multicast() || mac.0 == [0; 6])
     {
-        rep.error(
-            format!("{at}.mac"),
-            format!("{mac} is not a unicast MAC address"),
-        );
+        rep.error(format!("{at}.mac"), format!("{mac} is not a unicast MAC address"));
     }
-    if iface.state == LinkState::Absent && (!iface.addresses.is_empty() || !iface.routes.is_empty())
-    {
-        rep.error(
-            format!("{at}.state"),
-            "an absent interface cannot have addresses or routes",
-        );
+    if iface.state == LinkState::Absent && (!iface.addresses.is_empty() || !iface.routes.is_empty()) {
+        rep.error(format!("{at}.state"), "an absent interface cannot have addresses or routes");
     }
 }
 
@@ -209,36 +159,24 @@ fn check_bond(b: &Bond, at: &str, rep: &mut Reporter<'_>) {
     let miimon = b.miimon.unwrap_or(0);
     let arp = b.arp_interval.unwrap_or(0);
     if miimon > 0 && arp > 0 {
-        rep.error(
-            format!("{at}.arp_interval"),
-            "choose one link monitor: miimon and arp_interval are both set",
-        );
+        rep.error(format!("{at}.arp_interval"), "choose one link monitor: miimon and arp_interval are both set");
     }
     if arp > 0 && b.arp_ip_target.as_ref().is_none_or(Vec::is_empty) {
-        rep.error(
-            format!("{at}.arp_interval"),
-            "arp_interval needs at least one arp_ip_target",
-        );
+        rep.error(format!("{at}.arp_interval"), "arp_interval needs at least one arp_ip_target");
     }
     if let Some(t) = &b.arp_ip_target
         && t.len() > MAX_ARP_TARGETS
     {
-        rep.error(
-            format!("{at}.arp_ip_target"),
-            format!("at most {MAX_ARP_TARGETS} ARP targets are allowed"),
-        );
+        rep.error(format!("{at}.arp_ip_target"), format!("at most {MAX_ARP_TARGETS} ARP targets are allowed"));
     }
     for (key, delay) in [("updelay", b.updelay), ("downdelay", b.downdelay)] {
         match (delay, miimon) {
-            (Some(d), 0) if d > 0 => rep.error(
-                format!("{at}.{key}"),
-                format!("{key} needs miimon; without it the delay is ignored"),
-            ),
+            (Some(d), 0) if d > 0 => {
+                rep.error(format!("{at}.{key}"), format!("{key} needs miimon; without it the delay is ignored"))
+            }
             (Some(d), m) if m > 0 && d % m != 0 => rep.error(
                 format!("{at}.{key}"),
-                format!(
-                    "{key} {d} is not a multiple of miimon {m}; the kernel would round it down"
-                ),
+                format!("{key} {d} is not a multiple of miimon {m}; the kernel would round it down"),
             ),
             _ => {}
         }
@@ -246,32 +184,20 @@ fn check_bond(b: &Bond, at: &str, rep: &mut Reporter<'_>) {
     if let Some(p) = &b.primary
         && !b.ports.contains(p)
     {
-        rep.error(
-            format!("{at}.primary"),
-            format!("primary `{p}` is not one of this bond's ports"),
-        );
+        rep.error(format!("{at}.primary"), format!("primary `{p}` is not one of this bond's ports"));
     }
     if let Some(k) = b.ad_user_port_key
         && k > 1023
     {
-        rep.error(
-            format!("{at}.ad_user_port_key"),
-            format!("ad_user_port_key {k} is out of range 0..=1023"),
-        );
+        rep.error(format!("{at}.ad_user_port_key"), format!("ad_user_port_key {k} is out of range 0..=1023"));
     }
     if b.ad_actor_sys_prio == Some(0) {
-        rep.error(
-            format!("{at}.ad_actor_sys_prio"),
-            "ad_actor_sys_prio must be 1..=65535",
-        );
+        rep.error(format!("{at}.ad_actor_sys_prio"), "ad_actor_sys_prio must be 1..=65535");
     }
     if let Some(m) = b.ad_actor_system
         && (m.is_multicast() || m.0 == [0; 6])
     {
-        rep.error(
-            format!("{at}.ad_actor_system"),
-            format!("{m} is not a unicast MAC address"),
-        );
+        rep.error(format!("{at}.ad_actor_system"), format!("{m} is not a unicast MAC address"));
     }
     if let Some(n) = b.min_links
         && !b.ports.is_empty()
@@ -279,10 +205,7 @@ fn check_bond(b: &Bond, at: &str, rep: &mut Reporter<'_>) {
     {
         rep.error(
             format!("{at}.min_links"),
-            format!(
-                "min_links {n} exceeds the {} declared ports: the bond could never get carrier",
-                b.ports.len()
-            ),
+            format!("min_links {n} exceeds the {} declared ports: the bond could never get carrier", b.ports.len()),
         );
     }
 }
@@ -291,12 +214,7 @@ fn check_bridge(b: &Bridge, at: &str, rep: &mut Reporter<'_>) {
     let at = format!("{at}.bridge");
     let stp = b.stp.unwrap_or(false);
     let ranges: [(&str, Option<u32>, u32, u32); 3] = [
-        (
-            "forward_delay",
-            b.forward_delay,
-            if stp { 2 } else { 0 },
-            30,
-        ),
+        ("forward_delay", b.forward_delay, if stp { 2 } else { 0 }, 30),
         ("hello_time", b.hello_time, 1, 10),
         ("max_age", b.max_age, 6, 40),
     ];
@@ -304,15 +222,8 @@ fn check_bridge(b: &Bridge, at: &str, rep: &mut Reporter<'_>) {
         if let Some(v) = v
             && !(lo..=hi).contains(&v)
         {
-            let why = if key == "forward_delay" && stp {
-                " with STP on"
-            } else {
-                ""
-            };
-            rep.error(
-                format!("{at}.{key}"),
-                format!("{key} {v}s is out of range {lo}..={hi}{why}"),
-            );
+            let why = if key == "forward_delay" && stp { " with STP on" } else { "" };
+            rep.error(format!("{at}.{key}"), format!("{key} {v}s is out of range {lo}..={hi}{why}"));
         }
     }
 }
@@ -333,13 +244,7 @@ fn check_ports(config: &Config, names: &HashMap<&str, Decl>, rep: &mut Reporter<
                 continue;
             };
             if let Some(other) = master_of.insert(port, &iface.name) {
-                rep.error(
-                    &at,
-                    format!(
-                        "port `{port}` is claimed by both `{other}` and `{}`",
-                        iface.name
-                    ),
-                );
+                rep.error(&at, format!("port `{port}` is claimed by both `{other}` and `{}`", iface.name));
             }
             if decl.peer {
                 continue;
@@ -347,10 +252,7 @@ fn check_ports(config: &Config, names: &HashMap<&str, Decl>, rep: &mut Reporter<
             let p = &config.interfaces[decl.index];
             let pat = format!("interfaces[{}]", decl.index);
             if matches!(p.kind, Kind::Bridge(_)) {
-                rep.error(
-                    &at,
-                    format!("port `{port}` is a bridge; a bridge cannot be enslaved"),
-                );
+                rep.error(&at, format!("port `{port}` is a bridge; a bridge cannot be enslaved"));
             }
             if p.state == LinkState::Absent {
                 rep.error(&at, format!("port `{port}` is declared absent"));
@@ -358,7 +260,10 @@ fn check_ports(config: &Config, names: &HashMap<&str, Decl>, rep: &mut Reporter<
             if !p.addresses.is_empty() {
                 rep.error(
                     format!("{pat}.addresses"),
-                    format!("`{port}` is a port of `{}`: its addresses would be ignored; put them on `{}`", iface.name, iface.name),
+                    format!(
+                        "`{port}` is a port of `{}`: its addresses would be ignored; put them on `{}`",
+                        iface.name, iface.name
+                    ),
                 );
             }
             if let (Some(pm), Some(mm)) = (p.mtu, iface.mtu)
@@ -366,10 +271,7 @@ fn check_ports(config: &Config, names: &HashMap<&str, Decl>, rep: &mut Reporter<
             {
                 rep.error(
                     format!("{pat}.mtu"),
-                    format!(
-                        "MTU {pm} of port `{port}` is below MTU {mm} of its master `{}`",
-                        iface.name
-                    ),
+                    format!("MTU {pm} of port `{port}` is below MTU {mm} of its master `{}`", iface.name),
                 );
             }
         }
@@ -381,28 +283,23 @@ fn check_vlans(config: &Config, rep: &mut Reporter<'_>) {
     let enslaved: HashMap<&str, &str> = config
         .interfaces
         .iter()
-        .flat_map(|m| {
-            m.kind
-                .ports()
-                .iter()
-                .map(move |p| (p.as_str(), m.name.as_str()))
-        })
+        .flat_map(|m| m.kind.ports().iter().map(move |p| (p.as_str(), m.name.as_str())))
         .collect();
     for (i, iface) in config.interfaces.iter().enumerate() {
         let Kind::Vlan(v) = &iface.kind else { continue };
         if let Some(other) = seen.insert((v.base.as_str(), v.id), &iface.name) {
             rep.error(
                 format!("interfaces[{i}].vlan.id"),
-                format!(
-                    "VLAN {} on `{}` is already declared as `{other}`",
-                    v.id, v.base
-                ),
+                format!("VLAN {} on `{}` is already declared as `{other}`", v.id, v.base),
             );
         }
         if let Some(master) = enslaved.get(v.base.as_str()) {
             rep.error(
                 format!("interfaces[{i}].vlan.base"),
-                format!("base `{}` is a port of `{master}`, which takes all its traffic; put the VLAN on `{master}`", v.base),
+                format!(
+                    "base `{}` is a port of `{master}`, which takes all its traffic; put the VLAN on `{master}`",
+                    v.base
+                ),
             );
         }
     }
@@ -419,15 +316,9 @@ fn check_addresses(config: &Config, rep: &mut Reporter<'_>) {
                 continue;
             }
             if let Some(other) = owner.insert(a.addr(), &iface.name) {
-                rep.error(
-                    &at,
-                    format!("address {} is also declared on `{other}`", a.addr()),
-                );
+                rep.error(&at, format!("address {} is also declared on `{other}`", a.addr()));
             }
-            if a.0.trunc().addr() == a.addr()
-                && a.prefix_len() < a.0.max_prefix_len() - 1
-                && a.addr().is_ipv4()
-            {
+            if a.0.trunc().addr() == a.addr() && a.prefix_len() < a.0.max_prefix_len() - 1 && a.addr().is_ipv4() {
                 rep.error(&at, format!("{a} is a network address, not a host address"));
             }
         }
@@ -441,21 +332,14 @@ fn check_routes(config: &Config, rep: &mut Reporter<'_>) {
             if let (RouteDst::Net(n), Some(gw)) = (&r.dst, &r.via)
                 && n.addr().is_ipv6() != gw.is_ipv6()
             {
-                rep.error(
-                    format!("{at}.via"),
-                    format!("gateway {gw} and destination {n} are of different families"),
-                );
+                rep.error(format!("{at}.via"), format!("gateway {gw} and destination {n} are of different families"));
                 continue;
             }
             let Some(gw) = r.via else { continue };
             if r.onlink {
                 continue;
             }
-            if !iface
-                .addresses
-                .iter()
-                .any(|a| a.contains(&gw) && a.addr() != gw)
-            {
+            if !iface.addresses.iter().any(|a| a.contains(&gw) && a.addr() != gw) {
                 let have: Vec<String> = iface.addresses.iter().map(ToString::to_string).collect();
                 rep.error(
                     format!("{at}.via"),
@@ -481,16 +365,10 @@ fn check_dns(config: &Config, rep: &mut Reporter<'_>) {
     for (j, d) in dns.search.iter().enumerate() {
         let ok = !d.is_empty()
             && d.len() <= 253
-            && d.split('.').all(|l| {
-                !l.is_empty()
-                    && l.len() <= 63
-                    && l.chars().all(|c| c.is_ascii_alphanumeric() || c == '-')
-            });
+            && d.split('.')
+                .all(|l| !l.is_empty() && l.len() <= 63 && l.chars().all(|c| c.is_ascii_alphanumeric() || c == '-'));
         if !ok {
-            rep.error(
-                format!("dns.search[{j}]"),
-                format!("`{d}` is not a valid domain name"),
-            );
+            rep.error(format!("dns.search[{j}]"), format!("`{d}` is not a valid domain name"));
         }
     }
 }

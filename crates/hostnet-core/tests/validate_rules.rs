@@ -15,16 +15,8 @@ fn one(yaml: &str, line: usize, column: usize, field: &str, msg: &str) {
     let ps = problems(yaml);
     assert_eq!(ps.len(), 1, "expected one problem, got: {ps:#?}");
     let p = &ps[0];
-    assert_eq!(
-        (p.line, p.column, p.field.as_str()),
-        (line, column, field),
-        "{p}"
-    );
-    assert!(
-        p.message.contains(msg),
-        "message {:?} lacks {msg:?}",
-        p.message
-    );
+    assert_eq!((p.line, p.column, p.field.as_str()), (line, column, field), "{p}");
+    assert!(p.message.contains(msg), "message {:?} lacks {msg:?}", p.message);
     assert_eq!(p.file, "t.yaml");
 }
 
@@ -41,13 +33,7 @@ fn accepts_every_example() {
 
 #[test]
 fn unknown_top_level_key() {
-    one(
-        "interface:\n  - name: a\n",
-        1,
-        1,
-        "interface",
-        "unknown field `interface`",
-    );
+    one("interface:\n  - name: a\n", 1, 1, "interface", "unknown field `interface`");
 }
 
 #[test]
@@ -85,13 +71,7 @@ fn wrong_type() {
 
 #[test]
 fn interface_without_kind() {
-    one(
-        "interfaces:\n  - name: a\n    mtu: 1500\n",
-        2,
-        5,
-        "interfaces[0].name",
-        "exactly one of the keys",
-    );
+    one("interfaces:\n  - name: a\n    mtu: 1500\n", 2, 5, "interfaces[0].name", "exactly one of the keys");
 }
 
 #[test]
@@ -118,11 +98,8 @@ fn unknown_bond_mode() {
 
 #[test]
 fn bond_mode_by_number_and_name() {
-    let c = load(
-        "t.yaml",
-        "interfaces:\n  - name: a\n    bond: {mode: 6}\n  - name: b\n    bond: {mode: lacp}\n",
-    )
-    .unwrap();
+    let c =
+        load("t.yaml", "interfaces:\n  - name: a\n    bond: {mode: 6}\n  - name: b\n    bond: {mode: lacp}\n").unwrap();
     let modes: Vec<String> = c
         .interfaces
         .iter()
@@ -139,24 +116,9 @@ fn arp_monitor_in_lacp_mode() {
     let ps = problems(
         "interfaces:\n  - name: a\n    bond:\n      mode: 802.3ad\n      arp_interval: 100\n      arp_ip_target: [192.0.2.1]\n",
     );
-    let got: Vec<(usize, usize, &str)> = ps
-        .iter()
-        .map(|p| (p.line, p.column, p.field.as_str()))
-        .collect();
-    assert_eq!(
-        got,
-        [
-            (5, 7, "interfaces[0].bond.arp_interval"),
-            (6, 7, "interfaces[0].bond.arp_ip_target")
-        ]
-    );
-    assert!(
-        ps[0]
-            .message
-            .starts_with("`arp_interval` is not valid for mode 802.3ad"),
-        "{}",
-        ps[0].message
-    );
+    let got: Vec<(usize, usize, &str)> = ps.iter().map(|p| (p.line, p.column, p.field.as_str())).collect();
+    assert_eq!(got, [(5, 7, "interfaces[0].bond.arp_interval"), (6, 7, "interfaces[0].bond.arp_ip_target")]);
+    assert!(ps[0].message.starts_with("`arp_interval` is not valid for mode 802.3ad"), "{}", ps[0].message);
     assert!(ps[0].message.contains("needs the MII monitor"));
 }
 
@@ -173,30 +135,14 @@ fn arp_target_in_alb_mode() {
 
 #[test]
 fn primary_outside_primary_modes() {
-    let y = format!(
-        "{NICS}  - name: c\n    bond:\n      mode: balance-rr\n      ports: [a, b]\n      primary: a\n"
-    );
-    one(
-        &y,
-        10,
-        7,
-        "interfaces[2].bond.primary",
-        "only in mode active-backup, balance-tlb, balance-alb",
-    );
+    let y = format!("{NICS}  - name: c\n    bond:\n      mode: balance-rr\n      ports: [a, b]\n      primary: a\n");
+    one(&y, 10, 7, "interfaces[2].bond.primary", "only in mode active-backup, balance-tlb, balance-alb");
 }
 
 #[test]
 fn primary_not_a_port() {
-    let y = format!(
-        "{NICS}  - name: c\n    bond:\n      mode: active-backup\n      ports: [a]\n      primary: b\n"
-    );
-    one(
-        &y,
-        10,
-        7,
-        "interfaces[2].bond.primary",
-        "not one of this bond's ports",
-    );
+    let y = format!("{NICS}  - name: c\n    bond:\n      mode: active-backup\n      ports: [a]\n      primary: b\n");
+    one(&y, 10, 7, "interfaces[2].bond.primary", "not one of this bond's ports");
 }
 
 #[test]
@@ -216,10 +162,7 @@ fn two_link_monitors() {
         "interfaces:\n  - name: a\n    bond:\n      mode: active-backup\n      miimon: 100\n      arp_interval: 200\n      arp_ip_target: [192.0.2.1]\n",
     );
     assert_eq!(ps.len(), 1, "{ps:#?}");
-    assert_eq!(
-        (ps[0].line, ps[0].field.as_str()),
-        (6, "interfaces[0].bond.arp_interval")
-    );
+    assert_eq!((ps[0].line, ps[0].field.as_str()), (6, "interfaces[0].bond.arp_interval"));
     assert!(ps[0].message.contains("choose one link monitor"));
 }
 
@@ -258,16 +201,8 @@ fn downdelay_without_miimon() {
 
 #[test]
 fn min_links_beyond_ports() {
-    let y = format!(
-        "{NICS}  - name: c\n    bond:\n      mode: 802.3ad\n      ports: [a, b]\n      min_links: 3\n"
-    );
-    one(
-        &y,
-        10,
-        7,
-        "interfaces[2].bond.min_links",
-        "could never get carrier",
-    );
+    let y = format!("{NICS}  - name: c\n    bond:\n      mode: 802.3ad\n      ports: [a, b]\n      min_links: 3\n");
+    one(&y, 10, 7, "interfaces[2].bond.min_links", "could never get carrier");
 }
 
 #[test]
@@ -283,28 +218,15 @@ fn ad_user_port_key_range() {
 
 #[test]
 fn port_claimed_by_two_masters() {
-    let y = format!(
-        "{NICS}  - name: c\n    bond: {{mode: 1, ports: [a]}}\n  - name: d\n    bridge: {{ports: [b, a]}}\n"
-    );
-    one(
-        &y,
-        9,
-        25,
-        "interfaces[3].bridge.ports[1]",
-        "claimed by both `c` and `d`",
-    );
+    let y =
+        format!("{NICS}  - name: c\n    bond: {{mode: 1, ports: [a]}}\n  - name: d\n    bridge: {{ports: [b, a]}}\n");
+    one(&y, 9, 25, "interfaces[3].bridge.ports[1]", "claimed by both `c` and `d`");
 }
 
 #[test]
 fn port_that_is_a_bridge() {
     let y = "interfaces:\n  - name: br0\n    bridge: {}\n  - name: bond0\n    bond: {mode: 1, ports: [br0]}\n";
-    one(
-        y,
-        5,
-        29,
-        "interfaces[1].bond.ports[0]",
-        "a bridge cannot be enslaved",
-    );
+    one(y, 5, 29, "interfaces[1].bond.ports[0]", "a bridge cannot be enslaved");
 }
 
 #[test]
@@ -321,13 +243,7 @@ fn port_not_declared() {
 #[test]
 fn port_mtu_below_master() {
     let y = "interfaces:\n  - name: a\n    ethernet: {}\n    mtu: 1500\n  - name: bond0\n    mtu: 9000\n    bond: {mode: 1, ports: [a]}\n";
-    one(
-        y,
-        4,
-        5,
-        "interfaces[0].mtu",
-        "MTU 1500 of port `a` is below MTU 9000 of its master `bond0`",
-    );
+    one(y, 4, 5, "interfaces[0].mtu", "MTU 1500 of port `a` is below MTU 9000 of its master `bond0`");
 }
 
 #[test]
@@ -373,13 +289,7 @@ fn name_too_long() {
 fn vlan_id_out_of_range() {
     for id in [0, 4095] {
         let y = format!("{NICS}  - name: v\n    vlan: {{base: a, id: {id}}}\n");
-        one(
-            &y,
-            7,
-            21,
-            "interfaces[2].vlan.id",
-            &format!("VLAN id {id} is out of range 1..=4094"),
-        );
+        one(&y, 7, 21, "interfaces[2].vlan.id", &format!("VLAN id {id} is out of range 1..=4094"));
     }
 }
 
@@ -399,27 +309,13 @@ fn vlan_on_a_bond_port() {
     let y = format!(
         "{NICS}  - name: bond0\n    bond: {{mode: 1, ports: [a, b]}}\n  - name: v\n    vlan: {{base: a, id: 5}}\n"
     );
-    one(
-        &y,
-        9,
-        12,
-        "interfaces[3].vlan.base",
-        "put the VLAN on `bond0`",
-    );
+    one(&y, 9, 12, "interfaces[3].vlan.base", "put the VLAN on `bond0`");
 }
 
 #[test]
 fn duplicate_vlan() {
-    let y = format!(
-        "{NICS}  - name: v1\n    vlan: {{base: a, id: 5}}\n  - name: v2\n    vlan: {{base: a, id: 5}}\n"
-    );
-    one(
-        &y,
-        9,
-        21,
-        "interfaces[3].vlan.id",
-        "already declared as `v1`",
-    );
+    let y = format!("{NICS}  - name: v1\n    vlan: {{base: a, id: 5}}\n  - name: v2\n    vlan: {{base: a, id: 5}}\n");
+    one(&y, 9, 21, "interfaces[3].vlan.id", "already declared as `v1`");
 }
 
 #[test]
@@ -458,13 +354,7 @@ fn cidr_without_prefix() {
 #[test]
 fn address_on_two_interfaces() {
     let y = "interfaces:\n  - name: a\n    ethernet: {}\n    addresses: [192.0.2.7/24]\n  - name: b\n    ethernet: {}\n    addresses: [192.0.2.7/25]\n";
-    one(
-        y,
-        7,
-        17,
-        "interfaces[1].addresses[0]",
-        "also declared on `a`",
-    );
+    one(y, 7, 17, "interfaces[1].addresses[0]", "also declared on `a`");
 }
 
 #[test]
@@ -488,39 +378,24 @@ fn gateway_onlink_is_trusted() {
 #[test]
 fn route_family_mismatch() {
     let y = "interfaces:\n  - name: a\n    ethernet: {}\n    addresses: [192.0.2.7/24]\n    routes:\n      - {dst: \"2001:db8::/32\", via: 192.0.2.1}\n";
-    one(
-        y,
-        6,
-        32,
-        "interfaces[0].routes[0].via",
-        "different families",
-    );
+    one(y, 6, 32, "interfaces[0].routes[0].via", "different families");
 }
 
 #[test]
 fn dependency_cycle_is_named() {
-    let y = "interfaces:\n  - name: b1\n    bond: {mode: 1, ports: [b2]}\n  - name: b2\n    bond: {mode: 1, ports: [b1]}\n";
+    let y =
+        "interfaces:\n  - name: b1\n    bond: {mode: 1, ports: [b2]}\n  - name: b2\n    bond: {mode: 1, ports: [b1]}\n";
     let ps = problems(y);
-    let cycle = ps
-        .iter()
-        .find(|p| p.message.contains("dependency cycle"))
-        .expect("cycle reported");
+    let cycle = ps.iter().find(|p| p.message.contains("dependency cycle")).expect("cycle reported");
     assert_eq!(cycle.message, "dependency cycle: b1 -> b2 -> b1");
-    assert_eq!(
-        (cycle.line, cycle.column, cycle.field.as_str()),
-        (2, 5, "interfaces[0].name")
-    );
+    assert_eq!((cycle.line, cycle.column, cycle.field.as_str()), (2, 5, "interfaces[0].name"));
 }
 
 #[test]
 fn cycle_through_vlan() {
     let y = "interfaces:\n  - name: v\n    vlan: {base: br, id: 3}\n  - name: br\n    bridge: {ports: [v]}\n";
     let ps = problems(y);
-    assert!(
-        ps.iter()
-            .any(|p| p.message == "dependency cycle: v -> br -> v"),
-        "{ps:#?}"
-    );
+    assert!(ps.iter().any(|p| p.message == "dependency cycle: v -> br -> v"), "{ps:#?}");
 }
 
 #[test]

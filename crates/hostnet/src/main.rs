@@ -10,9 +10,8 @@ fn main() -> ExitCode {
     let cli = cmd::Cli::parse();
     tracing_subscriber::fmt()
         .with_env_filter(
-            tracing_subscriber::EnvFilter::try_from_env("HOSTNET_LOG").unwrap_or_else(|_| {
-                tracing_subscriber::EnvFilter::new(if cli.verbose { "debug" } else { "warn" })
-            }),
+            tracing_subscriber::EnvFilter::try_from_env("HOSTNET_LOG")
+                .unwrap_or_else(|_| tracing_subscriber::EnvFilter::new(if cli.verbose { "debug" } else { "warn" })),
         )
         .with_writer(std::io::stderr)
         .init();

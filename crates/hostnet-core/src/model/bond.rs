@@ -43,18 +43,12 @@ kernel_enum!(FailOverMac { None = ("none", 0), Active = ("active", 1), Follow = 
 impl BondMode {
     /// Modes whose link monitor may be ARP-based; the others need carrier (miimon).
     pub fn allows_arp_monitor(self) -> bool {
-        !matches!(
-            self,
-            BondMode::Lacp | BondMode::BalanceTlb | BondMode::BalanceAlb
-        )
+        !matches!(self, BondMode::Lacp | BondMode::BalanceTlb | BondMode::BalanceAlb)
     }
 
     /// Modes with a single active port chosen by `primary`.
     pub fn uses_primary(self) -> bool {
-        matches!(
-            self,
-            BondMode::ActiveBackup | BondMode::BalanceTlb | BondMode::BalanceAlb
-        )
+        matches!(self, BondMode::ActiveBackup | BondMode::BalanceTlb | BondMode::BalanceAlb)
     }
 
     /// Modes that rewrite port MAC addresses, so every port must accept a MAC change.
@@ -144,10 +138,7 @@ impl OptValue for bool {
 
 impl OptValue for Vec<Ipv4Addr> {
     fn render(&self, _: Spelling) -> String {
-        self.iter()
-            .map(|a| a.to_string())
-            .collect::<Vec<_>>()
-            .join(",")
+        self.iter().map(|a| a.to_string()).collect::<Vec<_>>().join(",")
     }
 }
 
@@ -258,10 +249,7 @@ bond_options! {
 impl BondOpt {
     /// Options the kernel accepts only while the bond is down (BOND_OPTFLAG_IFDOWN).
     pub fn needs_bond_down(&self) -> bool {
-        matches!(
-            self,
-            BondOpt::LacpRate(_) | BondOpt::AdSelect(_) | BondOpt::TlbDynamicLb(_)
-        )
+        matches!(self, BondOpt::LacpRate(_) | BondOpt::AdSelect(_) | BondOpt::TlbDynamicLb(_))
     }
 
     /// Options the kernel accepts only while the bond has no ports (BOND_OPTFLAG_NOSLAVES).

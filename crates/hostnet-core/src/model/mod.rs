@@ -162,11 +162,7 @@ impl TryFrom<RawInterface> for Interface {
                 "interface `{}` must have exactly one of the keys {} (found {})",
                 r.name,
                 KIND_KEYS.join(", "),
-                if found.is_empty() {
-                    "none".to_string()
-                } else {
-                    found.join(", ")
-                }
+                if found.is_empty() { "none".to_string() } else { found.join(", ") }
             ));
         }
         Ok(Interface {

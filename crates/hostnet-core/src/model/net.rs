@@ -39,8 +39,7 @@ pub struct MacAddr(pub [u8; 6]);
 impl FromStr for MacAddr {
     type Err = String;
     fn from_str(s: &str) -> Result<Self, String> {
-        let bad =
-            || format!("invalid MAC address `{s}`, expected six hex octets like 52:54:00:12:34:56");
+        let bad = || format!("invalid MAC address `{s}`, expected six hex octets like 52:54:00:12:34:56");
         let mut out = [0u8; 6];
         let parts: Vec<&str> = s.split([':', '-']).collect();
         if parts.len() != 6 {
@@ -78,13 +77,9 @@ impl FromStr for Cidr {
     type Err = String;
     fn from_str(s: &str) -> Result<Self, String> {
         let Some((addr, len)) = s.split_once('/') else {
-            return Err(format!(
-                "invalid CIDR `{s}`: missing prefix length (e.g. `{s}/24`)"
-            ));
+            return Err(format!("invalid CIDR `{s}`: missing prefix length (e.g. `{s}/24`)"));
         };
-        let ip: IpAddr = addr
-            .parse()
-            .map_err(|_| format!("invalid CIDR `{s}`: `{addr}` is not an IP address"))?;
+        let ip: IpAddr = addr.parse().map_err(|_| format!("invalid CIDR `{s}`: `{addr}` is not an IP address"))?;
         let max = if ip.is_ipv4() { 32 } else { 128 };
         let len: u8 = len
             .parse()
@@ -135,10 +130,7 @@ impl FromStr for RouteDst {
         }
         let c: Cidr = s.parse()?;
         if c.0.trunc() != c.0 {
-            return Err(format!(
-                "route destination `{s}` has host bits set; did you mean `{}`?",
-                c.0.trunc()
-            ));
+            return Err(format!("route destination `{s}` has host bits set; did you mean `{}`?", c.0.trunc()));
         }
         Ok(RouteDst::Net(c.0))
     }

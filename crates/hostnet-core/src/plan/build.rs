@@ -25,6 +25,13 @@ struct Sim {
 struct Planner<'a> {
     desired: &'a Config,
     current: &'a State,
+    /// Declared interfaces by name, and the declared master of each port: looked up per device,
+    /// so they must not be scans (10,000-interface configs plan in milliseconds).
+    declared: HashMap<&'a str, &'a Interface>,
+    master_of: HashMap<&'a str, &'a str>,
+    /// Current ports of each master, in the state's order.
+    live_ports: HashMap<&'a str, Vec<String>>,
+    live: HashMap<&'a str, &'a crate::state::LiveLink>,
     sim: HashMap<String, Sim>,
     steps: Vec<Step>,
 }
@@ -32,12 +39,23 @@ struct Planner<'a> {
 /// Plans the operations that take `current` to `desired`. `desired` must have passed
 /// validation (in particular: no cycles); a cyclic config yields an empty link section.
 pub fn plan(desired: &Config, current: &State) -> Plan {
-    let mut p = Planner {
-        desired,
-        current,
-        sim: HashMap::new(),
-        steps: Vec::new(),
-    };
+    let declared = desired.interfaces.iter().map(|i| (i.name.as_str(), i)).collect();
+    let master_of = desired
+        .interfaces
+        .iter()
+        .flat_map(|m| m.kind.ports().iter().map(move |p| (p.as_str(), m.name.as_str())))
+        .collect();
+    let mut live_ports: HashMap<&str, Vec<String>> = HashMap::new();
+    let mut by_index: Vec<&crate::state::LiveLink> = current.links.iter().collect();
+    by_index.sort_by_key(|l| l.index);
+    for l in by_index {
+        if let Some(m) = &l.master {
+            live_ports.entry(m.as_str()).or_default().push(l.iface.name.clone());
+        }
+    }
+    let live = current.links.iter().map(|l| (l.iface.name.as_str(), l)).collect();
+    let mut p =
+        Planner { desired, current, declared, master_of, live_ports, live, sim: HashMap::new(), steps: Vec::new() };
     for l in &current.links {
         p.sim.insert(
             l.iface.name.clone(),
@@ -95,14 +113,8 @@ impl Planner<'_> {
         let before = |n: &str| self.sim.get(n).cloned().unwrap_or_default();
         match op {
             Op::Missing { .. } => vec![],
-            Op::Rename {
-                from: Selector::Name(old),
-                to,
-            } => {
-                let mut v = vec![Op::Rename {
-                    from: Selector::Name(to.clone()),
-                    to: old.clone(),
-                }];
+            Op::Rename { from: Selector::Name(old), to } => {
+                let mut v = vec![Op::Rename { from: Selector::Name(to.clone()), to: old.clone() }];
                 if before(old).up {
                     v.push(Op::SetUp { name: old.clone() });
                 }
@@ -114,112 +126,61 @@ impl Planner<'_> {
                 let b = before(name);
                 let mut v = Vec::new();
                 if let Some(kind) = b.kind {
-                    v.push(Op::Create {
-                        name: name.clone(),
-                        kind,
-                    });
+                    v.push(Op::Create { name: name.clone(), kind });
                     if let Some(mtu) = b.mtu {
-                        v.push(Op::SetMtu {
-                            name: name.clone(),
-                            mtu,
-                        });
+                        v.push(Op::SetMtu { name: name.clone(), mtu });
                     }
                     if b.up {
                         v.push(Op::SetUp { name: name.clone() });
                     }
-                    v.extend(b.addresses.iter().map(|a| Op::AddAddress {
-                        name: name.clone(),
-                        address: *a,
-                    }));
-                    v.extend(b.routes.iter().map(|r| Op::AddRoute {
-                        name: name.clone(),
-                        route: r.clone(),
-                    }));
+                    v.extend(b.addresses.iter().map(|a| Op::AddAddress { name: name.clone(), address: *a }));
+                    v.extend(b.routes.iter().map(|r| Op::AddRoute { name: name.clone(), route: r.clone() }));
                 }
                 v
             }
-            Op::SetMtu { name, .. } => before(name)
-                .mtu
-                .map(|mtu| Op::SetMtu {
-                    name: name.clone(),
-                    mtu,
-                })
-                .into_iter()
-                .collect(),
-            Op::SetMac { name, .. } => before(name)
-                .mac
-                .map(|mac| Op::SetMac {
-                    name: name.clone(),
-                    mac,
-                })
-                .into_iter()
-                .collect(),
+            Op::SetMtu { name, .. } => {
+                before(name).mtu.map(|mtu| Op::SetMtu { name: name.clone(), mtu }).into_iter().collect()
+            }
+            Op::SetMac { name, .. } => {
+                before(name).mac.map(|mac| Op::SetMac { name: name.clone(), mac }).into_iter().collect()
+            }
             Op::SetDown { name } if before(name).up => vec![Op::SetUp { name: name.clone() }],
             Op::SetUp { name } if !before(name).up => vec![Op::SetDown { name: name.clone() }],
             Op::SetDown { .. } | Op::SetUp { .. } => vec![],
-            Op::Enslave { port, master } => vec![Op::Release {
-                port: port.clone(),
-                master: master.clone(),
-            }],
+            Op::Enslave { port, master } => vec![Op::Release { port: port.clone(), master: master.clone() }],
             Op::Release { port, master } => {
                 let mut v = Vec::new();
                 if self.is_bond(master) {
                     v.push(Op::SetDown { name: port.clone() });
                 }
-                v.push(Op::Enslave {
-                    port: port.clone(),
-                    master: master.clone(),
-                });
+                v.push(Op::Enslave { port: port.clone(), master: master.clone() });
                 v
             }
             Op::SetBondMode { name, .. } => match before(name).kind {
-                Some(Kind::Bond(b)) => vec![Op::SetBondMode {
-                    name: name.clone(),
-                    mode: b.mode,
-                }],
+                Some(Kind::Bond(b)) => vec![Op::SetBondMode { name: name.clone(), mode: b.mode }],
                 _ => vec![],
             },
             Op::SetBondOptions { name, options } => match before(name).kind {
                 Some(Kind::Bond(b)) => {
                     let old = b.options();
-                    let back: Vec<BondOpt> = options
-                        .iter()
-                        .filter_map(|o| old.iter().find(|x| x.same_kind(o)).cloned())
-                        .collect();
+                    let back: Vec<BondOpt> =
+                        options.iter().filter_map(|o| old.iter().find(|x| x.same_kind(o)).cloned()).collect();
                     if back.is_empty() {
                         vec![]
                     } else {
-                        vec![Op::SetBondOptions {
-                            name: name.clone(),
-                            options: back,
-                        }]
+                        vec![Op::SetBondOptions { name: name.clone(), options: back }]
                     }
                 }
                 _ => vec![],
             },
             Op::SetBridgeOptions { name, .. } => match before(name).kind {
-                Some(Kind::Bridge(b)) => vec![Op::SetBridgeOptions {
-                    name: name.clone(),
-                    options: bridge_options(&b),
-                }],
+                Some(Kind::Bridge(b)) => vec![Op::SetBridgeOptions { name: name.clone(), options: bridge_options(&b) }],
                 _ => vec![],
             },
-            Op::AddAddress { name, address } => vec![Op::DelAddress {
-                name: name.clone(),
-                address: *address,
-            }],
-            Op::DelAddress { name, address } => vec![Op::AddAddress {
-                name: name.clone(),
-                address: *address,
-            }],
-            Op::AddRoute { name, route } => vec![Op::DelRoute {
-                name: name.clone(),
-                route: route.clone(),
-            }],
-            Op::DelRoute { name, route } => vec![Op::AddRoute {
-                name: name.clone(),
-                route: route.clone(),
-            }],
+            Op::AddAddress { name, address } => vec![Op::DelAddress { name: name.clone(), address: *address }],
+            Op::DelAddress { name, address } => vec![Op::AddAddress { name: name.clone(), address: *address }],
+            Op::AddRoute { name, route } => vec![Op::DelRoute { name: name.clone(), route: route.clone() }],
+            Op::DelRoute { name, route } => vec![Op::AddRoute { name: name.clone(), route: route.clone() }],
             Op::SetDns { .. } => match &self.current.dns {
                 Some(d) => vec![Op::SetDns { dns: d.clone() }],
                 None => vec![],
@@ -243,16 +204,9 @@ impl Planner<'_> {
                 self.sim.insert(to.clone(), s);
             }
             Op::Create { name, kind } => {
-                *self.s(name) = Sim {
-                    exists: true,
-                    kind: Some(kind.clone()),
-                    ..Default::default()
-                };
+                *self.s(name) = Sim { exists: true, kind: Some(kind.clone()), ..Default::default() };
                 if let Kind::Veth(v) = kind {
-                    *self.s(&v.peer) = Sim {
-                        exists: true,
-                        ..Default::default()
-                    };
+                    *self.s(&v.peer) = Sim { exists: true, ..Default::default() };
                 }
             }
             Op::Delete { name } => {
@@ -280,10 +234,7 @@ impl Planner<'_> {
             Op::SetBridgeOptions { name, options } => {
                 if let Some(Kind::Bridge(b)) = &mut self.s(name).kind {
                     let ports = std::mem::take(&mut b.ports);
-                    *b = Bridge {
-                        ports,
-                        ..options.clone()
-                    };
+                    *b = Bridge { ports, ..options.clone() };
                 }
             }
             Op::AddAddress { name, address } => self.s(name).addresses.push(*address),
@@ -293,33 +244,18 @@ impl Planner<'_> {
         }
     }
 
+    fn live_ports_of(&self, master: &str) -> Vec<String> {
+        self.live_ports.get(master).cloned().unwrap_or_default()
+    }
+
     fn is_bond(&self, name: &str) -> bool {
-        let declared = self
-            .desired
-            .get(name)
-            .map(|i| matches!(i.kind, Kind::Bond(_)));
-        declared.unwrap_or_else(|| {
-            matches!(
-                self.known(name).and_then(|s| s.kind.as_ref()),
-                Some(Kind::Bond(_))
-            )
-        })
+        let declared = self.declared.get(name).map(|i| matches!(i.kind, Kind::Bond(_)));
+        declared.unwrap_or_else(|| matches!(self.known(name).and_then(|s| s.kind.as_ref()), Some(Kind::Bond(_))))
     }
 
     /// Removes what stands in the way before anything is built: absent devices, devices of the
     /// wrong kind, and ports in the wrong master. Upper devices go first.
     fn teardown(&mut self, graph: &Graph, order: &[usize]) {
-        let desired_master: HashMap<&str, &str> = self
-            .desired
-            .interfaces
-            .iter()
-            .flat_map(|m| {
-                m.kind
-                    .ports()
-                    .iter()
-                    .map(move |p| (p.as_str(), m.name.as_str()))
-            })
-            .collect();
         for &n in order.iter().rev() {
             let Origin::Declared(i) = graph.nodes[n].origin else {
                 continue;
@@ -328,26 +264,16 @@ impl Planner<'_> {
             let Some(cur) = self.known(&want.name).cloned() else {
                 continue;
             };
-            let wrong_kind = cur
-                .kind
-                .as_ref()
-                .is_some_and(|k| k.name() != want.kind.name());
+            let wrong_kind = cur.kind.as_ref().is_some_and(|k| k.name() != want.kind.name());
             let going = want.state == LinkState::Absent || (wrong_kind && want.kind.is_virtual());
             if going {
-                for port in self.current.ports_of(&want.name) {
-                    self.emit(Op::Release {
-                        port,
-                        master: want.name.clone(),
-                    });
+                for port in self.live_ports_of(&want.name) {
+                    self.emit(Op::Release { port, master: want.name.clone() });
                 }
                 if want.kind.is_virtual() || cur.kind.as_ref().is_some_and(Kind::is_virtual) {
-                    self.emit(Op::Delete {
-                        name: want.name.clone(),
-                    });
+                    self.emit(Op::Delete { name: want.name.clone() });
                 } else if cur.up {
-                    self.emit(Op::SetDown {
-                        name: want.name.clone(),
-                    });
+                    self.emit(Op::SetDown { name: want.name.clone() });
                 }
             }
         }
@@ -358,8 +284,8 @@ impl Planner<'_> {
             let Some(cur_master) = self.known(name).and_then(|s| s.master.clone()) else {
                 continue;
             };
-            let master_managed = self.desired.get(&cur_master).is_some();
-            let want = desired_master.get(name).copied();
+            let master_managed = self.declared.contains_key(cur_master.as_str());
+            let want = self.master_of.get(name).copied();
             let stays = want == Some(cur_master.as_str());
             if !stays && (master_managed || want.is_some()) {
                 moves.push((name.to_string(), cur_master));
@@ -387,18 +313,12 @@ impl Planner<'_> {
         if let Some(mtu) = want.mtu
             && self.known(&name).and_then(|s| s.mtu) != Some(mtu)
         {
-            self.emit(Op::SetMtu {
-                name: name.clone(),
-                mtu,
-            });
+            self.emit(Op::SetMtu { name: name.clone(), mtu });
         }
         if let Some(mac) = want.mac
             && self.known(&name).and_then(|s| s.mac) != Some(mac)
         {
-            self.emit(Op::SetMac {
-                name: name.clone(),
-                mac,
-            });
+            self.emit(Op::SetMac { name: name.clone(), mac });
         }
         let is_bond = matches!(want.kind, Kind::Bond(_));
         for port in want.kind.ports() {
@@ -409,25 +329,15 @@ impl Planner<'_> {
                 if is_bond && ps.up {
                     self.emit(Op::SetDown { name: port.clone() });
                 }
-                self.emit(Op::Enslave {
-                    port: port.clone(),
-                    master: name.clone(),
-                });
+                self.emit(Op::Enslave { port: port.clone(), master: name.clone() });
             }
-            let port_up = self
-                .desired
-                .get(port)
-                .is_none_or(|p| p.state == LinkState::Up);
+            let port_up = self.declared.get(port.as_str()).is_none_or(|p| p.state == LinkState::Up);
             if port_up && !self.known(port).is_some_and(|s| s.up) {
                 self.emit(Op::SetUp { name: port.clone() });
             }
         }
         // A device with a master is brought up by its master, after enslaving.
-        let has_master = self
-            .desired
-            .interfaces
-            .iter()
-            .any(|m| m.kind.ports().contains(&name));
+        let has_master = self.master_of.contains_key(name.as_str());
         let up = self.known(&name).is_some_and(|s| s.up);
         match want.state {
             LinkState::Up if !has_master && !up => self.emit(Op::SetUp { name }),
@@ -436,15 +346,9 @@ impl Planner<'_> {
         }
         // The peer is part of the declared veth: it follows it up, unless a master owns it.
         if let Kind::Veth(v) = &want.kind {
-            let owned = self
-                .desired
-                .interfaces
-                .iter()
-                .any(|m| m.kind.ports().contains(&v.peer));
+            let owned = self.master_of.contains_key(v.peer.as_str());
             if want.state == LinkState::Up && !owned && !self.known(&v.peer).is_some_and(|s| s.up) {
-                self.emit(Op::SetUp {
-                    name: v.peer.clone(),
-                });
+                self.emit(Op::SetUp { name: v.peer.clone() });
             }
         }
     }
@@ -454,10 +358,7 @@ impl Planner<'_> {
         let name = &want.name;
         if !self.current.observed {
             match offline_selector(name, m) {
-                Some(from) => self.emit(Op::Rename {
-                    from,
-                    to: name.clone(),
-                }),
+                Some(from) => self.emit(Op::Rename { from, to: name.clone() }),
                 None => {
                     // Unseen NICs may have been brought up by firmware or an earlier tool.
                     let s = self.s(name);
@@ -468,20 +369,16 @@ impl Planner<'_> {
             self.s(name).exists = true;
             return true;
         }
-        match self.current.find_nic(name, m).map(|l| l.iface.name.clone()) {
+        let by_name = self.live.get(name.as_str()).copied().filter(|l| crate::state::nic_fits(l, m));
+        let found = by_name.or_else(|| self.current.find_nic_by_match(m));
+        match found.map(|l| l.iface.name.clone()) {
             None => {
                 let selector = offline_selector(name, m).unwrap_or(Selector::Name(name.clone()));
-                self.emit(Op::Missing {
-                    name: name.clone(),
-                    selector,
-                });
+                self.emit(Op::Missing { name: name.clone(), selector });
                 false
             }
             Some(found) if found != *name => {
-                self.emit(Op::Rename {
-                    from: Selector::Name(found),
-                    to: name.clone(),
-                });
+                self.emit(Op::Rename { from: Selector::Name(found), to: name.clone() });
                 true
             }
             Some(_) => true,
@@ -491,10 +388,7 @@ impl Planner<'_> {
     fn ensure_virtual(&mut self, name: &str, kind: &Kind) {
         let cur = self.known(name).and_then(|s| s.kind.clone());
         let Some(cur) = cur else {
-            self.emit(Op::Create {
-                name: name.to_string(),
-                kind: without_ports(kind),
-            });
+            self.emit(Op::Create { name: name.to_string(), kind: without_ports(kind) });
             return;
         };
         match (kind, cur) {
@@ -502,23 +396,13 @@ impl Planner<'_> {
             (Kind::Bridge(want), Kind::Bridge(have)) => {
                 let (w, h) = (bridge_options(want), bridge_options(&have));
                 if !bridge_subset(&w, &h) {
-                    self.emit(Op::SetBridgeOptions {
-                        name: name.to_string(),
-                        options: w,
-                    });
+                    self.emit(Op::SetBridgeOptions { name: name.to_string(), options: w });
                 }
             }
-            (Kind::Vlan(want), Kind::Vlan(have))
-                if want.base != have.base || want.id != have.id =>
-            {
+            (Kind::Vlan(want), Kind::Vlan(have)) if want.base != have.base || want.id != have.id => {
                 // A VLAN's base and id are fixed at creation.
-                self.emit(Op::Delete {
-                    name: name.to_string(),
-                });
-                self.emit(Op::Create {
-                    name: name.to_string(),
-                    kind: kind.clone(),
-                });
+                self.emit(Op::Delete { name: name.to_string() });
+                self.emit(Op::Create { name: name.to_string(), kind: kind.clone() });
             }
             _ => {}
         }
@@ -528,77 +412,45 @@ impl Planner<'_> {
     fn reshape_bond(&mut self, name: &str, want: &Bond, have: &Bond) {
         let mut have = have.clone();
         if want.mode != have.mode {
-            for port in self.current.ports_of(name) {
+            for port in self.live_ports_of(name) {
                 if self.known(&port).and_then(|s| s.master.as_deref()) == Some(name) {
-                    self.emit(Op::Release {
-                        port,
-                        master: name.to_string(),
-                    });
+                    self.emit(Op::Release { port, master: name.to_string() });
                 }
             }
             if self.known(name).is_some_and(|s| s.up) {
-                self.emit(Op::SetDown {
-                    name: name.to_string(),
-                });
+                self.emit(Op::SetDown { name: name.to_string() });
             }
-            self.emit(Op::SetBondMode {
-                name: name.to_string(),
-                mode: want.mode,
-            });
+            self.emit(Op::SetBondMode { name: name.to_string(), mode: want.mode });
             have = Bond::new(want.mode);
         }
         let current = have.options();
-        let changed: Vec<BondOpt> = want
-            .options()
-            .into_iter()
-            .filter(|o| !current.contains(o))
-            .collect();
+        let changed: Vec<BondOpt> = want.options().into_iter().filter(|o| !current.contains(o)).collect();
         if changed.is_empty() {
             return;
         }
         if changed.iter().any(BondOpt::needs_bond_down) && self.known(name).is_some_and(|s| s.up) {
-            self.emit(Op::SetDown {
-                name: name.to_string(),
-            });
+            self.emit(Op::SetDown { name: name.to_string() });
         }
         if changed.iter().any(BondOpt::needs_no_ports) {
-            for port in self.current.ports_of(name) {
+            for port in self.live_ports_of(name) {
                 if self.known(&port).and_then(|s| s.master.as_deref()) == Some(name) {
-                    self.emit(Op::Release {
-                        port,
-                        master: name.to_string(),
-                    });
+                    self.emit(Op::Release { port, master: name.to_string() });
                 }
             }
         }
-        self.emit(Op::SetBondOptions {
-            name: name.to_string(),
-            options: changed,
-        });
+        self.emit(Op::SetBondOptions { name: name.to_string(), options: changed });
     }
 
     fn addresses(&mut self, want: &Interface) {
         if want.state == LinkState::Absent || !self.known(&want.name).is_some_and(|s| s.exists) {
             return;
         }
-        let have = self
-            .known(&want.name)
-            .map(|s| s.addresses.clone())
-            .unwrap_or_default();
-        for a in have
-            .iter()
-            .filter(|a| !a.is_link_local() && !want.addresses.contains(a))
-        {
-            self.emit(Op::DelAddress {
-                name: want.name.clone(),
-                address: *a,
-            });
+        let have = self.known(&want.name).map(|s| s.addresses.clone()).unwrap_or_default();
+        for a in have.iter().filter(|a| !a.is_link_local() && !want.addresses.contains(a)) {
+            self.emit(Op::DelAddress { name: want.name.clone(), address: *a });
         }
         for a in want.addresses.iter().filter(|a| !have.contains(a)) {
-            self.emit(Op::AddAddress {
-                name: want.name.clone(),
-                address: *a,
-            });
+            self.emit(Op::AddAddress { name: want.name.clone(), address: *a });
         }
     }
 
@@ -606,21 +458,12 @@ impl Planner<'_> {
         if want.state == LinkState::Absent || !self.known(&want.name).is_some_and(|s| s.exists) {
             return;
         }
-        let have = self
-            .known(&want.name)
-            .map(|s| s.routes.clone())
-            .unwrap_or_default();
+        let have = self.known(&want.name).map(|s| s.routes.clone()).unwrap_or_default();
         for r in have.iter().filter(|r| !want.routes.contains(r)) {
-            self.emit(Op::DelRoute {
-                name: want.name.clone(),
-                route: r.clone(),
-            });
+            self.emit(Op::DelRoute { name: want.name.clone(), route: r.clone() });
         }
         for r in want.routes.iter().filter(|r| !have.contains(r)) {
-            self.emit(Op::AddRoute {
-                name: want.name.clone(),
-                route: r.clone(),
-            });
+            self.emit(Op::AddRoute { name: want.name.clone(), route: r.clone() });
         }
     }
 
@@ -649,23 +492,14 @@ fn offline_selector(name: &str, m: &crate::model::Match) -> Option<Selector> {
 
 fn without_ports(kind: &Kind) -> Kind {
     match kind {
-        Kind::Bond(b) => Kind::Bond(Bond {
-            ports: Vec::new(),
-            ..b.clone()
-        }),
-        Kind::Bridge(b) => Kind::Bridge(Bridge {
-            ports: Vec::new(),
-            ..b.clone()
-        }),
+        Kind::Bond(b) => Kind::Bond(Bond { ports: Vec::new(), ..b.clone() }),
+        Kind::Bridge(b) => Kind::Bridge(Bridge { ports: Vec::new(), ..b.clone() }),
         k => k.clone(),
     }
 }
 
 fn bridge_options(b: &Bridge) -> Bridge {
-    Bridge {
-        ports: Vec::new(),
-        ..b.clone()
-    }
+    Bridge { ports: Vec::new(), ..b.clone() }
 }
 
 /// Every option `want` sets has the same value in `have`.

@@ -141,10 +141,7 @@ impl Op {
     pub fn needs(&self) -> Vec<&str> {
         match self {
             Op::Enslave { port, master } => vec![port, master],
-            Op::Create {
-                kind: Kind::Vlan(v),
-                name,
-            } => vec![&v.base, name],
+            Op::Create { kind: Kind::Vlan(v), name } => vec![&v.base, name],
             _ => vec![self.subject()],
         }
     }

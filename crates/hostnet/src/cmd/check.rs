@@ -50,10 +50,7 @@ pub fn plan(file: &Path, format: PlanFormat) -> ExitCode {
     let plan = hostnet_core::plan(&config, &State::offline());
     match format {
         PlanFormat::Text => print!("{}", hostnet_core::plan::render_text(&plan)),
-        PlanFormat::Ip => print!(
-            "{}",
-            hostnet_core::plan::render_ip(&plan, &file.display().to_string())
-        ),
+        PlanFormat::Ip => print!("{}", hostnet_core::plan::render_ip(&plan, &file.display().to_string())),
         PlanFormat::Json => println!("{}", plan.to_json()),
     }
     ExitCode::SUCCESS

@@ -1,0 +1,139 @@
+//! Planning against a live state: idempotence, minimal changes, and the kernel's ordering rules.
+
+use hostnet_core::model::{BondMode, Kind};
+use hostnet_core::plan::{Op, Selector, render_text};
+use hostnet_core::{Config, State, load, plan};
+
+fn example(name: &str) -> Config {
+    let path = format!("{}/../../examples/{name}.yaml", env!("CARGO_MANIFEST_DIR"));
+    load(&path, &std::fs::read_to_string(&path).unwrap()).unwrap()
+}
+
+fn cfg(y: &str) -> Config {
+    load("t.yaml", y).unwrap_or_else(|e| panic!("{}", e.lines()))
+}
+
+#[test]
+fn applied_state_needs_nothing() {
+    for name in ["stacked-bonds", "vlan-bond-bridge", "single-nic"] {
+        let c = example(name);
+        let p = plan(&c, &State::from_config(&c));
+        assert!(p.is_empty(), "{name}: second apply would do:\n{}", render_text(&p));
+    }
+}
+
+#[test]
+fn renamed_nic_is_still_found_by_its_old_name_criteria() {
+    // After the first apply `enp94s0f1` is called `e3p3`; the match must not report it missing.
+    let c = example("stacked-bonds");
+    let p = plan(&c, &State::from_config(&c));
+    assert!(!p.ops().any(|o| matches!(o, Op::Missing { .. })));
+}
+
+#[test]
+fn bond_mode_change_empties_and_downs_the_bond_first() {
+    let c = example("stacked-bonds");
+    let mut live = State::from_config(&c);
+    let idmz = live.links.iter_mut().find(|l| l.iface.name == "idmz").unwrap();
+    if let Kind::Bond(b) = &mut idmz.iface.kind {
+        b.mode = BondMode::ActiveBackup;
+    }
+    let text = render_text(&plan(&c, &live));
+    insta::assert_snapshot!(text, @r"
+     1  release       idmz1  from idmz
+     2  release       idmz2  from idmz
+     3  down          idmz
+     4  bond-mode     idmz   balance-alb
+     5  bond-options  idmz   miimon 100
+     6  down          idmz1
+     7  enslave       idmz1  into idmz
+     8  up            idmz1
+     9  down          idmz2
+    10  enslave       idmz2  into idmz
+    11  up            idmz2
+    12  up            idmz
+    ");
+}
+
+#[test]
+fn ifdown_only_option_takes_the_bond_down() {
+    let c = example("stacked-bonds");
+    let mut live = State::from_config(&c);
+    let b1 = live.links.iter_mut().find(|l| l.iface.name == "idmz1").unwrap();
+    if let Kind::Bond(b) = &mut b1.iface.kind {
+        b.lacp_rate = Some(hostnet_core::model::bond::LacpRate::Slow);
+    }
+    let ops: Vec<Op> = plan(&c, &live).ops().cloned().collect();
+    let down = ops.iter().position(|o| matches!(o, Op::SetDown { name } if name == "idmz1")).expect("down");
+    let set = ops.iter().position(|o| matches!(o, Op::SetBondOptions { name, .. } if name == "idmz1")).expect("set");
+    let up = ops.iter().position(|o| matches!(o, Op::SetUp { name } if name == "idmz1")).expect("up again");
+    assert!(down < set && set < up, "{ops:#?}");
+}
+
+#[test]
+fn missing_nic_is_reported_and_the_rest_still_planned() {
+    let c = example("stacked-bonds");
+    let mut live = State::from_config(&c);
+    live.links.retain(|l| l.iface.name != "e1p2");
+    let ops: Vec<Op> = plan(&c, &live).ops().cloned().collect();
+    assert_eq!(
+        ops,
+        [Op::Missing { name: "e1p2".into(), selector: Selector::Mac("52:54:00:00:01:02".parse().unwrap()) }]
+    );
+}
+
+#[test]
+fn only_changed_addresses_move() {
+    let before = cfg("interfaces:\n  - name: a\n    ethernet: {}\n    addresses: [192.0.2.1/24, 192.0.2.2/24]\n");
+    let after = cfg("interfaces:\n  - name: a\n    ethernet: {}\n    addresses: [192.0.2.2/24, 192.0.2.3/24]\n");
+    let text = render_text(&plan(&after, &State::from_config(&before)));
+    assert_eq!(text, "1  del-address  a  192.0.2.1/24\n2  add-address  a  192.0.2.3/24\n");
+}
+
+#[test]
+fn absent_bond_releases_ports_then_goes() {
+    let before = cfg("interfaces:\n  - name: a\n    ethernet: {}\n  - name: b0\n    bond: {mode: 1, ports: [a]}\n");
+    let after =
+        cfg("interfaces:\n  - name: a\n    ethernet: {}\n  - name: b0\n    state: absent\n    bond: {mode: 1}\n");
+    let ops: Vec<Op> = plan(&after, &State::from_config(&before)).ops().cloned().collect();
+    assert_eq!(ops, [Op::Release { port: "a".into(), master: "b0".into() }, Op::Delete { name: "b0".into() }]);
+}
+
+#[test]
+fn port_moves_between_masters() {
+    let before = cfg(
+        "interfaces:\n  - name: a\n    ethernet: {}\n  - name: b0\n    bond: {mode: 1, ports: [a]}\n  - name: b1\n    bond: {mode: 1}\n",
+    );
+    let after = cfg(
+        "interfaces:\n  - name: a\n    ethernet: {}\n  - name: b0\n    bond: {mode: 1}\n  - name: b1\n    bond: {mode: 1, ports: [a]}\n",
+    );
+    let text = render_text(&plan(&after, &State::from_config(&before)));
+    assert_eq!(text, "1  release  a  from b0\n2  down     a\n3  enslave  a  into b1\n4  up       a\n");
+}
+
+#[test]
+fn every_step_has_an_undo_that_restores_the_previous_state() {
+    let c = example("stacked-bonds");
+    let p = plan(&c, &State { observed: true, ..State::from_config(&Config::default()) });
+    // On a host with none of the NICs, each is reported missing and never enslaved, while the
+    // bonds above them are still built: a missing NIC does not stop independent work.
+    let missing = p.ops().filter(|o| matches!(o, Op::Missing { .. })).count();
+    assert_eq!(missing, 4);
+    assert!(!p.ops().any(|o| matches!(o, Op::Enslave { port, .. } if port.starts_with('e'))));
+    assert!(p.ops().any(|o| matches!(o, Op::Enslave { port, master } if port == "idmz1" && master == "idmz")));
+
+    let before = cfg("interfaces:\n  - name: a\n    ethernet: {}\n    mtu: 1500\n");
+    let after = cfg(
+        "interfaces:\n  - name: a\n    ethernet: {}\n    mtu: 9000\n  - name: b0\n    bond: {mode: 1, ports: [a]}\n",
+    );
+    let p = plan(&after, &State::from_config(&before));
+    let undo: Vec<String> = p.steps.iter().flat_map(|s| s.undo.iter().map(|u| format!("{u:?}"))).collect();
+    insta::assert_snapshot!(undo.join("\n"), @r#"
+    SetMtu { name: "a", mtu: 1500 }
+    Delete { name: "b0" }
+    SetUp { name: "a" }
+    Release { port: "a", master: "b0" }
+    SetDown { name: "a" }
+    SetDown { name: "b0" }
+    "#);
+}
