@@ -1,0 +1,68 @@
+//! The command line as users meet it: exit codes, messages, and plan formats.
+
+use assert_cmd::Command;
+
+fn hostnet() -> Command {
+    Command::cargo_bin("hostnet").unwrap()
+}
+
+fn example(name: &str) -> String {
+    format!("{}/../../examples/{name}", env!("CARGO_MANIFEST_DIR"))
+}
+
+#[test]
+fn check_accepts_the_examples() {
+    for f in ["stacked-bonds.yaml", "vlan-bond-bridge.yaml", "single-nic.yaml"] {
+        hostnet().args(["check", &example(f)]).assert().success();
+    }
+}
+
+#[test]
+fn bad_file_names_file_line_field_and_exits_2() {
+    let dir = std::env::temp_dir().join(format!("hostnet-cli-{}", std::process::id()));
+    std::fs::create_dir_all(&dir).unwrap();
+    let f = dir.join("bad.yaml");
+    std::fs::write(&f, "interfaces:\n  - name: b\n    bond:\n      mode: 802.3ad\n      arp_interval: 100\n      arp_ip_target: [192.0.2.9]\n").unwrap();
+    let out = hostnet().args(["plan", f.to_str().unwrap()]).assert().code(2).get_output().clone();
+    let err = String::from_utf8(out.stderr).unwrap();
+    let want = format!("error: {}:5:7: interfaces[0].bond.arp_interval: `arp_interval` is not valid for mode 802.3ad", f.display());
+    assert!(err.contains(&want), "stderr was:\n{err}");
+    assert!(out.stdout.is_empty(), "a bad file must produce no plan");
+}
+
+#[test]
+fn missing_file_is_an_error() {
+    hostnet().args(["check", "/nonexistent/hostnet.yaml"]).assert().code(2);
+}
+
+#[test]
+fn plan_formats() {
+    let f = example("stacked-bonds.yaml");
+    let text = hostnet().args(["plan", &f]).assert().success().get_output().stdout.clone();
+    assert!(String::from_utf8(text).unwrap().contains("create       idmz1"));
+    let ip = hostnet().args(["plan", "--format", "ip", &f]).assert().success().get_output().stdout.clone();
+    let ip = String::from_utf8(ip).unwrap();
+    assert!(ip.starts_with("#!/bin/sh"));
+    assert!(ip.contains("ip link add name idmz type bond mode balance-alb miimon 100"));
+    let json = hostnet().args(["plan", "--format", "json", &f]).assert().success().get_output().stdout.clone();
+    let v: serde_json::Value = serde_json::from_slice(&json).unwrap();
+    assert_eq!(v["steps"][0]["op"], "rename");
+}
+
+#[test]
+fn generated_ip_script_is_valid_shell() {
+    for f in ["stacked-bonds.yaml", "vlan-bond-bridge.yaml", "single-nic.yaml"] {
+        let ip = hostnet().args(["plan", "--format", "ip", &example(f)]).assert().success().get_output().stdout.clone();
+        let status = std::process::Command::new("sh")
+            .arg("-n")
+            .stdin(std::process::Stdio::piped())
+            .spawn()
+            .and_then(|mut c| {
+                use std::io::Write;
+                c.stdin.take().unwrap().write_all(&ip)?;
+                c.wait()
+            })
+            .unwrap();
+        assert!(status.success(), "{f}: sh -n rejected the script");
+    }
+}
