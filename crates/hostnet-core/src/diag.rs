@@ -80,10 +80,20 @@ pub struct Reporter<'a> {
 
 enum Pending {
     /// Located by field path, resolved against the index at the end.
-    Field { field: String, message: String },
+    Field {
+        field: String,
+        message: String,
+    },
     /// Located by the parser; the field path is found from the position.
-    Position { line: usize, column: usize, offset: usize, message: String },
-    Unlocated { message: String },
+    Position {
+        line: usize,
+        column: usize,
+        offset: usize,
+        message: String,
+    },
+    Unlocated {
+        message: String,
+    },
 }
 
 impl<'a> Reporter<'a> {

@@ -49,6 +49,8 @@ impl Graph {
         let mut g = Graph { nodes: Vec::new(), by_name: HashMap::new(), uppers: Vec::new(), lowers: Vec::new() };
         for (i, iface) in config.interfaces.iter().enumerate() {
             g.add_node(&iface.name, Origin::Declared(i));
+        }
+        for (i, iface) in config.interfaces.iter().enumerate() {
             if let Kind::Veth(v) = &iface.kind {
                 g.add_node(&v.peer, Origin::VethPeer(i));
             }
@@ -66,7 +68,10 @@ impl Graph {
             match &iface.kind {
                 Kind::Vlan(v) => g.add_edge(&v.base, me),
                 Kind::Veth(v) => {
-                    if let Some(&peer) = g.by_name.get(&v.peer) {
+                    // Of two ends that declare each other, the first declared creates the pair.
+                    if let Some(&peer) = g.by_name.get(&v.peer)
+                        && !matches!(g.nodes[peer].origin, Origin::Declared(j) if j < g.decl_index(me))
+                    {
                         g.link(me, peer);
                     }
                 }
@@ -96,6 +101,12 @@ impl Graph {
         if !self.uppers[lower].contains(&upper) {
             self.uppers[lower].push(upper);
             self.lowers[upper].push(lower);
+        }
+    }
+
+    fn decl_index(&self, n: usize) -> usize {
+        match self.nodes[n].origin {
+            Origin::Declared(i) | Origin::VethPeer(i) => i,
         }
     }
 
@@ -169,4 +180,9 @@ impl Graph {
         }
         out
     }
+}
+
+/// Whether `peer` is itself declared as a veth whose peer is `name`: both ends of one pair.
+pub fn declared_peer_of(config: &Config, peer: &str, name: &str) -> bool {
+    config.interfaces.iter().any(|o| o.name == peer && matches!(&o.kind, Kind::Veth(w) if w.peer == name))
 }

@@ -74,7 +74,9 @@ impl State {
                 perm_mac,
                 pci_path,
             });
-            if let Kind::Veth(v) = &i.kind {
+            if let Kind::Veth(v) = &i.kind
+                && !crate::graph::declared_peer_of(config, &v.peer, &i.name)
+            {
                 let owned = master_of(&v.peer);
                 links.push(LiveLink {
                     iface: Interface::new(v.peer.clone(), Kind::Veth(crate::model::Veth { peer: i.name.clone() })),

@@ -59,7 +59,7 @@ pub fn stacked_blocks(n: usize) -> Config {
         b += 1;
     }
     interfaces.truncate(n);
-    Config { interfaces: drop_dangling(interfaces), dns: None }
+    Config { interfaces: drop_dangling(interfaces), ..Default::default() }
 }
 
 /// After truncation a block may be cut mid-way; drop references to what was cut.
@@ -128,5 +128,5 @@ pub fn random(nics: usize, uppers: usize, seed: u64) -> Config {
     for i in (1..ifaces.len()).rev() {
         ifaces.swap(i, rng.below(i + 1));
     }
-    Config { interfaces: ifaces, dns: None }
+    Config { interfaces: ifaces, ..Default::default() }
 }

@@ -92,7 +92,11 @@ fn check_names<'c>(config: &'c Config, rep: &mut Reporter<'_>) -> HashMap<&'c st
     };
     for (i, iface) in config.interfaces.iter().enumerate() {
         declare(&iface.name, Decl { index: i, peer: false }, rep);
-        if let Kind::Veth(v) = &iface.kind {
+    }
+    for (i, iface) in config.interfaces.iter().enumerate() {
+        if let Kind::Veth(v) = &iface.kind
+            && !crate::graph::declared_peer_of(config, &v.peer, &iface.name)
+        {
             declare(&v.peer, Decl { index: i, peer: true }, rep);
         }
     }

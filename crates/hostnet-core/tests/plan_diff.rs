@@ -137,3 +137,16 @@ fn every_step_has_an_undo_that_restores_the_previous_state() {
     SetDown { name: "b0" }
     "#);
 }
+
+#[test]
+fn veth_ends_may_both_be_declared() {
+    let c = cfg(
+        "interfaces:\n  - name: v0\n    veth: {peer: v1}\n    addresses: [192.0.2.1/24]\n  - name: v1\n    veth: {peer: v0}\n    addresses: [192.0.2.2/24]\n",
+    );
+    let text = render_text(&plan(&c, &State::offline()));
+    assert_eq!(
+        text,
+        "1  create       v0  veth peer name v1\n2  up           v0\n3  up           v1\n4  add-address  v0  192.0.2.1/24\n5  add-address  v1  192.0.2.2/24\n"
+    );
+    assert!(plan(&c, &State::from_config(&c)).is_empty());
+}

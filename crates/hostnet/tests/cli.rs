@@ -25,7 +25,10 @@ fn bad_file_names_file_line_field_and_exits_2() {
     std::fs::write(&f, "interfaces:\n  - name: b\n    bond:\n      mode: 802.3ad\n      arp_interval: 100\n      arp_ip_target: [192.0.2.9]\n").unwrap();
     let out = hostnet().args(["plan", f.to_str().unwrap()]).assert().code(2).get_output().clone();
     let err = String::from_utf8(out.stderr).unwrap();
-    let want = format!("error: {}:5:7: interfaces[0].bond.arp_interval: `arp_interval` is not valid for mode 802.3ad", f.display());
+    let want = format!(
+        "error: {}:5:7: interfaces[0].bond.arp_interval: `arp_interval` is not valid for mode 802.3ad",
+        f.display()
+    );
     assert!(err.contains(&want), "stderr was:\n{err}");
     assert!(out.stdout.is_empty(), "a bad file must produce no plan");
 }

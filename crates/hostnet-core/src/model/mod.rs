@@ -29,6 +29,10 @@ pub struct Config {
     pub interfaces: Vec<Interface>,
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub dns: Option<Dns>,
+    /// Read-only runtime detail that `hostnet show` adds; accepted and ignored, so that `show`
+    /// output can be fed back to `apply`.
+    #[serde(default, skip_serializing)]
+    pub status: Option<serde::de::IgnoredAny>,
 }
 
 #[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]

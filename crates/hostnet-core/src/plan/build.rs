@@ -206,7 +206,8 @@ impl Planner<'_> {
             Op::Create { name, kind } => {
                 *self.s(name) = Sim { exists: true, kind: Some(kind.clone()), ..Default::default() };
                 if let Kind::Veth(v) = kind {
-                    *self.s(&v.peer) = Sim { exists: true, ..Default::default() };
+                    let back = Kind::Veth(crate::model::Veth { peer: name.clone() });
+                    *self.s(&v.peer) = Sim { exists: true, kind: Some(back), ..Default::default() };
                 }
             }
             Op::Delete { name } => {
