@@ -150,3 +150,12 @@ fn veth_ends_may_both_be_declared() {
     );
     assert!(plan(&c, &State::from_config(&c)).is_empty());
 }
+
+#[test]
+fn plans_round_trip_through_json() {
+    for name in ["stacked-bonds", "vlan-bond-bridge", "single-nic"] {
+        let p = plan(&example(name), &State::offline());
+        let back: hostnet_core::Plan = serde_json::from_str(&p.to_json()).unwrap();
+        assert_eq!(back, p);
+    }
+}

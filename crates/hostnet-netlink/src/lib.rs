@@ -1,14 +1,14 @@
-pub fn add(left: u64, right: u64) -> u64 {
-    left + right
-}
+//! hostnet's backend: observes a Linux host's links, addresses and routes over rtnetlink and
+//! carries out planned operations on it. No shelling out to `ip`.
 
-#[cfg(test)]
-mod tests {
-    use super::*;
+pub mod conn;
+pub mod error;
+pub mod exec;
+pub mod journal;
+pub mod netns;
+pub mod read;
+pub mod status;
+pub mod write;
 
-    #[test]
-    fn it_works() {
-        let result = add(2, 2);
-        assert_eq!(result, 4);
-    }
-}
+pub use conn::Netlink;
+pub use error::{Error, OpError};

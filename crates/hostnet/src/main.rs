@@ -15,5 +15,12 @@ fn main() -> ExitCode {
         )
         .with_writer(std::io::stderr)
         .init();
+    // The namespace is entered before any thread exists, so every socket lives in it.
+    if let Some(ns) = &cli.netns
+        && let Err(e) = hostnet_netlink::netns::enter(ns)
+    {
+        eprintln!("error: {e}");
+        return ExitCode::from(cmd::EXIT_FAILED);
+    }
     cmd::run(cli)
 }

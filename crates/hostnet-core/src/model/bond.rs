@@ -160,7 +160,7 @@ macro_rules! bond_options {
         }
 
         /// One bond option with its value: the unit of diffing and of netlink encoding.
-        #[derive(Debug, Clone, PartialEq, Serialize)]
+        #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
         #[serde(rename_all = "snake_case")]
         pub enum BondOpt { $( $variant($ty), )* }
 

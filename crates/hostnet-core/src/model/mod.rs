@@ -45,7 +45,7 @@ pub struct Dns {
 }
 
 /// What an interface is. Each kind carries only the settings that make sense for it.
-#[derive(Debug, Clone, PartialEq, Serialize)]
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 #[serde(rename_all = "lowercase")]
 pub enum Kind {
     Ethernet(Ethernet),

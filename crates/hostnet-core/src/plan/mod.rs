@@ -4,7 +4,7 @@
 mod build;
 mod render;
 
-use serde::Serialize;
+use serde::{Deserialize, Serialize};
 
 use crate::model::{BondMode, BondOpt, Bridge, Cidr, Dns, Kind, MacAddr, Route};
 
@@ -12,7 +12,7 @@ pub use build::plan;
 pub use render::{render_ip, render_text};
 
 /// How a NIC is found before it is renamed.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(rename_all = "snake_case")]
 pub enum Selector {
     Name(String),
@@ -30,7 +30,7 @@ impl std::fmt::Display for Selector {
     }
 }
 
-#[derive(Debug, Clone, PartialEq, Serialize)]
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 #[serde(tag = "op", rename_all = "snake_case")]
 pub enum Op {
     /// A declared NIC that the current state does not have; fails when executed, so that
@@ -148,15 +148,15 @@ impl Op {
 }
 
 /// One operation and what reverses it, computed from the state before it runs.
-#[derive(Debug, Clone, PartialEq, Serialize)]
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct Step {
     #[serde(flatten)]
     pub op: Op,
-    #[serde(skip_serializing_if = "Vec::is_empty")]
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
     pub undo: Vec<Op>,
 }
 
-#[derive(Debug, Clone, Default, PartialEq, Serialize)]
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
 pub struct Plan {
     pub steps: Vec<Step>,
 }

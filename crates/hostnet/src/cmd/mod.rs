@@ -1,6 +1,8 @@
 //! Command-line surface. Each subcommand is a thin shell over the library crates.
 
+mod apply;
 mod check;
+mod show;
 
 use std::path::PathBuf;
 use std::process::ExitCode;
@@ -17,6 +19,15 @@ pub struct Cli {
     /// Log what hostnet does (or set HOSTNET_LOG=debug).
     #[arg(short, long, global = true)]
     pub verbose: bool,
+    /// Work inside the network namespace NAME (as made by `ip netns add NAME`).
+    #[arg(long, global = true, value_name = "NAME")]
+    pub netns: Option<String>,
+    /// resolv.conf to manage [default: /etc/resolv.conf, or /etc/netns/NAME/resolv.conf with --netns]
+    #[arg(long, global = true, value_name = "PATH")]
+    pub resolv_conf: Option<PathBuf>,
+    /// Directory for the lock, the journal and pending trials.
+    #[arg(long, global = true, value_name = "DIR", default_value = "/run/hostnet")]
+    pub state_dir: PathBuf,
     #[command(subcommand)]
     pub command: Command,
 }
@@ -30,7 +41,54 @@ pub enum Command {
         file: PathBuf,
         #[arg(long, value_enum, default_value_t = PlanFormat::Text)]
         format: PlanFormat,
+        /// Plan against this host's live state instead of an empty one.
+        #[arg(long)]
+        live: bool,
     },
+    /// Show the live state: a table, `--json` (config schema plus status; accepted by `apply`),
+    /// or `--yaml` (config only).
+    Show {
+        #[arg(long, conflicts_with = "yaml")]
+        json: bool,
+        #[arg(long)]
+        yaml: bool,
+        #[command(subcommand)]
+        what: Option<ShowWhat>,
+    },
+    /// Make the host match FILE: plan against the live state, apply in order, verify, and roll
+    /// back on failure.
+    Apply {
+        file: PathBuf,
+        /// Keep what was applied when something fails.
+        #[arg(long)]
+        no_rollback: bool,
+        /// Revert automatically after SECONDS unless `hostnet confirm` runs first.
+        #[arg(long = "try", value_name = "SECONDS")]
+        try_secs: Option<u64>,
+        /// Boot mode: a missing NIC is reported and the rest applied; nothing is rolled back.
+        #[arg(long)]
+        boot: bool,
+        /// Print the report as JSON.
+        #[arg(long)]
+        json: bool,
+        /// Test hook: fail the N-th operation, to exercise rollback.
+        #[arg(long, hide = true, value_name = "N")]
+        fail_at: Option<usize>,
+    },
+    /// Keep the changes of a pending `apply --try`.
+    Confirm,
+    /// Internal: the detached process that reverts an unconfirmed trial.
+    #[command(hide = true)]
+    RevertPending {
+        #[arg(long)]
+        id: String,
+    },
+}
+
+#[derive(Subcommand, Debug)]
+pub enum ShowWhat {
+    /// One bond at a glance: mode, options, aggregator, and each port's LACP and MII state.
+    Bond { name: String },
 }
 
 #[derive(ValueEnum, Clone, Copy, Debug, PartialEq, Eq)]
@@ -43,9 +101,26 @@ pub enum PlanFormat {
     Json,
 }
 
+/// Exit codes: 0 success, 1 apply failed or runtime error, 2 invalid config.
+pub const EXIT_FAILED: u8 = 1;
+
 pub fn run(cli: Cli) -> ExitCode {
+    let ctx = apply::Ctx::new(&cli);
     match cli.command {
         Command::Check { file } => check::check(&file),
-        Command::Plan { file, format } => check::plan(&file, format),
+        Command::Plan { file, format, live: false } => check::plan(&file, format),
+        Command::Plan { file, format, live: true } => apply::plan_live(&ctx, &file, format),
+        Command::Show { json, yaml, what } => show::show(&ctx, json, yaml, what),
+        Command::Apply { file, no_rollback, try_secs, boot, json, fail_at } => {
+            apply::apply(&ctx, &file, apply::ApplyArgs { no_rollback, try_secs, boot, json, fail_at })
+        }
+        Command::Confirm => apply::confirm(&ctx),
+        Command::RevertPending { id } => apply::revert_pending(&ctx, &id),
     }
+}
+
+/// A single-threaded runtime: hostnet's work is sequential, and one thread keeps the network
+/// namespace entered at start-up in force everywhere.
+pub fn runtime() -> tokio::runtime::Runtime {
+    tokio::runtime::Builder::new_current_thread().enable_all().build().expect("tokio runtime")
 }

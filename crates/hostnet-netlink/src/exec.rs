@@ -1,0 +1,228 @@
+//! Applying a plan: every operation that can run does, dependants of a failure are skipped,
+//! the result is verified against a fresh observation, and failures are rolled back.
+
+use std::collections::HashSet;
+use std::time::Duration;
+
+use hostnet_core::plan::{Op, Plan, render_text};
+use hostnet_core::{Config, State, plan};
+use serde::Serialize;
+
+use crate::conn::Netlink;
+use crate::error::{Error, OpError};
+use crate::journal::{Journal, StateDir, undo_of};
+use crate::write::{Env, read_resolv_conf};
+
+#[derive(Debug, Clone, PartialEq, Serialize)]
+#[serde(tag = "result", rename_all = "snake_case")]
+pub enum Outcome {
+    Applied,
+    Failed { error: OpError },
+    Skipped { because: String },
+}
+
+#[derive(Debug, Clone, Serialize)]
+pub struct StepReport {
+    #[serde(flatten)]
+    pub op: Op,
+    #[serde(flatten)]
+    pub outcome: Outcome,
+}
+
+#[derive(Debug, Clone, Default, Serialize)]
+pub struct Report {
+    pub steps: Vec<StepReport>,
+    /// What still differs from the config after applying (empty when verified).
+    pub drift: Vec<Op>,
+    pub verified: bool,
+    pub rollback: Vec<StepReport>,
+    /// What undoes the applied steps, newest first (kept for `apply --try`).
+    #[serde(skip)]
+    pub undo: Vec<Op>,
+}
+
+impl Report {
+    pub fn failed(&self) -> impl Iterator<Item = &StepReport> {
+        self.steps.iter().filter(|s| matches!(s.outcome, Outcome::Failed { .. }))
+    }
+
+    pub fn applied(&self) -> impl Iterator<Item = &StepReport> {
+        self.steps.iter().filter(|s| s.outcome == Outcome::Applied)
+    }
+
+    pub fn rolled_back(&self) -> bool {
+        !self.rollback.is_empty()
+    }
+
+    pub fn nothing_to_do(&self) -> bool {
+        self.steps.is_empty() && self.verified
+    }
+
+    /// Succeeded: everything applied and verified (or there was nothing to do).
+    pub fn ok(&self) -> bool {
+        self.failed().next().is_none() && self.verified && !self.rolled_back()
+    }
+
+    /// The only failures are NICs that are not there; at boot that must not undo the rest.
+    pub fn only_missing_nics(&self) -> bool {
+        self.failed().all(|s| matches!(s.op, Op::Missing { .. }))
+    }
+}
+
+#[derive(Debug, Clone)]
+pub struct Options {
+    pub rollback: bool,
+    /// At boot a missing NIC is reported, never a reason to undo the rest.
+    pub tolerate_missing: bool,
+    pub verify_attempts: u32,
+    pub settle: Duration,
+    /// Test hook: make the n-th operation (1-based) fail, to exercise rollback on a real kernel.
+    pub fail_at: Option<usize>,
+}
+
+impl Default for Options {
+    fn default() -> Self {
+        Options {
+            rollback: true,
+            tolerate_missing: false,
+            verify_attempts: 20,
+            settle: Duration::from_millis(100),
+            fail_at: None,
+        }
+    }
+}
+
+impl Netlink {
+    /// The host's current state, including DNS when the config manages it.
+    pub async fn current(&self, desired: &Config, env: &Env) -> Result<State, Error> {
+        let mut state = self.observe().await?.state;
+        if desired.dns.is_some() {
+            state.dns = read_resolv_conf(&env.resolv_conf);
+        }
+        Ok(state)
+    }
+
+    pub async fn plan_for(&self, desired: &Config, env: &Env) -> Result<Plan, Error> {
+        Ok(plan(desired, &self.current(desired, env).await?))
+    }
+
+    /// Applies `desired`. The caller holds the state directory's lock.
+    pub async fn apply(&self, desired: &Config, env: &Env, dir: &StateDir, opts: &Options) -> Result<Report, Error> {
+        let p = self.plan_for(desired, env).await?;
+        tracing::debug!("plan:\n{}", render_text(&p));
+        let mut report = Report::default();
+        if p.is_empty() {
+            report.verified = true;
+            return Ok(report);
+        }
+        let mut journal = dir.begin(&p.steps)?;
+        let (done, broken) = self.execute(&p, env, opts, &mut journal, &mut report).await?;
+        let must_undo = |r: &Report| {
+            let failed = r.failed().next().is_some() && !(opts.tolerate_missing && r.only_missing_nics());
+            failed || !r.verified
+        };
+        if report.failed().next().is_none() || (opts.tolerate_missing && report.only_missing_nics()) {
+            self.verify(desired, env, opts, &broken, &mut report).await?;
+        }
+        report.undo = undo_of(&p.steps, &done);
+        if opts.rollback && must_undo(&report) {
+            for op in report.undo.clone() {
+                let outcome = match self.run(&op, env).await {
+                    Ok(()) => Outcome::Applied,
+                    Err(error) => Outcome::Failed { error },
+                };
+                report.rollback.push(StepReport { op, outcome });
+            }
+        }
+        journal.finish()?;
+        Ok(report)
+    }
+
+    /// Runs steps in order. A failed step breaks its subject; a step that needs a broken device
+    /// is skipped and breaks its own subject in turn, so whole dependent subtrees stop while
+    /// independent ones carry on.
+    async fn execute(
+        &self,
+        p: &Plan,
+        env: &Env,
+        opts: &Options,
+        journal: &mut Journal,
+        report: &mut Report,
+    ) -> Result<(Vec<usize>, HashSet<String>), Error> {
+        let mut broken: HashSet<String> = HashSet::new();
+        let mut done = Vec::new();
+        for (i, step) in p.steps.iter().enumerate() {
+            if let Some(b) = step.op.needs().into_iter().find(|n| broken.contains(*n)) {
+                let because = format!("{b} failed earlier");
+                broken.insert(step.op.subject().to_string());
+                report.steps.push(StepReport { op: step.op.clone(), outcome: Outcome::Skipped { because } });
+                continue;
+            }
+            let result = if opts.fail_at == Some(i + 1) {
+                Err(OpError::new(libc::EIO, "injected failure (test hook)"))
+            } else {
+                self.run(&step.op, env).await
+            };
+            let outcome = match result {
+                Ok(()) => {
+                    journal.done(i)?;
+                    done.push(i);
+                    Outcome::Applied
+                }
+                Err(error) => {
+                    tracing::warn!("{:?} failed: {error}", step.op);
+                    broken.insert(step.op.subject().to_string());
+                    Outcome::Failed { error }
+                }
+            };
+            report.steps.push(StepReport { op: step.op.clone(), outcome });
+        }
+        Ok((done, broken))
+    }
+
+    /// Re-plans against a fresh observation until nothing is left to do, allowing the kernel a
+    /// moment to settle (bonds adopt MACs and carrier asynchronously). Devices that failed are
+    /// left out: their drift is already reported as failures.
+    async fn verify(
+        &self,
+        desired: &Config,
+        env: &Env,
+        opts: &Options,
+        broken: &HashSet<String>,
+        report: &mut Report,
+    ) -> Result<(), Error> {
+        for attempt in 0..opts.verify_attempts.max(1) {
+            let left: Vec<Op> = self
+                .plan_for(desired, env)
+                .await?
+                .steps
+                .into_iter()
+                .map(|s| s.op)
+                .filter(|o| !matches!(o, Op::Missing { .. }) && !o.needs().iter().any(|n| broken.contains(*n)))
+                .collect();
+            if left.is_empty() {
+                report.verified = true;
+                report.drift.clear();
+                return Ok(());
+            }
+            report.drift = left;
+            if attempt + 1 < opts.verify_attempts {
+                tokio::time::sleep(opts.settle).await;
+            }
+        }
+        Ok(())
+    }
+
+    /// Runs undo operations (recovery and `--try` reverts), continuing past failures.
+    pub async fn run_all(&self, ops: &[Op], env: &Env) -> Vec<StepReport> {
+        let mut out = Vec::new();
+        for op in ops {
+            let outcome = match self.run(op, env).await {
+                Ok(()) => Outcome::Applied,
+                Err(error) => Outcome::Failed { error },
+            };
+            out.push(StepReport { op: op.clone(), outcome });
+        }
+        out
+    }
+}

@@ -1,0 +1,161 @@
+//! Crash safety: a lock so two applies never interleave, a journal so an apply killed midway
+//! is rolled back by the next run, and the pending file of an `apply --try`.
+
+use std::fs::{File, OpenOptions};
+use std::io::{BufRead, BufReader, Write};
+use std::os::fd::AsRawFd;
+use std::path::{Path, PathBuf};
+
+use hostnet_core::plan::{Op, Step};
+use serde::{Deserialize, Serialize};
+
+/// Where hostnet keeps its runtime files for one network namespace. Under /run: a reboot
+/// forgets them, as it forgets the network state they describe.
+#[derive(Debug, Clone)]
+pub struct StateDir {
+    pub dir: PathBuf,
+}
+
+impl StateDir {
+    pub fn new(root: &Path, netns: Option<&str>) -> Self {
+        let dir = match netns {
+            Some(ns) => root.join(format!("netns-{ns}")),
+            None => root.to_path_buf(),
+        };
+        StateDir { dir }
+    }
+
+    fn path(&self, f: &str) -> PathBuf {
+        self.dir.join(f)
+    }
+
+    /// Takes the apply lock, waiting for another hostnet to finish.
+    pub fn lock(&self) -> std::io::Result<Lock> {
+        std::fs::create_dir_all(&self.dir)?;
+        let f = OpenOptions::new().create(true).truncate(false).write(true).open(self.path("lock"))?;
+        // SAFETY: flock on a file descriptor we own.
+        if unsafe { libc::flock(f.as_raw_fd(), libc::LOCK_EX | libc::LOCK_NB) } != 0 {
+            tracing::warn!("another hostnet holds {}; waiting", self.path("lock").display());
+            // SAFETY: as above, now blocking.
+            if unsafe { libc::flock(f.as_raw_fd(), libc::LOCK_EX) } != 0 {
+                return Err(std::io::Error::last_os_error());
+            }
+        }
+        Ok(Lock { _file: f })
+    }
+
+    /// Starts a journal for `steps`. Its first line is the plan; each later line the index of a
+    /// step that completed. Appending a line per step keeps journaling O(1) per operation.
+    pub fn begin(&self, steps: &[Step]) -> std::io::Result<Journal> {
+        let path = self.path("journal");
+        let mut f = File::create(&path)?;
+        serde_json::to_writer(&mut f, &JournalHead { pid: std::process::id(), steps: steps.to_vec() })?;
+        f.write_all(b"\n")?;
+        f.sync_data()?;
+        Ok(Journal { file: f, path })
+    }
+
+    /// A journal left by an apply that never finished, with the steps it completed.
+    pub fn unfinished(&self) -> std::io::Result<Option<Unfinished>> {
+        let f = match File::open(self.path("journal")) {
+            Ok(f) => f,
+            Err(e) if e.kind() == std::io::ErrorKind::NotFound => return Ok(None),
+            Err(e) => return Err(e),
+        };
+        let mut lines = BufReader::new(f).lines();
+        let Some(head) = lines.next().transpose()? else { return Ok(None) };
+        let head: JournalHead = serde_json::from_str(&head)?;
+        // A torn last line (killed mid-write) is ignored: that step is treated as not done.
+        let done: Vec<usize> = lines.map_while(Result::ok).filter_map(|l| l.trim().parse().ok()).collect();
+        Ok(Some(Unfinished { pid: head.pid, steps: head.steps, done }))
+    }
+
+    pub fn discard_journal(&self) -> std::io::Result<()> {
+        remove_if_exists(&self.path("journal"))
+    }
+
+    pub fn pending(&self) -> std::io::Result<Option<Pending>> {
+        match std::fs::read(self.path("pending.json")) {
+            Ok(b) => Ok(Some(serde_json::from_slice(&b)?)),
+            Err(e) if e.kind() == std::io::ErrorKind::NotFound => Ok(None),
+            Err(e) => Err(e),
+        }
+    }
+
+    pub fn set_pending(&self, p: &Pending) -> std::io::Result<()> {
+        let tmp = self.path("pending.json.tmp");
+        std::fs::write(&tmp, serde_json::to_vec_pretty(p)?)?;
+        std::fs::rename(tmp, self.path("pending.json"))
+    }
+
+    pub fn clear_pending(&self) -> std::io::Result<()> {
+        remove_if_exists(&self.path("pending.json"))
+    }
+}
+
+fn remove_if_exists(p: &Path) -> std::io::Result<()> {
+    match std::fs::remove_file(p) {
+        Err(e) if e.kind() != std::io::ErrorKind::NotFound => Err(e),
+        _ => Ok(()),
+    }
+}
+
+pub struct Lock {
+    _file: File,
+}
+
+#[derive(Serialize, Deserialize)]
+struct JournalHead {
+    pid: u32,
+    steps: Vec<Step>,
+}
+
+pub struct Journal {
+    file: File,
+    path: PathBuf,
+}
+
+impl Journal {
+    pub fn done(&mut self, index: usize) -> std::io::Result<()> {
+        writeln!(self.file, "{index}")?;
+        self.file.sync_data()
+    }
+
+    pub fn finish(self) -> std::io::Result<()> {
+        drop(self.file);
+        remove_if_exists(&self.path)
+    }
+}
+
+#[derive(Debug)]
+pub struct Unfinished {
+    pub pid: u32,
+    pub steps: Vec<Step>,
+    pub done: Vec<usize>,
+}
+
+impl Unfinished {
+    /// The operations that undo what the interrupted run completed, newest first.
+    pub fn undo(&self) -> Vec<Op> {
+        undo_of(&self.steps, &self.done)
+    }
+}
+
+/// Undo operations for the completed steps `done` of `steps`, in the order to run them.
+pub fn undo_of(steps: &[Step], done: &[usize]) -> Vec<Op> {
+    let mut d: Vec<usize> = done.iter().copied().filter(|&i| i < steps.len()).collect();
+    d.sort_unstable();
+    d.dedup();
+    d.iter().rev().flat_map(|&i| steps[i].undo.iter().cloned()).collect()
+}
+
+/// A trial apply waiting for `hostnet confirm`.
+#[derive(Debug, Clone, Serialize, Deserialize)]
+pub struct Pending {
+    /// Distinguishes this trial from a later one, so a stale reverter never undoes a newer apply.
+    pub id: String,
+    /// Seconds since the epoch after which the reverter undoes the trial.
+    pub deadline: u64,
+    pub undo: Vec<Op>,
+    pub reverter_pid: Option<u32>,
+}

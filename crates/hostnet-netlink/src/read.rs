@@ -1,0 +1,484 @@
+//! Observing the host: links, addresses and routes, turned into the core's `State` (the config
+//! schema) plus runtime status.
+
+use std::collections::HashMap;
+use std::net::IpAddr;
+
+use futures::TryStreamExt;
+use hostnet_core::model::bond::{
+    AdSelect, ArpAllTargets, ArpValidate, FailOverMac, LacpRate, PrimaryReselect, XmitHashPolicy,
+};
+use hostnet_core::model::{
+    Bond, BondMode, BondOpt, Bridge, Cidr, Ethernet, Interface, Kind, MacAddr, Route, RouteDst, Veth, Vlan,
+    VlanProtocol,
+};
+use hostnet_core::state::{LiveLink, State};
+use rtnetlink::packet_route::AddressFamily;
+use rtnetlink::packet_route::address::AddressAttribute;
+use rtnetlink::packet_route::link::{
+    BondAdInfo, BridgeStpState, InfoBond, InfoBondPort, InfoBridge, InfoData, InfoKind, InfoPortData, InfoVlan,
+    LinkAttribute, LinkFlags, LinkInfo, LinkLayerType, LinkMessage,
+};
+use rtnetlink::packet_route::route::{RouteAddress, RouteAttribute, RouteProtocol, RouteType};
+
+use crate::conn::Netlink;
+use crate::error::Error;
+use crate::status::{AggregatorStatus, BondPortStatus, BondStatus, LacpPortState, LinkStatus};
+
+/// The host as observed: config-schema state for planning, runtime status for people.
+#[derive(Debug, Clone)]
+pub struct Observed {
+    pub state: State,
+    pub status: Vec<LinkStatus>,
+}
+
+/// Routes hostnet treats as configuration: those added by an admin or a tool (`ip route add`
+/// marks them `boot`, networkd and others `static`), not the kernel's own connected routes.
+fn is_managed_protocol(p: RouteProtocol) -> bool {
+    matches!(p, RouteProtocol::Boot | RouteProtocol::Static)
+}
+
+/// IPv6 routes without an explicit metric get 1024 from the kernel; IPv4 ones get 0.
+const IPV6_DEFAULT_METRIC: u32 = 1024;
+const MAIN_TABLE: u32 = 254;
+
+impl Netlink {
+    pub async fn links(&self) -> Result<Vec<LinkMessage>, Error> {
+        Ok(self.handle.link().get().execute().try_collect().await?)
+    }
+
+    /// Reads everything hostnet manages, in one dump per object type.
+    pub async fn observe(&self) -> Result<Observed, Error> {
+        let links = self.links().await?;
+        let addrs: Vec<_> = self.handle.address().get().execute().try_collect().await?;
+        let routes = self.dump_routes().await?;
+
+        let names: HashMap<u32, String> = links.iter().filter_map(|l| Some((l.header.index, ifname(l)?))).collect();
+        let mut by_index: HashMap<u32, usize> = HashMap::new();
+        let mut live = Vec::new();
+        let mut status = Vec::new();
+        for l in &links {
+            let Some(name) = ifname(l) else { continue };
+            status.push(link_status(l, &name, &names));
+            if let Some(kind) = link_kind(l, &names) {
+                by_index.insert(l.header.index, live.len());
+                live.push(live_link(l, name, kind, &names));
+            }
+        }
+        // A bond's ports are known from each port's master; the config schema lists them on the bond.
+        for st in &mut status {
+            if let Some(b) = &mut st.bond {
+                let mut ports: Vec<(u32, String)> = links
+                    .iter()
+                    .filter(|p| controller(p) == Some(st.index))
+                    .filter_map(|p| Some((p.header.index, ifname(p)?)))
+                    .collect();
+                ports.sort();
+                b.ports = ports.into_iter().map(|(_, n)| n).collect();
+            }
+        }
+        for a in &addrs {
+            let Some(&i) = by_index.get(&a.header.index) else { continue };
+            // IFA_LOCAL is the address itself on point-to-point links; IFA_ADDRESS elsewhere.
+            let ip = a
+                .attributes
+                .iter()
+                .find_map(|x| if let AddressAttribute::Local(ip) = x { Some(*ip) } else { None })
+                .or_else(|| {
+                    a.attributes
+                        .iter()
+                        .find_map(|x| if let AddressAttribute::Address(ip) = x { Some(*ip) } else { None })
+                });
+            let Some(ip) = ip else { continue };
+            let cidr: Cidr = match format!("{ip}/{}", a.header.prefix_len).parse() {
+                Ok(c) => c,
+                Err(_) => continue,
+            };
+            if !cidr.is_link_local() {
+                live[i].iface.addresses.push(cidr);
+            }
+        }
+        for (oif, r) in routes {
+            if let Some(&i) = by_index.get(&oif) {
+                live[i].iface.routes.push(r);
+            }
+        }
+        let masters: Vec<(usize, String)> =
+            live.iter().enumerate().filter_map(|(i, l)| l.master.clone().map(|m| (i, m))).collect();
+        let index_of: HashMap<String, usize> =
+            live.iter().enumerate().map(|(i, l)| (l.iface.name.clone(), i)).collect();
+        for (port, master) in masters {
+            if let Some(&m) = index_of.get(&master) {
+                let pname = live[port].iface.name.clone();
+                match &mut live[m].iface.kind {
+                    Kind::Bond(b) => b.ports.push(pname),
+                    Kind::Bridge(b) => b.ports.push(pname),
+                    _ => {}
+                }
+            }
+        }
+        Ok(Observed { state: State { links: live, dns: None, observed: true }, status })
+    }
+
+    async fn dump_routes(&self) -> Result<Vec<(u32, Route)>, Error> {
+        let mut out = Vec::new();
+        for family in [IpFamily::V4, IpFamily::V6] {
+            let msg = match family {
+                IpFamily::V4 => rtnetlink::RouteMessageBuilder::<std::net::Ipv4Addr>::new().build(),
+                IpFamily::V6 => rtnetlink::RouteMessageBuilder::<std::net::Ipv6Addr>::new().build(),
+            };
+            let mut req = self.handle.route().get(msg);
+            // An unfiltered dump: every table, not just main.
+            req.message_mut().header.table = 0;
+            let routes: Vec<_> = req.execute().try_collect().await?;
+            for r in routes {
+                if !is_managed_protocol(r.header.protocol) || r.header.kind != RouteType::Unicast {
+                    continue;
+                }
+                let mut oif = None;
+                let mut dst = None;
+                let mut via = None;
+                let mut metric = None;
+                let mut table = u32::from(r.header.table);
+                let mut src = None;
+                for a in &r.attributes {
+                    match a {
+                        RouteAttribute::Oif(i) => oif = Some(*i),
+                        RouteAttribute::Destination(d) => dst = route_ip(d),
+                        RouteAttribute::Gateway(g) => via = route_ip(g),
+                        RouteAttribute::Priority(p) => metric = Some(*p),
+                        RouteAttribute::Table(t) => table = *t,
+                        RouteAttribute::PrefSource(s) => src = route_ip(s),
+                        _ => {}
+                    }
+                }
+                let Some(oif) = oif else { continue };
+                let len = r.header.destination_prefix_length;
+                let dst = match dst {
+                    None if len == 0 => RouteDst::Default,
+                    Some(ip) if len == 0 && ip.is_unspecified() => RouteDst::Default,
+                    Some(ip) => match ipnet::IpNet::new(ip, len) {
+                        Ok(n) => RouteDst::Net(n),
+                        Err(_) => continue,
+                    },
+                    None => continue,
+                };
+                let v6 = r.header.address_family == AddressFamily::Inet6;
+                let default_metric = if v6 { IPV6_DEFAULT_METRIC } else { 0 };
+                out.push((
+                    oif,
+                    Route {
+                        dst,
+                        via,
+                        metric: metric.filter(|m| *m != default_metric),
+                        table: Some(table).filter(|t| *t != MAIN_TABLE),
+                        src,
+                        onlink: r.header.flags.contains(rtnetlink::packet_route::route::RouteFlags::Onlink),
+                    },
+                ));
+            }
+        }
+        Ok(out)
+    }
+}
+
+enum IpFamily {
+    V4,
+    V6,
+}
+
+fn route_ip(a: &RouteAddress) -> Option<IpAddr> {
+    match a {
+        RouteAddress::Inet(v4) => Some(IpAddr::V4(*v4)),
+        RouteAddress::Inet6(v6) => Some(IpAddr::V6(*v6)),
+        _ => None,
+    }
+}
+
+pub fn ifname(l: &LinkMessage) -> Option<String> {
+    l.attributes.iter().find_map(|a| if let LinkAttribute::IfName(n) = a { Some(n.clone()) } else { None })
+}
+
+fn controller(l: &LinkMessage) -> Option<u32> {
+    l.attributes.iter().find_map(|a| if let LinkAttribute::Controller(i) = a { Some(*i) } else { None })
+}
+
+fn link_info(l: &LinkMessage) -> &[LinkInfo] {
+    l.attributes
+        .iter()
+        .find_map(|a| if let LinkAttribute::LinkInfo(i) = a { Some(i.as_slice()) } else { None })
+        .unwrap_or_default()
+}
+
+fn info_kind(l: &LinkMessage) -> Option<&InfoKind> {
+    link_info(l).iter().find_map(|i| if let LinkInfo::Kind(k) = i { Some(k) } else { None })
+}
+
+fn info_data(l: &LinkMessage) -> Option<&InfoData> {
+    link_info(l).iter().find_map(|i| if let LinkInfo::Data(d) = i { Some(d) } else { None })
+}
+
+fn mac_of(bytes: &[u8]) -> Option<MacAddr> {
+    <[u8; 6]>::try_from(bytes).ok().map(MacAddr)
+}
+
+fn attr_mac(l: &LinkMessage, perm: bool) -> Option<MacAddr> {
+    l.attributes.iter().find_map(|a| match a {
+        LinkAttribute::Address(b) if !perm => mac_of(b),
+        LinkAttribute::PermAddress(b) if perm => mac_of(b),
+        _ => None,
+    })
+}
+
+/// The config-schema kind of a link, or `None` for links hostnet does not model (loopback,
+/// tunnels, dummies...), which `show` still lists in its status.
+fn link_kind(l: &LinkMessage, names: &HashMap<u32, String>) -> Option<Kind> {
+    if l.header.flags.contains(LinkFlags::Loopback) {
+        return None;
+    }
+    let lower =
+        || l.attributes.iter().find_map(|a| if let LinkAttribute::Link(i) = a { names.get(i).cloned() } else { None });
+    match info_kind(l) {
+        None if l.header.link_layer_type == LinkLayerType::Ether => Some(Kind::Ethernet(Ethernet::default())),
+        Some(InfoKind::Bond) => Some(Kind::Bond(bond_from(l, names))),
+        Some(InfoKind::Bridge) => Some(Kind::Bridge(bridge_from(l))),
+        Some(InfoKind::Veth) => Some(Kind::Veth(Veth { peer: lower().unwrap_or_default() })),
+        Some(InfoKind::Vlan) => {
+            let mut v = Vlan { base: lower()?, id: 0, protocol: None };
+            if let Some(InfoData::Vlan(attrs)) = info_data(l) {
+                for a in attrs {
+                    match a {
+                        InfoVlan::Id(id) => v.id = *id,
+                        InfoVlan::Protocol(p) if u16::from(*p) == VlanProtocol::Dot1ad.ethertype() => {
+                            v.protocol = Some(VlanProtocol::Dot1ad)
+                        }
+                        _ => {}
+                    }
+                }
+            }
+            Some(Kind::Vlan(v))
+        }
+        _ => None,
+    }
+}
+
+fn live_link(l: &LinkMessage, name: String, kind: Kind, names: &HashMap<u32, String>) -> LiveLink {
+    let mtu = l.attributes.iter().find_map(|a| if let LinkAttribute::Mtu(m) = a { Some(*m) } else { None });
+    let mut iface = Interface::new(name, kind);
+    iface.mtu = mtu;
+    iface.mac = attr_mac(l, false);
+    // Bonding rewrites a port's MAC; its burnt-in one is in the port data (and IFLA_PERM_ADDRESS).
+    let perm = attr_mac(l, true).or_else(|| {
+        bond_port_attrs(l).iter().find_map(|a| match a {
+            InfoBondPort::PermHwaddr(b) => mac_of(b),
+            _ => None,
+        })
+    });
+    let pci_path = l.attributes.iter().find_map(|a| match a {
+        LinkAttribute::ParentDevName(p) => Some(p.clone()),
+        _ => None,
+    });
+    LiveLink {
+        iface,
+        index: l.header.index,
+        up: l.header.flags.contains(LinkFlags::Up),
+        master: controller(l).and_then(|i| names.get(&i).cloned()),
+        perm_mac: perm,
+        pci_path,
+    }
+}
+
+fn bond_port_attrs(l: &LinkMessage) -> &[InfoBondPort] {
+    link_info(l)
+        .iter()
+        .find_map(|i| if let LinkInfo::PortData(InfoPortData::BondPort(p)) = i { Some(p.as_slice()) } else { None })
+        .unwrap_or_default()
+}
+
+/// The kernel reports every bond option in every mode; keep only those that mean something in
+/// the bond's mode, so `show` output passes `check` and diffs stay quiet.
+fn bond_from(l: &LinkMessage, names: &HashMap<u32, String>) -> Bond {
+    let attrs: &[InfoBond] = match info_data(l) {
+        Some(InfoData::Bond(a)) => a,
+        _ => &[],
+    };
+    let mode = attrs
+        .iter()
+        .find_map(|a| if let InfoBond::Mode(m) = a { BondMode::from_value(u8::from(*m)) } else { None })
+        .unwrap_or(BondMode::BalanceRr);
+    let mut b = Bond::new(mode);
+    for a in attrs {
+        let opt = match a {
+            InfoBond::MiiMon(v) => BondOpt::Miimon(*v),
+            InfoBond::UpDelay(v) => BondOpt::Updelay(*v),
+            InfoBond::DownDelay(v) => BondOpt::Downdelay(*v),
+            InfoBond::PeerNotifDelay(v) => BondOpt::PeerNotifDelay(*v),
+            InfoBond::UseCarrier(v) => BondOpt::UseCarrier(*v),
+            InfoBond::ArpInterval(v) => BondOpt::ArpInterval(*v),
+            InfoBond::ArpIpTarget(t) if !t.is_empty() => BondOpt::ArpIpTarget(t.clone()),
+            InfoBond::ArpValidate(v) => match ArpValidate::from_value(u32::from(*v) as u8) {
+                Some(x) => BondOpt::ArpValidate(x),
+                None => continue,
+            },
+            InfoBond::ArpAllTargets(v) => match ArpAllTargets::from_value(u32::from(*v) as u8) {
+                Some(x) => BondOpt::ArpAllTargets(x),
+                None => continue,
+            },
+            InfoBond::MissedMax(v) => BondOpt::MissedMax(*v),
+            InfoBond::Primary(i) => match names.get(i) {
+                Some(n) => BondOpt::Primary(n.clone()),
+                None => continue,
+            },
+            InfoBond::PrimaryReselect(v) => match PrimaryReselect::from_value(u8::from(*v)) {
+                Some(x) => BondOpt::PrimaryReselect(x),
+                None => continue,
+            },
+            InfoBond::FailOverMac(v) => match FailOverMac::from_value(u8::from(*v)) {
+                Some(x) => BondOpt::FailOverMac(x),
+                None => continue,
+            },
+            InfoBond::XmitHashPolicy(v) => match XmitHashPolicy::from_value(u8::from(*v)) {
+                Some(x) => BondOpt::XmitHashPolicy(x),
+                None => continue,
+            },
+            InfoBond::ResendIgmp(v) => BondOpt::ResendIgmp((*v).min(255) as u8),
+            InfoBond::NumPeerNotif(v) => BondOpt::NumPeerNotif(*v),
+            InfoBond::AllPortsActive(v) => BondOpt::AllSlavesActive(u8::from(*v) == 1),
+            InfoBond::MinLinks(v) => BondOpt::MinLinks(*v),
+            InfoBond::LpInterval(v) => BondOpt::LpInterval(*v),
+            InfoBond::PacketsPerPort(v) => BondOpt::PacketsPerSlave((*v).min(65535) as u16),
+            InfoBond::AdLacpRate(v) => match LacpRate::from_value(u8::from(*v)) {
+                Some(x) => BondOpt::LacpRate(x),
+                None => continue,
+            },
+            InfoBond::AdLacpActive(v) => BondOpt::LacpActive(*v),
+            InfoBond::AdSelect(v) => match AdSelect::from_value(u8::from(*v)) {
+                Some(x) => BondOpt::AdSelect(x),
+                None => continue,
+            },
+            InfoBond::AdActorSysPrio(v) => BondOpt::AdActorSysPrio(*v),
+            InfoBond::AdUserPortKey(v) => BondOpt::AdUserPortKey(*v),
+            InfoBond::AdActorSystem(m) if *m != [0; 6] => BondOpt::AdActorSystem(MacAddr(*m)),
+            InfoBond::TlbDynamicLb(v) => BondOpt::TlbDynamicLb(*v),
+            InfoBond::CoupledControl(v) => BondOpt::CoupledControl(*v),
+            _ => continue,
+        };
+        if opt.applies().allows(mode) {
+            b.set_option(opt);
+        }
+    }
+    // The kernel keeps updelay/downdelay at 0 without miimon; 0 is "unset" for `check`.
+    if b.miimon.unwrap_or(0) == 0 {
+        b.updelay = b.updelay.filter(|v| *v != 0);
+        b.downdelay = b.downdelay.filter(|v| *v != 0);
+    }
+    if b.arp_interval == Some(0) && b.miimon.unwrap_or(0) > 0 {
+        b.arp_interval = None;
+    }
+    b
+}
+
+/// Bridge times come in USER_HZ (1/100 s); the config speaks seconds.
+fn bridge_from(l: &LinkMessage) -> Bridge {
+    let mut b = Bridge::default();
+    if let Some(InfoData::Bridge(attrs)) = info_data(l) {
+        for a in attrs {
+            match a {
+                InfoBridge::StpState(s) => b.stp = Some(!matches!(s, BridgeStpState::Disabled)),
+                InfoBridge::ForwardDelay(v) => b.forward_delay = Some(v / 100),
+                InfoBridge::HelloTime(v) => b.hello_time = Some(v / 100),
+                InfoBridge::MaxAge(v) => b.max_age = Some(v / 100),
+                InfoBridge::AgeingTime(v) => b.ageing_time = Some(v / 100),
+                InfoBridge::Priority(p) => b.priority = Some(*p),
+                InfoBridge::VlanFiltering(f) => b.vlan_filtering = Some(*f),
+                _ => {}
+            }
+        }
+    }
+    b
+}
+
+fn link_status(l: &LinkMessage, name: &str, names: &HashMap<u32, String>) -> LinkStatus {
+    let kind = match info_kind(l) {
+        None if l.header.flags.contains(LinkFlags::Loopback) => "loopback".to_string(),
+        None => "ethernet".to_string(),
+        Some(k) => k.to_string(),
+    };
+    let oper = l
+        .attributes
+        .iter()
+        .find_map(|a| if let LinkAttribute::OperState(s) = a { Some(format!("{s:?}").to_lowercase()) } else { None })
+        .unwrap_or_default();
+    let carrier = l.attributes.iter().any(|a| matches!(a, LinkAttribute::Carrier(1)));
+    let mut st = LinkStatus {
+        name: name.to_string(),
+        index: l.header.index,
+        kind,
+        admin_up: l.header.flags.contains(LinkFlags::Up),
+        carrier,
+        oper_state: oper,
+        mtu: l.attributes.iter().find_map(|a| if let LinkAttribute::Mtu(m) = a { Some(*m) } else { None }),
+        mac: attr_mac(l, false).map(|m| m.to_string()),
+        master: controller(l).and_then(|i| names.get(&i).cloned()),
+        bond: None,
+        bond_port: None,
+    };
+    if let Some(InfoData::Bond(attrs)) = info_data(l) {
+        let mode = attrs
+            .iter()
+            .find_map(|a| if let InfoBond::Mode(m) = a { BondMode::from_value(u8::from(*m)) } else { None })
+            .map(|m| m.to_string())
+            .unwrap_or_default();
+        let active =
+            attrs.iter().find_map(|a| if let InfoBond::ActivePort(i) = a { names.get(i).cloned() } else { None });
+        let lacp = attrs.iter().find_map(|a| if let InfoBond::AdInfo(v) = a { Some(v) } else { None }).map(|info| {
+            let mut s = AggregatorStatus {
+                aggregator_id: None,
+                num_ports: None,
+                actor_key: None,
+                partner_key: None,
+                partner_mac: None,
+            };
+            for i in info {
+                match i {
+                    BondAdInfo::Aggregator(v) => s.aggregator_id = Some(*v),
+                    BondAdInfo::NumPorts(v) => s.num_ports = Some(*v),
+                    BondAdInfo::ActorKey(v) => s.actor_key = Some(*v),
+                    BondAdInfo::PartnerKey(v) => s.partner_key = Some(*v),
+                    BondAdInfo::PartnerMac(m) => s.partner_mac = Some(MacAddr(*m).to_string()),
+                    _ => {}
+                }
+            }
+            s
+        });
+        st.bond = Some(BondStatus { mode, active_port: active, ports: Vec::new(), lacp });
+    }
+    let port = bond_port_attrs(l);
+    if !port.is_empty() {
+        let mut p = BondPortStatus {
+            state: String::new(),
+            mii_status: String::new(),
+            link_failure_count: None,
+            perm_hwaddr: None,
+            aggregator_id: None,
+            actor_oper_port_state: None,
+            partner_oper_port_state: None,
+        };
+        for a in port {
+            match a {
+                InfoBondPort::BondPortState(s) => p.state = format!("{s:?}").to_lowercase(),
+                InfoBondPort::MiiStatus(s) => p.mii_status = format!("{s:?}").to_lowercase(),
+                InfoBondPort::LinkFailureCount(c) => p.link_failure_count = Some(*c),
+                InfoBondPort::PermHwaddr(b) => p.perm_hwaddr = mac_of(b).map(|m| m.to_string()),
+                InfoBondPort::AdAggregatorId(v) => p.aggregator_id = Some(*v),
+                InfoBondPort::AdActorOperPortState(s) => p.actor_oper_port_state = Some(LacpPortState::new(s.bits())),
+                InfoBondPort::AdPartnerOperPortState(s) => {
+                    p.partner_oper_port_state = Some(LacpPortState::new(s.bits()))
+                }
+                _ => {}
+            }
+        }
+        st.bond_port = Some(p);
+    }
+    st
+}

@@ -1,0 +1,356 @@
+//! Carrying out one planned operation over rtnetlink.
+
+use std::net::IpAddr;
+use std::path::Path;
+
+use futures::TryStreamExt;
+use hostnet_core::model::{BondOpt, Bridge, Dns, Kind, Route, RouteDst};
+use hostnet_core::plan::{Op, Selector};
+use rtnetlink::packet_route::AddressFamily;
+use rtnetlink::packet_route::address::AddressAttribute;
+use rtnetlink::packet_route::link::{
+    BondAdSelect, BondAllPortActive, BondArpAllTargets, BondArpValidate, BondFailOverMac, BondLacpRate, BondMode,
+    BondPrimaryReselect, BondXmitHashPolicy, BridgeStpState, InfoBond, InfoBridge, InfoData, InfoKind, InfoVeth,
+    InfoVlan, LinkAttribute, LinkFlags, LinkInfo, LinkMessage,
+};
+use rtnetlink::packet_route::route::{
+    RouteAddress, RouteAttribute, RouteFlags, RouteHeader, RouteMessage, RouteProtocol, RouteScope, RouteType,
+};
+
+use crate::conn::Netlink;
+use crate::error::OpError;
+use crate::read::ifname;
+
+/// Where resolv.conf lives for the namespace hostnet runs in.
+#[derive(Debug, Clone)]
+pub struct Env {
+    pub resolv_conf: std::path::PathBuf,
+}
+
+impl Netlink {
+    async fn index_of(&self, name: &str) -> Result<u32, OpError> {
+        let mut s = self.handle.link().get().match_name(name.to_string()).execute();
+        match s.try_next().await {
+            Ok(Some(l)) => Ok(l.header.index),
+            Ok(None) => Err(OpError::new(libc::ENODEV, format!("no link named {name}"))),
+            Err(e) => {
+                let e: OpError = e.into();
+                if e.errno == libc::ENODEV {
+                    Err(OpError::new(libc::ENODEV, format!("no link named {name}")))
+                } else {
+                    Err(e)
+                }
+            }
+        }
+    }
+
+    async fn find_by(&self, sel: &Selector) -> Result<u32, OpError> {
+        match sel {
+            Selector::Name(n) => self.index_of(n).await,
+            Selector::Mac(_) | Selector::PciPath(_) => {
+                let links = self.links().await.map_err(|e| OpError::other(e.to_string()))?;
+                let found = links.iter().find(|l| match sel {
+                    Selector::Mac(m) => l.attributes.iter().any(|a| match a {
+                        LinkAttribute::PermAddress(b) | LinkAttribute::Address(b) => b.as_slice() == m.0,
+                        _ => false,
+                    }),
+                    Selector::PciPath(p) => {
+                        l.attributes.iter().any(|a| matches!(a, LinkAttribute::ParentDevName(x) if x == p))
+                    }
+                    Selector::Name(_) => false,
+                });
+                found.map(|l| l.header.index).ok_or_else(|| OpError::new(libc::ENODEV, format!("no NIC matches {sel}")))
+            }
+        }
+    }
+
+    async fn set(&self, msg: LinkMessage) -> Result<(), OpError> {
+        Ok(self.handle.link().set(msg).execute().await?)
+    }
+
+    async fn set_flags(&self, index: u32, up: bool) -> Result<(), OpError> {
+        let mut msg = LinkMessage::default();
+        msg.header.index = index;
+        msg.header.change_mask = LinkFlags::Up;
+        if up {
+            msg.header.flags = LinkFlags::Up;
+        }
+        self.set(msg).await
+    }
+
+    /// Runs one operation. Names are resolved to indexes at run time, since earlier operations
+    /// create and rename links.
+    pub async fn run(&self, op: &Op, env: &Env) -> Result<(), OpError> {
+        match op {
+            Op::Missing { name, selector } => {
+                Err(OpError::new(libc::ENODEV, format!("NIC {name} not found: nothing matches {selector}")))
+            }
+            Op::Rename { from, to } => {
+                let i = self.find_by(from).await?;
+                self.set_flags(i, false).await?;
+                let mut msg = LinkMessage::default();
+                msg.header.index = i;
+                msg.attributes.push(LinkAttribute::IfName(to.clone()));
+                self.set(msg).await
+            }
+            Op::Create { name, kind } => self.create(name, kind).await,
+            Op::Delete { name } => {
+                let i = self.index_of(name).await?;
+                Ok(self.handle.link().del(i).execute().await?)
+            }
+            Op::SetMtu { name, mtu } => {
+                let mut msg = LinkMessage::default();
+                msg.header.index = self.index_of(name).await?;
+                msg.attributes.push(LinkAttribute::Mtu(*mtu));
+                self.set(msg).await
+            }
+            Op::SetMac { name, mac } => {
+                let mut msg = LinkMessage::default();
+                msg.header.index = self.index_of(name).await?;
+                msg.attributes.push(LinkAttribute::Address(mac.0.to_vec()));
+                self.set(msg).await
+            }
+            Op::SetDown { name } => self.set_flags(self.index_of(name).await?, false).await,
+            Op::SetUp { name } => self.set_flags(self.index_of(name).await?, true).await,
+            Op::Enslave { port, master } => {
+                let m = self.index_of(master).await?;
+                let mut msg = LinkMessage::default();
+                msg.header.index = self.index_of(port).await?;
+                msg.attributes.push(LinkAttribute::Controller(m));
+                self.set(msg).await
+            }
+            Op::Release { port, .. } => {
+                let mut msg = LinkMessage::default();
+                msg.header.index = self.index_of(port).await?;
+                msg.attributes.push(LinkAttribute::Controller(0));
+                self.set(msg).await
+            }
+            Op::SetBondMode { name, mode } => {
+                let data = vec![InfoBond::Mode(BondMode::from(mode.value()))];
+                self.change(name, InfoKind::Bond, InfoData::Bond(data)).await
+            }
+            Op::SetBondOptions { name, options } => {
+                let mut data = Vec::new();
+                for o in options {
+                    data.push(self.bond_attr(o).await?);
+                }
+                self.change(name, InfoKind::Bond, InfoData::Bond(data)).await
+            }
+            Op::SetBridgeOptions { name, options } => {
+                self.change(name, InfoKind::Bridge, InfoData::Bridge(bridge_attrs(options))).await
+            }
+            Op::AddAddress { name, address } => {
+                let i = self.index_of(name).await?;
+                Ok(self.handle.address().add(i, address.addr(), address.prefix_len()).execute().await?)
+            }
+            Op::DelAddress { name, address } => {
+                let i = self.index_of(name).await?;
+                let mut req = self.handle.address().get().set_link_index_filter(i).execute();
+                while let Some(m) = req.try_next().await? {
+                    let here = m
+                        .attributes
+                        .iter()
+                        .any(|a| matches!(a, AddressAttribute::Address(ip) if *ip == address.addr()));
+                    if here && m.header.prefix_len == address.prefix_len() {
+                        return Ok(self.handle.address().del(m).execute().await?);
+                    }
+                }
+                Err(OpError::new(libc::EADDRNOTAVAIL, format!("{address} is not on {name}")))
+            }
+            Op::AddRoute { name, route } => {
+                let msg = route_message(self.index_of(name).await?, route);
+                Ok(self.handle.route().add(msg).execute().await?)
+            }
+            Op::DelRoute { name, route } => {
+                let msg = route_message(self.index_of(name).await?, route);
+                Ok(self.handle.route().del(msg).execute().await?)
+            }
+            Op::SetDns { dns } => write_resolv_conf(&env.resolv_conf, dns).map_err(OpError::from),
+        }
+    }
+
+    async fn create(&self, name: &str, kind: &Kind) -> Result<(), OpError> {
+        let mut msg = LinkMessage::default();
+        msg.attributes.push(LinkAttribute::IfName(name.to_string()));
+        let info = match kind {
+            Kind::Bond(b) => {
+                let mut data = vec![InfoBond::Mode(BondMode::from(b.mode.value()))];
+                for o in b.options() {
+                    data.push(self.bond_attr(&o).await?);
+                }
+                vec![LinkInfo::Kind(InfoKind::Bond), LinkInfo::Data(InfoData::Bond(data))]
+            }
+            Kind::Bridge(b) => {
+                vec![LinkInfo::Kind(InfoKind::Bridge), LinkInfo::Data(InfoData::Bridge(bridge_attrs(b)))]
+            }
+            Kind::Vlan(v) => {
+                msg.attributes.push(LinkAttribute::Link(self.index_of(&v.base).await?));
+                let mut data = vec![InfoVlan::Id(v.id)];
+                if let Some(p) = v.protocol {
+                    data.push(InfoVlan::Protocol(p.ethertype().into()));
+                }
+                vec![LinkInfo::Kind(InfoKind::Vlan), LinkInfo::Data(InfoData::Vlan(data))]
+            }
+            Kind::Veth(v) => {
+                let mut peer = LinkMessage::default();
+                peer.attributes.push(LinkAttribute::IfName(v.peer.clone()));
+                vec![LinkInfo::Kind(InfoKind::Veth), LinkInfo::Data(InfoData::Veth(InfoVeth::Peer(peer)))]
+            }
+            Kind::Ethernet(_) => {
+                return Err(OpError::new(libc::EOPNOTSUPP, format!("{name}: a physical NIC cannot be created")));
+            }
+        };
+        msg.attributes.push(LinkAttribute::LinkInfo(info));
+        Ok(self.handle.link().add(msg).execute().await?)
+    }
+
+    /// RTM_NEWLINK on an existing link: the path on which the kernel applies type-specific
+    /// changes (RTM_SETLINK ignores IFLA_LINKINFO data).
+    async fn change(&self, name: &str, kind: InfoKind, data: InfoData) -> Result<(), OpError> {
+        let mut msg = LinkMessage::default();
+        msg.header.index = self.index_of(name).await?;
+        msg.attributes.push(LinkAttribute::LinkInfo(vec![LinkInfo::Kind(kind), LinkInfo::Data(data)]));
+        Ok(self.handle.link().change(msg).execute().await?)
+    }
+
+    async fn bond_attr(&self, o: &BondOpt) -> Result<InfoBond, OpError> {
+        Ok(match o {
+            BondOpt::Miimon(v) => InfoBond::MiiMon(*v),
+            BondOpt::Updelay(v) => InfoBond::UpDelay(*v),
+            BondOpt::Downdelay(v) => InfoBond::DownDelay(*v),
+            BondOpt::PeerNotifDelay(v) => InfoBond::PeerNotifDelay(*v),
+            BondOpt::UseCarrier(v) => InfoBond::UseCarrier(*v),
+            BondOpt::ArpInterval(v) => InfoBond::ArpInterval(*v),
+            BondOpt::ArpIpTarget(v) => InfoBond::ArpIpTarget(v.clone()),
+            BondOpt::ArpValidate(v) => InfoBond::ArpValidate(BondArpValidate::from(u32::from(v.value()))),
+            BondOpt::ArpAllTargets(v) => InfoBond::ArpAllTargets(BondArpAllTargets::from(u32::from(v.value()))),
+            BondOpt::MissedMax(v) => InfoBond::MissedMax(*v),
+            // The kernel takes the primary port by index; it must exist by now (ports come first).
+            BondOpt::Primary(p) => InfoBond::Primary(self.index_of(p).await?),
+            BondOpt::PrimaryReselect(v) => InfoBond::PrimaryReselect(BondPrimaryReselect::from(v.value())),
+            BondOpt::FailOverMac(v) => InfoBond::FailOverMac(BondFailOverMac::from(v.value())),
+            BondOpt::XmitHashPolicy(v) => InfoBond::XmitHashPolicy(BondXmitHashPolicy::from(v.value())),
+            BondOpt::ResendIgmp(v) => InfoBond::ResendIgmp(u32::from(*v)),
+            BondOpt::NumPeerNotif(v) => InfoBond::NumPeerNotif(*v),
+            BondOpt::AllSlavesActive(v) => InfoBond::AllPortsActive(BondAllPortActive::from(u8::from(*v))),
+            BondOpt::MinLinks(v) => InfoBond::MinLinks(*v),
+            BondOpt::LpInterval(v) => InfoBond::LpInterval(*v),
+            BondOpt::PacketsPerSlave(v) => InfoBond::PacketsPerPort(u32::from(*v)),
+            BondOpt::TlbDynamicLb(v) => InfoBond::TlbDynamicLb(*v),
+            BondOpt::LacpRate(v) => InfoBond::AdLacpRate(BondLacpRate::from(v.value())),
+            BondOpt::LacpActive(v) => InfoBond::AdLacpActive(*v),
+            BondOpt::AdSelect(v) => InfoBond::AdSelect(BondAdSelect::from(v.value())),
+            BondOpt::AdActorSysPrio(v) => InfoBond::AdActorSysPrio(*v),
+            BondOpt::AdUserPortKey(v) => InfoBond::AdUserPortKey(*v),
+            BondOpt::AdActorSystem(m) => InfoBond::AdActorSystem(m.0),
+            BondOpt::CoupledControl(v) => InfoBond::CoupledControl(*v),
+        })
+    }
+
+    /// Every link name in the namespace, for reports.
+    pub async fn link_names(&self) -> Result<Vec<String>, OpError> {
+        let links = self.links().await.map_err(|e| OpError::other(e.to_string()))?;
+        Ok(links.iter().filter_map(ifname).collect())
+    }
+}
+
+/// Seconds in the config, USER_HZ (1/100 s) in the kernel.
+fn bridge_attrs(b: &Bridge) -> Vec<InfoBridge> {
+    let mut v = Vec::new();
+    if let Some(s) = b.stp {
+        v.push(InfoBridge::StpState(if s { BridgeStpState::KernelStp } else { BridgeStpState::Disabled }));
+    }
+    if let Some(x) = b.forward_delay {
+        v.push(InfoBridge::ForwardDelay(x * 100));
+    }
+    if let Some(x) = b.hello_time {
+        v.push(InfoBridge::HelloTime(x * 100));
+    }
+    if let Some(x) = b.max_age {
+        v.push(InfoBridge::MaxAge(x * 100));
+    }
+    if let Some(x) = b.ageing_time {
+        v.push(InfoBridge::AgeingTime(x * 100));
+    }
+    if let Some(p) = b.priority {
+        v.push(InfoBridge::Priority(p));
+    }
+    if let Some(f) = b.vlan_filtering {
+        v.push(InfoBridge::VlanFiltering(f));
+    }
+    v
+}
+
+fn route_addr(ip: IpAddr) -> RouteAddress {
+    match ip {
+        IpAddr::V4(a) => RouteAddress::Inet(a),
+        IpAddr::V6(a) => RouteAddress::Inet6(a),
+    }
+}
+
+/// The route as `ip route add` would send it: protocol `boot`, link scope without a gateway.
+fn route_message(oif: u32, r: &Route) -> RouteMessage {
+    let net = r.dst_net();
+    let mut m = RouteMessage::default();
+    m.header.address_family = if net.addr().is_ipv6() { AddressFamily::Inet6 } else { AddressFamily::Inet };
+    m.header.destination_prefix_length = net.prefix_len();
+    m.header.protocol = RouteProtocol::Boot;
+    m.header.kind = RouteType::Unicast;
+    m.header.scope = if r.via.is_none() && !net.addr().is_ipv6() { RouteScope::Link } else { RouteScope::Universe };
+    let table = r.table_id();
+    if table <= 255 {
+        m.header.table = table as u8;
+    } else {
+        m.header.table = RouteHeader::RT_TABLE_UNSPEC;
+        m.attributes.push(RouteAttribute::Table(table));
+    }
+    if !matches!(r.dst, RouteDst::Default) {
+        m.attributes.push(RouteAttribute::Destination(route_addr(net.addr())));
+    }
+    if let Some(gw) = r.via {
+        m.attributes.push(RouteAttribute::Gateway(route_addr(gw)));
+    }
+    m.attributes.push(RouteAttribute::Oif(oif));
+    if let Some(p) = r.metric {
+        m.attributes.push(RouteAttribute::Priority(p));
+    }
+    if let Some(s) = r.src {
+        m.attributes.push(RouteAttribute::PrefSource(route_addr(s)));
+    }
+    if r.onlink {
+        m.header.flags |= RouteFlags::Onlink;
+    }
+    m
+}
+
+/// Replaces resolv.conf atomically, so a reader never sees half a file.
+pub fn write_resolv_conf(path: &Path, dns: &Dns) -> std::io::Result<()> {
+    let mut text = String::from("# Written by hostnet.\n");
+    for n in &dns.nameservers {
+        text.push_str(&format!("nameserver {n}\n"));
+    }
+    if !dns.search.is_empty() {
+        text.push_str(&format!("search {}\n", dns.search.join(" ")));
+    }
+    if let Some(dir) = path.parent() {
+        std::fs::create_dir_all(dir)?;
+    }
+    let tmp = path.with_extension("hostnet-tmp");
+    std::fs::write(&tmp, text)?;
+    std::fs::rename(&tmp, path)
+}
+
+/// Reads the nameservers and search domains hostnet manages from resolv.conf.
+pub fn read_resolv_conf(path: &Path) -> Option<Dns> {
+    let text = std::fs::read_to_string(path).ok()?;
+    let mut dns = Dns::default();
+    for line in text.lines() {
+        let mut w = line.split_whitespace();
+        match w.next() {
+            Some("nameserver") => dns.nameservers.extend(w.next().and_then(|a| a.parse::<IpAddr>().ok())),
+            Some("search") => dns.search = w.map(str::to_string).collect(),
+            _ => {}
+        }
+    }
+    Some(dns)
+}

@@ -1,0 +1,188 @@
+//! `show`: the live state for people (a table) and for programs (config schema + status).
+
+use std::fmt::Write;
+use std::process::ExitCode;
+
+use hostnet_core::Config;
+use hostnet_netlink::read::Observed;
+use hostnet_netlink::status::{BondPortStatus, LacpPortState, LinkStatus};
+use hostnet_netlink::write::read_resolv_conf;
+
+use super::apply::Ctx;
+use super::{EXIT_FAILED, ShowWhat, runtime};
+
+pub fn show(ctx: &Ctx, json: bool, yaml: bool, what: Option<ShowWhat>) -> ExitCode {
+    let observed = match runtime().block_on(async { hostnet_netlink::Netlink::connect()?.observe().await }) {
+        Ok(o) => o,
+        Err(e) => {
+            eprintln!("error: {e}");
+            return ExitCode::from(EXIT_FAILED);
+        }
+    };
+    let config = as_config(&observed, ctx);
+    match what {
+        Some(ShowWhat::Bond { name }) => match bond_text(&observed, &config, &name) {
+            Some(t) if !json => print!("{t}"),
+            Some(_) => {
+                let st: Vec<&LinkStatus> = observed
+                    .status
+                    .iter()
+                    .filter(|s| s.name == name || s.master.as_deref() == Some(name.as_str()))
+                    .collect();
+                println!("{}", serde_json::to_string_pretty(&st).expect("serializable"));
+            }
+            None => {
+                eprintln!("error: no bond named {name}");
+                return ExitCode::from(EXIT_FAILED);
+            }
+        },
+        None if yaml => print!("{}", config.to_yaml()),
+        None if json => {
+            let mut v = serde_json::to_value(&config).expect("serializable");
+            v["status"] = serde_json::json!({ "links": observed.status });
+            println!("{}", serde_json::to_string_pretty(&v).expect("serializable"));
+        }
+        None => print!("{}", table(&observed, &config)),
+    }
+    ExitCode::SUCCESS
+}
+
+/// The live state in the config schema: what `apply` would need to reproduce this host.
+pub fn as_config(o: &Observed, ctx: &Ctx) -> Config {
+    let mut links: Vec<_> = o.state.links.iter().collect();
+    links.sort_by_key(|l| l.index);
+    Config {
+        interfaces: links.into_iter().map(|l| l.iface.clone()).collect(),
+        dns: read_resolv_conf(&ctx.env.resolv_conf).filter(|d| !d.nameservers.is_empty() || !d.search.is_empty()),
+        status: None,
+    }
+}
+
+fn table(o: &Observed, config: &Config) -> String {
+    let mut rows = vec![["NAME", "KIND", "ADMIN", "CARRIER", "MTU", "MASTER", "DETAIL"].map(String::from).to_vec()];
+    for s in &o.status {
+        let mut detail = Vec::new();
+        if let Some(b) = &s.bond {
+            detail.push(b.mode.clone());
+            if let Some(a) = &b.active_port {
+                detail.push(format!("active {a}"));
+            }
+            if let Some(l) = &b.lacp {
+                detail.push(format!(
+                    "agg {} ({} ports) partner {}",
+                    opt(l.aggregator_id),
+                    opt(l.num_ports),
+                    l.partner_mac.clone().unwrap_or_else(|| "-".into())
+                ));
+            }
+        }
+        if let Some(p) = &s.bond_port {
+            detail.push(port_summary(p));
+        }
+        if let Some(i) = config.get(&s.name) {
+            detail.extend(i.addresses.iter().map(ToString::to_string));
+        }
+        rows.push(vec![
+            s.name.clone(),
+            s.kind.clone(),
+            if s.admin_up { "up" } else { "down" }.into(),
+            if s.carrier { "yes" } else { "no" }.into(),
+            s.mtu.map(|m| m.to_string()).unwrap_or_default(),
+            s.master.clone().unwrap_or_default(),
+            detail.join("  "),
+        ]);
+    }
+    align(&rows)
+}
+
+fn port_summary(p: &BondPortStatus) -> String {
+    let mut s = format!("{} mii {} failures {}", p.state, p.mii_status, opt(p.link_failure_count));
+    if let Some(a) = p.aggregator_id {
+        let _ = write!(s, " agg {a}");
+    }
+    s
+}
+
+fn opt<T: ToString>(v: Option<T>) -> String {
+    v.map(|x| x.to_string()).unwrap_or_else(|| "-".into())
+}
+
+fn flags(s: &Option<LacpPortState>) -> String {
+    s.as_ref().map(|s| s.flags.join(",")).filter(|f| !f.is_empty()).unwrap_or_else(|| "-".into())
+}
+
+fn align(rows: &[Vec<String>]) -> String {
+    let cols = rows.iter().map(Vec::len).max().unwrap_or(0);
+    let widths: Vec<usize> =
+        (0..cols).map(|c| rows.iter().map(|r| r.get(c).map_or(0, |x| x.chars().count())).max().unwrap_or(0)).collect();
+    let mut out = String::new();
+    for r in rows {
+        let line: Vec<String> = r.iter().enumerate().map(|(c, x)| format!("{x:<w$}", w = widths[c])).collect();
+        out.push_str(line.join("  ").trim_end());
+        out.push('\n');
+    }
+    out
+}
+
+/// What /proc/net/bonding/NAME tells, laid out to be read at a glance.
+fn bond_text(o: &Observed, config: &Config, name: &str) -> Option<String> {
+    let st = o.status.iter().find(|s| s.name == name)?;
+    let b = st.bond.as_ref()?;
+    let mut out = String::new();
+    let _ = writeln!(
+        out,
+        "bond {name}: {}, admin {}, carrier {}, mtu {}",
+        b.mode,
+        if st.admin_up { "up" } else { "down" },
+        if st.carrier { "yes" } else { "no" },
+        opt(st.mtu)
+    );
+    if let Some(hostnet_core::model::Kind::Bond(cfg)) = config.get(name).map(|i| &i.kind) {
+        let opts: Vec<String> = cfg.options().iter().map(|o| format!("{} {}", o.key(), o.value_text())).collect();
+        let _ = writeln!(out, "  options: {}", opts.join(", "));
+    }
+    if let Some(m) = &st.master {
+        let _ = writeln!(out, "  enslaved in: {m}");
+    }
+    if let Some(a) = &b.active_port {
+        let _ = writeln!(out, "  active port: {a}");
+    }
+    if let Some(l) = &b.lacp {
+        let _ = writeln!(
+            out,
+            "  active aggregator: id {}, {} ports, actor key {}, partner key {}, partner system {}",
+            opt(l.aggregator_id),
+            opt(l.num_ports),
+            opt(l.actor_key),
+            opt(l.partner_key),
+            l.partner_mac.clone().unwrap_or_else(|| "-".into())
+        );
+    }
+    let mut rows = vec![
+        ["PORT", "STATE", "MII", "FAILURES", "PERM MAC", "AGG", "ACTOR STATE", "PARTNER STATE"]
+            .map(String::from)
+            .to_vec(),
+    ];
+    for p in &b.ports {
+        let Some(ps) = o.status.iter().find(|s| &s.name == p) else { continue };
+        let Some(bp) = &ps.bond_port else { continue };
+        rows.push(vec![
+            p.clone(),
+            bp.state.clone(),
+            bp.mii_status.clone(),
+            opt(bp.link_failure_count),
+            bp.perm_hwaddr.clone().unwrap_or_else(|| "-".into()),
+            opt(bp.aggregator_id),
+            flags(&bp.actor_oper_port_state),
+            flags(&bp.partner_oper_port_state),
+        ]);
+    }
+    if b.ports.is_empty() {
+        out.push_str("  no ports\n");
+    } else {
+        for line in align(&rows).lines() {
+            let _ = writeln!(out, "  {line}");
+        }
+    }
+    Some(out)
+}
