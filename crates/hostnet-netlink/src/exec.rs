@@ -78,6 +78,8 @@ pub struct Options {
     pub settle: Duration,
     /// Test hook: make the n-th operation (1-based) fail, to exercise rollback on a real kernel.
     pub fail_at: Option<usize>,
+    /// Test hook: hang after the n-th operation, so a test can kill the apply midway.
+    pub stall_after: Option<usize>,
 }
 
 impl Default for Options {
@@ -88,6 +90,7 @@ impl Default for Options {
             verify_attempts: 20,
             settle: Duration::from_millis(100),
             fail_at: None,
+            stall_after: None,
         }
     }
 }
@@ -170,12 +173,15 @@ impl Netlink {
                     Outcome::Applied
                 }
                 Err(error) => {
-                    tracing::warn!("{:?} failed: {error}", step.op);
+                    tracing::debug!("{:?} failed: {error}", step.op);
                     broken.insert(step.op.subject().to_string());
                     Outcome::Failed { error }
                 }
             };
             report.steps.push(StepReport { op: step.op.clone(), outcome });
+            if opts.stall_after == Some(i + 1) {
+                tokio::time::sleep(Duration::from_secs(3600)).await;
+            }
         }
         Ok((done, broken))
     }

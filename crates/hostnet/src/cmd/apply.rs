@@ -99,6 +99,7 @@ pub fn apply(ctx: &Ctx, file: &Path, a: ApplyArgs) -> ExitCode {
         rollback: !(a.no_rollback || a.boot),
         tolerate_missing: a.boot,
         fail_at: a.fail_at,
+        stall_after: std::env::var("HOSTNET_TEST_STALL_AFTER").ok().and_then(|v| v.parse().ok()),
         ..Options::default()
     };
     let report = match rt.block_on(nl.apply(&config, &ctx.env, &ctx.dir, &opts)) {
@@ -109,7 +110,7 @@ pub fn apply(ctx: &Ctx, file: &Path, a: ApplyArgs) -> ExitCode {
         .block_on(nl.link_names())
         .unwrap_or_default()
         .into_iter()
-        .filter(|n| config.get(n).is_none() && n != "lo")
+        .filter(|n| !declares(&config, n) && n != "lo")
         .collect::<Vec<_>>();
     if a.json {
         let mut v = serde_json::to_value(&report).expect("serializable");
@@ -316,4 +317,12 @@ pub fn revert_pending(ctx: &Ctx, id: &str) -> ExitCode {
         }
         Err(e) => fail(e),
     }
+}
+
+/// Whether the file names `n`, as an interface or as the peer of a declared veth.
+fn declares(config: &hostnet_core::Config, n: &str) -> bool {
+    config
+        .interfaces
+        .iter()
+        .any(|i| i.name == n || matches!(&i.kind, hostnet_core::model::Kind::Veth(v) if v.peer == n))
 }

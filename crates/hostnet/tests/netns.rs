@@ -1,0 +1,225 @@
+//! hostnet against the real kernel, each test in a network namespace of its own. These need
+//! root; they are ignored by a plain `cargo test` and run by the README's test command
+//! (`--include-ignored`), where they fail loudly if namespaces cannot be made.
+
+mod support;
+
+use std::time::{Duration, Instant};
+
+use support::{Ns, ip_snapshot};
+
+const VETH_BRIDGE: &str = r#"
+interfaces:
+  - name: v0
+    veth: { peer: v1 }
+  - name: br0
+    bridge: { ports: [v0], stp: false, forward_delay: 0 }
+    addresses: [192.0.2.1/24, "2001:db8::1/64"]
+    routes:
+      - { dst: 198.51.100.0/24, via: 192.0.2.254 }
+      - { dst: "2001:db8:1::/48", via: "2001:db8::fe", metric: 50 }
+      - { dst: 203.0.113.0/24, via: 192.0.2.254, table: 100 }
+  - name: v1
+    veth: { peer: v0 }
+    mtu: 9000
+    addresses: [192.0.2.2/24]
+dns:
+  nameservers: [192.0.2.53]
+  search: [example.net]
+"#;
+
+#[test]
+#[ignore = "needs root: creates network namespaces"]
+fn applies_veth_bridge_addresses_routes_and_is_idempotent() {
+    let ns = Ns::new("apply");
+    let f = ns.file("c.yaml", VETH_BRIDGE);
+    let out = ns.hostnet_ok(&["apply", &f]);
+    assert!(out.contains("verified: the host matches"), "{out}");
+
+    let links = ns.ip(&["-d", "-j", "link", "show"]);
+    let v: serde_json::Value = serde_json::from_str(&links).unwrap();
+    let by_name = |n: &str| v.as_array().unwrap().iter().find(|l| l["ifname"] == n).cloned().unwrap();
+    assert_eq!(by_name("v0")["master"], "br0");
+    assert_eq!(by_name("v1")["mtu"], 9000);
+    assert_eq!(by_name("br0")["linkinfo"]["info_kind"], "bridge");
+    assert!(by_name("br0")["flags"].as_array().unwrap().iter().any(|f| f == "UP"));
+    let routes = ns.ip(&["route", "show", "table", "all"]);
+    assert!(routes.contains("198.51.100.0/24 via 192.0.2.254 dev br0"), "{routes}");
+    assert!(routes.contains("203.0.113.0/24 via 192.0.2.254 dev br0 table 100"), "{routes}");
+    let r6 = ns.ip(&["-6", "route"]);
+    assert!(r6.contains("2001:db8:1::/48 via 2001:db8::fe dev br0 metric 50"), "{r6}");
+    let resolv = std::fs::read_to_string(ns.resolv_conf()).unwrap();
+    assert!(resolv.contains("nameserver 192.0.2.53\nsearch example.net"), "{resolv}");
+
+    let before = ip_snapshot(&ns);
+    let again = ns.hostnet_ok(&["apply", &f]);
+    assert!(again.starts_with("nothing to do"), "second apply was not a no-op:\n{again}");
+    assert_eq!(ip_snapshot(&ns), before);
+}
+
+#[test]
+#[ignore = "needs root: creates network namespaces"]
+fn rollback_after_injected_failure_restores_ip_output_exactly() {
+    let ns = Ns::new("rollback");
+    // A host that already has something: a veth pair with an address, up.
+    let base = ns.file(
+        "base.yaml",
+        "interfaces:\n  - name: a0\n    veth: {peer: a1}\n    mtu: 1400\n    addresses: [198.51.100.1/24]\n",
+    );
+    ns.hostnet_ok(&["apply", &base]);
+    // The change touches what exists (MTU, address) and builds more around it.
+    let change = ns.file(
+        "change.yaml",
+        "interfaces:\n  - name: a0\n    veth: {peer: a1}\n    mtu: 1500\n    addresses: [198.51.100.2/24]\n  - name: br9\n    bridge: {ports: [a1]}\n    addresses: [192.0.2.9/24]\n    routes: [{dst: 203.0.113.0/24, via: 192.0.2.1}]\n",
+    );
+    let steps = ns.plan_len(&change);
+    assert!(steps >= 6, "expected a substantial plan, got {steps} steps");
+    let before = ip_snapshot(&ns);
+    for fail_at in 1..=steps {
+        let out = ns.hostnet(&["apply", &change, "--fail-at", &fail_at.to_string()]);
+        assert!(!out.status.success(), "apply with an injected failure must fail");
+        let text = String::from_utf8_lossy(&out.stdout);
+        assert!(text.contains("FAILED") && text.contains("injected failure"), "{text}");
+        if fail_at > 1 {
+            assert!(text.contains("rolled back"), "{text}");
+        }
+        assert_eq!(ip_snapshot(&ns), before, "state differs after rollback of a failure at step {fail_at}:\n{text}");
+    }
+    // And the change itself still applies cleanly afterwards.
+    ns.hostnet_ok(&["apply", &change]);
+}
+
+#[test]
+#[ignore = "needs root: creates network namespaces"]
+fn a_failing_subtree_does_not_stop_independent_ones() {
+    let ns = Ns::new("isolate");
+    // This kernel has no 8021q: the VLAN fails for real, and the bridge over it loses that
+    // port, while the unrelated veth pair is still configured.
+    let f = ns.file(
+        "c.yaml",
+        "interfaces:\n  - name: t0\n    veth: {peer: t1}\n  - name: t0.7\n    vlan: {base: t0, id: 7}\n  - name: brv\n    bridge: {ports: [t0.7]}\n  - name: u0\n    veth: {peer: u1}\n    addresses: [192.0.2.7/24]\n",
+    );
+    let out = ns.hostnet(&["apply", "--no-rollback", &f]);
+    let text = String::from_utf8_lossy(&out.stdout);
+    assert!(!out.status.success());
+    if ns.kernel_has_vlan() {
+        eprintln!("kernel supports VLANs here; the failure this test relies on did not happen");
+        return;
+    }
+    assert!(text.contains("FAILED   create t0.7 vlan id 7"), "{text}");
+    assert!(text.contains("skipped  enslave t0.7 into brv (t0.7 failed earlier)"), "{text}");
+    assert!(text.contains("applied  add-address u0 192.0.2.7/24"), "{text}");
+    assert!(text.contains("applied  create brv bridge"), "{text}");
+    let addrs = ns.ip(&["-br", "addr"]);
+    assert!(addrs.contains("192.0.2.7/24"), "{addrs}");
+}
+
+#[test]
+#[ignore = "needs root: creates network namespaces"]
+fn try_without_confirm_reverts_and_with_confirm_keeps() {
+    let ns = Ns::new("try");
+    let f = ns.file("c.yaml", VETH_BRIDGE);
+    let before = ip_snapshot(&ns);
+    let out = ns.hostnet_ok(&["apply", "--try", "2", &f]);
+    assert!(out.contains("hostnet confirm"), "{out}");
+    assert_ne!(ip_snapshot(&ns), before, "the trial applied nothing");
+    // The reverter is detached from us: it must act on its own.
+    let deadline = Instant::now() + Duration::from_secs(20);
+    while ip_snapshot(&ns) != before {
+        assert!(Instant::now() < deadline, "trial was not reverted in time");
+        std::thread::sleep(Duration::from_millis(200));
+    }
+    assert!(ns.hostnet_ok(&["confirm"]).contains("nothing to confirm"));
+
+    ns.hostnet_ok(&["apply", "--try", "2", &f]);
+    assert!(ns.hostnet_ok(&["confirm"]).contains("confirmed"));
+    std::thread::sleep(Duration::from_secs(4));
+    assert_ne!(ip_snapshot(&ns), before, "a confirmed trial was reverted");
+    assert!(ns.hostnet_ok(&["apply", &f]).starts_with("nothing to do"));
+}
+
+#[test]
+#[ignore = "needs root: creates network namespaces"]
+fn apply_killed_midway_is_rolled_back_by_the_next_run() {
+    let ns = Ns::new("journal");
+    let f = ns.file("c.yaml", VETH_BRIDGE);
+    let before = ip_snapshot(&ns);
+    let mut child = ns.hostnet_cmd(&["apply", &f]).env("HOSTNET_TEST_STALL_AFTER", "4").spawn().unwrap();
+    let journal = ns.state_dir().join(format!("netns-{}", ns.name)).join("journal");
+    let deadline = Instant::now() + Duration::from_secs(20);
+    loop {
+        let lines = std::fs::read_to_string(&journal).map(|t| t.lines().count()).unwrap_or(0);
+        if lines >= 5 {
+            break; // the plan plus four completed steps
+        }
+        assert!(Instant::now() < deadline, "apply never reached step 4");
+        std::thread::sleep(Duration::from_millis(50));
+    }
+    // SIGKILL: no destructor, no cleanup, exactly like a power cut of the process.
+    child.kill().unwrap();
+    child.wait().unwrap();
+    assert_ne!(ip_snapshot(&ns), before);
+
+    let out = ns.hostnet(&["apply", &ns.file("empty.yaml", "interfaces: []\n")]);
+    let err = String::from_utf8_lossy(&out.stderr);
+    assert!(err.contains("was interrupted after 4 of"), "{err}");
+    assert_eq!(ip_snapshot(&ns), before, "the interrupted apply was not rolled back");
+}
+
+#[test]
+#[ignore = "needs root: creates network namespaces"]
+fn show_json_feeds_back_into_apply() {
+    let ns = Ns::new("show");
+    let f = ns.file("c.yaml", VETH_BRIDGE);
+    ns.hostnet_ok(&["apply", &f]);
+    let json = ns.hostnet_ok(&["show", "--json"]);
+    let v: serde_json::Value = serde_json::from_str(&json).unwrap();
+    assert!(v["status"]["links"].as_array().unwrap().iter().any(|l| l["name"] == "br0"));
+    let back = ns.file("show.json", &json);
+    let out = ns.hostnet_ok(&["apply", &back]);
+    assert!(out.starts_with("nothing to do"), "{out}");
+    let yaml = ns.hostnet_ok(&["show", "--yaml"]);
+    assert!(ns.hostnet_ok(&["apply", &ns.file("show.yaml", &yaml)]).starts_with("nothing to do"));
+    let table = ns.hostnet_ok(&["show"]);
+    assert!(table.lines().any(|l| l.starts_with("v0 ") && l.contains("br0")), "{table}");
+}
+
+#[test]
+#[ignore = "needs root: creates network namespaces"]
+fn boot_mode_reports_a_missing_nic_and_applies_the_rest() {
+    let ns = Ns::new("boot");
+    let f = ns.file(
+        "c.yaml",
+        "interfaces:\n  - name: e9p9\n    ethernet: {match: {mac: \"52:54:00:99:99:99\"}}\n  - name: brb\n    bridge: {ports: [e9p9]}\n    addresses: [192.0.2.5/24]\n  - name: w0\n    veth: {peer: w1}\n",
+    );
+    let out = ns.hostnet(&["apply", "--boot", &f]);
+    let text = String::from_utf8_lossy(&out.stdout);
+    assert!(out.status.success(), "boot apply failed:\n{text}");
+    assert!(text.contains("FAILED   missing e9p9 no NIC matches mac 52:54:00:99:99:99"), "{text}");
+    assert!(!text.contains("enslave e9p9"), "a missing NIC is never enslaved:\n{text}");
+    let addrs = ns.ip(&["-br", "addr"]);
+    assert!(addrs.contains("192.0.2.5/24") && addrs.contains("w0"), "{addrs}");
+    // Without --boot the same file fails and is rolled back.
+    let ns2 = Ns::new("boot2");
+    let out = ns2.hostnet(&["apply", &ns2.file("c.yaml", &std::fs::read_to_string(&f).unwrap())]);
+    assert!(!out.status.success());
+}
+
+#[test]
+#[ignore = "needs root: creates network namespaces"]
+fn concurrent_applies_wait_for_the_lock() {
+    let ns = Ns::new("lock");
+    let f = ns.file("c.yaml", VETH_BRIDGE);
+    let dir = ns.state_dir().join(format!("netns-{}", ns.name));
+    std::fs::create_dir_all(&dir).unwrap();
+    let lock = std::fs::OpenOptions::new().create(true).truncate(false).write(true).open(dir.join("lock")).unwrap();
+    use std::os::fd::AsRawFd;
+    // SAFETY: flock on a file we opened.
+    assert_eq!(unsafe { libc::flock(lock.as_raw_fd(), libc::LOCK_EX) }, 0);
+    let mut child = ns.hostnet_cmd(&["apply", &f]).spawn().unwrap();
+    std::thread::sleep(Duration::from_millis(1500));
+    assert!(child.try_wait().unwrap().is_none(), "apply did not wait for the lock");
+    assert!(ns.ip(&["-br", "link"]).lines().all(|l| !l.starts_with("br0")), "apply ran while locked");
+    drop(lock);
+    assert!(child.wait().unwrap().success());
+}
