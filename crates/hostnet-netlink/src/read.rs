@@ -242,7 +242,11 @@ fn link_kind(l: &LinkMessage, names: &HashMap<u32, String>) -> Option<Kind> {
         None if l.header.link_layer_type == LinkLayerType::Ether => Some(Kind::Ethernet(Ethernet::default())),
         Some(InfoKind::Bond) => Some(Kind::Bond(bond_from(l, names))),
         Some(InfoKind::Bridge) => Some(Kind::Bridge(bridge_from(l))),
-        Some(InfoKind::Veth) => Some(Kind::Veth(Veth { peer: lower().unwrap_or_default() })),
+        // A veth whose peer lives in another namespace is, from here, the end of a cable: a NIC.
+        Some(InfoKind::Veth) if l.attributes.iter().any(|a| matches!(a, LinkAttribute::LinkNetNsId(_))) => {
+            Some(Kind::Ethernet(Ethernet::default()))
+        }
+        Some(InfoKind::Veth) => Some(Kind::Veth(Veth { peer: lower()? })),
         Some(InfoKind::Vlan) => {
             let mut v = Vlan { base: lower()?, id: 0, protocol: None };
             if let Some(InfoData::Vlan(attrs)) = info_data(l) {

@@ -1,0 +1,207 @@
+//! hostnet on a kernel with bonding and 802.1Q, inside the qemu micro-VM (vm/hostnet-vm).
+//! Ignored by a plain `cargo test`; the README's test command runs them, and they fail when the
+//! VM cannot run (exit 125), never pass.
+
+use std::path::PathBuf;
+use std::process::Command;
+
+/// Runs `script` in the VM with hostnet and `files` (name, contents) under /cfg.
+fn vm(script: &str, files: &[(&str, &str)]) -> String {
+    let root = PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("../..");
+    let tmp = std::env::temp_dir().join(format!("hostnet-vmtest-{}-{}", std::process::id(), rand_suffix()));
+    std::fs::create_dir_all(&tmp).unwrap();
+    let script_path = tmp.join("test.sh");
+    std::fs::write(&script_path, script).unwrap();
+    let mut cmd = Command::new(root.join("vm/hostnet-vm"));
+    cmd.args(["--bin", env!("CARGO_BIN_EXE_hostnet")]);
+    for (name, text) in files {
+        let p = tmp.join(name);
+        std::fs::write(&p, text).unwrap();
+        cmd.args(["--file", &format!("{}=/cfg/{name}", p.display())]);
+    }
+    let out = cmd.arg(&script_path).output().expect("run vm/hostnet-vm");
+    let _ = std::fs::remove_dir_all(&tmp);
+    let console = String::from_utf8_lossy(&out.stdout).replace('\r', "");
+    let code = out.status.code().unwrap_or(-1);
+    assert_ne!(code, 125, "the VM could not run:\n{}\n{console}", String::from_utf8_lossy(&out.stderr));
+    assert_eq!(code, 0, "the script failed inside the VM:\n{console}");
+    console
+}
+
+fn rand_suffix() -> u128 {
+    std::time::SystemTime::now().duration_since(std::time::UNIX_EPOCH).unwrap().as_nanos()
+}
+
+/// The text between `=== NAME` and the next `===` line of the console.
+fn section<'a>(console: &'a str, name: &str) -> &'a str {
+    let start = console.find(&format!("=== {name}\n")).unwrap_or_else(|| panic!("no section {name}:\n{console}"));
+    let rest = &console[start + name.len() + 5..];
+    &rest[..rest.find("\n===").unwrap_or(rest.len())]
+}
+
+/// Two emulated switches, each an 802.3ad port-channel, cabled to four host NICs (veth ends
+/// carrying the MACs the config matches on).
+const SWITCHES: &str = r#"
+for n in swA swB; do ip netns add $n; done
+ip link add tmpa1 address 52:54:00:00:01:02 type veth peer name s-1 netns swA
+ip link add tmpa2 address 52:54:00:00:03:02 type veth peer name s-2 netns swA
+ip link add tmpb1 address 52:54:00:00:02:03 type veth peer name s-1 netns swB
+ip link add enp94s0f1 address 52:54:00:00:03:03 type veth peer name s-2 netns swB
+for n in swA swB; do
+  ip -n $n link add po type bond mode 802.3ad miimon 100 lacp_rate fast
+  ip -n $n link set s-1 master po; ip -n $n link set s-2 master po
+  ip -n $n link set po up
+done
+"#;
+
+const STACKED: &str = r#"
+interfaces:
+  - name: e1p2
+    ethernet: { match: { mac: "52:54:00:00:01:02" } }
+  - name: e3p2
+    ethernet: { match: { mac: "52:54:00:00:03:02" } }
+  - name: e2p3
+    ethernet: { match: { mac: "52:54:00:00:02:03" } }
+  - name: e3p3
+    ethernet: { match: { name: enp94s0f1 } }
+  - name: idmz1
+    bond: { mode: 802.3ad, ports: [e1p2, e3p2], miimon: 100, lacp_rate: fast, xmit_hash_policy: layer3+4 }
+  - name: idmz2
+    bond: { mode: 802.3ad, ports: [e2p3, e3p3], miimon: 100, lacp_rate: fast, xmit_hash_policy: layer3+4 }
+  - name: idmz
+    bond: { mode: balance-alb, ports: [idmz1, idmz2], miimon: 100 }
+    addresses: [192.0.2.2/24]
+"#;
+
+#[test]
+#[ignore = "needs the qemu micro-VM (vm/hostnet-vm)"]
+fn stacked_bonds_over_lacp_switches() {
+    let script = format!(
+        r#"{SWITCHES}
+echo "=== apply"; hostnet apply /cfg/stacked.yaml
+sleep 4
+echo "=== bond idmz1"; hostnet show bond idmz1
+echo "=== bond idmz"; hostnet show bond idmz
+echo "=== json"; hostnet show --json
+echo "=== partner A"; ip -n swA link show po | awk '/link\/ether/ {{print $2}}'
+echo "=== again"; hostnet apply /cfg/stacked.yaml
+echo "=== ip"; ip -d link show idmz; ip -br link
+echo "=== mode change"; sed 's/mode: balance-alb/mode: active-backup/' /cfg/stacked.yaml > /tmp/ab.yaml
+hostnet apply /tmp/ab.yaml
+echo "=== after"; ip -d link show idmz | grep -o 'bond mode [a-z0-9.-]*'; ip -br link | grep -E '^(e1p2|e3p3|idmz1|idmz2)'
+echo "=== end"
+"#
+    );
+    let c = vm(&script, &[("stacked.yaml", STACKED)]);
+
+    let apply = section(&c, "apply");
+    assert!(apply.contains("applied  rename e1p2 find by name tmpa1"), "matched by MAC:\n{apply}");
+    assert!(apply.contains("applied  rename e3p3 find by name enp94s0f1"), "{apply}");
+    assert!(apply.contains("applied  enslave idmz1 into idmz"), "{apply}");
+    assert!(apply.contains("verified: the host matches"), "{apply}");
+
+    let b1 = section(&c, "bond idmz1");
+    let partner_a = section(&c, "partner A").trim().to_string();
+    assert!(b1.contains("bond idmz1: 802.3ad"), "{b1}");
+    assert!(b1.contains("enslaved in: idmz"), "{b1}");
+    assert!(b1.contains("lacp_rate fast"), "{b1}");
+    assert!(
+        b1.contains(&format!("partner system {partner_a}")),
+        "LACP did not form with switch A ({partner_a}):\n{b1}"
+    );
+    for port in ["e1p2", "e3p2"] {
+        let row = b1.lines().find(|l| l.trim_start().starts_with(port)).unwrap_or_else(|| panic!("{port}:\n{b1}"));
+        assert!(row.contains("synchronization") && row.contains("distributing"), "{row}");
+    }
+    let outer = section(&c, "bond idmz");
+    assert!(outer.contains("bond idmz: balance-alb"), "{outer}");
+    assert!(outer.contains("idmz1") && outer.contains("idmz2"), "{outer}");
+
+    let json = section(&c, "json");
+    let v: serde_json::Value = serde_json::from_str(json.trim()).expect("show --json is JSON");
+    let idmz = v["interfaces"].as_array().unwrap().iter().find(|i| i["name"] == "idmz").unwrap();
+    assert_eq!(idmz["bond"]["mode"], "balance-alb");
+    assert_eq!(idmz["bond"]["ports"], serde_json::json!(["idmz1", "idmz2"]));
+    assert_eq!(idmz["bond"]["miimon"], 100);
+    let st = v["status"]["links"].as_array().unwrap();
+    let e1 = st.iter().find(|l| l["name"] == "e1p2").unwrap();
+    assert_eq!(e1["master"], "idmz1");
+    assert_eq!(e1["bond_port"]["perm_hwaddr"], "52:54:00:00:01:02");
+
+    assert!(section(&c, "again").trim().starts_with("nothing to do"), "{}", section(&c, "again"));
+
+    let mc = section(&c, "mode change");
+    assert!(mc.contains("applied  release idmz1 from idmz"), "{mc}");
+    assert!(mc.contains("applied  bond-mode idmz active-backup"), "{mc}");
+    assert!(mc.contains("verified: the host matches"), "{mc}");
+    assert!(section(&c, "after").contains("bond mode active-backup"), "{}", section(&c, "after"));
+}
+
+const VLAN_BRIDGE_ON_BOND: &str = r#"
+interfaces:
+  - name: eno1
+    ethernet: {}
+    mtu: 9000
+  - name: eno2
+    ethernet: {}
+    mtu: 9000
+  - name: bond0
+    mtu: 9000
+    bond: { mode: active-backup, ports: [eno1, eno2], primary: eno1, miimon: 100, updelay: 200, downdelay: 200 }
+  - name: bond0.10
+    vlan: { base: bond0, id: 10 }
+  - name: brmgmt
+    bridge: { ports: [bond0.10], stp: false, forward_delay: 0 }
+    addresses: [198.51.100.10/24]
+    routes:
+      - { dst: default, via: 198.51.100.1 }
+  - name: eno3
+    ethernet: {}
+  - name: eno4
+    ethernet: {}
+  - name: bond1
+    bond: { mode: balance-xor, ports: [eno3, eno4], miimon: 100, xmit_hash_policy: layer2+3 }
+  - name: brstore
+    bridge: { ports: [bond1] }
+    addresses: [203.0.113.10/24]
+"#;
+
+#[test]
+#[ignore = "needs the qemu micro-VM (vm/hostnet-vm)"]
+fn vlan_on_bond_and_bridge_on_bond() {
+    let script = r#"
+ip netns add sw
+for i in 1 2 3 4; do ip link add eno$i type veth peer name p$i netns sw; ip -n sw link set p$i up; done
+echo "=== apply"; hostnet apply /cfg/c.yaml
+echo "=== again"; hostnet apply /cfg/c.yaml
+echo "=== ip"; ip -d link show bond0.10 | grep -o 'vlan protocol 802.1Q id [0-9]*'
+ip -o link show | awk '{print $2, $0}' | grep -o '^[^ ]* .*master [^ ]*' | awk '{print $1, $NF}'
+ip -br addr show brmgmt; ip route show default
+echo "=== show"; hostnet show
+echo "=== bond0"; hostnet show bond bond0
+echo "=== end"
+"#;
+    let c = vm(script, &[("c.yaml", VLAN_BRIDGE_ON_BOND)]);
+    assert!(section(&c, "apply").contains("verified: the host matches"), "{}", section(&c, "apply"));
+    assert!(section(&c, "again").trim().starts_with("nothing to do"), "{}", section(&c, "again"));
+    let ip = section(&c, "ip");
+    assert!(ip.contains("vlan protocol 802.1Q id 10"), "{ip}");
+    for pair in ["eno1: brd", "bond0.10@bond0: brmgmt", "bond1: brstore"] {
+        let _ = pair;
+    }
+    assert!(ip.contains("198.51.100.10/24"), "{ip}");
+    assert!(ip.contains("default via 198.51.100.1 dev brmgmt"), "{ip}");
+    let show = section(&c, "show");
+    let master_of = |n: &str| {
+        show.lines()
+            .find(|l| l.split_whitespace().next() == Some(n))
+            .and_then(|l| l.split_whitespace().nth(5).map(str::to_string))
+            .unwrap_or_default()
+    };
+    assert_eq!(master_of("eno1"), "bond0", "{show}");
+    assert_eq!(master_of("bond0.10"), "brmgmt", "{show}");
+    assert_eq!(master_of("bond1"), "brstore", "{show}");
+    let b0 = section(&c, "bond0");
+    assert!(b0.contains("active port: eno1"), "{b0}");
+    assert!(b0.contains("primary eno1"), "{b0}");
+}
