@@ -69,3 +69,15 @@ fn generated_ip_script_is_valid_shell() {
         assert!(status.success(), "{f}: sh -n rejected the script");
     }
 }
+
+#[test]
+fn systemd_unit_applies_in_boot_mode_before_network_online() {
+    let unit = std::fs::read_to_string(format!("{}/../../dist/hostnet.service", env!("CARGO_MANIFEST_DIR"))).unwrap();
+    let line = |key: &str| unit.lines().find(|l| l.starts_with(key)).unwrap_or_else(|| panic!("no {key}"));
+    assert!(line("ExecStart=").contains("hostnet apply --boot /etc/hostnet/hostnet.yaml"));
+    assert!(line("Before=").contains("network-online.target"));
+    assert!(line("Type=").ends_with("oneshot"));
+    // `--boot` must exist in the CLI the unit calls.
+    let help = hostnet().args(["apply", "--help"]).assert().success().get_output().stdout.clone();
+    assert!(String::from_utf8(help).unwrap().contains("--boot"));
+}
