@@ -111,7 +111,7 @@ echo "=== end"
     );
     for port in ["e1p2", "e3p2"] {
         let row = b1.lines().find(|l| l.trim_start().starts_with(port)).unwrap_or_else(|| panic!("{port}:\n{b1}"));
-        assert!(row.contains("synchronization") && row.contains("distributing"), "{row}");
+        assert!(row.contains("sync") && row.contains("dist"), "{row}");
     }
     let outer = section(&c, "bond idmz");
     assert!(outer.contains("bond idmz: balance-alb"), "{outer}");
