@@ -205,3 +205,25 @@ echo "=== end"
     assert!(b0.contains("active port: eno1"), "{b0}");
     assert!(b0.contains("primary eno1"), "{b0}");
 }
+
+#[test]
+#[ignore = "needs the qemu micro-VM (vm/hostnet-vm)"]
+fn try_with_bonds_reverts_renames_and_bonds() {
+    let script = format!(
+        r#"{SWITCHES}
+echo "=== before"; ip -br link | awk '{{print $1}}' | sort
+echo "=== try"; hostnet apply --try 3 /cfg/stacked.yaml
+echo "=== during"; ip -br link | awk '{{print $1}}' | sort
+sleep 8
+echo "=== after"; ip -br link | awk '{{print $1}}' | sort
+echo "=== confirm"; hostnet confirm
+echo "=== end"
+"#
+    );
+    let c = vm(&script, &[("stacked.yaml", STACKED)]);
+    assert!(section(&c, "try").contains("verified: the host matches"), "{}", section(&c, "try"));
+    assert!(section(&c, "during").contains("idmz1@") || section(&c, "during").contains("idmz1"), "{c}");
+    // Bonds gone, NICs back under their old names, nothing left over.
+    assert_eq!(section(&c, "after").trim(), section(&c, "before").trim(), "{c}");
+    assert!(section(&c, "confirm").contains("nothing to confirm"), "{c}");
+}
