@@ -223,3 +223,20 @@ fn concurrent_applies_wait_for_the_lock() {
     drop(lock);
     assert!(child.wait().unwrap().success());
 }
+
+#[test]
+#[ignore = "needs root: creates network namespaces"]
+fn doctor_finds_a_bridge_port_below_the_bridge_mtu() {
+    let ns = Ns::new("doctor");
+    let f = ns
+        .file("c.yaml", "interfaces:\n  - name: d0\n    veth: {peer: d1}\n  - name: brd\n    bridge: {ports: [d0]}\n");
+    ns.hostnet_ok(&["apply", &f]);
+    // hostnet itself refuses such a config; make the trap by hand, as an admin would.
+    ns.ip(&["link", "set", "dev", "brd", "mtu", "9000"]);
+    let out = ns.hostnet(&["doctor", "--json"]);
+    assert_eq!(out.status.code(), Some(1), "doctor must fail on an error finding");
+    let v: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
+    let f = v.as_array().unwrap().iter().find(|f| f["rule"] == "mtu-mismatch").expect("mtu finding");
+    assert_eq!(f["subject"], "brd/d0");
+    assert_eq!(f["severity"], "error");
+}

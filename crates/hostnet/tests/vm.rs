@@ -227,3 +227,30 @@ echo "=== end"
     assert_eq!(section(&c, "after").trim(), section(&c, "before").trim(), "{c}");
     assert!(section(&c, "confirm").contains("nothing to confirm"), "{c}");
 }
+
+#[test]
+#[ignore = "needs the qemu micro-VM (vm/hostnet-vm)"]
+fn doctor_sees_an_lacp_bond_split_across_two_switches_and_a_dead_port() {
+    let script = r#"
+for n in swA swB; do ip netns add $n; done
+ip link add a1 type veth peer name s-1 netns swA
+ip link add b1 type veth peer name s-1 netns swB
+ip link add c1 type veth peer name s-2 netns swA
+for n in swA swB; do ip -n $n link add po type bond mode 802.3ad miimon 100 lacp_rate fast; ip -n $n link set s-1 master po; ip -n $n link set po up; done
+ip -n swA link set s-2 master po
+hostnet apply /cfg/c.yaml >/dev/null
+sleep 3
+ip -n swA link set s-2 down
+sleep 1
+echo "=== doctor"; hostnet doctor --json || true
+echo "=== end"
+"#;
+    let cfg = "interfaces:\n  - name: a1\n    ethernet: {}\n  - name: b1\n    ethernet: {}\n  - name: c1\n    ethernet: {}\n  - name: b0\n    bond: {mode: 802.3ad, ports: [a1, b1, c1], miimon: 100, lacp_rate: fast}\n";
+    let c = vm(script, &[("c.yaml", cfg)]);
+    let v: serde_json::Value = serde_json::from_str(section(&c, "doctor").trim()).unwrap();
+    let rules: Vec<&str> = v.as_array().unwrap().iter().map(|f| f["rule"].as_str().unwrap()).collect();
+    assert!(rules.contains(&"lacp-two-partners"), "{c}");
+    assert!(rules.contains(&"bond-port-down"), "{c}");
+    let down = v.as_array().unwrap().iter().find(|f| f["rule"] == "bond-port-down").unwrap();
+    assert_eq!(down["subject"], "b0/c1");
+}

@@ -2,6 +2,7 @@
 
 mod apply;
 mod check;
+mod doctor;
 mod show;
 
 use std::path::PathBuf;
@@ -77,6 +78,12 @@ pub enum Command {
     },
     /// Keep the changes of a pending `apply --try`.
     Confirm,
+    /// Check the live host for known traps (read-only): hostname on loopback, firewall rules
+    /// dropping loopback, LACP bonds seeing two partners, failing bond ports, MTU mismatches...
+    Doctor {
+        #[arg(long)]
+        json: bool,
+    },
     /// Internal: the detached process that reverts an unconfirmed trial.
     #[command(hide = true)]
     RevertPending {
@@ -115,6 +122,7 @@ pub fn run(cli: Cli) -> ExitCode {
             apply::apply(&ctx, &file, apply::ApplyArgs { no_rollback, try_secs, boot, json, fail_at })
         }
         Command::Confirm => apply::confirm(&ctx),
+        Command::Doctor { json } => doctor::doctor(json),
         Command::RevertPending { id } => apply::revert_pending(&ctx, &id),
     }
 }

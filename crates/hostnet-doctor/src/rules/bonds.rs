@@ -1,0 +1,111 @@
+//! Bond health: 802.3ad ports that see two partner systems, ports down or failing, balance-tlb
+//! and balance-alb over ports that cannot change MAC, bonds without ports.
+
+use std::collections::BTreeMap;
+
+use hostnet_netlink::status::LinkStatus;
+
+use crate::procbond;
+use crate::{Finding, Severity, Snapshot};
+
+/// Link kinds that are not Ethernet: tlb/alb rewrite port MACs, which these cannot take.
+const NO_MAC_CHANGE: &[&str] = &["ipoib", "wwan", "gre", "ipip", "sit", "tun", "wireguard", "ip6tnl", "vti", "can"];
+
+pub fn check(s: &Snapshot) -> Vec<Finding> {
+    let mut out = Vec::new();
+    for bond in s.status.iter().filter(|l| l.bond.is_some()) {
+        let b = bond.bond.as_ref().expect("filtered");
+        let ports: Vec<&LinkStatus> =
+            s.status.iter().filter(|p| p.master.as_deref() == Some(bond.name.as_str())).collect();
+        if ports.is_empty() {
+            out.push(Finding {
+                rule: "bond-no-ports",
+                severity: Severity::Warning,
+                subject: bond.name.clone(),
+                evidence: vec![format!("{} ({}) has no ports", bond.name, b.mode)],
+                fix: "enslave its ports, or delete the bond".into(),
+            });
+        }
+        if b.mode == "802.3ad" {
+            out.extend(two_partners(s, bond, &ports));
+        }
+        if b.mode == "balance-tlb" || b.mode == "balance-alb" {
+            for p in ports.iter().filter(|p| NO_MAC_CHANGE.contains(&p.kind.as_str())) {
+                out.push(Finding {
+                    rule: "alb-port-cannot-change-mac",
+                    severity: Severity::Error,
+                    subject: format!("{}/{}", bond.name, p.name),
+                    evidence: vec![format!("{} is a {} link; {} rewrites port MAC addresses", p.name, p.kind, b.mode)],
+                    fix: "use active-backup (with fail_over_mac active if needed) or 802.3ad for such ports".into(),
+                });
+            }
+        }
+        for p in &ports {
+            let Some(bp) = &p.bond_port else { continue };
+            if bp.mii_status != "up" {
+                out.push(Finding {
+                    rule: "bond-port-down",
+                    severity: Severity::Error,
+                    subject: format!("{}/{}", bond.name, p.name),
+                    evidence: vec![format!(
+                        "MII status {}, carrier {}",
+                        bp.mii_status,
+                        if p.carrier { "yes" } else { "no" }
+                    )],
+                    fix: format!("check the cable and the switch port of {}; the bond runs without it", p.name),
+                });
+            }
+            if let Some(n) = bp.link_failure_count.filter(|n| *n > 0) {
+                out.push(Finding {
+                    rule: "bond-port-link-failures",
+                    severity: Severity::Warning,
+                    subject: format!("{}/{}", bond.name, p.name),
+                    evidence: vec![format!("link failure count {n} since the port was enslaved")],
+                    fix: format!(
+                        "a rising count means a flapping link: check optics, cable and switch logs for {}",
+                        p.name
+                    ),
+                });
+            }
+        }
+    }
+    out
+}
+
+/// Ports of one 802.3ad bond cabled to two switches that are not one system (no MLAG) form two
+/// aggregators, and only one of them carries traffic.
+fn two_partners(s: &Snapshot, bond: &LinkStatus, ports: &[&LinkStatus]) -> Option<Finding> {
+    let zero = "00:00:00:00:00:00";
+    let mut partners: BTreeMap<String, Vec<String>> = BTreeMap::new();
+    if let Some((_, text)) = s.bonding.iter().find(|(n, _)| *n == bond.name) {
+        for p in procbond::parse(text).ports {
+            if let Some(sys) = p.partner_system.filter(|m| m != zero) {
+                partners.entry(sys).or_default().push(p.name);
+            }
+        }
+    }
+    if partners.len() > 1 {
+        let evidence = partners.iter().map(|(sys, ps)| format!("{} see partner system {sys}", ps.join(", "))).collect();
+        return Some(Finding {
+            rule: "lacp-two-partners",
+            severity: Severity::Error,
+            subject: bond.name.clone(),
+            evidence,
+            fix: "cable all ports to one switch or to an MLAG pair that presents one system ID; or make one 802.3ad bond per switch and put them under an active-backup or balance-alb bond".into(),
+        });
+    }
+    // Without /proc detail, ports in different aggregators tell the same story.
+    let mut aggs: BTreeMap<u16, Vec<String>> = BTreeMap::new();
+    for p in ports {
+        if let Some(a) = p.bond_port.as_ref().and_then(|b| b.aggregator_id) {
+            aggs.entry(a).or_default().push(p.name.clone());
+        }
+    }
+    (aggs.len() > 1).then(|| Finding {
+        rule: "lacp-split-aggregators",
+        severity: Severity::Warning,
+        subject: bond.name.clone(),
+        evidence: aggs.iter().map(|(a, ps)| format!("aggregator {a}: {}", ps.join(", "))).collect(),
+        fix: "only the active aggregator carries traffic; check that all ports reach the same LACP partner with the same key".into(),
+    })
+}

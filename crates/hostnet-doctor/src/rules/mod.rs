@@ -1,0 +1,6 @@
+//! The rules, one file per area.
+
+pub mod bonds;
+pub mod firewall;
+pub mod hosts;
+pub mod stack;
