@@ -1,14 +1,69 @@
-pub fn add(left: u64, right: u64) -> u64 {
-    left + right
+//! Meeting users where their configs already are: importing Debian ifupdown and netplan files
+//! into hostnet's model, and exporting hostnet's model to networkd, netplan and ifupdown for
+//! hosts that must keep their distribution's tool. What a format cannot carry is listed, never
+//! silently dropped.
+
+pub mod bondopts;
+pub mod ifupdown;
+pub mod netplan;
+pub mod networkd;
+
+use hostnet_core::Config;
+use serde::Serialize;
+
+/// Something that could not be carried over, with where it came from.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct Lost {
+    /// `file:line` for imports; the interface for exports.
+    pub at: String,
+    pub what: String,
+    pub why: String,
 }
 
-#[cfg(test)]
-mod tests {
-    use super::*;
-
-    #[test]
-    fn it_works() {
-        let result = add(2, 2);
-        assert_eq!(result, 4);
+impl std::fmt::Display for Lost {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        write!(f, "{}: {}: {}", self.at, self.what, self.why)
     }
+}
+
+#[derive(Debug, Clone)]
+pub struct Imported {
+    pub config: Config,
+    pub lost: Vec<Lost>,
+}
+
+/// Files to write, relative to the export directory.
+#[derive(Debug, Clone)]
+pub struct Exported {
+    pub files: Vec<(String, String)>,
+    pub lost: Vec<Lost>,
+}
+
+/// Interfaces in dependency order (lower first), as every exporter writes them.
+pub(crate) fn ordered(config: &Config) -> Vec<&hostnet_core::model::Interface> {
+    let g = hostnet_core::graph::Graph::build(config);
+    let order = g.topo_order().unwrap_or_else(|_| (0..g.nodes.len()).collect());
+    order
+        .into_iter()
+        .filter_map(|n| match g.nodes[n].origin {
+            hostnet_core::graph::Origin::Declared(i) => Some(&config.interfaces[i]),
+            hostnet_core::graph::Origin::VethPeer(_) => None,
+        })
+        .collect()
+}
+
+/// Parses a time such as `100`, `100ms`, `2s` into milliseconds (netplan and networkd style);
+/// a bare number is in `bare_unit_ms` units.
+pub(crate) fn parse_time_ms(s: &str, bare_unit_ms: u64) -> Option<u64> {
+    let s = s.trim();
+    let (num, mult) = if let Some(n) = s.strip_suffix("ms") {
+        (n, 1)
+    } else if let Some(n) = s.strip_suffix("min") {
+        (n, 60_000)
+    } else if let Some(n) = s.strip_suffix('s') {
+        (n, 1000)
+    } else {
+        (s, bare_unit_ms)
+    };
+    num.trim().parse::<u64>().ok().map(|v| v * mult)
 }

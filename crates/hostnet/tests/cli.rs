@@ -81,3 +81,30 @@ fn systemd_unit_applies_in_boot_mode_before_network_online() {
     let help = hostnet().args(["apply", "--help"]).assert().success().get_output().stdout.clone();
     assert!(String::from_utf8(help).unwrap().contains("--boot"));
 }
+
+#[test]
+fn import_prints_a_config_that_check_accepts_and_lists_losses() {
+    let f = format!("{}/../hostnet-convert/tests/fixtures/debian-interfaces", env!("CARGO_MANIFEST_DIR"));
+    let out = hostnet().args(["import", "ifupdown", &f]).assert().success().get_output().clone();
+    let yaml = String::from_utf8(out.stdout).unwrap();
+    assert!(yaml.contains("# Not carried over:") && yaml.contains("pre-up sysctl"), "{yaml}");
+    let stderr = String::from_utf8(out.stderr).unwrap();
+    assert!(stderr.contains("not carried over (4)"), "{stderr}");
+    let dir = std::env::temp_dir().join(format!("hostnet-import-{}", std::process::id()));
+    std::fs::create_dir_all(&dir).unwrap();
+    let p = dir.join("imported.yaml");
+    std::fs::write(&p, &yaml).unwrap();
+    hostnet().args(["check", p.to_str().unwrap()]).assert().success();
+}
+
+#[test]
+fn export_writes_each_format() {
+    let dir = std::env::temp_dir().join(format!("hostnet-export-{}", std::process::id()));
+    for (fmt, file) in
+        [("networkd", "20-hostnet-idmz.netdev"), ("netplan", "90-hostnet.yaml"), ("ifupdown", "interfaces")]
+    {
+        let d = dir.join(fmt);
+        hostnet().args(["export", "--to", fmt, d.to_str().unwrap(), &example("stacked-bonds.yaml")]).assert().success();
+        assert!(d.join(file).exists(), "{fmt}: {file} missing");
+    }
+}

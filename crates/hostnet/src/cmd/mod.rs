@@ -2,6 +2,7 @@
 
 mod apply;
 mod check;
+mod convert;
 mod doctor;
 mod show;
 
@@ -84,6 +85,22 @@ pub enum Command {
         #[arg(long)]
         json: bool,
     },
+    /// Translate a Debian interfaces(5) file or netplan files into a hostnet config (stdout);
+    /// what cannot be carried over is listed, never dropped silently.
+    Import {
+        #[arg(value_enum)]
+        format: ImportFormat,
+        #[arg(required = true)]
+        files: Vec<PathBuf>,
+    },
+    /// Render a hostnet config for a distribution's own tool, into DIR.
+    Export {
+        #[arg(long = "to", value_enum)]
+        format: ExportFormat,
+        dir: PathBuf,
+        #[arg(default_value = "/etc/hostnet/hostnet.yaml")]
+        file: PathBuf,
+    },
     /// Internal: the detached process that reverts an unconfirmed trial.
     #[command(hide = true)]
     RevertPending {
@@ -96,6 +113,19 @@ pub enum Command {
 pub enum ShowWhat {
     /// One bond at a glance: mode, options, aggregator, and each port's LACP and MII state.
     Bond { name: String },
+}
+
+#[derive(ValueEnum, Clone, Copy, Debug, PartialEq, Eq)]
+pub enum ImportFormat {
+    Ifupdown,
+    Netplan,
+}
+
+#[derive(ValueEnum, Clone, Copy, Debug, PartialEq, Eq)]
+pub enum ExportFormat {
+    Networkd,
+    Netplan,
+    Ifupdown,
 }
 
 #[derive(ValueEnum, Clone, Copy, Debug, PartialEq, Eq)]
@@ -123,6 +153,8 @@ pub fn run(cli: Cli) -> ExitCode {
         }
         Command::Confirm => apply::confirm(&ctx),
         Command::Doctor { json } => doctor::doctor(json),
+        Command::Import { format, files } => convert::import(format, &files),
+        Command::Export { format, dir, file } => convert::export(format, &dir, &file),
         Command::RevertPending { id } => apply::revert_pending(&ctx, &id),
     }
 }

@@ -1,0 +1,448 @@
+//! Debian's /etc/network/interfaces (ifupdown with ifenslave, vlan and bridge-utils).
+
+use std::collections::BTreeMap;
+use std::net::IpAddr;
+
+use hostnet_core::model::{
+    Bond, BondMode, Bridge, Cidr, Config, Dns, Ethernet, Interface, Kind, LinkState, Route, RouteDst, Vlan,
+};
+
+use crate::bondopts::{self, TABLE};
+use crate::{Exported, Imported, Lost, ordered};
+
+/// One `iface` stanza's options, in order, with their line numbers.
+#[derive(Default)]
+struct Stanza {
+    line: usize,
+    family: String,
+    method: String,
+    opts: Vec<(usize, String, String)>,
+}
+
+/// Reads an interfaces(5) file into hostnet's model. `file` names it in loss reports.
+pub fn import(file: &str, text: &str) -> Imported {
+    let mut lost = Vec::new();
+    let at = |n: usize| format!("{file}:{n}");
+    let mut order: Vec<String> = Vec::new();
+    let mut stanzas: BTreeMap<String, Vec<Stanza>> = BTreeMap::new();
+    let mut current: Option<String> = None;
+    for (n, raw) in logical_lines(text) {
+        let line = raw.trim();
+        if line.is_empty() || line.starts_with('#') {
+            continue;
+        }
+        let mut w = line.split_whitespace();
+        let head = w.next().unwrap_or("");
+        match head {
+            "auto" | "allow-auto" | "allow-hotplug" => current = None,
+            "iface" => {
+                let (name, family, method) = (w.next().unwrap_or(""), w.next().unwrap_or(""), w.next().unwrap_or(""));
+                current = Some(name.to_string());
+                if !order.iter().any(|o| o == name) {
+                    order.push(name.to_string());
+                }
+                stanzas.entry(name.to_string()).or_default().push(Stanza {
+                    line: n,
+                    family: family.into(),
+                    method: method.into(),
+                    opts: vec![],
+                });
+            }
+            "source" | "source-directory" | "mapping" | "rename" => {
+                current = None;
+                lost.push(Lost {
+                    at: at(n),
+                    what: line.into(),
+                    why: format!("`{head}` is not translated; import the files it names separately"),
+                });
+            }
+            _ => match &current {
+                Some(name) => {
+                    let value = line[head.len()..].trim().to_string();
+                    stanzas.get_mut(name).and_then(|v| v.last_mut()).expect("stanza exists").opts.push((
+                        n,
+                        head.into(),
+                        value,
+                    ));
+                }
+                None => lost.push(Lost { at: at(n), what: line.into(), why: "outside any iface stanza".into() }),
+            },
+        }
+    }
+
+    let mut interfaces: Vec<Interface> = Vec::new();
+    let mut dns = Dns::default();
+    let mut bond_master: BTreeMap<String, (String, usize)> = BTreeMap::new();
+    for name in &order {
+        let list = &stanzas[name];
+        if list.iter().any(|s| s.method == "loopback") {
+            continue;
+        }
+        let mut kind: Option<Kind> = None;
+        let mut iface = Interface::new(name.clone(), Kind::Ethernet(Ethernet::default()));
+        let mut bond_opts: Vec<(usize, String, String)> = Vec::new();
+        let mut mode: Option<BondMode> = None;
+        let mut ports: Option<Vec<String>> = None;
+        let mut bridge = Bridge::default();
+        let mut is_bridge = false;
+        let mut vlan_base: Option<String> = None;
+        let mut vlan_id: Option<u16> = None;
+        for s in list {
+            match (s.family.as_str(), s.method.as_str()) {
+                ("inet" | "inet6", "static" | "manual") => {}
+                (f, m) => lost.push(Lost {
+                    at: at(s.line),
+                    what: format!("iface {name} {f} {m}"),
+                    why: "only static and manual methods are translated (hostnet does not run DHCP or SLAAC clients)"
+                        .into(),
+                }),
+            }
+            let mut netmask: Option<String> = None;
+            let mut address: Option<(usize, String)> = None;
+            for (n, k, v) in &s.opts {
+                let n = *n;
+                match k.as_str() {
+                    "address" => address = Some((n, v.clone())),
+                    "netmask" => netmask = Some(v.clone()),
+                    "gateway" => match v.parse::<IpAddr>() {
+                        Ok(gw) => iface.routes.push(Route {
+                            dst: RouteDst::Default,
+                            via: Some(gw),
+                            metric: None,
+                            table: None,
+                            src: None,
+                            onlink: false,
+                        }),
+                        Err(_) => {
+                            lost.push(Lost { at: at(n), what: format!("gateway {v}"), why: "not an IP address".into() })
+                        }
+                    },
+                    "mtu" => match v.parse() {
+                        Ok(m) => iface.mtu = Some(m),
+                        Err(_) => lost.push(Lost { at: at(n), what: format!("mtu {v}"), why: "not a number".into() }),
+                    },
+                    "hwaddress" => match v.trim_start_matches("ether").trim().parse() {
+                        Ok(m) => iface.mac = Some(m),
+                        Err(e) => lost.push(Lost { at: at(n), what: format!("hwaddress {v}"), why: e }),
+                    },
+                    "dns-nameservers" => {
+                        dns.nameservers.extend(v.split_whitespace().filter_map(|a| a.parse::<IpAddr>().ok()))
+                    }
+                    "dns-search" => dns.search.extend(v.split_whitespace().map(String::from)),
+                    "bond-slaves" | "slaves" => {
+                        if v != "none" {
+                            ports = Some(v.split_whitespace().map(String::from).collect());
+                        } else {
+                            ports.get_or_insert_with(Vec::new);
+                        }
+                    }
+                    "bond-mode" | "bond_mode" => match v.parse() {
+                        Ok(m) => mode = Some(m),
+                        Err(e) => lost.push(Lost { at: at(n), what: format!("{k} {v}"), why: e }),
+                    },
+                    "bond-master" => {
+                        bond_master.insert(name.clone(), (v.clone(), n));
+                    }
+                    "vlan-raw-device" | "vlan_raw_device" => vlan_base = Some(v.clone()),
+                    "vlan-id" => vlan_id = v.parse().ok(),
+                    "bridge_ports" | "bridge-ports" => {
+                        is_bridge = true;
+                        if v != "none" {
+                            bridge.ports = v.split_whitespace().map(String::from).collect();
+                        }
+                    }
+                    "bridge_stp" | "bridge-stp" => bridge.stp = Some(matches!(v.as_str(), "on" | "yes" | "1")),
+                    "bridge_fd" | "bridge-fd" => bridge.forward_delay = v.parse::<f64>().ok().map(|x| x as u32),
+                    "bridge_hello" | "bridge-hello" => bridge.hello_time = v.parse::<f64>().ok().map(|x| x as u32),
+                    "bridge_maxage" | "bridge-maxage" => bridge.max_age = v.parse::<f64>().ok().map(|x| x as u32),
+                    "bridge_ageing" | "bridge-ageing" => bridge.ageing_time = v.parse::<f64>().ok().map(|x| x as u32),
+                    "bridge_bridgeprio" | "bridge-bridgeprio" => bridge.priority = v.parse().ok(),
+                    "bridge-vlan-aware" => bridge.vlan_filtering = Some(matches!(v.as_str(), "yes" | "on" | "1")),
+                    k if k.starts_with("bond-") || k.starts_with("bond_") => {
+                        bond_opts.push((n, k.replace('_', "-"), v.clone()))
+                    }
+                    "pre-up" | "up" | "post-up" | "down" | "pre-down" | "post-down" => lost.push(Lost {
+                        at: at(n),
+                        what: format!("{k} {v}"),
+                        why:
+                            "commands are not translatable; declare what they do (routes, addresses) in hostnet instead"
+                                .into(),
+                    }),
+                    _ => lost.push(Lost {
+                        at: at(n),
+                        what: format!("{k} {v}"),
+                        why: "option not known to hostnet".into(),
+                    }),
+                }
+            }
+            if let Some((n, a)) = address {
+                let text = match (&netmask, a.contains('/')) {
+                    (Some(m), false) => format!("{a}/{}", mask_len(m).unwrap_or(32)),
+                    _ => a.clone(),
+                };
+                match text.parse::<Cidr>() {
+                    Ok(c) => iface.addresses.push(c),
+                    Err(e) => lost.push(Lost { at: at(n), what: format!("address {a}"), why: e }),
+                }
+            }
+        }
+        if mode.is_some() || ports.is_some() {
+            let mut b = Bond::new(mode.unwrap_or(BondMode::BalanceRr));
+            b.ports = ports.unwrap_or_default();
+            for (n, k, v) in bond_opts {
+                let key = k.trim_start_matches("bond-").replace('-', "_");
+                let key = if key == "num_unsol_na" { "num_peer_notif".to_string() } else { key };
+                let key = TABLE.iter().find(|r| r.ifupdown == k).map(|r| r.key.to_string()).unwrap_or(key);
+                if let Err(why) = bondopts::set(&mut b, &key, &v) {
+                    lost.push(Lost { at: at(n), what: format!("{k} {v}"), why });
+                }
+            }
+            kind = Some(Kind::Bond(b));
+        } else {
+            for (n, k, v) in bond_opts {
+                lost.push(Lost {
+                    at: at(n),
+                    what: format!("{k} {v}"),
+                    why: "bond option on an interface that is not a bond".into(),
+                });
+            }
+        }
+        if is_bridge {
+            kind = Some(Kind::Bridge(bridge));
+        }
+        if kind.is_none() {
+            let from_name = name.rsplit_once('.').and_then(|(b, id)| Some((b.to_string(), id.parse::<u16>().ok()?)));
+            let from_vlan_n = name.strip_prefix("vlan").and_then(|id| id.parse::<u16>().ok());
+            match (vlan_base.clone(), from_name, vlan_id.or(from_vlan_n)) {
+                (Some(base), _, Some(id)) => kind = Some(Kind::Vlan(Vlan { base, id, protocol: None })),
+                (base, Some((b, id)), _) => {
+                    kind = Some(Kind::Vlan(Vlan { base: base.unwrap_or(b), id, protocol: None }))
+                }
+                _ => {}
+            }
+        }
+        if let Some(k) = kind {
+            iface.kind = k;
+        }
+        interfaces.push(iface);
+    }
+    // `bond-master X` on a port is the other way ifenslave spells membership.
+    for (port, (master, n)) in bond_master {
+        match interfaces.iter_mut().find(|i| i.name == master) {
+            Some(Interface { kind: Kind::Bond(b), .. }) => {
+                if !b.ports.contains(&port) {
+                    b.ports.push(port);
+                }
+            }
+            _ => lost.push(Lost {
+                at: at(n),
+                what: format!("bond-master {master}"),
+                why: format!("{master} is not a bond in this file"),
+            }),
+        }
+    }
+    // Ports and VLAN bases named but never given a stanza are NICs.
+    let mut implied = Vec::new();
+    for i in &interfaces {
+        let mut refs: Vec<&String> = i.kind.ports().iter().collect();
+        if let Kind::Vlan(v) = &i.kind {
+            refs.push(&v.base);
+        }
+        for r in refs {
+            if !interfaces.iter().any(|x| &x.name == r) && !implied.iter().any(|x: &Interface| &x.name == r) {
+                implied.push(Interface::new(r.clone(), Kind::Ethernet(Ethernet::default())));
+            }
+        }
+    }
+    implied.extend(interfaces);
+    let dns = (!dns.nameservers.is_empty() || !dns.search.is_empty()).then_some(dns);
+    Imported { config: Config { interfaces: implied, dns, status: None }, lost }
+}
+
+/// Joins backslash-continued lines, keeping the first line's number.
+fn logical_lines(text: &str) -> Vec<(usize, String)> {
+    let mut out: Vec<(usize, String)> = Vec::new();
+    let mut pending: Option<(usize, String)> = None;
+    for (i, l) in text.lines().enumerate() {
+        let (n, mut acc) = pending.take().unwrap_or((i + 1, String::new()));
+        match l.strip_suffix('\\') {
+            Some(head) => {
+                acc.push_str(head);
+                acc.push(' ');
+                pending = Some((n, acc));
+            }
+            None => {
+                acc.push_str(l);
+                out.push((n, acc));
+            }
+        }
+    }
+    out.extend(pending);
+    out
+}
+
+fn mask_len(m: &str) -> Option<u8> {
+    if let Ok(n) = m.parse::<u8>() {
+        return Some(n);
+    }
+    let ip: std::net::Ipv4Addr = m.parse().ok()?;
+    let bits = u32::from(ip);
+    (bits.leading_ones() + bits.trailing_zeros() == 32).then_some(bits.leading_ones() as u8)
+}
+
+/// Writes /etc/network/interfaces, stanzas in dependency order so `ifup -a` brings lower
+/// devices up first.
+pub fn export(config: &Config) -> Exported {
+    let mut lost = Vec::new();
+    let mut out = String::from(
+        "# Generated by hostnet. Requires ifenslave, vlan and bridge-utils.\n\nauto lo\niface lo inet loopback\n",
+    );
+    let dns_holder = dns_holder(config);
+    for i in ordered(config) {
+        if let Kind::Ethernet(e) = &i.kind
+            && !e.matches.is_empty()
+            && e.matches.name.as_deref() != Some(i.name.as_str())
+        {
+            lost.push(Lost {
+                at: i.name.clone(),
+                what: "match (NIC identified by MAC, PCI path or another name)".into(),
+                why: "ifupdown cannot rename NICs; add a systemd .link file or udev rule naming it".into(),
+            });
+        }
+        if let Kind::Veth(_) = &i.kind {
+            lost.push(Lost {
+                at: i.name.clone(),
+                what: "veth pair".into(),
+                why: "ifupdown cannot create veth pairs".into(),
+            });
+            continue;
+        }
+        match i.state {
+            LinkState::Absent => {
+                lost.push(Lost {
+                    at: i.name.clone(),
+                    what: "state: absent".into(),
+                    why: "ifupdown only brings up what it lists".into(),
+                });
+                continue;
+            }
+            LinkState::Down => out.push_str(&format!("\n# {} is declared down: not marked auto\n", i.name)),
+            LinkState::Up => out.push_str(&format!("\nauto {}\n", i.name)),
+        }
+        let v4: Vec<_> = i.addresses.iter().filter(|a| a.addr().is_ipv4()).collect();
+        let v6: Vec<_> = i.addresses.iter().filter(|a| a.addr().is_ipv6()).collect();
+        let method = if v4.is_empty() { "manual" } else { "static" };
+        out.push_str(&format!("iface {} inet {method}\n", i.name));
+        if let Some(a) = v4.first() {
+            out.push_str(&format!("    address {a}\n"));
+        }
+        let mut opt = |k: &str, v: String| out.push_str(&format!("    {k} {v}\n"));
+        if let Some(m) = i.mtu {
+            opt("mtu", m.to_string());
+        }
+        if let Some(m) = i.mac {
+            opt("hwaddress", format!("ether {m}"));
+        }
+        match &i.kind {
+            Kind::Bond(b) => {
+                opt("bond-slaves", if b.ports.is_empty() { "none".into() } else { b.ports.join(" ") });
+                opt("bond-mode", b.mode.to_string());
+                for o in b.options() {
+                    let r = bondopts::row(o.key()).expect("every option has a row");
+                    opt(r.ifupdown, bondopts::value_text(&o));
+                }
+            }
+            Kind::Bridge(b) => {
+                opt("bridge_ports", if b.ports.is_empty() { "none".into() } else { b.ports.join(" ") });
+                if let Some(s) = b.stp {
+                    opt("bridge_stp", if s { "on" } else { "off" }.into());
+                }
+                for (k, v) in [
+                    ("bridge_fd", b.forward_delay),
+                    ("bridge_hello", b.hello_time),
+                    ("bridge_maxage", b.max_age),
+                    ("bridge_ageing", b.ageing_time),
+                ] {
+                    if let Some(v) = v {
+                        opt(k, v.to_string());
+                    }
+                }
+                if let Some(p) = b.priority {
+                    opt("bridge_bridgeprio", p.to_string());
+                }
+                if let Some(f) = b.vlan_filtering {
+                    opt("bridge-vlan-aware", if f { "yes" } else { "no" }.into());
+                }
+            }
+            Kind::Vlan(v) => {
+                opt("vlan-raw-device", v.base.clone());
+                if v.protocol.is_some_and(|p| p != hostnet_core::model::VlanProtocol::Dot1q) {
+                    lost.push(Lost {
+                        at: i.name.clone(),
+                        what: "protocol 802.1ad".into(),
+                        why: "the vlan package only makes 802.1Q VLANs".into(),
+                    });
+                }
+            }
+            Kind::Ethernet(_) | Kind::Veth(_) => {}
+        }
+        let gw4 =
+            i.routes.iter().find(|r| r.dst == RouteDst::Default && r.via.is_some_and(|g| g.is_ipv4()) && plain(r));
+        if let Some(r) = gw4 {
+            opt("gateway", r.via.expect("filtered").to_string());
+        }
+        if dns_holder == Some(i.name.as_str())
+            && let Some(d) = &config.dns
+        {
+            if !d.nameservers.is_empty() {
+                opt("dns-nameservers", d.nameservers.iter().map(ToString::to_string).collect::<Vec<_>>().join(" "));
+            }
+            if !d.search.is_empty() {
+                opt("dns-search", d.search.join(" "));
+            }
+        }
+        for a in v4.iter().skip(1) {
+            out.push_str(&format!("iface {} inet static\n    address {a}\n", i.name));
+        }
+        let gw6 =
+            i.routes.iter().find(|r| r.dst == RouteDst::Default && r.via.is_some_and(|g| g.is_ipv6()) && plain(r));
+        for (k, a) in v6.iter().enumerate() {
+            out.push_str(&format!("iface {} inet6 static\n    address {a}\n", i.name));
+            if k == 0
+                && let Some(r) = gw6
+            {
+                out.push_str(&format!("    gateway {}\n", r.via.expect("filtered")));
+            }
+        }
+        for r in &i.routes {
+            let is_gw = Some(r) == gw4 || (Some(r) == gw6 && !v6.is_empty());
+            if !is_gw {
+                lost.push(Lost {
+                    at: i.name.clone(),
+                    what: format!("route {}", r.dst),
+                    why: "ifupdown has no route option; add it as an `up ip route add ...` line by hand".into(),
+                });
+            }
+        }
+    }
+    Exported { files: vec![("interfaces".into(), out)], lost }
+}
+
+/// A default route ifupdown's `gateway` can express: no metric, table, source or onlink.
+fn plain(r: &Route) -> bool {
+    r.metric.is_none() && r.table.is_none() && r.src.is_none() && !r.onlink
+}
+
+/// The interface that carries the DNS settings in formats that keep them per interface: the
+/// one with a default route, else the first with an address.
+pub(crate) fn dns_holder(config: &Config) -> Option<&str> {
+    config.dns.as_ref()?;
+    let usable = |i: &&Interface| i.state == LinkState::Up && !i.addresses.is_empty();
+    config
+        .interfaces
+        .iter()
+        .filter(usable)
+        .find(|i| i.routes.iter().any(|r| r.dst == RouteDst::Default))
+        .or_else(|| config.interfaces.iter().find(usable))
+        .map(|i| i.name.as_str())
+}

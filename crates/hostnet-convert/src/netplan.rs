@@ -1,0 +1,471 @@
+//! netplan v2 YAML (`network: {version: 2, ethernets, bonds, vlans, bridges, virtual-ethernets}`).
+
+use std::net::IpAddr;
+
+use hostnet_core::model::{
+    Bond, BondMode, Bridge, Cidr, Config, Dns, Ethernet, Interface, Kind, LinkState, Match, Route, RouteDst, Veth, Vlan,
+};
+use serde_json::{Map, Value, json};
+
+use crate::bondopts::{self, TABLE, ValueKind};
+use crate::{Exported, Imported, Lost, ordered, parse_time_ms};
+
+const SECTIONS: &[&str] = &["ethernets", "bonds", "vlans", "bridges", "virtual-ethernets"];
+
+/// Reads netplan files, merged in the order given (later files override earlier keys, as
+/// netplan merges /etc/netplan/*.yaml in lexical order).
+pub fn import(files: &[(String, String)]) -> Result<Imported, String> {
+    let mut merged = Value::Object(Map::new());
+    for (name, text) in files {
+        let v: Value = serde_saphyr::from_str(text).map_err(|e| format!("{name}: {}", e.without_snippet()))?;
+        merge(&mut merged, v);
+    }
+    let mut lost = Vec::new();
+    let net = merged.get("network").cloned().unwrap_or(Value::Null);
+    let at = |section: &str, id: &str| format!("network.{section}.{id}");
+    if let Some(v) = net.get("version").and_then(Value::as_u64)
+        && v != 2
+    {
+        return Err(format!("netplan version {v} is not supported (only 2)"));
+    }
+    for (k, _) in net.as_object().into_iter().flatten() {
+        if !SECTIONS.contains(&k.as_str()) && k != "version" && k != "renderer" {
+            lost.push(Lost { at: format!("network.{k}"), what: k.clone(), why: "section not translated".into() });
+        }
+    }
+    let mut interfaces = Vec::new();
+    let mut dns = Dns::default();
+    for section in SECTIONS {
+        let Some(items) = net.get(*section).and_then(Value::as_object) else { continue };
+        for (id, body) in items {
+            let here = at(section, id);
+            let Some(body) = body.as_object() else { continue };
+            let mut name = id.clone();
+            let kind = match *section {
+                "ethernets" => {
+                    let mut m = Match::default();
+                    if let Some(mt) = body.get("match").and_then(Value::as_object) {
+                        for (k, v) in mt {
+                            match (k.as_str(), v.as_str()) {
+                                ("macaddress", Some(mac)) => match mac.parse() {
+                                    Ok(x) => m.mac = Some(x),
+                                    Err(e) => lost.push(Lost {
+                                        at: here.clone(),
+                                        what: format!("match.macaddress {mac}"),
+                                        why: e,
+                                    }),
+                                },
+                                ("name", Some(n)) if !n.contains(['*', '?', '[']) => m.name = Some(n.to_string()),
+                                _ => lost.push(Lost {
+                                    at: here.clone(),
+                                    what: format!("match.{k}"),
+                                    why: "only macaddress and exact names are translated".into(),
+                                }),
+                            }
+                        }
+                    }
+                    match body.get("set-name").and_then(Value::as_str) {
+                        Some(n) => name = n.to_string(),
+                        None if m.name.is_some() => name = m.name.clone().expect("checked"),
+                        None if m.mac.is_some() => lost.push(Lost {
+                            at: here.clone(),
+                            what: "match without set-name".into(),
+                            why: format!("hostnet names every NIC; it will be renamed to `{id}`"),
+                        }),
+                        None => {}
+                    }
+                    if m.name.as_deref() == Some(name.as_str()) {
+                        m.name = None;
+                    }
+                    Kind::Ethernet(Ethernet { matches: m })
+                }
+                "bonds" => {
+                    let p = body.get("parameters").and_then(Value::as_object).cloned().unwrap_or_default();
+                    let mode = p.get("mode").and_then(Value::as_str).unwrap_or("balance-rr");
+                    let mode: BondMode = mode.parse().unwrap_or_else(|e: String| {
+                        lost.push(Lost { at: here.clone(), what: format!("mode {mode}"), why: e });
+                        BondMode::BalanceRr
+                    });
+                    let mut b = Bond::new(mode);
+                    b.ports = strings(body.get("interfaces"));
+                    for (k, v) in &p {
+                        if k == "mode" {
+                            continue;
+                        }
+                        let key = if k == "gratuitious-arp" { "gratuitous-arp" } else { k.as_str() };
+                        let Some(row) = TABLE.iter().find(|r| r.netplan == Some(key)) else {
+                            lost.push(Lost {
+                                at: here.clone(),
+                                what: format!("parameters.{k}"),
+                                why: "bond parameter not known to hostnet".into(),
+                            });
+                            continue;
+                        };
+                        let text = match (row.kind, v) {
+                            (ValueKind::Millis, _) => parse_time_ms(&scalar(v), 1).map(|ms| ms.to_string()),
+                            (ValueKind::Seconds, _) => {
+                                parse_time_ms(&scalar(v), 1000).map(|ms| (ms / 1000).to_string())
+                            }
+                            (ValueKind::List, Value::Array(a)) => {
+                                Some(a.iter().map(scalar).collect::<Vec<_>>().join(","))
+                            }
+                            _ => Some(scalar(v)),
+                        };
+                        let res = text
+                            .ok_or_else(|| "not a time".to_string())
+                            .and_then(|t| bondopts::set(&mut b, row.key, &t));
+                        if let Err(why) = res {
+                            lost.push(Lost { at: here.clone(), what: format!("parameters.{k}"), why });
+                        }
+                    }
+                    Kind::Bond(b)
+                }
+                "vlans" => {
+                    let id = body.get("id").and_then(Value::as_u64).unwrap_or(0) as u16;
+                    let base = body.get("link").and_then(Value::as_str).unwrap_or_default().to_string();
+                    Kind::Vlan(Vlan { base, id, protocol: None })
+                }
+                "bridges" => {
+                    let p = body.get("parameters").and_then(Value::as_object).cloned().unwrap_or_default();
+                    let secs =
+                        |k: &str| p.get(k).and_then(|v| parse_time_ms(&scalar(v), 1000)).map(|ms| (ms / 1000) as u32);
+                    Kind::Bridge(Bridge {
+                        ports: strings(body.get("interfaces")),
+                        stp: p.get("stp").and_then(Value::as_bool),
+                        forward_delay: secs("forward-delay"),
+                        hello_time: secs("hello-time"),
+                        max_age: secs("max-age"),
+                        ageing_time: secs("ageing-time"),
+                        priority: p.get("priority").and_then(Value::as_u64).map(|x| x as u16),
+                        vlan_filtering: None,
+                    })
+                }
+                _ => {
+                    Kind::Veth(Veth { peer: body.get("peer").and_then(Value::as_str).unwrap_or_default().to_string() })
+                }
+            };
+            let mut iface = Interface::new(name, kind);
+            common(body, &mut iface, &mut dns, &here, &mut lost, section);
+            interfaces.push(iface);
+        }
+    }
+    let dns = (!dns.nameservers.is_empty() || !dns.search.is_empty()).then_some(dns);
+    Ok(Imported { config: Config { interfaces, dns, status: None }, lost })
+}
+
+fn common(
+    body: &Map<String, Value>,
+    i: &mut Interface,
+    dns: &mut Dns,
+    here: &str,
+    lost: &mut Vec<Lost>,
+    section: &str,
+) {
+    let known: &[&str] = &[
+        "match",
+        "set-name",
+        "interfaces",
+        "parameters",
+        "id",
+        "link",
+        "peer",
+        "addresses",
+        "routes",
+        "gateway4",
+        "gateway6",
+        "nameservers",
+        "mtu",
+        "macaddress",
+        "dhcp4",
+        "dhcp6",
+        "activation-mode",
+    ];
+    for (k, v) in body {
+        match k.as_str() {
+            "addresses" => {
+                for a in strings(Some(v)) {
+                    match a.parse::<Cidr>() {
+                        Ok(c) => i.addresses.push(c),
+                        Err(e) => lost.push(Lost { at: here.into(), what: format!("address {a}"), why: e }),
+                    }
+                }
+            }
+            "gateway4" | "gateway6" => match v.as_str().and_then(|g| g.parse::<IpAddr>().ok()) {
+                Some(gw) => i.routes.push(Route {
+                    dst: RouteDst::Default,
+                    via: Some(gw),
+                    metric: None,
+                    table: None,
+                    src: None,
+                    onlink: false,
+                }),
+                None => lost.push(Lost { at: here.into(), what: k.clone(), why: "not an IP address".into() }),
+            },
+            "routes" => {
+                for r in v.as_array().into_iter().flatten() {
+                    match route(r) {
+                        Ok(x) => i.routes.push(x),
+                        Err(why) => lost.push(Lost { at: here.into(), what: format!("route {r}"), why }),
+                    }
+                }
+            }
+            "nameservers" => {
+                let ns = v.get("addresses");
+                dns.nameservers.extend(
+                    strings(ns)
+                        .iter()
+                        .filter_map(|a| a.parse::<IpAddr>().ok())
+                        .filter(|a| !dns.nameservers.contains(a))
+                        .collect::<Vec<_>>(),
+                );
+                for s in strings(v.get("search")) {
+                    if !dns.search.contains(&s) {
+                        dns.search.push(s);
+                    }
+                }
+            }
+            "mtu" => i.mtu = v.as_u64().map(|m| m as u32),
+            "macaddress" => i.mac = v.as_str().and_then(|m| m.parse().ok()),
+            "activation-mode" => match v.as_str() {
+                Some("off") => i.state = LinkState::Down,
+                _ => lost.push(Lost {
+                    at: here.into(),
+                    what: format!("activation-mode {v}"),
+                    why: "only `off` is translated (as state: down)".into(),
+                }),
+            },
+            "dhcp4" | "dhcp6" if v.as_bool() == Some(false) => {}
+            "dhcp4" | "dhcp6" => lost.push(Lost {
+                at: here.into(),
+                what: format!("{k}: {v}"),
+                why: "hostnet does not run DHCP clients".into(),
+            }),
+            k if known.contains(&k) => {}
+            _ => lost.push(Lost { at: here.into(), what: k.clone(), why: format!("key not translated for {section}") }),
+        }
+    }
+}
+
+fn route(r: &Value) -> Result<Route, String> {
+    let to = r.get("to").and_then(Value::as_str).ok_or("route without `to`")?;
+    let dst: RouteDst = to.parse()?;
+    let via = r
+        .get("via")
+        .and_then(Value::as_str)
+        .map(|g| g.parse::<IpAddr>().map_err(|_| format!("via {g}: not an IP")))
+        .transpose()?;
+    Ok(Route {
+        dst,
+        via,
+        metric: r.get("metric").and_then(Value::as_u64).map(|m| m as u32),
+        table: r.get("table").and_then(Value::as_u64).map(|m| m as u32),
+        src: r.get("from").and_then(Value::as_str).and_then(|s| s.parse().ok()),
+        onlink: r.get("on-link").and_then(Value::as_bool).unwrap_or(false),
+    })
+}
+
+fn strings(v: Option<&Value>) -> Vec<String> {
+    v.and_then(Value::as_array).map(|a| a.iter().map(scalar).collect()).unwrap_or_default()
+}
+
+fn scalar(v: &Value) -> String {
+    match v {
+        Value::String(s) => s.clone(),
+        other => other.to_string(),
+    }
+}
+
+fn merge(into: &mut Value, from: Value) {
+    match (into, from) {
+        (Value::Object(a), Value::Object(b)) => {
+            for (k, v) in b {
+                merge(a.entry(k).or_insert(Value::Null), v);
+            }
+        }
+        (slot, v) => *slot = v,
+    }
+}
+
+/// Writes one netplan file.
+pub fn export(config: &Config) -> Exported {
+    let mut lost = Vec::new();
+    let mut sections: Map<String, Value> = Map::new();
+    let holder = crate::ifupdown::dns_holder(config);
+    for i in ordered(config) {
+        let mut body = Map::new();
+        let section = match &i.kind {
+            Kind::Ethernet(e) => {
+                let mut m = Map::new();
+                if let Some(mac) = e.matches.mac {
+                    m.insert("macaddress".into(), json!(mac.to_string()));
+                }
+                if let Some(n) = &e.matches.name {
+                    m.insert("name".into(), json!(n));
+                }
+                if e.matches.pci_path.is_some() {
+                    lost.push(Lost {
+                        at: i.name.clone(),
+                        what: "match.pci_path".into(),
+                        why: "netplan cannot match a NIC by PCI path".into(),
+                    });
+                }
+                if !m.is_empty() {
+                    body.insert("match".into(), Value::Object(m));
+                    body.insert("set-name".into(), json!(i.name));
+                }
+                "ethernets"
+            }
+            Kind::Bond(b) => {
+                body.insert("interfaces".into(), json!(b.ports));
+                let mut p = Map::new();
+                p.insert("mode".into(), json!(b.mode.to_string()));
+                for o in b.options() {
+                    let row = bondopts::row(o.key()).expect("row");
+                    let Some(key) = row.netplan else {
+                        lost.push(Lost {
+                            at: i.name.clone(),
+                            what: format!("bond option {}", o.key()),
+                            why: "netplan has no such parameter".into(),
+                        });
+                        continue;
+                    };
+                    let text = bondopts::value_text(&o);
+                    let v = match row.kind {
+                        ValueKind::Bool => json!(text == "true"),
+                        ValueKind::List => json!(text.split(',').collect::<Vec<_>>()),
+                        _ => text.parse::<u64>().map(|n| json!(n)).unwrap_or_else(|_| json!(text)),
+                    };
+                    p.insert(key.into(), v);
+                }
+                body.insert("parameters".into(), Value::Object(p));
+                "bonds"
+            }
+            Kind::Vlan(v) => {
+                body.insert("id".into(), json!(v.id));
+                body.insert("link".into(), json!(v.base));
+                if v.protocol.is_some_and(|p| p != hostnet_core::model::VlanProtocol::Dot1q) {
+                    lost.push(Lost {
+                        at: i.name.clone(),
+                        what: "protocol 802.1ad".into(),
+                        why: "netplan VLANs are 802.1Q".into(),
+                    });
+                }
+                "vlans"
+            }
+            Kind::Bridge(b) => {
+                body.insert("interfaces".into(), json!(b.ports));
+                let mut p = Map::new();
+                if let Some(s) = b.stp {
+                    p.insert("stp".into(), json!(s));
+                }
+                for (k, v) in [
+                    ("forward-delay", b.forward_delay),
+                    ("hello-time", b.hello_time),
+                    ("max-age", b.max_age),
+                    ("ageing-time", b.ageing_time),
+                ] {
+                    if let Some(v) = v {
+                        p.insert(k.into(), json!(v));
+                    }
+                }
+                if let Some(pr) = b.priority {
+                    p.insert("priority".into(), json!(pr));
+                }
+                if b.vlan_filtering.is_some() {
+                    lost.push(Lost {
+                        at: i.name.clone(),
+                        what: "vlan_filtering".into(),
+                        why: "netplan has no bridge VLAN filtering switch".into(),
+                    });
+                }
+                if !p.is_empty() {
+                    body.insert("parameters".into(), Value::Object(p));
+                }
+                "bridges"
+            }
+            Kind::Veth(v) => {
+                body.insert("peer".into(), json!(v.peer));
+                "virtual-ethernets"
+            }
+        };
+        if !i.addresses.is_empty() {
+            body.insert("addresses".into(), json!(i.addresses.iter().map(ToString::to_string).collect::<Vec<_>>()));
+        }
+        if !i.routes.is_empty() {
+            let rs: Vec<Value> = i
+                .routes
+                .iter()
+                .map(|r| {
+                    let mut m = Map::new();
+                    m.insert("to".into(), json!(r.dst.to_string()));
+                    if let Some(v) = r.via {
+                        m.insert("via".into(), json!(v.to_string()));
+                    }
+                    if let Some(x) = r.metric {
+                        m.insert("metric".into(), json!(x));
+                    }
+                    if let Some(x) = r.table {
+                        m.insert("table".into(), json!(x));
+                    }
+                    if let Some(x) = r.src {
+                        m.insert("from".into(), json!(x.to_string()));
+                    }
+                    if r.onlink {
+                        m.insert("on-link".into(), json!(true));
+                    }
+                    Value::Object(m)
+                })
+                .collect();
+            body.insert("routes".into(), json!(rs));
+        }
+        if let Some(m) = i.mtu {
+            body.insert("mtu".into(), json!(m));
+        }
+        if let Some(m) = i.mac {
+            body.insert("macaddress".into(), json!(m.to_string()));
+        }
+        match i.state {
+            LinkState::Up => {}
+            LinkState::Down => {
+                body.insert("activation-mode".into(), json!("off"));
+            }
+            LinkState::Absent => {
+                lost.push(Lost {
+                    at: i.name.clone(),
+                    what: "state: absent".into(),
+                    why: "netplan only creates what it lists".into(),
+                });
+                continue;
+            }
+        }
+        if holder == Some(i.name.as_str())
+            && let Some(d) = &config.dns
+        {
+            let mut ns = Map::new();
+            if !d.nameservers.is_empty() {
+                ns.insert("addresses".into(), json!(d.nameservers.iter().map(ToString::to_string).collect::<Vec<_>>()));
+            }
+            if !d.search.is_empty() {
+                ns.insert("search".into(), json!(d.search));
+            }
+            body.insert("nameservers".into(), Value::Object(ns));
+        }
+        sections
+            .entry(section)
+            .or_insert_with(|| Value::Object(Map::new()))
+            .as_object_mut()
+            .expect("object")
+            .insert(i.name.clone(), Value::Object(body));
+    }
+    let mut network = Map::new();
+    network.insert("version".into(), json!(2));
+    network.insert("renderer".into(), json!("networkd"));
+    for s in SECTIONS {
+        if let Some(v) = sections.remove(*s) {
+            network.insert((*s).into(), v);
+        }
+    }
+    let doc = json!({ "network": network });
+    let yaml = format!("# Generated by hostnet.\n{}", serde_saphyr::to_string(&doc).expect("serializable"));
+    Exported { files: vec![("90-hostnet.yaml".into(), yaml)], lost }
+}

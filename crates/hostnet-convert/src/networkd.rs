@@ -1,0 +1,183 @@
+//! systemd-networkd: .link files name NICs, .netdev files create virtual links, .network files
+//! configure each link. Files are numbered so that names are settled before anything uses them.
+
+use hostnet_core::model::{Config, Interface, Kind, LinkState, RouteDst};
+
+use crate::bondopts::{self, ValueKind};
+use crate::{Exported, Lost, ordered};
+
+pub fn export(config: &Config) -> Exported {
+    let mut files = Vec::new();
+    let mut lost = Vec::new();
+    let holder = crate::ifupdown::dns_holder(config);
+    let master_of = |n: &str| config.interfaces.iter().find(|m| m.kind.ports().iter().any(|p| p == n));
+    for i in ordered(config) {
+        if i.state == LinkState::Absent {
+            lost.push(Lost {
+                at: i.name.clone(),
+                what: "state: absent".into(),
+                why: "networkd only creates what it lists".into(),
+            });
+            continue;
+        }
+        match &i.kind {
+            Kind::Ethernet(e) if !e.matches.is_empty() => {
+                let mut s = String::from("[Match]\n");
+                if let Some(m) = e.matches.mac {
+                    s.push_str(&format!("PermanentMACAddress={m}\n"));
+                }
+                if let Some(p) = &e.matches.pci_path {
+                    s.push_str(&format!("Path=pci-{p}\n"));
+                }
+                if let Some(n) = &e.matches.name {
+                    s.push_str(&format!("OriginalName={n}\n"));
+                }
+                s.push_str(&format!("\n[Link]\nName={}\n", i.name));
+                files.push((format!("10-hostnet-{}.link", i.name), s));
+            }
+            Kind::Ethernet(_) => {}
+            kind => files.push((format!("20-hostnet-{}.netdev", i.name), netdev(i, kind, &mut lost))),
+        }
+        files.push((
+            format!("30-hostnet-{}.network", i.name),
+            network(config, i, master_of(&i.name), holder == Some(i.name.as_str())),
+        ));
+    }
+    Exported { files, lost }
+}
+
+fn netdev(i: &Interface, kind: &Kind, lost: &mut Vec<Lost>) -> String {
+    let mut s = format!("[NetDev]\nName={}\nKind={}\n", i.name, kind.name());
+    if let Some(m) = i.mac {
+        s.push_str(&format!("MACAddress={m}\n"));
+    }
+    match kind {
+        Kind::Bond(b) => {
+            s.push_str(&format!("\n[Bond]\nMode={}\n", b.mode));
+            for o in b.options() {
+                let row = bondopts::row(o.key()).expect("row");
+                if o.key() == "primary" {
+                    continue; // PrimarySlave=yes on the port's .network
+                }
+                let Some(key) = row.networkd else {
+                    lost.push(Lost {
+                        at: i.name.clone(),
+                        what: format!("bond option {}", o.key()),
+                        why: "networkd has no such [Bond] setting".into(),
+                    });
+                    continue;
+                };
+                let text = bondopts::value_text(&o);
+                let v = match row.kind {
+                    ValueKind::Millis => format!("{text}ms"),
+                    ValueKind::Seconds => format!("{text}s"),
+                    ValueKind::List => text.replace(',', " "),
+                    ValueKind::Bool => if text == "true" { "yes" } else { "no" }.into(),
+                    ValueKind::Plain => text,
+                };
+                s.push_str(&format!("{key}={v}\n"));
+            }
+        }
+        Kind::Bridge(b) => {
+            s.push_str("\n[Bridge]\n");
+            if let Some(x) = b.stp {
+                s.push_str(&format!("STP={}\n", if x { "yes" } else { "no" }));
+            }
+            for (k, v) in [
+                ("ForwardDelaySec", b.forward_delay),
+                ("HelloTimeSec", b.hello_time),
+                ("MaxAgeSec", b.max_age),
+                ("AgeingTimeSec", b.ageing_time),
+            ] {
+                if let Some(v) = v {
+                    s.push_str(&format!("{k}={v}\n"));
+                }
+            }
+            if let Some(p) = b.priority {
+                s.push_str(&format!("Priority={p}\n"));
+            }
+            if let Some(f) = b.vlan_filtering {
+                s.push_str(&format!("VLANFiltering={}\n", if f { "yes" } else { "no" }));
+            }
+        }
+        Kind::Vlan(v) => {
+            s.push_str(&format!("\n[VLAN]\nId={}\n", v.id));
+            if let Some(p) = v.protocol {
+                s.push_str(&format!("Protocol={p}\n"));
+            }
+        }
+        Kind::Veth(v) => s.push_str(&format!("\n[Peer]\nName={}\n", v.peer)),
+        Kind::Ethernet(_) => {}
+    }
+    s
+}
+
+fn network(config: &Config, i: &Interface, master: Option<&Interface>, dns: bool) -> String {
+    let mut s = format!("[Match]\nName={}\n", i.name);
+    let mut link = String::new();
+    if let Some(m) = i.mtu {
+        link.push_str(&format!("MTUBytes={m}\n"));
+    }
+    if i.state == LinkState::Down {
+        link.push_str("ActivationPolicy=down\n");
+    }
+    if master.is_some() {
+        // A port is "online" when enslaved, not when it has an address.
+        link.push_str("RequiredForOnline=enslaved\n");
+    }
+    if !link.is_empty() {
+        s.push_str(&format!("\n[Link]\n{link}"));
+    }
+    s.push_str("\n[Network]\n");
+    // Bond and bridge members, and every stacked device, come up without carrier: a NIC
+    // without link at boot is still enslaved and waits for it.
+    s.push_str("ConfigureWithoutCarrier=yes\n");
+    match master.map(|m| &m.kind) {
+        Some(Kind::Bond(b)) => {
+            s.push_str(&format!("Bond={}\nLinkLocalAddressing=no\n", master.expect("some").name));
+            if b.primary.as_deref() == Some(i.name.as_str()) {
+                s.push_str("PrimarySlave=yes\n");
+            }
+        }
+        Some(Kind::Bridge(_)) => {
+            s.push_str(&format!("Bridge={}\nLinkLocalAddressing=no\n", master.expect("some").name))
+        }
+        _ => {}
+    }
+    for v in config.interfaces.iter().filter(|v| matches!(&v.kind, Kind::Vlan(x) if x.base == i.name)) {
+        s.push_str(&format!("VLAN={}\n", v.name));
+    }
+    for a in &i.addresses {
+        s.push_str(&format!("Address={a}\n"));
+    }
+    if dns && let Some(d) = &config.dns {
+        for n in &d.nameservers {
+            s.push_str(&format!("DNS={n}\n"));
+        }
+        if !d.search.is_empty() {
+            s.push_str(&format!("Domains={}\n", d.search.join(" ")));
+        }
+    }
+    for r in &i.routes {
+        s.push_str("\n[Route]\n");
+        if let RouteDst::Net(n) = r.dst {
+            s.push_str(&format!("Destination={n}\n"));
+        }
+        if let Some(g) = r.via {
+            s.push_str(&format!("Gateway={g}\n"));
+        }
+        if let Some(m) = r.metric {
+            s.push_str(&format!("Metric={m}\n"));
+        }
+        if let Some(t) = r.table {
+            s.push_str(&format!("Table={t}\n"));
+        }
+        if let Some(p) = r.src {
+            s.push_str(&format!("PreferredSource={p}\n"));
+        }
+        if r.onlink {
+            s.push_str("GatewayOnLink=yes\n");
+        }
+    }
+    s
+}

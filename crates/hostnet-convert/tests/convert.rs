@@ -1,0 +1,120 @@
+//! Imports from fixtures in the distributions' own formats, exports of the examples, and
+//! round trips: import(export(x)) == x, except for what the export declared it cannot carry.
+
+use hostnet_convert::{Lost, ifupdown, netplan, networkd};
+use hostnet_core::model::{Kind, Match};
+use hostnet_core::{Config, load};
+
+fn fixture(name: &str) -> String {
+    std::fs::read_to_string(format!("{}/tests/fixtures/{name}", env!("CARGO_MANIFEST_DIR"))).unwrap()
+}
+
+fn example(name: &str) -> Config {
+    let path = format!("{}/../../examples/{name}.yaml", env!("CARGO_MANIFEST_DIR"));
+    load(&path, &std::fs::read_to_string(&path).unwrap()).unwrap()
+}
+
+fn checked(c: &Config) {
+    load("imported.yaml", &c.to_yaml())
+        .unwrap_or_else(|e| panic!("import does not pass check:\n{}\n{}", e.lines(), c.to_yaml()));
+}
+
+fn lost_lines(l: &[Lost]) -> String {
+    l.iter().map(|x| format!("{x}\n")).collect()
+}
+
+#[test]
+fn imports_a_debian_interfaces_file() {
+    let i = ifupdown::import("interfaces", &fixture("debian-interfaces"));
+    checked(&i.config);
+    insta::assert_snapshot!("ifupdown-import", i.config.to_yaml());
+    insta::assert_snapshot!("ifupdown-import-lost", lost_lines(&i.lost));
+    let bond0 = i.config.get("bond0").unwrap();
+    let Kind::Bond(b) = &bond0.kind else { panic!() };
+    assert_eq!(b.ports, ["bond1", "bond2"], "bond-master lines make bond1 and bond2 ports of bond0");
+    assert_eq!(
+        bond0.addresses.iter().map(ToString::to_string).collect::<Vec<_>>(),
+        ["198.51.100.20/24", "2001:db8:20::20/64"]
+    );
+    assert!(i.lost.iter().any(|l| l.at == "interfaces:48" && l.what.starts_with("pre-up sysctl")));
+}
+
+#[test]
+fn imports_merged_netplan_files() {
+    let files = [
+        ("01-base.yaml".to_string(), fixture("netplan-01-base.yaml")),
+        ("02-site.yaml".to_string(), fixture("netplan-02-site.yaml")),
+    ];
+    let i = netplan::import(&files).unwrap();
+    checked(&i.config);
+    insta::assert_snapshot!("netplan-import", i.config.to_yaml());
+    insta::assert_snapshot!("netplan-import-lost", lost_lines(&i.lost));
+    let Kind::Bond(b) = &i.config.get("bond0").unwrap().kind else { panic!() };
+    assert_eq!((b.updelay, b.downdelay, b.miimon), (Some(200), Some(200), Some(100)));
+    // The second file's addresses replaced the first's (netplan's merge).
+    assert_eq!(i.config.get("vlan10").unwrap().addresses[0].to_string(), "198.51.100.5/24");
+}
+
+#[test]
+fn exports_of_the_examples() {
+    for name in ["stacked-bonds", "vlan-bond-bridge", "single-nic"] {
+        let c = example(name);
+        for (fmt, e) in
+            [("networkd", networkd::export(&c)), ("netplan", netplan::export(&c)), ("ifupdown", ifupdown::export(&c))]
+        {
+            let mut all = String::new();
+            for (f, t) in &e.files {
+                all.push_str(&format!("==> {f} <==\n{t}\n"));
+            }
+            all.push_str(&format!("==> not carried over <==\n{}", lost_lines(&e.lost)));
+            insta::assert_snapshot!(format!("export-{fmt}-{name}"), all);
+        }
+    }
+}
+
+#[test]
+fn networkd_members_configure_without_carrier() {
+    let e = networkd::export(&example("stacked-bonds"));
+    let port = &e.files.iter().find(|(f, _)| f == "30-hostnet-e1p2.network").unwrap().1;
+    assert!(port.contains("Bond=idmz1") && port.contains("ConfigureWithoutCarrier=yes"), "{port}");
+    let inner = &e.files.iter().find(|(f, _)| f == "30-hostnet-idmz1.network").unwrap().1;
+    assert!(inner.contains("Bond=idmz"), "nested bond is enslaved in its own .network:\n{inner}");
+    let link = &e.files.iter().find(|(f, _)| f == "10-hostnet-e2p3.link").unwrap().1;
+    assert!(link.contains("Path=pci-0000:3b:00.1") && link.contains("Name=e2p3"), "{link}");
+}
+
+/// `x` without what the export said it could not carry (NIC matches, bridge VLAN filtering);
+/// any other loss fails the round trip.
+fn minus_lost_matches(mut x: Config, lost: &[Lost]) -> Config {
+    for l in lost {
+        let i = x.interfaces.iter_mut().find(|i| i.name == l.at).expect("loss names an interface");
+        match (&mut i.kind, l.what.as_str()) {
+            (Kind::Ethernet(e), "match.pci_path") => e.matches.pci_path = None,
+            (Kind::Ethernet(e), w) if w.starts_with("match") => e.matches = Match::default(),
+            (Kind::Bridge(b), "vlan_filtering") => b.vlan_filtering = None,
+            _ => panic!("unexpected loss in a round trip: {l}"),
+        }
+    }
+    x
+}
+
+fn normalized(mut c: Config) -> Config {
+    c.interfaces.sort_by(|a, b| a.name.cmp(&b.name));
+    c
+}
+
+#[test]
+fn round_trips_through_netplan_and_ifupdown() {
+    for name in ["stacked-bonds", "vlan-bond-bridge", "single-nic"] {
+        let x = example(name);
+        let e = netplan::export(&x);
+        let back = netplan::import(&e.files).unwrap();
+        assert!(back.lost.is_empty(), "{name}: netplan import of our own export lost:\n{}", lost_lines(&back.lost));
+        assert_eq!(normalized(back.config), normalized(minus_lost_matches(x.clone(), &e.lost)), "{name} via netplan");
+
+        let e = ifupdown::export(&x);
+        let back = ifupdown::import("interfaces", &e.files[0].1);
+        assert!(back.lost.is_empty(), "{name}: ifupdown import of our own export lost:\n{}", lost_lines(&back.lost));
+        assert_eq!(normalized(back.config), normalized(minus_lost_matches(x.clone(), &e.lost)), "{name} via ifupdown");
+    }
+}

@@ -1,0 +1,96 @@
+//! `import` and `export`: from and to the distributions' own formats.
+
+use std::path::{Path, PathBuf};
+use std::process::ExitCode;
+
+use hostnet_convert::{Exported, Imported, Lost};
+
+use super::check::{EXIT_INVALID, load};
+use super::{EXIT_FAILED, ExportFormat, ImportFormat};
+
+pub fn import(format: ImportFormat, files: &[PathBuf]) -> ExitCode {
+    let mut texts = Vec::new();
+    for f in files {
+        match std::fs::read_to_string(f) {
+            Ok(t) => texts.push((f.display().to_string(), t)),
+            Err(e) => {
+                eprintln!("error: cannot read {}: {e}", f.display());
+                return ExitCode::from(EXIT_INVALID);
+            }
+        }
+    }
+    let imported: Imported = match format {
+        ImportFormat::Ifupdown => {
+            if texts.len() != 1 {
+                eprintln!("error: ifupdown import takes one file");
+                return ExitCode::from(EXIT_INVALID);
+            }
+            hostnet_convert::ifupdown::import(&texts[0].0, &texts[0].1)
+        }
+        ImportFormat::Netplan => match hostnet_convert::netplan::import(&texts) {
+            Ok(i) => i,
+            Err(e) => {
+                eprintln!("error: {e}");
+                return ExitCode::from(EXIT_INVALID);
+            }
+        },
+    };
+    let yaml = imported.config.to_yaml();
+    let mut out = String::from("# Imported by hostnet.\n");
+    if !imported.lost.is_empty() {
+        out.push_str("# Not carried over:\n");
+        for l in &imported.lost {
+            out.push_str(&format!("#   {l}\n"));
+        }
+    }
+    out.push_str(&yaml);
+    if !out.ends_with('\n') {
+        out.push('\n');
+    }
+    print!("{out}");
+    report_lost(&imported.lost);
+    // What we print must be a file `check` accepts.
+    match hostnet_core::load("(imported)", &out) {
+        Ok(_) => ExitCode::SUCCESS,
+        Err(p) => {
+            eprint!("the imported config does not pass `check`:\n{}", p.lines());
+            ExitCode::from(EXIT_FAILED)
+        }
+    }
+}
+
+pub fn export(format: ExportFormat, dir: &Path, file: &Path) -> ExitCode {
+    let config = match load(file) {
+        Ok(c) => c,
+        Err(code) => return code,
+    };
+    let exported: Exported = match format {
+        ExportFormat::Networkd => hostnet_convert::networkd::export(&config),
+        ExportFormat::Netplan => hostnet_convert::netplan::export(&config),
+        ExportFormat::Ifupdown => hostnet_convert::ifupdown::export(&config),
+    };
+    if let Err(e) = std::fs::create_dir_all(dir) {
+        eprintln!("error: {}: {e}", dir.display());
+        return ExitCode::from(EXIT_FAILED);
+    }
+    for (name, text) in &exported.files {
+        let p = dir.join(name);
+        if let Err(e) = std::fs::write(&p, text) {
+            eprintln!("error: {}: {e}", p.display());
+            return ExitCode::from(EXIT_FAILED);
+        }
+        println!("wrote {}", p.display());
+    }
+    report_lost(&exported.lost);
+    ExitCode::SUCCESS
+}
+
+fn report_lost(lost: &[Lost]) {
+    if lost.is_empty() {
+        return;
+    }
+    eprintln!("not carried over ({}):", lost.len());
+    for l in lost {
+        eprintln!("  {l}");
+    }
+}
