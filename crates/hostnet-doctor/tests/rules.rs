@@ -233,3 +233,19 @@ fn updelay_shorter_than_stp_forward_delay() {
     assert_eq!(rules(&f), ["updelay-below-forward-delay"]);
     assert!(f[0].fix.contains("at least 15000 ms"));
 }
+
+#[test]
+fn rising_failure_count_between_two_samples() {
+    let before = Snapshot {
+        status: vec![bond_link("b0", "802.3ad", &["a"]), port("a", "b0", "up", 2, Some(1))],
+        ..Default::default()
+    };
+    let after = Snapshot {
+        status: vec![bond_link("b0", "802.3ad", &["a"]), port("a", "b0", "up", 5, Some(1))],
+        ..Default::default()
+    };
+    let f = hostnet_doctor::rules::bonds::rising(&before, &after, 10);
+    assert_eq!(rules(&f), ["bond-port-flapping"]);
+    assert_eq!(f[0].evidence, ["link failure count rose from 2 to 5 in 10 s"]);
+    assert!(hostnet_doctor::rules::bonds::rising(&after, &after, 10).is_empty());
+}

@@ -240,3 +240,25 @@ fn doctor_finds_a_bridge_port_below_the_bridge_mtu() {
     assert_eq!(f["subject"], "brd/d0");
     assert_eq!(f["severity"], "error");
 }
+
+#[test]
+#[ignore = "needs root: creates network namespaces (and nft)"]
+fn doctor_finds_an_nft_rule_dropping_rndc_on_loopback() {
+    let ns = Ns::new("nft");
+    let nft = |args: &[&str]| {
+        let st = std::process::Command::new("ip")
+            .args(["netns", "exec", &ns.name, "nft"])
+            .args(args)
+            .status()
+            .expect("nft installed");
+        assert!(st.success(), "nft {args:?}");
+    };
+    nft(&["add", "table", "inet", "filter"]);
+    nft(&["add", "chain", "inet", "filter", "output", "{ type filter hook output priority 0; policy accept; }"]);
+    nft(&["add", "rule", "inet", "filter", "output", "ip", "daddr", "127.0.0.1", "tcp", "dport", "953", "drop"]);
+    let out = ns.hostnet(&["doctor", "--json"]);
+    let v: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
+    let f = v.as_array().unwrap().iter().find(|f| f["rule"] == "firewall-drops-loopback").expect("finding");
+    assert_eq!(f["evidence"][0], "nft: table inet filter chain output: ip daddr 127.0.0.1 tcp dport 953 drop");
+    assert_eq!(out.status.code(), Some(1));
+}

@@ -109,3 +109,30 @@ fn two_partners(s: &Snapshot, bond: &LinkStatus, ports: &[&LinkStatus]) -> Optio
         fix: "only the active aggregator carries traffic; check that all ports reach the same LACP partner with the same key".into(),
     })
 }
+
+/// Ports whose link failure count grew between two snapshots `secs` apart: a link flapping now,
+/// not one that failed once long ago.
+pub fn rising(before: &Snapshot, after: &Snapshot, secs: u64) -> Vec<Finding> {
+    let count = |s: &Snapshot, n: &str| {
+        s.status.iter().find(|l| l.name == n).and_then(|l| l.bond_port.as_ref()).and_then(|p| p.link_failure_count)
+    };
+    let mut out = Vec::new();
+    for l in &after.status {
+        let (Some(master), Some(now)) = (&l.master, count(after, &l.name)) else { continue };
+        if let Some(then) = count(before, &l.name)
+            && now > then
+        {
+            out.push(Finding {
+                rule: "bond-port-flapping",
+                severity: Severity::Error,
+                subject: format!("{master}/{}", l.name),
+                evidence: vec![format!("link failure count rose from {then} to {now} in {secs} s")],
+                fix: format!(
+                    "the link of {} is flapping: check optics, cable and the switch port; consider updelay to damp it",
+                    l.name
+                ),
+            });
+        }
+    }
+    out
+}

@@ -8,15 +8,34 @@ use hostnet_netlink::Netlink;
 use super::{EXIT_FAILED, runtime};
 
 /// Exit 0 when nothing is an error (warnings allowed), 1 otherwise: usable from monitoring.
-pub fn doctor(json: bool) -> ExitCode {
-    let snap = match runtime().block_on(async { gather(&Netlink::connect()?).await }) {
+pub fn doctor(json: bool, interval: Option<u64>) -> ExitCode {
+    let rt = runtime();
+    let sample = || rt.block_on(async { gather(&Netlink::connect()?).await });
+    let first = match sample() {
         Ok(s) => s,
         Err(e) => {
             eprintln!("error: {e}");
             return ExitCode::from(EXIT_FAILED);
         }
     };
-    let findings = diagnose(&snap);
+    let mut findings = Vec::new();
+    let snap = match interval {
+        None => first,
+        Some(secs) => {
+            std::thread::sleep(std::time::Duration::from_secs(secs));
+            match sample() {
+                Ok(second) => {
+                    findings.extend(hostnet_doctor::rules::bonds::rising(&first, &second, secs));
+                    second
+                }
+                Err(e) => {
+                    eprintln!("error: {e}");
+                    return ExitCode::from(EXIT_FAILED);
+                }
+            }
+        }
+    };
+    findings.extend(diagnose(&snap));
     if json {
         println!("{}", serde_json::to_string_pretty(&findings).expect("serializable"));
     } else if findings.is_empty() {

@@ -84,6 +84,9 @@ pub enum Command {
     Doctor {
         #[arg(long)]
         json: bool,
+        /// Sample twice, SECONDS apart, to catch bond ports whose failure count is rising.
+        #[arg(long, value_name = "SECONDS")]
+        interval: Option<u64>,
     },
     /// Translate a Debian interfaces(5) file or netplan files into a hostnet config (stdout);
     /// what cannot be carried over is listed, never dropped silently.
@@ -152,7 +155,7 @@ pub fn run(cli: Cli) -> ExitCode {
             apply::apply(&ctx, &file, apply::ApplyArgs { no_rollback, try_secs, boot, json, fail_at })
         }
         Command::Confirm => apply::confirm(&ctx),
-        Command::Doctor { json } => doctor::doctor(json),
+        Command::Doctor { json, interval } => doctor::doctor(json, interval),
         Command::Import { format, files } => convert::import(format, &files),
         Command::Export { format, dir, file } => convert::export(format, &dir, &file),
         Command::RevertPending { id } => apply::revert_pending(&ctx, &id),
