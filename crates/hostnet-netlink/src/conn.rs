@@ -20,4 +20,10 @@ impl Netlink {
         tokio::spawn(conn);
         Ok(Netlink { handle })
     }
+
+    /// The raw rtnetlink handle, for requests hostnet's operations do not cover (the lab's
+    /// cross-namespace cables).
+    pub fn handle(&self) -> &Handle {
+        &self.handle
+    }
 }

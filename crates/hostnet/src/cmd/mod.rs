@@ -4,6 +4,7 @@ mod apply;
 mod check;
 mod convert;
 mod doctor;
+mod lab;
 mod show;
 
 use std::path::PathBuf;
@@ -104,6 +105,27 @@ pub enum Command {
         #[arg(default_value = "/etc/hostnet/hostnet.yaml")]
         file: PathBuf,
     },
+    /// Build a virtual replica of a design (host, emulated switches, peers), inject faults and
+    /// measure loss, outage and recovery per step.
+    Lab {
+        /// The lab file: host config, switches, cabling, peers.
+        file: PathBuf,
+        /// A scenario file, or a built-in: one-cable, switch-a, a-then-b-then-one-a, a-then-b-then-one-b.
+        #[arg(long, default_value = "one-cable")]
+        scenario: String,
+        /// Write the full report as JSON.
+        #[arg(long, value_name = "FILE")]
+        json: Option<PathBuf>,
+        /// Write the timeline plot as SVG.
+        #[arg(long, value_name = "FILE")]
+        svg: Option<PathBuf>,
+        /// Run inside the qemu micro-VM (for kernels without bonding).
+        #[arg(long)]
+        vm: bool,
+        /// No progress output.
+        #[arg(long, short)]
+        quiet: bool,
+    },
     /// Internal: the detached process that reverts an unconfirmed trial.
     #[command(hide = true)]
     RevertPending {
@@ -156,6 +178,9 @@ pub fn run(cli: Cli) -> ExitCode {
         }
         Command::Confirm => apply::confirm(&ctx),
         Command::Doctor { json, interval } => doctor::doctor(json, interval),
+        Command::Lab { file, scenario, json, svg, vm, quiet } => {
+            lab::lab(lab::LabArgs { file, scenario, json, svg, vm, quiet })
+        }
         Command::Import { format, files } => convert::import(format, &files),
         Command::Export { format, dir, file } => convert::export(format, &dir, &file),
         Command::RevertPending { id } => apply::revert_pending(&ctx, &id),

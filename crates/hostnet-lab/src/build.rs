@@ -1,0 +1,217 @@
+//! Building the replica: namespaces, cables, switches, peers and the host, each configured by
+//! hostnet's own apply. Dropping the [`Lab`] tears it all down.
+
+use std::collections::BTreeMap;
+use std::net::IpAddr;
+use std::os::fd::AsRawFd;
+use std::path::PathBuf;
+
+use hostnet_core::model::{Bond, BondMode, Bridge, Config, Ethernet, Interface, Kind};
+use hostnet_netlink::Netlink;
+use hostnet_netlink::exec::Options;
+use hostnet_netlink::journal::StateDir;
+use hostnet_netlink::write::Env;
+use rtnetlink::packet_route::link::{InfoData, InfoKind, InfoVeth, LinkAttribute, LinkFlags, LinkInfo, LinkMessage};
+
+use crate::ns;
+use crate::topology::Topology;
+
+/// The switch-side end of one cable, which faults take down.
+#[derive(Debug, Clone)]
+pub struct CableEnd {
+    pub switch: String,
+    pub ifname: String,
+    /// The host NIC on the other end, for host cables.
+    pub host_nic: Option<String>,
+}
+
+pub struct Lab {
+    pub host_ns: String,
+    pub switch_ns: BTreeMap<String, String>,
+    pub peer_ns: BTreeMap<String, String>,
+    pub cables: Vec<CableEnd>,
+    pub host_addr: IpAddr,
+    pub peers: Vec<(String, IpAddr)>,
+    created: Vec<String>,
+    workdir: PathBuf,
+}
+
+impl Drop for Lab {
+    fn drop(&mut self) {
+        for n in self.created.iter().rev() {
+            ns::delete(n);
+        }
+        let _ = std::fs::remove_dir_all(&self.workdir);
+    }
+}
+
+fn ifname(prefix: &str, rest: &str) -> String {
+    let mut s = format!("{prefix}{rest}");
+    s.truncate(15);
+    s
+}
+
+impl Lab {
+    /// Builds the replica. On error, whatever was built is torn down.
+    pub async fn build(t: &Topology, host: &Config) -> Result<Lab, String> {
+        let tag = format!("hnl{}", std::process::id());
+        let workdir = std::env::temp_dir().join(format!("hostnet-lab-{}", std::process::id()));
+        std::fs::create_dir_all(&workdir).map_err(|e| e.to_string())?;
+        let host_addr = t.host_address(host).ok_or("the host config has no IPv4 address to probe")?;
+        let mut lab = Lab {
+            host_ns: format!("{tag}-host"),
+            switch_ns: t.switches.iter().map(|s| (s.name.clone(), format!("{tag}-{}", s.name))).collect(),
+            peer_ns: t.peers.iter().map(|p| (p.name.clone(), format!("{tag}-{}", p.name))).collect(),
+            cables: Vec::new(),
+            host_addr,
+            peers: Vec::new(),
+            created: Vec::new(),
+            workdir,
+        };
+        let all: Vec<String> = std::iter::once(lab.host_ns.clone())
+            .chain(lab.switch_ns.values().cloned())
+            .chain(lab.peer_ns.values().cloned())
+            .collect();
+        for n in all {
+            ns::create(&n)?;
+            lab.created.push(n);
+        }
+        let host_nl = lab.connect(&lab.host_ns.clone())?;
+        // Host cables: the NIC end in the host namespace (with the MAC the config matches on),
+        // the port end in the switch.
+        for s in &t.switches {
+            let sw_ns = lab.switch_ns[&s.name].clone();
+            for nic in &s.ports {
+                let mac = host.get(nic).and_then(|i| match &i.kind {
+                    Kind::Ethernet(e) => e.matches.mac,
+                    _ => None,
+                });
+                let end = ifname("h-", nic);
+                cable(&host_nl, nic, mac.map(|m| m.0), &end, &sw_ns).await?;
+                lab.cables.push(CableEnd { switch: s.name.clone(), ifname: end, host_nic: Some(nic.clone()) });
+            }
+        }
+        for [a, b] in &t.links {
+            let nl = lab.connect(&lab.switch_ns[a].clone())?;
+            let (ea, eb) = (ifname("isl-", b), ifname("isl-", a));
+            cable(&nl, &ea, None, &eb, &lab.switch_ns[b]).await?;
+            lab.cables.push(CableEnd { switch: a.clone(), ifname: ea, host_nic: None });
+            lab.cables.push(CableEnd { switch: b.clone(), ifname: eb, host_nic: None });
+        }
+        for p in &t.peers {
+            let nl = lab.connect(&lab.peer_ns[&p.name].clone())?;
+            let end = ifname("pe-", &p.name);
+            cable(&nl, "eth0", None, &end, &lab.switch_ns[&p.switch]).await?;
+            lab.cables.push(CableEnd { switch: p.switch.clone(), ifname: end, host_nic: None });
+        }
+        // Switches, peers and the host are all configured by hostnet itself.
+        for s in &t.switches {
+            let ends: Vec<String> =
+                lab.cables.iter().filter(|c| c.switch == s.name).map(|c| c.ifname.clone()).collect();
+            let mut ifs: Vec<Interface> =
+                ends.iter().map(|e| Interface::new(e.clone(), Kind::Ethernet(Ethernet::default()))).collect();
+            let host_ends: Vec<String> = lab
+                .cables
+                .iter()
+                .filter(|c| c.switch == s.name && c.host_nic.is_some())
+                .map(|c| c.ifname.clone())
+                .collect();
+            let mut bridge_ports: Vec<String> = ends.iter().filter(|e| !host_ends.contains(e)).cloned().collect();
+            if s.lacp && !host_ends.is_empty() {
+                let mut b = Bond::new(BondMode::Lacp);
+                b.ports = host_ends.clone();
+                b.miimon = Some(100);
+                b.lacp_rate = Some(s.lacp_rate.parse().map_err(|e: String| format!("switch {}: {e}", s.name))?);
+                ifs.push(Interface::new("po", Kind::Bond(b)));
+                bridge_ports.insert(0, "po".into());
+            } else {
+                bridge_ports.splice(0..0, host_ends.iter().cloned());
+            }
+            let br = Bridge {
+                ports: bridge_ports,
+                stp: Some(s.stp_forward_delay.is_some()),
+                forward_delay: Some(s.stp_forward_delay.unwrap_or(0)),
+                ..Default::default()
+            };
+            ifs.push(Interface::new("sw", Kind::Bridge(br)));
+            lab.apply(&lab.switch_ns[&s.name].clone(), &Config { interfaces: ifs, ..Default::default() }).await?;
+        }
+        for p in &t.peers {
+            let mut eth = Interface::new("eth0", Kind::Ethernet(Ethernet::default()));
+            eth.addresses.push(p.address.parse().map_err(|e| format!("peer {}: {e}", p.name))?);
+            lab.apply(&lab.peer_ns[&p.name].clone(), &Config { interfaces: vec![eth], ..Default::default() }).await?;
+            lab.peers.push((p.name.clone(), eth_addr(&p.address)?));
+        }
+        // The lab's NICs already carry their final names, so matching is by name.
+        let mut h = host.clone();
+        h.dns = None;
+        for i in &mut h.interfaces {
+            if let Kind::Ethernet(e) = &mut i.kind {
+                e.matches = Default::default();
+            }
+        }
+        lab.apply(&lab.host_ns.clone(), &h).await?;
+        Ok(lab)
+    }
+
+    /// A netlink connection inside one of the lab's namespaces.
+    pub fn connect(&self, ns_name: &str) -> Result<Netlink, String> {
+        ns::within(ns_name, Netlink::connect)?.map_err(|e| e.to_string())
+    }
+
+    async fn apply(&self, ns_name: &str, config: &Config) -> Result<(), String> {
+        let nl = self.connect(ns_name)?;
+        let env = Env { resolv_conf: self.workdir.join(format!("{ns_name}.resolv.conf")) };
+        let dir = StateDir::new(&self.workdir.join("state"), Some(ns_name));
+        let _lock = dir.lock().map_err(|e| e.to_string())?;
+        let report = nl.apply(config, &env, &dir, &Options::default()).await.map_err(|e| e.to_string())?;
+        if !report.ok() {
+            let failed: Vec<String> = report.failed().map(|s| format!("{:?}", s.op)).collect();
+            return Err(format!("configuring {ns_name} failed: {}; drift {:?}", failed.join(", "), report.drift));
+        }
+        Ok(())
+    }
+
+    /// Sets a switch-side cable end up or down: a cable pulled or plugged back.
+    pub async fn set_cable(&self, end: &CableEnd, up: bool) -> Result<(), String> {
+        let nl = self.connect(&self.switch_ns[&end.switch])?;
+        let index = nl
+            .links()
+            .await
+            .map_err(|e| e.to_string())?
+            .iter()
+            .find(|l| hostnet_netlink::read::ifname(l).as_deref() == Some(end.ifname.as_str()))
+            .map(|l| l.header.index)
+            .ok_or_else(|| format!("{} not found in {}", end.ifname, end.switch))?;
+        let mut msg = LinkMessage::default();
+        msg.header.index = index;
+        msg.header.change_mask = LinkFlags::Up;
+        if up {
+            msg.header.flags = LinkFlags::Up;
+        }
+        nl.handle().link().set(msg).execute().await.map_err(|e| e.to_string())
+    }
+}
+
+fn eth_addr(cidr: &str) -> Result<IpAddr, String> {
+    cidr.split('/').next().and_then(|a| a.parse().ok()).ok_or_else(|| format!("bad address {cidr}"))
+}
+
+/// A veth pair with one end here (`near`) and the other (`far`) created directly inside
+/// namespace `far_ns`.
+async fn cable(nl: &Netlink, near: &str, mac: Option<[u8; 6]>, far: &str, far_ns: &str) -> Result<(), String> {
+    let fd = ns::open(far_ns)?;
+    let mut peer = LinkMessage::default();
+    peer.attributes.push(LinkAttribute::IfName(far.to_string()));
+    peer.attributes.push(LinkAttribute::NetNsFd(fd.as_raw_fd()));
+    let mut msg = LinkMessage::default();
+    msg.attributes.push(LinkAttribute::IfName(near.to_string()));
+    if let Some(m) = mac {
+        msg.attributes.push(LinkAttribute::Address(m.to_vec()));
+    }
+    msg.attributes.push(LinkAttribute::LinkInfo(vec![
+        LinkInfo::Kind(InfoKind::Veth),
+        LinkInfo::Data(InfoData::Veth(InfoVeth::Peer(peer))),
+    ]));
+    nl.handle().link().add(msg).execute().await.map_err(|e| format!("cable {near} <-> {far_ns}/{far}: {e}"))
+}

@@ -1,0 +1,12 @@
+//! `hostnet lab`: builds a replica of a host design in network namespaces — the host configured
+//! by hostnet's own apply, emulated switches (bridges, with an 802.3ad port-channel per host
+//! where asked), probe peers — then injects faults and measures what users would feel.
+
+pub mod build;
+pub mod ns;
+pub mod probe;
+pub mod report;
+pub mod run;
+pub mod scenario;
+pub mod svg;
+pub mod topology;

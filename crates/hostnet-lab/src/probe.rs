@@ -1,0 +1,169 @@
+//! Probes: sequence-numbered, timestamped UDP packets sent both ways between the host and each
+//! peer at a fixed rate. Each endpoint is a thread living in its own namespace; all share one
+//! monotonic clock, so send and receive times compare directly.
+
+use std::net::{IpAddr, SocketAddr, UdpSocket};
+use std::sync::atomic::{AtomicBool, Ordering};
+use std::sync::{Arc, Mutex};
+use std::thread::JoinHandle;
+use std::time::{Duration, Instant};
+
+use crate::ns;
+
+const BASE_PORT: u16 = 47000;
+
+/// One direction of one probe: when each packet left, and which arrived when.
+#[derive(Debug, Clone, Default)]
+pub struct Flow {
+    pub name: String,
+    /// Send time of packet `seq`, in µs since the probe epoch.
+    pub sent_us: Vec<u64>,
+    /// Arrival time of packet `seq` (None: never arrived).
+    pub recv_us: Vec<Option<u64>>,
+}
+
+struct Endpoint {
+    sent: Vec<u64>,
+    recv: Vec<(u64, u64)>,
+}
+
+pub struct Probes {
+    stop: Arc<AtomicBool>,
+    threads: Vec<(String, String, JoinHandle<Result<Endpoint, String>>)>,
+    pub epoch: Instant,
+    pub interval: Duration,
+    /// Receive counts per endpoint, for waiting until every direction works.
+    live: Arc<Mutex<Vec<u64>>>,
+}
+
+impl Probes {
+    /// Starts, for each peer, one endpoint in the host namespace and one in the peer's.
+    pub fn start(
+        host_ns: &str,
+        host_addr: IpAddr,
+        peers: &[(String, String, IpAddr)],
+        rate: u32,
+    ) -> Result<Probes, String> {
+        let stop = Arc::new(AtomicBool::new(false));
+        let epoch = Instant::now();
+        let interval = Duration::from_secs_f64(1.0 / f64::from(rate.max(1)));
+        let live = Arc::new(Mutex::new(vec![0; peers.len() * 2]));
+        let mut threads = Vec::new();
+        for (i, (name, peer_ns, peer_addr)) in peers.iter().enumerate() {
+            let port = BASE_PORT + i as u16;
+            for (slot, (ns_name, me, them, label)) in [
+                (host_ns.to_string(), host_addr, *peer_addr, format!("host->{name}")),
+                (peer_ns.clone(), *peer_addr, host_addr, format!("{name}->host")),
+            ]
+            .into_iter()
+            .enumerate()
+            {
+                let (stop, live) = (stop.clone(), live.clone());
+                let index = i * 2 + slot;
+                let receiver_label = if slot == 0 { format!("{name}->host") } else { format!("host->{name}") };
+                let h = std::thread::spawn(move || {
+                    endpoint(&ns_name, me, them, port, epoch, interval, &stop, &live, index)
+                });
+                threads.push((label, receiver_label, h));
+            }
+        }
+        Ok(Probes { stop, threads, epoch, interval, live })
+    }
+
+    pub fn now_us(&self) -> u64 {
+        self.epoch.elapsed().as_micros() as u64
+    }
+
+    /// Waits until every endpoint has received something: the replica forwards both ways.
+    pub fn wait_until_all_flow(&self, timeout: Duration) -> bool {
+        let start = Instant::now();
+        while start.elapsed() < timeout {
+            if self.live.lock().expect("lock").iter().all(|c| *c > 0) {
+                return true;
+            }
+            std::thread::sleep(Duration::from_millis(20));
+        }
+        false
+    }
+
+    /// Stops every endpoint and pairs each sender's log with the opposite receiver's.
+    pub fn finish(self) -> Result<Vec<Flow>, String> {
+        self.stop.store(true, Ordering::SeqCst);
+        let mut ends = Vec::new();
+        for (sent_label, recv_label, h) in self.threads {
+            let e = h.join().map_err(|_| "probe thread panicked".to_string())??;
+            ends.push((sent_label, recv_label, e));
+        }
+        let mut flows = Vec::new();
+        for (sent_label, _, sender) in &ends {
+            // The packets this endpoint sent were received by the endpoint whose receive label
+            // is this sender's label.
+            let Some((_, _, receiver)) = ends.iter().find(|(_, r, _)| r == sent_label) else { continue };
+            let mut recv_us = vec![None; sender.sent.len()];
+            for (seq, t) in &receiver.recv {
+                if let Some(slot) = recv_us.get_mut(*seq as usize) {
+                    slot.get_or_insert(*t);
+                }
+            }
+            flows.push(Flow { name: sent_label.clone(), sent_us: sender.sent.clone(), recv_us });
+        }
+        flows.sort_by(|a, b| a.name.cmp(&b.name));
+        Ok(flows)
+    }
+}
+
+#[allow(clippy::too_many_arguments)]
+fn endpoint(
+    ns_name: &str,
+    me: IpAddr,
+    them: IpAddr,
+    port: u16,
+    epoch: Instant,
+    interval: Duration,
+    stop: &AtomicBool,
+    live: &Mutex<Vec<u64>>,
+    index: usize,
+) -> Result<Endpoint, String> {
+    ns::enter(ns_name)?;
+    let sock = bind_when_ready(SocketAddr::new(me, port), stop)?;
+    sock.set_read_timeout(Some(Duration::from_micros(500))).map_err(|e| e.to_string())?;
+    let dest = SocketAddr::new(them, port);
+    let mut e = Endpoint { sent: Vec::new(), recv: Vec::new() };
+    let mut buf = [0u8; 64];
+    let start = Instant::now();
+    while !stop.load(Ordering::SeqCst) {
+        let seq = e.sent.len() as u64;
+        if start + interval * seq as u32 <= Instant::now() {
+            let now = epoch.elapsed().as_micros() as u64;
+            let mut pkt = [0u8; 16];
+            pkt[..8].copy_from_slice(&seq.to_le_bytes());
+            pkt[8..].copy_from_slice(&now.to_le_bytes());
+            // A send fails while the path is down (no route, no neighbour): that is a loss.
+            let _ = sock.send_to(&pkt, dest);
+            e.sent.push(now);
+        }
+        if let Ok((n, _)) = sock.recv_from(&mut buf)
+            && n >= 16
+        {
+            let seq = u64::from_le_bytes(buf[..8].try_into().expect("8 bytes"));
+            e.recv.push((seq, epoch.elapsed().as_micros() as u64));
+            live.lock().expect("lock")[index] += 1;
+        }
+    }
+    Ok(e)
+}
+
+/// The host's address may take a moment to become usable (IPv4 is immediate, but the link
+/// could still be coming up), so binding is retried briefly.
+fn bind_when_ready(addr: SocketAddr, stop: &AtomicBool) -> Result<UdpSocket, String> {
+    let start = Instant::now();
+    loop {
+        match UdpSocket::bind(addr) {
+            Ok(s) => return Ok(s),
+            Err(e) if start.elapsed() > Duration::from_secs(10) || stop.load(Ordering::SeqCst) => {
+                return Err(format!("probe cannot bind {addr}: {e}"));
+            }
+            Err(_) => std::thread::sleep(Duration::from_millis(50)),
+        }
+    }
+}

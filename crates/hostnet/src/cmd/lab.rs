@@ -1,0 +1,131 @@
+//! `hostnet lab`: run a fault scenario on a virtual replica of a design.
+
+use std::path::{Path, PathBuf};
+use std::process::ExitCode;
+use std::sync::atomic::{AtomicBool, Ordering};
+
+use hostnet_lab::report::{LabReport, table};
+use hostnet_lab::scenario::Scenario;
+use hostnet_lab::topology::Topology;
+
+use super::{EXIT_FAILED, runtime};
+
+pub struct LabArgs {
+    pub file: PathBuf,
+    pub scenario: String,
+    pub json: Option<PathBuf>,
+    pub svg: Option<PathBuf>,
+    pub vm: bool,
+    pub quiet: bool,
+}
+
+static INTERRUPTED: AtomicBool = AtomicBool::new(false);
+
+extern "C" fn on_signal(_: libc::c_int) {
+    INTERRUPTED.store(true, Ordering::SeqCst);
+}
+
+fn fail(msg: impl std::fmt::Display) -> ExitCode {
+    eprintln!("error: {msg}");
+    ExitCode::from(EXIT_FAILED)
+}
+
+fn scenario_for(t: &Topology, name: &str) -> Result<Scenario, String> {
+    let p = Path::new(name);
+    if p.exists() {
+        return Scenario::load(p);
+    }
+    let with_ports: Vec<_> = t.switches.iter().filter(|s| !s.ports.is_empty()).collect();
+    let a = with_ports.first().ok_or("the lab has no switch with host ports")?;
+    let (b_ports, b_name) = with_ports.get(1).map(|b| (b.ports.clone(), b.name.clone())).unwrap_or_default();
+    Scenario::builtin(name, &a.ports, &b_ports, &a.name, &b_name).ok_or_else(|| {
+        format!("no scenario file or built-in scenario `{name}` (built-ins: {})", Scenario::BUILTINS.join(", "))
+    })
+}
+
+pub fn lab(a: LabArgs) -> ExitCode {
+    let (t, host) = match Topology::load(&a.file) {
+        Ok(x) => x,
+        Err(e) => return fail(e),
+    };
+    let scenario = match scenario_for(&t, &a.scenario) {
+        Ok(s) => s,
+        Err(e) => return fail(e),
+    };
+    let report = if a.vm {
+        match in_vm(&a, &t, &scenario) {
+            Ok(r) => r,
+            Err(e) => return fail(e),
+        }
+    } else {
+        // SAFETY: installing an async-signal-safe handler that only stores to an atomic.
+        unsafe {
+            libc::signal(libc::SIGINT, on_signal as *const () as libc::sighandler_t);
+            libc::signal(libc::SIGTERM, on_signal as *const () as libc::sighandler_t);
+        }
+        match runtime().block_on(hostnet_lab::run::run(&t, &host, &scenario, !a.quiet, &INTERRUPTED)) {
+            Ok(r) => r,
+            Err(e) => return fail(format!("lab: {e} (the replica has been removed)")),
+        }
+    };
+    print!("{}", table(&report));
+    if let Some(p) = &a.json
+        && let Err(e) = std::fs::write(p, serde_json::to_string_pretty(&report).expect("serializable"))
+    {
+        return fail(format!("{}: {e}", p.display()));
+    }
+    if let Some(p) = &a.svg
+        && let Err(e) = std::fs::write(p, hostnet_lab::svg::timeline(&report))
+    {
+        return fail(format!("{}: {e}", p.display()));
+    }
+    ExitCode::SUCCESS
+}
+
+/// Runs the same lab inside the qemu micro-VM (a kernel with bonding), returning its report.
+fn in_vm(a: &LabArgs, t: &Topology, scenario: &Scenario) -> Result<LabReport, String> {
+    let harness = find_harness().ok_or("vm/hostnet-vm not found (set HOSTNET_VM_HARNESS)")?;
+    let exe = std::env::current_exe().map_err(|e| e.to_string())?;
+    let tmp = std::env::temp_dir().join(format!("hostnet-labvm-{}", std::process::id()));
+    std::fs::create_dir_all(&tmp).map_err(|e| e.to_string())?;
+    let host_path = a.file.parent().unwrap_or(Path::new(".")).join(&t.host);
+    let mut lab_copy = t.clone();
+    lab_copy.host = PathBuf::from("host.yaml");
+    std::fs::write(tmp.join("lab.yaml"), serde_json::to_string(&lab_copy).map_err(|e| e.to_string())?)
+        .map_err(|e| e.to_string())?;
+    std::fs::write(tmp.join("scenario.yaml"), serde_json::to_string(scenario).map_err(|e| e.to_string())?)
+        .map_err(|e| e.to_string())?;
+    let script = "hostnet lab /cfg/lab.yaml --scenario /cfg/scenario.yaml --json /tmp/report.json >&2\necho '=== REPORT'\ncat /tmp/report.json\necho\necho '=== END'\n";
+    std::fs::write(tmp.join("run.sh"), script).map_err(|e| e.to_string())?;
+    let out = std::process::Command::new(harness)
+        .args(["--bin", &exe.display().to_string(), "--timeout", "900"])
+        .args(["--file", &format!("{}=/cfg/host.yaml", host_path.display())])
+        .args(["--file", &format!("{}=/cfg/lab.yaml", tmp.join("lab.yaml").display())])
+        .args(["--file", &format!("{}=/cfg/scenario.yaml", tmp.join("scenario.yaml").display())])
+        .arg(tmp.join("run.sh"))
+        .stderr(std::process::Stdio::inherit())
+        .output()
+        .map_err(|e| format!("running the VM: {e}"))?;
+    let _ = std::fs::remove_dir_all(&tmp);
+    let console = String::from_utf8_lossy(&out.stdout).replace('\r', "");
+    let json = console
+        .split("=== REPORT\n")
+        .nth(1)
+        .and_then(|r| r.split("\n=== END").next())
+        .ok_or_else(|| format!("the lab in the VM produced no report:\n{console}"))?;
+    serde_json::from_str(json.trim()).map_err(|e| format!("report from the VM: {e}"))
+}
+
+fn find_harness() -> Option<PathBuf> {
+    if let Ok(p) = std::env::var("HOSTNET_VM_HARNESS") {
+        return Some(PathBuf::from(p));
+    }
+    let exe = std::env::current_exe().ok()?;
+    let mut candidates = vec![PathBuf::from("vm/hostnet-vm")];
+    // target/{debug,release}/hostnet inside a checkout
+    if let Some(root) = exe.parent().and_then(Path::parent).and_then(Path::parent) {
+        candidates.push(root.join("vm/hostnet-vm"));
+    }
+    candidates.push(PathBuf::from("/usr/lib/hostnet/hostnet-vm"));
+    candidates.into_iter().find(|p| p.exists())
+}
