@@ -26,6 +26,10 @@ pub struct CableEnd {
 }
 
 pub struct Lab {
+    /// Netlink connections into each switch, and each cable end's ifindex, resolved once so
+    /// that a fault takes effect within microseconds of being timestamped.
+    switch_nl: BTreeMap<String, Netlink>,
+    end_index: BTreeMap<(String, String), u32>,
     pub host_ns: String,
     pub switch_ns: BTreeMap<String, String>,
     pub peer_ns: BTreeMap<String, String>,
@@ -59,6 +63,8 @@ impl Lab {
         std::fs::create_dir_all(&workdir).map_err(|e| e.to_string())?;
         let host_addr = t.host_address(host).ok_or("the host config has no IPv4 address to probe")?;
         let mut lab = Lab {
+            switch_nl: BTreeMap::new(),
+            end_index: BTreeMap::new(),
             host_ns: format!("{tag}-host"),
             switch_ns: t.switches.iter().map(|s| (s.name.clone(), format!("{tag}-{}", s.name))).collect(),
             peer_ns: t.peers.iter().map(|p| (p.name.clone(), format!("{tag}-{}", p.name))).collect(),
@@ -151,6 +157,15 @@ impl Lab {
             }
         }
         lab.apply(&lab.host_ns.clone(), &h).await?;
+        for s in &t.switches {
+            let nl = lab.connect(&lab.switch_ns[&s.name].clone())?;
+            for l in nl.links().await.map_err(|e| e.to_string())? {
+                if let Some(n) = hostnet_netlink::read::ifname(&l) {
+                    lab.end_index.insert((s.name.clone(), n), l.header.index);
+                }
+            }
+            lab.switch_nl.insert(s.name.clone(), nl);
+        }
         Ok(lab)
     }
 
@@ -174,14 +189,10 @@ impl Lab {
 
     /// Sets a switch-side cable end up or down: a cable pulled or plugged back.
     pub async fn set_cable(&self, end: &CableEnd, up: bool) -> Result<(), String> {
-        let nl = self.connect(&self.switch_ns[&end.switch])?;
-        let index = nl
-            .links()
-            .await
-            .map_err(|e| e.to_string())?
-            .iter()
-            .find(|l| hostnet_netlink::read::ifname(l).as_deref() == Some(end.ifname.as_str()))
-            .map(|l| l.header.index)
+        let nl = &self.switch_nl[&end.switch];
+        let index = *self
+            .end_index
+            .get(&(end.switch.clone(), end.ifname.clone()))
             .ok_or_else(|| format!("{} not found in {}", end.ifname, end.switch))?;
         let mut msg = LinkMessage::default();
         msg.header.index = index;

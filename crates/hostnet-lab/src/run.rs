@@ -39,15 +39,26 @@ pub async fn run(
     let mut marks = vec![Mark { at_us: probes.now_us(), action: "baseline".into(), active_after: String::new() }];
     sleep(Duration::from_secs(1), interrupted).await?;
     let total = scenario.steps.len();
+    // Actions with no wait between them happen together and are measured as one step.
+    let mut previous_was_action = false;
     for (i, step) in scenario.steps.iter().enumerate() {
         if progress {
             eprint!("\r[{:<20}] {}/{} {:<30}", "#".repeat(20 * (i + 1) / total.max(1)), i + 1, total, step.describe());
         }
         match step {
-            Step::Wait(d) => sleep(parse_duration(d)?, interrupted).await?,
+            Step::Wait(d) => {
+                previous_was_action = false;
+                sleep(parse_duration(d)?, interrupted).await?
+            }
             action => {
-                marks.last_mut().expect("baseline").active_after = active(&host_nl).await;
-                marks.push(Mark { at_us: probes.now_us(), action: action.describe(), active_after: String::new() });
+                if previous_was_action {
+                    let m = marks.last_mut().expect("an action before");
+                    m.action = format!("{}, {}", m.action, action.describe());
+                } else {
+                    marks.last_mut().expect("baseline").active_after = active(&host_nl).await;
+                    marks.push(Mark { at_us: probes.now_us(), action: action.describe(), active_after: String::new() });
+                }
+                previous_was_action = true;
                 inject(&lab, action).await?;
             }
         }

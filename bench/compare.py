@@ -1,0 +1,116 @@
+#!/usr/bin/env python3
+"""hostnet vs `ip -batch` vs `nmstatectl --kernel`, side by side, in fresh network namespaces.
+
+For N objects (bench/gen-objects.py) it measures, per tool, the median of RUNS runs of:
+apply from empty, re-apply with no change, apply of one change in the big config, and show.
+Wall time is taken around each child process; peak memory is the child's max RSS (wait4).
+Prints a Markdown report (BENCHMARKS.md quotes it).
+
+    bench/compare.py [--sizes 10,100,1000,4000] [--runs 5] [--nmstatectl PATH]
+Needs root (namespaces), iproute2, and nmstatectl (bench/run-compare.sh installs it).
+"""
+import argparse, os, statistics, subprocess, sys, tempfile, time
+
+ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
+HOSTNET = os.path.join(ROOT, "target/release/hostnet")
+
+def run(argv):
+    """Runs argv; returns (seconds, max RSS in KiB). Fails loudly on error."""
+    t0 = time.perf_counter()
+    p = subprocess.Popen(argv, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE)
+    _, status, ru = os.wait4(p.pid, 0)
+    dt = time.perf_counter() - t0
+    err = p.stderr.read().decode()
+    p.returncode = os.waitstatus_to_exitcode(status)
+    if p.returncode != 0:
+        raise RuntimeError(f"{' '.join(argv)} exited {p.returncode}: {err[-2000:]}")
+    return dt, ru.ru_maxrss
+
+class Ns:
+    seq = 0
+    def __init__(self):
+        Ns.seq += 1
+        self.name = f"hnb-{os.getpid()}-{Ns.seq}"
+        subprocess.run(["ip", "netns", "add", self.name], check=True)
+        subprocess.run(["ip", "-n", self.name, "link", "set", "lo", "up"], check=True)
+    def __enter__(self): return self
+    def __exit__(self, *a):
+        subprocess.run(["ip", "netns", "del", self.name], check=False)
+
+def tools(nm, state):
+    return {
+        "hostnet": {
+            "apply": lambda ns, d: [HOSTNET, "--netns", ns, "--state-dir", state, "apply", f"{d}/hostnet.yaml"],
+            "show": lambda ns: [HOSTNET, "--netns", ns, "show", "--json"],
+        },
+        "ip -batch": {
+            "apply": lambda ns, d: ["ip", "-n", ns, "-batch", f"{d}/ip.batch"],
+            "show": lambda ns: ["ip", "-n", ns, "-d", "-j", "link", "show"],
+        },
+        "nmstatectl": {
+            "apply": lambda ns, d: ["ip", "netns", "exec", ns, nm, "apply", "--kernel", "-q", f"{d}/nmstate.yml"],
+            "show": lambda ns: ["ip", "netns", "exec", ns, nm, "show", "--kernel", "-q"],
+        },
+    }
+
+def median(xs):
+    return statistics.median(xs) if xs else None
+
+def main():
+    ap = argparse.ArgumentParser()
+    ap.add_argument("--sizes", default="10,100,1000,4000")
+    ap.add_argument("--runs", type=int, default=5)
+    ap.add_argument("--nmstatectl", default=os.path.join(ROOT, "target/bench-tools/bin/nmstatectl"))
+    ap.add_argument("--skip-nmstate-above", type=int, default=4000)
+    a = ap.parse_args()
+    sizes = [int(s) for s in a.sizes.split(",")]
+    tmp = tempfile.mkdtemp(prefix="hostnet-bench-")
+    state = os.path.join(tmp, "state")
+    results = {}  # (tool, n, phase) -> [(secs, rss)]
+    for n in sizes:
+        d, dc = f"{tmp}/n{n}", f"{tmp}/n{n}c"
+        subprocess.run([sys.executable, os.path.join(ROOT, "bench/gen-objects.py"), str(n), d], check=True)
+        subprocess.run([sys.executable, os.path.join(ROOT, "bench/gen-objects.py"), str(n), dc, "--change"], check=True)
+        # ip's "one change" is the two commands a person would type.
+        a0 = "10.0.0"
+        open(f"{dc}/ip.batch", "w").write(f"address del {a0}.1/24 dev p0\naddress add {a0}.2/24 dev p0\n")
+        for tool, t in tools(a.nmstatectl, state).items():
+            if tool == "nmstatectl" and n > a.skip_nmstate_above:
+                continue
+            runs = 1 if (tool == "nmstatectl" and n >= 1000) else a.runs
+            for r in range(runs):
+                with Ns() as ns:
+                    results.setdefault((tool, n, "apply"), []).append(run(t["apply"](ns.name, d)))
+                    if tool != "ip -batch":
+                        results.setdefault((tool, n, "re-apply, no change"), []).append(run(t["apply"](ns.name, d)))
+                    results.setdefault((tool, n, "apply one change"), []).append(run(t["apply"](ns.name, dc)))
+                    results.setdefault((tool, n, "show"), []).append(run(t["show"](ns.name)))
+                print(f"  {tool} N={n} run {r + 1}/{runs} done", file=sys.stderr)
+    print(report(results, sizes))
+
+def report(results, sizes):
+    out = []
+    phases = ["apply", "re-apply, no change", "apply one change", "show"]
+    tools_ = ["hostnet", "ip -batch", "nmstatectl"]
+    for phase in phases:
+        out.append(f"\n### {phase}\n")
+        out.append("| N | " + " | ".join(f"{t} time" for t in tools_) + " | " + " | ".join(f"{t} peak RSS" for t in tools_) + " | hostnet / ip -batch | nmstatectl / hostnet |")
+        out.append("|---" * (2 + 2 * len(tools_) + 1) + "|")
+        for n in sizes:
+            cells, rss = [], []
+            med = {}
+            for t in tools_:
+                xs = results.get((t, n, phase), [])
+                if xs:
+                    med[t] = median([x[0] for x in xs])
+                    cells.append(f"{med[t] * 1000:.1f} ms")
+                    rss.append(f"{median([x[1] for x in xs]) / 1024:.1f} MiB")
+                else:
+                    cells.append("n/a")
+                    rss.append("n/a")
+            ratio = lambda a, b: f"{med[a] / med[b]:.2f}x" if a in med and b in med else "n/a"
+            out.append(f"| {n} | " + " | ".join(cells) + " | " + " | ".join(rss) + f" | {ratio('hostnet', 'ip -batch')} | {ratio('nmstatectl', 'hostnet')} |")
+    return "\n".join(out)
+
+if __name__ == "__main__":
+    main()
