@@ -8,7 +8,7 @@ cargo build --release -q
 out=docs/lab-results
 mkdir -p "$out"
 designs=("$@")
-[ ${#designs[@]} -gt 0 ] || designs=(stacked-bonds stacked-updelay ab-over-lacp alb-four-nics)
+[ ${#designs[@]} -gt 0 ] || designs=(stacked-bonds stacked-updelay stacked-minlinks ab-over-lacp alb-four-nics)
 for d in "${designs[@]}"; do
   for s in one-cable switch-a a-then-b-then-one-a a-then-b-then-one-b; do
     echo "== $d / $s"
