@@ -9,4 +9,5 @@ pub mod report;
 pub mod run;
 pub mod scenario;
 pub mod svg;
+pub mod throughput;
 pub mod topology;

@@ -81,3 +81,25 @@ fn a_cut_without_redundancy_is_an_outage() {
     let mend = step(&r, "mend eth0");
     assert_eq!(mend["recovered"], true, "{mend}");
 }
+
+#[test]
+#[ignore = "needs the qemu micro-VM (vm/hostnet-vm)"]
+fn only_balance_rr_stripes_a_single_flow() {
+    let root = format!("{}/../..", env!("CARGO_MANIFEST_DIR"));
+    let json = std::env::temp_dir().join(format!("hostnet-tp-{}.json", std::process::id()));
+    let out = Command::new(env!("CARGO_BIN_EXE_hostnet"))
+        .current_dir(&root)
+        .env("HOSTNET_VM_HARNESS", format!("{root}/vm/hostnet-vm"))
+        .args(["lab", "--throughput", "--vm", "-q", "--modes", "balance-rr,802.3ad", "--seconds", "3", "--json"])
+        .arg(&json)
+        .output()
+        .expect("run hostnet lab --throughput");
+    assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
+    let v: serde_json::Value = serde_json::from_slice(&std::fs::read(&json).unwrap()).unwrap();
+    let get = |mode: &str| v.as_array().unwrap().iter().find(|r| r["mode"] == mode).cloned().unwrap();
+    let (rr, lacp) = (get("balance-rr"), get("802.3ad"));
+    let link = rr["link_mbit"].as_f64().unwrap();
+    // One TCP flow over balance-rr uses both links; over 802.3ad it hashes onto one.
+    assert!(rr["one_flow_mbit"].as_f64().unwrap() > 1.5 * link, "{rr}");
+    assert!(lacp["one_flow_mbit"].as_f64().unwrap() <= 1.1 * link, "{lacp}");
+}

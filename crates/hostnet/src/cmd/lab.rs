@@ -84,36 +84,95 @@ pub fn lab(a: LabArgs) -> ExitCode {
 
 /// Runs the same lab inside the qemu micro-VM (a kernel with bonding), returning its report.
 fn in_vm(a: &LabArgs, t: &Topology, scenario: &Scenario) -> Result<LabReport, String> {
+    let host_path = a.file.parent().unwrap_or(Path::new(".")).join(&t.host);
+    let mut lab_copy = t.clone();
+    lab_copy.host = PathBuf::from("host.yaml");
+    let files = vec![
+        ("host.yaml", std::fs::read_to_string(&host_path).map_err(|e| format!("{}: {e}", host_path.display()))?),
+        ("lab.yaml", serde_json::to_string(&lab_copy).map_err(|e| e.to_string())?),
+        ("scenario.yaml", serde_json::to_string(scenario).map_err(|e| e.to_string())?),
+    ];
+    let json = run_in_vm("lab /cfg/lab.yaml --scenario /cfg/scenario.yaml", &files)?;
+    serde_json::from_str(&json).map_err(|e| format!("report from the VM: {e}"))
+}
+
+/// Runs `hostnet ARGS --json FILE` in the VM with `files` under /cfg; returns the JSON it wrote.
+fn run_in_vm(args: &str, files: &[(&str, String)]) -> Result<String, String> {
     let harness = find_harness().ok_or("vm/hostnet-vm not found (set HOSTNET_VM_HARNESS)")?;
     let exe = std::env::current_exe().map_err(|e| e.to_string())?;
     let tmp = std::env::temp_dir().join(format!("hostnet-labvm-{}", std::process::id()));
     std::fs::create_dir_all(&tmp).map_err(|e| e.to_string())?;
-    let host_path = a.file.parent().unwrap_or(Path::new(".")).join(&t.host);
-    let mut lab_copy = t.clone();
-    lab_copy.host = PathBuf::from("host.yaml");
-    std::fs::write(tmp.join("lab.yaml"), serde_json::to_string(&lab_copy).map_err(|e| e.to_string())?)
-        .map_err(|e| e.to_string())?;
-    std::fs::write(tmp.join("scenario.yaml"), serde_json::to_string(scenario).map_err(|e| e.to_string())?)
-        .map_err(|e| e.to_string())?;
-    let script = "hostnet lab /cfg/lab.yaml --scenario /cfg/scenario.yaml --json /tmp/report.json >&2\necho '=== REPORT'\ncat /tmp/report.json\necho\necho '=== END'\n";
+    let mut cmd = std::process::Command::new(harness);
+    cmd.args(["--bin", &exe.display().to_string(), "--timeout", "900"]);
+    for (name, text) in files {
+        std::fs::write(tmp.join(name), text).map_err(|e| e.to_string())?;
+        cmd.args(["--file", &format!("{}=/cfg/{name}", tmp.join(name).display())]);
+    }
+    let script = format!(
+        "hostnet {args} --json /tmp/report.json >&2\necho '=== REPORT'\ncat /tmp/report.json\necho\necho '=== END'\n"
+    );
     std::fs::write(tmp.join("run.sh"), script).map_err(|e| e.to_string())?;
-    let out = std::process::Command::new(harness)
-        .args(["--bin", &exe.display().to_string(), "--timeout", "900"])
-        .args(["--file", &format!("{}=/cfg/host.yaml", host_path.display())])
-        .args(["--file", &format!("{}=/cfg/lab.yaml", tmp.join("lab.yaml").display())])
-        .args(["--file", &format!("{}=/cfg/scenario.yaml", tmp.join("scenario.yaml").display())])
+    let out = cmd
         .arg(tmp.join("run.sh"))
         .stderr(std::process::Stdio::inherit())
         .output()
-        .map_err(|e| format!("running the VM: {e}"))?;
+        .map_err(|e| format!("running the VM: {e}"));
     let _ = std::fs::remove_dir_all(&tmp);
-    let console = String::from_utf8_lossy(&out.stdout).replace('\r', "");
-    let json = console
+    let console = String::from_utf8_lossy(&out?.stdout).replace('\r', "");
+    console
         .split("=== REPORT\n")
         .nth(1)
         .and_then(|r| r.split("\n=== END").next())
-        .ok_or_else(|| format!("the lab in the VM produced no report:\n{console}"))?;
-    serde_json::from_str(json.trim()).map_err(|e| format!("report from the VM: {e}"))
+        .map(|j| j.trim().to_string())
+        .filter(|j| !j.is_empty())
+        .ok_or_else(|| format!("the lab in the VM produced no report:\n{console}"))
+}
+
+pub struct ThroughputArgs {
+    pub link_mbit: u32,
+    pub flows: u32,
+    pub seconds: u64,
+    pub modes: Vec<String>,
+    pub json: Option<PathBuf>,
+    pub vm: bool,
+    pub quiet: bool,
+}
+
+pub fn throughput(a: ThroughputArgs) -> ExitCode {
+    use hostnet_core::model::BondMode;
+    let modes: Result<Vec<BondMode>, String> =
+        if a.modes.is_empty() { Ok(BondMode::ALL.to_vec()) } else { a.modes.iter().map(|m| m.parse()).collect() };
+    let modes = match modes {
+        Ok(m) => m,
+        Err(e) => return fail(e),
+    };
+    let results: Vec<hostnet_lab::throughput::ModeResult> = if a.vm {
+        let names: Vec<String> = modes.iter().map(|m| m.to_string()).collect();
+        let args = format!(
+            "lab --throughput -q --link-mbit {} --flows {} --seconds {} --modes {}",
+            a.link_mbit,
+            a.flows,
+            a.seconds,
+            names.join(",")
+        );
+        match run_in_vm(&args, &[]).and_then(|j| serde_json::from_str(&j).map_err(|e| e.to_string())) {
+            Ok(r) => r,
+            Err(e) => return fail(e),
+        }
+    } else {
+        let s = hostnet_lab::throughput::Settings { link_mbit: a.link_mbit, flows: a.flows, seconds: a.seconds, modes };
+        match runtime().block_on(hostnet_lab::throughput::measure(&s, !a.quiet)) {
+            Ok(r) => r,
+            Err(e) => return fail(format!("lab: {e} (the replica has been removed)")),
+        }
+    };
+    print!("{}", hostnet_lab::throughput::table(&results));
+    if let Some(p) = &a.json
+        && let Err(e) = std::fs::write(p, serde_json::to_string_pretty(&results).expect("serializable"))
+    {
+        return fail(format!("{}: {e}", p.display()));
+    }
+    ExitCode::SUCCESS
 }
 
 fn find_harness() -> Option<PathBuf> {

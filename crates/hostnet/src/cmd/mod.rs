@@ -108,8 +108,25 @@ pub enum Command {
     /// Build a virtual replica of a design (host, emulated switches, peers), inject faults and
     /// measure loss, outage and recovery per step.
     Lab {
-        /// The lab file: host config, switches, cabling, peers.
-        file: PathBuf,
+        /// The lab file: host config, switches, cabling, peers (not needed with --throughput).
+        #[arg(required_unless_present = "throughput")]
+        file: Option<PathBuf>,
+        /// Instead of a scenario: per-flow versus aggregate TCP throughput of each bond mode over
+        /// two shaped links.
+        #[arg(long)]
+        throughput: bool,
+        /// With --throughput: the rate each emulated link is shaped to.
+        #[arg(long, default_value_t = 20, value_name = "MBIT")]
+        link_mbit: u32,
+        /// With --throughput: parallel flows in the aggregate measurement.
+        #[arg(long, default_value_t = 8)]
+        flows: u32,
+        /// With --throughput: seconds per measurement.
+        #[arg(long, default_value_t = 4)]
+        seconds: u64,
+        /// With --throughput: the bond modes to measure (default: all seven).
+        #[arg(long, value_delimiter = ',')]
+        modes: Vec<String>,
         /// A scenario file, or a built-in: one-cable, switch-a, a-then-b-then-one-a, a-then-b-then-one-b.
         #[arg(long, default_value = "one-cable")]
         scenario: String,
@@ -178,8 +195,12 @@ pub fn run(cli: Cli) -> ExitCode {
         }
         Command::Confirm => apply::confirm(&ctx),
         Command::Doctor { json, interval } => doctor::doctor(json, interval),
-        Command::Lab { file, scenario, json, svg, vm, quiet } => {
-            lab::lab(lab::LabArgs { file, scenario, json, svg, vm, quiet })
+        Command::Lab { file, throughput, link_mbit, flows, seconds, modes, scenario, json, svg, vm, quiet } => {
+            if throughput {
+                lab::throughput(lab::ThroughputArgs { link_mbit, flows, seconds, modes, json, vm, quiet })
+            } else {
+                lab::lab(lab::LabArgs { file: file.expect("clap requires it"), scenario, json, svg, vm, quiet })
+            }
         }
         Command::Import { format, files } => convert::import(format, &files),
         Command::Export { format, dir, file } => convert::export(format, &dir, &file),
