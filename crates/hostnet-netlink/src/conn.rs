@@ -1,5 +1,8 @@
 //! One rtnetlink connection, with extended acks so failures carry the kernel's explanation.
 
+use std::collections::HashMap;
+use std::sync::Mutex;
+
 use rtnetlink::Handle;
 use rtnetlink::sys::AsyncSocket;
 
@@ -7,6 +10,10 @@ use crate::error::Error;
 
 pub struct Netlink {
     pub(crate) handle: Handle,
+    /// Interface name to ifindex, learned from dumps and lookups. Addresses and routes name their
+    /// device by index; caching saves one round trip per operation. Cleared whenever a link is
+    /// deleted, since indexes are then reused and peers vanish with it.
+    pub(crate) index: Mutex<HashMap<String, u32>>,
 }
 
 impl Netlink {
@@ -18,12 +25,30 @@ impl Netlink {
         let _ = sock.set_ext_ack(true);
         let _ = sock.set_cap_ack(true);
         tokio::spawn(conn);
-        Ok(Netlink { handle })
+        Ok(Netlink { handle, index: Mutex::new(HashMap::new()) })
     }
 
     /// The raw rtnetlink handle, for requests hostnet's operations do not cover (the lab's
     /// cross-namespace cables).
     pub fn handle(&self) -> &Handle {
         &self.handle
+    }
+}
+
+impl Netlink {
+    pub(crate) fn cached_index(&self, name: &str) -> Option<u32> {
+        self.index.lock().expect("index cache").get(name).copied()
+    }
+
+    pub(crate) fn remember(&self, name: &str, index: u32) {
+        self.index.lock().expect("index cache").insert(name.to_string(), index);
+    }
+
+    pub(crate) fn forget(&self, name: &str) {
+        self.index.lock().expect("index cache").remove(name);
+    }
+
+    pub(crate) fn forget_all(&self) {
+        self.index.lock().expect("index cache").clear();
     }
 }

@@ -54,6 +54,11 @@ impl Netlink {
         let routes = self.dump_routes().await?;
 
         let names: HashMap<u32, String> = links.iter().filter_map(|l| Some((l.header.index, ifname(l)?))).collect();
+        {
+            let mut cache = self.index.lock().expect("index cache");
+            cache.clear();
+            cache.extend(names.iter().map(|(i, n)| (n.clone(), *i)));
+        }
         let mut by_index: HashMap<u32, usize> = HashMap::new();
         let mut live = Vec::new();
         let mut status = Vec::new();

@@ -29,9 +29,15 @@ pub struct Env {
 
 impl Netlink {
     async fn index_of(&self, name: &str) -> Result<u32, OpError> {
+        if let Some(i) = self.cached_index(name) {
+            return Ok(i);
+        }
         let mut s = self.handle.link().get().match_name(name.to_string()).execute();
         match s.try_next().await {
-            Ok(Some(l)) => Ok(l.header.index),
+            Ok(Some(l)) => {
+                self.remember(name, l.header.index);
+                Ok(l.header.index)
+            }
             Ok(None) => Err(OpError::new(libc::ENODEV, format!("no link named {name}"))),
             Err(e) => {
                 let e: OpError = e.into();
@@ -78,6 +84,23 @@ impl Netlink {
         self.set(msg).await
     }
 
+    /// A link message addressed by name: with index 0 the kernel finds the device by
+    /// IFLA_IFNAME (SETLINK, NEWLINK and DELLINK alike), which saves a lookup per operation.
+    fn by_name(name: &str) -> LinkMessage {
+        let mut msg = LinkMessage::default();
+        msg.attributes.push(LinkAttribute::IfName(name.to_string()));
+        msg
+    }
+
+    async fn set_flags_by_name(&self, name: &str, up: bool) -> Result<(), OpError> {
+        let mut msg = Self::by_name(name);
+        msg.header.change_mask = LinkFlags::Up;
+        if up {
+            msg.header.flags = LinkFlags::Up;
+        }
+        self.set(msg).await
+    }
+
     /// Runs one operation. Names are resolved to indexes at run time, since earlier operations
     /// create and rename links.
     pub async fn run(&self, op: &Op, env: &Env) -> Result<(), OpError> {
@@ -91,37 +114,45 @@ impl Netlink {
                 let mut msg = LinkMessage::default();
                 msg.header.index = i;
                 msg.attributes.push(LinkAttribute::IfName(to.clone()));
-                self.set(msg).await
+                self.set(msg).await?;
+                if let Selector::Name(old) = from {
+                    self.forget(old);
+                }
+                self.remember(to, i);
+                Ok(())
             }
-            Op::Create { name, kind } => self.create(name, kind).await,
+            Op::Create { name, kind } => {
+                self.forget(name);
+                if let Kind::Veth(v) = kind {
+                    self.forget(&v.peer);
+                }
+                self.create(name, kind).await
+            }
             Op::Delete { name } => {
-                let i = self.index_of(name).await?;
-                Ok(self.handle.link().del(i).execute().await?)
+                let r = self.handle.link().del_with_message(Self::by_name(name)).execute().await;
+                // Indexes get reused and a veth takes its peer along: nothing cached stays valid.
+                self.forget_all();
+                Ok(r?)
             }
             Op::SetMtu { name, mtu } => {
-                let mut msg = LinkMessage::default();
-                msg.header.index = self.index_of(name).await?;
+                let mut msg = Self::by_name(name);
                 msg.attributes.push(LinkAttribute::Mtu(*mtu));
                 self.set(msg).await
             }
             Op::SetMac { name, mac } => {
-                let mut msg = LinkMessage::default();
-                msg.header.index = self.index_of(name).await?;
+                let mut msg = Self::by_name(name);
                 msg.attributes.push(LinkAttribute::Address(mac.0.to_vec()));
                 self.set(msg).await
             }
-            Op::SetDown { name } => self.set_flags(self.index_of(name).await?, false).await,
-            Op::SetUp { name } => self.set_flags(self.index_of(name).await?, true).await,
+            Op::SetDown { name } => self.set_flags_by_name(name, false).await,
+            Op::SetUp { name } => self.set_flags_by_name(name, true).await,
             Op::Enslave { port, master } => {
-                let m = self.index_of(master).await?;
-                let mut msg = LinkMessage::default();
-                msg.header.index = self.index_of(port).await?;
-                msg.attributes.push(LinkAttribute::Controller(m));
+                let mut msg = Self::by_name(port);
+                msg.attributes.push(LinkAttribute::Controller(self.index_of(master).await?));
                 self.set(msg).await
             }
             Op::Release { port, .. } => {
-                let mut msg = LinkMessage::default();
-                msg.header.index = self.index_of(port).await?;
+                let mut msg = Self::by_name(port);
                 msg.attributes.push(LinkAttribute::Controller(0));
                 self.set(msg).await
             }
@@ -207,8 +238,7 @@ impl Netlink {
     /// RTM_NEWLINK on an existing link: the path on which the kernel applies type-specific
     /// changes (RTM_SETLINK ignores IFLA_LINKINFO data).
     async fn change(&self, name: &str, kind: InfoKind, data: InfoData) -> Result<(), OpError> {
-        let mut msg = LinkMessage::default();
-        msg.header.index = self.index_of(name).await?;
+        let mut msg = Self::by_name(name);
         msg.attributes.push(LinkAttribute::LinkInfo(vec![LinkInfo::Kind(kind), LinkInfo::Data(data)]));
         Ok(self.handle.link().change(msg).execute().await?)
     }
