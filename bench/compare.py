@@ -73,7 +73,7 @@ def main():
         subprocess.run([sys.executable, os.path.join(ROOT, "bench/gen-objects.py"), str(n), dc, "--change"], check=True)
         # ip's "one change" is the two commands a person would type.
         a0 = "10.0.0"
-        open(f"{dc}/ip.batch", "w").write(f"address del {a0}.1/24 dev p0\naddress add {a0}.2/24 dev p0\n")
+        open(f"{dc}/ip.batch", "w").write(f"address del {a0}.1/24 dev p0\naddress add {a0}.3/24 dev p0\n")
         for tool, t in tools(a.nmstatectl, state).items():
             if tool == "nmstatectl" and n > a.skip_nmstate_above:
                 continue

@@ -11,7 +11,7 @@ os.makedirs(out, exist_ok=True)
 bridges = (n + 99) // 100
 
 def addr(i):
-    host = 2 if (change and i == 0) else 1
+    host = 3 if (change and i == 0) else 1
     return f"10.{i // 250}.{i % 250}.{host}", f"10.{i // 250}.{i % 250}.2"
 
 def dst(i):

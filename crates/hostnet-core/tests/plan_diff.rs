@@ -159,3 +159,20 @@ fn plans_round_trip_through_json() {
         assert_eq!(back, p);
     }
 }
+
+#[test]
+fn changing_an_address_re_adds_routes_the_kernel_drops_with_it() {
+    let before = cfg(
+        "interfaces:\n  - name: a\n    ethernet: {}\n    addresses: [10.0.0.1/24]\n    routes: [{dst: 172.16.0.0/28, via: 10.0.0.2}]\n",
+    );
+    let after = cfg(
+        "interfaces:\n  - name: a\n    ethernet: {}\n    addresses: [10.0.0.3/24]\n    routes: [{dst: 172.16.0.0/28, via: 10.0.0.2}]\n",
+    );
+    let p = plan(&after, &State::from_config(&before));
+    assert_eq!(
+        render_text(&p),
+        "1  del-address  a  10.0.0.1/24\n2  add-address  a  10.0.0.3/24\n3  add-route    a  172.16.0.0/28 via 10.0.0.2\n"
+    );
+    // Undoing the deletion must bring the route back too.
+    assert_eq!(p.steps[0].undo.len(), 2, "{:?}", p.steps[0].undo);
+}

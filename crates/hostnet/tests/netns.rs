@@ -262,3 +262,27 @@ fn doctor_finds_an_nft_rule_dropping_rndc_on_loopback() {
     assert_eq!(f["evidence"][0], "nft: table inet filter chain output: ip daddr 127.0.0.1 tcp dport 953 drop");
     assert_eq!(out.status.code(), Some(1));
 }
+
+#[test]
+#[ignore = "needs root: creates network namespaces"]
+fn changing_an_address_keeps_routes_through_its_subnet_and_rolls_back_exactly() {
+    let ns = Ns::new("readdr");
+    let base = ns.file(
+        "base.yaml",
+        "interfaces:\n  - name: r0\n    veth: {peer: r1}\n    addresses: [10.0.0.1/24]\n    routes: [{dst: 172.16.0.0/28, via: 10.0.0.2}]\n",
+    );
+    ns.hostnet_ok(&["apply", &base]);
+    let change = ns.file(
+        "change.yaml",
+        "interfaces:\n  - name: r0\n    veth: {peer: r1}\n    addresses: [10.0.0.3/24]\n    routes: [{dst: 172.16.0.0/28, via: 10.0.0.2}]\n",
+    );
+    let before = ip_snapshot(&ns);
+    for fail_at in 1..=ns.plan_len(&change) {
+        let out = ns.hostnet(&["apply", &change, "--fail-at", &fail_at.to_string()]);
+        assert!(!out.status.success());
+        assert_eq!(ip_snapshot(&ns), before, "rollback of a failure at step {fail_at} lost something");
+    }
+    let out = ns.hostnet_ok(&["apply", &change]);
+    assert!(out.contains("verified"), "{out}");
+    assert!(ns.ip(&["route"]).contains("172.16.0.0/28 via 10.0.0.2 dev r0"));
+}

@@ -178,7 +178,15 @@ impl Planner<'_> {
                 _ => vec![],
             },
             Op::AddAddress { name, address } => vec![Op::DelAddress { name: name.clone(), address: *address }],
-            Op::DelAddress { name, address } => vec![Op::AddAddress { name: name.clone(), address: *address }],
+            Op::DelAddress { name, address } => {
+                let mut v = vec![Op::AddAddress { name: name.clone(), address: *address }];
+                v.extend(
+                    self.routes_dropped_by(name, address)
+                        .into_iter()
+                        .map(|route| Op::AddRoute { name: name.clone(), route }),
+                );
+                v
+            }
             Op::AddRoute { name, route } => vec![Op::DelRoute { name: name.clone(), route: route.clone() }],
             Op::DelRoute { name, route } => vec![Op::AddRoute { name: name.clone(), route: route.clone() }],
             Op::SetDns { .. } => match &self.current.dns {
@@ -239,7 +247,12 @@ impl Planner<'_> {
                 }
             }
             Op::AddAddress { name, address } => self.s(name).addresses.push(*address),
-            Op::DelAddress { name, address } => self.s(name).addresses.retain(|a| a != address),
+            Op::DelAddress { name, address } => {
+                let dropped = self.routes_dropped_by(name, address);
+                let s = self.s(name);
+                s.addresses.retain(|a| a != address);
+                s.routes.retain(|r| !dropped.contains(r));
+            }
             Op::AddRoute { name, route } => self.s(name).routes.push(route.clone()),
             Op::DelRoute { name, route } => self.s(name).routes.retain(|r| r != route),
         }
@@ -247,6 +260,23 @@ impl Planner<'_> {
 
     fn live_ports_of(&self, master: &str) -> Vec<String> {
         self.live_ports.get(master).cloned().unwrap_or_default()
+    }
+
+    /// Routes the kernel removes with an address: those using it as source, and those whose
+    /// gateway is reachable only through its subnet.
+    fn routes_dropped_by(&self, name: &str, address: &crate::model::Cidr) -> Vec<crate::model::Route> {
+        let Some(s) = self.known(name) else { return vec![] };
+        let others: Vec<&crate::model::Cidr> = s.addresses.iter().filter(|a| *a != address).collect();
+        s.routes
+            .iter()
+            .filter(|r| {
+                let src_gone = r.src == Some(address.addr());
+                let gw_gone = !r.onlink
+                    && r.via.is_some_and(|gw| address.contains(&gw) && !others.iter().any(|o| o.contains(&gw)));
+                src_gone || gw_gone
+            })
+            .cloned()
+            .collect()
     }
 
     fn is_bond(&self, name: &str) -> bool {
