@@ -47,9 +47,9 @@ fn bond_mode_change_empties_and_downs_the_bond_first() {
      5  bond-options  idmz   miimon 100
      6  down          idmz1
      7  enslave       idmz1  into idmz
-     8  up            idmz1
-     9  down          idmz2
-    10  enslave       idmz2  into idmz
+     8  down          idmz2
+     9  enslave       idmz2  into idmz
+    10  up            idmz1
     11  up            idmz2
     12  up            idmz
     ");
