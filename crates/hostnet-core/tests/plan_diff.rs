@@ -146,7 +146,7 @@ fn veth_ends_may_both_be_declared() {
     let text = render_text(&plan(&c, &State::offline()));
     assert_eq!(
         text,
-        "1  create       v0  veth peer name v1\n2  up           v0\n3  up           v1\n4  add-address  v0  192.0.2.1/24\n5  add-address  v1  192.0.2.2/24\n"
+        "1  create       v0  veth peer name v1\n2  add-address  v0  192.0.2.1/24\n3  add-address  v1  192.0.2.2/24\n4  up           v0\n5  up           v1\n"
     );
     assert!(plan(&c, &State::from_config(&c)).is_empty());
 }

@@ -32,8 +32,11 @@ fn check_order(c: &Config) -> Result<(), TestCaseError> {
     let made = made_at(&ops);
     let before = |lower: &str, at: usize| made.get(lower).is_none_or(|&i| i < at);
     let mut last_enslave_into: HashMap<&str, usize> = HashMap::new();
-    let mut first_link_op_of_l3 = usize::MAX;
-    let mut last_link_op = 0;
+    // Phases: structure (create, enslave, MTU...), then addresses, then ups, then routes.
+    let mut last_structure = None;
+    let mut first_address = usize::MAX;
+    let (mut last_address, mut last_up) = (None, None);
+    let mut first_route = usize::MAX;
     for (i, op) in ops.iter().enumerate() {
         match op {
             Op::Create { name, kind } => {
@@ -49,8 +52,14 @@ fn check_order(c: &Config) -> Result<(), TestCaseError> {
                 prop_assert!(before(port, i), "{port} enslaved before it exists");
                 last_enslave_into.insert(master, i);
             }
-            Op::AddAddress { .. } | Op::AddRoute { .. } => first_link_op_of_l3 = first_link_op_of_l3.min(i),
-            _ => last_link_op = i,
+            Op::AddAddress { .. } | Op::DelAddress { .. } => {
+                first_address = first_address.min(i);
+                last_address = Some(i);
+            }
+            Op::SetUp { .. } => last_up = Some(i),
+            Op::AddRoute { .. } | Op::DelRoute { .. } => first_route = first_route.min(i),
+            Op::SetDns { .. } => {}
+            _ => last_structure = Some(i),
         }
     }
     // Bottom-up nesting: a bond is complete before it is enslaved into another.
@@ -61,9 +70,13 @@ fn check_order(c: &Config) -> Result<(), TestCaseError> {
             prop_assert!(inner_done < i, "{port} enslaved before its own ports were");
         }
     }
-    if first_link_op_of_l3 != usize::MAX {
-        prop_assert!(last_link_op < first_link_op_of_l3, "addresses before links are done");
-    }
+    prop_assert!(last_structure.is_none_or(|l| l < first_address), "addresses before the structure is built");
+    prop_assert!(last_address.is_none_or(|l| l < first_route), "routes before addresses");
+    prop_assert!(last_up.is_none_or(|l| l < first_route), "routes before links are up");
+    prop_assert!(
+        last_structure.is_none_or(|l| last_up.is_none_or(|u| l < u)),
+        "a link up before the structure is built"
+    );
     Ok(())
 }
 

@@ -14,6 +14,9 @@ pub struct Netlink {
     /// device by index; caching saves one round trip per operation. Cleared whenever a link is
     /// deleted, since indexes are then reused and peers vanish with it.
     pub(crate) index: Mutex<HashMap<String, u32>>,
+    /// The next ifindex hostnet gives a link it creates: above every index seen, so creating
+    /// needs no lookup afterwards. 0 until the first observation.
+    pub(crate) next_index: Mutex<u32>,
 }
 
 impl Netlink {
@@ -25,7 +28,7 @@ impl Netlink {
         let _ = sock.set_ext_ack(true);
         let _ = sock.set_cap_ack(true);
         tokio::spawn(conn);
-        Ok(Netlink { handle, index: Mutex::new(HashMap::new()) })
+        Ok(Netlink { handle, index: Mutex::new(HashMap::new()), next_index: Mutex::new(0) })
     }
 
     /// The raw rtnetlink handle, for requests hostnet's operations do not cover (the lab's
@@ -46,6 +49,18 @@ impl Netlink {
 
     pub(crate) fn forget(&self, name: &str) {
         self.index.lock().expect("index cache").remove(name);
+    }
+
+    /// An ifindex for a new link, if the namespace has been observed; `None` lets the kernel
+    /// choose (and the index is then looked up when needed).
+    pub(crate) fn claim_index(&self) -> Option<u32> {
+        let mut n = self.next_index.lock().expect("next index");
+        if *n == 0 {
+            return None;
+        }
+        let i = *n;
+        *n += 1;
+        Some(i)
     }
 
     pub(crate) fn forget_all(&self) {

@@ -39,6 +39,10 @@ pub struct Report {
     /// What undoes the applied steps, newest first (kept for `apply --try`).
     #[serde(skip)]
     pub undo: Vec<Op>,
+    /// Link names seen by the last observation (verification), for reporting what was left
+    /// alone without another dump.
+    #[serde(skip)]
+    pub links_seen: Vec<String>,
 }
 
 impl Report {
@@ -111,15 +115,20 @@ impl Netlink {
 
     /// Applies `desired`. The caller holds the state directory's lock.
     pub async fn apply(&self, desired: &Config, env: &Env, dir: &StateDir, opts: &Options) -> Result<Report, Error> {
+        let t0 = std::time::Instant::now();
         let p = self.plan_for(desired, env).await?;
         tracing::debug!("plan:\n{}", render_text(&p));
+        tracing::info!("observed and planned {} operations in {:?}", p.steps.len(), t0.elapsed());
         let mut report = Report::default();
         if p.is_empty() {
             report.verified = true;
             return Ok(report);
         }
         let mut journal = dir.begin(&p.steps)?;
+        let t1 = std::time::Instant::now();
         let (done, broken) = self.execute(&p, env, opts, &mut journal, &mut report).await?;
+        tracing::info!("executed in {:?}", t1.elapsed());
+        let t2 = std::time::Instant::now();
         let must_undo = |r: &Report| {
             let failed = r.failed().next().is_some() && !(opts.tolerate_missing && r.only_missing_nics());
             failed || !r.verified
@@ -127,6 +136,7 @@ impl Netlink {
         if report.failed().next().is_none() || (opts.tolerate_missing && report.only_missing_nics()) {
             self.verify(desired, env, opts, &broken, &mut report).await?;
         }
+        tracing::info!("verified ({}) in {:?}", report.verified, t2.elapsed());
         report.undo = undo_of(&p.steps, &done);
         if opts.rollback && must_undo(&report) {
             for op in report.undo.clone() {
@@ -198,9 +208,9 @@ impl Netlink {
         report: &mut Report,
     ) -> Result<(), Error> {
         for attempt in 0..opts.verify_attempts.max(1) {
-            let left: Vec<Op> = self
-                .plan_for(desired, env)
-                .await?
+            let current = self.current(desired, env).await?;
+            report.links_seen = current.links.iter().map(|l| l.iface.name.clone()).collect();
+            let left: Vec<Op> = hostnet_core::plan(desired, &current)
                 .steps
                 .into_iter()
                 .map(|s| s.op)

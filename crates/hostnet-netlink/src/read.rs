@@ -58,6 +58,8 @@ impl Netlink {
             let mut cache = self.index.lock().expect("index cache");
             cache.clear();
             cache.extend(names.iter().map(|(i, n)| (n.clone(), *i)));
+            let mut next = self.next_index.lock().expect("next index");
+            *next = (*next).max(names.keys().max().copied().unwrap_or(0) + 1);
         }
         let mut by_index: HashMap<u32, usize> = HashMap::new();
         let mut live = Vec::new();

@@ -126,7 +126,23 @@ impl Netlink {
                 if let Kind::Veth(v) = kind {
                     self.forget(&v.peer);
                 }
-                self.create(name, kind).await
+                let idx = (self.claim_index(), if matches!(kind, Kind::Veth(_)) { self.claim_index() } else { None });
+                match self.create(name, kind, idx).await {
+                    // Someone else took the index meanwhile: let the kernel choose.
+                    Err(e) if idx.0.is_some() && (e.errno == libc::EBUSY || e.errno == libc::EEXIST) => {
+                        self.create(name, kind, (None, None)).await
+                    }
+                    Err(e) => Err(e),
+                    Ok(()) => {
+                        if let Some(i) = idx.0 {
+                            self.remember(name, i);
+                        }
+                        if let (Kind::Veth(v), Some(i)) = (kind, idx.1) {
+                            self.remember(&v.peer, i);
+                        }
+                        Ok(())
+                    }
+                }
             }
             Op::Delete { name } => {
                 let r = self.handle.link().del_with_message(Self::by_name(name)).execute().await;
@@ -200,8 +216,10 @@ impl Netlink {
         }
     }
 
-    async fn create(&self, name: &str, kind: &Kind) -> Result<(), OpError> {
+    /// Creates a link, with the ifindexes given for it (and its veth peer) when known.
+    async fn create(&self, name: &str, kind: &Kind, index: (Option<u32>, Option<u32>)) -> Result<(), OpError> {
         let mut msg = LinkMessage::default();
+        msg.header.index = index.0.unwrap_or(0);
         msg.attributes.push(LinkAttribute::IfName(name.to_string()));
         let info = match kind {
             Kind::Bond(b) => {
@@ -224,6 +242,7 @@ impl Netlink {
             }
             Kind::Veth(v) => {
                 let mut peer = LinkMessage::default();
+                peer.header.index = index.1.unwrap_or(0);
                 peer.attributes.push(LinkAttribute::IfName(v.peer.clone()));
                 vec![LinkInfo::Kind(InfoKind::Veth), LinkInfo::Data(InfoData::Veth(InfoVeth::Peer(peer)))]
             }

@@ -145,12 +145,12 @@ fn apply_killed_midway_is_rolled_back_by_the_next_run() {
     let f = ns.file("c.yaml", VETH_BRIDGE);
     let before = ip_snapshot(&ns);
     let mut child = ns.hostnet_cmd(&["apply", &f]).env("HOSTNET_TEST_STALL_AFTER", "4").spawn().unwrap();
-    let journal = ns.state_dir().join(format!("netns-{}", ns.name)).join("journal");
+    let marks = ns.state_dir().join(format!("netns-{}", ns.name)).join("journal.done");
     let deadline = Instant::now() + Duration::from_secs(20);
     loop {
-        let lines = std::fs::read_to_string(&journal).map(|t| t.lines().count()).unwrap_or(0);
-        if lines >= 5 {
-            break; // the plan plus four completed steps
+        let done = std::fs::read(&marks).map(|m| m.iter().filter(|b| **b == 1).count()).unwrap_or(0);
+        if done >= 4 {
+            break; // four completed steps
         }
         assert!(Instant::now() < deadline, "apply never reached step 4");
         std::thread::sleep(Duration::from_millis(50));

@@ -14,6 +14,9 @@ use crate::state::State;
 struct Sim {
     exists: bool,
     up: bool,
+    /// Offline, a NIC's admin state is not known: treated as up where that is the cautious
+    /// assumption (take it down before enslaving) and as down where that is (bring it up).
+    unknown_up: bool,
     master: Option<String>,
     mtu: Option<u32>,
     mac: Option<MacAddr>,
@@ -74,6 +77,7 @@ pub fn plan(desired: &Config, current: &State) -> Plan {
             Sim {
                 exists: true,
                 up: l.up,
+                unknown_up: false,
                 master: l.master.clone(),
                 mtu: l.iface.mtu,
                 mac: l.iface.mac,
@@ -91,12 +95,15 @@ pub fn plan(desired: &Config, current: &State) -> Plan {
             p.link(&desired.interfaces[i]);
         }
     }
-    p.ups();
+    // Addresses go on while links are still down (the kernel accepts that) and routes after
+    // the links are up (it requires that): the fewer requests made once links are up and IPv6
+    // autoconfiguration holds the RTNL lock, the faster a large apply finishes.
     for &n in &order {
         if let Origin::Declared(i) = graph.nodes[n].origin {
             p.addresses(&desired.interfaces[i]);
         }
     }
+    p.ups();
     for &n in &order {
         if let Origin::Declared(i) = graph.nodes[n].origin {
             p.routes(&desired.interfaces[i]);
@@ -236,8 +243,16 @@ impl Planner<'_> {
             }
             Op::SetMtu { name, mtu } => self.s(name).mtu = Some(*mtu),
             Op::SetMac { name, mac } => self.s(name).mac = Some(*mac),
-            Op::SetDown { name } => self.s(name).up = false,
-            Op::SetUp { name } => self.s(name).up = true,
+            Op::SetDown { name } => {
+                let s = self.s(name);
+                s.up = false;
+                s.unknown_up = false;
+            }
+            Op::SetUp { name } => {
+                let s = self.s(name);
+                s.up = true;
+                s.unknown_up = false;
+            }
             Op::Enslave { port, master } => self.s(port).master = Some(master.clone()),
             Op::Release { port, .. } => self.s(port).master = None,
             Op::SetBondMode { name, mode } => {
@@ -409,7 +424,7 @@ impl Planner<'_> {
 
     fn ups(&mut self) {
         for name in std::mem::take(&mut self.want_up) {
-            if self.known(&name).is_some_and(|s| s.exists && !s.up) {
+            if self.known(&name).is_some_and(|s| s.exists && (!s.up || s.unknown_up)) {
                 self.emit(Op::SetUp { name });
             }
         }
@@ -426,6 +441,7 @@ impl Planner<'_> {
                     let s = self.s(name);
                     s.kind.get_or_insert(Kind::Ethernet(Default::default()));
                     s.up = true;
+                    s.unknown_up = true;
                 }
             }
             self.s(name).exists = true;

@@ -106,12 +106,12 @@ pub fn apply(ctx: &Ctx, file: &Path, a: ApplyArgs) -> ExitCode {
         Ok(r) => r,
         Err(e) => return fail(e),
     };
-    let left_alone = rt
-        .block_on(nl.link_names())
-        .unwrap_or_default()
-        .into_iter()
-        .filter(|n| !declares(&config, n) && n != "lo")
-        .collect::<Vec<_>>();
+    let names = if report.links_seen.is_empty() {
+        rt.block_on(nl.link_names()).unwrap_or_default()
+    } else {
+        report.links_seen.clone()
+    };
+    let left_alone = names.into_iter().filter(|n| !declares(&config, n) && n != "lo").collect::<Vec<_>>();
     if a.json {
         let mut v = serde_json::to_value(&report).expect("serializable");
         v["left_alone"] = serde_json::json!(left_alone);
@@ -130,46 +130,62 @@ pub fn apply(ctx: &Ctx, file: &Path, a: ApplyArgs) -> ExitCode {
 }
 
 fn print_report(r: &Report, file: &Path, left_alone: &[String]) {
+    use std::io::Write;
+    // One write for the whole report: stdout is line-buffered, and a big apply has thousands
+    // of lines.
+    let mut out = std::io::BufWriter::new(std::io::stdout().lock());
+    let _ = write_report(&mut out, r, file, left_alone);
+    let _ = out.flush();
+}
+
+fn write_report(out: &mut impl std::io::Write, r: &Report, file: &Path, left_alone: &[String]) -> std::io::Result<()> {
     if r.nothing_to_do() {
-        println!("nothing to do: the host already matches {}", file.display());
-        return;
+        writeln!(out, "nothing to do: the host already matches {}", file.display())?;
+        return Ok(());
     }
     for s in &r.steps {
         match &s.outcome {
-            Outcome::Applied => println!("  applied  {}", one_line(&s.op)),
-            Outcome::Failed { error } => println!("  FAILED   {}: {error}", one_line(&s.op)),
-            Outcome::Skipped { because } => println!("  skipped  {} ({because})", one_line(&s.op)),
-        }
+            Outcome::Applied => writeln!(out, "  applied  {}", one_line(&s.op)),
+            Outcome::Failed { error } => writeln!(out, "  FAILED   {}: {error}", one_line(&s.op)),
+            Outcome::Skipped { because } => writeln!(out, "  skipped  {} ({because})", one_line(&s.op)),
+        }?;
     }
     let count = |f: fn(&Outcome) -> bool| r.steps.iter().filter(|s| f(&s.outcome)).count();
-    println!(
+    writeln!(
+        out,
         "applied {}, failed {}, skipped {} of {} operations",
         count(|o| *o == Outcome::Applied),
         count(|o| matches!(o, Outcome::Failed { .. })),
         count(|o| matches!(o, Outcome::Skipped { .. })),
         r.steps.len()
-    );
+    )?;
     if r.verified {
-        println!("verified: the host matches {}", file.display());
+        writeln!(out, "verified: the host matches {}", file.display())?;
     } else if !r.drift.is_empty() {
-        println!("NOT verified; still different from {}:", file.display());
+        writeln!(out, "NOT verified; still different from {}:", file.display())?;
         for op in &r.drift {
-            println!("  {}", one_line(op));
+            writeln!(out, "  {}", one_line(op))?;
         }
     }
     if r.rolled_back() {
         let bad: Vec<&StepReport> = r.rollback.iter().filter(|s| s.outcome != Outcome::Applied).collect();
-        println!("rolled back {} operations{}:", r.rollback.len(), if bad.is_empty() { "" } else { " (some failed)" });
+        writeln!(
+            out,
+            "rolled back {} operations{}:",
+            r.rollback.len(),
+            if bad.is_empty() { "" } else { " (some failed)" }
+        )?;
         for s in &r.rollback {
             match &s.outcome {
-                Outcome::Failed { error } => println!("  FAILED   {}: {error}", one_line(&s.op)),
-                _ => println!("  undone   {}", one_line(&s.op)),
-            }
+                Outcome::Failed { error } => writeln!(out, "  FAILED   {}: {error}", one_line(&s.op)),
+                _ => writeln!(out, "  undone   {}", one_line(&s.op)),
+            }?;
         }
     }
     if !left_alone.is_empty() {
-        println!("left alone (not in the file): {}", left_alone.join(", "));
+        writeln!(out, "left alone (not in the file): {}", left_alone.join(", "))?;
     }
+    Ok(())
 }
 
 fn one_line(op: &Op) -> String {
