@@ -40,11 +40,16 @@ class Ns:
         # the next run meanwhile would charge it for this one's cleanup.
         time.sleep(2)
 
-def settle(n):
-    """After links come up, the kernel spends seconds on IPv6 autoconfiguration (O(N^2) in the
-    link-local route table), holding the RTNL lock. Phases after the first apply are measured
-    on a settled namespace, as they would be on a host."""
-    time.sleep(max(1.0, n / 100))
+def settle(ns, timeout=180):
+    """After links come up the kernel spends seconds on IPv6 autoconfiguration (quadratic in the
+    number of link-local routes), holding the RTNL lock. Later phases are measured once a
+    trivial request is fast again five times in a row, as they would be on a running host."""
+    fast, start = 0, time.time()
+    while fast < 5 and time.time() - start < timeout:
+        t0 = time.perf_counter()
+        subprocess.run(["ip", "-n", ns, "link", "show", "dev", "lo"], stdout=subprocess.DEVNULL, check=True)
+        fast = fast + 1 if time.perf_counter() - t0 < 0.005 else 0
+        time.sleep(0.2)
 
 def tools(nm, state):
     return {
@@ -90,7 +95,7 @@ def main():
             for r in range(runs):
                 with Ns() as ns:
                     results.setdefault((tool, n, "apply"), []).append(run(t["apply"](ns.name, d)))
-                    settle(n)
+                    settle(ns.name)
                     results.setdefault((tool, n, "show"), []).append(run(t["show"](ns.name)))
                     if tool != "ip -batch":
                         results.setdefault((tool, n, "re-apply, no change"), []).append(run(t["apply"](ns.name, d)))
