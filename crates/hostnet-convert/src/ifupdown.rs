@@ -7,7 +7,7 @@ use hostnet_core::model::{
     Bond, BondMode, Bridge, Cidr, Config, Dns, Ethernet, Interface, Kind, LinkState, Route, RouteDst, Vlan,
 };
 
-use crate::bondopts::{self, TABLE};
+use crate::bondopts::{self, BRIDGE_TIMES, TABLE};
 use crate::{Exported, Imported, Lost, ordered};
 
 /// One `iface` stanza's options, in order, with their line numbers.
@@ -152,10 +152,16 @@ pub fn import(file: &str, text: &str) -> Imported {
                         }
                     }
                     "bridge_stp" | "bridge-stp" => bridge.stp = Some(matches!(v.as_str(), "on" | "yes" | "1")),
-                    "bridge_fd" | "bridge-fd" => bridge.forward_delay = v.parse::<f64>().ok().map(|x| x as u32),
-                    "bridge_hello" | "bridge-hello" => bridge.hello_time = v.parse::<f64>().ok().map(|x| x as u32),
-                    "bridge_maxage" | "bridge-maxage" => bridge.max_age = v.parse::<f64>().ok().map(|x| x as u32),
-                    "bridge_ageing" | "bridge-ageing" => bridge.ageing_time = v.parse::<f64>().ok().map(|x| x as u32),
+                    k if let Some(t) = BRIDGE_TIMES.iter().find(|t| k.replace('-', "_") == t.ifupdown) => {
+                        match v.parse::<f64>() {
+                            Ok(x) => (t.set)(&mut bridge, x as u32),
+                            Err(_) => lost.push(Lost {
+                                at: at(n),
+                                what: format!("{k} {v}"),
+                                why: "not a number of seconds".into(),
+                            }),
+                        }
+                    }
                     "bridge_bridgeprio" | "bridge-bridgeprio" => bridge.priority = v.parse().ok(),
                     "bridge-vlan-aware" => bridge.vlan_filtering = Some(matches!(v.as_str(), "yes" | "on" | "1")),
                     k if k.starts_with("bond-") || k.starts_with("bond_") => {
@@ -357,14 +363,9 @@ pub fn export(config: &Config) -> Exported {
                 if let Some(s) = b.stp {
                     opt("bridge_stp", if s { "on" } else { "off" }.into());
                 }
-                for (k, v) in [
-                    ("bridge_fd", b.forward_delay),
-                    ("bridge_hello", b.hello_time),
-                    ("bridge_maxage", b.max_age),
-                    ("bridge_ageing", b.ageing_time),
-                ] {
-                    if let Some(v) = v {
-                        opt(k, v.to_string());
+                for t in BRIDGE_TIMES {
+                    if let Some(v) = (t.get)(b) {
+                        opt(t.ifupdown, v.to_string());
                     }
                 }
                 if let Some(p) = b.priority {

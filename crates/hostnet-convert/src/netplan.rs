@@ -7,7 +7,7 @@ use hostnet_core::model::{
 };
 use serde_json::{Map, Value, json};
 
-use crate::bondopts::{self, TABLE, ValueKind};
+use crate::bondopts::{self, BRIDGE_TIMES, TABLE, ValueKind};
 use crate::{Exported, Imported, Lost, ordered, parse_time_ms};
 
 const SECTIONS: &[&str] = &["ethernets", "bonds", "vlans", "bridges", "virtual-ethernets"];
@@ -127,18 +127,18 @@ pub fn import(files: &[(String, String)]) -> Result<Imported, String> {
                 }
                 "bridges" => {
                     let p = body.get("parameters").and_then(Value::as_object).cloned().unwrap_or_default();
-                    let secs =
-                        |k: &str| p.get(k).and_then(|v| parse_time_ms(&scalar(v), 1000)).map(|ms| (ms / 1000) as u32);
-                    Kind::Bridge(Bridge {
+                    let mut br = Bridge {
                         ports: strings(body.get("interfaces")),
                         stp: p.get("stp").and_then(Value::as_bool),
-                        forward_delay: secs("forward-delay"),
-                        hello_time: secs("hello-time"),
-                        max_age: secs("max-age"),
-                        ageing_time: secs("ageing-time"),
                         priority: p.get("priority").and_then(Value::as_u64).map(|x| x as u16),
-                        vlan_filtering: None,
-                    })
+                        ..Default::default()
+                    };
+                    for t in BRIDGE_TIMES {
+                        if let Some(ms) = p.get(t.netplan).and_then(|v| parse_time_ms(&scalar(v), 1000)) {
+                            (t.set)(&mut br, (ms / 1000) as u32);
+                        }
+                    }
+                    Kind::Bridge(br)
                 }
                 _ => {
                     Kind::Veth(Veth { peer: body.get("peer").and_then(Value::as_str).unwrap_or_default().to_string() })
@@ -358,14 +358,9 @@ pub fn export(config: &Config) -> Exported {
                 if let Some(s) = b.stp {
                     p.insert("stp".into(), json!(s));
                 }
-                for (k, v) in [
-                    ("forward-delay", b.forward_delay),
-                    ("hello-time", b.hello_time),
-                    ("max-age", b.max_age),
-                    ("ageing-time", b.ageing_time),
-                ] {
-                    if let Some(v) = v {
-                        p.insert(k.into(), json!(v));
+                for t in BRIDGE_TIMES {
+                    if let Some(v) = (t.get)(b) {
+                        p.insert(t.netplan.into(), json!(v));
                     }
                 }
                 if let Some(pr) = b.priority {

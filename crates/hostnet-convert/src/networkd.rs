@@ -83,14 +83,9 @@ fn netdev(i: &Interface, kind: &Kind, lost: &mut Vec<Lost>) -> String {
             if let Some(x) = b.stp {
                 s.push_str(&format!("STP={}\n", if x { "yes" } else { "no" }));
             }
-            for (k, v) in [
-                ("ForwardDelaySec", b.forward_delay),
-                ("HelloTimeSec", b.hello_time),
-                ("MaxAgeSec", b.max_age),
-                ("AgeingTimeSec", b.ageing_time),
-            ] {
-                if let Some(v) = v {
-                    s.push_str(&format!("{k}={v}\n"));
+            for t in crate::bondopts::BRIDGE_TIMES {
+                if let Some(v) = (t.get)(b) {
+                    s.push_str(&format!("{}={v}\n", t.networkd));
                 }
             }
             if let Some(p) = b.priority {
