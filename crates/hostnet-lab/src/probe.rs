@@ -27,9 +27,12 @@ struct Endpoint {
     recv: Vec<(u64, u64)>,
 }
 
+/// An endpoint thread, with the label of the flow it sends and of the flow it receives.
+type EndpointThread = (String, String, JoinHandle<Result<Endpoint, String>>);
+
 pub struct Probes {
     stop: Arc<AtomicBool>,
-    threads: Vec<(String, String, JoinHandle<Result<Endpoint, String>>)>,
+    threads: Vec<EndpointThread>,
     pub epoch: Instant,
     pub interval: Duration,
     /// Receive counts per endpoint, for waiting until every direction works.
