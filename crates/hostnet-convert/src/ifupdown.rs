@@ -105,14 +105,7 @@ pub fn import(file: &str, text: &str) -> Imported {
                     "address" => address = Some((n, v.clone())),
                     "netmask" => netmask = Some(v.clone()),
                     "gateway" => match v.parse::<IpAddr>() {
-                        Ok(gw) => iface.routes.push(Route {
-                            dst: RouteDst::Default,
-                            via: Some(gw),
-                            metric: None,
-                            table: None,
-                            src: None,
-                            onlink: false,
-                        }),
+                        Ok(gw) => iface.routes.push(Route::default_via(gw)),
                         Err(_) => {
                             lost.push(Lost { at: at(n), what: format!("gateway {v}"), why: "not an IP address".into() })
                         }

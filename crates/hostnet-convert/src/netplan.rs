@@ -191,14 +191,7 @@ fn common(
                 }
             }
             "gateway4" | "gateway6" => match v.as_str().and_then(|g| g.parse::<IpAddr>().ok()) {
-                Some(gw) => i.routes.push(Route {
-                    dst: RouteDst::Default,
-                    via: Some(gw),
-                    metric: None,
-                    table: None,
-                    src: None,
-                    onlink: false,
-                }),
+                Some(gw) => i.routes.push(Route::default_via(gw)),
                 None => lost.push(Lost { at: here.into(), what: k.clone(), why: "not an IP address".into() }),
             },
             "routes" => {

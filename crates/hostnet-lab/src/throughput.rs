@@ -109,14 +109,7 @@ pub async fn measure(s: &Settings, progress: bool) -> Result<Vec<ModeResult>, St
 /// A token bucket filter as the root qdisc of `nic`: `mbit` Mbit/s with a 32 KiB burst.
 /// tc_tbf_qopt is sent raw; an Ethernet-aware rate spec lets the kernel compute its own tables.
 async fn shape(nl: &Netlink, nic: &str, mbit: u32) -> Result<(), String> {
-    let index = nl
-        .links()
-        .await
-        .map_err(|e| e.to_string())?
-        .iter()
-        .find(|l| hostnet_netlink::read::ifname(l).as_deref() == Some(nic))
-        .map(|l| l.header.index)
-        .ok_or_else(|| format!("{nic} not found"))?;
+    let index = nl.index_of(nic).await.map_err(|e| format!("{nic}: {e}"))?;
     let rate_bps = u64::from(mbit) * 1_000_000 / 8;
     let burst: u32 = 32 * 1024;
     // psched ticks are 64 ns: the time to send `burst` bytes at the rate.

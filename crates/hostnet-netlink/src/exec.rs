@@ -129,16 +129,14 @@ impl Netlink {
         let (done, broken) = self.execute(&p, env, opts, &mut journal, &mut report).await?;
         tracing::info!("executed in {:?}", t1.elapsed());
         let t2 = std::time::Instant::now();
-        let must_undo = |r: &Report| {
-            let failed = r.failed().next().is_some() && !(opts.tolerate_missing && r.only_missing_nics());
-            failed || !r.verified
-        };
-        if report.failed().next().is_none() || (opts.tolerate_missing && report.only_missing_nics()) {
+        // Failures that do not call the result into question: none, or at boot only missing NICs.
+        let tolerable = report.failed().next().is_none() || (opts.tolerate_missing && report.only_missing_nics());
+        if tolerable {
             self.verify(desired, env, opts, &broken, &mut report).await?;
         }
         tracing::info!("verified ({}) in {:?}", report.verified, t2.elapsed());
         report.undo = undo_of(&p.steps, &done);
-        if opts.rollback && must_undo(&report) {
+        if opts.rollback && (!tolerable || !report.verified) {
             for op in report.undo.clone() {
                 let outcome = match self.run(&op, env).await {
                     Ok(()) => Outcome::Applied,

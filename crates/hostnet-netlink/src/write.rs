@@ -28,7 +28,8 @@ pub struct Env {
 }
 
 impl Netlink {
-    async fn index_of(&self, name: &str) -> Result<u32, OpError> {
+    /// The ifindex of a link, from the cache or one lookup.
+    pub async fn index_of(&self, name: &str) -> Result<u32, OpError> {
         if let Some(i) = self.cached_index(name) {
             return Ok(i);
         }

@@ -165,6 +165,11 @@ pub struct Route {
 }
 
 impl Route {
+    /// A default route through `gw`, as the `gateway` settings of other tools mean it.
+    pub fn default_via(gw: IpAddr) -> Route {
+        Route { dst: RouteDst::Default, via: Some(gw), metric: None, table: None, src: None, onlink: false }
+    }
+
     pub fn is_ipv6(&self) -> bool {
         match (&self.dst, &self.via) {
             (RouteDst::Net(n), _) => matches!(n, IpNet::V6(_)),

@@ -9,7 +9,7 @@ use serde::{Deserialize, Serialize};
 use crate::model::{BondMode, BondOpt, Bridge, Cidr, Dns, Kind, MacAddr, Route};
 
 pub use build::plan;
-pub use render::{render_ip, render_text};
+pub use render::{op_line, render_ip, render_text};
 
 /// How a NIC is found before it is renamed.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]

@@ -23,6 +23,12 @@ pub fn render_text(plan: &Plan) -> String {
     out
 }
 
+/// One operation on one line, as in `render_text` without the number and the alignment.
+pub fn op_line(op: &Op) -> String {
+    let (verb, subject, detail) = describe(op);
+    [verb, subject, detail].iter().filter(|s| !s.is_empty()).cloned().collect::<Vec<_>>().join(" ")
+}
+
 fn describe(op: &Op) -> (String, String, String) {
     let (verb, subject, detail): (&str, &str, String) = match op {
         Op::Missing { name, selector } => ("missing", name, format!("no NIC matches {selector}")),

@@ -189,13 +189,7 @@ fn write_report(out: &mut impl std::io::Write, r: &Report, file: &Path, left_alo
 }
 
 fn one_line(op: &Op) -> String {
-    let p = hostnet_core::Plan { steps: vec![hostnet_core::plan::Step { op: op.clone(), undo: vec![] }] };
-    let t = render_text(&p);
-    let t = t.trim();
-    // Drop the step number render_text puts first.
-    t.split_once(char::is_whitespace)
-        .map(|(_, r)| r.split_whitespace().collect::<Vec<_>>().join(" "))
-        .unwrap_or_default()
+    hostnet_core::plan::op_line(op)
 }
 
 /// Finishes an apply that was killed midway, by rolling back what it completed.
