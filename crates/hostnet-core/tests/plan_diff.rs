@@ -176,3 +176,19 @@ fn changing_an_address_re_adds_routes_the_kernel_drops_with_it() {
     // Undoing the deletion must bring the route back too.
     assert_eq!(p.steps[0].undo.len(), 2, "{:?}", p.steps[0].undo);
 }
+
+#[test]
+fn op_kind_names_match_their_json_tags() {
+    // Plans that between them create, change and tear down: every kind the planner emits here.
+    let mut ops: Vec<Op> = Vec::new();
+    for name in ["stacked-bonds", "vlan-bond-bridge", "single-nic"] {
+        let c = example(name);
+        ops.extend(plan(&c, &State::offline()).steps.into_iter().map(|s| s.op));
+        ops.extend(plan(&cfg("interfaces: []\n"), &State::from_config(&c)).steps.into_iter().map(|s| s.op));
+    }
+    assert!(ops.len() > 20);
+    for op in ops {
+        let json = serde_json::to_value(&op).unwrap();
+        assert_eq!(json["op"], op.kind_name(), "{op:?}");
+    }
+}

@@ -99,6 +99,26 @@ impl Default for Options {
     }
 }
 
+/// Where execution spent its time, per kind of operation: the first thing to read when an apply
+/// is slow (`HOSTNET_LOG=hostnet_netlink=debug`).
+#[derive(Default)]
+struct OpTiming(std::collections::BTreeMap<&'static str, (u32, Duration, Duration)>);
+
+impl OpTiming {
+    fn add(&mut self, op: &Op, d: Duration) {
+        let e = self.0.entry(op.kind_name()).or_default();
+        e.0 += 1;
+        e.1 += d;
+        e.2 = e.2.max(d);
+    }
+
+    fn log(&self) {
+        for (kind, (n, total, max)) in &self.0 {
+            tracing::debug!("{kind}: {n} in {total:?} (mean {:?}, max {max:?})", *total / *n);
+        }
+    }
+}
+
 impl Netlink {
     /// The host's current state, including DNS when the config manages it.
     pub async fn current(&self, desired: &Config, env: &Env) -> Result<State, Error> {
@@ -162,6 +182,7 @@ impl Netlink {
     ) -> Result<(Vec<usize>, HashSet<String>), Error> {
         let mut broken: HashSet<String> = HashSet::new();
         let mut done = Vec::new();
+        let mut timing = OpTiming::default();
         for (i, step) in p.steps.iter().enumerate() {
             if let Some(b) = step.op.needs().into_iter().find(|n| broken.contains(*n)) {
                 let because = format!("{b} failed earlier");
@@ -172,7 +193,10 @@ impl Netlink {
             let result = if opts.fail_at == Some(i + 1) {
                 Err(OpError::new(libc::EIO, "injected failure (test hook)"))
             } else {
-                self.run(&step.op, env).await
+                let t = std::time::Instant::now();
+                let r = self.run(&step.op, env).await;
+                timing.add(&step.op, t.elapsed());
+                r
             };
             let outcome = match result {
                 Ok(()) => {
@@ -191,6 +215,7 @@ impl Netlink {
                 tokio::time::sleep(Duration::from_secs(3600)).await;
             }
         }
+        timing.log();
         Ok((done, broken))
     }
 

@@ -49,9 +49,19 @@ impl Netlink {
 
     /// Reads everything hostnet manages, in one dump per object type.
     pub async fn observe(&self) -> Result<Observed, Error> {
+        let t = std::time::Instant::now();
         let links = self.links().await?;
+        let t_links = t.elapsed();
         let addrs: Vec<_> = self.handle.address().get().execute().try_collect().await?;
+        let t_addrs = t.elapsed();
         let routes = self.dump_routes().await?;
+        tracing::debug!(
+            "dumped {} links in {t_links:?}, {} addresses by {t_addrs:?}, {} routes by {:?}",
+            links.len(),
+            addrs.len(),
+            routes.len(),
+            t.elapsed()
+        );
 
         let names: HashMap<u32, String> = links.iter().filter_map(|l| Some((l.header.index, ifname(l)?))).collect();
         {

@@ -113,6 +113,30 @@ pub enum Op {
 pub const DNS_SUBJECT: &str = "(dns)";
 
 impl Op {
+    /// The operation's name, as its `op` tag in JSON.
+    pub fn kind_name(&self) -> &'static str {
+        match self {
+            Op::Missing { .. } => "missing",
+            Op::Rename { .. } => "rename",
+            Op::Create { .. } => "create",
+            Op::Delete { .. } => "delete",
+            Op::SetMtu { .. } => "set_mtu",
+            Op::SetMac { .. } => "set_mac",
+            Op::SetDown { .. } => "set_down",
+            Op::SetUp { .. } => "set_up",
+            Op::Enslave { .. } => "enslave",
+            Op::Release { .. } => "release",
+            Op::SetBondMode { .. } => "set_bond_mode",
+            Op::SetBondOptions { .. } => "set_bond_options",
+            Op::SetBridgeOptions { .. } => "set_bridge_options",
+            Op::AddAddress { .. } => "add_address",
+            Op::DelAddress { .. } => "del_address",
+            Op::AddRoute { .. } => "add_route",
+            Op::DelRoute { .. } => "del_route",
+            Op::SetDns { .. } => "set_dns",
+        }
+    }
+
     /// The device this operation changes. If the operation fails, this device is broken for the
     /// rest of the run.
     pub fn subject(&self) -> &str {
