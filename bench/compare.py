@@ -15,7 +15,8 @@ ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
 HOSTNET = os.path.join(ROOT, "target/release/hostnet")
 
 def run(argv):
-    """Runs argv; returns (seconds, max RSS in KiB). Fails loudly on error."""
+    """Runs argv; returns (wall seconds, max RSS in KiB, user CPU seconds, system CPU seconds).
+    Fails loudly on error."""
     t0 = time.perf_counter()
     p = subprocess.Popen(argv, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE)
     _, status, ru = os.wait4(p.pid, 0)
@@ -24,7 +25,7 @@ def run(argv):
     p.returncode = os.waitstatus_to_exitcode(status)
     if p.returncode != 0:
         raise RuntimeError(f"{' '.join(argv)} exited {p.returncode}: {err[-2000:]}")
-    return dt, ru.ru_maxrss
+    return dt, ru.ru_maxrss, ru.ru_utime, ru.ru_stime
 
 class Ns:
     seq = 0
@@ -125,6 +126,25 @@ def report(results, sizes):
                     rss.append("n/a")
             ratio = lambda a, b: f"{med[a] / med[b]:.2f}x" if a in med and b in med else "n/a"
             out.append(f"| {n} | " + " | ".join(cells) + " | " + " | ".join(rss) + f" | {ratio('hostnet', 'ip -batch')} | {ratio('nmstatectl', 'hostnet')} |")
+    out.append(growth(results, sizes, tools_))
+    return "\n".join(out)
+
+def growth(results, sizes, tools_):
+    """How apply's cost grows with N, split into the tool's own CPU time in user space, the CPU
+    time the kernel spent in its system calls, and wall time (which adds waiting, mostly on
+    the RTNL lock). Per object, so linear growth reads as a constant."""
+    out = ["\n### apply: growth per object (wall / user CPU / kernel CPU, µs per object)\n",
+           "| N | " + " | ".join(tools_) + " |", "|---" * (1 + len(tools_)) + "|"]
+    for n in sizes:
+        cells = []
+        for t in tools_:
+            xs = results.get((t, n, "apply"), [])
+            if not xs or len(xs[0]) < 4:
+                cells.append("n/a")
+                continue
+            w, u, k = (median([x[i] for x in xs]) * 1e6 / n for i in (0, 2, 3))
+            cells.append(f"{w:.0f} / {u:.0f} / {k:.0f}")
+        out.append(f"| {n} | " + " | ".join(cells) + " |")
     return "\n".join(out)
 
 if __name__ == "__main__":

@@ -7,7 +7,7 @@ use futures::TryStreamExt;
 use hostnet_core::model::{BondOpt, Bridge, Dns, Kind, Route, RouteDst};
 use hostnet_core::plan::{Op, Selector};
 use rtnetlink::packet_route::AddressFamily;
-use rtnetlink::packet_route::address::AddressAttribute;
+use rtnetlink::packet_route::address::{AddressAttribute, AddressMessage};
 use rtnetlink::packet_route::link::{
     BondAdSelect, BondAllPortActive, BondArpAllTargets, BondArpValidate, BondFailOverMac, BondLacpRate, BondMode,
     BondPrimaryReselect, BondXmitHashPolicy, BridgeStpState, InfoBond, InfoBridge, InfoData, InfoKind, InfoVeth,
@@ -196,18 +196,23 @@ impl Netlink {
                 Ok(self.handle.address().add(i, address.addr(), address.prefix_len()).execute().await?)
             }
             Op::DelAddress { name, address } => {
-                let i = self.index_of(name).await?;
-                let mut req = self.handle.address().get().set_link_index_filter(i).execute();
-                while let Some(m) = req.try_next().await? {
-                    let here = m
-                        .attributes
-                        .iter()
-                        .any(|a| matches!(a, AddressAttribute::Address(ip) if *ip == address.addr()));
-                    if here && m.header.prefix_len == address.prefix_len() {
-                        return Ok(self.handle.address().del(m).execute().await?);
-                    }
+                // Named by (link, address, prefix), as `ip address del` does: no dump of every
+                // address on the host to find the one to delete.
+                let mut m = AddressMessage::default();
+                m.header.family = if address.addr().is_ipv6() { AddressFamily::Inet6 } else { AddressFamily::Inet };
+                m.header.prefix_len = address.prefix_len();
+                m.header.index = self.index_of(name).await?;
+                m.attributes.push(AddressAttribute::Local(address.addr()));
+                m.attributes.push(AddressAttribute::Address(address.addr()));
+                match self.handle.address().del(m).execute().await {
+                    Err(e) => match OpError::from(e) {
+                        e if e.errno == libc::EADDRNOTAVAIL => {
+                            Err(OpError::new(libc::EADDRNOTAVAIL, format!("{address} is not on {name}")))
+                        }
+                        e => Err(e),
+                    },
+                    Ok(()) => Ok(()),
                 }
-                Err(OpError::new(libc::EADDRNOTAVAIL, format!("{address} is not on {name}")))
             }
             Op::AddRoute { name, route } => {
                 let msg = route_message(self.index_of(name).await?, route);
