@@ -6,6 +6,7 @@ use std::sync::Mutex;
 use rtnetlink::Handle;
 use rtnetlink::sys::AsyncSocket;
 
+use crate::dump::DumpSocket;
 use crate::error::Error;
 
 pub struct Netlink {
@@ -17,6 +18,8 @@ pub struct Netlink {
     /// The next ifindex hostnet gives a link it creates: above every index seen, so creating
     /// needs no lookup afterwards. 0 until the first observation.
     pub(crate) next_index: Mutex<u32>,
+    /// For the big dumps of observation; opened with the connection, so in its namespace.
+    pub(crate) dumps: DumpSocket,
 }
 
 impl Netlink {
@@ -28,7 +31,8 @@ impl Netlink {
         let _ = sock.set_ext_ack(true);
         let _ = sock.set_cap_ack(true);
         tokio::spawn(conn);
-        Ok(Netlink { handle, index: Mutex::new(HashMap::new()), next_index: Mutex::new(0) })
+        let dumps = DumpSocket::open()?;
+        Ok(Netlink { handle, index: Mutex::new(HashMap::new()), next_index: Mutex::new(0), dumps })
     }
 
     /// The raw rtnetlink handle, for requests hostnet's operations do not cover (the lab's

@@ -51,7 +51,7 @@ impl From<std::io::Error> for OpError {
 
 /// With NETLINK_CAP_ACK the error echoes only the request's 16-byte header; with
 /// NETLINK_EXT_ACK, attributes follow, NLMSGERR_ATTR_MSG (1) being the kernel's text.
-fn from_error_message(m: &ErrorMessage) -> OpError {
+pub(crate) fn from_error_message(m: &ErrorMessage) -> OpError {
     let errno = -m.raw_code();
     let mut message = String::new();
     let mut tlvs = m.header.get(16..).unwrap_or_default();

@@ -2,6 +2,7 @@
 //! carries out planned operations on it. No shelling out to `ip`.
 
 pub mod conn;
+mod dump;
 pub mod error;
 pub mod exec;
 pub mod journal;

@@ -4,7 +4,6 @@
 use std::collections::HashMap;
 use std::net::IpAddr;
 
-use futures::TryStreamExt;
 use hostnet_core::model::bond::{
     AdSelect, ArpAllTargets, ArpValidate, FailOverMac, LacpRate, PrimaryReselect, XmitHashPolicy,
 };
@@ -13,13 +12,13 @@ use hostnet_core::model::{
     VlanProtocol,
 };
 use hostnet_core::state::{LiveLink, State};
-use rtnetlink::packet_route::AddressFamily;
-use rtnetlink::packet_route::address::AddressAttribute;
+use rtnetlink::packet_route::address::{AddressAttribute, AddressMessage};
 use rtnetlink::packet_route::link::{
     BondAdInfo, BridgeStpState, InfoBond, InfoBondPort, InfoBridge, InfoData, InfoKind, InfoPortData, InfoVlan,
-    LinkAttribute, LinkFlags, LinkInfo, LinkLayerType, LinkMessage,
+    LinkAttribute, LinkExtentMask, LinkFlags, LinkInfo, LinkLayerType, LinkMessage,
 };
 use rtnetlink::packet_route::route::{RouteAddress, RouteAttribute, RouteProtocol, RouteType};
+use rtnetlink::packet_route::{AddressFamily, RouteNetlinkMessage};
 
 use crate::conn::Netlink;
 use crate::error::Error;
@@ -38,13 +37,43 @@ fn is_managed_protocol(p: RouteProtocol) -> bool {
     matches!(p, RouteProtocol::Boot | RouteProtocol::Static)
 }
 
+/// The link attributes that observation, status and the lab read.
+fn read_by_hostnet(a: &LinkAttribute) -> bool {
+    matches!(
+        a,
+        LinkAttribute::IfName(_)
+            | LinkAttribute::Address(_)
+            | LinkAttribute::PermAddress(_)
+            | LinkAttribute::Carrier(_)
+            | LinkAttribute::Controller(_)
+            | LinkAttribute::Link(_)
+            | LinkAttribute::LinkInfo(_)
+            | LinkAttribute::LinkNetNsId(_)
+            | LinkAttribute::Mtu(_)
+            | LinkAttribute::OperState(_)
+            | LinkAttribute::ParentDevName(_)
+    )
+}
+
 /// IPv6 routes without an explicit metric get 1024 from the kernel; IPv4 ones get 0.
 const IPV6_DEFAULT_METRIC: u32 = 1024;
 const MAIN_TABLE: u32 = 254;
 
 impl Netlink {
+    /// Every link, with only the attributes hostnet reads. The rest (counters, per-family
+    /// settings, ...) is dropped as each datagram is parsed: kept, it cost 20 KB a link.
     pub async fn links(&self) -> Result<Vec<LinkMessage>, Error> {
-        Ok(self.handle.link().get().execute().try_collect().await?)
+        let mut req = LinkMessage::default();
+        req.attributes.push(LinkAttribute::ExtMask(vec![LinkExtentMask::SkipStats]));
+        let mut out = Vec::new();
+        self.dumps.dump(RouteNetlinkMessage::GetLink(req), |m| {
+            if let RouteNetlinkMessage::NewLink(mut l) = m {
+                l.attributes.retain(read_by_hostnet);
+                l.attributes.shrink_to_fit();
+                out.push(l);
+            }
+        })?;
+        Ok(out)
     }
 
     /// Reads everything hostnet manages, in one dump per object type.
@@ -52,7 +81,12 @@ impl Netlink {
         let t = std::time::Instant::now();
         let links = self.links().await?;
         let t_links = t.elapsed();
-        let addrs: Vec<_> = self.handle.address().get().execute().try_collect().await?;
+        let mut addrs = Vec::new();
+        self.dumps.dump(RouteNetlinkMessage::GetAddress(AddressMessage::default()), |m| {
+            if let RouteNetlinkMessage::NewAddress(a) = m {
+                addrs.push(a);
+            }
+        })?;
         let t_addrs = t.elapsed();
         let routes = self.dump_routes().await?;
         tracing::debug!(
@@ -144,10 +178,15 @@ impl Netlink {
                 IpFamily::V4 => rtnetlink::RouteMessageBuilder::<std::net::Ipv4Addr>::new().build(),
                 IpFamily::V6 => rtnetlink::RouteMessageBuilder::<std::net::Ipv6Addr>::new().build(),
             };
-            let mut req = self.handle.route().get(msg);
+            let mut msg = msg;
             // An unfiltered dump: every table, not just main.
-            req.message_mut().header.table = 0;
-            let routes: Vec<_> = req.execute().try_collect().await?;
+            msg.header.table = 0;
+            let mut routes = Vec::new();
+            self.dumps.dump(RouteNetlinkMessage::GetRoute(msg), |m| {
+                if let RouteNetlinkMessage::NewRoute(r) = m {
+                    routes.push(r);
+                }
+            })?;
             for r in routes {
                 if !is_managed_protocol(r.header.protocol) || r.header.kind != RouteType::Unicast {
                     continue;

@@ -7,6 +7,10 @@ use std::process::ExitCode;
 use clap::Parser;
 
 fn main() -> ExitCode {
+    // Rust ignores SIGPIPE, which turns `hostnet show | head` into a panic on the first write
+    // after head exits; the default action ends the process quietly, as for any Unix filter.
+    // SAFETY: setting a signal disposition before any thread exists.
+    unsafe { libc::signal(libc::SIGPIPE, libc::SIG_DFL) };
     let cli = cmd::Cli::parse();
     tracing_subscriber::fmt()
         .with_env_filter(

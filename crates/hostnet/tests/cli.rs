@@ -108,3 +108,30 @@ fn export_writes_each_format() {
         assert!(d.join(file).exists(), "{fmt}: {file} missing");
     }
 }
+
+#[test]
+fn output_into_a_closed_pipe_ends_quietly() {
+    use std::io::{BufRead, BufReader};
+    use std::os::unix::process::ExitStatusExt;
+    let dir = std::env::temp_dir().join(format!("hostnet-cli-pipe-{}", std::process::id()));
+    std::fs::create_dir_all(&dir).unwrap();
+    let f = dir.join("many.yaml");
+    // A plan far bigger than a pipe's buffer, so hostnet is still writing when the reader goes.
+    let mut y = String::from("interfaces:\n");
+    for i in 0..3000 {
+        y.push_str(&format!("  - {{name: v{i}, veth: {{peer: p{i}}}}}\n  - {{name: p{i}, veth: {{peer: v{i}}}}}\n"));
+    }
+    std::fs::write(&f, y).unwrap();
+    let mut child = std::process::Command::new(assert_cmd::cargo::cargo_bin("hostnet"))
+        .args(["plan", "--format", "ip", f.to_str().unwrap()])
+        .stdout(std::process::Stdio::piped())
+        .stderr(std::process::Stdio::piped())
+        .spawn()
+        .unwrap();
+    let mut first = String::new();
+    BufReader::new(child.stdout.take().unwrap()).read_line(&mut first).unwrap();
+    let out = child.wait_with_output().unwrap();
+    let err = String::from_utf8_lossy(&out.stderr);
+    assert!(!err.contains("panicked"), "stderr was:\n{err}");
+    assert_eq!(out.status.signal(), Some(libc::SIGPIPE), "like any filter, ended by SIGPIPE");
+}

@@ -1,0 +1,81 @@
+//! Dumps read from a blocking socket of their own, one datagram at a time.
+//!
+//! The async connection reads a whole dump before its consumer sees the first message (every
+//! read lets the kernel fill the next datagram, so the socket never runs dry), which meant
+//! holding every link fully parsed at once: 20 KB a link. Here each datagram is parsed and
+//! handed over before the next is read, so the caller can keep only what it needs.
+
+use std::sync::Mutex;
+
+use rtnetlink::packet_core::{NLM_F_DUMP, NLM_F_REQUEST, NetlinkMessage, NetlinkPayload};
+use rtnetlink::packet_route::RouteNetlinkMessage;
+use rtnetlink::sys::protocols::NETLINK_ROUTE;
+use rtnetlink::sys::{Socket, SocketAddr};
+
+use crate::error::{Error, OpError, from_error_message};
+
+/// The kernel fills dump datagrams up to 32 KiB; twice that leaves room, and truncation is
+/// detected rather than assumed away.
+const DATAGRAM: usize = 64 * 1024;
+
+pub(crate) struct DumpSocket {
+    sock: Mutex<(Socket, u32)>,
+}
+
+impl DumpSocket {
+    /// Opens the socket in the calling thread's network namespace, which it keeps for good.
+    pub(crate) fn open() -> Result<Self, Error> {
+        let mut sock = Socket::new(NETLINK_ROUTE)?;
+        sock.bind_auto()?;
+        sock.connect(&SocketAddr::new(0, 0))?;
+        let _ = sock.set_ext_ack(true);
+        Ok(DumpSocket { sock: Mutex::new((sock, 0)) })
+    }
+
+    /// Sends `request` as a dump and hands each reply to `each`, in order.
+    pub(crate) fn dump(
+        &self,
+        request: RouteNetlinkMessage,
+        mut each: impl FnMut(RouteNetlinkMessage),
+    ) -> Result<(), Error> {
+        let mut guard = self.sock.lock().expect("dump socket");
+        let (sock, seq) = &mut *guard;
+        *seq = seq.wrapping_add(1);
+        let mut msg = NetlinkMessage::from(request);
+        msg.header.flags = NLM_F_REQUEST | NLM_F_DUMP;
+        msg.header.sequence_number = *seq;
+        msg.finalize();
+        let mut out = vec![0; msg.buffer_len()];
+        msg.serialize(&mut out);
+        sock.send(&out, 0)?;
+        let mut buf: Vec<u8> = Vec::with_capacity(DATAGRAM);
+        loop {
+            buf.clear();
+            let n = sock.recv(&mut buf, libc::MSG_TRUNC)?;
+            if n > buf.len() {
+                return Err(Error::Other(format!("netlink dump datagram of {n} bytes truncated to {}", buf.len())));
+            }
+            let mut rest = &buf[..];
+            while !rest.is_empty() {
+                let m = NetlinkMessage::<RouteNetlinkMessage>::deserialize(rest)
+                    .map_err(|e| Error::Other(format!("netlink dump: {e}")))?;
+                let len = (m.header.length as usize + 3) & !3;
+                rest = rest.get(len.max(16)..).unwrap_or_default();
+                if m.header.sequence_number != *seq {
+                    continue;
+                }
+                match m.payload {
+                    NetlinkPayload::Done(_) => return Ok(()),
+                    NetlinkPayload::Error(e) if e.code.is_some() => {
+                        return Err(Error::Netlink(from_error_message(&e)));
+                    }
+                    NetlinkPayload::InnerMessage(x) => each(x),
+                    NetlinkPayload::Overrun(_) => {
+                        return Err(Error::Netlink(OpError::new(libc::ENOBUFS, "netlink dump overrun")));
+                    }
+                    _ => {}
+                }
+            }
+        }
+    }
+}
