@@ -37,20 +37,33 @@ class Ns:
     def __enter__(self): return self
     def __exit__(self, *a):
         subprocess.run(["ip", "netns", "del", self.name], check=False)
-        # Namespace teardown finishes in kernel workers after `ip netns del` returns; measuring
-        # the next run meanwhile would charge it for this one's cleanup.
-        time.sleep(2)
+        # Namespace teardown finishes in kernel workers after `ip netns del` returns (minutes
+        # for 8000 links); measuring the next run meanwhile would charge it for this cleanup.
+        time.sleep(1)
+        settle()
 
-def settle(ns, timeout=180):
-    """After links come up the kernel spends seconds on IPv6 autoconfiguration (quadratic in the
-    number of link-local routes), holding the RTNL lock. Later phases are measured once a
-    trivial request is fast again five times in a row, as they would be on a running host."""
-    fast, start = 0, time.time()
-    while fast < 5 and time.time() - start < timeout:
-        t0 = time.perf_counter()
-        subprocess.run(["ip", "-n", ns, "link", "show", "dev", "lo"], stdout=subprocess.DEVNULL, check=True)
-        fast = fast + 1 if time.perf_counter() - t0 < 0.005 else 0
-        time.sleep(0.2)
+def cpu_times():
+    v = list(map(int, open("/proc/stat").readline().split()[1:]))
+    return sum(v), v[3] + v[4]  # all, idle + iowait
+
+def settle(timeout=900, busy_below=0.10, quiet_secs=3):
+    """After links come up the kernel keeps working for seconds to minutes (IPv6 duplicate
+    address detection, MLD and router solicitations: quadratic in the number of links, partly
+    under the RTNL lock). Later phases are measured once the machine's CPUs have been idle
+    for `quiet_secs` seconds in a row, as they would be on a running host. Returns how long the
+    kernel stayed busy, or None if it never settled."""
+    start, quiet = time.time(), 0
+    a = cpu_times()
+    while time.time() - start < timeout:
+        time.sleep(1)
+        b = cpu_times()
+        busy = 1 - (b[1] - a[1]) / max(1, b[0] - a[0])
+        a = b
+        quiet = quiet + 1 if busy < busy_below else 0
+        if quiet >= quiet_secs:
+            return time.time() - start - quiet_secs
+    print(f"  warning: the kernel was still busy after {timeout} s", file=sys.stderr)
+    return None
 
 def tools(nm, state):
     return {
@@ -96,7 +109,8 @@ def main():
             for r in range(runs):
                 with Ns() as ns:
                     results.setdefault((tool, n, "apply"), []).append(run(t["apply"](ns.name, d)))
-                    settle(ns.name)
+                    busy = settle()
+                    results.setdefault((tool, n, "kernel busy after apply"), []).append((busy if busy is not None else float("nan"),))
                     results.setdefault((tool, n, "show"), []).append(run(t["show"](ns.name)))
                     if tool != "ip -batch":
                         results.setdefault((tool, n, "re-apply, no change"), []).append(run(t["apply"](ns.name, d)))
@@ -127,6 +141,7 @@ def report(results, sizes):
             ratio = lambda a, b: f"{med[a] / med[b]:.2f}x" if a in med and b in med else "n/a"
             out.append(f"| {n} | " + " | ".join(cells) + " | " + " | ".join(rss) + f" | {ratio('hostnet', 'ip -batch')} | {ratio('nmstatectl', 'hostnet')} |")
     out.append(growth(results, sizes, tools_))
+    out.append(afterwards(results, sizes, tools_))
     return "\n".join(out)
 
 def growth(results, sizes, tools_):
@@ -144,6 +159,17 @@ def growth(results, sizes, tools_):
                 continue
             w, u, k = (median([x[i] for x in xs]) * 1e6 / n for i in (0, 2, 3))
             cells.append(f"{w:.0f} / {u:.0f} / {k:.0f}")
+        out.append(f"| {n} | " + " | ".join(cells) + " |")
+    return "\n".join(out)
+
+def afterwards(results, sizes, tools_):
+    """The work a tool leaves the kernel: seconds of busy CPUs after it exits."""
+    out = ["\n### kernel busy after apply (s, median)\n", "| N | " + " | ".join(tools_) + " |", "|---" * (1 + len(tools_)) + "|"]
+    for n in sizes:
+        cells = []
+        for t in tools_:
+            xs = [x[0] for x in results.get((t, n, "kernel busy after apply"), [])]
+            cells.append(f"{median(xs):.0f}" if xs else "n/a")
         out.append(f"| {n} | " + " | ".join(cells) + " |")
     return "\n".join(out)
 
