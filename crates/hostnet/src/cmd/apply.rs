@@ -111,7 +111,8 @@ pub fn apply(ctx: &Ctx, file: &Path, a: ApplyArgs) -> ExitCode {
     } else {
         report.links_seen.clone()
     };
-    let left_alone = names.into_iter().filter(|n| !declares(&config, n) && n != "lo").collect::<Vec<_>>();
+    let declared = declared_names(&config);
+    let left_alone = names.into_iter().filter(|n| !declared.contains(n.as_str()) && n != "lo").collect::<Vec<_>>();
     if a.json {
         let mut v = serde_json::to_value(&report).expect("serializable");
         v["left_alone"] = serde_json::json!(left_alone);
@@ -330,9 +331,15 @@ pub fn revert_pending(ctx: &Ctx, id: &str) -> ExitCode {
 }
 
 /// Whether the file names `n`, as an interface or as the peer of a declared veth.
-fn declares(config: &hostnet_core::Config, n: &str) -> bool {
-    config
-        .interfaces
-        .iter()
-        .any(|i| i.name == n || matches!(&i.kind, hostnet_core::model::Kind::Veth(v) if v.peer == n))
+/// Every link name the config declares, veth peers included: a set, since every link on the
+/// host is looked up in it (a scan per link was quadratic: 8000 links x 12000 declarations).
+fn declared_names(config: &hostnet_core::Config) -> std::collections::HashSet<&str> {
+    let mut names = std::collections::HashSet::new();
+    for i in &config.interfaces {
+        names.insert(i.name.as_str());
+        if let hostnet_core::model::Kind::Veth(v) = &i.kind {
+            names.insert(v.peer.as_str());
+        }
+    }
+    names
 }
