@@ -6,7 +6,7 @@ apply from empty, re-apply with no change, apply of one change in the big config
 Wall time is taken around each child process; peak memory is the child's max RSS (wait4).
 Prints a Markdown report (BENCHMARKS.md quotes it).
 
-    bench/compare.py [--sizes 10,100,1000,4000] [--runs 5] [--nmstatectl PATH]
+    bench/compare.py [--sizes 10,100,1000,4000] [--runs 3] [--nmstatectl PATH] [--skip-nmstate-above 1000]
 Needs root (namespaces), iproute2, and nmstatectl (bench/run-compare.sh installs it).
 """
 import argparse, os, statistics, subprocess, sys, tempfile, time
@@ -87,9 +87,9 @@ def median(xs):
 def main():
     ap = argparse.ArgumentParser()
     ap.add_argument("--sizes", default="10,100,1000,4000")
-    ap.add_argument("--runs", type=int, default=5)
+    ap.add_argument("--runs", type=int, default=3)
     ap.add_argument("--nmstatectl", default=os.path.join(ROOT, "target/bench-tools/bin/nmstatectl"))
-    ap.add_argument("--skip-nmstate-above", type=int, default=4000)
+    ap.add_argument("--skip-nmstate-above", type=int, default=1000)
     a = ap.parse_args()
     sizes = [int(s) for s in a.sizes.split(",")]
     tmp = tempfile.mkdtemp(prefix="hostnet-bench-")
