@@ -32,12 +32,19 @@ impl DumpSocket {
         Ok(DumpSocket { sock: Mutex::new((sock, 0)) })
     }
 
-    /// Sends `request` as a dump and hands each reply to `each`, in order.
-    pub(crate) fn dump(
+    /// Dumps `request` and keeps what `pick` makes of each reply.
+    pub(crate) fn collect<T>(
         &self,
         request: RouteNetlinkMessage,
-        mut each: impl FnMut(RouteNetlinkMessage),
-    ) -> Result<(), Error> {
+        mut pick: impl FnMut(RouteNetlinkMessage) -> Option<T>,
+    ) -> Result<Vec<T>, Error> {
+        let mut out = Vec::new();
+        self.dump(request, |m| out.extend(pick(m)))?;
+        Ok(out)
+    }
+
+    /// Sends `request` as a dump and hands each reply to `each`, in order.
+    fn dump(&self, request: RouteNetlinkMessage, mut each: impl FnMut(RouteNetlinkMessage)) -> Result<(), Error> {
         let mut guard = self.sock.lock().expect("dump socket");
         let (sock, seq) = &mut *guard;
         *seq = seq.wrapping_add(1);

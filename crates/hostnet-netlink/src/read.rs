@@ -65,15 +65,14 @@ impl Netlink {
     pub async fn links(&self) -> Result<Vec<LinkMessage>, Error> {
         let mut req = LinkMessage::default();
         req.attributes.push(LinkAttribute::ExtMask(vec![LinkExtentMask::SkipStats]));
-        let mut out = Vec::new();
-        self.dumps.dump(RouteNetlinkMessage::GetLink(req), |m| {
-            if let RouteNetlinkMessage::NewLink(mut l) = m {
+        self.dumps.collect(RouteNetlinkMessage::GetLink(req), |m| match m {
+            RouteNetlinkMessage::NewLink(mut l) => {
                 l.attributes.retain(read_by_hostnet);
                 l.attributes.shrink_to_fit();
-                out.push(l);
+                Some(l)
             }
-        })?;
-        Ok(out)
+            _ => None,
+        })
     }
 
     /// Reads everything hostnet manages, in one dump per object type.
@@ -81,11 +80,9 @@ impl Netlink {
         let t = std::time::Instant::now();
         let links = self.links().await?;
         let t_links = t.elapsed();
-        let mut addrs = Vec::new();
-        self.dumps.dump(RouteNetlinkMessage::GetAddress(AddressMessage::default()), |m| {
-            if let RouteNetlinkMessage::NewAddress(a) = m {
-                addrs.push(a);
-            }
+        let addrs = self.dumps.collect(RouteNetlinkMessage::GetAddress(AddressMessage::default()), |m| match m {
+            RouteNetlinkMessage::NewAddress(a) => Some(a),
+            _ => None,
         })?;
         let t_addrs = t.elapsed();
         let routes = self.dump_routes().await?;
@@ -174,18 +171,15 @@ impl Netlink {
     async fn dump_routes(&self) -> Result<Vec<(u32, Route)>, Error> {
         let mut out = Vec::new();
         for family in [IpFamily::V4, IpFamily::V6] {
-            let msg = match family {
+            let mut msg = match family {
                 IpFamily::V4 => rtnetlink::RouteMessageBuilder::<std::net::Ipv4Addr>::new().build(),
                 IpFamily::V6 => rtnetlink::RouteMessageBuilder::<std::net::Ipv6Addr>::new().build(),
             };
-            let mut msg = msg;
             // An unfiltered dump: every table, not just main.
             msg.header.table = 0;
-            let mut routes = Vec::new();
-            self.dumps.dump(RouteNetlinkMessage::GetRoute(msg), |m| {
-                if let RouteNetlinkMessage::NewRoute(r) = m {
-                    routes.push(r);
-                }
+            let routes = self.dumps.collect(RouteNetlinkMessage::GetRoute(msg), |m| match m {
+                RouteNetlinkMessage::NewRoute(r) => Some(r),
+                _ => None,
             })?;
             for r in routes {
                 if !is_managed_protocol(r.header.protocol) || r.header.kind != RouteType::Unicast {
