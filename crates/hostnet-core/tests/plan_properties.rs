@@ -77,6 +77,22 @@ fn check_order(c: &Config) -> Result<(), TestCaseError> {
         last_structure.is_none_or(|l| last_up.is_none_or(|u| l < u)),
         "a link up before the structure is built"
     );
+    // The kernel refuses to bring a VLAN up on a base that is down (ENETDOWN).
+    let up_at: HashMap<&str, usize> = ops
+        .iter()
+        .enumerate()
+        .filter_map(|(i, o)| if let Op::SetUp { name } = o { Some((name.as_str(), i)) } else { None })
+        .collect();
+    for i in &c.interfaces {
+        if let (Kind::Vlan(v), Some(&vlan_up)) = (&i.kind, up_at.get(i.name.as_str())) {
+            prop_assert!(
+                up_at.get(v.base.as_str()).is_none_or(|&b| b < vlan_up),
+                "VLAN {} up before its base {}",
+                i.name,
+                v.base
+            );
+        }
+    }
     Ok(())
 }
 

@@ -422,24 +422,29 @@ impl Planner<'_> {
         }
     }
 
-    /// Masters come up after every other link. An up bridge floods each port's IPv6 start-up
+    /// Bridges come up after every other link (and so do VLANs on them, which the kernel
+    /// refuses to bring up on a down base). An up bridge floods each port's IPv6 start-up
     /// traffic (duplicate address detection, MLD, router solicitations) to all its other ports,
     /// and the kernel's cost of each packet grows with the number of links; every moment a
     /// bridge stays down while its ports start saves some of that. Measured with 4000 veth
     /// pairs in 40 bridges: the kernel's work after apply fell from 349 s to 270-289 s, for
     /// 1.4 s more of apply (no difference at 1000 pairs).
     fn ups(&mut self) {
-        let (masters, others): (Vec<String>, Vec<String>) =
-            std::mem::take(&mut self.want_up).into_iter().partition(|n| self.is_master(n));
-        for name in others.into_iter().chain(masters) {
+        let (late, early): (Vec<String>, Vec<String>) =
+            std::mem::take(&mut self.want_up).into_iter().partition(|n| self.up_late(n));
+        for name in early.into_iter().chain(late) {
             if self.known(&name).is_some_and(|s| s.exists && (!s.up || s.unknown_up)) {
                 self.emit(Op::SetUp { name });
             }
         }
     }
 
-    fn is_master(&self, name: &str) -> bool {
-        self.declared.get(name).is_some_and(|i| !i.kind.ports().is_empty())
+    fn up_late(&self, name: &str) -> bool {
+        match self.declared.get(name).map(|i| &i.kind) {
+            Some(Kind::Bridge(_)) => true,
+            Some(Kind::Vlan(v)) => self.up_late(&v.base),
+            _ => false,
+        }
     }
 
     /// Finds (and renames) the NIC for a declared ethernet. False when it is missing.
