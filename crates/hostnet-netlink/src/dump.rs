@@ -32,19 +32,13 @@ impl DumpSocket {
         Ok(DumpSocket { sock: Mutex::new((sock, 0)) })
     }
 
-    /// Dumps `request` and keeps what `pick` makes of each reply.
+    /// Dumps `request` and keeps what `pick` makes of each reply, in order.
     pub(crate) fn collect<T>(
         &self,
         request: RouteNetlinkMessage,
         mut pick: impl FnMut(RouteNetlinkMessage) -> Option<T>,
     ) -> Result<Vec<T>, Error> {
         let mut out = Vec::new();
-        self.dump(request, |m| out.extend(pick(m)))?;
-        Ok(out)
-    }
-
-    /// Sends `request` as a dump and hands each reply to `each`, in order.
-    fn dump(&self, request: RouteNetlinkMessage, mut each: impl FnMut(RouteNetlinkMessage)) -> Result<(), Error> {
         let mut guard = self.sock.lock().expect("dump socket");
         let (sock, seq) = &mut *guard;
         *seq = seq.wrapping_add(1);
@@ -52,9 +46,9 @@ impl DumpSocket {
         msg.header.flags = NLM_F_REQUEST | NLM_F_DUMP;
         msg.header.sequence_number = *seq;
         msg.finalize();
-        let mut out = vec![0; msg.buffer_len()];
-        msg.serialize(&mut out);
-        sock.send(&out, 0)?;
+        let mut request = vec![0; msg.buffer_len()];
+        msg.serialize(&mut request);
+        sock.send(&request, 0)?;
         let mut buf: Vec<u8> = Vec::with_capacity(DATAGRAM);
         loop {
             buf.clear();
@@ -72,11 +66,11 @@ impl DumpSocket {
                     continue;
                 }
                 match m.payload {
-                    NetlinkPayload::Done(_) => return Ok(()),
+                    NetlinkPayload::Done(_) => return Ok(out),
                     NetlinkPayload::Error(e) if e.code.is_some() => {
                         return Err(Error::Netlink(from_error_message(&e)));
                     }
-                    NetlinkPayload::InnerMessage(x) => each(x),
+                    NetlinkPayload::InnerMessage(x) => out.extend(pick(x)),
                     NetlinkPayload::Overrun(_) => {
                         return Err(Error::Netlink(OpError::new(libc::ENOBUFS, "netlink dump overrun")));
                     }
