@@ -58,8 +58,11 @@ fn ifname(prefix: &str, rest: &str) -> String {
 impl Lab {
     /// Builds the replica. On error, whatever was built is torn down.
     pub async fn build(t: &Topology, host: &Config) -> Result<Lab, String> {
-        let tag = format!("hnl{}", std::process::id());
-        let workdir = std::env::temp_dir().join(format!("hostnet-lab-{}", std::process::id()));
+        // Unique per build: a repeated run must not meet the namespaces of the one before.
+        static BUILDS: std::sync::atomic::AtomicUsize = std::sync::atomic::AtomicUsize::new(0);
+        let n = BUILDS.fetch_add(1, std::sync::atomic::Ordering::SeqCst);
+        let tag = format!("hnl{}-{n}", std::process::id());
+        let workdir = std::env::temp_dir().join(format!("hostnet-lab-{tag}"));
         std::fs::create_dir_all(&workdir).map_err(|e| e.to_string())?;
         let host_addr = t.host_address(host).ok_or("the host config has no IPv4 address to probe")?;
         let mut lab = Lab {

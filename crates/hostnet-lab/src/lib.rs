@@ -3,11 +3,16 @@
 //! where asked), probe peers — then injects faults and measures what users would feel.
 
 pub mod build;
+pub mod cluster;
+pub mod events;
 pub mod ns;
 pub mod probe;
+pub mod repeat;
 pub mod report;
 pub mod run;
 pub mod scenario;
+pub mod settle;
 pub mod svg;
+pub mod text;
 pub mod throughput;
 pub mod topology;

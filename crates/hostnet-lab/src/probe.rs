@@ -11,6 +11,9 @@ use std::time::{Duration, Instant};
 use crate::ns;
 
 const BASE_PORT: u16 = 47000;
+/// Scheduling delay a receiver may see without its direction being called stalled: the VM's
+/// single emulated CPU runs every endpoint in turn.
+const STALL_SLACK_US: u64 = 80_000;
 
 /// One direction of one probe: when each packet left, and which arrived when.
 #[derive(Debug, Clone, Default)]
@@ -35,8 +38,34 @@ pub struct Probes {
     threads: Vec<EndpointThread>,
     pub epoch: Instant,
     pub interval: Duration,
-    /// Receive counts per endpoint, for waiting until every direction works.
-    live: Arc<Mutex<Vec<u64>>>,
+    /// What each endpoint has received so far, for judging whether every direction works.
+    live: Arc<Mutex<Vec<Reception>>>,
+    /// The flow each endpoint receives, by endpoint index.
+    receives: Vec<String>,
+}
+
+/// A receiver's running account: enough to tell, while probes run, whether its direction has
+/// been lossless lately.
+#[derive(Debug, Clone, Copy, Default)]
+struct Reception {
+    received: u64,
+    /// The sequence number expected next; a higher one means packets were lost.
+    next_seq: u64,
+    /// Send time of the first packet after the latest loss (or of the first packet).
+    clean_since_us: u64,
+    last_recv_us: u64,
+}
+
+impl Reception {
+    fn take(&mut self, seq: u64, sent_us: u64, now_us: u64) {
+        if self.received == 0 || seq > self.next_seq {
+            self.clean_since_us = sent_us;
+        }
+        // A late packet (seq below next_seq) was already counted as lost when its gap was seen.
+        self.next_seq = self.next_seq.max(seq + 1);
+        self.received += 1;
+        self.last_recv_us = now_us;
+    }
 }
 
 impl Probes {
@@ -46,12 +75,13 @@ impl Probes {
         host_addr: IpAddr,
         peers: &[(String, String, IpAddr)],
         rate: u32,
+        epoch: Instant,
     ) -> Result<Probes, String> {
         let stop = Arc::new(AtomicBool::new(false));
-        let epoch = Instant::now();
         let interval = Duration::from_secs_f64(1.0 / f64::from(rate.max(1)));
-        let live = Arc::new(Mutex::new(vec![0; peers.len() * 2]));
+        let live = Arc::new(Mutex::new(vec![Reception::default(); peers.len() * 2]));
         let mut threads = Vec::new();
+        let mut receives = Vec::new();
         for (i, (name, peer_ns, peer_addr)) in peers.iter().enumerate() {
             let port = BASE_PORT + i as u16;
             for (slot, (ns_name, me, them, label)) in [
@@ -64,13 +94,14 @@ impl Probes {
                 let (stop, live) = (stop.clone(), live.clone());
                 let index = i * 2 + slot;
                 let receiver_label = if slot == 0 { format!("{name}->host") } else { format!("host->{name}") };
+                receives.push(receiver_label.clone());
                 let h = std::thread::spawn(move || {
                     endpoint(&ns_name, me, them, port, epoch, interval, &stop, &live, index)
                 });
                 threads.push((label, receiver_label, h));
             }
         }
-        Ok(Probes { stop, threads, epoch, interval, live })
+        Ok(Probes { stop, threads, epoch, interval, live, receives })
     }
 
     pub fn now_us(&self) -> u64 {
@@ -81,12 +112,28 @@ impl Probes {
     pub fn wait_until_all_flow(&self, timeout: Duration) -> bool {
         let start = Instant::now();
         while start.elapsed() < timeout {
-            if self.live.lock().expect("lock").iter().all(|c| *c > 0) {
+            if self.live.lock().expect("lock").iter().all(|r| r.received > 0) {
                 return true;
             }
             std::thread::sleep(Duration::from_millis(20));
         }
         false
+    }
+
+    /// For each direction, how long it has delivered every packet (µs); `None` if it has not
+    /// delivered anything yet or has stopped delivering (nothing for several intervals).
+    pub fn lossless_for(&self) -> Vec<(String, Option<u64>)> {
+        let now = self.now_us();
+        let stall_us = 4 * self.interval.as_micros() as u64 + STALL_SLACK_US;
+        let live = self.live.lock().expect("lock");
+        self.receives
+            .iter()
+            .zip(live.iter())
+            .map(|(flow, r)| {
+                let ok = r.received > 0 && now.saturating_sub(r.last_recv_us) <= stall_us;
+                (flow.clone(), ok.then(|| now.saturating_sub(r.clean_since_us)))
+            })
+            .collect()
     }
 
     /// Stops every endpoint and pairs each sender's log with the opposite receiver's.
@@ -124,7 +171,7 @@ fn endpoint(
     epoch: Instant,
     interval: Duration,
     stop: &AtomicBool,
-    live: &Mutex<Vec<u64>>,
+    live: &Mutex<Vec<Reception>>,
     index: usize,
 ) -> Result<Endpoint, String> {
     ns::enter(ns_name)?;
@@ -149,8 +196,10 @@ fn endpoint(
             && n >= 16
         {
             let seq = u64::from_le_bytes(buf[..8].try_into().expect("8 bytes"));
-            e.recv.push((seq, epoch.elapsed().as_micros() as u64));
-            live.lock().expect("lock")[index] += 1;
+            let sent_us = u64::from_le_bytes(buf[8..16].try_into().expect("8 bytes"));
+            let now = epoch.elapsed().as_micros() as u64;
+            e.recv.push((seq, now));
+            live.lock().expect("lock")[index].take(seq, sent_us, now);
         }
     }
     Ok(e)

@@ -1,8 +1,10 @@
-//! What the lab measured, per step: loss, the longest outage, time to recovery, and which ports
-//! carry traffic afterwards.
+//! What the lab measured, per step: loss, the longest outage, time to recovery, which ports
+//! carry traffic afterwards, what the kernel did meanwhile, and whether a cluster would survive.
 
 use serde::{Deserialize, Serialize};
 
+use crate::cluster::{Cluster, ClusterVerdict};
+use crate::events::Event;
 use crate::probe::Flow;
 
 #[derive(Debug, Clone, Serialize, Deserialize)]
@@ -11,9 +13,21 @@ pub struct LabReport {
     pub description: String,
     /// Probe packets per second, each direction, each peer.
     pub rate: u32,
+    pub settle: SettleInfo,
     pub steps: Vec<StepResult>,
     pub timeline: Vec<FlowTimeline>,
     pub total_ms: f64,
+}
+
+/// How the replica reached steady state before the first step.
+#[derive(Debug, Clone, Default, Serialize, Deserialize)]
+pub struct SettleInfo {
+    /// From the first probe sent until every direction delivered.
+    pub flowing_after_ms: f64,
+    /// From the first probe sent until the replica was judged settled.
+    pub settled_after_ms: f64,
+    /// What the kernel did while the replica converged.
+    pub events: Vec<StepEvent>,
 }
 
 #[derive(Debug, Clone, Serialize, Deserialize)]
@@ -25,7 +39,7 @@ pub struct StepResult {
     pub window_ms: f64,
     pub sent: u64,
     pub lost: u64,
-    /// The longest run of consecutive losses in any flow, as time.
+    /// The longest run of consecutive losses in any flow within the window, as time.
     pub outage_ms: f64,
     /// From the action until every flow delivers again after its last loss; `None` without loss.
     pub recovered_after_ms: Option<f64>,
@@ -34,6 +48,18 @@ pub struct StepResult {
     /// Which bond ports carry traffic at the end of the window.
     pub active_after: String,
     pub flows: Vec<FlowStep>,
+    /// Bond and port events during the window, timed from the action.
+    pub events: Vec<StepEvent>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub cluster: Option<ClusterVerdict>,
+}
+
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct StepEvent {
+    /// Milliseconds after the step's action (or, while settling, after the first probe).
+    pub after_ms: f64,
+    #[serde(flatten)]
+    pub event: Event,
 }
 
 #[derive(Debug, Clone, Serialize, Deserialize)]
@@ -59,21 +85,58 @@ pub struct Mark {
     pub active_after: String,
 }
 
+/// Everything one run recorded, for [`analyze`].
+pub struct Recording<'a> {
+    pub flows: &'a [Flow],
+    pub marks: &'a [Mark],
+    pub events: &'a [Event],
+    pub end_us: u64,
+    pub interval_us: u64,
+    /// Probe clock times: first probe sent, every direction delivering.
+    pub probes_from_us: u64,
+    pub flowing_us: u64,
+}
+
 /// Packets sent this close to the end may still be in flight when the probes stop.
 const TAIL_GRACE_US: u64 = 50_000;
 const BUCKET_MS: f64 = 20.0;
 
-pub fn analyze(
-    scenario: &str,
-    description: &str,
-    rate: u32,
-    flows: &[Flow],
-    marks: &[Mark],
+/// A run of consecutive lost packets in one flow, by send time.
+#[derive(Debug, Clone, Copy)]
+struct LossRun {
+    start_us: u64,
+    /// Send time of the first packet delivered after the run, or the end of measurement.
     end_us: u64,
-    interval_us: u64,
-) -> LabReport {
+    open: bool,
+}
+
+fn loss_runs(f: &Flow, from_us: u64, end_us: u64, interval_us: u64) -> Vec<LossRun> {
+    let mut runs = Vec::new();
+    let mut start: Option<u64> = None;
+    for (k, &t) in f.sent_us.iter().enumerate() {
+        if t < from_us || t >= end_us {
+            continue;
+        }
+        match (f.recv_us[k].is_none(), start) {
+            (true, None) => start = Some(t),
+            (false, Some(s)) => {
+                runs.push(LossRun { start_us: s, end_us: t, open: false });
+                start = None;
+            }
+            _ => {}
+        }
+    }
+    if let Some(s) = start {
+        runs.push(LossRun { start_us: s, end_us: end_us.max(s + interval_us), open: true });
+    }
+    runs
+}
+
+pub fn analyze(scenario: &str, description: &str, rate: u32, rec: &Recording, cluster: Option<&Cluster>) -> LabReport {
+    let (flows, marks) = (rec.flows, rec.marks);
     let start_us = marks.first().map(|m| m.at_us).unwrap_or(0);
-    let end = end_us.saturating_sub(TAIL_GRACE_US);
+    let end = rec.end_us.saturating_sub(TAIL_GRACE_US);
+    let runs: Vec<LossRun> = flows.iter().flat_map(|f| loss_runs(f, start_us, end, rec.interval_us)).collect();
     let mut steps = Vec::new();
     for (i, m) in marks.iter().enumerate() {
         let stop = marks.get(i + 1).map(|n| n.at_us).unwrap_or(end);
@@ -88,6 +151,8 @@ pub fn analyze(
             recovered: true,
             active_after: m.active_after.clone(),
             flows: Vec::new(),
+            events: events_between(rec.events, m.at_us, stop),
+            cluster: cluster.map(|c| verdict(c, &runs, m.at_us, stop)),
         };
         for f in flows {
             let idx: Vec<usize> =
@@ -105,7 +170,7 @@ pub fn analyze(
                 }
                 prev = Some(k);
                 let rs = run_start.expect("set");
-                let dur = (f.sent_us[k] - f.sent_us[rs] + interval_us) as f64 / 1000.0;
+                let dur = (f.sent_us[k] - f.sent_us[rs] + rec.interval_us) as f64 / 1000.0;
                 longest = longest.max(dur);
                 last_run_end = Some(k);
             }
@@ -133,9 +198,57 @@ pub fn analyze(
         }
         steps.push(s);
     }
+    let settle = SettleInfo {
+        flowing_after_ms: rec.flowing_us.saturating_sub(rec.probes_from_us) as f64 / 1000.0,
+        settled_after_ms: start_us.saturating_sub(rec.probes_from_us) as f64 / 1000.0,
+        events: events_between(rec.events, rec.probes_from_us, start_us),
+    };
     let total_ms = (end.saturating_sub(start_us)) as f64 / 1000.0;
+    LabReport {
+        scenario: scenario.into(),
+        description: description.into(),
+        rate,
+        settle,
+        steps,
+        timeline: timeline(flows, start_us, end, total_ms),
+        total_ms,
+    }
+}
+
+fn events_between(events: &[Event], from_us: u64, to_us: u64) -> Vec<StepEvent> {
+    events
+        .iter()
+        .filter(|e| e.at_us >= from_us && e.at_us < to_us)
+        .map(|e| StepEvent { after_ms: (e.at_us - from_us) as f64 / 1000.0, event: e.clone() })
+        .collect()
+}
+
+/// The cluster's fate during [from, to): the first moment within it when some outage has
+/// lasted the token timeout, else how much room the longest overlapping outage left.
+fn verdict(c: &Cluster, runs: &[LossRun], from_us: u64, to_us: u64) -> ClusterVerdict {
+    let token_us = c.token_timeout_ms() * 1000;
+    let overlapping: Vec<&LossRun> = runs.iter().filter(|r| r.start_us < to_us && r.end_us > from_us).collect();
+    let lost_at = overlapping
+        .iter()
+        .filter(|r| r.end_us - r.start_us >= token_us)
+        .map(|r| r.start_us + token_us)
+        .filter(|t| *t >= from_us && *t < to_us)
+        .min();
+    let longest = overlapping.iter().map(|r| r.end_us - r.start_us).max().unwrap_or(0);
+    // A node already lost in an earlier step stays lost: no margin to speak of.
+    let lost_before = overlapping.iter().any(|r| r.end_us - r.start_us >= token_us && r.start_us + token_us < from_us);
+    ClusterVerdict {
+        token_timeout_ms: c.token_timeout_ms(),
+        longest_outage_ms: longest as f64 / 1000.0,
+        node_lost_at_ms: lost_at.map(|t| (t - from_us) as f64 / 1000.0).or(lost_before.then_some(0.0)),
+        margin_ms: (longest < token_us).then(|| (token_us - longest) as f64 / 1000.0),
+        open_ended: overlapping.iter().any(|r| r.open),
+    }
+}
+
+fn timeline(flows: &[Flow], start_us: u64, end: u64, total_ms: f64) -> Vec<FlowTimeline> {
     let buckets = (total_ms / BUCKET_MS).ceil().max(1.0) as usize;
-    let timeline = flows
+    flows
         .iter()
         .map(|f| {
             let mut sent = vec![0u32; buckets];
@@ -154,45 +267,5 @@ pub fn analyze(
                 sent.iter().zip(&got).map(|(s, g)| if *s == 0 { 1.0 } else { *g as f32 / *s as f32 }).collect();
             FlowTimeline { name: f.name.clone(), bucket_ms: BUCKET_MS, delivered }
         })
-        .collect();
-    LabReport { scenario: scenario.into(), description: description.into(), rate, steps, timeline, total_ms }
-}
-
-/// The table people read.
-pub fn table(r: &LabReport) -> String {
-    let mut out =
-        format!("scenario {}: {}\nprobes: {} packets/s each way per peer\n\n", r.scenario, r.description, r.rate);
-    let mut rows = vec![
-        ["AT (s)", "STEP", "LOST/SENT", "OUTAGE", "RECOVERED AFTER", "ACTIVE AFTERWARDS"].map(String::from).to_vec(),
-    ];
-    for s in &r.steps {
-        let recovery = match (s.lost, s.recovered, s.recovered_after_ms) {
-            (0, _, _) => "no loss".to_string(),
-            (_, true, Some(ms)) => format!("{ms:.0} ms"),
-            _ => "NO RECOVERY".to_string(),
-        };
-        let outage = if s.lost == 0 {
-            "-".to_string()
-        } else if s.recovered {
-            format!("{:.0} ms", s.outage_ms)
-        } else {
-            format!(">= {:.0} ms", s.outage_ms)
-        };
-        rows.push(vec![
-            format!("{:.1}", s.at_ms / 1000.0),
-            s.action.clone(),
-            format!("{}/{}", s.lost, s.sent),
-            outage,
-            recovery,
-            s.active_after.clone(),
-        ]);
-    }
-    let widths: Vec<usize> =
-        (0..rows[0].len()).map(|c| rows.iter().map(|r| r[c].chars().count()).max().unwrap_or(0)).collect();
-    for row in rows {
-        let line: Vec<String> = row.iter().enumerate().map(|(c, x)| format!("{x:<w$}", w = widths[c])).collect();
-        out.push_str(line.join("  ").trim_end());
-        out.push('\n');
-    }
-    out
+        .collect()
 }

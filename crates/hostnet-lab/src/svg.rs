@@ -1,21 +1,59 @@
 //! The timeline as an SVG: one strip per probe direction, green where packets got through and
-//! red where they were lost, with each injected fault marked.
+//! red where they were lost; under them one lane per link the kernel changed, a tick per event
+//! (hover for what changed); each injected fault marked across both.
 
+use std::collections::BTreeMap;
 use std::fmt::Write;
 
 use crate::report::LabReport;
 
+const LEFT: f64 = 170.0;
+const TOP: f64 = 40.0;
+const ROW_H: f64 = 22.0;
+const GAP: f64 = 8.0;
+const LANE_H: f64 = 14.0;
+const WIDTH: f64 = 1100.0;
+
+/// Tick colour by what changed: carrier and MII red/green, LACP blue, bonding's choices purple.
+fn color(what: &str, to: &str) -> &'static str {
+    match what {
+        "carrier" | "mii" if to == "up" => "#2e9d4f",
+        "carrier" | "mii" => "#d62728",
+        "actor" | "partner" | "port aggregator" | "partner system" => "#1f77b4",
+        "aggregator" | "active port" | "port state" => "#9467bd",
+        _ => "#7f7f7f",
+    }
+}
+
+/// One event on a lane.
+struct Tick {
+    at_ms: f64,
+    label: String,
+    colour: &'static str,
+}
+
 pub fn timeline(r: &LabReport) -> String {
-    let (left, top, row_h, gap) = (140.0, 40.0, 22.0, 8.0);
-    let width = 1000.0;
-    let plot_w = width - left - 20.0;
+    let plot_w = WIDTH - LEFT - 20.0;
     let rows = r.timeline.len() as f64;
-    let height = top + rows * (row_h + gap) + 120.0;
-    let x = |ms: f64| left + plot_w * (ms / r.total_ms.max(1.0));
+    // Lanes: every (node, link) that changed, host first.
+    let mut lanes: BTreeMap<(bool, String, String), Vec<Tick>> = BTreeMap::new();
+    for s in &r.steps {
+        for e in &s.events {
+            let key = (e.event.node != "host", e.event.node.clone(), e.event.link.clone());
+            let label = format!("{} {} → {}", e.event.what, e.event.from, e.event.to);
+            let tick = Tick { at_ms: s.at_ms + e.after_ms, label, colour: color(&e.event.what, &e.event.to) };
+            lanes.entry(key).or_default().push(tick);
+        }
+    }
+    let loss_h = rows * (ROW_H + GAP);
+    let lanes_top = TOP + loss_h + 12.0;
+    let axis_y = lanes_top + lanes.len() as f64 * LANE_H + 6.0;
+    let height = axis_y + 100.0;
+    let x = |ms: f64| LEFT + plot_w * (ms / r.total_ms.max(1.0));
     let mut s = String::new();
     let _ = writeln!(
         s,
-        r#"<svg xmlns="http://www.w3.org/2000/svg" width="{width}" height="{height}" font-family="sans-serif" font-size="12">"#
+        r#"<svg xmlns="http://www.w3.org/2000/svg" width="{WIDTH}" height="{height}" font-family="sans-serif" font-size="12">"#
     );
     let _ = writeln!(s, r##"<rect width="100%" height="100%" fill="#fff"/>"##);
     let _ = writeln!(
@@ -25,27 +63,60 @@ pub fn timeline(r: &LabReport) -> String {
         esc(&r.description)
     );
     for (i, f) in r.timeline.iter().enumerate() {
-        let y = top + i as f64 * (row_h + gap);
-        let _ = writeln!(s, r#"<text x="10" y="{}">{}</text>"#, y + row_h * 0.7, esc(&f.name));
-        for (b, d) in f.delivered.iter().enumerate() {
-            let x0 = x(b as f64 * f.bucket_ms);
-            let x1 = x((b + 1) as f64 * f.bucket_ms).min(left + plot_w);
-            let color = if *d >= 0.999 {
+        let y = TOP + i as f64 * (ROW_H + GAP);
+        let _ = writeln!(s, r#"<text x="10" y="{}">{}</text>"#, y + ROW_H * 0.7, esc(&f.name));
+        // Adjacent buckets of one colour become one rectangle: no hairlines between them.
+        let colour = |d: f32| {
+            if d >= 0.999 {
                 "#2e9d4f"
-            } else if *d <= 0.001 {
+            } else if d <= 0.001 {
                 "#d62728"
             } else {
                 "#f0a030"
-            };
+            }
+        };
+        let mut b = 0;
+        while b < f.delivered.len() {
+            let c = colour(f.delivered[b]);
+            let mut e = b + 1;
+            while e < f.delivered.len() && colour(f.delivered[e]) == c {
+                e += 1;
+            }
+            let x0 = x(b as f64 * f.bucket_ms);
+            let x1 = x(e as f64 * f.bucket_ms).min(LEFT + plot_w);
             let _ = writeln!(
                 s,
-                r#"<rect x="{x0:.1}" y="{y}" width="{:.2}" height="{row_h}" fill="{color}"/>"#,
+                r#"<rect x="{x0:.1}" y="{y}" width="{:.2}" height="{ROW_H}" fill="{c}"/>"#,
                 (x1 - x0).max(0.3)
+            );
+            b = e;
+        }
+    }
+    for (i, ((_, node, link), evs)) in lanes.iter().enumerate() {
+        let y = lanes_top + i as f64 * LANE_H;
+        let name = if node == "host" { link.clone() } else { format!("{node}/{link}") };
+        let _ = writeln!(s, r#"<text x="10" y="{:.1}" font-size="10">{}</text>"#, y + LANE_H * 0.75, esc(&name));
+        let _ = writeln!(
+            s,
+            r##"<line x1="{LEFT}" y1="{0:.1}" x2="{1:.1}" y2="{0:.1}" stroke="#ddd"/>"##,
+            y + LANE_H / 2.0,
+            LEFT + plot_w
+        );
+        for Tick { at_ms: t, label, colour } in evs {
+            let _ = writeln!(
+                s,
+                r#"<rect x="{:.1}" y="{:.1}" width="2" height="{:.1}" fill="{}"><title>{} +{:.0} ms: {}</title></rect>"#,
+                x(*t) - 1.0,
+                y + 2.0,
+                LANE_H - 4.0,
+                colour,
+                esc(&name),
+                t,
+                esc(label)
             );
         }
     }
-    let axis_y = top + rows * (row_h + gap);
-    let _ = writeln!(s, r##"<line x1="{left}" y1="{axis_y}" x2="{}" y2="{axis_y}" stroke="#333"/>"##, left + plot_w);
+    let _ = writeln!(s, r##"<line x1="{LEFT}" y1="{axis_y}" x2="{}" y2="{axis_y}" stroke="#333"/>"##, LEFT + plot_w);
     let tick = if r.total_ms > 30_000.0 { 5000.0 } else { 1000.0 };
     let mut t = 0.0;
     while t <= r.total_ms {
@@ -64,11 +135,16 @@ pub fn timeline(r: &LabReport) -> String {
         let _ = writeln!(
             s,
             r##"<line x1="{xx:.1}" y1="{}" x2="{xx:.1}" y2="{axis_y}" stroke="#000" stroke-dasharray="3,3"/>"##,
-            top - 6.0
+            TOP - 6.0
         );
         let label_y = axis_y + 32.0 + (i % 4) as f64 * 14.0;
         let _ = writeln!(s, r#"<text x="{:.1}" y="{label_y}">{}</text>"#, xx + 2.0, esc(&st.action));
     }
+    let legend_y = height - 8.0;
+    let _ = writeln!(
+        s,
+        r##"<text x="10" y="{legend_y}" font-size="10">events: <tspan fill="#2e9d4f">up</tspan> / <tspan fill="#d62728">down</tspan> (carrier, MII), <tspan fill="#1f77b4">LACP state</tspan>, <tspan fill="#9467bd">aggregator / active port</tspan>, <tspan fill="#7f7f7f">other</tspan>; hover a tick for details</text>"##
+    );
     s.push_str("</svg>\n");
     s
 }

@@ -83,8 +83,13 @@ pub async fn measure(s: &Settings, progress: bool) -> Result<Vec<ModeResult>, St
             peers: vec![Peer { name: "client".into(), switch: "sw".into(), address: PEER_ADDR.into() }],
             links: vec![],
             probe: Probe::default(),
+            settle: Default::default(),
+            cluster: None,
         };
         let lab = Lab::build(&t, &host).await?;
+        // Measure only once LACP has every port distributing: before that the aggregate can
+        // be one link wide.
+        crate::run::wait_bonds_settled(&lab, &t.settle).await?;
         let nl = lab.connect(&lab.host_ns)?;
         for nic in ["n1", "n2"] {
             shape(&nl, nic, s.link_mbit).await?;

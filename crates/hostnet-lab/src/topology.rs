@@ -18,6 +18,12 @@ pub struct Topology {
     pub links: Vec<[String; 2]>,
     #[serde(default)]
     pub probe: Probe,
+    /// When the replica counts as settled, before the first step.
+    #[serde(default)]
+    pub settle: crate::settle::SettleRule,
+    /// The cluster that runs over the design: each step then says whether it would lose a node.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub cluster: Option<crate::cluster::Cluster>,
 }
 
 #[derive(Debug, Clone, Serialize, Deserialize)]

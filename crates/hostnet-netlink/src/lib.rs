@@ -6,6 +6,7 @@ mod dump;
 pub mod error;
 pub mod exec;
 pub mod journal;
+pub mod monitor;
 pub mod netns;
 pub mod read;
 pub mod status;

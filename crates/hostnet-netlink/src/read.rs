@@ -452,7 +452,9 @@ fn bridge_from(l: &LinkMessage) -> Bridge {
     b
 }
 
-fn link_status(l: &LinkMessage, name: &str, names: &HashMap<u32, String>) -> LinkStatus {
+/// A link's runtime status from one message (a dump entry or a notification); `names` resolves
+/// the indexes it refers to (master, active port).
+pub fn link_status(l: &LinkMessage, name: &str, names: &HashMap<u32, String>) -> LinkStatus {
     let kind = match info_kind(l) {
         None if l.header.flags.contains(LinkFlags::Loopback) => "loopback".to_string(),
         None => "ethernet".to_string(),

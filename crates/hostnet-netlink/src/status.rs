@@ -81,3 +81,40 @@ impl LacpPortState {
         LacpPortState { raw, flags }
     }
 }
+
+impl LacpPortState {
+    /// The flags abbreviated as switch CLIs print them (`act,fast,agg,sync,col,dist`); `-` for none.
+    pub fn short(&self) -> String {
+        let abbrev = |f: &str| match f {
+            "activity" => "act",
+            "short_timeout" => "fast",
+            "aggregation" => "agg",
+            "synchronization" => "sync",
+            "collecting" => "col",
+            "distributing" => "dist",
+            "defaulted" => "def",
+            "expired" => "exp",
+            _ => "?",
+        };
+        let s: Vec<&str> = self.flags.iter().map(|f| abbrev(f)).collect();
+        if s.is_empty() { "-".into() } else { s.join(",") }
+    }
+
+    pub fn has(&self, flag: LacpFlag) -> bool {
+        self.raw & (flag as u8) != 0
+    }
+}
+
+/// The bits of an LACP port state byte (IEEE 802.1AX, 6.4.2.3).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+#[repr(u8)]
+pub enum LacpFlag {
+    Activity = 1,
+    ShortTimeout = 2,
+    Aggregation = 4,
+    Synchronization = 8,
+    Collecting = 16,
+    Distributing = 32,
+    Defaulted = 64,
+    Expired = 128,
+}

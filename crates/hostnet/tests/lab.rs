@@ -1,36 +1,55 @@
 //! The lab end to end, in the qemu micro-VM (`hostnet lab --vm`). Ignored by a plain
 //! `cargo test`; the README's test command runs them and they fail if the VM cannot run.
 
+mod support;
+
 use std::process::Command;
 
-fn lab(file: &str, scenario: &str) -> serde_json::Value {
-    let root = format!("{}/../..", env!("CARGO_MANIFEST_DIR"));
-    let json = std::env::temp_dir().join(format!("hostnet-labtest-{}-{scenario}.json", std::process::id()));
+use support::vm::{section, vm};
+
+fn root() -> String {
+    format!("{}/../..", env!("CARGO_MANIFEST_DIR"))
+}
+
+/// Runs `hostnet lab --vm`; returns its exit status, stdout+stderr, and the JSON it wrote.
+fn lab_run(file: &str, scenario: &str) -> (bool, String, Option<serde_json::Value>) {
+    let json = std::env::temp_dir().join(format!("hostnet-labtest-{}-{scenario}.json", support::vm::rand_suffix()));
     let out = Command::new(env!("CARGO_BIN_EXE_hostnet"))
-        .current_dir(&root)
-        .env("HOSTNET_VM_HARNESS", format!("{root}/vm/hostnet-vm"))
+        .current_dir(root())
+        .env("HOSTNET_VM_HARNESS", format!("{}/vm/hostnet-vm", root()))
         .args(["lab", "--vm", "-q", file, "--scenario", scenario, "--json"])
         .arg(&json)
         .output()
         .expect("run hostnet lab");
-    assert!(
-        out.status.success(),
-        "lab failed:\n{}\n{}",
-        String::from_utf8_lossy(&out.stdout),
-        String::from_utf8_lossy(&out.stderr)
-    );
-    let v = serde_json::from_slice(&std::fs::read(&json).unwrap()).unwrap();
+    let text = format!("{}\n{}", String::from_utf8_lossy(&out.stdout), String::from_utf8_lossy(&out.stderr));
+    let v = std::fs::read(&json).ok().map(|b| serde_json::from_slice(&b).unwrap());
     let _ = std::fs::remove_file(json);
-    v
+    (out.status.success(), text, v)
 }
 
+fn lab(file: &str, scenario: &str) -> serde_json::Value {
+    let (ok, text, v) = lab_run(file, scenario);
+    assert!(ok, "lab failed:\n{text}");
+    v.expect("a JSON report")
+}
+
+/// The step of the first run whose action is `action`.
 fn step<'a>(r: &'a serde_json::Value, action: &str) -> &'a serde_json::Value {
-    r["steps"]
+    r["runs"][0]["steps"]
         .as_array()
         .unwrap()
         .iter()
         .find(|s| s["action"] == action)
         .unwrap_or_else(|| panic!("no step {action}: {r}"))
+}
+
+/// Whether a step recorded `what` on `node`/`link` changing to `to`.
+fn has_event(step: &serde_json::Value, node: &str, link: &str, what: &str, to: &str) -> bool {
+    step["events"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .any(|e| e["node"] == node && e["link"] == link && e["what"] == what && e["to"] == to)
 }
 
 /// How long losing a whole switch may interrupt the stacked design. The inner 802.3ad bond
@@ -45,10 +64,11 @@ const EMULATION_SLACK_MS: f64 = 1000.0;
 
 #[test]
 #[ignore = "needs the qemu micro-VM (vm/hostnet-vm)"]
-fn losing_a_switch_recovers_within_the_timer_bound() {
+fn losing_a_switch_recovers_within_the_timer_bound_and_the_events_say_why() {
     let r = lab("examples/lab/stacked-bonds.lab.yaml", "switch-a");
     let bound = 2.0 * (MIIMON_INNER_MS + MIIMON_OUTER_MS) + LACP_AGGREGATE_WAIT_MS + EMULATION_SLACK_MS;
-    assert_eq!(step(&r, "baseline")["lost"], 0, "the healthy replica lost packets: {r}");
+    assert_eq!(step(&r, "baseline")["lost"], 0, "the settled replica lost packets: {r}");
+    assert!(r["runs"][0]["settle"]["settled_after_ms"].as_f64().unwrap() > 0.0);
     let fail = step(&r, "fail swA");
     assert_eq!(fail["recovered"], true, "{fail}");
     let outage = fail["outage_ms"].as_f64().unwrap();
@@ -58,13 +78,21 @@ fn losing_a_switch_recovers_within_the_timer_bound() {
         "outage {outage} ms, recovery {recovery} ms, bound {bound} ms: {fail}"
     );
     assert!(fail["active_after"].as_str().unwrap().contains("idmz:idmz2"), "{fail}");
+    // Why: the host's ports lost carrier, and the outer bond moved to the other inner bond.
+    assert!(has_event(fail, "host", "e1p2", "carrier", "down"), "{fail}");
+    assert!(has_event(fail, "host", "e3p2", "carrier", "down"), "{fail}");
+    assert!(has_event(fail, "host", "idmz", "active port", "idmz2"), "{fail}");
+    // The lab file declares a corosync cluster with default timers: a switch loss is survived.
+    let verdict = &fail["cluster"];
+    assert_eq!(verdict["token_timeout_ms"], 3000, "{fail}");
+    assert!(verdict["node_lost_at_ms"].is_null(), "{fail}");
     let restore = step(&r, "restore swA");
     assert_eq!(restore["recovered"], true, "{restore}");
 }
 
 #[test]
 #[ignore = "needs the qemu micro-VM (vm/hostnet-vm)"]
-fn a_cut_without_redundancy_is_an_outage() {
+fn a_cut_without_redundancy_is_an_outage_with_its_carrier_loss_recorded() {
     let r = lab("examples/lab/single-nic.lab.yaml", "one-cable");
     let cut = step(&r, "cut eth0");
     assert_eq!(cut["recovered"], false, "a single NIC cannot survive its cable: {cut}");
@@ -78,18 +106,68 @@ fn a_cut_without_redundancy_is_an_outage() {
         assert!(lost + slack >= sent, "{f}");
     }
     assert!(cut["outage_ms"].as_f64().unwrap() >= 2500.0, "{cut}");
+    assert!(has_event(cut, "host", "eth0", "carrier", "down"), "{cut}");
+    assert!(has_event(cut, "sw", "h-eth0", "carrier", "down"), "{cut}");
     let mend = step(&r, "mend eth0");
     assert_eq!(mend["recovered"], true, "{mend}");
+    assert!(has_event(mend, "host", "eth0", "carrier", "up"), "{mend}");
+}
+
+#[test]
+#[ignore = "needs the qemu micro-VM (vm/hostnet-vm)"]
+fn settling_fails_naming_the_port_that_cannot_converge() {
+    // The host bonds are 802.3ad but swA's ports are plain bridge ports: no LACP partner.
+    let (ok, text, _) = lab_run("crates/hostnet/tests/fixtures/lab/no-port-channel.lab.yaml", "one-cable");
+    assert!(!ok, "a replica that cannot converge must not be measured:\n{text}");
+    assert!(text.contains("the replica did not settle within 15 s"), "{text}");
+    assert!(text.contains("host/idmz1 port e1p2: no LACP partner"), "{text}");
+    assert!(text.contains("actor act,fast,agg"), "the LACP state is shown:\n{text}");
+    assert!(!text.contains("swB/po port"), "swB converges and is not blamed:\n{text}");
+}
+
+#[test]
+#[ignore = "needs the qemu micro-VM (vm/hostnet-vm)"]
+fn every_built_in_design_is_lossless_once_settled() {
+    // One VM boot for all designs: each lab builds, settles, and watches its baseline.
+    let designs =
+        ["stacked-bonds", "stacked-updelay", "stacked-minlinks", "ab-over-lacp", "alb-four-nics", "single-nic"];
+    let mut files: Vec<(String, String)> = vec![("watch.yaml".into(), "name: watch\nsteps:\n  - wait: 1s\n".into())];
+    for dir in ["examples", "examples/lab", "examples/lab/designs"] {
+        for e in std::fs::read_dir(format!("{}/{dir}", root())).unwrap() {
+            let p = e.unwrap().path();
+            if p.extension().is_some_and(|x| x == "yaml") {
+                let name = format!("{dir}/{}", p.file_name().unwrap().to_string_lossy());
+                files.push((name, std::fs::read_to_string(&p).unwrap()));
+            }
+        }
+    }
+    let mut script = String::new();
+    for d in designs {
+        script.push_str(&format!(
+            "echo '=== {d}'; hostnet lab -q /cfg/examples/lab/{d}.lab.yaml --scenario /cfg/watch.yaml --json /tmp/{d}.json >/dev/null 2>&1 && cat /tmp/{d}.json\n"
+        ));
+    }
+    script.push_str("echo '=== end'\n");
+    let refs: Vec<(&str, &str)> = files.iter().map(|(a, b)| (a.as_str(), b.as_str())).collect();
+    let console = vm(&script, &refs);
+    for d in designs {
+        let json = section(&console, d);
+        let v: serde_json::Value =
+            serde_json::from_str(json.trim()).unwrap_or_else(|e| panic!("{d}: no report ({e}):\n{console}"));
+        let baseline = &v["runs"][0]["steps"][0];
+        assert_eq!(baseline["action"], "baseline", "{d}: {v}");
+        assert_eq!(baseline["lost"], 0, "{d}: the settled replica lost packets: {baseline}");
+        assert!(baseline["sent"].as_u64().unwrap() >= 1000, "{d}: {baseline}");
+    }
 }
 
 #[test]
 #[ignore = "needs the qemu micro-VM (vm/hostnet-vm)"]
 fn only_balance_rr_stripes_a_single_flow() {
-    let root = format!("{}/../..", env!("CARGO_MANIFEST_DIR"));
     let json = std::env::temp_dir().join(format!("hostnet-tp-{}.json", std::process::id()));
     let out = Command::new(env!("CARGO_BIN_EXE_hostnet"))
-        .current_dir(&root)
-        .env("HOSTNET_VM_HARNESS", format!("{root}/vm/hostnet-vm"))
+        .current_dir(root())
+        .env("HOSTNET_VM_HARNESS", format!("{}/vm/hostnet-vm", root()))
         .args(["lab", "--throughput", "--vm", "-q", "--modes", "balance-rr,802.3ad", "--seconds", "3", "--json"])
         .arg(&json)
         .output()

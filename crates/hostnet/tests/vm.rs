@@ -2,42 +2,9 @@
 //! Ignored by a plain `cargo test`; the README's test command runs them, and they fail when the
 //! VM cannot run (exit 125), never pass.
 
-use std::path::PathBuf;
-use std::process::Command;
+mod support;
 
-/// Runs `script` in the VM with hostnet and `files` (name, contents) under /cfg.
-fn vm(script: &str, files: &[(&str, &str)]) -> String {
-    let root = PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("../..");
-    let tmp = std::env::temp_dir().join(format!("hostnet-vmtest-{}-{}", std::process::id(), rand_suffix()));
-    std::fs::create_dir_all(&tmp).unwrap();
-    let script_path = tmp.join("test.sh");
-    std::fs::write(&script_path, script).unwrap();
-    let mut cmd = Command::new(root.join("vm/hostnet-vm"));
-    cmd.args(["--bin", env!("CARGO_BIN_EXE_hostnet")]);
-    for (name, text) in files {
-        let p = tmp.join(name);
-        std::fs::write(&p, text).unwrap();
-        cmd.args(["--file", &format!("{}=/cfg/{name}", p.display())]);
-    }
-    let out = cmd.arg(&script_path).output().expect("run vm/hostnet-vm");
-    let _ = std::fs::remove_dir_all(&tmp);
-    let console = String::from_utf8_lossy(&out.stdout).replace('\r', "");
-    let code = out.status.code().unwrap_or(-1);
-    assert_ne!(code, 125, "the VM could not run:\n{}\n{console}", String::from_utf8_lossy(&out.stderr));
-    assert_eq!(code, 0, "the script failed inside the VM:\n{console}");
-    console
-}
-
-fn rand_suffix() -> u128 {
-    std::time::SystemTime::now().duration_since(std::time::UNIX_EPOCH).unwrap().as_nanos()
-}
-
-/// The text between `=== NAME` and the next `===` line of the console.
-fn section<'a>(console: &'a str, name: &str) -> &'a str {
-    let start = console.find(&format!("=== {name}\n")).unwrap_or_else(|| panic!("no section {name}:\n{console}"));
-    let rest = &console[start + name.len() + 5..];
-    &rest[..rest.find("\n===").unwrap_or(rest.len())]
-}
+use support::vm::{section, vm};
 
 /// Two emulated switches, each an 802.3ad port-channel, cabled to four host NICs (veth ends
 /// carrying the MACs the config matches on).

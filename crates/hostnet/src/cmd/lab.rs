@@ -4,7 +4,7 @@ use std::path::{Path, PathBuf};
 use std::process::ExitCode;
 use std::sync::atomic::{AtomicBool, Ordering};
 
-use hostnet_lab::report::{LabReport, table};
+use hostnet_lab::repeat::LabResult;
 use hostnet_lab::scenario::Scenario;
 use hostnet_lab::topology::Topology;
 
@@ -17,6 +17,7 @@ pub struct LabArgs {
     pub svg: Option<PathBuf>,
     pub vm: bool,
     pub quiet: bool,
+    pub repeat: usize,
 }
 
 static INTERRUPTED: AtomicBool = AtomicBool::new(false);
@@ -63,19 +64,21 @@ pub fn lab(a: LabArgs) -> ExitCode {
             libc::signal(libc::SIGINT, on_signal as *const () as libc::sighandler_t);
             libc::signal(libc::SIGTERM, on_signal as *const () as libc::sighandler_t);
         }
-        match runtime().block_on(hostnet_lab::run::run(&t, &host, &scenario, !a.quiet, &INTERRUPTED)) {
+        let run = hostnet_lab::run::run_repeated(&t, &host, &scenario, a.repeat, !a.quiet, &INTERRUPTED);
+        match runtime().block_on(run) {
             Ok(r) => r,
-            Err(e) => return fail(format!("lab: {e} (the replica has been removed)")),
+            Err(e) => return fail(format!("lab: {e}\n(the replica has been removed)")),
         }
     };
-    print!("{}", table(&report));
+    print!("{}", hostnet_lab::text::render(&report));
     if let Some(p) = &a.json
-        && let Err(e) = std::fs::write(p, serde_json::to_string_pretty(&report).expect("serializable"))
+        && let Err(e) = std::fs::write(p, serde_json::to_string_pretty(&report).expect("serializable") + "\n")
     {
         return fail(format!("{}: {e}", p.display()));
     }
     if let Some(p) = &a.svg
-        && let Err(e) = std::fs::write(p, hostnet_lab::svg::timeline(&report))
+        && let Some(first) = report.runs.first()
+        && let Err(e) = std::fs::write(p, hostnet_lab::svg::timeline(first))
     {
         return fail(format!("{}: {e}", p.display()));
     }
@@ -83,7 +86,7 @@ pub fn lab(a: LabArgs) -> ExitCode {
 }
 
 /// Runs the same lab inside the qemu micro-VM (a kernel with bonding), returning its report.
-fn in_vm(a: &LabArgs, t: &Topology, scenario: &Scenario) -> Result<LabReport, String> {
+fn in_vm(a: &LabArgs, t: &Topology, scenario: &Scenario) -> Result<LabResult, String> {
     let host_path = a.file.parent().unwrap_or(Path::new(".")).join(&t.host);
     let mut lab_copy = t.clone();
     lab_copy.host = PathBuf::from("host.yaml");
@@ -92,18 +95,32 @@ fn in_vm(a: &LabArgs, t: &Topology, scenario: &Scenario) -> Result<LabReport, St
         ("lab.yaml", serde_json::to_string(&lab_copy).map_err(|e| e.to_string())?),
         ("scenario.yaml", serde_json::to_string(scenario).map_err(|e| e.to_string())?),
     ];
-    let json = run_in_vm("lab /cfg/lab.yaml --scenario /cfg/scenario.yaml", &files)?;
+    let args = format!("lab /cfg/lab.yaml --scenario /cfg/scenario.yaml --repeat {}", a.repeat);
+    // Each run builds, settles (up to the settle timeout) and plays the scenario.
+    let per_run = 120 + t.settle.timeout_ms / 1000 + scenario_secs(scenario);
+    let json = run_in_vm(&args, &files, 60 + per_run * a.repeat as u64)?;
     serde_json::from_str(&json).map_err(|e| format!("report from the VM: {e}"))
 }
 
 /// Runs `hostnet ARGS --json FILE` in the VM with `files` under /cfg; returns the JSON it wrote.
-fn run_in_vm(args: &str, files: &[(&str, String)]) -> Result<String, String> {
+fn scenario_secs(s: &Scenario) -> u64 {
+    s.steps
+        .iter()
+        .filter_map(|st| match st {
+            hostnet_lab::scenario::Step::Wait(d) => hostnet_lab::scenario::parse_duration(d).ok(),
+            _ => None,
+        })
+        .map(|d| d.as_secs() + 1)
+        .sum()
+}
+
+fn run_in_vm(args: &str, files: &[(&str, String)], timeout_secs: u64) -> Result<String, String> {
     let harness = find_harness().ok_or("vm/hostnet-vm not found (set HOSTNET_VM_HARNESS)")?;
     let exe = std::env::current_exe().map_err(|e| e.to_string())?;
     let tmp = std::env::temp_dir().join(format!("hostnet-labvm-{}", std::process::id()));
     std::fs::create_dir_all(&tmp).map_err(|e| e.to_string())?;
     let mut cmd = std::process::Command::new(harness);
-    cmd.args(["--bin", &exe.display().to_string(), "--timeout", "900"]);
+    cmd.args(["--bin", &exe.display().to_string(), "--timeout", &timeout_secs.to_string()]);
     for (name, text) in files {
         std::fs::write(tmp.join(name), text).map_err(|e| e.to_string())?;
         cmd.args(["--file", &format!("{}=/cfg/{name}", tmp.join(name).display())]);
@@ -125,7 +142,20 @@ fn run_in_vm(args: &str, files: &[(&str, String)]) -> Result<String, String> {
         .and_then(|r| r.split("\n=== END").next())
         .map(|j| j.trim().to_string())
         .filter(|j| !j.is_empty())
-        .ok_or_else(|| format!("the lab in the VM produced no report:\n{console}"))
+        .ok_or_else(|| vm_failure(&console))
+}
+
+/// Why the lab in the VM gave no report: hostnet's own error (with the lines that follow it),
+/// or the whole console when hostnet never got to say anything.
+fn vm_failure(console: &str) -> String {
+    match console.find("error: ") {
+        Some(i) => {
+            let text = &console[i + "error: ".len()..];
+            let end = text.find("\n=== REPORT").or_else(|| text.find("HOSTNET-VM-EXIT")).unwrap_or(text.len());
+            text[..end].trim_end().to_string()
+        }
+        None => format!("the lab in the VM produced no report:\n{console}"),
+    }
 }
 
 pub struct ThroughputArgs {
@@ -155,7 +185,7 @@ pub fn throughput(a: ThroughputArgs) -> ExitCode {
             a.seconds,
             names.join(",")
         );
-        match run_in_vm(&args, &[]).and_then(|j| serde_json::from_str(&j).map_err(|e| e.to_string())) {
+        match run_in_vm(&args, &[], 900).and_then(|j| serde_json::from_str(&j).map_err(|e| e.to_string())) {
             Ok(r) => r,
             Err(e) => return fail(e),
         }
@@ -163,12 +193,12 @@ pub fn throughput(a: ThroughputArgs) -> ExitCode {
         let s = hostnet_lab::throughput::Settings { link_mbit: a.link_mbit, flows: a.flows, seconds: a.seconds, modes };
         match runtime().block_on(hostnet_lab::throughput::measure(&s, !a.quiet)) {
             Ok(r) => r,
-            Err(e) => return fail(format!("lab: {e} (the replica has been removed)")),
+            Err(e) => return fail(format!("lab: {e}\n(the replica has been removed)")),
         }
     };
     print!("{}", hostnet_lab::throughput::table(&results));
     if let Some(p) = &a.json
-        && let Err(e) = std::fs::write(p, serde_json::to_string_pretty(&results).expect("serializable"))
+        && let Err(e) = std::fs::write(p, serde_json::to_string_pretty(&results).expect("serializable") + "\n")
     {
         return fail(format!("{}: {e}", p.display()));
     }

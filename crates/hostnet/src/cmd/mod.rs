@@ -142,6 +142,10 @@ pub enum Command {
         /// No progress output.
         #[arg(long, short)]
         quiet: bool,
+        /// Run the scenario K times, each on a fresh replica, and report per step the median,
+        /// minimum and maximum.
+        #[arg(long, value_name = "K", default_value_t = 1, value_parser = clap::value_parser!(u32).range(1..=100))]
+        repeat: u32,
     },
     /// Internal: the detached process that reverts an unconfirmed trial.
     #[command(hide = true)]
@@ -195,11 +199,12 @@ pub fn run(cli: Cli) -> ExitCode {
         }
         Command::Confirm => apply::confirm(&ctx),
         Command::Doctor { json, interval } => doctor::doctor(json, interval),
-        Command::Lab { file, throughput, link_mbit, flows, seconds, modes, scenario, json, svg, vm, quiet } => {
+        Command::Lab { file, throughput, link_mbit, flows, seconds, modes, scenario, json, svg, vm, quiet, repeat } => {
             if throughput {
                 lab::throughput(lab::ThroughputArgs { link_mbit, flows, seconds, modes, json, vm, quiet })
             } else {
-                lab::lab(lab::LabArgs { file: file.expect("clap requires it"), scenario, json, svg, vm, quiet })
+                let file = file.expect("clap requires it");
+                lab::lab(lab::LabArgs { file, scenario, json, svg, vm, quiet, repeat: repeat as usize })
             }
         }
         Command::Import { format, files } => convert::import(format, &files),

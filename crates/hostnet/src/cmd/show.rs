@@ -107,26 +107,8 @@ fn opt<T: ToString>(v: Option<T>) -> String {
     v.map(|x| x.to_string()).unwrap_or_else(|| "-".into())
 }
 
-/// LACP state flags, abbreviated as switch CLIs print them.
 fn flags(s: &Option<LacpPortState>) -> String {
-    let short = |f: &str| {
-        match f {
-            "activity" => "act",
-            "short_timeout" => "fast",
-            "aggregation" => "agg",
-            "synchronization" => "sync",
-            "collecting" => "col",
-            "distributing" => "dist",
-            "defaulted" => "def",
-            "expired" => "exp",
-            other => other,
-        }
-        .to_string()
-    };
-    s.as_ref()
-        .map(|s| s.flags.iter().map(|f| short(f)).collect::<Vec<_>>().join(","))
-        .filter(|f| !f.is_empty())
-        .unwrap_or_else(|| "-".into())
+    s.as_ref().map(LacpPortState::short).unwrap_or_else(|| "-".into())
 }
 
 fn align(rows: &[Vec<String>]) -> String {

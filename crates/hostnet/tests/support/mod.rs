@@ -3,6 +3,8 @@
 
 #![allow(dead_code)]
 
+pub mod vm;
+
 use std::path::PathBuf;
 use std::process::{Command, Output};
 use std::sync::atomic::{AtomicUsize, Ordering};
