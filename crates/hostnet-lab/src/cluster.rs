@@ -68,6 +68,7 @@ impl ClusterVerdict {
         match (self.node_lost_at_ms, self.margin_ms) {
             (Some(at), _) => format!("NODE LOST at +{:.1} s", at / 1000.0),
             (None, Some(m)) if self.open_ended => format!("no loss yet (outage ongoing, {m:.0} ms left)"),
+            (None, Some(_)) if self.longest_outage_ms == 0.0 => "survives".into(),
             (None, Some(m)) => format!("survives ({m:.0} ms margin)"),
             (None, None) => "survives".into(),
         }

@@ -108,7 +108,7 @@ pub fn summary_table(summary: &[StepSummary]) -> String {
         let mut row = vec![s.action.clone(), s.runs.to_string(), stat(&s.lost, ""), outage, recovery];
         if with_cluster {
             row.push(s.cluster.as_ref().map_or(String::new(), |c| match (c.node_lost_runs, c.worst_margin_ms) {
-                (0, Some(m)) => format!("survives (worst margin {m:.0} ms)"),
+                (0, Some(m)) if m < c.token_timeout_ms as f64 => format!("survives (worst margin {m:.0} ms)"),
                 (0, None) => "survives".into(),
                 (n, _) => format!("NODE LOST in {n}/{}", s.runs),
             }));

@@ -90,6 +90,8 @@ mod repeats {
         // First good packet after the gap, from the cut at 1 s: 100, 150 and 450 ms.
         assert_eq!(s[1].recovered_after_ms, Some(Stat { median: 150.0, min: 100.0, max: 450.0 }));
         assert!(s[1].spread_large, "350 ms between runs of a 100 ms median is not jitter");
+        let close = summarize(&[cut_run(210..220), cut_run(210..225), cut_run(210..235)]).unwrap();
+        assert!(!close[1].spread_large, "75 ms of spread stays under the 100 ms floor");
         assert_eq!(s[1].not_recovered, 0);
     }
 
