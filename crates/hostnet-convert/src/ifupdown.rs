@@ -255,7 +255,7 @@ pub fn import(file: &str, text: &str) -> Imported {
     }
     implied.extend(interfaces);
     let dns = (!dns.nameservers.is_empty() || !dns.search.is_empty()).then_some(dns);
-    Imported { config: Config { interfaces: implied, dns, status: None }, lost }
+    Imported { config: Config { interfaces: implied, dns, ..Default::default() }, lost }
 }
 
 /// Joins backslash-continued lines, keeping the first line's number.

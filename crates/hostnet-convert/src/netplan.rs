@@ -150,7 +150,7 @@ pub fn import(files: &[(String, String)]) -> Result<Imported, String> {
         }
     }
     let dns = (!dns.nameservers.is_empty() || !dns.search.is_empty()).then_some(dns);
-    Ok(Imported { config: Config { interfaces, dns, status: None }, lost })
+    Ok(Imported { config: Config { interfaces, dns, ..Default::default() }, lost })
 }
 
 fn common(

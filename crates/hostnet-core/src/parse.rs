@@ -19,15 +19,38 @@ pub fn load(file: &str, src: &str) -> Result<Config, Problems> {
     rep.finish().map(|()| config)
 }
 
+/// The largest config file read, in bytes. The biggest config the benchmarks plan (10,000
+/// interfaces) is about 2 MiB; a file beyond this is a mistake (`/dev/zero`, a log), and reading
+/// it would never end or exhaust memory.
+pub const MAX_CONFIG_BYTES: u64 = 64 << 20;
+
 pub fn load_file(path: &std::path::Path) -> Result<Config, LoadError> {
-    let src = std::fs::read_to_string(path).map_err(|e| LoadError::Io(path.display().to_string(), e))?;
+    let src = read_file(path)?;
     load(&path.display().to_string(), &src).map_err(LoadError::Invalid)
+}
+
+/// Reads a config file, refusing one larger than [`MAX_CONFIG_BYTES`] (devices and pipes
+/// included, which report no size: the read itself stops at the limit).
+pub fn read_file(path: &std::path::Path) -> Result<String, LoadError> {
+    use std::io::Read;
+    let name = path.display().to_string();
+    let f = std::fs::File::open(path).map_err(|e| LoadError::Io(name.clone(), e))?;
+    let mut buf = Vec::new();
+    f.take(MAX_CONFIG_BYTES + 1).read_to_end(&mut buf).map_err(|e| LoadError::Io(name.clone(), e))?;
+    if buf.len() as u64 > MAX_CONFIG_BYTES {
+        return Err(LoadError::TooLarge(name, MAX_CONFIG_BYTES >> 20));
+    }
+    String::from_utf8(buf).map_err(|e| {
+        LoadError::Io(name, std::io::Error::new(std::io::ErrorKind::InvalidData, format!("not UTF-8 text: {e}")))
+    })
 }
 
 #[derive(Debug, thiserror::Error, miette::Diagnostic)]
 pub enum LoadError {
     #[error("cannot read {0}: {1}")]
     Io(String, #[source] std::io::Error),
+    #[error("{0} is larger than {1} MiB, the most hostnet reads as a config")]
+    TooLarge(String, u64),
     #[error(transparent)]
     #[diagnostic(transparent)]
     Invalid(Problems),

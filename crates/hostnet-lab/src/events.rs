@@ -216,18 +216,19 @@ async fn record(
     tick.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Delay);
     while !stop.load(Ordering::SeqCst) {
         tokio::select! {
-            n = mon.next() => {
+            batch = mon.next_batch() => {
                 let at = now_us();
-                match n {
-                    Some(Notification::NewLink(l)) => pic.update(&l).into_iter().for_each(|c| push(at, false, c)),
-                    Some(Notification::DelLink(l)) => {
-                        if let Some(name) = pic.remove(&l) {
-                            push(at, false, ("link", name, "present".into(), "absent".into()));
+                for n in batch.map_err(|e| format!("{node}: notifications: {e}"))? {
+                    match n {
+                        Notification::NewLink(l) => pic.update(&l).into_iter().for_each(|c| push(at, false, c)),
+                        Notification::DelLink(l) => {
+                            if let Some(name) = pic.remove(&l) {
+                                push(at, false, ("link", name, "present".into(), "absent".into()));
+                            }
                         }
+                        // Lost notifications: the next poll's dump catches up.
+                        _ => {}
                     }
-                    // Lost notifications: the next poll's dump catches up.
-                    Some(_) => {}
-                    None => return Err(format!("{node}: the notification socket closed")),
                 }
                 publish(&pic);
             }

@@ -3,11 +3,11 @@
 use std::fmt;
 
 use rtnetlink::packet_core::ErrorMessage;
-use serde::Serialize;
+use serde::{Deserialize, Serialize};
 
 /// Why one operation failed: errno plus the kernel's extended-ack message when it sent one
 /// ("Device can not be enslaved while up" says more than EBUSY).
-#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct OpError {
     pub errno: i32,
     pub message: String,

@@ -6,14 +6,14 @@ use std::time::Duration;
 
 use hostnet_core::plan::{Op, Plan, render_text};
 use hostnet_core::{Config, State, plan};
-use serde::Serialize;
+use serde::{Deserialize, Serialize};
 
 use crate::conn::Netlink;
 use crate::error::{Error, OpError};
 use crate::journal::{Journal, StateDir, undo_of};
 use crate::write::{Env, read_resolv_conf};
 
-#[derive(Debug, Clone, PartialEq, Serialize)]
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 #[serde(tag = "result", rename_all = "snake_case")]
 pub enum Outcome {
     Applied,
@@ -21,7 +21,7 @@ pub enum Outcome {
     Skipped { because: String },
 }
 
-#[derive(Debug, Clone, Serialize)]
+#[derive(Debug, Clone, Serialize, Deserialize)]
 pub struct StepReport {
     #[serde(flatten)]
     pub op: Op,
@@ -29,7 +29,7 @@ pub struct StepReport {
     pub outcome: Outcome,
 }
 
-#[derive(Debug, Clone, Default, Serialize)]
+#[derive(Debug, Clone, Default, Serialize, Deserialize)]
 pub struct Report {
     pub steps: Vec<StepReport>,
     /// What still differs from the config after applying (empty when verified).
@@ -84,6 +84,9 @@ pub struct Options {
     pub fail_at: Option<usize>,
     /// Test hook: hang after the n-th operation, so a test can kill the apply midway.
     pub stall_after: Option<usize>,
+    /// Only operations on these devices run and are verified (the daemon acts on the links its
+    /// state machine chose; drift it only reports stays as it is). `None`: everything.
+    pub scope: Option<HashSet<String>>,
 }
 
 impl Default for Options {
@@ -95,6 +98,7 @@ impl Default for Options {
             settle: Duration::from_millis(100),
             fail_at: None,
             stall_after: None,
+            scope: None,
         }
     }
 }
@@ -119,10 +123,31 @@ impl OpTiming {
     }
 }
 
+/// Where an apply learns the host's state, before planning and while verifying: a fresh dump
+/// for one-shot commands, the daemon's mirror (kept current by notifications) for the daemon.
+#[allow(async_fn_in_trait)]
+pub trait StateSource {
+    /// The host's links, addresses and routes in the config schema (DNS is added by the caller).
+    async fn observe(&mut self, nl: &Netlink) -> Result<State, Error>;
+}
+
+/// One dump per object type, every time.
+pub struct Dump;
+
+impl StateSource for Dump {
+    async fn observe(&mut self, nl: &Netlink) -> Result<State, Error> {
+        Ok(nl.observe().await?.state)
+    }
+}
+
 impl Netlink {
     /// The host's current state, including DNS when the config manages it.
     pub async fn current(&self, desired: &Config, env: &Env) -> Result<State, Error> {
-        let mut state = self.observe().await?.state;
+        self.current_from(&mut Dump, desired, env).await
+    }
+
+    pub async fn current_from(&self, src: &mut impl StateSource, desired: &Config, env: &Env) -> Result<State, Error> {
+        let mut state = src.observe(self).await?;
         if desired.dns.is_some() {
             state.dns = read_resolv_conf(&env.resolv_conf);
         }
@@ -133,10 +158,25 @@ impl Netlink {
         Ok(plan(desired, &self.current(desired, env).await?))
     }
 
-    /// Applies `desired`. The caller holds the state directory's lock.
+    /// Applies `desired`, observing the host by dumps. The caller holds the state directory's lock.
     pub async fn apply(&self, desired: &Config, env: &Env, dir: &StateDir, opts: &Options) -> Result<Report, Error> {
+        self.apply_from(&mut Dump, desired, env, dir, opts).await
+    }
+
+    /// Applies `desired`, observing the host through `src`.
+    pub async fn apply_from(
+        &self,
+        src: &mut impl StateSource,
+        desired: &Config,
+        env: &Env,
+        dir: &StateDir,
+        opts: &Options,
+    ) -> Result<Report, Error> {
         let t0 = std::time::Instant::now();
-        let p = self.plan_for(desired, env).await?;
+        let mut p = plan(desired, &self.current_from(src, desired, env).await?);
+        if let Some(scope) = &opts.scope {
+            p.steps.retain(|s| scope.contains(s.op.subject()));
+        }
         tracing::debug!("plan:\n{}", render_text(&p));
         tracing::info!("observed and planned {} operations in {:?}", p.steps.len(), t0.elapsed());
         let mut report = Report::default();
@@ -152,7 +192,7 @@ impl Netlink {
         // Failures that do not call the result into question: none, or at boot only missing NICs.
         let tolerable = report.failed().next().is_none() || (opts.tolerate_missing && report.only_missing_nics());
         if tolerable {
-            self.verify(desired, env, opts, &broken, &mut report).await?;
+            self.verify(src, desired, env, opts, &broken, &mut report).await?;
         }
         tracing::info!("verified ({}) in {:?}", report.verified, t2.elapsed());
         report.undo = undo_of(&p.steps, &done);
@@ -224,6 +264,7 @@ impl Netlink {
     /// left out: their drift is already reported as failures.
     async fn verify(
         &self,
+        src: &mut impl StateSource,
         desired: &Config,
         env: &Env,
         opts: &Options,
@@ -231,13 +272,14 @@ impl Netlink {
         report: &mut Report,
     ) -> Result<(), Error> {
         for attempt in 0..opts.verify_attempts.max(1) {
-            let current = self.current(desired, env).await?;
+            let current = self.current_from(src, desired, env).await?;
             report.links_seen = current.links.iter().map(|l| l.iface.name.clone()).collect();
             let left: Vec<Op> = hostnet_core::plan(desired, &current)
                 .steps
                 .into_iter()
                 .map(|s| s.op)
                 .filter(|o| !matches!(o, Op::Missing { .. }) && !o.needs().iter().any(|n| broken.contains(*n)))
+                .filter(|o| opts.scope.as_ref().is_none_or(|s| s.contains(o.subject())))
                 .collect();
             if left.is_empty() {
                 report.verified = true;

@@ -44,6 +44,19 @@ impl StateDir {
         Ok(Lock { _file: f })
     }
 
+    /// Takes the apply lock if nobody holds it: the daemon retries later rather than stall its
+    /// event loop (and its watchdog) behind a one-shot apply.
+    pub fn try_lock(&self) -> std::io::Result<Option<Lock>> {
+        std::fs::create_dir_all(&self.dir)?;
+        let f = OpenOptions::new().create(true).truncate(false).write(true).open(self.path("lock"))?;
+        // SAFETY: flock on a file descriptor we own.
+        if unsafe { libc::flock(f.as_raw_fd(), libc::LOCK_EX | libc::LOCK_NB) } != 0 {
+            let e = std::io::Error::last_os_error();
+            return if e.raw_os_error() == Some(libc::EWOULDBLOCK) { Ok(None) } else { Err(e) };
+        }
+        Ok(Some(Lock { _file: f }))
+    }
+
     /// Starts a journal for `steps`: the plan in `journal`, and in `journal.done` one byte per
     /// step, mapped into memory. Marking a step done is a store into a shared page: no system
     /// call, yet it survives the process being killed, because the page belongs to the page

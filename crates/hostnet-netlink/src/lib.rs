@@ -3,6 +3,7 @@
 
 pub mod conn;
 mod dump;
+pub mod engine;
 pub mod error;
 pub mod exec;
 pub mod journal;

@@ -17,7 +17,7 @@ use rtnetlink::packet_route::link::{
     BondAdInfo, BridgeStpState, InfoBond, InfoBondPort, InfoBridge, InfoData, InfoKind, InfoPortData, InfoVlan,
     LinkAttribute, LinkExtentMask, LinkFlags, LinkInfo, LinkLayerType, LinkMessage,
 };
-use rtnetlink::packet_route::route::{RouteAddress, RouteAttribute, RouteProtocol, RouteType};
+use rtnetlink::packet_route::route::{RouteAddress, RouteAttribute, RouteMessage, RouteProtocol, RouteType};
 use rtnetlink::packet_route::{AddressFamily, RouteNetlinkMessage};
 
 use crate::conn::Netlink;
@@ -55,6 +55,13 @@ fn read_by_hostnet(a: &LinkAttribute) -> bool {
     )
 }
 
+/// Drops the attributes hostnet never reads (counters, per-family settings...): kept, they cost
+/// 20 KB a link.
+pub fn trim(l: &mut LinkMessage) {
+    l.attributes.retain(read_by_hostnet);
+    l.attributes.shrink_to_fit();
+}
+
 /// IPv6 routes without an explicit metric get 1024 from the kernel; IPv4 ones get 0.
 const IPV6_DEFAULT_METRIC: u32 = 1024;
 const MAIN_TABLE: u32 = 254;
@@ -67,10 +74,32 @@ impl Netlink {
         req.attributes.push(LinkAttribute::ExtMask(vec![LinkExtentMask::SkipStats]));
         self.dumps.collect(RouteNetlinkMessage::GetLink(req), |m| match m {
             RouteNetlinkMessage::NewLink(mut l) => {
-                l.attributes.retain(read_by_hostnet);
-                l.attributes.shrink_to_fit();
+                trim(&mut l);
                 Some(l)
             }
+            _ => None,
+        })
+    }
+
+    /// One link by index, trimmed as [`Netlink::links`] trims; `None` if it is gone.
+    pub async fn link_by_index(&self, index: u32) -> Result<Option<LinkMessage>, Error> {
+        use futures::TryStreamExt;
+        let mut req = self.handle.link().get().match_index(index).execute();
+        match req.try_next().await {
+            Ok(Some(mut l)) => {
+                trim(&mut l);
+                Ok(Some(l))
+            }
+            Ok(None) => Ok(None),
+            Err(rtnetlink::Error::NetlinkError(e)) if e.raw_code() == -libc::ENODEV => Ok(None),
+            Err(e) => Err(e.into()),
+        }
+    }
+
+    /// Every address, as the kernel reports them.
+    pub async fn addresses(&self) -> Result<Vec<AddressMessage>, Error> {
+        self.dumps.collect(RouteNetlinkMessage::GetAddress(AddressMessage::default()), |m| match m {
+            RouteNetlinkMessage::NewAddress(a) => Some(a),
             _ => None,
         })
     }
@@ -80,12 +109,9 @@ impl Netlink {
         let t = std::time::Instant::now();
         let links = self.links().await?;
         let t_links = t.elapsed();
-        let addrs = self.dumps.collect(RouteNetlinkMessage::GetAddress(AddressMessage::default()), |m| match m {
-            RouteNetlinkMessage::NewAddress(a) => Some(a),
-            _ => None,
-        })?;
+        let addrs = self.addresses().await?;
         let t_addrs = t.elapsed();
-        let routes = self.dump_routes().await?;
+        let routes = self.routes().await?;
         tracing::debug!(
             "dumped {} links in {t_links:?}, {} addresses by {t_addrs:?}, {} routes by {:?}",
             links.len(),
@@ -93,20 +119,62 @@ impl Netlink {
             routes.len(),
             t.elapsed()
         );
+        self.learn_indexes(&links);
+        Ok(Observed::build(&links, &addrs, &routes))
+    }
 
-        let names: HashMap<u32, String> = links.iter().filter_map(|l| Some((l.header.index, ifname(l)?))).collect();
-        {
-            let mut cache = self.index.lock().expect("index cache");
-            cache.clear();
-            cache.extend(names.iter().map(|(i, n)| (n.clone(), *i)));
-            let mut next = self.next_index.lock().expect("next index");
-            *next = (*next).max(names.keys().max().copied().unwrap_or(0) + 1);
+    /// Remembers every link's index, and picks indexes for new links above them all.
+    pub fn learn_indexes<'a>(&self, links: impl IntoIterator<Item = &'a LinkMessage>) {
+        let mut cache = self.index.lock().expect("index cache");
+        cache.clear();
+        let mut max = 0;
+        for l in links {
+            if let Some(n) = ifname(l) {
+                cache.insert(n, l.header.index);
+                max = max.max(l.header.index);
+            }
         }
+        let mut next = self.next_index.lock().expect("next index");
+        *next = (*next).max(max + 1);
+    }
+
+    /// Every route hostnet manages (see [`route_of`]), with the index of its output device.
+    pub async fn routes(&self) -> Result<Vec<(u32, Route)>, Error> {
+        let mut out = Vec::new();
+        for family in [IpFamily::V4, IpFamily::V6] {
+            let mut msg = match family {
+                IpFamily::V4 => rtnetlink::RouteMessageBuilder::<std::net::Ipv4Addr>::new().build(),
+                IpFamily::V6 => rtnetlink::RouteMessageBuilder::<std::net::Ipv6Addr>::new().build(),
+            };
+            // An unfiltered dump: every table, not just main.
+            msg.header.table = 0;
+            out.extend(self.dumps.collect(RouteNetlinkMessage::GetRoute(msg), |m| match m {
+                RouteNetlinkMessage::NewRoute(r) => route_of(&r),
+                _ => None,
+            })?);
+        }
+        Ok(out)
+    }
+}
+
+impl Observed {
+    /// The host in the config schema plus status, from the kernel's messages.
+    pub fn build<'a>(
+        links: impl IntoIterator<Item = &'a LinkMessage> + Clone,
+        addrs: impl IntoIterator<Item = &'a AddressMessage>,
+        routes: impl IntoIterator<Item = &'a (u32, Route)>,
+    ) -> Observed {
+        let names: HashMap<u32, String> =
+            links.clone().into_iter().filter_map(|l| Some((l.header.index, ifname(l)?))).collect();
         let mut by_index: HashMap<u32, usize> = HashMap::new();
         let mut live = Vec::new();
         let mut status = Vec::new();
-        for l in &links {
+        let mut ports_of: HashMap<u32, Vec<(u32, String)>> = HashMap::new();
+        for l in links {
             let Some(name) = ifname(l) else { continue };
+            if let Some(m) = controller(l) {
+                ports_of.entry(m).or_default().push((l.header.index, name.clone()));
+            }
             status.push(link_status(l, &name, &names));
             if let Some(kind) = link_kind(l, &names) {
                 by_index.insert(l.header.index, live.len());
@@ -116,39 +184,21 @@ impl Netlink {
         // A bond's ports are known from each port's master; the config schema lists them on the bond.
         for st in &mut status {
             if let Some(b) = &mut st.bond {
-                let mut ports: Vec<(u32, String)> = links
-                    .iter()
-                    .filter(|p| controller(p) == Some(st.index))
-                    .filter_map(|p| Some((p.header.index, ifname(p)?)))
-                    .collect();
+                let mut ports = ports_of.get(&st.index).cloned().unwrap_or_default();
                 ports.sort();
                 b.ports = ports.into_iter().map(|(_, n)| n).collect();
             }
         }
-        for a in &addrs {
+        for a in addrs {
             let Some(&i) = by_index.get(&a.header.index) else { continue };
-            // IFA_LOCAL is the address itself on point-to-point links; IFA_ADDRESS elsewhere.
-            let ip = a
-                .attributes
-                .iter()
-                .find_map(|x| if let AddressAttribute::Local(ip) = x { Some(*ip) } else { None })
-                .or_else(|| {
-                    a.attributes
-                        .iter()
-                        .find_map(|x| if let AddressAttribute::Address(ip) = x { Some(*ip) } else { None })
-                });
-            let Some(ip) = ip else { continue };
-            let cidr: Cidr = match format!("{ip}/{}", a.header.prefix_len).parse() {
-                Ok(c) => c,
-                Err(_) => continue,
-            };
+            let Some(cidr) = address_of(a) else { continue };
             if !cidr.is_link_local() {
                 live[i].iface.addresses.push(cidr);
             }
         }
         for (oif, r) in routes {
-            if let Some(&i) = by_index.get(&oif) {
-                live[i].iface.routes.push(r);
+            if let Some(&i) = by_index.get(oif) {
+                live[i].iface.routes.push(r.clone());
             }
         }
         let masters: Vec<(usize, String)> =
@@ -165,71 +215,64 @@ impl Netlink {
                 }
             }
         }
-        Ok(Observed { state: State { links: live, dns: None, observed: true }, status })
+        Observed { state: State { links: live, dns: None, observed: true }, status }
     }
+}
 
-    async fn dump_routes(&self) -> Result<Vec<(u32, Route)>, Error> {
-        let mut out = Vec::new();
-        for family in [IpFamily::V4, IpFamily::V6] {
-            let mut msg = match family {
-                IpFamily::V4 => rtnetlink::RouteMessageBuilder::<std::net::Ipv4Addr>::new().build(),
-                IpFamily::V6 => rtnetlink::RouteMessageBuilder::<std::net::Ipv6Addr>::new().build(),
-            };
-            // An unfiltered dump: every table, not just main.
-            msg.header.table = 0;
-            let routes = self.dumps.collect(RouteNetlinkMessage::GetRoute(msg), |m| match m {
-                RouteNetlinkMessage::NewRoute(r) => Some(r),
-                _ => None,
-            })?;
-            for r in routes {
-                if !is_managed_protocol(r.header.protocol) || r.header.kind != RouteType::Unicast {
-                    continue;
-                }
-                let mut oif = None;
-                let mut dst = None;
-                let mut via = None;
-                let mut metric = None;
-                let mut table = u32::from(r.header.table);
-                let mut src = None;
-                for a in &r.attributes {
-                    match a {
-                        RouteAttribute::Oif(i) => oif = Some(*i),
-                        RouteAttribute::Destination(d) => dst = route_ip(d),
-                        RouteAttribute::Gateway(g) => via = route_ip(g),
-                        RouteAttribute::Priority(p) => metric = Some(*p),
-                        RouteAttribute::Table(t) => table = *t,
-                        RouteAttribute::PrefSource(s) => src = route_ip(s),
-                        _ => {}
-                    }
-                }
-                let Some(oif) = oif else { continue };
-                let len = r.header.destination_prefix_length;
-                let dst = match dst {
-                    None if len == 0 => RouteDst::Default,
-                    Some(ip) if len == 0 && ip.is_unspecified() => RouteDst::Default,
-                    Some(ip) => match ipnet::IpNet::new(ip, len) {
-                        Ok(n) => RouteDst::Net(n),
-                        Err(_) => continue,
-                    },
-                    None => continue,
-                };
-                let v6 = r.header.address_family == AddressFamily::Inet6;
-                let default_metric = if v6 { IPV6_DEFAULT_METRIC } else { 0 };
-                out.push((
-                    oif,
-                    Route {
-                        dst,
-                        via,
-                        metric: metric.filter(|m| *m != default_metric),
-                        table: Some(table).filter(|t| *t != MAIN_TABLE),
-                        src,
-                        onlink: r.header.flags.contains(rtnetlink::packet_route::route::RouteFlags::Onlink),
-                    },
-                ));
-            }
-        }
-        Ok(out)
+/// An address message as the config writes it, `192.0.2.2/24`.
+pub fn address_of(a: &AddressMessage) -> Option<Cidr> {
+    // IFA_LOCAL is the address itself on point-to-point links; IFA_ADDRESS elsewhere.
+    let ip =
+        a.attributes.iter().find_map(|x| if let AddressAttribute::Local(ip) = x { Some(*ip) } else { None }).or_else(
+            || a.attributes.iter().find_map(|x| if let AddressAttribute::Address(ip) = x { Some(*ip) } else { None }),
+        )?;
+    format!("{ip}/{}", a.header.prefix_len).parse().ok()
+}
+
+/// A route hostnet manages (unicast, added by an admin or a tool), with its output device's
+/// index; `None` for the kernel's own routes and for what the config cannot express.
+pub fn route_of(r: &RouteMessage) -> Option<(u32, Route)> {
+    if !is_managed_protocol(r.header.protocol) || r.header.kind != RouteType::Unicast {
+        return None;
     }
+    let mut oif = None;
+    let mut dst = None;
+    let mut via = None;
+    let mut metric = None;
+    let mut table = u32::from(r.header.table);
+    let mut src = None;
+    for a in &r.attributes {
+        match a {
+            RouteAttribute::Oif(i) => oif = Some(*i),
+            RouteAttribute::Destination(d) => dst = route_ip(d),
+            RouteAttribute::Gateway(g) => via = route_ip(g),
+            RouteAttribute::Priority(p) => metric = Some(*p),
+            RouteAttribute::Table(t) => table = *t,
+            RouteAttribute::PrefSource(s) => src = route_ip(s),
+            _ => {}
+        }
+    }
+    let oif = oif?;
+    let len = r.header.destination_prefix_length;
+    let dst = match dst {
+        None if len == 0 => RouteDst::Default,
+        Some(ip) if len == 0 && ip.is_unspecified() => RouteDst::Default,
+        Some(ip) => RouteDst::Net(ipnet::IpNet::new(ip, len).ok()?),
+        None => return None,
+    };
+    let v6 = r.header.address_family == AddressFamily::Inet6;
+    let default_metric = if v6 { IPV6_DEFAULT_METRIC } else { 0 };
+    Some((
+        oif,
+        Route {
+            dst,
+            via,
+            metric: metric.filter(|m| *m != default_metric),
+            table: Some(table).filter(|t| *t != MAIN_TABLE),
+            src,
+            onlink: r.header.flags.contains(rtnetlink::packet_route::route::RouteFlags::Onlink),
+        },
+    ))
 }
 
 enum IpFamily {

@@ -15,9 +15,11 @@ fn main() -> ExitCode {
     tracing_subscriber::fmt()
         .with_env_filter(
             tracing_subscriber::EnvFilter::try_from_env("HOSTNET_LOG")
-                .unwrap_or_else(|_| tracing_subscriber::EnvFilter::new(if cli.verbose { "debug" } else { "warn" })),
+                .unwrap_or_else(|_| tracing_subscriber::EnvFilter::new(default_level(&cli))),
         )
         .with_writer(std::io::stderr)
+        // Colour codes would end up verbatim in the journal.
+        .with_ansi(std::io::IsTerminal::is_terminal(&std::io::stderr()))
         .init();
     // The namespace is entered before any thread exists, so every socket lives in it.
     if let Some(ns) = &cli.netns
@@ -27,4 +29,13 @@ fn main() -> ExitCode {
         return ExitCode::from(cmd::EXIT_FAILED);
     }
     cmd::run(cli)
+}
+
+/// The daemon logs what it does (events, drift, repairs) for the journal; commands only warn.
+fn default_level(cli: &cmd::Cli) -> &'static str {
+    match (cli.verbose, &cli.command) {
+        (true, _) => "debug",
+        (false, cmd::Command::Daemon { .. }) => "info",
+        _ => "warn",
+    }
 }

@@ -29,6 +29,12 @@ pub struct Config {
     pub interfaces: Vec<Interface>,
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub dns: Option<Dns>,
+    /// What the daemon does when the host drifts from this file.
+    #[serde(default, skip_serializing_if = "Reconcile::is_default")]
+    pub reconcile: Reconcile,
+    /// The daemon's Prometheus endpoint; off unless set.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub metrics: Option<Metrics>,
     /// Read-only runtime detail that `hostnet show` adds; accepted and ignored, so that `show`
     /// output can be fed back to `apply`.
     #[serde(default, skip_serializing)]
@@ -42,6 +48,30 @@ pub struct Dns {
     pub nameservers: Vec<IpAddr>,
     #[serde(default, skip_serializing_if = "Vec::is_empty")]
     pub search: Vec<String>,
+}
+
+/// The daemon's answer to drift (an address deleted, a port released, an option changed by
+/// hand): put it back, or only say so. Links that were never configured (a NIC that appears
+/// late) are configured either way.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "kebab-case")]
+pub enum Reconcile {
+    #[default]
+    Repair,
+    ReportOnly,
+}
+
+impl Reconcile {
+    fn is_default(&self) -> bool {
+        *self == Reconcile::Repair
+    }
+}
+
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct Metrics {
+    /// Address and port of the Prometheus text endpoint, e.g. `127.0.0.1:9469`.
+    pub listen: std::net::SocketAddr,
 }
 
 /// What an interface is. Each kind carries only the settings that make sense for it.

@@ -2,6 +2,7 @@
 //! kernel accepts, each with the operations that undo it.
 
 mod build;
+pub mod drift;
 mod render;
 
 use serde::{Deserialize, Serialize};

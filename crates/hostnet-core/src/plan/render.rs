@@ -116,6 +116,11 @@ fn bridge_args(b: &Bridge) -> Vec<String> {
     v
 }
 
+/// A route as `ip route` spells it: `198.51.100.0/24 via 192.0.2.254 metric 50`.
+pub(crate) fn route_text(r: &Route) -> String {
+    route_args(r).join(" ")
+}
+
 fn route_args(r: &Route) -> Vec<String> {
     let mut v = vec![match r.dst {
         RouteDst::Default => "default".to_string(),

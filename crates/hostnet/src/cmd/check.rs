@@ -19,9 +19,17 @@ pub fn load(file: &Path) -> Result<Config, ExitCode> {
     })
 }
 
+/// Reads a config file's text (within the size limit) without validating it.
+pub fn read_config(file: &Path) -> Result<String, ExitCode> {
+    hostnet_core::read_file(file).map_err(|e| {
+        report_load_error(&e);
+        ExitCode::from(EXIT_INVALID)
+    })
+}
+
 fn report_load_error(e: &LoadError) {
     match e {
-        LoadError::Io(..) => eprintln!("error: {e}"),
+        LoadError::Io(..) | LoadError::TooLarge(..) => eprintln!("error: {e}"),
         LoadError::Invalid(problems) => {
             eprint!("{}", problems.lines());
             // The underlined source is for people; scripts get the plain lines above.

@@ -3,6 +3,7 @@
 mod apply;
 mod check;
 mod convert;
+mod daemon;
 mod doctor;
 mod lab;
 mod show;
@@ -77,9 +78,28 @@ pub enum Command {
         /// Test hook: fail the N-th operation, to exercise rollback.
         #[arg(long, hide = true, value_name = "N")]
         fail_at: Option<usize>,
+        /// Apply here and now even when a daemon runs (the daemon then repairs whatever differs
+        /// from its own config).
+        #[arg(long)]
+        no_daemon: bool,
     },
     /// Keep the changes of a pending `apply --try`.
     Confirm,
+    /// Keep the config true while the host runs: apply it, then follow kernel notifications,
+    /// configure links that appear late, repair or report drift, answer `status`, `apply` and
+    /// `reload` on /run/hostnet/hostnet.sock. Reloads on SIGHUP.
+    Daemon {
+        #[arg(long, default_value = "/etc/hostnet/hostnet.yaml", value_name = "FILE")]
+        config: PathBuf,
+    },
+    /// Ask the running daemon how each declared interface is: state, drift, recent events,
+    /// carrier flaps, bond health.
+    Status {
+        #[arg(long)]
+        json: bool,
+    },
+    /// Make the running daemon re-read its config file (a bad file changes nothing).
+    Reload,
     /// Check the live host for known traps (read-only): hostname on loopback, firewall rules
     /// dropping loopback, LACP bonds seeing two partners, failing bond ports, MTU mismatches...
     Doctor {
@@ -194,10 +214,16 @@ pub fn run(cli: Cli) -> ExitCode {
         Command::Plan { file, format, live: false } => check::plan(&file, format),
         Command::Plan { file, format, live: true } => apply::plan_live(&ctx, &file, format),
         Command::Show { json, yaml, what } => show::show(&ctx, json, yaml, what),
-        Command::Apply { file, no_rollback, try_secs, boot, json, fail_at } => {
-            apply::apply(&ctx, &file, apply::ApplyArgs { no_rollback, try_secs, boot, json, fail_at })
+        Command::Apply { file, no_rollback, try_secs, boot, json, fail_at, no_daemon } => {
+            let args = apply::ApplyArgs { no_rollback, try_secs, boot, json, fail_at };
+            // Boot mode is the one-shot unit's: it runs when no daemon is wanted.
+            let via_daemon = if no_daemon || boot { None } else { daemon::apply(&ctx, &file, &args) };
+            via_daemon.unwrap_or_else(|| apply::apply(&ctx, &file, args))
         }
-        Command::Confirm => apply::confirm(&ctx),
+        Command::Confirm => daemon::confirm(&ctx).unwrap_or_else(|| apply::confirm(&ctx)),
+        Command::Daemon { config } => daemon::daemon(&ctx, &config),
+        Command::Status { json } => daemon::status(&ctx, json),
+        Command::Reload => daemon::reload(&ctx),
         Command::Doctor { json, interval } => doctor::doctor(json, interval),
         Command::Lab { file, throughput, link_mbit, flows, seconds, modes, scenario, json, svg, vm, quiet, repeat } => {
             if throughput {

@@ -54,7 +54,7 @@ pub fn as_config(o: &Observed, ctx: &Ctx) -> Config {
     Config {
         interfaces: links.into_iter().map(|l| l.iface.clone()).collect(),
         dns: read_resolv_conf(&ctx.env.resolv_conf).filter(|d| !d.nameservers.is_empty() || !d.search.is_empty()),
-        status: None,
+        ..Default::default()
     }
 }
 

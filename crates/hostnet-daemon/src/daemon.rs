@@ -1,0 +1,335 @@
+//! `hostnet daemon`: the main loop. It owns the state (the desired config, the mirror, each
+//! link's phase and history) and is the only task that changes the host, so passes, control
+//! requests and trial reverts never interleave. Everything else (the control socket, the
+//! metrics endpoint) asks it through a channel.
+
+use std::collections::{BTreeMap, HashMap};
+use std::path::PathBuf;
+use std::time::{Duration, Instant, SystemTime, UNIX_EPOCH};
+
+use hostnet_core::Config;
+use hostnet_netlink::journal::StateDir;
+use hostnet_netlink::monitor::{Monitor, Topic};
+use hostnet_netlink::write::Env;
+use hostnet_netlink::{Netlink, engine};
+use sd_notify::NotifyState;
+use tokio::signal::unix::{SignalKind, signal};
+use tokio::sync::mpsc;
+
+use crate::control::{self, Ask};
+use crate::history::History;
+use crate::mirror::{Change, Mirror};
+use crate::owners::Owners;
+use crate::protocol::{Response, socket_path};
+use crate::reconcile::LinkState;
+use crate::status::{Status, TrialStatus, link_report};
+
+/// Notifications come in bursts (a NIC appearing is a new link, a rename, an up); one pass
+/// after the burst does the work of many.
+const DEBOUNCE: Duration = Duration::from_millis(20);
+/// Kernel buffer for notifications: big enough for a whole-host change of thousands of links.
+const MONITOR_BUFFER: usize = 16 << 20;
+
+pub struct DaemonOptions {
+    pub config: PathBuf,
+    pub env: Env,
+    pub dir: StateDir,
+}
+
+#[derive(Debug, thiserror::Error)]
+pub enum StartError {
+    /// The config file is unreadable or invalid; the text names file, line and field.
+    #[error("{0}")]
+    Config(String),
+    #[error("{0}")]
+    Netlink(#[from] hostnet_netlink::Error),
+    #[error("control socket: {0}")]
+    Socket(std::io::Error),
+    #[error("metrics endpoint: {0}")]
+    Metrics(std::io::Error),
+}
+
+/// A trial applied through the socket: reverted at `deadline` unless confirmed.
+pub struct Trial {
+    pub id: String,
+    pub deadline: Instant,
+    /// The config to return to when it is reverted (`None`: keep the current one).
+    pub previous: Option<(Config, String)>,
+}
+
+pub struct Daemon {
+    pub nl: Netlink,
+    pub env: Env,
+    pub dir: StateDir,
+    pub config_path: PathBuf,
+    pub desired: Config,
+    /// Where `desired` came from.
+    pub desired_source: String,
+    pub mirror: Mirror,
+    pub monitor: Monitor,
+    pub links: BTreeMap<String, LinkState>,
+    pub history: History,
+    pub trial: Option<Trial>,
+    pub started: f64,
+    pub reconcile_errors: u64,
+    /// A pass is owed (the lock was busy, or a pass failed): when to try again.
+    pub pass_due: Option<Instant>,
+}
+
+pub fn load_config(path: &std::path::Path) -> Result<Config, String> {
+    hostnet_core::load_file(path).map_err(|e| match e {
+        hostnet_core::LoadError::Io(..) | hostnet_core::LoadError::TooLarge(..) => e.to_string(),
+        hostnet_core::LoadError::Invalid(p) => crate::protocol::problem_lines(&p),
+    })
+}
+
+/// Runs the daemon until SIGTERM or SIGINT. Must run on a current-thread runtime, inside the
+/// network namespace it manages.
+pub async fn run(opts: DaemonOptions) -> Result<(), StartError> {
+    let desired = load_config(&opts.config).map_err(StartError::Config)?;
+    // Subscribe before the first dump, so that no change falls between the two.
+    let monitor = Monitor::open_with_buffer(&[Topic::Links, Topic::Addresses, Topic::Routes], MONITOR_BUFFER)?;
+    let nl = Netlink::connect()?;
+    let mirror = Mirror::load(&nl).await?;
+    let (tx, mut rx) = mpsc::channel::<Ask>(64);
+    control::listen(&socket_path(&opts.dir.dir), tx.clone()).map_err(StartError::Socket)?;
+    if let Some(m) = &desired.metrics {
+        crate::metrics::serve(m.listen, tx.clone()).await.map_err(StartError::Metrics)?;
+    }
+    let mut d = Daemon {
+        nl,
+        env: opts.env,
+        dir: opts.dir,
+        desired_source: opts.config.display().to_string(),
+        config_path: opts.config,
+        desired,
+        mirror,
+        monitor,
+        links: BTreeMap::new(),
+        history: History::default(),
+        trial: None,
+        started: SystemTime::now().duration_since(UNIX_EPOCH).map(|d| d.as_secs_f64()).unwrap_or(0.0),
+        reconcile_errors: 0,
+        pass_due: None,
+    };
+    d.adopt_orphaned_trial();
+    d.pass().await;
+    let _ = sd_notify::notify(&[NotifyState::Ready, NotifyState::Status(&d.summary())]);
+    let watchdog = sd_notify::watchdog_enabled().map(|t| t / 2);
+    let mut hup = signal(SignalKind::hangup()).expect("SIGHUP handler");
+    let mut term = signal(SignalKind::terminate()).expect("SIGTERM handler");
+    let mut int = signal(SignalKind::interrupt()).expect("SIGINT handler");
+    let mut last_status = String::new();
+    loop {
+        let wake = d.next_wakeup();
+        tokio::select! {
+            batch = d.monitor.next_batch() => {
+                match batch {
+                    Ok(b) => d.take_batch(b),
+                    Err(e) => { tracing::warn!("netlink notifications: {e}"); d.mirror.apply(hostnet_netlink::monitor::Notification::Overrun); }
+                }
+                tokio::time::sleep(DEBOUNCE).await;
+                d.pass().await;
+            }
+            Some(ask) = rx.recv() => d.answer(ask).await,
+            _ = hup.recv() => { let _ = d.reload().await; }
+            _ = term.recv() => break,
+            _ = int.recv() => break,
+            _ = sleep_until(wake) => d.on_timer().await,
+            _ = sleep_until(watchdog.map(|w| Instant::now() + w)) => { let _ = sd_notify::notify(&[NotifyState::Watchdog]); }
+        }
+        let s = d.summary();
+        if s != last_status {
+            let _ = sd_notify::notify(&[NotifyState::Status(&s)]);
+            last_status = s;
+        }
+    }
+    let _ = sd_notify::notify(&[NotifyState::Stopping]);
+    let _ = std::fs::remove_file(socket_path(&d.dir.dir));
+    Ok(())
+}
+
+async fn sleep_until(t: Option<Instant>) {
+    match t {
+        Some(t) => tokio::time::sleep_until(t.into()).await,
+        None => std::future::pending().await,
+    }
+}
+
+impl Daemon {
+    /// One reconcile pass; a pass that cannot run now is owed and retried.
+    pub async fn pass(&mut self) {
+        match self.reconcile().await {
+            Ok(true) => self.pass_due = None,
+            Ok(false) => {
+                tracing::info!("another hostnet holds the lock; reconciling in 1 s");
+                self.pass_due = Some(Instant::now() + Duration::from_secs(1));
+            }
+            Err(e) => {
+                self.reconcile_errors += 1;
+                tracing::error!("reconcile failed: {e}; trying again in 5 s");
+                self.pass_due = Some(Instant::now() + Duration::from_secs(5));
+            }
+        }
+    }
+
+    fn next_wakeup(&self) -> Option<Instant> {
+        [self.pass_due, self.next_retry(), self.trial.as_ref().map(|t| t.deadline)].into_iter().flatten().min()
+    }
+
+    async fn on_timer(&mut self) {
+        let now = Instant::now();
+        if let Some(t) = &self.trial
+            && t.deadline <= now
+        {
+            self.revert_trial().await;
+        }
+        self.pass().await;
+    }
+
+    /// Takes in a batch of notifications (and any queued behind it).
+    fn take_batch(&mut self, batch: Vec<hostnet_netlink::monitor::Notification>) {
+        let mut changes: Vec<Change> = batch.into_iter().filter_map(|n| self.mirror.apply(n)).collect();
+        if let Ok(more) = self.monitor.drain() {
+            changes.extend(more.into_iter().filter_map(|n| self.mirror.apply(n)));
+        }
+        self.take_in(&changes);
+    }
+
+    /// Records what changed on declared links (carrier, for now; phases are the passes' job).
+    pub fn take_in(&mut self, changes: &[Change]) {
+        let owners = Owners::of(&self.desired);
+        let declared: std::collections::HashSet<String> = Owners::declared(&self.desired).into_iter().collect();
+        let _ = owners;
+        for c in changes {
+            if let Change::Link { index, name } = c
+                && declared.contains(name)
+                && let Some(l) = self.mirror.link(*index)
+            {
+                let carrier = l.header.flags.contains(rtnetlink::packet_route::link::LinkFlags::LowerUp);
+                self.history.carrier(name, carrier);
+            }
+        }
+    }
+
+    /// A trial recorded by a one-shot `apply --try` whose reverter is gone (it was killed, or
+    /// the host rebooted into a daemon): the daemon reverts it at its deadline.
+    fn adopt_orphaned_trial(&mut self) {
+        let Ok(Some(p)) = self.dir.pending() else { return };
+        // SAFETY: signal 0 only checks that the process exists.
+        let alive = p.reverter_pid.is_some_and(|pid| unsafe { libc::kill(pid as libc::pid_t, 0) } == 0);
+        if alive {
+            return;
+        }
+        let left = Duration::from_secs(p.deadline.saturating_sub(engine::now()));
+        tracing::warn!(
+            "a trial apply is pending without its reverter; reverting it in {} s unless confirmed",
+            left.as_secs()
+        );
+        self.trial = Some(Trial { id: p.id, deadline: Instant::now() + left, previous: None });
+    }
+
+    async fn revert_trial(&mut self) {
+        let Some(t) = self.trial.take() else { return };
+        match engine::revert(&self.nl, &self.env, &self.dir, &t.id).await {
+            Ok(Some(steps)) => {
+                tracing::warn!("trial {} not confirmed: reverted {} operations", t.id, steps.len());
+                if let Some((config, source)) = t.previous {
+                    self.adopt(config, source);
+                }
+            }
+            Ok(None) => tracing::info!("trial {} was confirmed", t.id),
+            Err(e) => tracing::error!("reverting trial {}: {e}", t.id),
+        }
+    }
+
+    /// Makes `config` the one the daemon keeps true.
+    pub fn adopt(&mut self, config: Config, source: String) {
+        let declared: std::collections::HashSet<String> = Owners::declared(&config).into_iter().collect();
+        self.links.retain(|n, _| declared.contains(n));
+        self.history.links.retain(|n, _| declared.contains(n));
+        self.desired = config;
+        self.desired_source = source;
+    }
+
+    /// Re-reads the daemon's file. A bad file changes nothing and says why.
+    pub async fn reload(&mut self) -> Response {
+        match hostnet_core::load_file(&self.config_path) {
+            Err(e) => {
+                let (text, invalid) = match &e {
+                    hostnet_core::LoadError::Invalid(p) => (crate::protocol::problem_lines(p), true),
+                    other => (other.to_string(), false),
+                };
+                tracing::error!("reload refused, still running {}: {text}", self.desired_source);
+                Response { invalid, ..Response::err(format!("{text}\nreload refused; nothing changed")) }
+            }
+            Ok(config) => {
+                tracing::info!("reloaded {}", self.config_path.display());
+                self.adopt(config, self.config_path.display().to_string());
+                self.pass().await;
+                Response::ok(self.status(5))
+            }
+        }
+    }
+
+    /// One line for systemd's STATUS=.
+    fn summary(&self) -> String {
+        let mut counts: HashMap<&str, usize> = HashMap::new();
+        for l in self.links.values() {
+            let w = match l.phase {
+                crate::machine::Phase::Pending => "pending",
+                crate::machine::Phase::Configuring => "configuring",
+                crate::machine::Phase::Configured => "configured",
+                crate::machine::Phase::Drifted => "drifted",
+                crate::machine::Phase::Failed => "failed",
+            };
+            *counts.entry(w).or_default() += 1;
+        }
+        let mut parts: Vec<String> = ["configured", "pending", "drifted", "failed", "configuring"]
+            .iter()
+            .filter_map(|w| counts.get(w).map(|n| format!("{n} {w}")))
+            .collect();
+        if parts.is_empty() {
+            parts.push("no interfaces declared".into());
+        }
+        parts.join(", ")
+    }
+
+    /// The status of every declared link, with up to `events` recent events each.
+    pub fn status(&self, events: usize) -> Status {
+        let observed = self.mirror.observed();
+        let by_name: HashMap<&str, &hostnet_netlink::status::LinkStatus> =
+            observed.status.iter().map(|s| (s.name.as_str(), s)).collect();
+        let links = Owners::declared(&self.desired)
+            .iter()
+            .map(|n| {
+                link_report(
+                    n,
+                    self.links.get(n),
+                    self.history.links.get(n),
+                    by_name.get(n.as_str()).copied(),
+                    &by_name,
+                    events,
+                )
+            })
+            .collect();
+        let own = self.config_path.display().to_string();
+        Status {
+            config: self.desired_source.clone(),
+            note: (self.desired_source != own)
+                .then(|| format!("running a config applied through the socket; `hostnet reload` returns to {own}")),
+            reconcile: serde_json::to_value(self.desired.reconcile)
+                .ok()
+                .and_then(|v| v.as_str().map(String::from))
+                .unwrap_or_default(),
+            started: self.started,
+            trial: self.trial.as_ref().map(|t| TrialStatus {
+                id: t.id.clone(),
+                reverts_in_secs: t.deadline.saturating_duration_since(Instant::now()).as_secs(),
+            }),
+            resyncs: self.mirror.resyncs,
+            reconcile_errors: self.reconcile_errors,
+            links,
+        }
+    }
+}

@@ -1,0 +1,20 @@
+//! hostnetd: keeps the declared network true while the host runs. It mirrors the host from
+//! rtnetlink notifications, runs a per-link state machine over whole-host plans, repairs or
+//! reports drift, answers `apply`, `status` and `reload` on a control socket, and can export
+//! Prometheus metrics. See docs/daemon.md.
+
+pub mod control;
+pub mod daemon;
+pub mod history;
+pub mod machine;
+pub mod metrics;
+pub mod mirror;
+pub mod owners;
+pub mod protocol;
+mod reconcile;
+mod requests;
+pub mod source;
+pub mod status;
+
+pub use daemon::{DaemonOptions, StartError, run};
+pub use reconcile::LinkState;

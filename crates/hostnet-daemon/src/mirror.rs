@@ -1,0 +1,190 @@
+//! The daemon's picture of the host: links, addresses and managed routes, kept current by
+//! kernel notifications rather than dumps, so planning against it costs no round trip.
+//!
+//! Two things the notifications do not say are handled by dumping again: lost notifications
+//! (ENOBUFS: everything is re-read), and IPv4 routes the kernel drops without a word when their
+//! link goes down or goes away, or an address they depend on is deleted (routes are re-read).
+
+use std::collections::BTreeMap;
+use std::net::IpAddr;
+
+use hostnet_core::model::Route;
+use hostnet_netlink::Netlink;
+use hostnet_netlink::monitor::Notification;
+use hostnet_netlink::read::{Observed, address_of, ifname, route_of, trim};
+use ipnet::IpNet;
+use rtnetlink::packet_route::address::AddressMessage;
+use rtnetlink::packet_route::link::{LinkFlags, LinkMessage};
+
+/// The kernel's identity of an address: link, address and prefix length.
+type AddrKey = (u32, IpAddr, u8);
+/// A managed route by output link, destination, table, metric and gateway.
+type RouteKey = (u32, IpNet, u32, u32, Option<IpAddr>);
+
+#[derive(Default)]
+pub struct Mirror {
+    links: BTreeMap<u32, LinkMessage>,
+    addrs: BTreeMap<AddrKey, AddressMessage>,
+    routes: BTreeMap<RouteKey, (u32, Route)>,
+    /// Notifications were lost: re-read everything before the next use.
+    stale: bool,
+    /// IPv4 routes may have gone silently: re-read routes before the next use.
+    stale_routes: bool,
+    /// Full re-reads forced by lost notifications, for status and metrics.
+    pub resyncs: u64,
+    /// Links that appeared since the last refresh: read again once, because a new link's first
+    /// notification can be incomplete (a veth peer's names no peer: the pair is linked only
+    /// after both are registered).
+    fresh: Vec<u32>,
+}
+
+/// What one notification changed, for the reconciler and the history.
+#[derive(Debug, Clone, PartialEq)]
+pub enum Change {
+    /// A link appeared or changed; `before` is its previous message, if it existed.
+    Link {
+        index: u32,
+        name: String,
+    },
+    LinkGone {
+        name: String,
+    },
+    Address {
+        index: u32,
+    },
+    Route,
+    Overrun,
+}
+
+fn route_key(oif: u32, r: &Route) -> RouteKey {
+    (oif, r.dst_net(), r.table_id(), r.metric.unwrap_or(0), r.via)
+}
+
+impl Mirror {
+    /// Reads the whole host. Subscribe to notifications first, so nothing falls in between.
+    pub async fn load(nl: &Netlink) -> Result<Mirror, hostnet_netlink::Error> {
+        let mut m = Mirror::default();
+        m.reload_all(nl).await?;
+        Ok(m)
+    }
+
+    async fn reload_all(&mut self, nl: &Netlink) -> Result<(), hostnet_netlink::Error> {
+        let links = nl.links().await?;
+        nl.learn_indexes(&links);
+        self.links = links.into_iter().map(|l| (l.header.index, l)).collect();
+        self.addrs = nl
+            .addresses()
+            .await?
+            .into_iter()
+            .filter_map(|a| Some(((a.header.index, address_of(&a)?.addr(), a.header.prefix_len), a)))
+            .collect();
+        self.reload_routes(nl).await?;
+        self.stale = false;
+        self.fresh.clear();
+        Ok(())
+    }
+
+    async fn reload_routes(&mut self, nl: &Netlink) -> Result<(), hostnet_netlink::Error> {
+        self.routes = nl.routes().await?.into_iter().map(|(oif, r)| (route_key(oif, &r), (oif, r))).collect();
+        self.stale_routes = false;
+        Ok(())
+    }
+
+    /// Re-reads what notifications could not keep current. Cheap when nothing is stale.
+    pub async fn refresh(&mut self, nl: &Netlink) -> Result<(), hostnet_netlink::Error> {
+        if self.stale {
+            self.resyncs += 1;
+            tracing::warn!("netlink notifications were lost; re-reading the host");
+            self.reload_all(nl).await
+        } else {
+            for index in std::mem::take(&mut self.fresh) {
+                match nl.link_by_index(index).await? {
+                    Some(l) => {
+                        self.links.insert(index, l);
+                    }
+                    None => {
+                        self.links.remove(&index);
+                    }
+                }
+            }
+            if self.stale_routes { self.reload_routes(nl).await } else { Ok(()) }
+        }
+    }
+
+    pub fn is_stale(&self) -> bool {
+        self.stale || self.stale_routes || !self.fresh.is_empty()
+    }
+
+    pub fn links(&self) -> impl Iterator<Item = &LinkMessage> + Clone {
+        self.links.values()
+    }
+
+    pub fn link(&self, index: u32) -> Option<&LinkMessage> {
+        self.links.get(&index)
+    }
+
+    /// Takes in one notification.
+    pub fn apply(&mut self, n: Notification) -> Option<Change> {
+        match n {
+            Notification::NewLink(mut l) => {
+                trim(&mut l);
+                let index = l.header.index;
+                let name = ifname(&l)?;
+                let was_up = self.links.get(&index).is_some_and(|o| o.header.flags.contains(LinkFlags::Up));
+                if was_up && !l.header.flags.contains(LinkFlags::Up) {
+                    self.stale_routes = true;
+                }
+                if !self.links.contains_key(&index) {
+                    self.fresh.push(index);
+                }
+                self.links.insert(index, l);
+                Some(Change::Link { index, name })
+            }
+            Notification::DelLink(l) => {
+                let index = l.header.index;
+                let old = self.links.remove(&index)?;
+                self.addrs.retain(|k, _| k.0 != index);
+                self.routes.retain(|k, _| k.0 != index);
+                self.stale_routes = true;
+                Some(Change::LinkGone { name: ifname(&old)? })
+            }
+            Notification::NewAddress(a) => {
+                let key = (a.header.index, address_of(&a)?.addr(), a.header.prefix_len);
+                let index = a.header.index;
+                self.addrs.insert(key, a);
+                Some(Change::Address { index })
+            }
+            Notification::DelAddress(a) => {
+                let key = (a.header.index, address_of(&a)?.addr(), a.header.prefix_len);
+                self.addrs.remove(&key);
+                self.stale_routes = true;
+                Some(Change::Address { index: key.0 })
+            }
+            Notification::NewRoute(r) => {
+                let (oif, route) = route_of(&r)?;
+                self.routes.insert(route_key(oif, &route), (oif, route));
+                Some(Change::Route)
+            }
+            Notification::DelRoute(r) => {
+                let (oif, route) = route_of(&r)?;
+                self.routes.remove(&route_key(oif, &route));
+                Some(Change::Route)
+            }
+            Notification::NewRule(_) | Notification::DelRule(_) => None,
+            Notification::Overrun => {
+                self.stale = true;
+                Some(Change::Overrun)
+            }
+        }
+    }
+
+    /// The host in the config schema plus status, as the one-shot commands would observe it.
+    pub fn observed(&self) -> Observed {
+        Observed::build(self.links.values(), self.addrs.values(), self.routes.values())
+    }
+
+    /// Link names by index, for naming what an address or route notification touched.
+    pub fn name_of(&self, index: u32) -> Option<String> {
+        self.links.get(&index).and_then(ifname)
+    }
+}

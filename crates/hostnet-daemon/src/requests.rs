@@ -1,0 +1,105 @@
+//! Answers to the control socket and the metrics endpoint.
+
+use std::time::{Duration, Instant};
+
+use hostnet_netlink::engine;
+use hostnet_netlink::exec::Options;
+
+use crate::control::Ask;
+use crate::daemon::{Daemon, Trial};
+use crate::protocol::{Request, Response};
+use crate::source::MirrorSource;
+
+/// Events per link in a status answer.
+const STATUS_EVENTS: usize = 5;
+
+impl Daemon {
+    pub async fn answer(&mut self, ask: Ask) {
+        match ask {
+            Ask::Metrics(reply) => {
+                let _ = reply.send(crate::metrics::render(&self.status(0)));
+            }
+            Ask::Control(req, reply) => {
+                let r = self.request(req).await;
+                let _ = reply.send(r);
+            }
+        }
+    }
+
+    async fn request(&mut self, req: Request) -> Response {
+        match req {
+            Request::Status => {
+                // Take in what is queued, so status right after a change shows it.
+                let mut src = MirrorSource::new(&mut self.mirror, &mut self.monitor);
+                let caught = src.catch_up(&self.nl).await;
+                let changes = std::mem::take(&mut src.changes);
+                self.take_in(&changes);
+                match caught {
+                    Ok(()) => Response::ok(self.status(STATUS_EVENTS)),
+                    Err(e) => Response::err(e),
+                }
+            }
+            Request::Reload => self.reload().await,
+            Request::Confirm => match engine::confirm(&self.dir) {
+                Ok(confirmed) => {
+                    if let Some(t) = self.trial.take() {
+                        tracing::info!("trial {} confirmed", t.id);
+                    }
+                    Response::ok(serde_json::json!({ "confirmed": confirmed }))
+                }
+                Err(e) => Response::err(e),
+            },
+            Request::Plan { config, source } => {
+                let config = match hostnet_core::load(&source, &config) {
+                    Ok(c) => c,
+                    Err(p) => return Response::invalid(&p),
+                };
+                let mut src = MirrorSource::new(&mut self.mirror, &mut self.monitor);
+                match self.nl.current_from(&mut src, &config, &self.env).await {
+                    Ok(state) => Response::ok(hostnet_core::plan(&config, &state)),
+                    Err(e) => Response::err(e),
+                }
+            }
+            Request::Apply { config, source, try_secs, no_rollback, fail_at } => {
+                self.apply(config, source, try_secs, no_rollback, fail_at).await
+            }
+        }
+    }
+
+    /// An apply through the socket: the same engine and guarantees as one-shot `apply`, planned
+    /// against the mirror. On success the daemon keeps the applied config true from then on.
+    async fn apply(
+        &mut self,
+        text: String,
+        source: String,
+        try_secs: Option<u64>,
+        no_rollback: bool,
+        fail_at: Option<usize>,
+    ) -> Response {
+        let config = match hostnet_core::load(&source, &text) {
+            Ok(c) => c,
+            // Nothing was touched: the same located errors as `hostnet check`.
+            Err(p) => return Response::invalid(&p),
+        };
+        // A declared NIC that is not there is pending, as at boot: the daemon configures it when
+        // it appears. Any other failure rolls the apply back as one-shot `apply` does.
+        let opts = Options { rollback: !no_rollback, tolerate_missing: true, fail_at, ..Options::default() };
+        let mut src = MirrorSource::new(&mut self.mirror, &mut self.monitor);
+        let result = engine::apply(&self.nl, &mut src, &self.env, &self.dir, &config, &opts, try_secs).await;
+        let changes = std::mem::take(&mut src.changes);
+        self.take_in(&changes);
+        let (applied, pending) = match result {
+            Ok(x) => x,
+            Err(e) => return Response::err(e),
+        };
+        if applied.succeeded(true) {
+            let previous = (self.desired.clone(), self.desired_source.clone());
+            if let Some(p) = pending {
+                let left = Duration::from_secs(p.deadline.saturating_sub(engine::now()));
+                self.trial = Some(Trial { id: p.id, deadline: Instant::now() + left, previous: Some(previous) });
+            }
+            self.adopt(config, source);
+        }
+        Response::ok(applied)
+    }
+}

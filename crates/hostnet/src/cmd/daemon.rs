@@ -1,0 +1,138 @@
+//! `daemon`, `status`, `reload`, and the client half of `apply` through a running daemon.
+
+use std::path::Path;
+use std::process::ExitCode;
+use std::time::Duration;
+
+use hostnet_daemon::protocol::{ClientError, Request, Response, request, socket_path};
+use hostnet_daemon::status::{Status, render};
+
+use super::apply::Ctx;
+use super::check::EXIT_INVALID;
+use super::{EXIT_FAILED, runtime};
+
+/// Long enough for a whole-host apply of thousands of links on a slow machine.
+const APPLY_TIMEOUT: Duration = Duration::from_secs(900);
+const QUICK_TIMEOUT: Duration = Duration::from_secs(60);
+
+fn fail(msg: impl std::fmt::Display) -> ExitCode {
+    eprintln!("error: {msg}");
+    ExitCode::from(EXIT_FAILED)
+}
+
+pub fn daemon(ctx: &Ctx, config: &Path) -> ExitCode {
+    let opts =
+        hostnet_daemon::DaemonOptions { config: config.to_path_buf(), env: ctx.env.clone(), dir: ctx.dir.clone() };
+    match runtime().block_on(hostnet_daemon::run(opts)) {
+        Ok(()) => ExitCode::SUCCESS,
+        Err(hostnet_daemon::StartError::Config(e)) => {
+            for line in e.lines() {
+                eprintln!("error: {line}");
+            }
+            ExitCode::from(EXIT_INVALID)
+        }
+        Err(e) => fail(e),
+    }
+}
+
+/// Sends `req` to the daemon of this namespace; `None` when no daemon runs.
+pub fn ask(ctx: &Ctx, req: &Request, timeout: Duration) -> Option<Result<Response, ClientError>> {
+    match request(&socket_path(&ctx.dir.dir), req, timeout) {
+        Err(ClientError::NotRunning) => None,
+        other => Some(other),
+    }
+}
+
+/// Prints a failed response the way one-shot commands print errors; returns the exit code.
+pub fn refused(r: &Response) -> ExitCode {
+    for line in r.error.as_deref().unwrap_or("the daemon refused without saying why").lines() {
+        eprintln!("error: {line}");
+    }
+    ExitCode::from(if r.invalid { EXIT_INVALID } else { EXIT_FAILED })
+}
+
+pub fn status(ctx: &Ctx, json: bool) -> ExitCode {
+    let r = match ask(ctx, &Request::Status, QUICK_TIMEOUT) {
+        None => {
+            return fail(
+                "no hostnet daemon is running (start it with `hostnet daemon` or its unit); `hostnet show` reads the host without one",
+            );
+        }
+        Some(Err(e)) => return fail(e),
+        Some(Ok(r)) if !r.ok => return refused(&r),
+        Some(Ok(r)) => r,
+    };
+    let value = r.result.unwrap_or_default();
+    if json {
+        println!("{}", serde_json::to_string_pretty(&value).expect("serializable"));
+        return ExitCode::SUCCESS;
+    }
+    match serde_json::from_value::<Status>(value) {
+        Ok(s) => {
+            print!("{}", render(&s));
+            ExitCode::SUCCESS
+        }
+        Err(e) => fail(format!("unreadable status from the daemon: {e}")),
+    }
+}
+
+pub fn reload(ctx: &Ctx) -> ExitCode {
+    match ask(ctx, &Request::Reload, APPLY_TIMEOUT) {
+        None => fail("no hostnet daemon is running"),
+        Some(Err(e)) => fail(e),
+        Some(Ok(r)) if !r.ok => refused(&r),
+        Some(Ok(_)) => {
+            println!("reloaded");
+            ExitCode::SUCCESS
+        }
+    }
+}
+
+/// `apply` through the daemon. `None`: no daemon runs, so the caller applies one-shot.
+pub fn apply(ctx: &Ctx, file: &Path, a: &super::apply::ApplyArgs) -> Option<ExitCode> {
+    let text = match super::check::read_config(file) {
+        Ok(t) => t,
+        Err(code) => return Some(code),
+    };
+    let req = Request::Apply {
+        config: text,
+        source: file.display().to_string(),
+        try_secs: a.try_secs,
+        no_rollback: a.no_rollback,
+        fail_at: a.fail_at,
+    };
+    let r = match ask(ctx, &req, APPLY_TIMEOUT)? {
+        Err(e) => return Some(fail(e)),
+        Ok(r) if !r.ok => return Some(refused(&r)),
+        Ok(r) => r,
+    };
+    let applied: hostnet_netlink::engine::Applied = match serde_json::from_value(r.result.unwrap_or_default()) {
+        Ok(a) => a,
+        Err(e) => return Some(fail(format!("unreadable report from the daemon: {e}"))),
+    };
+    super::apply::print_applied(&applied, file, a.json);
+    if !a.json && applied.report.failed().next().is_some() && applied.succeeded(true) {
+        println!("the daemon configures the missing NICs when they appear (`hostnet status` shows them)");
+    }
+    Some(if applied.succeeded(true) { ExitCode::SUCCESS } else { ExitCode::from(EXIT_FAILED) })
+}
+
+/// `confirm` through the daemon, so that its status stops showing the trial at once.
+pub fn confirm(ctx: &Ctx) -> Option<ExitCode> {
+    match ask(ctx, &Request::Confirm, QUICK_TIMEOUT)? {
+        Err(e) => Some(fail(e)),
+        Ok(r) if !r.ok => Some(refused(&r)),
+        Ok(r) => {
+            let confirmed = r.result.and_then(|v| v.get("confirmed").and_then(|c| c.as_bool())).unwrap_or(false);
+            println!(
+                "{}",
+                if confirmed {
+                    "confirmed: the trial's changes are kept"
+                } else {
+                    "nothing to confirm: no trial is pending"
+                }
+            );
+            Some(ExitCode::SUCCESS)
+        }
+    }
+}

@@ -1,0 +1,357 @@
+//! The daemon against the real kernel, each test in network namespaces it made: late NICs,
+//! drift repaired or only reported, restarts without link flaps, reloads, apply through the
+//! socket, and the metrics endpoint scraped over HTTP. Needs root; run by the README's test
+//! command (`--include-ignored`).
+
+mod support;
+
+use std::io::{Read, Write};
+use std::process::{Child, Command, Stdio};
+use std::time::{Duration, Instant};
+
+use support::Ns;
+
+/// A running `hostnet daemon` for a namespace; killed when dropped.
+struct Daemon<'a> {
+    ns: &'a Ns,
+    child: Child,
+    log: std::path::PathBuf,
+}
+
+impl<'a> Daemon<'a> {
+    fn start(ns: &'a Ns, config: &str) -> Daemon<'a> {
+        let log = ns.state_dir().with_extension(format!("daemon-{}.log", support::vm::rand_suffix()));
+        let f = std::fs::File::create(&log).unwrap();
+        let child = ns
+            .hostnet_cmd(&["daemon", "--config", config])
+            .stdout(Stdio::null())
+            .stderr(f)
+            .spawn()
+            .expect("start hostnet daemon");
+        let d = Daemon { ns, child, log };
+        d.wait_until("the daemon answers", || d.ns.hostnet(&["status"]).status.success());
+        d
+    }
+
+    fn log(&self) -> String {
+        std::fs::read_to_string(&self.log).unwrap_or_default()
+    }
+
+    fn status(&self) -> serde_json::Value {
+        serde_json::from_str(&self.ns.hostnet_ok(&["status", "--json"])).unwrap()
+    }
+
+    fn link(&self, name: &str) -> serde_json::Value {
+        let s = self.status();
+        s["links"].as_array().unwrap().iter().find(|l| l["name"] == name).cloned().unwrap()
+    }
+
+    /// Polls `cond` every 10 ms for up to 5 s; the deadline is generous, the tests that
+    /// promise a latency measure it themselves.
+    fn wait_until(&self, what: &str, mut cond: impl FnMut() -> bool) -> Duration {
+        let t0 = Instant::now();
+        while t0.elapsed() < Duration::from_secs(5) {
+            if cond() {
+                return t0.elapsed();
+            }
+            std::thread::sleep(Duration::from_millis(10));
+        }
+        panic!("timed out waiting until {what}; daemon log:\n{}", self.log())
+    }
+
+    fn signal(&self, sig: i32) {
+        // SAFETY: signalling our own child.
+        unsafe { libc::kill(self.child.id() as i32, sig) };
+    }
+
+    fn kill9(mut self) {
+        self.signal(libc::SIGKILL);
+        let _ = self.child.wait();
+    }
+}
+
+impl Drop for Daemon<'_> {
+    fn drop(&mut self) {
+        let _ = self.child.kill();
+        let _ = self.child.wait();
+    }
+}
+
+/// A cable into `ns`: a veth whose end `name` (with `mac`) is in `ns` and whose other end is in
+/// `peer`; from inside `ns` it is a NIC, as hot-plugged hardware would be.
+fn plug(ns: &Ns, peer: &Ns, name: &str, mac: &str) {
+    let out = Command::new("ip")
+        .args(["-n", &peer.name, "link", "add", name, "address", mac, "netns", &ns.name])
+        .args(["type", "veth", "peer", "name", &format!("p-{name}")])
+        .output()
+        .unwrap();
+    assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
+    peer.ip(&["link", "set", &format!("p-{name}"), "up"]);
+}
+
+const HOST: &str = r#"
+interfaces:
+  - name: v0
+    veth: { peer: v1 }
+    addresses: [192.0.2.1/24]
+    routes:
+      - { dst: 198.51.100.0/24, via: 192.0.2.254 }
+  - name: br0
+    bridge: { ports: [v1], stp: false, forward_delay: 0 }
+    mtu: 1400
+    addresses: [203.0.113.1/24]
+  - name: v1
+    veth: { peer: v0 }
+    mtu: 1400
+  - name: uplink
+    ethernet: { match: { mac: "02:00:00:00:00:aa" } }
+    addresses: [10.9.0.1/24]
+"#;
+
+#[test]
+#[ignore = "needs root: creates network namespaces"]
+fn a_late_nic_is_configured_within_a_second() {
+    let ns = Ns::new("dlate");
+    let peer = Ns::new("dlatep");
+    let f = ns.file("c.yaml", HOST);
+    let d = Daemon::start(&ns, &f);
+    assert_eq!(d.link("uplink")["phase"], "pending");
+    assert_eq!(d.link("v0")["phase"], "configured");
+
+    let t0 = Instant::now();
+    plug(&ns, &peer, "enx1", "02:00:00:00:00:aa");
+    while !ns.ip(&["-br", "addr", "show"]).contains("10.9.0.1/24") {
+        assert!(t0.elapsed() < Duration::from_secs(5), "never configured; log:\n{}", d.log());
+        std::thread::sleep(Duration::from_millis(5));
+    }
+    let took = t0.elapsed();
+    println!("late NIC renamed, addressed and up after {took:?}");
+    assert!(took < Duration::from_secs(1), "late NIC took {took:?}");
+    let links = ns.ip(&["-br", "link", "show", "uplink"]);
+    assert!(links.contains("uplink"), "{links}");
+    d.wait_until("uplink is configured", || d.link("uplink")["phase"] == "configured");
+
+    // Driver reload: the NIC goes away and comes back under its kernel name.
+    ns.ip(&["link", "del", "uplink"]);
+    d.wait_until("uplink is pending again", || d.link("uplink")["phase"] == "pending");
+    plug(&ns, &peer, "enx1", "02:00:00:00:00:aa");
+    d.wait_until("uplink is configured again", || ns.ip(&["-br", "addr"]).contains("10.9.0.1/24"));
+    let events: Vec<String> = d.link("uplink")["events"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|e| e["what"].as_str().unwrap().to_string())
+        .collect();
+    assert!(events.iter().any(|e| e.contains("gone from the host")), "{events:?}");
+    assert!(events.iter().any(|e| e.contains("NIC found as enx1")), "{events:?}");
+}
+
+#[test]
+#[ignore = "needs root: creates network namespaces"]
+fn drift_is_reported_with_what_changed_and_repaired() {
+    let ns = Ns::new("ddrift");
+    let f = ns.file("c.yaml", HOST);
+    let d = Daemon::start(&ns, &f);
+    ns.ip(&["addr", "del", "192.0.2.1/24", "dev", "v0"]);
+    ns.ip(&["link", "set", "v1", "nomaster"]);
+    ns.ip(&["link", "set", "br0", "mtu", "1300"]);
+    d.wait_until("everything is back", || {
+        let a = ns.ip(&["-br", "addr", "show", "v0"]);
+        let v1 = ns.ip(&["-d", "link", "show", "v1"]);
+        let br = ns.ip(&["link", "show", "br0"]);
+        a.contains("192.0.2.1/24") && v1.contains("master br0") && br.contains("mtu 1400")
+    });
+    // The route went with the address; it is back too.
+    d.wait_until("the route is back", || ns.ip(&["route"]).contains("198.51.100.0/24 via 192.0.2.254 dev v0"));
+    let text = ns.hostnet_ok(&["status"]);
+    assert!(text.contains("drift: address 192.0.2.1/24 missing"), "{text}");
+    assert!(text.contains("not a port of br0"), "{text}");
+    assert!(text.contains("MTU 1300 instead of 1400"), "{text}");
+    assert!(text.contains("repairing"), "{text}");
+    d.wait_until("v0 is configured", || d.link("v0")["phase"] == "configured");
+    assert!(d.link("v0")["repairs"].as_u64().unwrap() >= 1);
+    assert_eq!(d.link("v0")["phase"], "configured", "{}", d.log());
+}
+
+#[test]
+#[ignore = "needs root: creates network namespaces"]
+fn report_only_reports_drift_and_leaves_it() {
+    let ns = Ns::new("dreport");
+    let f = ns.file("c.yaml", &format!("reconcile: report-only\n{HOST}"));
+    let d = Daemon::start(&ns, &f);
+    ns.ip(&["addr", "del", "192.0.2.1/24", "dev", "v0"]);
+    d.wait_until("the drift is reported", || d.link("v0")["phase"] == "drifted");
+    let v0 = d.link("v0");
+    let drift: Vec<&str> = v0["drift"].as_array().unwrap().iter().map(|x| x.as_str().unwrap()).collect();
+    assert!(drift.contains(&"address 192.0.2.1/24 missing"), "{drift:?}");
+    assert_eq!(v0["drift_events"], 1);
+    std::thread::sleep(Duration::from_millis(300));
+    assert!(!ns.ip(&["-br", "addr", "show", "v0"]).contains("192.0.2.1/24"), "report-only repaired");
+    // Put back by hand: the link matches again, and says so.
+    ns.ip(&["addr", "add", "192.0.2.1/24", "dev", "v0"]);
+    ns.ip(&["route", "add", "198.51.100.0/24", "via", "192.0.2.254"]);
+    d.wait_until("v0 matches again", || d.link("v0")["phase"] == "configured");
+}
+
+#[test]
+#[ignore = "needs root: creates network namespaces"]
+fn restarting_or_killing_the_daemon_on_a_correct_host_flaps_nothing() {
+    let ns = Ns::new("drestart");
+    let peer = Ns::new("drestartp");
+    plug(&ns, &peer, "enx1", "02:00:00:00:00:aa");
+    let f = ns.file("c.yaml", HOST);
+    let d = Daemon::start(&ns, &f);
+    d.wait_until("uplink is configured", || d.link("uplink")["phase"] == "configured");
+    std::thread::sleep(Duration::from_millis(500)); // let IPv6 link-local settle
+    let mut monitor =
+        Command::new("ip").args(["-n", &ns.name, "-o", "monitor", "link"]).stdout(Stdio::piped()).spawn().unwrap();
+    std::thread::sleep(Duration::from_millis(200));
+    d.kill9();
+    let d = Daemon::start(&ns, &f);
+    for name in ["v0", "v1", "br0", "uplink"] {
+        assert_eq!(d.link(name)["phase"], "configured", "{name}");
+    }
+    d.signal(libc::SIGTERM);
+    std::thread::sleep(Duration::from_millis(300));
+    let d2 = Daemon::start(&ns, &f);
+    std::thread::sleep(Duration::from_millis(500));
+    let _ = monitor.kill();
+    let mut seen = String::new();
+    monitor.stdout.take().unwrap().read_to_string(&mut seen).unwrap();
+    let _ = monitor.wait();
+    assert_eq!(seen.trim(), "", "link notifications while the daemon restarted:\n{seen}");
+    assert!(!d2.log().contains("configuring"), "{}", d2.log());
+    drop(d);
+}
+
+#[test]
+#[ignore = "needs root: creates network namespaces"]
+fn a_bad_reload_changes_nothing_and_says_why() {
+    let ns = Ns::new("dreload");
+    let f = ns.file("c.yaml", HOST);
+    let d = Daemon::start(&ns, &f);
+    std::fs::write(&f, HOST.replace("mtu: 1400\n    addresses", "mtu: lots\n    addresses")).unwrap();
+    let out = ns.hostnet(&["reload"]);
+    assert_eq!(out.status.code(), Some(2));
+    let err = String::from_utf8_lossy(&out.stderr);
+    assert!(err.contains("c.yaml:10") && err.contains("mtu") && err.contains("nothing changed"), "{err}");
+    assert!(err.contains("reload refused"), "{err}");
+    d.signal(libc::SIGHUP);
+    d.wait_until("the SIGHUP is logged", || d.log().contains("reload refused"));
+    assert_eq!(d.link("br0")["phase"], "configured");
+    assert!(ns.ip(&["link", "show", "br0"]).contains("mtu 1400"));
+    // A good file is taken.
+    std::fs::write(&f, HOST.replace("10.9.0.1/24", "10.9.0.2/24").replace("192.0.2.1/24", "192.0.2.7/24")).unwrap();
+    ns.hostnet_ok(&["reload"]);
+    assert!(ns.ip(&["-br", "addr", "show", "v0"]).contains("192.0.2.7/24"));
+}
+
+#[test]
+#[ignore = "needs root: creates network namespaces"]
+fn apply_goes_through_the_daemon_and_trials_revert() {
+    let ns = Ns::new("dapply");
+    let f = ns.file("c.yaml", HOST);
+    let d = Daemon::start(&ns, &f);
+    let other = ns.file("other.yaml", &HOST.replace("192.0.2.1/24", "192.0.2.5/24"));
+    let out = ns.hostnet_ok(&["apply", &other]);
+    assert!(out.contains("verified"), "{out}");
+    let s = d.status();
+    assert!(s["config"].as_str().unwrap().ends_with("other.yaml"), "{s}");
+    assert!(s["note"].as_str().unwrap().contains("hostnet reload"), "{s}");
+    // The daemon keeps the applied config true, not its file.
+    ns.ip(&["addr", "del", "192.0.2.5/24", "dev", "v0"]);
+    d.wait_until("the applied address is repaired", || ns.ip(&["-br", "addr", "show", "v0"]).contains("192.0.2.5/24"));
+
+    // Invalid input: located error, exit 2, nothing changed.
+    let bad = ns.file("bad.yaml", "interfaces:\n  - name: v0\n    veth: { peer: v1 }\n    mtu: -3\n");
+    let out = ns.hostnet(&["apply", &bad]);
+    assert_eq!(out.status.code(), Some(2));
+    assert!(String::from_utf8_lossy(&out.stderr).contains("bad.yaml:4"), "{}", String::from_utf8_lossy(&out.stderr));
+
+    // A trial that is not confirmed goes back, and so does the daemon's config.
+    let trial = ns.file("trial.yaml", &HOST.replace("192.0.2.1/24", "192.0.2.9/24"));
+    let out = ns.hostnet_ok(&["apply", "--try", "1", &trial]);
+    assert!(out.contains("trial: run `hostnet confirm`"), "{out}");
+    assert!(d.status()["trial"].is_object());
+    d.wait_until("the trial is reverted", || {
+        let a = ns.ip(&["-br", "addr", "show", "v0"]);
+        a.contains("192.0.2.5/24") && !a.contains("192.0.2.9/24")
+    });
+    d.wait_until("the config is the previous one", || d.status()["config"].as_str().unwrap().ends_with("other.yaml"));
+
+    // A confirmed trial stays.
+    ns.hostnet_ok(&["apply", "--try", "2", &trial]);
+    assert!(ns.hostnet_ok(&["confirm"]).contains("confirmed"));
+    std::thread::sleep(Duration::from_millis(2500));
+    assert!(ns.ip(&["-br", "addr", "show", "v0"]).contains("192.0.2.9/24"));
+
+    // --no-daemon applies one-shot; the daemon then puts its own config back.
+    let no_nic = HOST.replace("192.0.2.1/24", "192.0.2.5/24");
+    let no_nic = ns.file("no-nic.yaml", &no_nic[..no_nic.find("  - name: uplink").unwrap()]);
+    let out = ns.hostnet_ok(&["apply", "--no-daemon", &no_nic]);
+    assert!(out.contains("verified"), "{out}");
+    d.wait_until("the daemon repairs the one-shot change", || {
+        ns.ip(&["-br", "addr", "show", "v0"]).contains("192.0.2.9/24")
+    });
+}
+
+#[test]
+#[ignore = "needs root: creates network namespaces"]
+fn an_invalid_config_stops_the_daemon_at_start_with_a_located_error() {
+    let ns = Ns::new("dinvalid");
+    let f = ns.file("c.yaml", "interfaces:\n  - name: v0\n    veth: { peer: v1 }\n    mtuu: 1500\n");
+    let out = ns.hostnet(&["daemon", "--config", &f]);
+    assert_eq!(out.status.code(), Some(2));
+    let err = String::from_utf8_lossy(&out.stderr);
+    assert!(err.contains("c.yaml:4") && err.contains("mtuu"), "{err}");
+}
+
+/// One HTTP GET from inside `ns` (the endpoint listens on the namespace's loopback).
+fn http_get(ns: &Ns, addr: &str, path: &str) -> String {
+    let ns_path = format!("/run/netns/{}", ns.name);
+    let (addr, path) = (addr.to_string(), path.to_string());
+    std::thread::spawn(move || {
+        let f = std::fs::File::open(ns_path).unwrap();
+        // SAFETY: setns on this thread only, with a namespace file we opened.
+        assert_eq!(unsafe { libc::setns(std::os::fd::AsRawFd::as_raw_fd(&f), libc::CLONE_NEWNET) }, 0);
+        let mut s = std::net::TcpStream::connect(addr).unwrap();
+        write!(s, "GET {path} HTTP/1.1\r\nHost: x\r\nConnection: close\r\n\r\n").unwrap();
+        let mut out = String::new();
+        s.read_to_string(&mut out).unwrap();
+        out
+    })
+    .join()
+    .unwrap()
+}
+
+#[test]
+#[ignore = "needs root: creates network namespaces"]
+fn metrics_are_scraped_over_http() {
+    let ns = Ns::new("dmetrics");
+    let peer = Ns::new("dmetricsp");
+    let f = ns.file("c.yaml", &format!("metrics: {{ listen: \"127.0.0.1:9469\" }}\n{HOST}"));
+    let d = Daemon::start(&ns, &f);
+    plug(&ns, &peer, "enx1", "02:00:00:00:00:aa");
+    d.wait_until("uplink is configured", || d.link("uplink")["phase"] == "configured");
+    peer.ip(&["link", "set", "p-enx1", "down"]);
+    d.wait_until("the carrier loss is seen", || d.link("uplink")["carrier_changes"] == 1);
+    ns.ip(&["addr", "del", "192.0.2.1/24", "dev", "v0"]);
+    d.wait_until("the drift is repaired", || d.link("v0")["repairs"] == 1);
+    let resp = http_get(&ns, "127.0.0.1:9469", "/metrics");
+    assert!(resp.starts_with("HTTP/1.1 200"), "{resp}");
+    assert!(resp.contains("content-type: application/openmetrics-text"), "{resp}");
+    for line in [
+        "hostnet_link_present{link=\"uplink\"} 1",
+        "hostnet_link_carrier{link=\"uplink\"} 0",
+        "hostnet_link_carrier_changes_total{link=\"uplink\"} 1",
+        "hostnet_link_oper_up{link=\"v0\"} 1",
+        "hostnet_link_drift_events_total{link=\"v0\"} 1",
+        "hostnet_link_repairs_total{link=\"v0\"} 1",
+        "hostnet_link_phase{link=\"br0\",phase=\"configured\"} 1",
+        "hostnet_reconcile_errors_total 0",
+        "# EOF",
+    ] {
+        assert!(resp.contains(line), "missing {line}:\n{resp}");
+    }
+    assert!(http_get(&ns, "127.0.0.1:9469", "/").starts_with("HTTP/1.1 404"));
+}
