@@ -39,6 +39,17 @@ struct BondLabels {
 }
 
 #[derive(Clone, Debug, Hash, PartialEq, Eq, EncodeLabelSet)]
+struct BondName {
+    bond: String,
+}
+
+#[derive(Clone, Debug, Hash, PartialEq, Eq, EncodeLabelSet)]
+struct PortName {
+    bond: String,
+    port: String,
+}
+
+#[derive(Clone, Debug, Hash, PartialEq, Eq, EncodeLabelSet)]
 struct PortLabels {
     bond: String,
     port: String,
@@ -66,10 +77,14 @@ pub fn render(s: &Status) -> String {
     let drift = Family::<LinkLabels, Counter>::default();
     let repairs = Family::<LinkLabels, Counter>::default();
     let errors = Family::<LinkLabels, Counter>::default();
-    let bond_ports = Family::<BondLabels, Gauge>::default();
-    let bond_in_use = Family::<BondLabels, Gauge>::default();
-    let port_in_use = Family::<PortLabels, Gauge>::default();
-    let port_failures = Family::<PortLabels, Counter>::default();
+    // Changing state (aggregator, partner, LACP bits) goes into info metrics' labels; counters
+    // and gauges keep stable label sets, so a flap does not start a new series.
+    let bond_info = Family::<BondLabels, Gauge>::default();
+    let bond_ports = Family::<BondName, Gauge>::default();
+    let bond_in_use = Family::<BondName, Gauge>::default();
+    let port_info = Family::<PortLabels, Gauge>::default();
+    let port_in_use = Family::<PortName, Gauge>::default();
+    let port_failures = Family::<PortName, Counter>::default();
     for l in &s.links {
         let k = LinkLabels { link: l.name.clone() };
         present.get_or_create(&k).set(l.present as i64);
@@ -94,8 +109,10 @@ pub fn render(s: &Status) -> String {
                 aggregator_id: b.aggregator_id.map(|a| a.to_string()).unwrap_or_default(),
                 partner_mac: b.partner_mac.clone().unwrap_or_default(),
             };
-            bond_ports.get_or_create(&bl).set(b.ports.len() as i64);
-            bond_in_use.get_or_create(&bl).set(b.ports.iter().filter(|p| p.in_use).count() as i64);
+            bond_info.get_or_create(&bl).set(1);
+            let bn = BondName { bond: l.name.clone() };
+            bond_ports.get_or_create(&bn).set(b.ports.len() as i64);
+            bond_in_use.get_or_create(&bn).set(b.ports.iter().filter(|p| p.in_use).count() as i64);
             for p in &b.ports {
                 let pl = PortLabels {
                     bond: l.name.clone(),
@@ -104,8 +121,10 @@ pub fn render(s: &Status) -> String {
                     mii_status: p.mii_status.clone(),
                     lacp_state: p.lacp.clone().unwrap_or_default(),
                 };
-                port_in_use.get_or_create(&pl).set(p.in_use as i64);
-                port_failures.get_or_create(&pl).inc_by(p.link_failures as u64);
+                port_info.get_or_create(&pl).set(1);
+                let pn = PortName { bond: l.name.clone(), port: p.name.clone() };
+                port_in_use.get_or_create(&pn).set(p.in_use as i64);
+                port_failures.get_or_create(&pn).inc_by(p.link_failures as u64);
             }
         }
     }
@@ -117,12 +136,14 @@ pub fn render(s: &Status) -> String {
     r.register("link_drift_events", "Times the link was found differing from the config", drift);
     r.register("link_repairs", "Times the daemon put the link back to the config", repairs);
     r.register("link_reconcile_errors", "Failed attempts to configure the link", errors);
+    r.register("bond_info", "A bond's mode, active 802.3ad aggregator and LACP partner (value 1)", bond_info);
     r.register("bond_ports", "Ports of the bond", bond_ports);
     r.register(
         "bond_ports_in_use",
         "Ports carrying traffic (in 802.3ad: collecting and distributing in the active aggregator)",
         bond_in_use,
     );
+    r.register("bond_port_info", "A bond port's aggregator, MII status and LACP state (value 1)", port_info);
     r.register("bond_port_in_use", "1 if the bond port carries traffic", port_in_use);
     r.register("bond_port_link_failures", "The kernel's link failure count of the bond port", port_failures);
     let errors_total = Counter::<u64>::default();

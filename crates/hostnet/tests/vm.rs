@@ -221,3 +221,69 @@ echo "=== end"
     let down = v.as_array().unwrap().iter().find(|f| f["rule"] == "bond-port-down").unwrap();
     assert_eq!(down["subject"], "b0/c1");
 }
+
+/// The daemon on a kernel with bonding: a bond port that appears late is enslaved, a bond
+/// option changed by hand is put back, a released port is enslaved again, and a port whose
+/// driver is "reloaded" (the NIC goes away and comes back) rejoins its bond.
+#[test]
+#[ignore = "needs the qemu micro-VM (vm/hostnet-vm)"]
+fn daemon_enslaves_late_ports_and_restores_bond_options() {
+    let script = r#"
+ip netns add sw
+ip link add tmp1 address 52:54:00:00:01:02 type veth peer name s-1 netns sw
+ip -n sw link add po type bond mode 802.3ad miimon 100 lacp_rate fast
+ip -n sw link set s-1 master po; ip -n sw link set po up
+hostnet daemon --config /cfg/bond.yaml > /tmp/d.log 2>&1 &
+until_ok() { i=0; while [ $i -lt 100 ]; do if sh -c "$1" >/dev/null 2>&1; then return 0; fi; sleep 0.05; i=$((i+1)); done; echo "TIMEOUT: $1"; }
+until_ok "hostnet status"
+plug2() { ip link add tmp2 address 52:54:00:00:03:02 type veth peer name s-2 netns sw; ip -n sw link set s-2 master po; ip -n sw link set s-2 up; }
+echo "=== before"; ip -o link show | grep -o '[a-z0-9]*: <[^>]*>.*master bond0' | cut -d: -f1
+plug2
+until_ok "ip -o link show e3p2 | grep -q 'master bond0'"
+echo "=== late"; ip -o link show e3p2 | grep -o 'master bond0'
+ip link set bond0 type bond miimon 300
+until_ok "grep -qx 100 /sys/class/net/bond0/bonding/miimon"
+echo "=== miimon"; cat /sys/class/net/bond0/bonding/miimon
+ip link set e1p2 nomaster
+until_ok "ip -o link show e1p2 | grep -q 'master bond0'"
+echo "=== released"; ip -o link show e1p2 | grep -o 'master bond0'
+ip link del e3p2
+until_ok "hostnet status --json | grep -q '\"phase\": \"pending\"'"
+plug2
+until_ok "ip -o link show e3p2 | grep -q 'master bond0'"
+echo "=== returned"; ip -o link show e3p2 | grep -o 'master bond0'
+echo "=== status"; hostnet status
+sleep 2
+echo "=== metrics"; wget -qO- http://127.0.0.1:9469/metrics | grep -E '^hostnet_bond'
+echo "=== log"; cat /tmp/d.log
+echo "=== end"
+"#;
+    let cfg = r#"
+metrics: { listen: "127.0.0.1:9469" }
+interfaces:
+  - name: e1p2
+    ethernet: { match: { mac: "52:54:00:00:01:02" } }
+  - name: e3p2
+    ethernet: { match: { mac: "52:54:00:00:03:02" } }
+  - name: bond0
+    bond: { mode: 802.3ad, ports: [e1p2, e3p2], miimon: 100, lacp_rate: fast }
+    addresses: [192.0.2.2/24]
+"#;
+    let c = vm(script, &[("bond.yaml", cfg)]);
+    assert!(!c.contains("TIMEOUT"), "{c}");
+    assert_eq!(section(&c, "late").trim(), "master bond0", "{c}");
+    assert_eq!(section(&c, "miimon").trim(), "100", "{c}");
+    assert_eq!(section(&c, "released").trim(), "master bond0", "{c}");
+    assert_eq!(section(&c, "returned").trim(), "master bond0", "{c}");
+    let log = section(&c, "log");
+    assert!(log.contains("bond0: drift: bond option miimon is 300 instead of 100; repairing"), "{c}");
+    assert!(log.contains("e1p2: drift: not a port of bond0"), "{c}");
+    assert!(log.contains("e3p2: gone from the host"), "{c}");
+    let status = section(&c, "status");
+    assert!(status.contains("bond 802.3ad"), "{c}");
+    let metrics = section(&c, "metrics");
+    assert!(metrics.contains("hostnet_bond_ports{bond=\"bond0\"} 2"), "{c}");
+    assert!(metrics.contains("hostnet_bond_info{bond=\"bond0\",mode=\"802.3ad\",aggregator_id=\""), "{c}");
+    assert!(metrics.contains("hostnet_bond_port_in_use{bond=\"bond0\",port=\"e1p2\"}"), "{c}");
+    assert!(metrics.contains("lacp_state=\"act fast agg"), "{c}");
+}
