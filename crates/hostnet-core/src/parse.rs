@@ -7,7 +7,7 @@ use crate::validate;
 /// Parses and validates. Either the whole file is good or nothing is returned.
 pub fn load(file: &str, src: &str) -> Result<Config, Problems> {
     let mut rep = Reporter::new(file, src);
-    let config = match serde_saphyr::from_str::<Config>(src) {
+    let config = match serde_saphyr::from_str_with_options::<Config>(src, options()) {
         Ok(c) => c,
         Err(e) => {
             report_serde_error(&mut rep, &e);
@@ -56,8 +56,42 @@ pub enum LoadError {
     Invalid(Problems),
 }
 
+/// The parser's resource limits, sized to the file limit: a 64 MiB config of interfaces has at
+/// most a few million YAML nodes. The parser's defaults (250,000 nodes, 1,000,000 events) stopped
+/// configs of 50,000 interfaces, well within what hostnet plans; the file size cap is what bounds
+/// memory.
+pub const MAX_NODES: usize = 8_000_000;
+const MAX_EVENTS: usize = 16_000_000;
+
+fn options() -> serde_saphyr::Options {
+    let mut budget = serde_saphyr::Budget::default();
+    budget.max_nodes = MAX_NODES;
+    budget.max_events = MAX_EVENTS;
+    let mut options = serde_saphyr::Options::default();
+    options.budget = Some(budget);
+    options
+}
+
+/// A parser limit in words, or `None` if `e` is not one.
+fn budget_words(e: &serde_saphyr::Error) -> Option<String> {
+    use serde_saphyr::budget::BudgetBreach as B;
+    let serde_saphyr::Error::Budget { breach, .. } = e.without_snippet() else { return None };
+    Some(match breach {
+        B::Nodes { .. } | B::Events { .. } => {
+            format!(
+                "the config has more than {MAX_NODES} YAML nodes (mappings, lists and values), the most hostnet reads"
+            )
+        }
+        B::Depth { depth } => format!("the config nests {depth} levels deep, more than hostnet reads"),
+        B::Aliases { .. } | B::Anchors { .. } => {
+            "the config uses more YAML anchors or aliases than hostnet reads".into()
+        }
+        other => format!("the config exceeds a YAML parser limit ({other:?})"),
+    })
+}
+
 fn report_serde_error(rep: &mut Reporter<'_>, e: &serde_saphyr::Error) {
-    let message = clean_message(&e.without_snippet().to_string());
+    let message = budget_words(e).unwrap_or_else(|| clean_message(&e.without_snippet().to_string()));
     match e.location() {
         Some(loc) if loc.line() > 0 => {
             let offset = loc.span().byte_offset().unwrap_or(0) as usize;

@@ -135,3 +135,28 @@ fn output_into_a_closed_pipe_ends_quietly() {
     assert!(!err.contains("panicked"), "stderr was:\n{err}");
     assert_eq!(out.status.signal(), Some(libc::SIGPIPE), "like any filter, ended by SIGPIPE");
 }
+
+#[test]
+fn an_endless_input_stops_at_the_size_limit_with_an_error_naming_it() {
+    let out = hostnet().args(["check", "/dev/zero"]).timeout(std::time::Duration::from_secs(30)).assert().code(2);
+    let err = String::from_utf8(out.get_output().stderr.clone()).unwrap();
+    assert_eq!(err.trim(), "error: /dev/zero is larger than 64 MiB, the most hostnet reads as a config");
+}
+
+#[test]
+fn a_config_past_the_yaml_parsers_default_limits_is_read() {
+    // 70,000 interfaces are 280,000 YAML nodes: the parser's default budget (250,000) failed
+    // them with debug text ("budget breached: Nodes { nodes: 250001 }"). hostnet's limit is
+    // 8,000,000 nodes, beyond what a 64 MiB file can hold for interfaces.
+    let dir = std::env::temp_dir().join(format!("hostnet-cli-big-{}", std::process::id()));
+    std::fs::create_dir_all(&dir).unwrap();
+    let f = dir.join("big.yaml");
+    let mut text = String::from("interfaces:\n");
+    for i in 0..70_000 {
+        text.push_str(&format!("  - name: d{i}\n    bridge: {{}}\n"));
+    }
+    std::fs::write(&f, text).unwrap();
+    let out = hostnet().args(["check", f.to_str().unwrap()]).assert().success();
+    assert!(String::from_utf8_lossy(&out.get_output().stdout).contains("ok (70000 interfaces)"));
+    let _ = std::fs::remove_dir_all(&dir);
+}
