@@ -1,5 +1,6 @@
 //! `hostnet`: declare, plan, apply and inspect Linux host networking.
 
+mod cli;
 mod cmd;
 
 use std::process::ExitCode;

@@ -1,0 +1,197 @@
+//! The command line's definition, and nothing else: build.rs includes this file to generate the
+//! man pages (one per subcommand) and the shell completions from the same source.
+
+use std::path::PathBuf;
+
+use clap::{Parser, Subcommand, ValueEnum};
+
+#[derive(Parser, Debug)]
+#[command(
+    name = "hostnet",
+    version,
+    about = "Declarative Linux host networking: bonds of bonds, VLANs, bridges, proven to work"
+)]
+pub struct Cli {
+    /// Log what hostnet does (or set HOSTNET_LOG=debug).
+    #[arg(short, long, global = true)]
+    pub verbose: bool,
+    /// Work inside the network namespace NAME (as made by `ip netns add NAME`).
+    #[arg(long, global = true, value_name = "NAME")]
+    pub netns: Option<String>,
+    /// resolv.conf to manage [default: /etc/resolv.conf, or /etc/netns/NAME/resolv.conf with --netns]
+    #[arg(long, global = true, value_name = "PATH")]
+    pub resolv_conf: Option<PathBuf>,
+    /// Directory for the lock, the journal and pending trials.
+    #[arg(long, global = true, value_name = "DIR", default_value = "/run/hostnet")]
+    pub state_dir: PathBuf,
+    #[command(subcommand)]
+    pub command: Command,
+}
+
+#[derive(Subcommand, Debug)]
+pub enum Command {
+    /// Validate a config file; change nothing.
+    Check { file: PathBuf },
+    /// Print the ordered operations that would make the host match FILE.
+    Plan {
+        file: PathBuf,
+        #[arg(long, value_enum, default_value_t = PlanFormat::Text)]
+        format: PlanFormat,
+        /// Plan against this host's live state instead of an empty one.
+        #[arg(long)]
+        live: bool,
+    },
+    /// Show the live state: a table, `--json` (config schema plus status; accepted by `apply`),
+    /// or `--yaml` (config only).
+    Show {
+        #[arg(long, conflicts_with = "yaml")]
+        json: bool,
+        #[arg(long)]
+        yaml: bool,
+        #[command(subcommand)]
+        what: Option<ShowWhat>,
+    },
+    /// Make the host match FILE: plan against the live state, apply in order, verify, and roll
+    /// back on failure.
+    Apply {
+        file: PathBuf,
+        /// Keep what was applied when something fails.
+        #[arg(long)]
+        no_rollback: bool,
+        /// Revert automatically after SECONDS unless `hostnet confirm` runs first.
+        #[arg(long = "try", value_name = "SECONDS")]
+        try_secs: Option<u64>,
+        /// Boot mode: a missing NIC is reported and the rest applied; nothing is rolled back.
+        #[arg(long)]
+        boot: bool,
+        /// Print the report as JSON.
+        #[arg(long)]
+        json: bool,
+        /// Test hook: fail the N-th operation, to exercise rollback.
+        #[arg(long, hide = true, value_name = "N")]
+        fail_at: Option<usize>,
+        /// Apply here and now even when a daemon runs (the daemon then repairs whatever differs
+        /// from its own config).
+        #[arg(long)]
+        no_daemon: bool,
+    },
+    /// Keep the changes of a pending `apply --try`.
+    Confirm,
+    /// Keep the config true while the host runs: apply it, then follow kernel notifications,
+    /// configure links that appear late, repair or report drift, answer `status`, `apply` and
+    /// `reload` on /run/hostnet/hostnet.sock. Reloads on SIGHUP.
+    Daemon {
+        #[arg(long, default_value = "/etc/hostnet/hostnet.yaml", value_name = "FILE")]
+        config: PathBuf,
+    },
+    /// Ask the running daemon how each declared interface is: state, drift, recent events,
+    /// carrier flaps, bond health.
+    Status {
+        #[arg(long)]
+        json: bool,
+    },
+    /// Make the running daemon re-read its config file (a bad file changes nothing).
+    Reload,
+    /// Check the live host for known traps (read-only): hostname on loopback, firewall rules
+    /// dropping loopback, LACP bonds seeing two partners, failing bond ports, MTU mismatches...
+    Doctor {
+        #[arg(long)]
+        json: bool,
+        /// Sample twice, SECONDS apart, to catch bond ports whose failure count is rising.
+        #[arg(long, value_name = "SECONDS")]
+        interval: Option<u64>,
+    },
+    /// Translate a Debian interfaces(5) file or netplan files into a hostnet config (stdout);
+    /// what cannot be carried over is listed, never dropped silently.
+    Import {
+        #[arg(value_enum)]
+        format: ImportFormat,
+        #[arg(required = true)]
+        files: Vec<PathBuf>,
+    },
+    /// Render a hostnet config for a distribution's own tool, into DIR.
+    Export {
+        #[arg(long = "to", value_enum)]
+        format: ExportFormat,
+        dir: PathBuf,
+        #[arg(default_value = "/etc/hostnet/hostnet.yaml")]
+        file: PathBuf,
+    },
+    /// Build a virtual replica of a design (host, emulated switches, peers), inject faults and
+    /// measure loss, outage and recovery per step.
+    Lab {
+        /// The lab file: host config, switches, cabling, peers (not needed with --throughput).
+        #[arg(required_unless_present = "throughput")]
+        file: Option<PathBuf>,
+        /// Instead of a scenario: per-flow versus aggregate TCP throughput of each bond mode over
+        /// two shaped links.
+        #[arg(long)]
+        throughput: bool,
+        /// With --throughput: the rate each emulated link is shaped to.
+        #[arg(long, default_value_t = 20, value_name = "MBIT")]
+        link_mbit: u32,
+        /// With --throughput: parallel flows in the aggregate measurement.
+        #[arg(long, default_value_t = 8)]
+        flows: u32,
+        /// With --throughput: seconds per measurement.
+        #[arg(long, default_value_t = 4)]
+        seconds: u64,
+        /// With --throughput: the bond modes to measure (default: all seven).
+        #[arg(long, value_delimiter = ',')]
+        modes: Vec<String>,
+        /// A scenario file, or a built-in: one-cable, switch-a, a-then-b-then-one-a, a-then-b-then-one-b.
+        #[arg(long, default_value = "one-cable")]
+        scenario: String,
+        /// Write the full report as JSON.
+        #[arg(long, value_name = "FILE")]
+        json: Option<PathBuf>,
+        /// Write the timeline plot as SVG.
+        #[arg(long, value_name = "FILE")]
+        svg: Option<PathBuf>,
+        /// Run inside the qemu micro-VM (for kernels without bonding).
+        #[arg(long)]
+        vm: bool,
+        /// No progress output.
+        #[arg(long, short)]
+        quiet: bool,
+        /// Run the scenario K times, each on a fresh replica, and report per step the median,
+        /// minimum and maximum.
+        #[arg(long, value_name = "K", default_value_t = 1, value_parser = clap::value_parser!(u32).range(1..=100))]
+        repeat: u32,
+    },
+    /// Internal: the detached process that reverts an unconfirmed trial.
+    #[command(hide = true)]
+    RevertPending {
+        #[arg(long)]
+        id: String,
+    },
+}
+
+#[derive(Subcommand, Debug)]
+pub enum ShowWhat {
+    /// One bond at a glance: mode, options, aggregator, and each port's LACP and MII state.
+    Bond { name: String },
+}
+
+#[derive(ValueEnum, Clone, Copy, Debug, PartialEq, Eq)]
+pub enum ImportFormat {
+    Ifupdown,
+    Netplan,
+}
+
+#[derive(ValueEnum, Clone, Copy, Debug, PartialEq, Eq)]
+pub enum ExportFormat {
+    Networkd,
+    Netplan,
+    Ifupdown,
+}
+
+#[derive(ValueEnum, Clone, Copy, Debug, PartialEq, Eq)]
+pub enum PlanFormat {
+    /// A numbered list of operations.
+    Text,
+    /// An equivalent iproute2 shell script.
+    Ip,
+    /// JSON, for programs; each operation with its undo.
+    Json,
+}
