@@ -15,7 +15,7 @@ fn root() -> PathBuf {
 fn the_debian_package_holds_hostnet_units_man_pages_and_completions() {
     let out = Command::new("cargo")
         .current_dir(root())
-        .args(["deb", "-p", "hostnet", "--output", "target/debian/"])
+        .args(["deb", "-p", "hostnet", "--strip", "--output", "target/debian/"])
         .output()
         .expect("run cargo deb (install it with `cargo install cargo-deb`)");
     assert!(out.status.success(), "cargo deb failed:\n{}", String::from_utf8_lossy(&out.stderr));
