@@ -36,6 +36,9 @@ pub struct Mirror {
     /// notification can be incomplete (a veth peer's names no peer: the pair is linked only
     /// after both are registered).
     fresh: Vec<u32>,
+    /// The state last built from the messages, while none changed: planning twice against an
+    /// unchanged host (a pass, then an apply) builds it once.
+    cached: Option<hostnet_core::State>,
 }
 
 /// What one notification changed, for the reconciler and the history.
@@ -81,12 +84,14 @@ impl Mirror {
         self.reload_routes(nl).await?;
         self.stale = false;
         self.fresh.clear();
+        self.cached = None;
         Ok(())
     }
 
     async fn reload_routes(&mut self, nl: &Netlink) -> Result<(), hostnet_netlink::Error> {
         self.routes = nl.routes().await?.into_iter().map(|(oif, r)| (route_key(oif, &r), (oif, r))).collect();
         self.stale_routes = false;
+        self.cached = None;
         Ok(())
     }
 
@@ -98,6 +103,7 @@ impl Mirror {
             self.reload_all(nl).await
         } else {
             for index in std::mem::take(&mut self.fresh) {
+                self.cached = None;
                 match nl.link_by_index(index).await? {
                     Some(l) => {
                         self.links.insert(index, l);
@@ -125,6 +131,14 @@ impl Mirror {
 
     /// Takes in one notification.
     pub fn apply(&mut self, n: Notification) -> Option<Change> {
+        let change = self.take(n);
+        if change.is_some() {
+            self.cached = None;
+        }
+        change
+    }
+
+    fn take(&mut self, n: Notification) -> Option<Change> {
         match n {
             Notification::NewLink(mut l) => {
                 trim(&mut l);
@@ -176,6 +190,14 @@ impl Mirror {
                 Some(Change::Overrun)
             }
         }
+    }
+
+    /// The host in the config schema, as the one-shot commands would observe it.
+    pub fn state(&mut self) -> hostnet_core::State {
+        if self.cached.is_none() {
+            self.cached = Some(Observed::build_state(self.links.values(), self.addrs.values(), self.routes.values()));
+        }
+        self.cached.clone().expect("just built")
     }
 
     /// The host in the config schema plus status, as the one-shot commands would observe it.

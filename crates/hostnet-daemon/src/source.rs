@@ -37,6 +37,6 @@ impl<'a> MirrorSource<'a> {
 impl StateSource for MirrorSource<'_> {
     async fn observe(&mut self, nl: &Netlink) -> Result<State, Error> {
         self.catch_up(nl).await?;
-        Ok(self.mirror.observed().state)
+        Ok(self.mirror.state())
     }
 }

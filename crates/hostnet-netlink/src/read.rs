@@ -164,6 +164,25 @@ impl Observed {
         addrs: impl IntoIterator<Item = &'a AddressMessage>,
         routes: impl IntoIterator<Item = &'a (u32, Route)>,
     ) -> Observed {
+        Self::build_inner(links, addrs, routes, true)
+    }
+
+    /// Only the config-schema state, for planning: the status (bond and LACP detail) is half the
+    /// work of a build and planning never reads it.
+    pub fn build_state<'a>(
+        links: impl IntoIterator<Item = &'a LinkMessage> + Clone,
+        addrs: impl IntoIterator<Item = &'a AddressMessage>,
+        routes: impl IntoIterator<Item = &'a (u32, Route)>,
+    ) -> State {
+        Self::build_inner(links, addrs, routes, false).state
+    }
+
+    fn build_inner<'a>(
+        links: impl IntoIterator<Item = &'a LinkMessage> + Clone,
+        addrs: impl IntoIterator<Item = &'a AddressMessage>,
+        routes: impl IntoIterator<Item = &'a (u32, Route)>,
+        with_status: bool,
+    ) -> Observed {
         let names: HashMap<u32, String> =
             links.clone().into_iter().filter_map(|l| Some((l.header.index, ifname(l)?))).collect();
         let mut by_index: HashMap<u32, usize> = HashMap::new();
@@ -175,7 +194,9 @@ impl Observed {
             if let Some(m) = controller(l) {
                 ports_of.entry(m).or_default().push((l.header.index, name.clone()));
             }
-            status.push(link_status(l, &name, &names));
+            if with_status {
+                status.push(link_status(l, &name, &names));
+            }
             if let Some(kind) = link_kind(l, &names) {
                 by_index.insert(l.header.index, live.len());
                 live.push(live_link(l, name, kind, &names));
