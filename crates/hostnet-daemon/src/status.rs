@@ -78,7 +78,7 @@ pub struct PortHealth {
     pub state: String,
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub aggregator_id: Option<u16>,
-    /// Actor LACP state, abbreviated ("act fast agg sync col dist").
+    /// Actor LACP state, abbreviated ("act,fast,agg,sync,col,dist").
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub lacp: Option<String>,
     /// Whether the port carries traffic: MII up and, in 802.3ad, collecting and distributing in

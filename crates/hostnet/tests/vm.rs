@@ -285,5 +285,5 @@ interfaces:
     assert!(metrics.contains("hostnet_bond_ports{bond=\"bond0\"} 2"), "{c}");
     assert!(metrics.contains("hostnet_bond_info{bond=\"bond0\",mode=\"802.3ad\",aggregator_id=\""), "{c}");
     assert!(metrics.contains("hostnet_bond_port_in_use{bond=\"bond0\",port=\"e1p2\"}"), "{c}");
-    assert!(metrics.contains("lacp_state=\"act fast agg"), "{c}");
+    assert!(metrics.contains("lacp_state=\"act,fast,agg,sync,col,dist"), "{c}");
 }
