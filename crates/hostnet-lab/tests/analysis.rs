@@ -154,6 +154,24 @@ mod cluster {
         assert_eq!(r.steps[1].cluster.as_ref().unwrap().margin_ms, None, "the whole outage is longer than the token");
         assert_eq!(r.steps[2].cluster.as_ref().unwrap().node_lost_at_ms, Some(1050.0));
     }
+
+    #[test]
+    fn the_summary_table_says_survives_for_a_step_without_outage() {
+        // A lossless baseline has the whole token as its margin; that is not a node lost (the
+        // table said "NODE LOST in 0/5" for it once).
+        let runs: Vec<LabReport> = (0..3)
+            .map(|_| {
+                let f = flow("host->peer", 1200, |k| (210..650).contains(&k));
+                with_token(&[f], &marks(&[(0, "baseline"), (1_000_000, "restore swA")]), 6_000_000, 3000)
+            })
+            .collect();
+        let table = hostnet_lab::text::summary_table(&hostnet_lab::repeat::summarize(&runs).unwrap());
+        let baseline = table.lines().find(|l| l.starts_with("baseline")).unwrap();
+        assert!(baseline.trim_end().ends_with("survives"), "{table}");
+        let restore = table.lines().find(|l| l.starts_with("restore swA")).unwrap();
+        assert!(restore.contains("survives (worst margin 800 ms)"), "{table}");
+        assert!(!table.contains("NODE LOST"), "{table}");
+    }
 }
 
 mod settle {
