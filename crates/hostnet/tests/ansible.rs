@@ -170,3 +170,127 @@ fn the_collection_passes_ansible_test_sanity() {
     let errors: Vec<&str> = log.lines().filter(|l| l.starts_with("ERROR") || l.starts_with("FATAL")).collect();
     assert!(out.status.success(), "ansible-test sanity failed:\n{}", errors.join("\n"));
 }
+
+/// A namespace "host" reached the way a controller reaches a server: over SSH, to an address on
+/// a link hostnet manages (`ctl0`, a veth whose other end is in the controller's namespace).
+struct SshHost {
+    ns: Ns,
+    sshd: std::process::Child,
+    key: String,
+    root_end: String,
+}
+
+impl SshHost {
+    fn new(i: u8) -> SshHost {
+        let ns = Ns::new(&format!("roll{i}"));
+        let root_end = format!("hc{i}-{}", std::process::id() % 10000);
+        let sh = |args: &[&str]| {
+            let st = Command::new(args[0]).args(&args[1..]).status().unwrap();
+            assert!(st.success(), "{args:?}");
+        };
+        sh(&["ip", "link", "add", &root_end, "type", "veth", "peer", "name", "ctl0", "netns", &ns.name]);
+        sh(&["ip", "addr", "add", &format!("10.99.{i}.1/24"), "dev", &root_end]);
+        sh(&["ip", "link", "set", &root_end, "up"]);
+        let cfg = ns.file("good.yaml", &host_config(i, "10.99.{i}.2", "192.0.2.1"));
+        ns.hostnet_ok(&["apply", &cfg]);
+        let dir = ns.state_dir().with_extension("ssh");
+        std::fs::create_dir_all(&dir).unwrap();
+        let d = |f: &str| dir.join(f).display().to_string();
+        for (k, _) in [("hostkey", ()), ("client", ())] {
+            sh(&["ssh-keygen", "-q", "-t", "ed25519", "-N", "", "-f", &d(k)]);
+        }
+        std::fs::copy(d("client.pub"), d("authorized_keys")).unwrap();
+        std::fs::create_dir_all("/run/sshd").unwrap();
+        let conf = format!(
+            "Port 2222\nListenAddress 10.99.{i}.2\nHostKey {}\nAuthorizedKeysFile {}\nPermitRootLogin yes\nStrictModes no\nUsePAM no\nPidFile {}\n",
+            d("hostkey"),
+            d("authorized_keys"),
+            d("sshd.pid")
+        );
+        std::fs::write(d("sshd_config"), conf).unwrap();
+        let sshd = Command::new("ip")
+            .args(["netns", "exec", &ns.name, "/usr/sbin/sshd", "-D", "-e", "-f", &d("sshd_config")])
+            .stderr(std::process::Stdio::null())
+            .spawn()
+            .expect("start sshd (apt-get install openssh-server)");
+        std::thread::sleep(std::time::Duration::from_millis(500));
+        SshHost { ns, sshd, key: d("client"), root_end }
+    }
+}
+
+impl Drop for SshHost {
+    fn drop(&mut self) {
+        let _ = self.sshd.kill();
+        let _ = self.sshd.wait();
+        let _ = Command::new("ip").args(["link", "del", &self.root_end]).status();
+    }
+}
+
+fn host_config(i: u8, ctl: &str, svc: &str) -> String {
+    format!(
+        "interfaces:\n  - name: ctl0\n    ethernet: {{}}\n    addresses: [{}/24]\n  - name: v0\n    veth: {{ peer: v1 }}\n    addresses: [{svc}/24]\n  - name: v1\n    veth: {{ peer: v0 }}\n",
+        ctl.replace("{i}", &i.to_string())
+    )
+}
+
+#[test]
+#[ignore = "needs root, ansible-core (target/ansible-venv) and sshd (openssh-server)"]
+fn a_host_that_loses_its_connection_reverts_and_stops_the_rollout() {
+    let hosts = [SshHost::new(1), SshHost::new(2)];
+    // Host 1's new config moves the address the controller reaches it on: the change cuts it
+    // off. Host 2's change is harmless, but it must never be applied: the rollout stops first.
+    let new1 = hosts[0].ns.file("new.yaml", &host_config(1, "10.99.1.9", "192.0.2.1"));
+    let new2 = hosts[1].ns.file("new.yaml", &host_config(2, "10.99.2.2", "192.0.2.9"));
+    let mut inv = String::from("all:\n  hosts:\n");
+    for (i, (h, cfg)) in hosts.iter().zip([&new1, &new2]).enumerate() {
+        inv.push_str(&format!(
+            "    h{n}:\n      ansible_host: 10.99.{n}.2\n      ansible_port: 2222\n      ansible_user: root\n      ansible_ssh_private_key_file: {}\n      ansible_python_interpreter: {}\n      state_dir: {}\n      resolv_conf: {}\n      cfg: {cfg}\n",
+            h.key,
+            venv_bin("python").display(),
+            h.ns.state_dir().display(),
+            h.ns.resolv_conf().display(),
+            n = i + 1
+        ));
+    }
+    let inv = hosts[0].ns.file("inventory.yml", &inv);
+    let book = hosts[0].ns.file(
+        "rollout.yml",
+        &format!(
+            "- hosts: all\n  serial: 1\n  max_fail_percentage: 0\n  gather_facts: false\n  tasks:\n    - hostnet.net.hostnet_config:\n        hostnet_path: {}\n        state_dir: \"{{{{ state_dir }}}}\"\n        resolv_conf: \"{{{{ resolv_conf }}}}\"\n        src: \"{{{{ cfg }}}}\"\n        try: 8\n      register: net\n    - ansible.builtin.wait_for_connection: {{ timeout: 5 }}\n      when: net.changed\n    - hostnet.net.hostnet_confirm:\n        hostnet_path: {}\n        state_dir: \"{{{{ state_dir }}}}\"\n      when: net.changed\n",
+            env!("CARGO_BIN_EXE_hostnet"),
+            env!("CARGO_BIN_EXE_hostnet")
+        ),
+    );
+    let t0 = std::time::Instant::now();
+    let out = Command::new(venv_bin("ansible-playbook"))
+        .args(["-i", &inv, &book])
+        .env("ANSIBLE_COLLECTIONS_PATH", root())
+        .env("ANSIBLE_HOST_KEY_CHECKING", "False")
+        .env(
+            "ANSIBLE_SSH_ARGS",
+            "-o ControlMaster=no -o UserKnownHostsFile=/dev/null -o ServerAliveInterval=1 -o ServerAliveCountMax=3",
+        )
+        .env("ANSIBLE_TIMEOUT", "5")
+        .env("ANSIBLE_NOCOLOR", "1")
+        .output()
+        .expect("run ansible-playbook");
+    let log = format!("{}{}", String::from_utf8_lossy(&out.stdout), String::from_utf8_lossy(&out.stderr));
+    assert!(!out.status.success(), "the play must fail:\n{log}");
+    let recap = &log[log.find("PLAY RECAP").unwrap_or_else(|| panic!("{log}"))..];
+    let h1 = recap.lines().find(|l| l.starts_with("h1")).unwrap_or_else(|| panic!("{log}"));
+    assert!(h1.contains("unreachable=1") || h1.contains("failed=1"), "{log}");
+    assert!(!recap.lines().any(|l| l.starts_with("h2")), "the next batch was touched:\n{log}");
+    assert!(hosts[1].ns.ip(&["-br", "addr", "show", "v0"]).contains("192.0.2.1/24"), "h2 changed");
+    // Host 1 reverts by itself at the trial's deadline (8 s after its apply).
+    while t0.elapsed() < std::time::Duration::from_secs(30) {
+        if hosts[0].ns.ip(&["-br", "addr", "show", "ctl0"]).contains("10.99.1.2/24") {
+            // It was applied (not merely never changed): the reverter undid the new address.
+            let reverted = std::fs::read_to_string(hosts[0].ns.state_dir().join("revert.log")).unwrap_or_default();
+            if reverted.contains("10.99.1.9/24") {
+                return;
+            }
+        }
+        std::thread::sleep(std::time::Duration::from_millis(200));
+    }
+    panic!("host 1 never reverted: {}\n{log}", hosts[0].ns.ip(&["-br", "addr", "show", "ctl0"]));
+}
