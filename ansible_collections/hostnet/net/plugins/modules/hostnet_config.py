@@ -38,19 +38,8 @@ options:
       - Apply one-shot even if a hostnet daemon runs on the host (it would then repair back to its own config).
     type: bool
     default: false
-  hostnet_path:
-    description: The hostnet executable on the managed host.
-    type: str
-    default: hostnet
-  netns:
-    description: Work inside this network namespace (made by C(ip netns add)).
-    type: str
-  state_dir:
-    description: hostnet's directory for its lock, journal and trials (default /run/hostnet).
-    type: path
-  resolv_conf:
-    description: The resolv.conf hostnet manages.
-    type: path
+extends_documentation_fragment:
+  - hostnet.net.hostnet
 attributes:
   check_mode:
     description: Can run in check mode and return the changed status prediction without modifying the host.

@@ -16,20 +16,8 @@ version_added: "0.1.0"
 description:
   - Runs C(hostnet confirm). Run it after C(ansible.builtin.wait_for_connection) has proven the controller still reaches
     the host; a host that lost its connectivity never gets here and reverts by itself.
-options:
-  hostnet_path:
-    description: The hostnet executable on the managed host.
-    type: str
-    default: hostnet
-  netns:
-    description: Work inside this network namespace.
-    type: str
-  state_dir:
-    description: hostnet's state directory.
-    type: path
-  resolv_conf:
-    description: The resolv.conf hostnet manages.
-    type: path
+extends_documentation_fragment:
+  - hostnet.net.hostnet
 attributes:
   check_mode:
     description: Can run in check mode and return the changed status prediction without modifying the host.

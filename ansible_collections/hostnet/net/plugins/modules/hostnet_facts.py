@@ -16,20 +16,8 @@ version_added: "0.1.0"
 description:
   - Runs C(hostnet show --json) and returns it as the C(hostnet) fact.
   - "With a daemon running, also C(hostnet_status) (C(hostnet status --json)): per interface state, drift, events, bond health."
-options:
-  hostnet_path:
-    description: The hostnet executable on the managed host.
-    type: str
-    default: hostnet
-  netns:
-    description: Work inside this network namespace.
-    type: str
-  state_dir:
-    description: hostnet's state directory.
-    type: path
-  resolv_conf:
-    description: The resolv.conf hostnet manages.
-    type: path
+extends_documentation_fragment:
+  - hostnet.net.hostnet
 attributes:
   check_mode:
     description: Can run in check mode and return the changed status prediction without modifying the host.
