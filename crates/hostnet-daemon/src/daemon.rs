@@ -18,6 +18,7 @@ use tokio::sync::mpsc;
 
 use crate::control::{self, Ask};
 use crate::history::History;
+use crate::machine::Phase;
 use crate::mirror::{Change, Mirror};
 use crate::owners::Owners;
 use crate::protocol::{Response, socket_path};
@@ -76,17 +77,24 @@ pub struct Daemon {
     pub pass_due: Option<Instant>,
 }
 
-pub fn load_config(path: &std::path::Path) -> Result<Config, String> {
+/// Why the daemon's file could not be used: the text names file, line and field; `invalid` is
+/// set when the file was read but failed validation.
+pub struct ConfigError {
+    pub text: String,
+    pub invalid: bool,
+}
+
+pub fn load_config(path: &std::path::Path) -> Result<Config, ConfigError> {
     hostnet_core::load_file(path).map_err(|e| match e {
-        hostnet_core::LoadError::Io(..) | hostnet_core::LoadError::TooLarge(..) => e.to_string(),
-        hostnet_core::LoadError::Invalid(p) => crate::protocol::problem_lines(&p),
+        hostnet_core::LoadError::Invalid(p) => ConfigError { text: crate::protocol::problem_lines(&p), invalid: true },
+        other => ConfigError { text: other.to_string(), invalid: false },
     })
 }
 
 /// Runs the daemon until SIGTERM or SIGINT. Must run on a current-thread runtime, inside the
 /// network namespace it manages.
 pub async fn run(opts: DaemonOptions) -> Result<(), StartError> {
-    let desired = load_config(&opts.config).map_err(StartError::Config)?;
+    let desired = load_config(&opts.config).map_err(|e| StartError::Config(e.text))?;
     // Subscribe before the first dump, so that no change falls between the two.
     let monitor = Monitor::open_with_buffer(&[Topic::Links, Topic::Addresses, Topic::Routes], MONITOR_BUFFER)?;
     let nl = Netlink::connect()?;
@@ -187,23 +195,19 @@ impl Daemon {
         self.pass().await;
     }
 
-    /// Takes in a batch of notifications (and any queued behind it).
+    /// Takes in a batch of notifications; what arrives after it, the next pass drains.
     fn take_batch(&mut self, batch: Vec<hostnet_netlink::monitor::Notification>) {
-        let mut changes: Vec<Change> = batch.into_iter().filter_map(|n| self.mirror.apply(n)).collect();
-        if let Ok(more) = self.monitor.drain() {
-            changes.extend(more.into_iter().filter_map(|n| self.mirror.apply(n)));
-        }
+        let changes: Vec<Change> = batch.into_iter().filter_map(|n| self.mirror.apply(n)).collect();
         self.take_in(&changes);
     }
 
     /// Records what changed on declared links (carrier, for now; phases are the passes' job).
     pub fn take_in(&mut self, changes: &[Change]) {
-        let owners = Owners::of(&self.desired);
-        let declared: std::collections::HashSet<String> = Owners::declared(&self.desired).into_iter().collect();
-        let _ = owners;
+        // Built only when a link changed: most batches are addresses and routes.
+        let mut declared: Option<std::collections::HashSet<String>> = None;
         for c in changes {
             if let Change::Link { index, name } = c
-                && declared.contains(name)
+                && declared.get_or_insert_with(|| Owners::declared(&self.desired).into_iter().collect()).contains(name)
                 && let Some(l) = self.mirror.link(*index)
             {
                 let carrier = l.header.flags.contains(rtnetlink::packet_route::link::LinkFlags::LowerUp);
@@ -254,12 +258,8 @@ impl Daemon {
 
     /// Re-reads the daemon's file. A bad file changes nothing and says why.
     pub async fn reload(&mut self) -> Response {
-        match hostnet_core::load_file(&self.config_path) {
-            Err(e) => {
-                let (text, invalid) = match &e {
-                    hostnet_core::LoadError::Invalid(p) => (crate::protocol::problem_lines(p), true),
-                    other => (other.to_string(), false),
-                };
+        match load_config(&self.config_path) {
+            Err(ConfigError { text, invalid }) => {
                 tracing::error!("reload refused, still running {}: {text}", self.desired_source);
                 Response { invalid, ..Response::err(format!("{text}\nreload refused; nothing changed")) }
             }
@@ -274,21 +274,13 @@ impl Daemon {
 
     /// One line for systemd's STATUS=.
     fn summary(&self) -> String {
-        let mut counts: HashMap<&str, usize> = HashMap::new();
+        let mut counts: HashMap<Phase, usize> = HashMap::new();
         for l in self.links.values() {
-            let w = match l.phase {
-                crate::machine::Phase::Pending => "pending",
-                crate::machine::Phase::Configuring => "configuring",
-                crate::machine::Phase::Configured => "configured",
-                crate::machine::Phase::Drifted => "drifted",
-                crate::machine::Phase::Failed => "failed",
-            };
-            *counts.entry(w).or_default() += 1;
+            *counts.entry(l.phase).or_default() += 1;
         }
-        let mut parts: Vec<String> = ["configured", "pending", "drifted", "failed", "configuring"]
-            .iter()
-            .filter_map(|w| counts.get(w).map(|n| format!("{n} {w}")))
-            .collect();
+        let order = [Phase::Configured, Phase::Pending, Phase::Drifted, Phase::Failed, Phase::Configuring];
+        let mut parts: Vec<String> =
+            order.iter().filter_map(|p| counts.get(p).map(|n| format!("{n} {}", p.name()))).collect();
         if parts.is_empty() {
             parts.push("no interfaces declared".into());
         }

@@ -23,6 +23,21 @@ pub enum Phase {
     Failed,
 }
 
+impl Phase {
+    pub const ALL: [Phase; 5] = [Phase::Pending, Phase::Configuring, Phase::Configured, Phase::Drifted, Phase::Failed];
+
+    /// The phase as status, metrics and JSON spell it.
+    pub fn name(self) -> &'static str {
+        match self {
+            Phase::Pending => "pending",
+            Phase::Configuring => "configuring",
+            Phase::Configured => "configured",
+            Phase::Drifted => "drifted",
+            Phase::Failed => "failed",
+        }
+    }
+}
+
 /// What the latest look at the host says about one link.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Input {
@@ -100,7 +115,6 @@ pub fn step(phase: Phase, input: Input, mode: Reconcile) -> (Phase, Action) {
 mod tests {
     use super::*;
 
-    const ALL_PHASES: [Phase; 5] = [P::Pending, P::Configuring, P::Configured, P::Drifted, P::Failed];
     const ALL_INPUTS: [Input; 5] = [I::Missing, I::Matches, I::Differs, I::Applied, I::ApplyFailed];
 
     #[test]
@@ -120,7 +134,7 @@ mod tests {
 
     #[test]
     fn a_matching_link_is_never_acted_on() {
-        for phase in ALL_PHASES {
+        for phase in Phase::ALL {
             for mode in [Reconcile::Repair, Reconcile::ReportOnly] {
                 let (_, action) = step(phase, I::Matches, mode);
                 assert!(matches!(action, A::Nothing | A::NoteRecovered), "{phase:?}: {action:?}");
@@ -129,9 +143,16 @@ mod tests {
     }
 
     #[test]
+    fn names_are_the_json_spelling() {
+        for p in Phase::ALL {
+            assert_eq!(serde_json::to_value(p).unwrap(), p.name());
+        }
+    }
+
+    #[test]
     fn every_phase_and_input_has_a_defined_outcome() {
         // No combination panics or acts on a missing link.
-        for phase in ALL_PHASES {
+        for phase in Phase::ALL {
             for input in ALL_INPUTS {
                 for mode in [Reconcile::Repair, Reconcile::ReportOnly] {
                     let (to, action) = step(phase, input, mode);

@@ -94,9 +94,9 @@ pub fn render(s: &Status) -> String {
         if let Some(c) = l.carrier {
             carrier.get_or_create(&k).set(c as i64);
         }
-        for p in [Phase::Pending, Phase::Configuring, Phase::Configured, Phase::Drifted, Phase::Failed] {
-            let name = serde_json::to_value(p).ok().and_then(|v| v.as_str().map(String::from)).unwrap_or_default();
-            phase.get_or_create(&PhaseLabels { link: l.name.clone(), phase: name }).set((l.phase == p) as i64);
+        for p in Phase::ALL {
+            let labels = PhaseLabels { link: l.name.clone(), phase: p.name().to_string() };
+            phase.get_or_create(&labels).set((l.phase == p) as i64);
         }
         carrier_changes.get_or_create(&k).inc_by(l.carrier_changes);
         drift.get_or_create(&k).inc_by(l.drift_events);

@@ -162,13 +162,11 @@ pub fn link_report(
     }
 }
 
-fn phase_word(p: Phase) -> &'static str {
+/// The phase in the table; the two that need attention in capitals.
+fn phase_word(p: Phase) -> String {
     match p {
-        Phase::Pending => "pending",
-        Phase::Configuring => "configuring",
-        Phase::Configured => "configured",
-        Phase::Drifted => "DRIFTED",
-        Phase::Failed => "FAILED",
+        Phase::Drifted | Phase::Failed => p.name().to_uppercase(),
+        _ => p.name().to_string(),
     }
 }
 

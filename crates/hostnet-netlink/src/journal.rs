@@ -31,28 +31,29 @@ impl StateDir {
 
     /// Takes the apply lock, waiting for another hostnet to finish.
     pub fn lock(&self) -> std::io::Result<Lock> {
-        std::fs::create_dir_all(&self.dir)?;
-        let f = OpenOptions::new().create(true).truncate(false).write(true).open(self.path("lock"))?;
-        // SAFETY: flock on a file descriptor we own.
-        if unsafe { libc::flock(f.as_raw_fd(), libc::LOCK_EX | libc::LOCK_NB) } != 0 {
-            tracing::warn!("another hostnet holds {}; waiting", self.path("lock").display());
-            // SAFETY: as above, now blocking.
-            if unsafe { libc::flock(f.as_raw_fd(), libc::LOCK_EX) } != 0 {
-                return Err(std::io::Error::last_os_error());
-            }
-        }
-        Ok(Lock { _file: f })
+        Ok(self.take_lock(true)?.expect("a waiting lock is always taken"))
     }
 
     /// Takes the apply lock if nobody holds it: the daemon retries later rather than stall its
     /// event loop (and its watchdog) behind a one-shot apply.
     pub fn try_lock(&self) -> std::io::Result<Option<Lock>> {
+        self.take_lock(false)
+    }
+
+    fn take_lock(&self, wait: bool) -> std::io::Result<Option<Lock>> {
         std::fs::create_dir_all(&self.dir)?;
         let f = OpenOptions::new().create(true).truncate(false).write(true).open(self.path("lock"))?;
         // SAFETY: flock on a file descriptor we own.
         if unsafe { libc::flock(f.as_raw_fd(), libc::LOCK_EX | libc::LOCK_NB) } != 0 {
-            let e = std::io::Error::last_os_error();
-            return if e.raw_os_error() == Some(libc::EWOULDBLOCK) { Ok(None) } else { Err(e) };
+            if !wait {
+                let e = std::io::Error::last_os_error();
+                return if e.raw_os_error() == Some(libc::EWOULDBLOCK) { Ok(None) } else { Err(e) };
+            }
+            tracing::warn!("another hostnet holds {}; waiting", self.path("lock").display());
+            // SAFETY: as above, now blocking.
+            if unsafe { libc::flock(f.as_raw_fd(), libc::LOCK_EX) } != 0 {
+                return Err(std::io::Error::last_os_error());
+            }
         }
         Ok(Some(Lock { _file: f }))
     }

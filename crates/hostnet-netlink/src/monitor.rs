@@ -116,10 +116,6 @@ impl Monitor {
             }
             // Empty right now: wait for readiness, forgetting the readiness that drained it.
             self.fd.readable().await?.clear_ready();
-            let out = self.drain()?;
-            if !out.is_empty() {
-                return Ok(out);
-            }
         }
     }
 

@@ -191,10 +191,10 @@ impl Observed {
         let mut ports_of: HashMap<u32, Vec<(u32, String)>> = HashMap::new();
         for l in links {
             let Some(name) = ifname(l) else { continue };
-            if let Some(m) = controller(l) {
-                ports_of.entry(m).or_default().push((l.header.index, name.clone()));
-            }
             if with_status {
+                if let Some(m) = controller(l) {
+                    ports_of.entry(m).or_default().push((l.header.index, name.clone()));
+                }
                 status.push(link_status(l, &name, &names));
             }
             if let Some(kind) = link_kind(l, &names) {

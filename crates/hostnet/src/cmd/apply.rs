@@ -12,7 +12,7 @@ use hostnet_netlink::journal::{Pending, StateDir};
 use hostnet_netlink::write::Env;
 
 use super::check::load;
-use super::{Cli, EXIT_FAILED, PlanFormat, runtime};
+use super::{Cli, EXIT_FAILED, PlanFormat, fail, runtime};
 
 /// What every live command needs: where it works and where it keeps its files.
 pub struct Ctx {
@@ -44,11 +44,6 @@ pub struct ApplyArgs {
     pub boot: bool,
     pub json: bool,
     pub fail_at: Option<usize>,
-}
-
-fn fail(msg: impl std::fmt::Display) -> ExitCode {
-    eprintln!("error: {msg}");
-    ExitCode::from(EXIT_FAILED)
 }
 
 pub fn plan_live(ctx: &Ctx, file: &Path, format: PlanFormat) -> ExitCode {

@@ -9,16 +9,11 @@ use hostnet_daemon::status::{Status, render};
 
 use super::apply::Ctx;
 use super::check::EXIT_INVALID;
-use super::{EXIT_FAILED, runtime};
+use super::{EXIT_FAILED, fail, runtime};
 
 /// Long enough for a whole-host apply of thousands of links on a slow machine.
 const APPLY_TIMEOUT: Duration = Duration::from_secs(900);
 const QUICK_TIMEOUT: Duration = Duration::from_secs(60);
-
-fn fail(msg: impl std::fmt::Display) -> ExitCode {
-    eprintln!("error: {msg}");
-    ExitCode::from(EXIT_FAILED)
-}
 
 pub fn daemon(ctx: &Ctx, config: &Path) -> ExitCode {
     let opts =

@@ -8,7 +8,7 @@ use hostnet_lab::repeat::LabResult;
 use hostnet_lab::scenario::Scenario;
 use hostnet_lab::topology::Topology;
 
-use super::{EXIT_FAILED, runtime};
+use super::{fail, runtime};
 
 pub struct LabArgs {
     pub file: PathBuf,
@@ -24,11 +24,6 @@ static INTERRUPTED: AtomicBool = AtomicBool::new(false);
 
 extern "C" fn on_signal(_: libc::c_int) {
     INTERRUPTED.store(true, Ordering::SeqCst);
-}
-
-fn fail(msg: impl std::fmt::Display) -> ExitCode {
-    eprintln!("error: {msg}");
-    ExitCode::from(EXIT_FAILED)
 }
 
 fn scenario_for(t: &Topology, name: &str) -> Result<Scenario, String> {

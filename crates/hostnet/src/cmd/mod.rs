@@ -47,6 +47,12 @@ pub fn run(cli: Cli) -> ExitCode {
     }
 }
 
+/// Prints `error: MSG` and gives the exit code of a runtime failure.
+pub fn fail(msg: impl std::fmt::Display) -> ExitCode {
+    eprintln!("error: {msg}");
+    ExitCode::from(EXIT_FAILED)
+}
+
 /// A single-threaded runtime: hostnet's work is sequential, and one thread keeps the network
 /// namespace entered at start-up in force everywhere.
 pub fn runtime() -> tokio::runtime::Runtime {
