@@ -129,20 +129,19 @@ impl Daemon {
         if acting.is_empty() {
             return Ok(true);
         }
-        self.run_for(acting, scope).await?;
+        self.run_for(&owners, acting, scope).await?;
         Ok(true)
     }
 
     /// Runs the operations of `acting` links (devices in `scope`), verifies them, and moves each
     /// link to configured or failed. Nothing is rolled back: the config is what the host should
     /// be, and a link that cannot be configured now is retried.
-    async fn run_for(&mut self, acting: Vec<String>, scope: HashSet<String>) -> Result<(), PassError> {
+    async fn run_for(&mut self, owners: &Owners, acting: Vec<String>, scope: HashSet<String>) -> Result<(), PassError> {
         let opts = Options { rollback: false, scope: Some(scope), ..Options::default() };
         let mut src = MirrorSource::new(&mut self.mirror, &mut self.monitor);
         let report = self.nl.apply_from(&mut src, &self.desired, &self.env, &self.dir, &opts).await?;
         let changes = std::mem::take(&mut src.changes);
         self.take_in(&changes);
-        let owners = Owners::of(&self.desired);
         let now = Instant::now();
         for name in acting {
             let mine = |op: &hostnet_core::plan::Op| owners.owner(op) == Some(name.as_str());
