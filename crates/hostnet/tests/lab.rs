@@ -96,11 +96,12 @@ fn a_cut_without_redundancy_is_an_outage_with_its_carrier_loss_recorded() {
     let r = lab("examples/lab/single-nic.lab.yaml", "one-cable");
     let cut = step(&r, "cut eth0");
     assert_eq!(cut["recovered"], false, "a single NIC cannot survive its cable: {cut}");
-    // Every packet sent after the cut is lost, except those sent in the scheduler slice between
-    // the fault's timestamp and the kernel acting on it: the VM has one vCPU, and a slice of up
-    // to ~15 ms is 3 packets at 200/s.
+    // Every packet sent after the cut is lost, except those sent between the fault's timestamp
+    // and the kernel acting on it: the VM has one emulated vCPU, and on a loaded CI host that gap
+    // was seen at 4 packets (20 ms at 200/s; 3 was the most seen on an idle host). 50 ms of slack
+    // still fails any cut that does not cut.
     let rate = r["rate"].as_u64().unwrap();
-    let slack = (15 * rate).div_ceil(1000);
+    let slack = (50 * rate).div_ceil(1000);
     for f in cut["flows"].as_array().unwrap() {
         let (lost, sent) = (f["lost"].as_u64().unwrap(), f["sent"].as_u64().unwrap());
         assert!(lost + slack >= sent, "{f}");
