@@ -89,6 +89,23 @@ fn plug(ns: &Ns, peer: &Ns, name: &str, mac: &str) {
     peer.ip(&["link", "set", &format!("p-{name}"), "up"]);
 }
 
+/// `ip monitor link` in `ns`, its lines delivered as they arrive.
+fn link_monitor(ns: &Ns) -> (Child, std::sync::mpsc::Receiver<String>) {
+    use std::io::BufRead;
+    let mut child =
+        Command::new("ip").args(["-n", &ns.name, "-o", "monitor", "link"]).stdout(Stdio::piped()).spawn().unwrap();
+    let out = std::io::BufReader::new(child.stdout.take().unwrap());
+    let (tx, rx) = std::sync::mpsc::channel();
+    std::thread::spawn(move || {
+        for line in out.lines().map_while(Result::ok) {
+            if tx.send(line).is_err() {
+                break;
+            }
+        }
+    });
+    (child, rx)
+}
+
 const HOST: &str = r#"
 interfaces:
   - name: v0
@@ -202,10 +219,18 @@ fn restarting_or_killing_the_daemon_on_a_correct_host_flaps_nothing() {
     let f = ns.file("c.yaml", HOST);
     let d = Daemon::start(&ns, &f);
     d.wait_until("uplink is configured", || d.link("uplink")["phase"] == "configured");
-    std::thread::sleep(Duration::from_millis(500)); // let IPv6 link-local settle
-    let mut monitor =
-        Command::new("ip").args(["-n", &ns.name, "-o", "monitor", "link"]).stdout(Stdio::piped()).spawn().unwrap();
-    std::thread::sleep(Duration::from_millis(200));
+    let (mut monitor, lines) = link_monitor(&ns);
+    // IPv6 autoconfiguration on the fresh veths (DAD, router solicitations) sends link
+    // notifications of its own for a while; a fixed sleep was too short under CI load, so the
+    // restart starts only once the kernel has been quiet for a second.
+    let t0 = Instant::now();
+    loop {
+        match lines.recv_timeout(Duration::from_secs(1)) {
+            Err(std::sync::mpsc::RecvTimeoutError::Timeout) => break,
+            Ok(_) if t0.elapsed() < Duration::from_secs(20) => {}
+            other => panic!("link notifications never stopped before the restart: {other:?}"),
+        }
+    }
     d.kill9();
     let d = Daemon::start(&ns, &f);
     for name in ["v0", "v1", "br0", "uplink"] {
@@ -216,10 +241,9 @@ fn restarting_or_killing_the_daemon_on_a_correct_host_flaps_nothing() {
     let d2 = Daemon::start(&ns, &f);
     std::thread::sleep(Duration::from_millis(500));
     let _ = monitor.kill();
-    let mut seen = String::new();
-    monitor.stdout.take().unwrap().read_to_string(&mut seen).unwrap();
     let _ = monitor.wait();
-    assert_eq!(seen.trim(), "", "link notifications while the daemon restarted:\n{seen}");
+    let seen: Vec<String> = lines.iter().collect(); // ends at the monitor's EOF
+    assert!(seen.is_empty(), "link notifications while the daemon restarted:\n{}", seen.join("\n"));
     assert!(!d2.log().contains("configuring"), "{}", d2.log());
     drop(d);
 }
