@@ -11,7 +11,7 @@ pub mod validate;
 
 pub use diag::{Problem, Problems};
 pub use model::Config;
-pub use parse::{LoadError, MAX_CONFIG_BYTES, load, load_file, read_file};
+pub use parse::{LoadError, MAX_CONFIG_BYTES, load, load_file, read_file, warnings};
 pub mod plan;
 pub mod state;
 

@@ -173,3 +173,12 @@ fn edit_distance(a: &str, b: &str) -> usize {
     }
     d[a.len()][b.len()]
 }
+
+/// Located warnings for a config that loaded (see [`crate::validate::warnings`]).
+pub fn warnings(file: &str, src: &str, config: &Config) -> Vec<crate::Problem> {
+    let mut rep = crate::diag::Reporter::new(file, src);
+    for (field, message) in validate::warnings(config) {
+        rep.error(field, message);
+    }
+    rep.finish().err().map(|p| p.problems).unwrap_or_default()
+}

@@ -2,7 +2,7 @@
 
 use serde::Serialize;
 
-use crate::model::{Config, Dns, Interface, Kind, LinkState, MacAddr, Match};
+use crate::model::{Cidr, Config, Dns, Interface, Kind, LinkState, MacAddr, Match, Rule, SysctlValues};
 
 /// One live link. `iface` holds what the config schema can express (kind with its options,
 /// MTU, MAC, addresses, static routes); the rest is runtime detail needed for matching.
@@ -16,12 +16,18 @@ pub struct LiveLink {
     /// The burnt-in MAC; bonding rewrites the current one, so matching uses this.
     pub perm_mac: Option<MacAddr>,
     pub pci_path: Option<String>,
+    /// The per-interface sysctls hostnet manages, as the kernel reports them with the link.
+    pub sysctls: SysctlValues,
+    /// fe80::/10 addresses; `iface.addresses` leaves them out, the kernel makes its own.
+    pub link_local: Vec<Cidr>,
 }
 
 #[derive(Debug, Clone, Default, PartialEq, Serialize)]
 pub struct State {
     pub links: Vec<LiveLink>,
     pub dns: Option<Dns>,
+    /// Rules an admin or a tool added (not the kernel's own), in priority order.
+    pub rules: Vec<Rule>,
     /// False when planning offline: then nothing virtual exists yet, and each declared NIC is
     /// assumed present, down, and findable by its match.
     pub observed: bool,
@@ -66,13 +72,22 @@ impl State {
                 Kind::Ethernet(e) => (e.matches.mac, e.matches.pci_path.clone()),
                 _ => (None, None),
             };
+            let master = master_of(&i.name);
+            let bridge_port =
+                master.as_deref().is_some_and(|m| config.get(m).is_some_and(|m| matches!(m.kind, Kind::Bridge(_))));
+            let mut sysctls = SysctlValues::default();
+            for (k, v) in crate::model::ip::wanted_sysctls(&i.ipv4, &i.ipv6, bridge_port) {
+                sysctls.set(k, v);
+            }
             links.push(LiveLink {
                 iface: i.clone(),
                 index: links.len() as u32 + 1,
                 up: i.state == LinkState::Up,
-                master: master_of(&i.name),
+                master,
                 perm_mac,
                 pci_path,
+                sysctls,
+                link_local: Vec::new(),
             });
             if let Kind::Veth(v) = &i.kind
                 && !crate::graph::declared_peer_of(config, &v.peer, &i.name)
@@ -85,10 +100,13 @@ impl State {
                     master: owned,
                     perm_mac: None,
                     pci_path: None,
+                    sysctls: SysctlValues::default(),
+                    link_local: Vec::new(),
                 });
             }
         }
-        State { links, dns: config.dns.clone(), observed: true }
+        let rules = config.routing_rules.clone().unwrap_or_default();
+        State { links, dns: config.dns.clone(), rules, observed: true }
     }
 
     /// Names of the links enslaved to `master`, in index order.

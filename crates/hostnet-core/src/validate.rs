@@ -51,6 +51,7 @@ pub fn validate(config: &Config, rep: &mut Reporter<'_>) {
     check_vlans(config, rep);
     check_addresses(config, rep);
     check_routes(config, rep);
+    check_rules(config, rep);
     check_dns(config, rep);
     if let Err(cycle) = Graph::build(config).topo_order() {
         let first = &cycle.names[0];
@@ -123,7 +124,44 @@ fn is_pci_address(p: &str) -> bool {
     parts.len() == 4 && parts.iter().zip(widths).all(|(s, w)| s.len() == w && s.chars().all(|c| c.is_ascii_hexdigit()))
 }
 
+fn check_ip_settings(iface: &Interface, at: &str, rep: &mut Reporter<'_>) {
+    use crate::model::AddrGenMode;
+    if let Some(a) = iface.ipv4.arp_ignore
+        && !matches!(a, 0..=3 | 8)
+    {
+        rep.error(format!("{at}.ipv4.arp_ignore"), format!("arp_ignore {a} is not one of 0, 1, 2, 3, 8"));
+    }
+    if let Some(a) = iface.ipv4.arp_announce
+        && a > 2
+    {
+        rep.error(format!("{at}.ipv4.arp_announce"), format!("arp_announce {a} is out of range 0..=2"));
+    }
+    let v6 = &iface.ipv6;
+    match (v6.link_local, v6.addr_gen_mode) {
+        (Some(false), Some(m)) if m != AddrGenMode::None => rep.error(
+            format!("{at}.ipv6.addr_gen_mode"),
+            "`link_local: false` means no autoconfigured addresses; this mode would make some",
+        ),
+        (Some(true), Some(AddrGenMode::None)) => rep.error(
+            format!("{at}.ipv6.addr_gen_mode"),
+            "`none` generates no link-local address, but `link_local: true` asks for one",
+        ),
+        _ => {}
+    }
+    if v6.disable_ipv6 == Some(true) {
+        for (k, set) in [("accept_ra", v6.accept_ra == Some(true)), ("link_local", v6.link_local == Some(true))] {
+            if set {
+                rep.error(format!("{at}.ipv6.{k}"), "IPv6 is disabled on this interface (`disable_ipv6: true`)");
+            }
+        }
+        if let Some(j) = iface.addresses.iter().position(|a| a.addr().is_ipv6()) {
+            rep.error(format!("{at}.addresses[{j}]"), "an IPv6 address on an interface with `disable_ipv6: true`");
+        }
+    }
+}
+
 fn check_common(iface: &Interface, at: &str, rep: &mut Reporter<'_>) {
+    check_ip_settings(iface, at, rep);
     if let Some(mtu) = iface.mtu
         && !(68..=65535).contains(&mtu)
     {
@@ -356,6 +394,93 @@ fn check_routes(config: &Config, rep: &mut Reporter<'_>) {
             }
         }
     }
+}
+
+fn check_rules(config: &Config, rep: &mut Reporter<'_>) {
+    use crate::model::rule::RuleAction;
+    let Some(rules) = &config.routing_rules else { return };
+    for (i, r) in rules.iter().enumerate() {
+        let at = format!("routing_rules[{i}]");
+        match (r.action, r.table) {
+            (RuleAction::Lookup, None) => rep.error(&at, "a rule that looks up a table needs `table`"),
+            (RuleAction::Lookup, Some(0)) => rep.error(format!("{at}.table"), "table 0 is not a routing table"),
+            (a, Some(_)) if a != RuleAction::Lookup => {
+                rep.error(format!("{at}.table"), format!("a `{}` rule looks up no table", a.name()))
+            }
+            _ => {}
+        }
+        let fams: Vec<(&str, bool)> = [("from", r.from), ("to", r.to)]
+            .into_iter()
+            .filter_map(|(k, p)| p.map(|p| (k, matches!(p.0, ipnet::IpNet::V6(_)))))
+            .collect();
+        if let Some(f) = r.family {
+            let v6 = f == crate::model::rule::Family::Ipv6;
+            for (k, is6) in &fams {
+                if *is6 != v6 {
+                    rep.error(format!("{at}.{k}"), format!("`{k}` is not of the rule's family ({f:?})").to_lowercase());
+                }
+            }
+        } else if fams.len() == 2 && fams[0].1 != fams[1].1 {
+            rep.error(format!("{at}.to"), "`from` and `to` are of different address families");
+        }
+        for (k, set) in [("sport", r.sport.is_some()), ("dport", r.dport.is_some())] {
+            if set && !r.ipproto.is_some_and(|p| p.has_ports()) {
+                rep.error(
+                    format!("{at}.{k}"),
+                    format!("`{k}` needs `ipproto` set to a protocol with ports (tcp, udp, sctp)"),
+                );
+            }
+        }
+        for (k, range) in [("sport", r.sport), ("dport", r.dport)] {
+            if let Some(p) = range
+                && p.end > u32::from(u16::MAX)
+            {
+                rep.error(format!("{at}.{k}"), format!("port {} is above 65535", p.end));
+            }
+        }
+        for (k, name) in [("iif", &r.iif), ("oif", &r.oif)] {
+            if let Some(n) = name
+                && let Err(e) = check_ifname(n)
+            {
+                rep.error(format!("{at}.{k}"), e);
+            }
+        }
+        if let Some(j) = rules[..i].iter().position(|o| o.matches(r) || r.matches(o)) {
+            rep.error(&at, format!("the same rule as routing_rules[{j}]"));
+        }
+    }
+}
+
+/// Things that are legal but probably not meant, as (field, message): shown by `check` and
+/// `apply`, never blocking.
+pub fn warnings(config: &Config) -> Vec<(String, String)> {
+    use crate::model::rule::RuleAction;
+    let mut out = Vec::new();
+    let Some(rules) = &config.routing_rules else { return out };
+    let declared: HashSet<&str> = config.interfaces.iter().map(|i| i.name.as_str()).collect();
+    let tables: HashSet<u32> =
+        config.interfaces.iter().flat_map(|i| i.routes.iter().map(crate::model::Route::table_id)).collect();
+    for (i, r) in rules.iter().enumerate() {
+        // 253-255 are the kernel's default, main and local tables, never empty.
+        if let (RuleAction::Lookup, Some(t)) = (r.action, r.table)
+            && !(253..=255).contains(&t)
+            && !tables.contains(&t)
+        {
+            out.push((
+                format!("routing_rules[{i}].table"),
+                format!("no declared route is in table {t}: packets this rule selects find no route there"),
+            ));
+        }
+        for (k, name) in [("iif", &r.iif), ("oif", &r.oif)] {
+            if let Some(n) = name
+                && n != "lo"
+                && !declared.contains(n.as_str())
+            {
+                out.push((format!("routing_rules[{i}].{k}"), format!("interface `{n}` is not declared")));
+            }
+        }
+    }
+    out
 }
 
 fn check_dns(config: &Config, rep: &mut Reporter<'_>) {

@@ -4,11 +4,14 @@
 //! Two things the notifications do not say are handled by dumping again: lost notifications
 //! (ENOBUFS: everything is re-read), and IPv4 routes the kernel drops without a word when their
 //! link goes down or goes away, or an address they depend on is deleted (routes are re-read).
+//! Rules are few and their notifications name no link: any rule notification re-reads them.
+//! Sysctl writes send no link notification: the engine tells the source which links it wrote
+//! (see [`Mirror::touched`]) and those are re-read.
 
 use std::collections::BTreeMap;
 use std::net::IpAddr;
 
-use hostnet_core::model::Route;
+use hostnet_core::model::{Route, Rule};
 use hostnet_netlink::Netlink;
 use hostnet_netlink::monitor::Notification;
 use hostnet_netlink::read::{Observed, address_of, ifname, route_of, trim};
@@ -26,6 +29,8 @@ pub struct Mirror {
     links: BTreeMap<u32, LinkMessage>,
     addrs: BTreeMap<AddrKey, AddressMessage>,
     routes: BTreeMap<RouteKey, (u32, Route)>,
+    rules: Vec<Rule>,
+    stale_rules: bool,
     /// Notifications were lost: re-read everything before the next use.
     stale: bool,
     /// IPv4 routes may have gone silently: re-read routes before the next use.
@@ -56,6 +61,7 @@ pub enum Change {
         index: u32,
     },
     Route,
+    Rule,
     Overrun,
 }
 
@@ -82,6 +88,8 @@ impl Mirror {
             .filter_map(|a| Some(((a.header.index, address_of(&a)?.addr(), a.header.prefix_len), a)))
             .collect();
         self.reload_routes(nl).await?;
+        self.rules = nl.rules().await?;
+        self.stale_rules = false;
         self.stale = false;
         self.fresh.clear();
         self.cached = None;
@@ -113,12 +121,27 @@ impl Mirror {
                     }
                 }
             }
+            if self.stale_rules {
+                self.rules = nl.rules().await?;
+                self.stale_rules = false;
+                self.cached = None;
+            }
             if self.stale_routes { self.reload_routes(nl).await } else { Ok(()) }
         }
     }
 
     pub fn is_stale(&self) -> bool {
-        self.stale || self.stale_routes || !self.fresh.is_empty()
+        self.stale || self.stale_routes || self.stale_rules || !self.fresh.is_empty()
+    }
+
+    /// The engine changed `op`'s subject in a way no notification reports.
+    pub fn touched(&mut self, op: &hostnet_core::Op) {
+        if let hostnet_core::Op::SetSysctl { name, .. } = op
+            && let Some((&index, _)) = self.links.iter().find(|(_, l)| ifname(l).as_deref() == Some(name))
+            && !self.fresh.contains(&index)
+        {
+            self.fresh.push(index);
+        }
     }
 
     pub fn links(&self) -> impl Iterator<Item = &LinkMessage> + Clone {
@@ -184,7 +207,10 @@ impl Mirror {
                 self.routes.remove(&route_key(oif, &route));
                 Some(Change::Route)
             }
-            Notification::NewRule(_) | Notification::DelRule(_) => None,
+            Notification::NewRule(_) | Notification::DelRule(_) => {
+                self.stale_rules = true;
+                Some(Change::Rule)
+            }
             Notification::Overrun => {
                 self.stale = true;
                 Some(Change::Overrun)
@@ -195,14 +221,18 @@ impl Mirror {
     /// The host in the config schema, as the one-shot commands would observe it.
     pub fn state(&mut self) -> hostnet_core::State {
         if self.cached.is_none() {
-            self.cached = Some(Observed::build_state(self.links.values(), self.addrs.values(), self.routes.values()));
+            let mut s = Observed::build_state(self.links.values(), self.addrs.values(), self.routes.values());
+            s.rules = self.rules.clone();
+            self.cached = Some(s);
         }
         self.cached.clone().expect("just built")
     }
 
     /// The host in the config schema plus status, as the one-shot commands would observe it.
     pub fn observed(&self) -> Observed {
-        Observed::build(self.links.values(), self.addrs.values(), self.routes.values())
+        let mut o = Observed::build(self.links.values(), self.addrs.values(), self.routes.values());
+        o.state.rules = self.rules.clone();
+        o
     }
 
     /// Link names by index, for naming what an address or route notification touched.

@@ -5,10 +5,10 @@ use std::collections::{BTreeMap, HashMap};
 
 use hostnet_core::Config;
 use hostnet_core::model::Kind;
-use hostnet_core::plan::{DNS_SUBJECT, Op, Plan};
+use hostnet_core::plan::{DNS_SUBJECT, Op, Plan, RULES_SUBJECT};
 
 /// Device name to the declared link that owns it: every link owns itself, a veth its peer,
-/// and resolv.conf is its own pseudo-link when the config manages DNS.
+/// and resolv.conf and the rule list are pseudo-links of their own when the config manages them.
 pub struct Owners(HashMap<String, String>);
 
 impl Owners {
@@ -26,6 +26,9 @@ impl Owners {
         if config.dns.is_some() {
             m.insert(DNS_SUBJECT.to_string(), DNS_SUBJECT.to_string());
         }
+        if config.routing_rules.is_some() {
+            m.insert(RULES_SUBJECT.to_string(), RULES_SUBJECT.to_string());
+        }
         Owners(m)
     }
 
@@ -34,6 +37,9 @@ impl Owners {
         let mut names: Vec<String> = config.interfaces.iter().map(|i| i.name.clone()).collect();
         if config.dns.is_some() {
             names.push(DNS_SUBJECT.to_string());
+        }
+        if config.routing_rules.is_some() {
+            names.push(RULES_SUBJECT.to_string());
         }
         names
     }

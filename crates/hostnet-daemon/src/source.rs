@@ -39,4 +39,8 @@ impl StateSource for MirrorSource<'_> {
         self.catch_up(nl).await?;
         Ok(self.mirror.state())
     }
+
+    fn touched(&mut self, op: &hostnet_core::Op) {
+        self.mirror.touched(op);
+    }
 }

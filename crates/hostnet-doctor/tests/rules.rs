@@ -56,7 +56,16 @@ fn port(name: &str, master: &str, mii: &str, failures: u32, agg: Option<u16>) ->
 }
 
 fn live(iface: Interface, master: Option<&str>) -> LiveLink {
-    LiveLink { iface, index: 0, up: true, master: master.map(Into::into), perm_mac: None, pci_path: None }
+    LiveLink {
+        iface,
+        index: 0,
+        up: true,
+        master: master.map(Into::into),
+        perm_mac: None,
+        pci_path: None,
+        sysctls: Default::default(),
+        link_local: vec![],
+    }
 }
 
 #[test]
@@ -192,6 +201,7 @@ fn mtu_mismatches_along_a_stack() {
             live(Interface::new("bond0", Kind::Bond(Bond::new(BondMode::ActiveBackup))), None),
         ],
         dns: None,
+        rules: vec![],
         observed: true,
     };
     let s = Snapshot {
@@ -227,6 +237,7 @@ fn updelay_shorter_than_stp_forward_delay() {
             live(Interface::new("bond0", Kind::Bond(b)), Some("br0")),
         ],
         dns: None,
+        rules: vec![],
         observed: true,
     };
     let f = diagnose(&Snapshot { state, ..Default::default() });

@@ -129,6 +129,10 @@ impl OpTiming {
 pub trait StateSource {
     /// The host's links, addresses and routes in the config schema (DNS is added by the caller).
     async fn observe(&mut self, nl: &Netlink) -> Result<State, Error>;
+
+    /// `op` was carried out; a source that keeps a picture of the host learns here of changes
+    /// the kernel announces to nobody (sysctl writes).
+    fn touched(&mut self, _op: &Op) {}
 }
 
 /// One dump per object type, every time.
@@ -187,6 +191,9 @@ impl Netlink {
         let mut journal = dir.begin(&p.steps)?;
         let t1 = std::time::Instant::now();
         let (done, broken) = self.execute(&p, env, opts, &mut journal, &mut report).await?;
+        for &i in &done {
+            src.touched(&p.steps[i].op);
+        }
         tracing::info!("executed in {:?}", t1.elapsed());
         let t2 = std::time::Instant::now();
         // Failures that do not call the result into question: none, or at boot only missing NICs.
@@ -199,7 +206,10 @@ impl Netlink {
         if opts.rollback && (!tolerable || !report.verified) {
             for op in report.undo.clone() {
                 let outcome = match self.run(&op, env).await {
-                    Ok(()) => Outcome::Applied,
+                    Ok(()) => {
+                        src.touched(&op);
+                        Outcome::Applied
+                    }
                     Err(error) => Outcome::Failed { error },
                 };
                 report.rollback.push(StepReport { op, outcome });

@@ -1,5 +1,6 @@
-//! hostnet's backend: observes a Linux host's links, addresses and routes over rtnetlink and
-//! carries out planned operations on it. No shelling out to `ip`.
+//! hostnet's backend: observes a Linux host's links, addresses, routes, rules and IP sysctls and
+//! carries out planned operations on it, over rtnetlink (and /proc/sys/net for sysctls). No
+//! shelling out to `ip`.
 
 pub mod conn;
 mod dump;
@@ -10,7 +11,9 @@ pub mod journal;
 pub mod monitor;
 pub mod netns;
 pub mod read;
+pub mod rules;
 pub mod status;
+pub mod sysctl;
 pub mod write;
 
 pub use conn::Netlink;

@@ -52,6 +52,7 @@ fn read_by_hostnet(a: &LinkAttribute) -> bool {
             | LinkAttribute::Mtu(_)
             | LinkAttribute::OperState(_)
             | LinkAttribute::ParentDevName(_)
+            | LinkAttribute::AfSpecUnspec(_)
     )
 }
 
@@ -59,6 +60,7 @@ fn read_by_hostnet(a: &LinkAttribute) -> bool {
 /// 20 KB a link.
 pub fn trim(l: &mut LinkMessage) {
     l.attributes.retain(read_by_hostnet);
+    l.attributes.iter_mut().for_each(crate::sysctl::trim_af_spec);
     l.attributes.shrink_to_fit();
 }
 
@@ -119,8 +121,11 @@ impl Netlink {
             routes.len(),
             t.elapsed()
         );
+        let rules = self.rules().await?;
         self.learn_indexes(&links);
-        Ok(Observed::build(&links, &addrs, &routes))
+        let mut o = Observed::build(&links, &addrs, &routes);
+        o.state.rules = rules;
+        Ok(o)
     }
 
     /// Remembers every link's index, and picks indexes for new links above them all.
@@ -215,6 +220,8 @@ impl Observed {
             let Some(cidr) = address_of(a) else { continue };
             if !cidr.is_link_local() {
                 live[i].iface.addresses.push(cidr);
+            } else if cidr.addr().is_ipv6() {
+                live[i].link_local.push(cidr);
             }
         }
         for (oif, r) in routes {
@@ -236,7 +243,7 @@ impl Observed {
                 }
             }
         }
-        Observed { state: State { links: live, dns: None, observed: true }, status }
+        Observed { state: State { links: live, dns: None, rules: Vec::new(), observed: true }, status }
     }
 }
 
@@ -403,6 +410,8 @@ fn live_link(l: &LinkMessage, name: String, kind: Kind, names: &HashMap<u32, Str
         master: controller(l).and_then(|i| names.get(&i).cloned()),
         perm_mac: perm,
         pci_path,
+        sysctls: crate::sysctl::sysctls_of(l),
+        link_local: Vec::new(),
     }
 }
 

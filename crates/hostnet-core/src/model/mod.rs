@@ -10,17 +10,21 @@
 //! Each interface names its kind by the key that holds its kind-specific settings.
 
 pub mod bond;
+pub mod ip;
 pub mod kernel_enum;
 pub mod kinds;
 pub mod net;
+pub mod rule;
 
 use std::net::IpAddr;
 
 use serde::{Deserialize, Serialize};
 
 pub use bond::{Bond, BondMode, BondOpt};
+pub use ip::{AddrGenMode, Ipv4Settings, Ipv6Settings, RpFilter, Sysctl, SysctlValues};
 pub use kinds::{Bridge, Ethernet, Match, Veth, Vlan, VlanProtocol};
 pub use net::{Cidr, MacAddr, Route, RouteDst};
+pub use rule::Rule;
 
 #[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
 #[serde(deny_unknown_fields)]
@@ -29,6 +33,11 @@ pub struct Config {
     pub interfaces: Vec<Interface>,
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub dns: Option<Dns>,
+    /// Policy routing rules. Unset: hostnet leaves the host's rules alone. Set (even to `[]`):
+    /// these are the host's rules, and rules an admin or tool added that are not listed here
+    /// are removed; the kernel's own (`proto kernel`) and routing daemons' rules never are.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub routing_rules: Option<Vec<Rule>>,
     /// What the daemon does when the host drifts from this file.
     #[serde(default, skip_serializing_if = "Reconcile::is_default")]
     pub reconcile: Reconcile,
@@ -131,6 +140,8 @@ pub struct Interface {
     pub state: LinkState,
     pub addresses: Vec<Cidr>,
     pub routes: Vec<Route>,
+    pub ipv4: Ipv4Settings,
+    pub ipv6: Ipv6Settings,
 }
 
 impl Interface {
@@ -143,6 +154,8 @@ impl Interface {
             state: LinkState::Up,
             addresses: Vec::new(),
             routes: Vec::new(),
+            ipv4: Ipv4Settings::default(),
+            ipv6: Ipv6Settings::default(),
         }
     }
 }
@@ -172,6 +185,10 @@ struct RawInterface {
     addresses: Vec<Cidr>,
     #[serde(default, skip_serializing_if = "Vec::is_empty")]
     routes: Vec<Route>,
+    #[serde(default, skip_serializing_if = "Ipv4Settings::is_empty")]
+    ipv4: Ipv4Settings,
+    #[serde(default, skip_serializing_if = "Ipv6Settings::is_empty")]
+    ipv6: Ipv6Settings,
 }
 
 fn is_up(s: &LinkState) -> bool {
@@ -207,6 +224,8 @@ impl TryFrom<RawInterface> for Interface {
             state: r.state,
             addresses: r.addresses,
             routes: r.routes,
+            ipv4: r.ipv4,
+            ipv6: r.ipv6,
         })
     }
 }
@@ -225,6 +244,8 @@ impl From<Interface> for RawInterface {
             state: i.state,
             addresses: i.addresses,
             routes: i.routes,
+            ipv4: i.ipv4,
+            ipv6: i.ipv6,
         };
         match i.kind {
             Kind::Ethernet(e) => r.ethernet = Some(e),

@@ -23,6 +23,8 @@ struct Sim {
     kind: Option<Kind>,
     addresses: Vec<crate::model::Cidr>,
     routes: Vec<crate::model::Route>,
+    sysctls: crate::model::SysctlValues,
+    link_local: Vec<crate::model::Cidr>,
 }
 
 struct Planner<'a> {
@@ -39,6 +41,7 @@ struct Planner<'a> {
     steps: Vec<Step>,
     want_up: Vec<String>,
     want_up_set: std::collections::HashSet<String>,
+    rules: Vec<crate::model::Rule>,
 }
 
 /// Plans the operations that take `current` to `desired`. `desired` must have passed
@@ -70,6 +73,7 @@ pub fn plan(desired: &Config, current: &State) -> Plan {
         steps: Vec::new(),
         want_up: Vec::new(),
         want_up_set: Default::default(),
+        rules: current.rules.clone(),
     };
     for l in &current.links {
         p.sim.insert(
@@ -84,6 +88,8 @@ pub fn plan(desired: &Config, current: &State) -> Plan {
                 kind: Some(l.iface.kind.clone()),
                 addresses: l.iface.addresses.clone(),
                 routes: l.iface.routes.clone(),
+                sysctls: l.sysctls,
+                link_local: l.link_local.clone(),
             },
         );
     }
@@ -109,6 +115,7 @@ pub fn plan(desired: &Config, current: &State) -> Plan {
             p.routes(&desired.interfaces[i]);
         }
     }
+    p.rules();
     p.dns();
     Plan { steps: p.steps }
 }
@@ -213,12 +220,21 @@ impl Planner<'_> {
                 Some(d) => vec![Op::SetDns { dns: d.clone() }],
                 None => vec![],
             },
+            Op::SetSysctl { name, key, .. } => match before(name).sysctls.get(*key) {
+                Some(value) => vec![Op::SetSysctl { name: name.clone(), key: *key, value }],
+                None => vec![],
+            },
+            Op::AddRule { rule } => vec![Op::DelRule { rule: rule.clone() }],
+            Op::DelRule { rule } => vec![Op::AddRule { rule: rule.clone() }],
         }
     }
 
     fn apply_sim(&mut self, op: &Op) {
         match op {
             Op::Missing { .. } | Op::SetDns { .. } => {}
+            Op::SetSysctl { name, key, value } => self.s(name).sysctls.set(*key, *value),
+            Op::AddRule { rule } => self.rules.push(rule.clone()),
+            Op::DelRule { rule } => self.rules.retain(|r| r != rule),
             Op::Rename { from, to } => {
                 let old = match from {
                     Selector::Name(n) => self.sim.remove(n),
@@ -279,6 +295,7 @@ impl Planner<'_> {
                 let dropped = self.routes_dropped_by(name, address);
                 let s = self.s(name);
                 s.addresses.retain(|a| a != address);
+                s.link_local.retain(|a| a != address);
                 s.routes.retain(|r| !dropped.contains(r));
             }
             Op::AddRoute { name, route } => self.s(name).routes.push(route.clone()),
@@ -379,6 +396,7 @@ impl Planner<'_> {
         {
             self.emit(Op::SetMac { name: name.clone(), mac });
         }
+        self.sysctls(want);
         let is_bond = matches!(want.kind, Kind::Bond(_));
         for port in want.kind.ports() {
             let Some(ps) = self.known(port).cloned() else {
@@ -559,6 +577,50 @@ impl Planner<'_> {
         }
         for r in want.routes.iter().filter(|r| !have.contains(r)) {
             self.emit(Op::AddRoute { name: want.name.clone(), route: r.clone() });
+        }
+    }
+
+    /// Sysctls go on before the link comes up: the kernel reads `addr_gen_mode` when it does.
+    /// On a link already up, turning link-local off leaves the kernel's fe80:: address in
+    /// place, so it is removed too.
+    fn sysctls(&mut self, want: &Interface) {
+        let bridge_port = self
+            .master_of
+            .get(want.name.as_str())
+            .and_then(|m| self.declared.get(m))
+            .is_some_and(|m| matches!(m.kind, Kind::Bridge(_)));
+        let wanted = crate::model::ip::wanted_sysctls(&want.ipv4, &want.ipv6, bridge_port);
+        let mut no_ll = false;
+        for (key, value) in wanted {
+            no_ll |= key == crate::model::Sysctl::AddrGenMode && value == 1;
+            if self.known(&want.name).and_then(|s| s.sysctls.get(key)) != Some(value) {
+                self.emit(Op::SetSysctl { name: want.name.clone(), key, value });
+            }
+        }
+        if no_ll {
+            let stale: Vec<crate::model::Cidr> = self
+                .known(&want.name)
+                .map(|s| s.link_local.iter().filter(|a| !want.addresses.contains(a)).copied().collect())
+                .unwrap_or_default();
+            for address in stale {
+                self.emit(Op::DelAddress { name: want.name.clone(), address });
+            }
+        }
+    }
+
+    /// Only when the config lists rules: then undeclared admin rules go, before new ones come,
+    /// so that a rule changing priority never exists twice.
+    fn rules(&mut self) {
+        let Some(want) = &self.desired.routing_rules else { return };
+        let extra: Vec<crate::model::Rule> =
+            self.rules.iter().filter(|live| !want.iter().any(|w| w.matches(live))).cloned().collect();
+        for rule in extra {
+            self.emit(Op::DelRule { rule });
+        }
+        let missing: Vec<crate::model::Rule> =
+            want.iter().filter(|w| !self.rules.iter().any(|live| w.matches(live))).cloned().collect();
+        for rule in missing {
+            self.emit(Op::AddRule { rule });
         }
     }
 

@@ -59,5 +59,12 @@ pub fn describe(op: &Op, current: &State) -> String {
         Op::AddRoute { route, .. } => format!("route {} missing", route_text(route)),
         Op::DelRoute { route, .. } => format!("route {} not in the config", route_text(route)),
         Op::SetDns { .. } => "resolv.conf differs".into(),
+        Op::SetSysctl { name, key, value } => format!(
+            "{} is {} instead of {value}",
+            key.dotted(name),
+            live(name).and_then(|l| l.sysctls.get(*key)).map_or("unknown".into(), |v| v.to_string())
+        ),
+        Op::AddRule { rule } => format!("rule `{rule}` missing"),
+        Op::DelRule { rule } => format!("rule `{rule}` not in the config"),
     }
 }

@@ -7,7 +7,7 @@ mod render;
 
 use serde::{Deserialize, Serialize};
 
-use crate::model::{BondMode, BondOpt, Bridge, Cidr, Dns, Kind, MacAddr, Route};
+use crate::model::{BondMode, BondOpt, Bridge, Cidr, Dns, Kind, MacAddr, Route, Rule, Sysctl};
 
 pub use build::plan;
 pub use render::{op_line, render_ip, render_text};
@@ -108,10 +108,25 @@ pub enum Op {
     SetDns {
         dns: Dns,
     },
+    /// Writes one of the interface's sysctls under /proc/sys/net.
+    SetSysctl {
+        name: String,
+        key: Sysctl,
+        value: i32,
+    },
+    AddRule {
+        rule: Rule,
+    },
+    DelRule {
+        rule: Rule,
+    },
 }
 
 /// The pseudo-device that DNS operations change.
 pub const DNS_SUBJECT: &str = "(dns)";
+/// The pseudo-device that routing rule operations change. A failed rule breaks no other: rules
+/// name interfaces but do not need them to exist.
+pub const RULES_SUBJECT: &str = "(rules)";
 
 impl Op {
     /// The operation's name, as its `op` tag in JSON.
@@ -135,6 +150,9 @@ impl Op {
             Op::AddRoute { .. } => "add_route",
             Op::DelRoute { .. } => "del_route",
             Op::SetDns { .. } => "set_dns",
+            Op::SetSysctl { .. } => "set_sysctl",
+            Op::AddRule { .. } => "add_rule",
+            Op::DelRule { .. } => "del_rule",
         }
     }
 
@@ -155,10 +173,12 @@ impl Op {
             | Op::AddAddress { name, .. }
             | Op::DelAddress { name, .. }
             | Op::AddRoute { name, .. }
-            | Op::DelRoute { name, .. } => name,
+            | Op::DelRoute { name, .. }
+            | Op::SetSysctl { name, .. } => name,
             Op::Rename { to, .. } => to,
             Op::Enslave { port, .. } | Op::Release { port, .. } => port,
             Op::SetDns { .. } => DNS_SUBJECT,
+            Op::AddRule { .. } | Op::DelRule { .. } => RULES_SUBJECT,
         }
     }
 
@@ -167,6 +187,7 @@ impl Op {
         match self {
             Op::Enslave { port, master } => vec![port, master],
             Op::Create { kind: Kind::Vlan(v), name } => vec![&v.base, name],
+            Op::AddRule { .. } | Op::DelRule { .. } => vec![],
             _ => vec![self.subject()],
         }
     }

@@ -59,6 +59,9 @@ fn describe(op: &Op) -> (String, String, String) {
             }
             ("dns", "resolv.conf", d.join(", "))
         }
+        Op::SetSysctl { name, key, value } => ("sysctl", name, format!("{key} = {value}")),
+        Op::AddRule { rule } => ("add-rule", "", rule.to_string()),
+        Op::DelRule { rule } => ("del-rule", "", rule.to_string()),
     };
     (verb.to_string(), subject.to_string(), detail.trim_end().to_string())
 }
@@ -233,6 +236,20 @@ fn ip_command(op: &Op) -> String {
                 lines.push(sh(&format!("search {}", dns.search.join(" "))));
             }
             format!("printf '%s\\n' {} > /etc/resolv.conf", lines.join(" "))
+        }
+        Op::SetSysctl { name, key, value } => format!("sysctl -qw {}={value}", sh(&key.dotted(name))),
+        Op::AddRule { rule } | Op::DelRule { rule } => {
+            let verb = if matches!(op, Op::AddRule { .. }) { "add" } else { "del" };
+            let text = rule.to_string();
+            let (fam, sel) = match text.split_once(": ") {
+                Some((prio, rest)) => (rest, format!("priority {prio} ")),
+                None => (text.as_str(), String::new()),
+            };
+            let (fam, rest) = match fam.strip_prefix("-6 ") {
+                Some(r) => ("-6 ", r),
+                None => ("", fam),
+            };
+            format!("ip {fam}rule {verb} {sel}{rest} protocol static")
         }
     }
 }

@@ -11,12 +11,19 @@ use super::PlanFormat;
 /// Exit code for a config that failed validation (distinct from runtime failures).
 pub const EXIT_INVALID: u8 = 2;
 
-/// Loads and validates, printing every problem. `None` means the caller must exit non-zero.
+/// Loads and validates, printing every problem and warning. `Err` means the caller must exit
+/// non-zero.
 pub fn load(file: &Path) -> Result<Config, ExitCode> {
-    hostnet_core::load_file(file).map_err(|e| {
-        report_load_error(&e);
+    let src = read_config(file)?;
+    let name = file.display().to_string();
+    let config = hostnet_core::load(&name, &src).map_err(|p| {
+        report_load_error(&LoadError::Invalid(p));
         ExitCode::from(EXIT_INVALID)
-    })
+    })?;
+    for w in hostnet_core::warnings(&name, &src, &config) {
+        eprintln!("warning: {w}");
+    }
+    Ok(config)
 }
 
 /// Reads a config file's text (within the size limit) without validating it.

@@ -1,0 +1,71 @@
+//! Per-interface IP sysctls: read from the link dump (the kernel reports both families' devconf
+//! with every link, so observing them costs no file reads) and written under /proc/sys/net,
+//! which is the only interface the kernel has for most of them. /proc/sys/net shows the network
+//! namespace of the thread that opens it, so writes land in the namespace hostnet runs in.
+
+use hostnet_core::model::{Sysctl, SysctlValues};
+use rtnetlink::packet_route::link::{AfSpecInet, AfSpecInet6, AfSpecUnspec, LinkAttribute, LinkMessage};
+
+/// The managed sysctls of one link, from its IFLA_AF_SPEC.
+pub fn sysctls_of(l: &LinkMessage) -> SysctlValues {
+    let mut v = SysctlValues::default();
+    for a in &l.attributes {
+        let LinkAttribute::AfSpecUnspec(specs) = a else { continue };
+        for s in specs {
+            match s {
+                AfSpecUnspec::Inet(v4) => {
+                    for c in v4 {
+                        if let AfSpecInet::DevConf(c) = c {
+                            v.set(Sysctl::Ipv4Forwarding, c.forwarding);
+                            v.set(Sysctl::RpFilter, c.rp_filter);
+                            v.set(Sysctl::ArpIgnore, c.arp_ignore);
+                            v.set(Sysctl::ArpAnnounce, c.arp_announce);
+                            v.set(Sysctl::ProxyArp, c.proxy_arp);
+                        }
+                    }
+                }
+                AfSpecUnspec::Inet6(v6) => {
+                    for c in v6 {
+                        match c {
+                            AfSpecInet6::DevConf(c) => {
+                                v.set(Sysctl::Ipv6Forwarding, c.forwarding);
+                                v.set(Sysctl::AcceptRa, c.accept_ra);
+                                v.set(Sysctl::DisableIpv6, c.disable_ipv6);
+                                v.set(Sysctl::AddrGenMode, c.addr_gen_mode);
+                            }
+                            AfSpecInet6::AddrGenMode(m) => v.set(Sysctl::AddrGenMode, i32::from(u8::from(m))),
+                            _ => {}
+                        }
+                    }
+                }
+                _ => {}
+            }
+        }
+    }
+    v
+}
+
+/// Keeps of IFLA_AF_SPEC only the two devconf blocks (and the IPv6 address generation mode):
+/// the statistics beside them are most of a link message's size.
+pub fn trim_af_spec(a: &mut LinkAttribute) {
+    if let LinkAttribute::AfSpecUnspec(specs) = a {
+        specs.retain_mut(|s| match s {
+            AfSpecUnspec::Inet(v4) => {
+                v4.retain(|c| matches!(c, AfSpecInet::DevConf(_)));
+                true
+            }
+            AfSpecUnspec::Inet6(v6) => {
+                v6.retain(|c| matches!(c, AfSpecInet6::DevConf(_) | AfSpecInet6::AddrGenMode(_)));
+                true
+            }
+            _ => false,
+        });
+    }
+}
+
+/// Writes one sysctl of link `ifname` in the current network namespace.
+pub fn write(ifname: &str, key: Sysctl, value: i32) -> Result<(), crate::OpError> {
+    let path = format!("/proc/sys/net/{}/conf/{ifname}/{}", key.family(), key.leaf());
+    std::fs::write(&path, value.to_string())
+        .map_err(|e| crate::OpError::new(e.raw_os_error().unwrap_or(0), format!("writing {value} to {path}: {e}")))
+}
