@@ -1,7 +1,7 @@
 //! Applying a plan: every operation that can run does, dependants of a failure are skipped,
 //! the result is verified against a fresh observation, and failures are rolled back.
 
-use std::collections::HashSet;
+use std::collections::{HashMap, HashSet};
 use std::time::Duration;
 
 use hostnet_core::plan::{Op, Plan, render_text};
@@ -230,13 +230,14 @@ impl Netlink {
         journal: &mut Journal,
         report: &mut Report,
     ) -> Result<(Vec<usize>, HashSet<String>), Error> {
-        let mut broken: HashSet<String> = HashSet::new();
+        // Broken device → the device whose failure broke it, for the skip messages.
+        let mut broken: HashMap<String, String> = HashMap::new();
         let mut done = Vec::new();
         let mut timing = OpTiming::default();
         for (i, step) in p.steps.iter().enumerate() {
-            if let Some(b) = step.op.needs().into_iter().find(|n| broken.contains(*n)) {
-                let because = format!("{b} failed earlier");
-                broken.insert(step.op.subject().to_string());
+            if let Some(cause) = step.op.needs().into_iter().find_map(|n| broken.get(n)).cloned() {
+                let because = format!("{cause} failed earlier");
+                broken.extend(step.op.breaks().into_iter().map(|b| (b.to_string(), cause.clone())));
                 report.steps.push(StepReport { op: step.op.clone(), outcome: Outcome::Skipped { because } });
                 continue;
             }
@@ -256,7 +257,8 @@ impl Netlink {
                 }
                 Err(error) => {
                     tracing::debug!("{:?} failed: {error}", step.op);
-                    broken.insert(step.op.subject().to_string());
+                    let cause = step.op.subject().to_string();
+                    broken.extend(step.op.breaks().into_iter().map(|b| (b.to_string(), cause.clone())));
                     Outcome::Failed { error }
                 }
             };
@@ -266,7 +268,7 @@ impl Netlink {
             }
         }
         timing.log();
-        Ok((done, broken))
+        Ok((done, broken.into_keys().collect()))
     }
 
     /// Re-plans against a fresh observation until nothing is left to do, allowing the kernel a

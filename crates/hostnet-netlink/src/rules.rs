@@ -5,6 +5,7 @@ use hostnet_core::model::Rule;
 use hostnet_core::model::rule::{Family, FwMark, IpProto, Prefix, Range, RuleAction as Action};
 use ipnet::IpNet;
 use rtnetlink::IpVersion;
+use rtnetlink::packet_core::{DefaultNla, Nla};
 use rtnetlink::packet_route::route::RouteProtocol;
 use rtnetlink::packet_route::rule::{RuleAction, RuleAttribute, RuleFlags, RuleMessage, RulePortRange, RuleUidRange};
 use rtnetlink::packet_route::{AddressFamily, IpProtocol, RouteNetlinkMessage};
@@ -88,12 +89,16 @@ pub fn rule_of(m: &RuleMessage) -> Option<Rule> {
             // The kernel reports these on every rule; zero means unused.
             RuleAttribute::SuppressPrefixLen(u32::MAX) | RuleAttribute::SuppressIfGroup(u32::MAX) => {}
             RuleAttribute::TunId(0) | RuleAttribute::L3MDev(false) => {}
+            // Linux 6.16 reports a port mask next to every port range; netlink-packet-route
+            // 0.34 does not know the attribute yet. The full mask is a plain range.
+            RuleAttribute::Other(nla) if is_full_port_mask(nla) => {}
             _ => return None,
         }
     }
     if !is_managed(protocol) {
         return None;
     }
+    r.protocol = Some(protocol.map_or(0, u8::from));
     // The kernel reports the full uid range on rules that set none.
     if r.uid == Some(Range { start: 0, end: u32::MAX }) {
         r.uid = None;
@@ -109,11 +114,19 @@ pub fn rule_of(m: &RuleMessage) -> Option<Rule> {
     Some(r)
 }
 
+/// FRA_SPORT_MASK (28) or FRA_DPORT_MASK (29) of 0xffff.
+fn is_full_port_mask(nla: &DefaultNla) -> bool {
+    let mut v = vec![0u8; nla.value_len()];
+    nla.emit_value(&mut v);
+    matches!(nla.kind(), 28 | 29) && v == [0xff, 0xff]
+}
+
 fn range16(p: &RulePortRange) -> Range {
     Range { start: u32::from(p.start), end: u32::from(p.end) }
 }
 
-/// The kernel message for `r`. Adds carry hostnet's protocol mark; deletes do not, because the
+/// The kernel message for `r`. Adds carry hostnet's protocol mark (or, when a rollback restores
+/// a rule, the one it had); deletes do not, because the
 /// kernel then matches only rules with that protocol, and an admin's own are `unspec`.
 pub fn rule_message(r: &Rule, add: bool) -> RuleMessage {
     let mut m = RuleMessage::default();
@@ -165,7 +178,8 @@ pub fn rule_message(r: &Rule, add: bool) -> RuleMessage {
         m.attributes.push(RuleAttribute::UidRange(RuleUidRange { start: u.start, end: u.end }));
     }
     if add {
-        m.attributes.push(RuleAttribute::Protocol(RouteProtocol::Static));
+        let p = r.protocol.map_or(RouteProtocol::Static, RouteProtocol::from);
+        m.attributes.push(RuleAttribute::Protocol(p));
     }
     m
 }
@@ -189,6 +203,26 @@ mod tests {
         };
         let back = rule_of(&rule_message(&r, true)).unwrap();
         assert!(r.matches(&back), "{r} vs {back}");
+    }
+
+    #[test]
+    fn a_full_port_mask_is_a_plain_range_and_a_partial_one_is_left_alone() {
+        let r = Rule { ipproto: Some("tcp".parse().unwrap()), dport: Some("443".parse().unwrap()), ..Rule::default() };
+        let with_mask = |mask: [u8; 2]| {
+            let mut m = rule_message(&Rule { table: Some(5), ..r.clone() }, true);
+            m.attributes.push(RuleAttribute::Other(DefaultNla::new(29, mask.to_vec())));
+            rule_of(&m)
+        };
+        assert_eq!(with_mask([0xff, 0xff]).and_then(|r| r.dport), r.dport);
+        assert!(with_mask([0x00, 0xff]).is_none());
+    }
+
+    #[test]
+    fn a_restored_rule_keeps_its_protocol() {
+        let r = Rule { table: Some(5), protocol: Some(0), ..Rule::default() };
+        assert!(rule_message(&r, true).attributes.contains(&RuleAttribute::Protocol(RouteProtocol::Unspec)));
+        let new = Rule { protocol: None, ..r };
+        assert!(rule_message(&new, true).attributes.contains(&RuleAttribute::Protocol(RouteProtocol::Static)));
     }
 
     #[test]

@@ -69,3 +69,16 @@ pub fn write(ifname: &str, key: Sysctl, value: i32) -> Result<(), crate::OpError
     std::fs::write(&path, value.to_string())
         .map_err(|e| crate::OpError::new(e.raw_os_error().unwrap_or(0), format!("writing {value} to {path}: {e}")))
 }
+
+/// The values a new link starts with in the current namespace (`conf/default`); unreadable
+/// ones (IPv6 disabled at boot) stay unknown.
+pub fn defaults() -> SysctlValues {
+    let mut v = SysctlValues::default();
+    for k in Sysctl::ALL {
+        let path = format!("/proc/sys/net/{}/conf/default/{}", k.family(), k.leaf());
+        if let Some(n) = std::fs::read_to_string(path).ok().and_then(|s| s.trim().parse().ok()) {
+            v.set(k, n);
+        }
+    }
+    v
+}

@@ -80,6 +80,12 @@ pub enum AddrGenMode {
 }
 
 impl AddrGenMode {
+    pub fn from_kernel(v: i32) -> Option<AddrGenMode> {
+        [AddrGenMode::Eui64, AddrGenMode::None, AddrGenMode::StablePrivacy, AddrGenMode::Random]
+            .into_iter()
+            .find(|m| m.kernel() == v)
+    }
+
     fn kernel(self) -> i32 {
         match self {
             AddrGenMode::Eui64 => 0,
@@ -217,6 +223,31 @@ pub fn wanted_sysctls(v4: &Ipv4Settings, v6: &Ipv6Settings, bridge_port: bool) -
     out
 }
 
+/// The settings that describe a link's observed sysctls, naming only those that differ from
+/// `defaults` (the namespace's `conf/default` values, which a new link starts with): what
+/// `show` prints, and what `apply` needs to reproduce them.
+pub fn settings_from(values: &SysctlValues, defaults: &SysctlValues) -> (Ipv4Settings, Ipv6Settings) {
+    let (mut v4, mut v6) = (Ipv4Settings::default(), Ipv6Settings::default());
+    for k in Sysctl::ALL {
+        let Some(v) = values.get(k).filter(|v| Some(*v) != defaults.get(k)) else { continue };
+        match k {
+            Sysctl::Ipv4Forwarding => v4.forwarding = Some(v != 0),
+            Sysctl::RpFilter => v4.rp_filter = RpFilter::from_kernel(v),
+            Sysctl::ArpIgnore => v4.arp_ignore = u8::try_from(v).ok(),
+            Sysctl::ArpAnnounce => v4.arp_announce = u8::try_from(v).ok(),
+            Sysctl::ProxyArp => v4.proxy_arp = Some(v != 0),
+            Sysctl::Ipv6Forwarding => v6.forwarding = Some(v != 0),
+            Sysctl::AcceptRa => v6.accept_ra = Some(v != 0),
+            Sysctl::DisableIpv6 => v6.disable_ipv6 = Some(v != 0),
+            Sysctl::AddrGenMode => match AddrGenMode::from_kernel(v) {
+                Some(AddrGenMode::None) => v6.link_local = Some(false),
+                m => v6.addr_gen_mode = m,
+            },
+        }
+    }
+    (v4, v6)
+}
+
 impl RpFilter {
     pub fn from_kernel(v: i32) -> Option<RpFilter> {
         match v {
@@ -246,6 +277,23 @@ mod tests {
         let v6 = Ipv6Settings { accept_ra: Some(true), forwarding: Some(true), ..Default::default() };
         let w = wanted_sysctls(&Default::default(), &v6, false);
         assert!(w.contains(&(Sysctl::AcceptRa, 2)) && w.contains(&(Sysctl::Ipv6Forwarding, 1)));
+    }
+
+    #[test]
+    fn settings_name_only_what_differs_from_the_defaults_and_round_trip() {
+        let mut defaults = SysctlValues::default();
+        for k in Sysctl::ALL {
+            defaults.set(k, 0);
+        }
+        defaults.set(Sysctl::AcceptRa, 1);
+        let v4 = Ipv4Settings { rp_filter: Some(RpFilter::Loose), arp_ignore: Some(1), ..Default::default() };
+        let v6 = Ipv6Settings { link_local: Some(false), accept_ra: Some(false), ..Default::default() };
+        let mut values = defaults;
+        for (k, v) in wanted_sysctls(&v4, &v6, false) {
+            values.set(k, v);
+        }
+        assert_eq!(settings_from(&values, &defaults), (v4, v6));
+        assert_eq!(settings_from(&defaults, &defaults), Default::default());
     }
 
     #[test]

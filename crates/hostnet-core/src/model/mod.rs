@@ -21,7 +21,7 @@ use std::net::IpAddr;
 use serde::{Deserialize, Serialize};
 
 pub use bond::{Bond, BondMode, BondOpt};
-pub use ip::{AddrGenMode, Ipv4Settings, Ipv6Settings, RpFilter, Sysctl, SysctlValues};
+pub use ip::{AddrGenMode, Ipv4Settings, Ipv6Settings, RpFilter, Sysctl, SysctlValues, settings_from};
 pub use kinds::{Bridge, Ethernet, Match, Veth, Vlan, VlanProtocol};
 pub use net::{Cidr, MacAddr, Route, RouteDst};
 pub use rule::Rule;

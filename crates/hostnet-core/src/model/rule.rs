@@ -48,6 +48,11 @@ pub struct Rule {
     /// The table to look up; required for `action: lookup` (the default), refused otherwise.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub table: Option<u32>,
+    /// The protocol number the kernel reported for a live rule (0 for `ip rule add`'s, 4 for
+    /// hostnet's): not part of the config, but a rule that is deleted and then restored by a
+    /// rollback must come back with the protocol it had.
+    #[serde(skip)]
+    pub protocol: Option<u8>,
 }
 
 impl Rule {

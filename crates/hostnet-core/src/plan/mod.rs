@@ -182,6 +182,15 @@ impl Op {
         }
     }
 
+    /// Devices left broken when this operation fails or is skipped: its subject, and for a
+    /// veth pair the peer too, which the same request creates.
+    pub fn breaks(&self) -> Vec<&str> {
+        match self {
+            Op::Create { kind: Kind::Veth(v), name } => vec![name, &v.peer],
+            _ => vec![self.subject()],
+        }
+    }
+
     /// Devices that must be healthy for this operation to be attempted.
     pub fn needs(&self) -> Vec<&str> {
         match self {

@@ -4,6 +4,7 @@ use std::fmt::Write;
 use std::process::ExitCode;
 
 use hostnet_core::Config;
+use hostnet_core::model::Interface;
 use hostnet_netlink::read::Observed;
 use hostnet_netlink::status::{BondPortStatus, LacpPortState, LinkStatus};
 use hostnet_netlink::write::read_resolv_conf;
@@ -51,9 +52,20 @@ pub fn show(ctx: &Ctx, json: bool, yaml: bool, what: Option<ShowWhat>) -> ExitCo
 pub fn as_config(o: &Observed, ctx: &Ctx) -> Config {
     let mut links: Vec<_> = o.state.links.iter().collect();
     links.sort_by_key(|l| l.index);
+    let defaults = hostnet_netlink::sysctl::defaults();
+    let interfaces = links
+        .into_iter()
+        .map(|l| {
+            let (ipv4, ipv6) = hostnet_core::model::settings_from(&l.sysctls, &defaults);
+            Interface { ipv4, ipv6, ..l.iface.clone() }
+        })
+        .collect();
     Config {
-        interfaces: links.into_iter().map(|l| l.iface.clone()).collect(),
+        interfaces,
         dns: read_resolv_conf(&ctx.env.resolv_conf).filter(|d| !d.nameservers.is_empty() || !d.search.is_empty()),
+        // Only rules someone added (static, boot or unspecified protocol); None when there are
+        // none, so feeding `show` back to `apply` leaves the kernel's own rules alone.
+        routing_rules: Some(o.state.rules.clone()).filter(|r| !r.is_empty()),
         ..Default::default()
     }
 }
@@ -92,7 +104,14 @@ fn table(o: &Observed, config: &Config) -> String {
             detail.join("  "),
         ]);
     }
-    align(&rows)
+    let mut out = align(&rows);
+    if let Some(rules) = &config.routing_rules {
+        out.push_str("\nrouting rules:\n");
+        for r in rules {
+            let _ = writeln!(out, "  {r}");
+        }
+    }
+    out
 }
 
 fn port_summary(p: &BondPortStatus) -> String {

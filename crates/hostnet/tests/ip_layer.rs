@@ -1,0 +1,224 @@
+//! The IP layer against the real kernel, in namespaces the tests make: policy routing rules
+//! and per-interface sysctls applied, verified, idempotent, and rolled back to exactly what
+//! was there, plus the located errors and warnings of bad rules. Needs root; run by the
+//! README's test command (`--include-ignored`).
+
+mod support;
+
+use std::time::{Duration, Instant};
+
+use support::Ns;
+
+/// Every IPv4 and IPv6 rule with its protocol, as `ip -d rule` prints them.
+fn rules(ns: &Ns) -> String {
+    ns.ip(&["-d", "rule", "show"]) + &ns.ip(&["-6", "-d", "rule", "show"])
+}
+
+fn sysctl(ns: &Ns, family: &str, ifname: &str, leaf: &str) -> String {
+    let path = format!("/proc/sys/net/{family}/conf/{ifname}/{leaf}");
+    let out = std::process::Command::new("ip").args(["netns", "exec", &ns.name, "cat", &path]).output().unwrap();
+    assert!(out.status.success(), "{path}: {}", String::from_utf8_lossy(&out.stderr));
+    String::from_utf8(out.stdout).unwrap().trim().to_string()
+}
+
+/// The sysctls hostnet manages, for the given links, one `if/family/leaf=value` per line.
+fn sysctls(ns: &Ns, links: &[&str]) -> String {
+    let mut out = String::new();
+    for l in links {
+        for leaf in ["forwarding", "rp_filter", "arp_ignore", "arp_announce", "proxy_arp"] {
+            out += &format!("{l}/ipv4/{leaf}={}\n", sysctl(ns, "ipv4", l, leaf));
+        }
+        for leaf in ["forwarding", "accept_ra", "addr_gen_mode", "disable_ipv6"] {
+            out += &format!("{l}/ipv6/{leaf}={}\n", sysctl(ns, "ipv6", l, leaf));
+        }
+    }
+    out
+}
+
+/// The IPv6 link-local addresses of a link, once none of them is still in DAD.
+fn link_local(ns: &Ns, ifname: &str) -> Vec<String> {
+    let t0 = Instant::now();
+    loop {
+        let text = ns.ip(&["-6", "-o", "addr", "show", "dev", ifname, "scope", "link"]);
+        if !text.contains("tentative") || t0.elapsed() > Duration::from_secs(10) {
+            return text.split_whitespace().filter(|w| w.starts_with("fe80:")).map(String::from).collect();
+        }
+        std::thread::sleep(Duration::from_millis(50));
+    }
+}
+
+const RULES: &str = r#"
+interfaces:
+  - name: r0
+    veth: { peer: r1 }
+    addresses: [192.0.2.1/24, 2001:db8:1::1/64]
+    routes:
+      - { dst: 198.51.100.0/24, via: 192.0.2.254, table: 100 }
+      - { dst: 2001:db8:99::/48, via: 2001:db8:1::fe, table: 100 }
+      - { dst: 203.0.113.0/24, via: 192.0.2.253, table: 200 }
+  - name: r1
+    veth: { peer: r0 }
+routing_rules:
+  - { from: 192.0.2.0/24, table: 100, priority: 1000 }
+  - { from: 2001:db8:1::/64, table: 100, priority: 1000 }
+  - { fwmark: "0x10/0xff", ipproto: tcp, dport: 443, table: 200, priority: 1100 }
+  - { iif: r1, to: 10.0.0.0/8, action: unreachable, priority: 1200 }
+  - { uid: 1000-1999, table: 200, priority: 1300 }
+"#;
+
+#[test]
+#[ignore = "needs root: creates network namespaces"]
+fn policy_rules_apply_verify_and_roll_back_byte_identical() {
+    let ns = Ns::new("rules");
+    // Someone's hand-made rule, and the kernel's own three: the config lists rules, so the
+    // hand-made one is replaced; the kernel's are never touched.
+    ns.ip(&["rule", "add", "from", "10.9.9.0/24", "table", "50", "priority", "500"]);
+    let f = ns.file("c.yaml", RULES);
+    let steps = ns.plan_len(&f);
+    let before = rules(&ns);
+    for fail_at in 1..=steps {
+        let out = ns.hostnet(&["apply", &f, "--fail-at", &fail_at.to_string()]);
+        let text = String::from_utf8_lossy(&out.stdout);
+        assert!(!out.status.success() && text.contains("injected failure"), "{text}");
+        if fail_at == 1 {
+            // The pair was not made: its other end is skipped, not tried and failed.
+            assert!(text.contains("skipped  up r1 (r0 failed earlier)"), "{text}");
+        }
+        assert_eq!(rules(&ns), before, "rules differ after rollback of a failure at step {fail_at}:\n{text}");
+    }
+
+    let out = ns.hostnet_ok(&["apply", &f]);
+    assert!(!out.contains("warning"), "{out}");
+    let v4 = ns.ip(&["rule", "show"]);
+    for want in [
+        "1000:\tfrom 192.0.2.0/24 lookup 100",
+        "1100:\tfrom all fwmark 0x10/0xff ipproto tcp dport 443 lookup 200",
+        "1200:\tfrom all to 10.0.0.0/8 iif r1 unreachable",
+        "1300:\tfrom all uidrange 1000-1999 lookup 200",
+        "32766:\tfrom all lookup main",
+    ] {
+        assert!(v4.contains(want), "missing {want:?} in\n{v4}");
+    }
+    assert!(!v4.contains("10.9.9.0/24"), "the undeclared rule stayed:\n{v4}");
+    assert!(ns.ip(&["-6", "rule", "show"]).contains("1000:\tfrom 2001:db8:1::/64 lookup 100"));
+    assert_eq!(ns.plan_len(&f), 0, "a second plan is not empty");
+
+    // `show` reports them in the config schema, and that feeds back into apply unchanged.
+    let shown: serde_json::Value = serde_json::from_str(&ns.hostnet_ok(&["show", "--json"])).unwrap();
+    let listed = shown["routing_rules"].as_array().expect("routing_rules in show --json");
+    assert_eq!(listed.len(), 5, "{listed:?}");
+    assert!(ns.hostnet_ok(&["show"]).contains("routing rules:\n  1000: from 192.0.2.0/24 lookup 100"));
+
+    // Dropping one rule from the file removes exactly that rule.
+    let fewer = ns.file("fewer.yaml", &RULES.replace("  - { uid: 1000-1999, table: 200, priority: 1300 }\n", ""));
+    ns.hostnet_ok(&["apply", &fewer]);
+    let v4 = ns.ip(&["rule", "show"]);
+    assert!(!v4.contains("uidrange") && v4.contains("1100:"), "{v4}");
+}
+
+#[test]
+#[ignore = "needs root: creates network namespaces"]
+fn a_rule_for_an_unrouted_table_warns_and_bad_rules_are_located() {
+    let ns = Ns::new("rulebad");
+    let warn = ns.file(
+        "warn.yaml",
+        "interfaces:\n  - name: w0\n    veth: {peer: w1}\nrouting_rules:\n  - { from: 192.0.2.0/24, table: 77 }\n",
+    );
+    let out = ns.hostnet(&["check", &warn]);
+    let err = String::from_utf8_lossy(&out.stderr);
+    assert!(out.status.success(), "{err}");
+    assert!(err.contains("warning: ") && err.contains("warn.yaml:5") && err.contains("77"), "{err}");
+
+    for (yaml, line, field) in [
+        ("routing_rules:\n  - { from: 192.0.2.0/24 }\n", "bad.yaml:2", "table"),
+        ("routing_rules:\n  - { dport: 443, table: 5 }\n", "bad.yaml:2", "ipproto"),
+        ("routing_rules:\n  - { from: 192.0.2.0/24, to: 2001:db8::/32, table: 5 }\n", "bad.yaml:2", "to"),
+        ("interfaces:\n  - name: w0\n    veth: {peer: w1}\n    ipv4: {rp_filer: strict}\n", "bad.yaml:4", "rp_filer"),
+        ("interfaces:\n  - name: w0\n    veth: {peer: w1}\n    ipv4: {arp_ignore: 5}\n", "bad.yaml:4", "arp_ignore"),
+    ] {
+        let f = ns.file("bad.yaml", yaml);
+        let before = rules(&ns) + &ns.ip(&["link", "show"]);
+        let out = ns.hostnet(&["apply", &f]);
+        let err = String::from_utf8_lossy(&out.stderr);
+        assert_eq!(out.status.code(), Some(2), "{yaml}\n{err}");
+        assert!(err.contains(line) && err.contains(field), "{yaml}: expected {line} and {field} in\n{err}");
+        assert_eq!(rules(&ns) + &ns.ip(&["link", "show"]), before, "bad input changed something: {yaml}");
+    }
+}
+
+const SYSCTLS: &str = r#"
+interfaces:
+  - name: s0
+    veth: { peer: s1 }
+    ipv4: { forwarding: true, rp_filter: loose, arp_ignore: 1, arp_announce: 2, proxy_arp: true }
+    ipv6: { forwarding: true, accept_ra: true, addr_gen_mode: random }
+  - name: s1
+    veth: { peer: s0 }
+  - name: br0
+    bridge: { ports: [s1], stp: false, forward_delay: 0 }
+    ipv6: { link_local: false }
+  - name: t0
+    veth: { peer: t1 }
+    ipv6: { disable_ipv6: true }
+  - name: t1
+    veth: { peer: t0 }
+"#;
+
+#[test]
+#[ignore = "needs root: creates network namespaces"]
+fn sysctls_apply_bridge_ports_lose_link_local_and_rollback_restores_both() {
+    let ns = Ns::new("sysctl");
+    // The links exist and are up, with the kernel's defaults and their link-local addresses.
+    let base = ns.file(
+        "base.yaml",
+        "interfaces:\n  - name: s0\n    veth: {peer: s1}\n  - name: s1\n    veth: {peer: s0}\n  - name: t0\n    veth: {peer: t1}\n  - name: t1\n    veth: {peer: t0}\n",
+    );
+    ns.hostnet_ok(&["apply", &base]);
+    let links = ["s0", "s1", "t0", "t1"];
+    let (sysctls_before, ll_before) = (sysctls(&ns, &links), link_local(&ns, "s1"));
+    assert_eq!(ll_before.len(), 1, "s1 has no link-local address to begin with");
+
+    let f = ns.file("c.yaml", SYSCTLS);
+    let steps = ns.plan_len(&f);
+    for fail_at in 1..=steps {
+        let out = ns.hostnet(&["apply", &f, "--fail-at", &fail_at.to_string()]);
+        let text = String::from_utf8_lossy(&out.stdout);
+        assert!(!out.status.success() && text.contains("injected failure"), "{text}");
+        assert_eq!(sysctls(&ns, &links), sysctls_before, "sysctls differ after a failure at step {fail_at}:\n{text}");
+        assert_eq!(link_local(&ns, "s1"), ll_before, "s1's link-local after a failure at step {fail_at}:\n{text}");
+    }
+
+    let text = ns.hostnet_ok(&["apply", &f]);
+    assert!(text.contains("sysctl"), "{text}");
+    let s = |ifname: &str, family: &str, leaf: &str| sysctl(&ns, family, ifname, leaf);
+    assert_eq!(
+        [s("s0", "ipv4", "forwarding"), s("s0", "ipv4", "rp_filter"), s("s0", "ipv4", "arp_ignore")],
+        ["1", "2", "1"]
+    );
+    assert_eq!([s("s0", "ipv4", "arp_announce"), s("s0", "ipv4", "proxy_arp")], ["2", "1"]);
+    // accept_ra on a forwarding interface is the kernel's 2, else RAs would be ignored.
+    assert_eq!([s("s0", "ipv6", "forwarding"), s("s0", "ipv6", "accept_ra")], ["1", "2"]);
+    assert_eq!(s("s0", "ipv6", "addr_gen_mode"), "3");
+    // The bridge port gets no link-local (the default), nor does the bridge (asked for).
+    assert_eq!([s("s1", "ipv6", "addr_gen_mode"), s("br0", "ipv6", "addr_gen_mode")], ["1", "1"]);
+    assert!(link_local(&ns, "s1").is_empty(), "{:?}", link_local(&ns, "s1"));
+    assert!(link_local(&ns, "br0").is_empty(), "{:?}", link_local(&ns, "br0"));
+    assert_eq!(s("t0", "ipv6", "disable_ipv6"), "1");
+    assert_eq!(ns.plan_len(&f), 0, "a second plan is not empty");
+
+    // Drift in a sysctl is seen by a plan against the live host, and put back.
+    std::process::Command::new("ip")
+        .args(["netns", "exec", &ns.name, "sh", "-c", "echo 0 > /proc/sys/net/ipv4/conf/s0/rp_filter"])
+        .status()
+        .unwrap();
+    assert_eq!(ns.plan_len(&f), 1);
+    ns.hostnet_ok(&["apply", &f]);
+    assert_eq!(s("s0", "ipv4", "rp_filter"), "2");
+
+    // `show` says it in the config schema.
+    let shown: serde_json::Value = serde_json::from_str(&ns.hostnet_ok(&["show", "--json"])).unwrap();
+    let s0 = shown["interfaces"].as_array().unwrap().iter().find(|i| i["name"] == "s0").unwrap();
+    assert_eq!(s0["ipv4"]["rp_filter"], "loose", "{s0}");
+    let s1 = shown["interfaces"].as_array().unwrap().iter().find(|i| i["name"] == "s1").unwrap();
+    assert_eq!(s1["ipv6"]["link_local"], false, "{s1}");
+}
