@@ -73,9 +73,14 @@ pub fn import(file: &str, text: &str) -> Imported {
     let mut interfaces: Vec<Interface> = Vec::new();
     let mut dns = Dns::default();
     let mut bond_master: BTreeMap<String, (String, usize)> = BTreeMap::new();
+    let mut rules = Vec::new();
     for name in &order {
         let list = &stanzas[name];
         if list.iter().any(|s| s.method == "loopback") {
+            // Nothing to configure on lo, but its hooks are where rules often live.
+            for (n, k, v) in list.iter().flat_map(|s| &s.opts) {
+                hook(k, v, &mut rules, &mut lost, &at(*n));
+            }
             continue;
         }
         let mut kind: Option<Kind> = None;
@@ -160,13 +165,9 @@ pub fn import(file: &str, text: &str) -> Imported {
                     k if k.starts_with("bond-") || k.starts_with("bond_") => {
                         bond_opts.push((n, k.replace('_', "-"), v.clone()))
                     }
-                    "pre-up" | "up" | "post-up" | "down" | "pre-down" | "post-down" => lost.push(Lost {
-                        at: at(n),
-                        what: format!("{k} {v}"),
-                        why:
-                            "commands are not translatable; declare what they do (routes, addresses) in hostnet instead"
-                                .into(),
-                    }),
+                    "pre-up" | "up" | "post-up" | "down" | "pre-down" | "post-down" => {
+                        hook(k, v, &mut rules, &mut lost, &at(n))
+                    }
                     _ => lost.push(Lost {
                         at: at(n),
                         what: format!("{k} {v}"),
@@ -255,7 +256,40 @@ pub fn import(file: &str, text: &str) -> Imported {
     }
     implied.extend(interfaces);
     let dns = (!dns.nameservers.is_empty() || !dns.search.is_empty()).then_some(dns);
-    Imported { config: Config { interfaces: implied, dns, ..Default::default() }, lost }
+    let routing_rules = (!rules.is_empty()).then_some(rules);
+    Imported { config: Config { interfaces: implied, dns, routing_rules, ..Default::default() }, lost }
+}
+
+/// An `up`/`down` command. `ip rule add` lines become rules; the `ip rule del` lines that undo
+/// them on the way down are what hostnet's own undo does. Anything else is lost, said so.
+fn hook(k: &str, v: &str, rules: &mut Vec<hostnet_core::model::Rule>, lost: &mut Vec<Lost>, at: &str) {
+    let words: Vec<&str> = v.split_whitespace().collect();
+    let words = match words.first() {
+        Some(&("ip" | "/sbin/ip" | "/usr/sbin/ip" | "/bin/ip")) => &words[1..],
+        _ => &[][..],
+    };
+    let (family, rest) = match words.first() {
+        Some(&f @ ("-4" | "-6")) => (Some(f), &words[1..]),
+        _ => (None, words),
+    };
+    let is_up = matches!(k, "pre-up" | "up" | "post-up");
+    let result = match (rest, is_up) {
+        ([r, "add", args @ ..], true) if "rule".starts_with(r) && r.len() >= 2 => {
+            let args: Vec<&str> = family.into_iter().chain(args.iter().copied()).collect();
+            Some(hostnet_core::model::Rule::from_ip_words(&args).map(|r| rules.push(r)))
+        }
+        ([r, "del" | "delete", ..], false) if "rule".starts_with(r) && r.len() >= 2 => Some(Ok(())),
+        _ => None,
+    };
+    match result {
+        Some(Ok(())) => {}
+        Some(Err(why)) => lost.push(Lost { at: at.into(), what: format!("{k} {v}"), why }),
+        None => lost.push(Lost {
+            at: at.into(),
+            what: format!("{k} {v}"),
+            why: "commands are not translatable (except `ip rule add`); declare what they do (routes, addresses, sysctls) in hostnet instead".into(),
+        }),
+    }
 }
 
 /// Joins backslash-continued lines, keeping the first line's number.
@@ -408,6 +442,7 @@ pub fn export(config: &Config) -> Exported {
                 out.push_str(&format!("    gateway {}\n", r.via.expect("filtered")));
             }
         }
+        crate::iplayer::ifupdown_lost(i, &mut lost);
         for r in &i.routes {
             let is_gw = Some(r) == gw4 || (Some(r) == gw6 && !v6.is_empty());
             if !is_gw {
@@ -418,6 +453,13 @@ pub fn export(config: &Config) -> Exported {
                 });
             }
         }
+    }
+    for r in config.routing_rules.iter().flatten() {
+        lost.push(Lost {
+            at: "routing_rules".into(),
+            what: format!("rule `{r}`"),
+            why: "ifupdown has no rule option; add it as an `up ip rule add ...` line by hand".into(),
+        });
     }
     Exported { files: vec![("interfaces".into(), out)], lost }
 }

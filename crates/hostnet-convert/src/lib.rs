@@ -5,6 +5,7 @@
 
 pub mod bondopts;
 pub mod ifupdown;
+mod iplayer;
 pub mod netplan;
 pub mod networkd;
 

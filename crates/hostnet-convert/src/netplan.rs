@@ -35,6 +35,7 @@ pub fn import(files: &[(String, String)]) -> Result<Imported, String> {
     }
     let mut interfaces = Vec::new();
     let mut dns = Dns::default();
+    let mut rules = Vec::new();
     for section in SECTIONS {
         let Some(items) = net.get(*section).and_then(Value::as_object) else { continue };
         for (id, body) in items {
@@ -145,18 +146,23 @@ pub fn import(files: &[(String, String)]) -> Result<Imported, String> {
                 }
             };
             let mut iface = Interface::new(name, kind);
-            common(body, &mut iface, &mut dns, &here, &mut lost, section);
+            common(body, &mut iface, &mut dns, &mut rules, &here, &mut lost, section);
             interfaces.push(iface);
         }
     }
+    crate::iplayer::ports_default_link_local(&mut interfaces);
     let dns = (!dns.nameservers.is_empty() || !dns.search.is_empty()).then_some(dns);
-    Ok(Imported { config: Config { interfaces, dns, ..Default::default() }, lost })
+    // networkd, netplan's usual renderer, removes rules it was not given
+    // (ManageForeignRoutingPolicyRules=yes): declaring the list means the same in hostnet.
+    let routing_rules = (!rules.is_empty()).then_some(rules);
+    Ok(Imported { config: Config { interfaces, dns, routing_rules, ..Default::default() }, lost })
 }
 
 fn common(
     body: &Map<String, Value>,
     i: &mut Interface,
     dns: &mut Dns,
+    rules: &mut Vec<hostnet_core::model::Rule>,
     here: &str,
     lost: &mut Vec<Lost>,
     section: &str,
@@ -181,6 +187,9 @@ fn common(
         "activation-mode",
     ];
     for (k, v) in body {
+        if crate::iplayer::netplan_import(k, v, i, rules, here, lost) {
+            continue;
+        }
         match k.as_str() {
             "addresses" => {
                 for a in strings(Some(v)) {
@@ -412,6 +421,7 @@ pub fn export(config: &Config) -> Exported {
         if let Some(m) = i.mac {
             body.insert("macaddress".into(), json!(m.to_string()));
         }
+        crate::iplayer::netplan_export(config, i, &mut body, &mut lost);
         match i.state {
             LinkState::Up => {}
             LinkState::Down => {

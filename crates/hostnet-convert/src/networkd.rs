@@ -40,7 +40,7 @@ pub fn export(config: &Config) -> Exported {
         }
         files.push((
             format!("30-hostnet-{}.network", i.name),
-            network(config, i, master_of(&i.name), holder == Some(i.name.as_str())),
+            network(config, i, master_of(&i.name), holder == Some(i.name.as_str()), &mut lost),
         ));
     }
     Exported { files, lost }
@@ -107,7 +107,7 @@ fn netdev(i: &Interface, kind: &Kind, lost: &mut Vec<Lost>) -> String {
     s
 }
 
-fn network(config: &Config, i: &Interface, master: Option<&Interface>, dns: bool) -> String {
+fn network(config: &Config, i: &Interface, master: Option<&Interface>, dns: bool, lost: &mut Vec<Lost>) -> String {
     let mut s = format!("[Match]\nName={}\n", i.name);
     let mut link = String::new();
     if let Some(m) = i.mtu {
@@ -129,16 +129,15 @@ fn network(config: &Config, i: &Interface, master: Option<&Interface>, dns: bool
     s.push_str("ConfigureWithoutCarrier=yes\n");
     match master.map(|m| &m.kind) {
         Some(Kind::Bond(b)) => {
-            s.push_str(&format!("Bond={}\nLinkLocalAddressing=no\n", master.expect("some").name));
+            s.push_str(&format!("Bond={}\n", master.expect("some").name));
             if b.primary.as_deref() == Some(i.name.as_str()) {
                 s.push_str("PrimarySlave=yes\n");
             }
         }
-        Some(Kind::Bridge(_)) => {
-            s.push_str(&format!("Bridge={}\nLinkLocalAddressing=no\n", master.expect("some").name))
-        }
+        Some(Kind::Bridge(_)) => s.push_str(&format!("Bridge={}\n", master.expect("some").name)),
         _ => {}
     }
+    s.push_str(&crate::iplayer::networkd_network(i, master.is_some(), lost));
     for v in config.interfaces.iter().filter(|v| matches!(&v.kind, Kind::Vlan(x) if x.base == i.name)) {
         s.push_str(&format!("VLAN={}\n", v.name));
     }
@@ -173,6 +172,9 @@ fn network(config: &Config, i: &Interface, master: Option<&Interface>, dns: bool
         if r.onlink {
             s.push_str("GatewayOnLink=yes\n");
         }
+    }
+    for r in crate::iplayer::rules_of(config, &i.name) {
+        s.push_str(&crate::iplayer::networkd_rule(r));
     }
     s
 }

@@ -37,6 +37,14 @@ fn imports_a_debian_interfaces_file() {
         ["198.51.100.20/24", "2001:db8:20::20/64"]
     );
     assert!(i.lost.iter().any(|l| l.at == "interfaces:48" && l.what.starts_with("pre-up sysctl")));
+    // `up ip rule add` lines are rules; their `down ip rule del` twins are hostnet's own undo.
+    let rules: Vec<String> = i.config.routing_rules.iter().flatten().map(ToString::to_string).collect();
+    assert_eq!(
+        rules,
+        ["1000: from 192.0.2.0/24 lookup 100", "-6 from all fwmark 0x10/0xff ipproto tcp dport 443 lookup 200"]
+    );
+    assert!(i.lost.iter().any(|l| l.what.contains("tos 0x10") && l.why.contains("tos")), "{}", lost_lines(&i.lost));
+    assert!(!i.lost.iter().any(|l| l.what.contains("rule del")), "{}", lost_lines(&i.lost));
 }
 
 #[test]
@@ -53,11 +61,16 @@ fn imports_merged_netplan_files() {
     assert_eq!((b.updelay, b.downdelay, b.miimon), (Some(200), Some(200), Some(100)));
     // The second file's addresses replaced the first's (netplan's merge).
     assert_eq!(i.config.get("vlan10").unwrap().addresses[0].to_string(), "198.51.100.5/24");
+    let rules: Vec<String> = i.config.routing_rules.iter().flatten().map(ToString::to_string).collect();
+    assert_eq!(rules, ["100: from 198.51.100.0/24 lookup 100", "from all fwmark 0x10 lookup 100"]);
+    assert_eq!(i.config.get("vlan10").unwrap().ipv6.accept_ra, Some(false));
+    let br = &i.config.get("br-vm").unwrap().ipv6;
+    assert_eq!((br.link_local, br.addr_gen_mode), (Some(true), Some(hostnet_core::model::AddrGenMode::StablePrivacy)));
 }
 
 #[test]
 fn exports_of_the_examples() {
-    for name in ["stacked-bonds", "vlan-bond-bridge", "single-nic"] {
+    for name in ["stacked-bonds", "vlan-bond-bridge", "single-nic", "multihomed"] {
         let c = example(name);
         for (fmt, e) in
             [("networkd", networkd::export(&c)), ("netplan", netplan::export(&c)), ("ifupdown", ifupdown::export(&c))]
@@ -116,5 +129,40 @@ fn round_trips_through_netplan_and_ifupdown() {
         let back = ifupdown::import("interfaces", &e.files[0].1);
         assert!(back.lost.is_empty(), "{name}: ifupdown import of our own export lost:\n{}", lost_lines(&back.lost));
         assert_eq!(normalized(back.config), normalized(minus_lost_matches(x.clone(), &e.lost)), "{name} via ifupdown");
+    }
+}
+
+#[test]
+fn networkd_gets_rules_and_sysctls_under_the_interface_they_concern() {
+    let e = networkd::export(&example("multihomed"));
+    let file = |n: &str| &e.files.iter().find(|(f, _)| f == n).unwrap().1;
+    let eth1 = file("30-hostnet-eth1.network");
+    for want in [
+        "IPv4ReversePathFilter=loose",
+        "LinkLocalAddressing=no",
+        "[RoutingPolicyRule]\nPriority=1000\nFrom=198.51.100.20/32\nTable=200",
+        "[RoutingPolicyRule]\nPriority=1100\nFirewallMark=0x2/0xff\nTable=200",
+    ] {
+        assert!(eth1.contains(want), "missing {want:?} in\n{eth1}");
+    }
+    assert!(file("30-hostnet-eth0.network").contains("IPv6AcceptRA=no\n"));
+    let lost = lost_lines(&e.lost);
+    assert!(lost.contains("eth1: ipv4.arp_ignore") && lost.contains("eth1: ipv4.arp_announce"), "{lost}");
+}
+
+#[test]
+fn rules_and_ipv6_settings_round_trip_through_netplan() {
+    let mut x = example("multihomed");
+    // netplan cannot say these; what it can say must come back unchanged.
+    x.interfaces[1].ipv4 = Default::default();
+    x.routing_rules.as_mut().unwrap().retain(|r| r.fwmark.is_none());
+    let e = netplan::export(&x);
+    assert!(e.lost.iter().all(|l| l.what.starts_with("match")), "{}", lost_lines(&e.lost));
+    let back = netplan::import(&e.files).unwrap();
+    assert!(back.lost.is_empty(), "{}", lost_lines(&back.lost));
+    assert_eq!(back.config.routing_rules, x.routing_rules);
+    for i in &x.interfaces {
+        let b = back.config.get(&i.name).unwrap();
+        assert_eq!((&b.ipv4, &b.ipv6), (&i.ipv4, &i.ipv6), "{}", i.name);
     }
 }

@@ -96,8 +96,10 @@ pub fn load_config(path: &std::path::Path) -> Result<Config, ConfigError> {
 pub async fn run(opts: DaemonOptions) -> Result<(), StartError> {
     let desired = load_config(&opts.config).map_err(|e| StartError::Config(e.text))?;
     // Subscribe before the first dump, so that no change falls between the two.
-    let monitor =
-        Monitor::open_with_buffer(&[Topic::Links, Topic::Addresses, Topic::Routes, Topic::Rules], MONITOR_BUFFER)?;
+    let monitor = Monitor::open_with_buffer(
+        &[Topic::Links, Topic::Addresses, Topic::Routes, Topic::Rules, Topic::Netconf],
+        MONITOR_BUFFER,
+    )?;
     let nl = Netlink::connect()?;
     let mirror = Mirror::load(&nl).await?;
     let (tx, mut rx) = mpsc::channel::<Ask>(64);

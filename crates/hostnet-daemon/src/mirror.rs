@@ -6,7 +6,9 @@
 //! link goes down or goes away, or an address they depend on is deleted (routes are re-read).
 //! Rules are few and their notifications name no link: any rule notification re-reads them.
 //! Sysctl writes send no link notification: the engine tells the source which links it wrote
-//! (see [`Mirror::touched`]) and those are re-read.
+//! (see [`Mirror::touched`]) and those are re-read. Someone else's write of forwarding,
+//! rp_filter or proxy_arp sends a netconf notification, and every link is re-read; the other
+//! IP sysctls change silently and are seen at the next re-read of their link.
 
 use std::collections::BTreeMap;
 use std::net::IpAddr;
@@ -31,6 +33,8 @@ pub struct Mirror {
     routes: BTreeMap<RouteKey, (u32, Route)>,
     rules: Vec<Rule>,
     stale_rules: bool,
+    /// A sysctl changed on some link: re-read the links (their devconf) before the next use.
+    stale_links: bool,
     /// Notifications were lost: re-read everything before the next use.
     stale: bool,
     /// IPv4 routes may have gone silently: re-read routes before the next use.
@@ -62,6 +66,7 @@ pub enum Change {
     },
     Route,
     Rule,
+    Sysctl,
     Overrun,
 }
 
@@ -90,6 +95,7 @@ impl Mirror {
         self.reload_routes(nl).await?;
         self.rules = nl.rules().await?;
         self.stale_rules = false;
+        self.stale_links = false;
         self.stale = false;
         self.fresh.clear();
         self.cached = None;
@@ -121,6 +127,12 @@ impl Mirror {
                     }
                 }
             }
+            if self.stale_links {
+                let links = nl.links().await?;
+                self.links = links.into_iter().map(|l| (l.header.index, l)).collect();
+                self.stale_links = false;
+                self.cached = None;
+            }
             if self.stale_rules {
                 self.rules = nl.rules().await?;
                 self.stale_rules = false;
@@ -131,7 +143,7 @@ impl Mirror {
     }
 
     pub fn is_stale(&self) -> bool {
-        self.stale || self.stale_routes || self.stale_rules || !self.fresh.is_empty()
+        self.stale || self.stale_routes || self.stale_rules || self.stale_links || !self.fresh.is_empty()
     }
 
     /// The engine changed `op`'s subject in a way no notification reports.
@@ -210,6 +222,10 @@ impl Mirror {
             Notification::NewRule(_) | Notification::DelRule(_) => {
                 self.stale_rules = true;
                 Some(Change::Rule)
+            }
+            Notification::Netconf => {
+                self.stale_links = true;
+                Some(Change::Sysctl)
             }
             Notification::Overrun => {
                 self.stale = true;

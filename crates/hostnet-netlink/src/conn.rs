@@ -20,6 +20,8 @@ pub struct Netlink {
     pub(crate) next_index: Mutex<u32>,
     /// For the big dumps of observation; opened with the connection, so in its namespace.
     pub(crate) dumps: DumpSocket,
+    /// Where /proc/sys writes for this connection's links must land.
+    pub(crate) home: crate::sysctl::Home,
 }
 
 impl Netlink {
@@ -32,7 +34,8 @@ impl Netlink {
         let _ = sock.set_cap_ack(true);
         tokio::spawn(conn);
         let dumps = DumpSocket::open()?;
-        Ok(Netlink { handle, index: Mutex::new(HashMap::new()), next_index: Mutex::new(0), dumps })
+        let home = crate::sysctl::Home::here();
+        Ok(Netlink { handle, index: Mutex::new(HashMap::new()), next_index: Mutex::new(0), dumps, home })
     }
 
     /// The raw rtnetlink handle, for requests hostnet's operations do not cover (the lab's

@@ -36,6 +36,9 @@ pub enum Notification {
     DelRoute(RouteMessage),
     NewRule(RuleMessage),
     DelRule(RuleMessage),
+    /// A forwarding, rp_filter or proxy_arp sysctl changed somewhere (RTM_NEWNETCONF, which
+    /// netlink-packet-route does not parse yet; the other IP sysctls send nothing at all).
+    Netconf,
     /// Notifications were lost; everything known from them may be stale.
     Overrun,
 }
@@ -47,6 +50,7 @@ pub enum Topic {
     Addresses,
     Routes,
     Rules,
+    Netconf,
 }
 
 impl Topic {
@@ -57,6 +61,7 @@ impl Topic {
             Topic::Addresses => &[5, 9],
             Topic::Routes => &[7, 11],
             Topic::Rules => &[8, 19],
+            Topic::Netconf => &[24, 25],
         }
     }
 }
@@ -135,8 +140,16 @@ impl Monitor {
     }
 }
 
+const RTM_NEWNETCONF: u16 = 80;
+
 fn parse(mut rest: &[u8], out: &mut Vec<Notification>) {
     while rest.len() >= 16 {
+        if u16::from_ne_bytes([rest[4], rest[5]]) == RTM_NEWNETCONF {
+            out.push(Notification::Netconf);
+            let len = u32::from_ne_bytes([rest[0], rest[1], rest[2], rest[3]]) as usize;
+            rest = rest.get(((len + 3) & !3).max(16)..).unwrap_or_default();
+            continue;
+        }
         let Ok(m) = NetlinkMessage::<RouteNetlinkMessage>::deserialize(rest) else {
             // A message this version of netlink-packet-route cannot parse: skip its bytes.
             let len = u32::from_ne_bytes([rest[0], rest[1], rest[2], rest[3]]) as usize;

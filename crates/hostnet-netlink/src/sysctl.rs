@@ -63,11 +63,55 @@ pub fn trim_af_spec(a: &mut LinkAttribute) {
     }
 }
 
-/// Writes one sysctl of link `ifname` in the current network namespace.
-pub fn write(ifname: &str, key: Sysctl, value: i32) -> Result<(), crate::OpError> {
+/// The network namespace a connection was opened in. A thread may drive connections in other
+/// namespaces (the lab configures every switch from one thread), and /proc/sys/net shows the
+/// namespace of the thread that opens a file there; so a write enters the connection's
+/// namespace first when the thread is elsewhere.
+#[derive(Debug)]
+pub(crate) struct Home(Option<std::fs::File>);
+
+const OWN_NS: &str = "/proc/thread-self/ns/net";
+
+impl Home {
+    pub(crate) fn here() -> Home {
+        Home(std::fs::File::open(OWN_NS).ok())
+    }
+
+    fn is_current(&self) -> bool {
+        use std::os::unix::fs::MetadataExt;
+        let (Some(f), Ok(now)) = (&self.0, std::fs::metadata(OWN_NS)) else { return true };
+        f.metadata().is_ok_and(|m| (m.dev(), m.ino()) == (now.dev(), now.ino()))
+    }
+}
+
+/// Writes one sysctl of link `ifname` in the namespace of `home`.
+pub(crate) fn write(home: &Home, ifname: &str, key: Sysctl, value: i32) -> Result<(), crate::OpError> {
     let path = format!("/proc/sys/net/{}/conf/{ifname}/{}", key.family(), key.leaf());
-    std::fs::write(&path, value.to_string())
-        .map_err(|e| crate::OpError::new(e.raw_os_error().unwrap_or(0), format!("writing {value} to {path}: {e}")))
+    let fail = |e: std::io::Error| {
+        crate::OpError::new(e.raw_os_error().unwrap_or(0), format!("writing {value} to {path}: {e}"))
+    };
+    let file = match &home.0 {
+        Some(ns) if !home.is_current() => within(ns, || std::fs::OpenOptions::new().write(true).open(&path)),
+        _ => std::fs::OpenOptions::new().write(true).open(&path),
+    };
+    use std::io::Write;
+    file.and_then(|mut f| f.write_all(value.to_string().as_bytes())).map_err(fail)
+}
+
+/// Runs `f` with the calling thread in namespace `ns`, then back where it was.
+fn within(ns: &std::fs::File, f: impl FnOnce() -> std::io::Result<std::fs::File>) -> std::io::Result<std::fs::File> {
+    use std::os::fd::AsRawFd;
+    let back = std::fs::File::open(OWN_NS)?;
+    // SAFETY: setns on namespace fds we hold open.
+    if unsafe { libc::setns(ns.as_raw_fd(), libc::CLONE_NEWNET) } != 0 {
+        return Err(std::io::Error::last_os_error());
+    }
+    let out = f();
+    // SAFETY: as above; failing to return would leave the thread in the wrong namespace.
+    if unsafe { libc::setns(back.as_raw_fd(), libc::CLONE_NEWNET) } != 0 {
+        panic!("cannot return to the thread's network namespace: {}", std::io::Error::last_os_error());
+    }
+    out
 }
 
 /// The values a new link starts with in the current namespace (`conf/default`); unreadable

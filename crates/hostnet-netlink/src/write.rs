@@ -223,7 +223,7 @@ impl Netlink {
                 Ok(self.handle.route().del(msg).execute().await?)
             }
             Op::SetDns { dns } => write_resolv_conf(&env.resolv_conf, dns).map_err(OpError::from),
-            Op::SetSysctl { name, key, value } => crate::sysctl::write(name, *key, *value),
+            Op::SetSysctl { name, key, value } => crate::sysctl::write(&self.home, name, *key, *value),
             Op::AddRule { rule } => self.add_rule(rule).await,
             Op::DelRule { rule } => self.del_rule(rule).await,
         }

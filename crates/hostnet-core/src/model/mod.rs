@@ -15,6 +15,7 @@ pub mod kernel_enum;
 pub mod kinds;
 pub mod net;
 pub mod rule;
+mod rule_words;
 
 use std::net::IpAddr;
 

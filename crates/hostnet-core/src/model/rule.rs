@@ -293,6 +293,9 @@ macro_rules! serde_text {
                 s.collect_str(self)
             }
         }
+        serde_text!(@de $t, $what);
+    };
+    (@de $t:ty, $what:literal) => {
         impl<'de> Deserialize<'de> for $t {
             fn deserialize<D: Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
                 struct V;
@@ -318,7 +321,14 @@ macro_rules! serde_text {
 }
 serde_text!(Prefix, "a network like 192.0.2.0/24");
 serde_text!(FwMark, "a firewall mark like 0x10 or 0x10/0xff");
-serde_text!(Range, "a number or a range like 1000-2000");
+serde_text!(@de Range, "a number or a range like 1000-2000");
+
+/// A single port or uid is written as the number it is (`dport: 443`), a range as text.
+impl Serialize for Range {
+    fn serialize<S: Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
+        if self.start == self.end { s.serialize_u32(self.start) } else { s.collect_str(self) }
+    }
+}
 serde_text!(IpProto, "an IP protocol name or number");
 
 #[cfg(test)]

@@ -1,0 +1,71 @@
+//! `ip rule add` arguments read into a [`Rule`], for importing the `up ip rule add ...` lines
+//! that ifupdown configurations carry policy routing in.
+
+use super::rule::{Family, Rule, RuleAction};
+
+impl Rule {
+    /// Reads the words after `ip [-4|-6] rule add`, e.g. `from 192.0.2.0/24 table 100 pref 1000`.
+    /// Selectors hostnet cannot express (tos, goto, realms, not, l3mdev, nat) are errors.
+    pub fn from_ip_words(words: &[&str]) -> Result<Rule, String> {
+        let mut r = Rule::default();
+        let mut it = words.iter().copied();
+        while let Some(w) = it.next() {
+            let mut arg = || it.next().ok_or_else(|| format!("`{w}` needs a value"));
+            match w {
+                "-4" => r.family = Some(Family::Ipv4),
+                "-6" => r.family = Some(Family::Ipv6),
+                "from" => r.from = Some(arg()?).filter(|a| *a != "all").map(str::parse).transpose()?,
+                "to" => r.to = Some(arg()?).filter(|a| *a != "all").map(str::parse).transpose()?,
+                "iif" | "dev" => r.iif = Some(arg()?.to_string()),
+                "oif" => r.oif = Some(arg()?.to_string()),
+                "fwmark" => r.fwmark = Some(arg()?.parse()?),
+                "ipproto" => r.ipproto = Some(arg()?.parse()?),
+                "sport" => r.sport = Some(arg()?.parse()?),
+                "dport" => r.dport = Some(arg()?.parse()?),
+                "uidrange" => r.uid = Some(arg()?.parse()?),
+                "priority" | "pref" | "preference" | "order" => {
+                    let p = arg()?;
+                    r.priority = Some(p.parse().map_err(|_| format!("priority `{p}` is not a number"))?);
+                }
+                "table" | "lookup" => {
+                    let t = arg()?;
+                    r.table = Some(match t {
+                        "main" => 254,
+                        "local" => 255,
+                        "default" => 253,
+                        n => n
+                            .parse()
+                            .map_err(|_| format!("table `{n}` is not a number (names from rt_tables are not read)"))?,
+                    });
+                }
+                "blackhole" => r.action = RuleAction::Blackhole,
+                "unreachable" => r.action = RuleAction::Unreachable,
+                "prohibit" => r.action = RuleAction::Prohibit,
+                "protocol" | "proto" => {
+                    arg()?;
+                }
+                other => return Err(format!("`{other}` is not something hostnet rules express")),
+            }
+        }
+        if r.action == RuleAction::Lookup && r.table.is_none() {
+            r.table = Some(254); // as ip does: no table is the main table
+        }
+        Ok(r)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn ip_rule_words_read_back_as_ip_rule_prints_them() {
+        let r = Rule::from_ip_words(&"from 192.0.2.0/24 lookup 100 pref 1000".split(' ').collect::<Vec<_>>()).unwrap();
+        assert_eq!(r.to_string(), "1000: from 192.0.2.0/24 lookup 100");
+        let r = Rule::from_ip_words(&["-6", "fwmark", "0x10/0xff", "ipproto", "tcp", "dport", "443", "table", "main"])
+            .unwrap();
+        assert_eq!(r.to_string(), "-6 from all fwmark 0x10/0xff ipproto tcp dport 443 lookup 254");
+        assert!(Rule::from_ip_words(&["from", "192.0.2.0/24", "tos", "0x10", "table", "5"]).is_err());
+        assert_eq!(Rule::from_ip_words(&["from", "192.0.2.0/24"]).unwrap().table, Some(254));
+    }
+}
