@@ -3,7 +3,8 @@
 use std::net::IpAddr;
 
 use hostnet_core::model::{
-    Bond, BondMode, Bridge, Cidr, Config, Dns, Ethernet, Interface, Kind, LinkState, Match, Route, RouteDst, Veth, Vlan,
+    Bond, BondMode, Bridge, Cidr, Config, Dns, Ethernet, Interface, Kind, LinkState, Match, Route, RouteDst,
+    RouteScope, Veth, Vlan,
 };
 use serde_json::{Map, Value, json};
 
@@ -263,6 +264,14 @@ fn route(r: &Value) -> Result<Route, String> {
         table: r.get("table").and_then(Value::as_u64).map(|m| m as u32),
         src: r.get("from").and_then(Value::as_str).and_then(|s| s.parse().ok()),
         onlink: r.get("on-link").and_then(Value::as_bool).unwrap_or(false),
+        scope: match r.get("scope").and_then(Value::as_str) {
+            None => None,
+            Some("global") => Some(RouteScope::Global),
+            Some("link") => Some(RouteScope::Link),
+            Some("host") => Some(RouteScope::Host),
+            Some(s) => return Err(format!("scope {s}: expected global, link or host")),
+        },
+        mtu: r.get("mtu").and_then(Value::as_u64).map(|m| m as u32),
     })
 }
 
@@ -409,6 +418,12 @@ pub fn export(config: &Config) -> Exported {
                     }
                     if r.onlink {
                         m.insert("on-link".into(), json!(true));
+                    }
+                    if let Some(s) = r.scope {
+                        m.insert("scope".into(), json!(format!("{s:?}").to_lowercase()));
+                    }
+                    if let Some(x) = r.mtu {
+                        m.insert("mtu".into(), json!(x));
                     }
                     Value::Object(m)
                 })

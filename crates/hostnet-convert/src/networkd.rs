@@ -172,6 +172,12 @@ fn network(config: &Config, i: &Interface, master: Option<&Interface>, dns: bool
         if r.onlink {
             s.push_str("GatewayOnLink=yes\n");
         }
+        if let Some(sc) = r.scope {
+            s.push_str(&format!("Scope={}\n", format!("{sc:?}").to_lowercase()));
+        }
+        if let Some(m) = r.mtu {
+            s.push_str(&format!("MTUBytes={m}\n"));
+        }
     }
     for r in crate::iplayer::rules_of(config, &i.name) {
         s.push_str(&crate::iplayer::networkd_rule(r));

@@ -151,11 +151,13 @@ fn networkd_gets_rules_and_sysctls_under_the_interface_they_concern() {
 }
 
 #[test]
-fn rules_and_ipv6_settings_round_trip_through_netplan() {
+fn rules_ipv6_settings_and_route_options_round_trip_through_netplan() {
     let mut x = example("multihomed");
     // netplan cannot say these; what it can say must come back unchanged.
     x.interfaces[1].ipv4 = Default::default();
     x.routing_rules.as_mut().unwrap().retain(|r| r.fwmark.is_none());
+    let r = serde_json::from_str(r#"{"dst": "203.0.113.7/32", "scope": "host", "mtu": 1400}"#).unwrap();
+    x.interfaces[1].routes.push(r);
     let e = netplan::export(&x);
     assert!(e.lost.iter().all(|l| l.what.starts_with("match")), "{}", lost_lines(&e.lost));
     let back = netplan::import(&e.files).unwrap();
@@ -163,6 +165,6 @@ fn rules_and_ipv6_settings_round_trip_through_netplan() {
     assert_eq!(back.config.routing_rules, x.routing_rules);
     for i in &x.interfaces {
         let b = back.config.get(&i.name).unwrap();
-        assert_eq!((&b.ipv4, &b.ipv6), (&i.ipv4, &i.ipv6), "{}", i.name);
+        assert_eq!((&b.ipv4, &b.ipv6, &b.routes), (&i.ipv4, &i.ipv6, &i.routes), "{}", i.name);
     }
 }

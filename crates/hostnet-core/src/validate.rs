@@ -377,6 +377,16 @@ fn check_routes(config: &Config, rep: &mut Reporter<'_>) {
                 rep.error(format!("{at}.via"), format!("gateway {gw} and destination {n} are of different families"));
                 continue;
             }
+            if r.scope.is_some() && r.is_ipv6() {
+                rep.error(format!("{at}.scope"), "IPv6 routes have no scope (the kernel keeps them all global)");
+            }
+            let min_mtu = if r.is_ipv6() { 1280 } else { 68 };
+            if let Some(m) = r.mtu.filter(|m| !(min_mtu..=65535).contains(m)) {
+                rep.error(format!("{at}.mtu"), format!("route MTU {m} is outside {min_mtu}-65535"));
+            }
+            if r.via.is_some() && r.scope.is_some_and(|s| s != crate::model::RouteScope::Global) {
+                rep.error(format!("{at}.scope"), "a route through a gateway must have global scope: the kernel resolves a gateway only through routes of narrower scope than the route itself");
+            }
             let Some(gw) = r.via else { continue };
             if r.onlink {
                 continue;

@@ -17,7 +17,9 @@ use rtnetlink::packet_route::link::{
     BondAdInfo, BridgeStpState, InfoBond, InfoBondPort, InfoBridge, InfoData, InfoKind, InfoPortData, InfoVlan,
     LinkAttribute, LinkExtentMask, LinkFlags, LinkInfo, LinkLayerType, LinkMessage,
 };
-use rtnetlink::packet_route::route::{RouteAddress, RouteAttribute, RouteMessage, RouteProtocol, RouteType};
+use rtnetlink::packet_route::route::{
+    RouteAddress, RouteAttribute, RouteMessage, RouteMetric, RouteProtocol, RouteScope, RouteType,
+};
 use rtnetlink::packet_route::{AddressFamily, RouteNetlinkMessage};
 
 use crate::conn::Netlink;
@@ -269,6 +271,7 @@ pub fn route_of(r: &RouteMessage) -> Option<(u32, Route)> {
     let mut metric = None;
     let mut table = u32::from(r.header.table);
     let mut src = None;
+    let mut mtu = None;
     for a in &r.attributes {
         match a {
             RouteAttribute::Oif(i) => oif = Some(*i),
@@ -277,6 +280,9 @@ pub fn route_of(r: &RouteMessage) -> Option<(u32, Route)> {
             RouteAttribute::Priority(p) => metric = Some(*p),
             RouteAttribute::Table(t) => table = *t,
             RouteAttribute::PrefSource(s) => src = route_ip(s),
+            RouteAttribute::Metrics(ms) => {
+                mtu = ms.iter().find_map(|m| if let RouteMetric::Mtu(v) = m { Some(*v) } else { None })
+            }
             _ => {}
         }
     }
@@ -290,17 +296,27 @@ pub fn route_of(r: &RouteMessage) -> Option<(u32, Route)> {
     };
     let v6 = r.header.address_family == AddressFamily::Inet6;
     let default_metric = if v6 { IPV6_DEFAULT_METRIC } else { 0 };
-    Some((
-        oif,
-        Route {
-            dst,
-            via,
-            metric: metric.filter(|m| *m != default_metric),
-            table: Some(table).filter(|t| *t != MAIN_TABLE),
-            src,
-            onlink: r.header.flags.contains(rtnetlink::packet_route::route::RouteFlags::Onlink),
-        },
-    ))
+    let mut route = Route {
+        dst,
+        via,
+        metric: metric.filter(|m| *m != default_metric),
+        table: Some(table).filter(|t| *t != MAIN_TABLE),
+        src,
+        onlink: r.header.flags.contains(rtnetlink::packet_route::route::RouteFlags::Onlink),
+        scope: None,
+        mtu,
+    };
+    // Named only when it is not what `ip route` (and hostnet) would have picked.
+    let scope = match r.header.scope {
+        RouteScope::Universe => hostnet_core::model::RouteScope::Global,
+        RouteScope::Link => hostnet_core::model::RouteScope::Link,
+        RouteScope::Host => hostnet_core::model::RouteScope::Host,
+        _ => return None,
+    };
+    if !v6 && scope != route.effective_scope() {
+        route.scope = Some(scope);
+    }
+    Some((oif, route))
 }
 
 enum IpFamily {

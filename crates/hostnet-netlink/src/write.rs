@@ -14,7 +14,8 @@ use rtnetlink::packet_route::link::{
     InfoVlan, LinkAttribute, LinkExtentMask, LinkFlags, LinkInfo, LinkMessage,
 };
 use rtnetlink::packet_route::route::{
-    RouteAddress, RouteAttribute, RouteFlags, RouteHeader, RouteMessage, RouteProtocol, RouteScope, RouteType,
+    RouteAddress, RouteAttribute, RouteFlags, RouteHeader, RouteMessage, RouteMetric, RouteProtocol, RouteScope,
+    RouteType,
 };
 
 use crate::conn::Netlink;
@@ -376,7 +377,11 @@ fn route_message(oif: u32, r: &Route) -> RouteMessage {
     m.header.destination_prefix_length = net.prefix_len();
     m.header.protocol = RouteProtocol::Boot;
     m.header.kind = RouteType::Unicast;
-    m.header.scope = if r.via.is_none() && !net.addr().is_ipv6() { RouteScope::Link } else { RouteScope::Universe };
+    m.header.scope = match r.effective_scope() {
+        hostnet_core::model::RouteScope::Global => RouteScope::Universe,
+        hostnet_core::model::RouteScope::Link => RouteScope::Link,
+        hostnet_core::model::RouteScope::Host => RouteScope::Host,
+    };
     let table = r.table_id();
     if table <= 255 {
         m.header.table = table as u8;
@@ -399,6 +404,9 @@ fn route_message(oif: u32, r: &Route) -> RouteMessage {
     }
     if r.onlink {
         m.header.flags |= RouteFlags::Onlink;
+    }
+    if let Some(mtu) = r.mtu {
+        m.attributes.push(RouteAttribute::Metrics(vec![RouteMetric::Mtu(mtu)]));
     }
     m
 }

@@ -135,6 +135,16 @@ fn a_rule_for_an_unrouted_table_warns_and_bad_rules_are_located() {
         ("routing_rules:\n  - { from: 192.0.2.0/24, to: 2001:db8::/32, table: 5 }\n", "bad.yaml:2", "to"),
         ("interfaces:\n  - name: w0\n    veth: {peer: w1}\n    ipv4: {rp_filer: strict}\n", "bad.yaml:4", "rp_filer"),
         ("interfaces:\n  - name: w0\n    veth: {peer: w1}\n    ipv4: {arp_ignore: 5}\n", "bad.yaml:4", "arp_ignore"),
+        (
+            "interfaces:\n  - name: w0\n    veth: {peer: w1}\n    routes:\n      - {dst: 2001:db8::/64, scope: link}\n",
+            "bad.yaml:5",
+            "scope",
+        ),
+        (
+            "interfaces:\n  - name: w0\n    veth: {peer: w1}\n    routes:\n      - {dst: 10.0.0.0/8, mtu: 40}\n",
+            "bad.yaml:5",
+            "mtu",
+        ),
     ] {
         let f = ns.file("bad.yaml", yaml);
         let before = rules(&ns) + &ns.ip(&["link", "show"]);
@@ -221,4 +231,40 @@ fn sysctls_apply_bridge_ports_lose_link_local_and_rollback_restores_both() {
     assert_eq!(s0["ipv4"]["rp_filter"], "loose", "{s0}");
     let s1 = shown["interfaces"].as_array().unwrap().iter().find(|i| i["name"] == "s1").unwrap();
     assert_eq!(s1["ipv6"]["link_local"], false, "{s1}");
+}
+
+#[test]
+#[ignore = "needs root: creates network namespaces"]
+fn route_scope_and_mtu_apply_verify_and_roll_back() {
+    let ns = Ns::new("rtopts");
+    let base = ns.file(
+        "base.yaml",
+        "interfaces:\n  - name: m0\n    veth: {peer: m1}\n    addresses: [192.0.2.1/24]\n    routes:\n      - {dst: 198.51.100.0/24, via: 192.0.2.254}\n",
+    );
+    ns.hostnet_ok(&["apply", &base]);
+    let routes =
+        || ns.ip(&["-d", "route", "show", "table", "all"]) + &ns.ip(&["-6", "-d", "route", "show", "table", "all"]);
+    let before = routes();
+    let f = ns.file(
+        "c.yaml",
+        "interfaces:\n  - name: m0\n    veth: {peer: m1}\n    addresses: [192.0.2.1/24, 2001:db8:1::1/64]\n    routes:\n      - {dst: 198.51.100.0/24, via: 192.0.2.254, mtu: 1400}\n      - {dst: 203.0.113.7/32, scope: host}\n      - {dst: 2001:db8:99::/48, via: 2001:db8:1::fe, mtu: 1280}\n",
+    );
+    let steps = ns.plan_len(&f);
+    for fail_at in 1..=steps {
+        let out = ns.hostnet(&["apply", &f, "--fail-at", &fail_at.to_string()]);
+        assert!(!out.status.success());
+        assert_eq!(routes(), before, "routes differ after a failure at step {fail_at}");
+    }
+    ns.hostnet_ok(&["apply", &f]);
+    let v4 = ns.ip(&["route"]);
+    assert!(v4.contains("198.51.100.0/24 via 192.0.2.254 dev m0 mtu 1400"), "{v4}");
+    assert!(v4.contains("203.0.113.7 dev m0 scope host"), "{v4}");
+    let v6 = ns.ip(&["-6", "route"]);
+    assert!(v6.contains("2001:db8:99::/48 via 2001:db8:1::fe dev m0 metric 1024 mtu 1280"), "{v6}");
+    assert_eq!(ns.plan_len(&f), 0, "a second plan is not empty");
+    // An MTU changed by hand is drift: the route is replaced with the declared one.
+    ns.ip(&["route", "change", "198.51.100.0/24", "via", "192.0.2.254", "mtu", "1300", "proto", "boot"]);
+    assert_eq!(ns.plan_len(&f), 2);
+    ns.hostnet_ok(&["apply", &f]);
+    assert!(ns.ip(&["route"]).contains("mtu 1400"));
 }

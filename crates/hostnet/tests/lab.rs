@@ -81,7 +81,10 @@ fn losing_a_switch_recovers_within_the_timer_bound_and_the_events_say_why() {
     // Why: the host's ports lost carrier, and the outer bond moved to the other inner bond.
     assert!(has_event(fail, "host", "e1p2", "carrier", "down"), "{fail}");
     assert!(has_event(fail, "host", "e3p2", "carrier", "down"), "{fail}");
-    assert!(has_event(fail, "host", "idmz", "active port", "idmz2"), "{fail}");
+    // The outer bond moves to idmz2, unless it was there already: balance-alb makes active the
+    // inner bond that came up first, which varies from replica to replica.
+    let was_on_idmz2 = step(&r, "baseline")["active_after"].as_str().unwrap_or("").contains("idmz:idmz2");
+    assert!(was_on_idmz2 || has_event(fail, "host", "idmz", "active port", "idmz2"), "{fail}");
     // The lab file declares a corosync cluster with default timers: a switch loss is survived.
     let verdict = &fail["cluster"];
     assert_eq!(verdict["token_timeout_ms"], 3000, "{fail}");

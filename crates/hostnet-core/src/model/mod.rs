@@ -24,7 +24,7 @@ use serde::{Deserialize, Serialize};
 pub use bond::{Bond, BondMode, BondOpt};
 pub use ip::{AddrGenMode, Ipv4Settings, Ipv6Settings, RpFilter, Sysctl, SysctlValues, settings_from};
 pub use kinds::{Bridge, Ethernet, Match, Veth, Vlan, VlanProtocol};
-pub use net::{Cidr, MacAddr, Route, RouteDst};
+pub use net::{Cidr, MacAddr, Route, RouteDst, RouteScope};
 pub use rule::Rule;
 
 #[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]

@@ -162,12 +162,36 @@ pub struct Route {
     /// Trust the gateway to be on-link even when no address covers it.
     #[serde(default, skip_serializing_if = "std::ops::Not::not")]
     pub onlink: bool,
+    /// IPv4 only. Unset: `link` without a gateway, `global` with one, as `ip route` does.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub scope: Option<RouteScope>,
+    /// Path MTU for destinations through this route (RTAX_MTU), below the link's own.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub mtu: Option<u32>,
+}
+
+/// How far a route reaches: the host itself, the attached link, or beyond.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize, Deserialize)]
+#[serde(rename_all = "lowercase")]
+pub enum RouteScope {
+    Global,
+    Link,
+    Host,
 }
 
 impl Route {
     /// A default route through `gw`, as the `gateway` settings of other tools mean it.
     pub fn default_via(gw: IpAddr) -> Route {
-        Route { dst: RouteDst::Default, via: Some(gw), metric: None, table: None, src: None, onlink: false }
+        Route {
+            dst: RouteDst::Default,
+            via: Some(gw),
+            metric: None,
+            table: None,
+            src: None,
+            onlink: false,
+            scope: None,
+            mtu: None,
+        }
     }
 
     pub fn is_ipv6(&self) -> bool {
@@ -185,6 +209,11 @@ impl Route {
             RouteDst::Default if self.is_ipv6() => "::/0".parse().expect("literal"),
             RouteDst::Default => "0.0.0.0/0".parse().expect("literal"),
         }
+    }
+
+    /// The scope the kernel is given: the declared one, else what `ip route` would pick.
+    pub fn effective_scope(&self) -> RouteScope {
+        self.scope.unwrap_or(if self.via.is_none() && !self.is_ipv6() { RouteScope::Link } else { RouteScope::Global })
     }
 
     /// The main table is 254; routes that do not name a table live there.

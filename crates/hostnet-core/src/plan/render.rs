@@ -144,6 +144,12 @@ fn route_args(r: &Route) -> Vec<String> {
     if r.onlink {
         v.push("onlink".into());
     }
+    if let Some(s) = r.scope {
+        v.extend(["scope".into(), format!("{s:?}").to_lowercase()]);
+    }
+    if let Some(m) = r.mtu {
+        v.extend(["mtu".into(), m.to_string()]);
+    }
     v
 }
 
