@@ -454,6 +454,13 @@ pub fn export(config: &Config) -> Exported {
             }
         }
     }
+    for r in config.routes.iter().flatten() {
+        lost.push(Lost {
+            at: "routes".into(),
+            what: format!("route {} {}", r.kind.name(), r.dst),
+            why: "ifupdown has no route option; add it as an `up ip route add ...` line by hand".into(),
+        });
+    }
     for r in config.routing_rules.iter().flatten() {
         lost.push(Lost {
             at: "routing_rules".into(),

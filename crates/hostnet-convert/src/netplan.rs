@@ -4,7 +4,7 @@ use std::net::IpAddr;
 
 use hostnet_core::model::{
     Bond, BondMode, Bridge, Cidr, Config, Dns, Ethernet, Interface, Kind, LinkState, Match, Route, RouteDst,
-    RouteScope, Veth, Vlan,
+    RouteScope, RouteType, Veth, Vlan,
 };
 use serde_json::{Map, Value, json};
 
@@ -37,6 +37,7 @@ pub fn import(files: &[(String, String)]) -> Result<Imported, String> {
     let mut interfaces = Vec::new();
     let mut dns = Dns::default();
     let mut rules = Vec::new();
+    let mut typed = Vec::new();
     for section in SECTIONS {
         let Some(items) = net.get(*section).and_then(Value::as_object) else { continue };
         for (id, body) in items {
@@ -147,7 +148,7 @@ pub fn import(files: &[(String, String)]) -> Result<Imported, String> {
                 }
             };
             let mut iface = Interface::new(name, kind);
-            common(body, &mut iface, &mut dns, &mut rules, &here, &mut lost, section);
+            common(body, &mut iface, &mut dns, (&mut rules, &mut typed), &here, &mut lost, section);
             interfaces.push(iface);
         }
     }
@@ -156,14 +157,15 @@ pub fn import(files: &[(String, String)]) -> Result<Imported, String> {
     // networkd, netplan's usual renderer, removes rules it was not given
     // (ManageForeignRoutingPolicyRules=yes): declaring the list means the same in hostnet.
     let routing_rules = (!rules.is_empty()).then_some(rules);
-    Ok(Imported { config: Config { interfaces, dns, routing_rules, ..Default::default() }, lost })
+    let routes = (!typed.is_empty()).then_some(typed);
+    Ok(Imported { config: Config { interfaces, dns, routing_rules, routes, ..Default::default() }, lost })
 }
 
 fn common(
     body: &Map<String, Value>,
     i: &mut Interface,
     dns: &mut Dns,
-    rules: &mut Vec<hostnet_core::model::Rule>,
+    (rules, typed): (&mut Vec<hostnet_core::model::Rule>, &mut Vec<Route>),
     here: &str,
     lost: &mut Vec<Lost>,
     section: &str,
@@ -207,6 +209,8 @@ fn common(
             "routes" => {
                 for r in v.as_array().into_iter().flatten() {
                     match route(r) {
+                        // Routes that drop packets go out of no interface in hostnet's model.
+                        Ok(x) if !x.kind.is_unicast() => typed.push(x),
                         Ok(x) => i.routes.push(x),
                         Err(why) => lost.push(Lost { at: here.into(), what: format!("route {r}"), why }),
                     }
@@ -257,7 +261,15 @@ fn route(r: &Value) -> Result<Route, String> {
         .and_then(Value::as_str)
         .map(|g| g.parse::<IpAddr>().map_err(|_| format!("via {g}: not an IP")))
         .transpose()?;
+    let kind = match r.get("type").and_then(Value::as_str) {
+        None | Some("unicast") => RouteType::Unicast,
+        Some("blackhole") => RouteType::Blackhole,
+        Some("unreachable") => RouteType::Unreachable,
+        Some("prohibit") => RouteType::Prohibit,
+        Some(t) => return Err(format!("route type {t} is not translated")),
+    };
     Ok(Route {
+        kind,
         dst,
         via,
         metric: r.get("metric").and_then(Value::as_u64).map(|m| m as u32),
@@ -397,12 +409,15 @@ pub fn export(config: &Config) -> Exported {
         if !i.addresses.is_empty() {
             body.insert("addresses".into(), json!(i.addresses.iter().map(ToString::to_string).collect::<Vec<_>>()));
         }
-        if !i.routes.is_empty() {
-            let rs: Vec<Value> = i
-                .routes
+        let routes = crate::iplayer::routes_written_under(config, i);
+        if !routes.is_empty() {
+            let rs: Vec<Value> = routes
                 .iter()
                 .map(|r| {
                     let mut m = Map::new();
+                    if !r.kind.is_unicast() {
+                        m.insert("type".into(), json!(r.kind.name()));
+                    }
                     m.insert("to".into(), json!(r.dst.to_string()));
                     if let Some(v) = r.via {
                         m.insert("via".into(), json!(v.to_string()));

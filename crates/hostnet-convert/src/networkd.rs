@@ -152,8 +152,11 @@ fn network(config: &Config, i: &Interface, master: Option<&Interface>, dns: bool
             s.push_str(&format!("Domains={}\n", d.search.join(" ")));
         }
     }
-    for r in &i.routes {
+    for r in crate::iplayer::routes_written_under(config, i) {
         s.push_str("\n[Route]\n");
+        if !r.kind.is_unicast() {
+            s.push_str(&format!("Type={}\n", r.kind.name()));
+        }
         if let RouteDst::Net(n) = r.dst {
             s.push_str(&format!("Destination={n}\n"));
         }

@@ -158,11 +158,15 @@ fn rules_ipv6_settings_and_route_options_round_trip_through_netplan() {
     x.routing_rules.as_mut().unwrap().retain(|r| r.fwmark.is_none());
     let r = serde_json::from_str(r#"{"dst": "203.0.113.7/32", "scope": "host", "mtu": 1400}"#).unwrap();
     x.interfaces[1].routes.push(r);
+    x.routes = Some(vec![serde_json::from_str(r#"{"type": "blackhole", "dst": "10.0.0.0/8"}"#).unwrap()]);
+    let nd = networkd::export(&x);
+    assert!(nd.files.iter().any(|(_, t)| t.contains("[Route]\nType=blackhole\nDestination=10.0.0.0/8")));
     let e = netplan::export(&x);
     assert!(e.lost.iter().all(|l| l.what.starts_with("match")), "{}", lost_lines(&e.lost));
     let back = netplan::import(&e.files).unwrap();
     assert!(back.lost.is_empty(), "{}", lost_lines(&back.lost));
     assert_eq!(back.config.routing_rules, x.routing_rules);
+    assert_eq!(back.config.routes, x.routes);
     for i in &x.interfaces {
         let b = back.config.get(&i.name).unwrap();
         assert_eq!((&b.ipv4, &b.ipv6, &b.routes), (&i.ipv4, &i.ipv6, &i.routes), "{}", i.name);

@@ -28,6 +28,8 @@ pub struct State {
     pub dns: Option<Dns>,
     /// Rules an admin or a tool added (not the kernel's own), in priority order.
     pub rules: Vec<Rule>,
+    /// Blackhole, unreachable and prohibit routes an admin or a tool added.
+    pub routes: Vec<crate::model::Route>,
     /// False when planning offline: then nothing virtual exists yet, and each declared NIC is
     /// assumed present, down, and findable by its match.
     pub observed: bool,
@@ -106,7 +108,8 @@ impl State {
             }
         }
         let rules = config.routing_rules.clone().unwrap_or_default();
-        State { links, dns: config.dns.clone(), rules, observed: true }
+        let routes = config.routes.clone().unwrap_or_default();
+        State { links, dns: config.dns.clone(), rules, routes, observed: true }
     }
 
     /// Names of the links enslaved to `master`, in index order.

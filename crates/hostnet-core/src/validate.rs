@@ -51,6 +51,7 @@ pub fn validate(config: &Config, rep: &mut Reporter<'_>) {
     check_vlans(config, rep);
     check_addresses(config, rep);
     check_routes(config, rep);
+    check_typed_routes(config, rep);
     check_rules(config, rep);
     check_dns(config, rep);
     if let Err(cycle) = Graph::build(config).topo_order() {
@@ -371,6 +372,15 @@ fn check_routes(config: &Config, rep: &mut Reporter<'_>) {
     for (i, iface) in config.interfaces.iter().enumerate() {
         for (j, r) in iface.routes.iter().enumerate() {
             let at = format!("interfaces[{i}].routes[{j}]");
+            if !r.kind.is_unicast() {
+                rep.error(
+                    format!("{at}.type"),
+                    format!(
+                        "a {} route goes out of no interface; declare it in the top-level `routes:`",
+                        r.kind.name()
+                    ),
+                );
+            }
             if let (RouteDst::Net(n), Some(gw)) = (&r.dst, &r.via)
                 && n.addr().is_ipv6() != gw.is_ipv6()
             {
@@ -402,6 +412,41 @@ fn check_routes(config: &Config, rep: &mut Reporter<'_>) {
                     ),
                 );
             }
+        }
+    }
+}
+
+/// The top-level routes: those that drop what they match, and nothing else.
+fn check_typed_routes(config: &Config, rep: &mut Reporter<'_>) {
+    for (j, r) in config.routes.iter().flatten().enumerate() {
+        let at = format!("routes[{j}]");
+        if r.kind.is_unicast() {
+            rep.error(
+                format!("{at}.type"),
+                "top-level routes need a type (blackhole, unreachable or prohibit); a route that forwards goes under the interface it leaves by",
+            );
+            continue;
+        }
+        let kind = r.kind.name();
+        for (field, set) in [
+            ("via", r.via.is_some()),
+            ("src", r.src.is_some()),
+            ("onlink", r.onlink),
+            ("scope", r.scope.is_some()),
+            ("mtu", r.mtu.is_some()),
+        ] {
+            if set {
+                rep.error(
+                    format!("{at}.{field}"),
+                    format!("a {kind} route forwards nothing, so `{field}` means nothing"),
+                );
+            }
+        }
+        if config.routes.iter().flatten().take(j).any(|o| o.key() == r.key() && o.is_ipv6() == r.is_ipv6()) {
+            rep.error(
+                format!("{at}.dst"),
+                format!("{} (table {}, metric {}) is declared twice", r.dst, r.table_id(), r.metric.unwrap_or(0)),
+            );
         }
     }
 }

@@ -5,7 +5,7 @@ use std::collections::{BTreeMap, HashMap};
 
 use hostnet_core::Config;
 use hostnet_core::model::Kind;
-use hostnet_core::plan::{DNS_SUBJECT, Op, Plan, RULES_SUBJECT};
+use hostnet_core::plan::{DNS_SUBJECT, Op, Plan, ROUTES_SUBJECT, RULES_SUBJECT};
 
 /// Device name to the declared link that owns it: every link owns itself, a veth its peer,
 /// and resolv.conf and the rule list are pseudo-links of their own when the config manages them.
@@ -29,6 +29,9 @@ impl Owners {
         if config.routing_rules.is_some() {
             m.insert(RULES_SUBJECT.to_string(), RULES_SUBJECT.to_string());
         }
+        if config.routes.is_some() {
+            m.insert(ROUTES_SUBJECT.to_string(), ROUTES_SUBJECT.to_string());
+        }
         Owners(m)
     }
 
@@ -40,6 +43,9 @@ impl Owners {
         }
         if config.routing_rules.is_some() {
             names.push(RULES_SUBJECT.to_string());
+        }
+        if config.routes.is_some() {
+            names.push(ROUTES_SUBJECT.to_string());
         }
         names
     }

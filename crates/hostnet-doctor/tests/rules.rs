@@ -202,6 +202,7 @@ fn mtu_mismatches_along_a_stack() {
         ],
         dns: None,
         rules: vec![],
+        routes: vec![],
         observed: true,
     };
     let s = Snapshot {
@@ -238,6 +239,7 @@ fn updelay_shorter_than_stp_forward_delay() {
         ],
         dns: None,
         rules: vec![],
+        routes: vec![],
         observed: true,
     };
     let f = diagnose(&Snapshot { state, ..Default::default() });

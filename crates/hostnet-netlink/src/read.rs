@@ -226,8 +226,11 @@ impl Observed {
                 live[i].link_local.push(cidr);
             }
         }
+        let mut typed = Vec::new();
         for (oif, r) in routes {
-            if let Some(&i) = by_index.get(oif) {
+            if *oif == 0 {
+                typed.push(r.clone());
+            } else if let Some(&i) = by_index.get(oif) {
                 live[i].iface.routes.push(r.clone());
             }
         }
@@ -245,7 +248,7 @@ impl Observed {
                 }
             }
         }
-        Observed { state: State { links: live, dns: None, rules: Vec::new(), observed: true }, status }
+        Observed { state: State { links: live, dns: None, rules: Vec::new(), routes: typed, observed: true }, status }
     }
 }
 
@@ -262,7 +265,14 @@ pub fn address_of(a: &AddressMessage) -> Option<Cidr> {
 /// A route hostnet manages (unicast, added by an admin or a tool), with its output device's
 /// index; `None` for the kernel's own routes and for what the config cannot express.
 pub fn route_of(r: &RouteMessage) -> Option<(u32, Route)> {
-    if !is_managed_protocol(r.header.protocol) || r.header.kind != RouteType::Unicast {
+    let kind = match r.header.kind {
+        RouteType::Unicast => hostnet_core::model::RouteType::Unicast,
+        RouteType::BlackHole => hostnet_core::model::RouteType::Blackhole,
+        RouteType::Unreachable => hostnet_core::model::RouteType::Unreachable,
+        RouteType::Prohibit => hostnet_core::model::RouteType::Prohibit,
+        _ => return None,
+    };
+    if !is_managed_protocol(r.header.protocol) {
         return None;
     }
     let mut oif = None;
@@ -286,7 +296,8 @@ pub fn route_of(r: &RouteMessage) -> Option<(u32, Route)> {
             _ => {}
         }
     }
-    let oif = oif?;
+    // Routes that drop packets go out of no interface (IPv6 reports them on lo): index 0.
+    let oif = if kind.is_unicast() { oif? } else { 0 };
     let len = r.header.destination_prefix_length;
     let dst = match dst {
         None if len == 0 => RouteDst::Default,
@@ -297,6 +308,7 @@ pub fn route_of(r: &RouteMessage) -> Option<(u32, Route)> {
     let v6 = r.header.address_family == AddressFamily::Inet6;
     let default_metric = if v6 { IPV6_DEFAULT_METRIC } else { 0 };
     let mut route = Route {
+        kind,
         dst,
         via,
         metric: metric.filter(|m| *m != default_metric),

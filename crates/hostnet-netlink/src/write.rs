@@ -216,11 +216,11 @@ impl Netlink {
                 }
             }
             Op::AddRoute { name, route } => {
-                let msg = route_message(self.index_of(name).await?, route);
+                let msg = route_message(self.oif_of(name).await?, route);
                 Ok(self.handle.route().add(msg).execute().await?)
             }
             Op::DelRoute { name, route } => {
-                let msg = route_message(self.index_of(name).await?, route);
+                let msg = route_message(self.oif_of(name).await?, route);
                 Ok(self.handle.route().del(msg).execute().await?)
             }
             Op::SetDns { dns } => write_resolv_conf(&env.resolv_conf, dns).map_err(OpError::from),
@@ -369,6 +369,13 @@ fn route_addr(ip: IpAddr) -> RouteAddress {
     }
 }
 
+impl Netlink {
+    /// The output interface of a route's operation; none (0) for the top-level routes.
+    async fn oif_of(&self, name: &str) -> Result<u32, OpError> {
+        if name == hostnet_core::plan::ROUTES_SUBJECT { Ok(0) } else { self.index_of(name).await }
+    }
+}
+
 /// The route as `ip route add` would send it: protocol `boot`, link scope without a gateway.
 fn route_message(oif: u32, r: &Route) -> RouteMessage {
     let net = r.dst_net();
@@ -376,7 +383,12 @@ fn route_message(oif: u32, r: &Route) -> RouteMessage {
     m.header.address_family = if net.addr().is_ipv6() { AddressFamily::Inet6 } else { AddressFamily::Inet };
     m.header.destination_prefix_length = net.prefix_len();
     m.header.protocol = RouteProtocol::Boot;
-    m.header.kind = RouteType::Unicast;
+    m.header.kind = match r.kind {
+        hostnet_core::model::RouteType::Unicast => RouteType::Unicast,
+        hostnet_core::model::RouteType::Blackhole => RouteType::BlackHole,
+        hostnet_core::model::RouteType::Unreachable => RouteType::Unreachable,
+        hostnet_core::model::RouteType::Prohibit => RouteType::Prohibit,
+    };
     m.header.scope = match r.effective_scope() {
         hostnet_core::model::RouteScope::Global => RouteScope::Universe,
         hostnet_core::model::RouteScope::Link => RouteScope::Link,
@@ -395,7 +407,9 @@ fn route_message(oif: u32, r: &Route) -> RouteMessage {
     if let Some(gw) = r.via {
         m.attributes.push(RouteAttribute::Gateway(route_addr(gw)));
     }
-    m.attributes.push(RouteAttribute::Oif(oif));
+    if oif != 0 {
+        m.attributes.push(RouteAttribute::Oif(oif));
+    }
     if let Some(p) = r.metric {
         m.attributes.push(RouteAttribute::Priority(p));
     }

@@ -192,9 +192,11 @@ fn drift_is_reported_with_what_changed_and_repaired() {
 
 #[test]
 #[ignore = "needs root: creates network namespaces"]
-fn a_rule_or_sysctl_changed_by_hand_is_drift_and_repaired() {
+fn a_rule_route_or_sysctl_changed_by_hand_is_drift_and_repaired() {
     let ns = Ns::new("drules");
-    let config = format!("{HOST}routing_rules:\n  - {{ from: 192.0.2.0/24, table: 100, priority: 1000 }}\n")
+    let config = format!(
+        "{HOST}routing_rules:\n  - {{ from: 192.0.2.0/24, table: 100, priority: 1000 }}\nroutes:\n  - {{ type: blackhole, dst: 10.0.0.0/8 }}\n"
+    )
         .replace("    mtu: 1400\n    addresses", "    mtu: 1400\n    ipv4: { rp_filter: loose }\n    addresses");
     let f = ns.file("c.yaml", &config);
     let d = Daemon::start(&ns, &f);
@@ -207,6 +209,8 @@ fn a_rule_or_sysctl_changed_by_hand_is_drift_and_repaired() {
     });
     let rules = d.link("(rules)");
     assert!(rules["repairs"].as_u64().unwrap() >= 1, "{rules}");
+    ns.ip(&["route", "del", "blackhole", "10.0.0.0/8"]);
+    d.wait_until("the blackhole route is put back", || ns.ip(&["route"]).contains("blackhole 10.0.0.0/8"));
     // rp_filter written by hand: the kernel's netconf notification brings the daemon.
     let path = "/proc/sys/net/ipv4/conf/br0/rp_filter";
     let sh = |cmd: String| Command::new("ip").args(["netns", "exec", &ns.name, "sh", "-c", &cmd]).output().unwrap();

@@ -268,3 +268,42 @@ fn route_scope_and_mtu_apply_verify_and_roll_back() {
     ns.hostnet_ok(&["apply", &f]);
     assert!(ns.ip(&["route"]).contains("mtu 1400"));
 }
+
+#[test]
+#[ignore = "needs root: creates network namespaces"]
+fn blackhole_unreachable_and_prohibit_routes_apply_and_roll_back() {
+    let ns = Ns::new("rttype");
+    // A hand-made blackhole the config does not list: replaced, and back after a rollback.
+    ns.ip(&["route", "add", "blackhole", "10.99.0.0/16"]);
+    let routes =
+        || ns.ip(&["-d", "route", "show", "table", "all"]) + &ns.ip(&["-6", "-d", "route", "show", "table", "all"]);
+    let before = routes();
+    let f = ns.file(
+        "c.yaml",
+        "interfaces:\n  - name: k0\n    veth: {peer: k1}\n    addresses: [192.0.2.1/24]\nroutes:\n  - {type: blackhole, dst: 10.0.0.0/8}\n  - {type: unreachable, dst: 172.16.0.0/12, table: 100}\n  - {type: prohibit, dst: 2001:db8:dead::/48}\n",
+    );
+    let steps = ns.plan_len(&f);
+    for fail_at in 1..=steps {
+        let out = ns.hostnet(&["apply", &f, "--fail-at", &fail_at.to_string()]);
+        assert!(!out.status.success());
+        assert_eq!(routes(), before, "routes differ after a failure at step {fail_at}");
+    }
+    ns.hostnet_ok(&["apply", &f]);
+    let all = routes();
+    for want in [
+        "blackhole 10.0.0.0/8 table main proto boot",
+        "unreachable 172.16.0.0/12 table 100 proto boot",
+        "prohibit 2001:db8:dead::/48 dev lo table main proto boot",
+    ] {
+        assert!(all.contains(want), "missing {want:?} in\n{all}");
+    }
+    assert!(!all.contains("10.99.0.0/16"), "{all}");
+    assert_eq!(ns.plan_len(&f), 0, "a second plan is not empty");
+    let shown: serde_json::Value = serde_json::from_str(&ns.hostnet_ok(&["show", "--json"])).unwrap();
+    assert_eq!(shown["routes"].as_array().map(Vec::len), Some(3), "{}", shown["routes"]);
+    // A unicast route at the top level, or a blackhole under an interface, is refused.
+    let bad = ns.file("bad.yaml", "routes:\n  - {dst: 10.0.0.0/8, via: 192.0.2.1}\n");
+    let out = ns.hostnet(&["check", &bad]);
+    let err = String::from_utf8_lossy(&out.stderr);
+    assert!(out.status.code() == Some(2) && err.contains("bad.yaml:2") && err.contains("type"), "{err}");
+}

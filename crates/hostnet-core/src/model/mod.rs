@@ -24,7 +24,7 @@ use serde::{Deserialize, Serialize};
 pub use bond::{Bond, BondMode, BondOpt};
 pub use ip::{AddrGenMode, Ipv4Settings, Ipv6Settings, RpFilter, Sysctl, SysctlValues, settings_from};
 pub use kinds::{Bridge, Ethernet, Match, Veth, Vlan, VlanProtocol};
-pub use net::{Cidr, MacAddr, Route, RouteDst, RouteScope};
+pub use net::{Cidr, MacAddr, Route, RouteDst, RouteScope, RouteType};
 pub use rule::Rule;
 
 #[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
@@ -39,6 +39,11 @@ pub struct Config {
     /// are removed; the kernel's own (`proto kernel`) and routing daemons' rules never are.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub routing_rules: Option<Vec<Rule>>,
+    /// Routes that belong to no interface: blackhole, unreachable and prohibit routes. Like
+    /// `routing_rules`: unset leaves the host's alone; set, undeclared ones an admin or tool
+    /// added (protocol boot or static) are removed.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub routes: Option<Vec<Route>>,
     /// What the daemon does when the host drifts from this file.
     #[serde(default, skip_serializing_if = "Reconcile::is_default")]
     pub reconcile: Reconcile,

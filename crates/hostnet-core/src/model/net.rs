@@ -146,10 +146,13 @@ impl fmt::Display for RouteDst {
 }
 serde_via_str!(RouteDst, "`default` or a network like 198.51.100.0/24");
 
-/// A static route out of the interface that declares it.
+/// A static route out of the interface that declares it, or, in the config's top-level
+/// `routes:`, a route that drops what it matches (`type: blackhole|unreachable|prohibit`).
 #[derive(Debug, Clone, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize, Deserialize)]
 #[serde(deny_unknown_fields)]
 pub struct Route {
+    #[serde(default, rename = "type", skip_serializing_if = "RouteType::is_unicast")]
+    pub kind: RouteType,
     pub dst: RouteDst,
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub via: Option<IpAddr>,
@@ -170,6 +173,34 @@ pub struct Route {
     pub mtu: Option<u32>,
 }
 
+/// What the kernel does with a packet the route matches: forward it, or drop it silently
+/// (`blackhole`), with ICMP "host unreachable" (`unreachable`) or "administratively prohibited"
+/// (`prohibit`).
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize, Deserialize)]
+#[serde(rename_all = "lowercase")]
+pub enum RouteType {
+    #[default]
+    Unicast,
+    Blackhole,
+    Unreachable,
+    Prohibit,
+}
+
+impl RouteType {
+    pub fn is_unicast(&self) -> bool {
+        *self == RouteType::Unicast
+    }
+
+    pub fn name(self) -> &'static str {
+        match self {
+            RouteType::Unicast => "unicast",
+            RouteType::Blackhole => "blackhole",
+            RouteType::Unreachable => "unreachable",
+            RouteType::Prohibit => "prohibit",
+        }
+    }
+}
+
 /// How far a route reaches: the host itself, the attached link, or beyond.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize, Deserialize)]
 #[serde(rename_all = "lowercase")]
@@ -183,6 +214,7 @@ impl Route {
     /// A default route through `gw`, as the `gateway` settings of other tools mean it.
     pub fn default_via(gw: IpAddr) -> Route {
         Route {
+            kind: RouteType::Unicast,
             dst: RouteDst::Default,
             via: Some(gw),
             metric: None,
@@ -213,7 +245,8 @@ impl Route {
 
     /// The scope the kernel is given: the declared one, else what `ip route` would pick.
     pub fn effective_scope(&self) -> RouteScope {
-        self.scope.unwrap_or(if self.via.is_none() && !self.is_ipv6() { RouteScope::Link } else { RouteScope::Global })
+        let link = self.kind.is_unicast() && self.via.is_none() && !self.is_ipv6();
+        self.scope.unwrap_or(if link { RouteScope::Link } else { RouteScope::Global })
     }
 
     /// The main table is 254; routes that do not name a table live there.

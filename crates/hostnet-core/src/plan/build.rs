@@ -42,6 +42,8 @@ struct Planner<'a> {
     want_up: Vec<String>,
     want_up_set: std::collections::HashSet<String>,
     rules: Vec<crate::model::Rule>,
+    /// The host's interface-less routes, as the plan so far leaves them.
+    typed_routes: Vec<crate::model::Route>,
 }
 
 /// Plans the operations that take `current` to `desired`. `desired` must have passed
@@ -74,6 +76,7 @@ pub fn plan(desired: &Config, current: &State) -> Plan {
         want_up: Vec::new(),
         want_up_set: Default::default(),
         rules: current.rules.clone(),
+        typed_routes: current.routes.clone(),
     };
     for l in &current.links {
         p.sim.insert(
@@ -115,6 +118,7 @@ pub fn plan(desired: &Config, current: &State) -> Plan {
             p.routes(&desired.interfaces[i]);
         }
     }
+    p.typed_routes();
     p.rules();
     p.dns();
     Plan { steps: p.steps }
@@ -298,6 +302,8 @@ impl Planner<'_> {
                 s.link_local.retain(|a| a != address);
                 s.routes.retain(|r| !dropped.contains(r));
             }
+            Op::AddRoute { name, route } if name == super::ROUTES_SUBJECT => self.typed_routes.push(route.clone()),
+            Op::DelRoute { name, route } if name == super::ROUTES_SUBJECT => self.typed_routes.retain(|r| r != route),
             Op::AddRoute { name, route } => self.s(name).routes.push(route.clone()),
             Op::DelRoute { name, route } => self.s(name).routes.retain(|r| r != route),
         }
@@ -605,6 +611,21 @@ impl Planner<'_> {
             for address in stale {
                 self.emit(Op::DelAddress { name: want.name.clone(), address });
             }
+        }
+    }
+
+    /// Only when the config lists top-level routes; undeclared ones go first, so that a route
+    /// changing type never meets its old self (the kernel would refuse it as existing).
+    fn typed_routes(&mut self) {
+        let Some(want) = &self.desired.routes else { return };
+        let subject = super::ROUTES_SUBJECT.to_string();
+        let extra: Vec<_> = self.typed_routes.iter().filter(|r| !want.contains(r)).cloned().collect();
+        for route in extra {
+            self.emit(Op::DelRoute { name: subject.clone(), route });
+        }
+        let missing: Vec<_> = want.iter().filter(|r| !self.typed_routes.contains(r)).cloned().collect();
+        for route in missing {
+            self.emit(Op::AddRoute { name: subject.clone(), route });
         }
     }
 

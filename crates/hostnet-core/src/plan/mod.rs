@@ -127,6 +127,9 @@ pub const DNS_SUBJECT: &str = "(dns)";
 /// The pseudo-device that routing rule operations change. A failed rule breaks no other: rules
 /// name interfaces but do not need them to exist.
 pub const RULES_SUBJECT: &str = "(rules)";
+/// The pseudo-device that owns the config's top-level routes (blackhole, unreachable,
+/// prohibit): they go out of no interface, and need none.
+pub const ROUTES_SUBJECT: &str = "(routes)";
 
 impl Op {
     /// The operation's name, as its `op` tag in JSON.
@@ -197,6 +200,7 @@ impl Op {
             Op::Enslave { port, master } => vec![port, master],
             Op::Create { kind: Kind::Vlan(v), name } => vec![&v.base, name],
             Op::AddRule { .. } | Op::DelRule { .. } => vec![],
+            Op::AddRoute { name, .. } | Op::DelRoute { name, .. } if name == ROUTES_SUBJECT => vec![],
             _ => vec![self.subject()],
         }
     }

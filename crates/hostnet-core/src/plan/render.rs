@@ -125,10 +125,11 @@ pub(crate) fn route_text(r: &Route) -> String {
 }
 
 fn route_args(r: &Route) -> Vec<String> {
-    let mut v = vec![match r.dst {
+    let mut v: Vec<String> = (!r.kind.is_unicast()).then(|| r.kind.name().to_string()).into_iter().collect();
+    v.push(match r.dst {
         RouteDst::Default => "default".to_string(),
         RouteDst::Net(n) => n.to_string(),
-    }];
+    });
     if let Some(gw) = r.via {
         v.extend(["via".into(), gw.to_string()]);
     }
@@ -234,7 +235,8 @@ fn ip_command(op: &Op) -> String {
         Op::AddRoute { name, route } | Op::DelRoute { name, route } => {
             let verb = if matches!(op, Op::AddRoute { .. }) { "add" } else { "del" };
             let fam = if route.is_ipv6() { "-6 " } else { "" };
-            format!("ip {fam}route {verb} {} dev {}", route_args(route).join(" "), sh(name))
+            let dev = if name == super::ROUTES_SUBJECT { String::new() } else { format!(" dev {}", sh(name)) };
+            format!("ip {fam}route {verb} {}{dev}", route_args(route).join(" "))
         }
         Op::SetDns { dns } => {
             let mut lines: Vec<String> = dns.nameservers.iter().map(|n| sh(&format!("nameserver {n}"))).collect();

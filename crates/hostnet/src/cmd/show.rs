@@ -66,6 +66,7 @@ pub fn as_config(o: &Observed, ctx: &Ctx) -> Config {
         // Only rules someone added (static, boot or unspecified protocol); None when there are
         // none, so feeding `show` back to `apply` leaves the kernel's own rules alone.
         routing_rules: Some(o.state.rules.clone()).filter(|r| !r.is_empty()),
+        routes: Some(o.state.routes.clone()).filter(|r| !r.is_empty()),
         ..Default::default()
     }
 }
