@@ -47,6 +47,22 @@ fn link_local(ns: &Ns, ifname: &str) -> Vec<String> {
     }
 }
 
+/// Applies `file` with a failure injected at each of its steps in turn, and checks after each
+/// that `check` sees what it saw before (it gets the step number and the apply's report).
+fn every_failure_rolls_back(ns: &Ns, file: &str, mut check: impl FnMut(usize, &str)) {
+    for fail_at in 1..=ns.plan_len(file) {
+        let out = ns.hostnet(&["apply", file, "--fail-at", &fail_at.to_string()]);
+        let text = String::from_utf8_lossy(&out.stdout);
+        assert!(!out.status.success() && text.contains("injected failure"), "{text}");
+        check(fail_at, &text);
+    }
+}
+
+/// Every route of both families in every table, with details.
+fn all_routes(ns: &Ns) -> String {
+    ns.ip(&["-d", "route", "show", "table", "all"]) + &ns.ip(&["-6", "-d", "route", "show", "table", "all"])
+}
+
 const RULES: &str = r#"
 interfaces:
   - name: r0
@@ -74,18 +90,14 @@ fn policy_rules_apply_verify_and_roll_back_byte_identical() {
     // hand-made one is replaced; the kernel's are never touched.
     ns.ip(&["rule", "add", "from", "10.9.9.0/24", "table", "50", "priority", "500"]);
     let f = ns.file("c.yaml", RULES);
-    let steps = ns.plan_len(&f);
     let before = rules(&ns);
-    for fail_at in 1..=steps {
-        let out = ns.hostnet(&["apply", &f, "--fail-at", &fail_at.to_string()]);
-        let text = String::from_utf8_lossy(&out.stdout);
-        assert!(!out.status.success() && text.contains("injected failure"), "{text}");
+    every_failure_rolls_back(&ns, &f, |fail_at, text| {
         if fail_at == 1 {
             // The pair was not made: its other end is skipped, not tried and failed.
             assert!(text.contains("skipped  up r1 (r0 failed earlier)"), "{text}");
         }
         assert_eq!(rules(&ns), before, "rules differ after rollback of a failure at step {fail_at}:\n{text}");
-    }
+    });
 
     let out = ns.hostnet_ok(&["apply", &f]);
     assert!(!out.contains("warning"), "{out}");
@@ -189,14 +201,10 @@ fn sysctls_apply_bridge_ports_lose_link_local_and_rollback_restores_both() {
     assert_eq!(ll_before.len(), 1, "s1 has no link-local address to begin with");
 
     let f = ns.file("c.yaml", SYSCTLS);
-    let steps = ns.plan_len(&f);
-    for fail_at in 1..=steps {
-        let out = ns.hostnet(&["apply", &f, "--fail-at", &fail_at.to_string()]);
-        let text = String::from_utf8_lossy(&out.stdout);
-        assert!(!out.status.success() && text.contains("injected failure"), "{text}");
+    every_failure_rolls_back(&ns, &f, |fail_at, text| {
         assert_eq!(sysctls(&ns, &links), sysctls_before, "sysctls differ after a failure at step {fail_at}:\n{text}");
         assert_eq!(link_local(&ns, "s1"), ll_before, "s1's link-local after a failure at step {fail_at}:\n{text}");
-    }
+    });
 
     let text = ns.hostnet_ok(&["apply", &f]);
     assert!(text.contains("sysctl"), "{text}");
@@ -242,19 +250,14 @@ fn route_scope_and_mtu_apply_verify_and_roll_back() {
         "interfaces:\n  - name: m0\n    veth: {peer: m1}\n    addresses: [192.0.2.1/24]\n    routes:\n      - {dst: 198.51.100.0/24, via: 192.0.2.254}\n",
     );
     ns.hostnet_ok(&["apply", &base]);
-    let routes =
-        || ns.ip(&["-d", "route", "show", "table", "all"]) + &ns.ip(&["-6", "-d", "route", "show", "table", "all"]);
-    let before = routes();
+    let before = all_routes(&ns);
     let f = ns.file(
         "c.yaml",
         "interfaces:\n  - name: m0\n    veth: {peer: m1}\n    addresses: [192.0.2.1/24, 2001:db8:1::1/64]\n    routes:\n      - {dst: 198.51.100.0/24, via: 192.0.2.254, mtu: 1400}\n      - {dst: 203.0.113.7/32, scope: host}\n      - {dst: 2001:db8:99::/48, via: 2001:db8:1::fe, mtu: 1280}\n",
     );
-    let steps = ns.plan_len(&f);
-    for fail_at in 1..=steps {
-        let out = ns.hostnet(&["apply", &f, "--fail-at", &fail_at.to_string()]);
-        assert!(!out.status.success());
-        assert_eq!(routes(), before, "routes differ after a failure at step {fail_at}");
-    }
+    every_failure_rolls_back(&ns, &f, |fail_at, text| {
+        assert_eq!(all_routes(&ns), before, "routes differ after a failure at step {fail_at}:\n{text}");
+    });
     ns.hostnet_ok(&["apply", &f]);
     let v4 = ns.ip(&["route"]);
     assert!(v4.contains("198.51.100.0/24 via 192.0.2.254 dev m0 mtu 1400"), "{v4}");
@@ -275,21 +278,16 @@ fn blackhole_unreachable_and_prohibit_routes_apply_and_roll_back() {
     let ns = Ns::new("rttype");
     // A hand-made blackhole the config does not list: replaced, and back after a rollback.
     ns.ip(&["route", "add", "blackhole", "10.99.0.0/16"]);
-    let routes =
-        || ns.ip(&["-d", "route", "show", "table", "all"]) + &ns.ip(&["-6", "-d", "route", "show", "table", "all"]);
-    let before = routes();
+    let before = all_routes(&ns);
     let f = ns.file(
         "c.yaml",
         "interfaces:\n  - name: k0\n    veth: {peer: k1}\n    addresses: [192.0.2.1/24]\nroutes:\n  - {type: blackhole, dst: 10.0.0.0/8}\n  - {type: unreachable, dst: 172.16.0.0/12, table: 100}\n  - {type: prohibit, dst: 2001:db8:dead::/48}\n",
     );
-    let steps = ns.plan_len(&f);
-    for fail_at in 1..=steps {
-        let out = ns.hostnet(&["apply", &f, "--fail-at", &fail_at.to_string()]);
-        assert!(!out.status.success());
-        assert_eq!(routes(), before, "routes differ after a failure at step {fail_at}");
-    }
+    every_failure_rolls_back(&ns, &f, |fail_at, text| {
+        assert_eq!(all_routes(&ns), before, "routes differ after a failure at step {fail_at}:\n{text}");
+    });
     ns.hostnet_ok(&["apply", &f]);
-    let all = routes();
+    let all = all_routes(&ns);
     for want in [
         "blackhole 10.0.0.0/8 table main proto boot",
         "unreachable 172.16.0.0/12 table 100 proto boot",
