@@ -20,6 +20,9 @@ pub struct LiveLink {
     pub sysctls: SysctlValues,
     /// fe80::/10 addresses; `iface.addresses` leaves them out, the kernel makes its own.
     pub link_local: Vec<Cidr>,
+    /// Addresses with a finite lifetime, leased (DHCP) or autoconfigured (SLAAC); `iface.addresses`
+    /// leaves them out, since a config cannot declare them.
+    pub dynamic: Vec<Cidr>,
 }
 
 #[derive(Debug, Clone, Default, PartialEq, Serialize)]
@@ -90,6 +93,7 @@ impl State {
                 pci_path,
                 sysctls,
                 link_local: Vec::new(),
+                dynamic: Vec::new(),
             });
             if let Kind::Veth(v) = &i.kind
                 && !crate::graph::declared_peer_of(config, &v.peer, &i.name)
@@ -104,6 +108,7 @@ impl State {
                     pci_path: None,
                     sysctls: SysctlValues::default(),
                     link_local: Vec::new(),
+                    dynamic: Vec::new(),
                 });
             }
         }

@@ -176,6 +176,31 @@ fn check_common(iface: &Interface, at: &str, rep: &mut Reporter<'_>) {
     if iface.state == LinkState::Absent && (!iface.addresses.is_empty() || !iface.routes.is_empty()) {
         rep.error(format!("{at}.state"), "an absent interface cannot have addresses or routes");
     }
+    if let Some(d) = &iface.dhcp4 {
+        check_dhcp4(iface, d, at, rep);
+    }
+}
+
+fn check_dhcp4(iface: &Interface, d: &crate::model::Dhcp4, at: &str, rep: &mut Reporter<'_>) {
+    if iface.state != LinkState::Up {
+        rep.error(format!("{at}.dhcp4"), "DHCP needs the interface up; it is declared down or absent");
+    }
+    if let Some(h) = &d.hostname {
+        // Option 12 carries one DNS label (RFC 1035 2.3.1), which the server registers.
+        let label_ok = |l: &str| {
+            !l.is_empty()
+                && l.len() <= 63
+                && l.bytes().all(|b| b.is_ascii_alphanumeric() || b == b'-')
+                && !l.starts_with('-')
+                && !l.ends_with('-')
+        };
+        if h.len() > 253 || !h.split('.').all(label_ok) {
+            rep.error(format!("{at}.dhcp4.hostname"), format!("`{h}` is not a valid host name"));
+        }
+    }
+    if d.timeout == Some(0) {
+        rep.error(format!("{at}.dhcp4.timeout"), "a timeout of 0 s reports failure before any server can answer");
+    }
 }
 
 fn check_bond(b: &Bond, at: &str, rep: &mut Reporter<'_>) {
@@ -305,6 +330,15 @@ fn check_ports(config: &Config, names: &HashMap<&str, Decl>, rep: &mut Reporter<
                     format!("{pat}.addresses"),
                     format!(
                         "`{port}` is a port of `{}`: its addresses would be ignored; put them on `{}`",
+                        iface.name, iface.name
+                    ),
+                );
+            }
+            if p.dhcp4.is_some() {
+                rep.error(
+                    format!("{pat}.dhcp4"),
+                    format!(
+                        "`{port}` is a port of `{}`: a port takes no address, so DHCP there would never get one; put `dhcp4` on `{}`",
                         iface.name, iface.name
                     ),
                 );

@@ -450,3 +450,23 @@ fn all_problems_are_reported_at_once() {
     let ps = problems(y);
     assert_eq!(ps.len(), 3, "{ps:#?}");
 }
+
+#[test]
+fn dhcp_on_a_bond_port() {
+    let y = format!("{NICS}    dhcp4: true\n  - name: bond0\n    bond: {{ mode: active-backup, ports: [a, b] }}\n");
+    one(&y, 6, 5, "interfaces[1].dhcp4", "put `dhcp4` on `bond0`");
+}
+
+#[test]
+fn dhcp_option_misspelt() {
+    let y = "interfaces:\n  - name: a\n    ethernet: {}\n    dhcp4: { route_metrik: 5 }\n";
+    let ps = problems(y);
+    assert_eq!((ps[0].line, ps[0].field.as_str()), (4, "interfaces[0].dhcp4.route_metrik"), "{ps:#?}");
+    assert!(ps[0].message.contains("route_metric"), "{}", ps[0].message);
+}
+
+#[test]
+fn dhcp_hostname_that_is_no_host_name() {
+    let y = "interfaces:\n  - name: a\n    ethernet: {}\n    dhcp4: { hostname: \"db_1\" }\n";
+    one(y, 4, 14, "interfaces[0].dhcp4.hostname", "not a valid host name");
+}

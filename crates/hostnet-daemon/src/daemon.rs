@@ -35,6 +35,8 @@ pub struct DaemonOptions {
     pub config: PathBuf,
     pub env: Env,
     pub dir: StateDir,
+    /// Where DHCP leases are kept across restarts (persistent, unlike `dir`).
+    pub lease_dir: PathBuf,
 }
 
 #[derive(Debug, thiserror::Error)]
@@ -75,6 +77,7 @@ pub struct Daemon {
     pub reconcile_errors: u64,
     /// A pass is owed (the lock was busy, or a pass failed): when to try again.
     pub pass_due: Option<Instant>,
+    pub dhcp: crate::dhcp::Dhcp,
 }
 
 /// Why the daemon's file could not be used: the text names file, line and field; `invalid` is
@@ -122,6 +125,7 @@ pub async fn run(opts: DaemonOptions) -> Result<(), StartError> {
         started: SystemTime::now().duration_since(UNIX_EPOCH).map(|d| d.as_secs_f64()).unwrap_or(0.0),
         reconcile_errors: 0,
         pass_due: None,
+        dhcp: crate::dhcp::Dhcp::new(crate::dhcp::LeaseDir(opts.lease_dir)),
     };
     d.adopt_orphaned_trial();
     d.pass().await;
@@ -143,6 +147,7 @@ pub async fn run(opts: DaemonOptions) -> Result<(), StartError> {
                 d.pass().await;
             }
             Some(ask) = rx.recv() => d.answer(ask).await,
+            Some(ev) = d.dhcp.rx.recv() => d.on_dhcp(ev).await,
             _ = hup.recv() => { let _ = d.reload().await; }
             _ = term.recv() => break,
             _ = int.recv() => break,
@@ -185,7 +190,10 @@ impl Daemon {
     }
 
     fn next_wakeup(&self) -> Option<Instant> {
-        [self.pass_due, self.next_retry(), self.trial.as_ref().map(|t| t.deadline)].into_iter().flatten().min()
+        [self.pass_due, self.next_retry(), self.trial.as_ref().map(|t| t.deadline), self.dhcp.next_deadline()]
+            .into_iter()
+            .flatten()
+            .min()
     }
 
     async fn on_timer(&mut self) {
@@ -298,14 +306,16 @@ impl Daemon {
         let links = Owners::declared(&self.desired)
             .iter()
             .map(|n| {
-                link_report(
+                let mut r = link_report(
                     n,
                     self.links.get(n),
                     self.history.links.get(n),
                     by_name.get(n.as_str()).copied(),
                     &by_name,
                     events,
-                )
+                );
+                r.dhcp4 = self.dhcp.report(n);
+                r
             })
             .collect();
         let own = self.config_path.display().to_string();

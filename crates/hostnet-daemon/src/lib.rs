@@ -5,7 +5,9 @@
 
 pub mod control;
 pub mod daemon;
+pub mod dhcp;
 pub mod history;
+mod leases;
 pub mod machine;
 pub mod metrics;
 pub mod mirror;

@@ -54,17 +54,32 @@ impl Daemon {
     pub async fn reconcile(&mut self) -> Result<bool, PassError> {
         let Some(_lock) = self.dir.try_lock()? else { return Ok(false) };
         engine::recover(&self.nl, &self.env, &self.dir).await?;
+        // Cloned only while leases add name servers to the file's config.
+        let leased = match crate::dhcp::target(&self.desired, &self.dhcp) {
+            std::borrow::Cow::Owned(c) => Some(c),
+            std::borrow::Cow::Borrowed(_) => None,
+        };
         let mut src = MirrorSource::new(&mut self.mirror, &mut self.monitor);
-        let state = self.nl.current_from(&mut src, &self.desired, &self.env).await?;
+        let state = self.nl.current_from(&mut src, leased.as_ref().unwrap_or(&self.desired), &self.env).await?;
         let changes = std::mem::take(&mut src.changes);
         self.take_in(&changes);
-        let plan = hostnet_core::plan(&self.desired, &state);
-        let owners = Owners::of(&self.desired);
+        self.sync_dhcp(&state).await;
+        // Starting clients can bring back stored leases, and with them name servers.
+        let leased = match crate::dhcp::target(&self.desired, &self.dhcp) {
+            std::borrow::Cow::Owned(c) => Some(c),
+            std::borrow::Cow::Borrowed(_) => None,
+        };
+        let mut state = state;
+        if state.dns.is_none() && leased.as_ref().is_some_and(|c| c.dns.is_some()) {
+            state.dns = hostnet_netlink::write::read_resolv_conf(&self.env.resolv_conf);
+        }
+        let plan = hostnet_core::plan(leased.as_ref().unwrap_or(&self.desired), &state);
+        let owners = Owners::of(leased.as_ref().unwrap_or(&self.desired));
         let mut wanted = owners.group(&plan);
         let now = Instant::now();
         let mut scope = HashSet::new();
         let mut acting = Vec::new();
-        for name in Owners::declared(&self.desired) {
+        for name in Owners::declared(leased.as_ref().unwrap_or(&self.desired)) {
             let ops = wanted.remove(&name).unwrap_or_default();
             let input = if ops.iter().any(|o| matches!(o, hostnet_core::plan::Op::Missing { .. })) {
                 Input::Missing
@@ -129,17 +144,24 @@ impl Daemon {
         if acting.is_empty() {
             return Ok(true);
         }
-        self.run_for(&owners, acting, scope).await?;
+        self.run_for(leased.as_ref(), &owners, acting, scope).await?;
         Ok(true)
     }
 
     /// Runs the operations of `acting` links (devices in `scope`), verifies them, and moves each
     /// link to configured or failed. Nothing is rolled back: the config is what the host should
     /// be, and a link that cannot be configured now is retried.
-    async fn run_for(&mut self, owners: &Owners, acting: Vec<String>, scope: HashSet<String>) -> Result<(), PassError> {
+    async fn run_for(
+        &mut self,
+        leased: Option<&hostnet_core::Config>,
+        owners: &Owners,
+        acting: Vec<String>,
+        scope: HashSet<String>,
+    ) -> Result<(), PassError> {
         let opts = Options { rollback: false, scope: Some(scope), ..Options::default() };
         let mut src = MirrorSource::new(&mut self.mirror, &mut self.monitor);
-        let report = self.nl.apply_from(&mut src, &self.desired, &self.env, &self.dir, &opts).await?;
+        let target = leased.unwrap_or(&self.desired);
+        let report = self.nl.apply_from(&mut src, target, &self.env, &self.dir, &opts).await?;
         let changes = std::mem::take(&mut src.changes);
         self.take_in(&changes);
         let now = Instant::now();

@@ -55,6 +55,8 @@ pub struct LinkReport {
     pub events: Vec<Event>,
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub bond: Option<BondHealth>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub dhcp4: Option<crate::dhcp::Dhcp4Report>,
 }
 
 #[derive(Debug, Clone, Serialize, Deserialize)]
@@ -161,6 +163,7 @@ pub fn link_report(
         last_error: h.last_error.clone(),
         events: h.events.iter().rev().take(events).rev().cloned().collect(),
         bond: live.and_then(|l| bond_health(l, by_name)),
+        dhcp4: None,
     }
 }
 
@@ -226,6 +229,14 @@ pub fn render(s: &Status) -> String {
                     if p.in_use { "" } else { "  NOT IN USE" }
                 );
             }
+        }
+        if let Some(d) = &l.dhcp4 {
+            let lease = match (&d.address, &d.server, d.expires_in_secs) {
+                (Some(a), Some(srv), Some(t)) => format!(" {a} from {srv}, expires in {t} s"),
+                _ => String::new(),
+            };
+            let ntp = if d.ntp.is_empty() { String::new() } else { format!(", ntp {}", d.ntp.join(" ")) };
+            let _ = writeln!(out, "  dhcp4 {}{lease}{ntp}", d.phase);
         }
         if let Some(e) = &l.last_error {
             let _ = writeln!(out, "  last error: {e}");

@@ -65,6 +65,7 @@ fn live(iface: Interface, master: Option<&str>) -> LiveLink {
         pci_path: None,
         sysctls: Default::default(),
         link_local: vec![],
+        dynamic: vec![],
     }
 }
 

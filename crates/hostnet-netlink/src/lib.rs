@@ -8,6 +8,7 @@ pub mod engine;
 pub mod error;
 pub mod exec;
 pub mod journal;
+pub mod lease;
 pub mod monitor;
 pub mod netns;
 pub mod read;

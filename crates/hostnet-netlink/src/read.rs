@@ -220,7 +220,9 @@ impl Observed {
         for a in addrs {
             let Some(&i) = by_index.get(&a.header.index) else { continue };
             let Some(cidr) = address_of(a) else { continue };
-            if !cidr.is_link_local() {
+            if is_dynamic(a) && !cidr.is_link_local() {
+                live[i].dynamic.push(cidr);
+            } else if !cidr.is_link_local() {
                 live[i].iface.addresses.push(cidr);
             } else if cidr.addr().is_ipv6() {
                 live[i].link_local.push(cidr);
@@ -249,6 +251,16 @@ impl Observed {
             }
         }
         Observed { state: State { links: live, dns: None, rules: Vec::new(), routes: typed, observed: true }, status }
+    }
+}
+
+/// Whether an address has a lifetime (a DHCP lease, SLAAC) rather than being permanent.
+pub fn is_dynamic(a: &AddressMessage) -> bool {
+    use rtnetlink::packet_route::address::AddressFlags;
+    let flags = a.attributes.iter().find_map(|x| if let AddressAttribute::Flags(f) = x { Some(*f) } else { None });
+    match flags {
+        Some(f) => !f.contains(AddressFlags::Permanent),
+        None => !a.header.flags.contains(rtnetlink::packet_route::address::AddressHeaderFlags::Permanent),
     }
 }
 
@@ -440,6 +452,7 @@ fn live_link(l: &LinkMessage, name: String, kind: Kind, names: &HashMap<u32, Str
         pci_path,
         sysctls: crate::sysctl::sysctls_of(l),
         link_local: Vec::new(),
+        dynamic: Vec::new(),
     }
 }
 

@@ -377,7 +377,7 @@ impl Netlink {
 }
 
 /// The route as `ip route add` would send it: protocol `boot`, link scope without a gateway.
-fn route_message(oif: u32, r: &Route) -> RouteMessage {
+pub(crate) fn route_message(oif: u32, r: &Route) -> RouteMessage {
     let net = r.dst_net();
     let mut m = RouteMessage::default();
     m.header.address_family = if net.addr().is_ipv6() { AddressFamily::Inet6 } else { AddressFamily::Inet };

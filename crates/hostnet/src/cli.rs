@@ -83,6 +83,9 @@ pub enum Command {
     Daemon {
         #[arg(long, default_value = "/etc/hostnet/hostnet.yaml", value_name = "FILE")]
         config: PathBuf,
+        /// Where DHCP leases are kept across restarts (a subdirectory netns-NAME with --netns).
+        #[arg(long, default_value = "/var/lib/hostnet/leases", value_name = "DIR")]
+        lease_dir: PathBuf,
     },
     /// Ask the running daemon how each declared interface is: state, drift, recent events,
     /// carrier flaps, bond health.

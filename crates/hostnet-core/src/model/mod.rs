@@ -10,6 +10,7 @@
 //! Each interface names its kind by the key that holds its kind-specific settings.
 
 pub mod bond;
+pub mod dhcp;
 pub mod ip;
 pub mod kernel_enum;
 pub mod kinds;
@@ -22,6 +23,7 @@ use std::net::IpAddr;
 use serde::{Deserialize, Serialize};
 
 pub use bond::{Bond, BondMode, BondOpt};
+pub use dhcp::{ClientId, Dhcp4};
 pub use ip::{AddrGenMode, Ipv4Settings, Ipv6Settings, RpFilter, Sysctl, SysctlValues, settings_from};
 pub use kinds::{Bridge, Ethernet, Match, Veth, Vlan, VlanProtocol};
 pub use net::{Cidr, MacAddr, Route, RouteDst, RouteScope, RouteType};
@@ -148,6 +150,8 @@ pub struct Interface {
     pub routes: Vec<Route>,
     pub ipv4: Ipv4Settings,
     pub ipv6: Ipv6Settings,
+    /// DHCPv4 client settings; `None`: no DHCP on this interface.
+    pub dhcp4: Option<Dhcp4>,
 }
 
 impl Interface {
@@ -162,6 +166,7 @@ impl Interface {
             routes: Vec::new(),
             ipv4: Ipv4Settings::default(),
             ipv6: Ipv6Settings::default(),
+            dhcp4: None,
         }
     }
 }
@@ -195,6 +200,8 @@ struct RawInterface {
     ipv4: Ipv4Settings,
     #[serde(default, skip_serializing_if = "Ipv6Settings::is_empty")]
     ipv6: Ipv6Settings,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    dhcp4: Option<dhcp::Dhcp4Key>,
 }
 
 fn is_up(s: &LinkState) -> bool {
@@ -232,6 +239,7 @@ impl TryFrom<RawInterface> for Interface {
             routes: r.routes,
             ipv4: r.ipv4,
             ipv6: r.ipv6,
+            dhcp4: r.dhcp4.and_then(|k| k.0),
         })
     }
 }
@@ -252,6 +260,7 @@ impl From<Interface> for RawInterface {
             routes: i.routes,
             ipv4: i.ipv4,
             ipv6: i.ipv6,
+            dhcp4: i.dhcp4.map(|d| dhcp::Dhcp4Key(Some(d))),
         };
         match i.kind {
             Kind::Ethernet(e) => r.ethernet = Some(e),

@@ -25,6 +25,7 @@ struct Sim {
     routes: Vec<crate::model::Route>,
     sysctls: crate::model::SysctlValues,
     link_local: Vec<crate::model::Cidr>,
+    dynamic: Vec<crate::model::Cidr>,
 }
 
 struct Planner<'a> {
@@ -93,6 +94,7 @@ pub fn plan(desired: &Config, current: &State) -> Plan {
                 routes: l.iface.routes.clone(),
                 sysctls: l.sysctls,
                 link_local: l.link_local.clone(),
+                dynamic: l.dynamic.clone(),
             },
         );
     }
@@ -300,6 +302,7 @@ impl Planner<'_> {
                 let s = self.s(name);
                 s.addresses.retain(|a| a != address);
                 s.link_local.retain(|a| a != address);
+                s.dynamic.retain(|a| a != address);
                 s.routes.retain(|r| !dropped.contains(r));
             }
             Op::AddRoute { name, route } if name == super::ROUTES_SUBJECT => self.typed_routes.push(route.clone()),
@@ -570,6 +573,14 @@ impl Planner<'_> {
         }
         for a in want.addresses.iter().filter(|a| !have.contains(a)) {
             self.emit(Op::AddAddress { name: want.name.clone(), address: *a });
+        }
+        // A lease left by another DHCP client goes when the config no longer asks for DHCP;
+        // IPv6 ones are the kernel's own (SLAAC) and expire by its rules.
+        if want.dhcp4.is_none() {
+            let leased = self.known(&want.name).map(|s| s.dynamic.clone()).unwrap_or_default();
+            for a in leased.iter().filter(|a| a.addr().is_ipv4() && !want.addresses.contains(a)) {
+                self.emit(Op::DelAddress { name: want.name.clone(), address: *a });
+            }
         }
     }
 

@@ -15,9 +15,13 @@ use super::{EXIT_FAILED, fail, runtime};
 const APPLY_TIMEOUT: Duration = Duration::from_secs(900);
 const QUICK_TIMEOUT: Duration = Duration::from_secs(60);
 
-pub fn daemon(ctx: &Ctx, config: &Path) -> ExitCode {
-    let opts =
-        hostnet_daemon::DaemonOptions { config: config.to_path_buf(), env: ctx.env.clone(), dir: ctx.dir.clone() };
+pub fn daemon(ctx: &Ctx, config: &Path, lease_dir: std::path::PathBuf) -> ExitCode {
+    let opts = hostnet_daemon::DaemonOptions {
+        config: config.to_path_buf(),
+        env: ctx.env.clone(),
+        dir: ctx.dir.clone(),
+        lease_dir,
+    };
     match runtime().block_on(hostnet_daemon::run(opts)) {
         Ok(()) => ExitCode::SUCCESS,
         Err(hostnet_daemon::StartError::Config(e)) => {

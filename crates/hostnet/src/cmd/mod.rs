@@ -29,7 +29,14 @@ pub fn run(cli: Cli) -> ExitCode {
             via_daemon.unwrap_or_else(|| apply::apply(&ctx, &file, args))
         }
         Command::Confirm => daemon::confirm(&ctx).unwrap_or_else(|| apply::confirm(&ctx)),
-        Command::Daemon { config } => daemon::daemon(&ctx, &config),
+        Command::Daemon { config, lease_dir } => {
+            // Leases of a namespace's links are that namespace's, as the state directory is.
+            let lease_dir = match &cli.netns {
+                Some(ns) => lease_dir.join(format!("netns-{ns}")),
+                None => lease_dir,
+            };
+            daemon::daemon(&ctx, &config, lease_dir)
+        }
         Command::Status { json } => daemon::status(&ctx, json),
         Command::Reload => daemon::reload(&ctx),
         Command::Doctor { json, interval } => doctor::doctor(json, interval),
