@@ -95,18 +95,31 @@ pub fn import(file: &str, text: &str) -> Imported {
         for s in list {
             match (s.family.as_str(), s.method.as_str()) {
                 ("inet" | "inet6", "static" | "manual") => {}
+                ("inet", "dhcp") => {
+                    iface.dhcp4.get_or_insert_with(Default::default);
+                }
+                ("inet6", "auto") => iface.ipv6.accept_ra = Some(true),
                 (f, m) => lost.push(Lost {
                     at: at(s.line),
                     what: format!("iface {name} {f} {m}"),
-                    why: "only static and manual methods are translated (hostnet does not run DHCP or SLAAC clients)"
-                        .into(),
+                    why: "only static, manual, inet dhcp and inet6 auto (SLAAC) are translated".into(),
                 }),
             }
             let mut netmask: Option<String> = None;
             let mut address: Option<(usize, String)> = None;
             for (n, k, v) in &s.opts {
                 let n = *n;
+                let dhcp = s.method == "dhcp";
                 match k.as_str() {
+                    "hostname" if dhcp => {
+                        iface.dhcp4.get_or_insert_with(Default::default).hostname = Some(v.clone());
+                    }
+                    "metric" if dhcp => match v.parse() {
+                        Ok(m) => iface.dhcp4.get_or_insert_with(Default::default).route_metric = Some(m),
+                        Err(_) => {
+                            lost.push(Lost { at: at(n), what: format!("metric {v}"), why: "not a number".into() })
+                        }
+                    },
                     "address" => address = Some((n, v.clone())),
                     "netmask" => netmask = Some(v.clone()),
                     "gateway" => match v.parse::<IpAddr>() {
@@ -364,9 +377,24 @@ pub fn export(config: &Config) -> Exported {
         }
         let v4: Vec<_> = i.addresses.iter().filter(|a| a.addr().is_ipv4()).collect();
         let v6: Vec<_> = i.addresses.iter().filter(|a| a.addr().is_ipv6()).collect();
-        let method = if v4.is_empty() { "manual" } else { "static" };
+        let method = if i.dhcp4.is_some() {
+            "dhcp"
+        } else if v4.is_empty() {
+            "manual"
+        } else {
+            "static"
+        };
         out.push_str(&format!("iface {} inet {method}\n", i.name));
-        if let Some(a) = v4.first() {
+        if i.dhcp4.is_some() {
+            out.push_str(&crate::dhcp::ifupdown_options(i, &mut lost));
+            if !v4.is_empty() {
+                lost.push(Lost {
+                    at: i.name.clone(),
+                    what: "static IPv4 addresses beside dhcp4".into(),
+                    why: "an inet dhcp stanza takes no address".into(),
+                });
+            }
+        } else if let Some(a) = v4.first() {
             out.push_str(&format!("    address {a}\n"));
         }
         let mut opt = |k: &str, v: String| out.push_str(&format!("    {k} {v}\n"));

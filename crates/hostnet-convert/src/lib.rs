@@ -4,6 +4,7 @@
 //! silently dropped.
 
 pub mod bondopts;
+mod dhcp;
 pub mod ifupdown;
 mod iplayer;
 pub mod netplan;

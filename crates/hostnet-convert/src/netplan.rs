@@ -190,7 +190,9 @@ fn common(
         "activation-mode",
     ];
     for (k, v) in body {
-        if crate::iplayer::netplan_import(k, v, i, rules, here, lost) {
+        if crate::iplayer::netplan_import(k, v, i, rules, here, lost)
+            || crate::dhcp::netplan_import(k, v, i, here, lost)
+        {
             continue;
         }
         match k.as_str() {
@@ -241,12 +243,6 @@ fn common(
                     why: "only `off` is translated (as state: down)".into(),
                 }),
             },
-            "dhcp4" | "dhcp6" if v.as_bool() == Some(false) => {}
-            "dhcp4" | "dhcp6" => lost.push(Lost {
-                at: here.into(),
-                what: format!("{k}: {v}"),
-                why: "hostnet does not run DHCP clients".into(),
-            }),
             k if known.contains(&k) => {}
             _ => lost.push(Lost { at: here.into(), what: k.clone(), why: format!("key not translated for {section}") }),
         }
@@ -452,6 +448,7 @@ pub fn export(config: &Config) -> Exported {
             body.insert("macaddress".into(), json!(m.to_string()));
         }
         crate::iplayer::netplan_export(config, i, &mut body, &mut lost);
+        crate::dhcp::netplan_export(i, &mut body);
         match i.state {
             LinkState::Up => {}
             LinkState::Down => {

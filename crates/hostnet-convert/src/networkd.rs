@@ -138,6 +138,7 @@ fn network(config: &Config, i: &Interface, master: Option<&Interface>, dns: bool
         _ => {}
     }
     s.push_str(&crate::iplayer::networkd_network(i, master.is_some(), lost));
+    s.push_str(crate::dhcp::networkd_network(i));
     for v in config.interfaces.iter().filter(|v| matches!(&v.kind, Kind::Vlan(x) if x.base == i.name)) {
         s.push_str(&format!("VLAN={}\n", v.name));
     }
@@ -185,5 +186,6 @@ fn network(config: &Config, i: &Interface, master: Option<&Interface>, dns: bool
     for r in crate::iplayer::rules_of(config, &i.name) {
         s.push_str(&crate::iplayer::networkd_rule(r));
     }
+    s.push_str(&crate::dhcp::networkd_section(i, lost));
     s
 }

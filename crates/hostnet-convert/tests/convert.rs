@@ -172,3 +172,33 @@ fn rules_ipv6_settings_and_route_options_round_trip_through_netplan() {
         assert_eq!((&b.ipv4, &b.ipv6, &b.routes), (&i.ipv4, &i.ipv6, &i.routes), "{}", i.name);
     }
 }
+
+#[test]
+fn dhcp4_options_round_trip_through_netplan_and_reach_networkd_and_ifupdown() {
+    let mut x = example("single-nic");
+    let d = r#"{"route_metric": 200, "use_dns": false, "use_ntp": false, "client_id": "duid", "hostname": "db1"}"#;
+    x.interfaces[0].dhcp4 = Some(serde_json::from_str(d).unwrap());
+    x.interfaces[0].addresses.clear();
+    x.interfaces[0].routes.clear();
+    let back = netplan::import(&netplan::export(&x).files).unwrap();
+    assert_eq!(back.config.interfaces[0].dhcp4, x.interfaces[0].dhcp4, "{}", lost_lines(&back.lost));
+    let nd = networkd::export(&x);
+    let net = &nd.files.iter().find(|(f, _)| f.ends_with(".network")).unwrap().1;
+    for want in [
+        "DHCP=ipv4\n",
+        "[DHCPv4]\nRouteMetric=200\nUseDNS=no\n",
+        "UseNTP=no\n",
+        "ClientIdentifier=duid\n",
+        "Hostname=db1\n",
+    ] {
+        assert!(net.contains(want), "missing {want:?} in\n{net}");
+    }
+    let ifu = ifupdown::export(&x);
+    let text = &ifu.files[0].1;
+    assert!(text.contains("inet dhcp\n    hostname db1\n    metric 200\n"), "{text}");
+    let lost = lost_lines(&ifu.lost);
+    assert!(lost.contains("dhcp4.use_dns") && lost.contains("dhcp4.client_id"), "{lost}");
+    let again = ifupdown::import("interfaces", text);
+    let d4 = again.config.interfaces.iter().find_map(|i| i.dhcp4.clone()).unwrap();
+    assert_eq!((d4.route_metric, d4.hostname.as_deref()), (Some(200), Some("db1")));
+}

@@ -10,72 +10,7 @@ use std::process::{Child, Command, Stdio};
 use std::time::{Duration, Instant};
 
 use support::Ns;
-
-/// A running `hostnet daemon` for a namespace; killed when dropped.
-struct Daemon<'a> {
-    ns: &'a Ns,
-    child: Child,
-    log: std::path::PathBuf,
-}
-
-impl<'a> Daemon<'a> {
-    fn start(ns: &'a Ns, config: &str) -> Daemon<'a> {
-        let log = ns.state_dir().with_extension(format!("daemon-{}.log", support::vm::rand_suffix()));
-        let f = std::fs::File::create(&log).unwrap();
-        let child = ns
-            .hostnet_cmd(&["daemon", "--config", config])
-            .stdout(Stdio::null())
-            .stderr(f)
-            .spawn()
-            .expect("start hostnet daemon");
-        let d = Daemon { ns, child, log };
-        d.wait_until("the daemon answers", || d.ns.hostnet(&["status"]).status.success());
-        d
-    }
-
-    fn log(&self) -> String {
-        std::fs::read_to_string(&self.log).unwrap_or_default()
-    }
-
-    fn status(&self) -> serde_json::Value {
-        serde_json::from_str(&self.ns.hostnet_ok(&["status", "--json"])).unwrap()
-    }
-
-    fn link(&self, name: &str) -> serde_json::Value {
-        let s = self.status();
-        s["links"].as_array().unwrap().iter().find(|l| l["name"] == name).cloned().unwrap()
-    }
-
-    /// Polls `cond` every 10 ms for up to 5 s; the deadline is generous, the tests that
-    /// promise a latency measure it themselves.
-    fn wait_until(&self, what: &str, mut cond: impl FnMut() -> bool) -> Duration {
-        let t0 = Instant::now();
-        while t0.elapsed() < Duration::from_secs(5) {
-            if cond() {
-                return t0.elapsed();
-            }
-            std::thread::sleep(Duration::from_millis(10));
-        }
-        panic!("timed out waiting until {what}; daemon log:\n{}", self.log())
-    }
-
-    fn signal(&self, sig: i32) {
-        // SAFETY: signalling our own child.
-        unsafe { libc::kill(self.child.id() as i32, sig) };
-    }
-
-    fn kill9(mut self) {
-        self.signal(libc::SIGKILL);
-        let _ = self.child.wait();
-    }
-}
-
-impl Drop for Daemon<'_> {
-    fn drop(&mut self) {
-        let _ = self.child.kill();
-        let _ = self.child.wait();
-    }
-}
+use support::daemon::Daemon;
 
 /// A cable into `ns`: a veth whose end `name` (with `mac`) is in `ns` and whose other end is in
 /// `peer`; from inside `ns` it is a NIC, as hot-plugged hardware would be.

@@ -57,7 +57,10 @@ pub fn as_config(o: &Observed, ctx: &Ctx) -> Config {
         .into_iter()
         .map(|l| {
             let (ipv4, ipv6) = hostnet_core::model::settings_from(&l.sysctls, &defaults);
-            Interface { ipv4, ipv6, ..l.iface.clone() }
+            // An IPv4 address with a lifetime was leased: feeding `show` back to `apply` must
+            // keep it, and the daemon must keep renewing it.
+            let dhcp4 = l.dynamic.iter().any(|a| a.addr().is_ipv4()).then(Default::default);
+            Interface { ipv4, ipv6, dhcp4, ..l.iface.clone() }
         })
         .collect();
     Config {
@@ -94,6 +97,9 @@ fn table(o: &Observed, config: &Config) -> String {
         }
         if let Some(i) = config.get(&s.name) {
             detail.extend(i.addresses.iter().map(ToString::to_string));
+        }
+        if let Some(l) = o.state.get(&s.name) {
+            detail.extend(l.dynamic.iter().map(|a| format!("{a} (dynamic)")));
         }
         rows.push(vec![
             s.name.clone(),

@@ -3,6 +3,8 @@
 
 #![allow(dead_code)]
 
+pub mod daemon;
+pub mod dnsmasq;
 pub mod vm;
 
 use std::path::PathBuf;
@@ -40,6 +42,11 @@ impl Ns {
 
     pub fn state_dir(&self) -> PathBuf {
         self.tmp.join("state")
+    }
+
+    /// The daemon's lease directory; `--netns` adds its own subdirectory.
+    pub fn lease_dir(&self) -> PathBuf {
+        self.tmp.join("leases")
     }
 
     pub fn resolv_conf(&self) -> PathBuf {

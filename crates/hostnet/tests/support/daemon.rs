@@ -1,0 +1,78 @@
+//! A running `hostnet daemon` for a test's namespace, with the waits the daemon tests share.
+
+use std::process::{Child, Stdio};
+use std::time::{Duration, Instant};
+
+use super::Ns;
+
+/// A running `hostnet daemon` for a namespace; killed when dropped.
+pub struct Daemon<'a> {
+    pub ns: &'a Ns,
+    pub child: Child,
+    pub log: std::path::PathBuf,
+}
+
+impl<'a> Daemon<'a> {
+    pub fn start(ns: &'a Ns, config: &str) -> Daemon<'a> {
+        let log = ns.state_dir().with_extension(format!("daemon-{}.log", super::vm::rand_suffix()));
+        let f = std::fs::File::create(&log).unwrap();
+        let child = ns
+            .hostnet_cmd(&["daemon", "--config", config, "--lease-dir"])
+            .arg(ns.lease_dir())
+            .stdout(Stdio::null())
+            .stderr(f)
+            .spawn()
+            .expect("start hostnet daemon");
+        let d = Daemon { ns, child, log };
+        d.wait_until("the daemon answers", || d.ns.hostnet(&["status"]).status.success());
+        d
+    }
+
+    pub fn log(&self) -> String {
+        std::fs::read_to_string(&self.log).unwrap_or_default()
+    }
+
+    pub fn status(&self) -> serde_json::Value {
+        serde_json::from_str(&self.ns.hostnet_ok(&["status", "--json"])).unwrap()
+    }
+
+    pub fn link(&self, name: &str) -> serde_json::Value {
+        let s = self.status();
+        s["links"].as_array().unwrap().iter().find(|l| l["name"] == name).cloned().unwrap()
+    }
+
+    /// Polls `cond` every 10 ms for up to 5 s; the deadline is generous, the tests that
+    /// promise a latency measure it themselves.
+    pub fn wait_until(&self, what: &str, cond: impl FnMut() -> bool) -> Duration {
+        self.wait_up_to(Duration::from_secs(5), what, cond)
+    }
+
+    /// As `wait_until`, for what takes its protocol's time (a lease running out).
+    pub fn wait_up_to(&self, limit: Duration, what: &str, mut cond: impl FnMut() -> bool) -> Duration {
+        let t0 = Instant::now();
+        while t0.elapsed() < limit {
+            if cond() {
+                return t0.elapsed();
+            }
+            std::thread::sleep(Duration::from_millis(10));
+        }
+        panic!("timed out waiting until {what}; daemon log:\n{}", self.log())
+    }
+
+    pub fn signal(&self, sig: i32) {
+        // SAFETY: signalling our own child.
+        unsafe { libc::kill(self.child.id() as i32, sig) };
+    }
+
+    pub fn kill9(mut self) {
+        self.signal(libc::SIGKILL);
+        let _ = self.child.wait();
+    }
+}
+
+impl Drop for Daemon<'_> {
+    fn drop(&mut self) {
+        let _ = self.child.kill();
+        let _ = self.child.wait();
+    }
+}
