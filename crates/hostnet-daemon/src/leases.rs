@@ -63,6 +63,10 @@ impl Daemon {
                     tracing::warn!("{name}: storing the lease in {}: {e}", self.dhcp.dir.path().display());
                 }
                 self.history.of(&name).note(what);
+                let settings = self.dhcp.settings(&name).cloned().unwrap_or_default();
+                if settings.use_dns() && !(lease.dns.is_empty() && lease.search.is_empty()) {
+                    self.dhcp.dns_taken = true;
+                }
                 if old.is_none_or(|o| o.dns != lease.dns || o.search != lease.search) {
                     self.retarget_dns().await;
                 }

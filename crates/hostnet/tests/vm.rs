@@ -287,3 +287,57 @@ interfaces:
     assert!(metrics.contains("hostnet_bond_port_in_use{bond=\"bond0\",port=\"e1p2\"}"), "{c}");
     assert!(metrics.contains("lacp_state=\"act,fast,agg,sync,col,dist"), "{c}");
 }
+
+#[test]
+#[ignore = "needs the qemu micro-VM (vm/hostnet-vm) and dnsmasq"]
+fn dhcp4_on_an_lacp_bond_gets_a_lease_from_dnsmasq_behind_the_switch() {
+    // The switch's port-channel carries dnsmasq (Debian's, copied into the VM); the host's
+    // bond asks it for an address once LACP lets traffic through.
+    let script = r#"
+ip netns add sw
+ip link add tmp1 address 52:54:00:00:01:02 type veth peer name s-1 netns sw
+ip link add tmp2 address 52:54:00:00:03:02 type veth peer name s-2 netns sw
+ip -n sw link add po type bond mode 802.3ad miimon 100 lacp_rate fast
+ip -n sw link set s-1 master po; ip -n sw link set s-2 master po
+ip -n sw addr add 10.77.0.1/24 dev po; ip -n sw link set po up
+mkdir -p /var/lib/misc
+ip netns exec sw dnsmasq --conf-file=/dev/null --user=root --group=root --port=0 --bind-interfaces \
+  --interface=po --no-ping --log-dhcp --log-facility=/tmp/dnsmasq.log --pid-file=/tmp/dnsmasq.pid \
+  --dhcp-range=10.77.0.50,10.77.0.60,255.255.255.0,2m --dhcp-option=option:router,10.77.0.1 \
+  --dhcp-option=option:T1,5 --dhcp-option=option:T2,9 --dhcp-leasefile=/tmp/dnsmasq.leases
+hostnet daemon --config /cfg/bond.yaml > /tmp/d.log 2>&1 &
+until_ok() { i=0; while [ $i -lt 600 ]; do if sh -c "$1" >/dev/null 2>&1; then return 0; fi; sleep 0.1; i=$((i+1)); done; echo "TIMEOUT: $1"; }
+until_ok "ip -4 addr show dev bond0 | grep -q 'inet 10.77.0.*dynamic'"
+echo "=== address"; ip -4 -o addr show dev bond0 | grep -o 'inet [0-9./]* .*dynamic'
+echo "=== route"; ip route show proto dhcp
+until_ok "grep -q 'renewed' /tmp/d.log"
+echo "=== status"; hostnet status
+echo "=== server"; cat /tmp/dnsmasq.log
+echo "=== log"; cat /tmp/d.log
+echo "=== end"
+"#;
+    let cfg = r#"
+interfaces:
+  - name: e1p2
+    ethernet: { match: { mac: "52:54:00:00:01:02" } }
+  - name: e3p2
+    ethernet: { match: { mac: "52:54:00:00:03:02" } }
+  - name: bond0
+    bond: { mode: 802.3ad, ports: [e1p2, e3p2], miimon: 100, lacp_rate: fast }
+    dhcp4: { route_metric: 100 }
+"#;
+    let passwd = "root:x:0:0:root:/root:/bin/sh\n";
+    let group = "root:x:0:\n";
+    let c = support::vm::vm_with(
+        &format!("mkdir -p /etc; cp /cfg/passwd /etc/passwd; cp /cfg/group /etc/group\n{script}"),
+        &["/usr/sbin/dnsmasq"],
+        &[("bond.yaml", cfg), ("passwd", passwd), ("group", group)],
+    );
+    assert!(!c.contains("TIMEOUT"), "{c}");
+    assert!(section(&c, "address").contains("inet 10.77.0."), "{c}");
+    assert!(section(&c, "route").contains("default via 10.77.0.1 dev bond0 metric 100"), "{c}");
+    let status = section(&c, "status");
+    assert!(status.contains("dhcp4 bound 10.77.0."), "{c}");
+    assert!(status.contains("bond 802.3ad"), "{c}");
+    assert!(section(&c, "server").contains("DHCPACK(po)"), "{c}");
+}

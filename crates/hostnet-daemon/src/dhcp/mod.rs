@@ -49,6 +49,10 @@ pub struct Dhcp {
     pub clients: BTreeMap<String, Running>,
     tx: mpsc::Sender<Event>,
     pub rx: mpsc::Receiver<Event>,
+    /// A lease has given name servers: from then on resolv.conf is hostnet's, so that their
+    /// removal at expiry is written too. Before that, a host whose config has no `dns:` keeps
+    /// its resolv.conf untouched while the first lease is awaited.
+    pub dns_taken: bool,
 }
 
 /// What to do to the host about a client, decided by [`Dhcp::sync`] and done by the daemon.
@@ -81,7 +85,7 @@ pub struct Dhcp4Report {
 impl Dhcp {
     pub fn new(dir: LeaseDir) -> Self {
         let (tx, rx) = mpsc::channel(64);
-        Dhcp { dir, clients: BTreeMap::new(), tx, rx }
+        Dhcp { dir, clients: BTreeMap::new(), tx, rx, dns_taken: false }
     }
 
     /// Starts the clients the config and the host call for and stops the others.
@@ -187,7 +191,8 @@ impl Dhcp {
     fn dns(&self, desired: &Config) -> Option<Dns> {
         let users: Vec<&Running> = self.clients.values().filter(|r| r.settings.use_dns()).collect();
         let declared = desired.interfaces.iter().any(|i| i.dhcp4.as_ref().is_some_and(Dhcp4::use_dns));
-        if !declared {
+        let given = users.iter().any(|r| r.lease.as_ref().is_some_and(|l| !l.dns.is_empty() || !l.search.is_empty()));
+        if !declared || !(given || self.dns_taken || desired.dns.is_some()) {
             return None;
         }
         let mut dns = desired.dns.clone().unwrap_or_default();

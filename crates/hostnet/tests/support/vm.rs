@@ -6,6 +6,11 @@ use std::process::Command;
 
 /// Runs `script` in the VM with hostnet and `files` (name, contents) under /cfg.
 pub fn vm(script: &str, files: &[(&str, &str)]) -> String {
+    vm_with(script, &[], files)
+}
+
+/// As [`vm`], with more programs of this machine (and their libraries) in the VM's /usr/bin.
+pub fn vm_with(script: &str, bins: &[&str], files: &[(&str, &str)]) -> String {
     let root = PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("../..");
     let tmp = std::env::temp_dir().join(format!("hostnet-vmtest-{}-{}", std::process::id(), rand_suffix()));
     std::fs::create_dir_all(&tmp).unwrap();
@@ -13,6 +18,9 @@ pub fn vm(script: &str, files: &[(&str, &str)]) -> String {
     std::fs::write(&script_path, script).unwrap();
     let mut cmd = Command::new(root.join("vm/hostnet-vm"));
     cmd.args(["--bin", env!("CARGO_BIN_EXE_hostnet")]);
+    for b in bins {
+        cmd.args(["--bin", b]);
+    }
     for (name, text) in files {
         let p = tmp.join(name);
         std::fs::create_dir_all(p.parent().unwrap()).unwrap();
