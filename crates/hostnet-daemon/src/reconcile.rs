@@ -54,23 +54,16 @@ impl Daemon {
     pub async fn reconcile(&mut self) -> Result<bool, PassError> {
         let Some(_lock) = self.dir.try_lock()? else { return Ok(false) };
         engine::recover(&self.nl, &self.env, &self.dir).await?;
-        // Cloned only while leases add name servers to the file's config.
-        let leased = match crate::dhcp::target(&self.desired, &self.dhcp) {
-            std::borrow::Cow::Owned(c) => Some(c),
-            std::borrow::Cow::Borrowed(_) => None,
-        };
         let mut src = MirrorSource::new(&mut self.mirror, &mut self.monitor);
-        let state = self.nl.current_from(&mut src, leased.as_ref().unwrap_or(&self.desired), &self.env).await?;
+        let mut state = self.nl.current_from(&mut src, &self.desired, &self.env).await?;
         let changes = std::mem::take(&mut src.changes);
         self.take_in(&changes);
+        // After the clients are synced: starting one can bring back a stored lease, and with it
+        // name servers. Leases change only the target's DNS, so the state read for the file's
+        // config lacks at most resolv.conf.
         self.sync_dhcp(&state).await;
-        // Starting clients can bring back stored leases, and with them name servers.
-        let leased = match crate::dhcp::target(&self.desired, &self.dhcp) {
-            std::borrow::Cow::Owned(c) => Some(c),
-            std::borrow::Cow::Borrowed(_) => None,
-        };
-        let mut state = state;
-        if state.dns.is_none() && leased.as_ref().is_some_and(|c| c.dns.is_some()) {
+        let leased = crate::dhcp::leased_target(&self.desired, &self.dhcp);
+        if state.dns.is_none() && leased.is_some() {
             state.dns = hostnet_netlink::write::read_resolv_conf(&self.env.resolv_conf);
         }
         let plan = hostnet_core::plan(leased.as_ref().unwrap_or(&self.desired), &state);

@@ -23,14 +23,7 @@ impl Netlink {
 
     /// Removes an address by (link, address, prefix); one already gone is not an error.
     pub async fn remove_address(&self, index: u32, address: Cidr) -> Result<(), OpError> {
-        use rtnetlink::packet_route::AddressFamily;
-        use rtnetlink::packet_route::address::AddressMessage;
-        let mut m = AddressMessage::default();
-        m.header.family = if address.addr().is_ipv6() { AddressFamily::Inet6 } else { AddressFamily::Inet };
-        m.header.prefix_len = address.prefix_len();
-        m.header.index = index;
-        m.attributes.push(AddressAttribute::Local(address.addr()));
-        m.attributes.push(AddressAttribute::Address(address.addr()));
+        let m = crate::write::address_message(index, &address);
         match self.handle.address().del(m).execute().await.map_err(OpError::from) {
             Err(e) if e.errno == libc::EADDRNOTAVAIL => Ok(()),
             r => r,

@@ -199,12 +199,7 @@ impl Netlink {
             Op::DelAddress { name, address } => {
                 // Named by (link, address, prefix), as `ip address del` does: no dump of every
                 // address on the host to find the one to delete.
-                let mut m = AddressMessage::default();
-                m.header.family = if address.addr().is_ipv6() { AddressFamily::Inet6 } else { AddressFamily::Inet };
-                m.header.prefix_len = address.prefix_len();
-                m.header.index = self.index_of(name).await?;
-                m.attributes.push(AddressAttribute::Local(address.addr()));
-                m.attributes.push(AddressAttribute::Address(address.addr()));
+                let m = address_message(self.index_of(name).await?, address);
                 match self.handle.address().del(m).execute().await {
                     Err(e) => match OpError::from(e) {
                         e if e.errno == libc::EADDRNOTAVAIL => {
@@ -374,6 +369,17 @@ impl Netlink {
     async fn oif_of(&self, name: &str) -> Result<u32, OpError> {
         if name == hostnet_core::plan::ROUTES_SUBJECT { Ok(0) } else { self.index_of(name).await }
     }
+}
+
+/// An address named as `ip address del` names it: (link, address, prefix).
+pub(crate) fn address_message(index: u32, address: &hostnet_core::model::Cidr) -> AddressMessage {
+    let mut m = AddressMessage::default();
+    m.header.family = if address.addr().is_ipv6() { AddressFamily::Inet6 } else { AddressFamily::Inet };
+    m.header.prefix_len = address.prefix_len();
+    m.header.index = index;
+    m.attributes.push(AddressAttribute::Local(address.addr()));
+    m.attributes.push(AddressAttribute::Address(address.addr()));
+    m
 }
 
 /// The route as `ip route add` would send it: protocol `boot`, link scope without a gateway.

@@ -6,7 +6,7 @@
 mod support;
 
 use std::io::{Read, Write};
-use std::process::{Child, Command, Stdio};
+use std::process::Command;
 use std::time::{Duration, Instant};
 
 use support::Ns;
@@ -22,23 +22,6 @@ fn plug(ns: &Ns, peer: &Ns, name: &str, mac: &str) {
         .unwrap();
     assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
     peer.ip(&["link", "set", &format!("p-{name}"), "up"]);
-}
-
-/// `ip monitor link` in `ns`, its lines delivered as they arrive.
-fn link_monitor(ns: &Ns) -> (Child, std::sync::mpsc::Receiver<String>) {
-    use std::io::BufRead;
-    let mut child =
-        Command::new("ip").args(["-n", &ns.name, "-o", "monitor", "link"]).stdout(Stdio::piped()).spawn().unwrap();
-    let out = std::io::BufReader::new(child.stdout.take().unwrap());
-    let (tx, rx) = std::sync::mpsc::channel();
-    std::thread::spawn(move || {
-        for line in out.lines().map_while(Result::ok) {
-            if tx.send(line).is_err() {
-                break;
-            }
-        }
-    });
-    (child, rx)
 }
 
 const HOST: &str = r#"
@@ -183,7 +166,7 @@ fn restarting_or_killing_the_daemon_on_a_correct_host_flaps_nothing() {
     let f = ns.file("c.yaml", HOST);
     let d = Daemon::start(&ns, &f);
     d.wait_until("uplink is configured", || d.link("uplink")["phase"] == "configured");
-    let (mut monitor, lines) = link_monitor(&ns);
+    let (mut monitor, lines) = support::ip_monitor(&ns, "link");
     // IPv6 autoconfiguration on the fresh veths (DAD, router solicitations) sends link
     // notifications of its own for a while; a fixed sleep was too short under CI load, so the
     // restart starts only once the kernel has been quiet for a second.

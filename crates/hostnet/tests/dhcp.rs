@@ -7,7 +7,6 @@
 
 mod support;
 
-use std::process::{Child, Command, Stdio};
 use std::time::Duration;
 
 use support::Ns;
@@ -49,23 +48,6 @@ fn setup(tag: &str, t1: u32, t2: u32) -> (Ns, Ns, Dnsmasq, String) {
     let server = Dnsmasq::start(&srv, t1, t2);
     let config = host.file("host.yaml", DHCP);
     (srv, host, server, config)
-}
-
-/// `ip monitor address` in `ns`, its lines collected until it is killed.
-fn address_monitor(ns: &Ns) -> (Child, std::sync::mpsc::Receiver<String>) {
-    use std::io::BufRead;
-    let mut child =
-        Command::new("ip").args(["-n", &ns.name, "-o", "monitor", "address"]).stdout(Stdio::piped()).spawn().unwrap();
-    let out = std::io::BufReader::new(child.stdout.take().unwrap());
-    let (tx, rx) = std::sync::mpsc::channel();
-    std::thread::spawn(move || {
-        for line in out.lines().map_while(Result::ok) {
-            if tx.send(line).is_err() {
-                break;
-            }
-        }
-    });
-    (child, rx)
 }
 
 #[test]
@@ -121,7 +103,7 @@ fn a_restart_within_the_lease_asks_again_for_the_same_address_and_keeps_it_meanw
     let requests = server.count("DHCPREQUEST");
     d.kill9();
 
-    let (mut mon, lines) = address_monitor(&host);
+    let (mut mon, lines) = support::ip_monitor(&host, "address");
     std::thread::sleep(Duration::from_millis(200));
     let d = Daemon::start(&host, &config);
     d.wait_up_to(Duration::from_secs(15), "the lease is confirmed", || events(&d, "e0").contains("INIT-REBOOT"));

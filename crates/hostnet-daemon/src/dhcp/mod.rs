@@ -11,7 +11,6 @@
 pub mod client;
 pub mod lease;
 
-use std::borrow::Cow;
 use std::collections::BTreeMap;
 use std::time::{Duration, Instant};
 
@@ -229,11 +228,10 @@ impl Dhcp {
     }
 }
 
-/// The config the daemon plans against: the file's, with the leases' name servers added.
-pub fn target<'a>(desired: &'a Config, dhcp: &Dhcp) -> Cow<'a, Config> {
-    match dhcp.dns(desired) {
-        None => Cow::Borrowed(desired),
-        Some(dns) if desired.dns.as_ref() == Some(&dns) => Cow::Borrowed(desired),
-        Some(dns) => Cow::Owned(Config { dns: Some(dns), ..desired.clone() }),
-    }
+/// The config the daemon plans against when leases add name servers to the file's: `None`
+/// when they add none (the file's config is the target; no clone).
+pub fn leased_target(desired: &Config, dhcp: &Dhcp) -> Option<Config> {
+    dhcp.dns(desired)
+        .filter(|dns| desired.dns.as_ref() != Some(dns))
+        .map(|dns| Config { dns: Some(dns), ..desired.clone() })
 }

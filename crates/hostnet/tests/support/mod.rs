@@ -97,6 +97,26 @@ impl Ns {
     }
 }
 
+/// `ip monitor OBJECT` (link, address...) in `ns`, its lines delivered as they arrive.
+pub fn ip_monitor(ns: &Ns, object: &str) -> (std::process::Child, std::sync::mpsc::Receiver<String>) {
+    use std::io::BufRead;
+    let mut child = Command::new("ip")
+        .args(["-n", &ns.name, "-o", "monitor", object])
+        .stdout(std::process::Stdio::piped())
+        .spawn()
+        .unwrap();
+    let out = std::io::BufReader::new(child.stdout.take().unwrap());
+    let (tx, rx) = std::sync::mpsc::channel();
+    std::thread::spawn(move || {
+        for line in out.lines().map_while(Result::ok) {
+            if tx.send(line).is_err() {
+                break;
+            }
+        }
+    });
+    (child, rx)
+}
+
 impl Drop for Ns {
     fn drop(&mut self) {
         let _ = Command::new("ip").args(["netns", "del", &self.name]).status();
