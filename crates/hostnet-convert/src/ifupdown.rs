@@ -78,8 +78,13 @@ pub fn import(file: &str, text: &str) -> Imported {
         let list = &stanzas[name];
         if list.iter().any(|s| s.method == "loopback") {
             // Nothing to configure on lo, but its hooks are where rules often live.
+            let mut lo = Interface::new(name.clone(), Kind::Ethernet(Ethernet::default()));
             for (n, k, v) in list.iter().flat_map(|s| &s.opts) {
-                hook(k, v, &mut rules, &mut lost, &at(*n));
+                hook(k, v, &mut lo, &mut rules, &mut lost, &at(*n));
+                if !lo.ipv4.is_empty() || !lo.ipv6.is_empty() {
+                    (lo.ipv4, lo.ipv6) = Default::default();
+                    lost.push(Lost { at: at(*n), what: format!("{k} {v}"), why: "hostnet does not manage lo".into() });
+                }
             }
             continue;
         }
@@ -179,7 +184,7 @@ pub fn import(file: &str, text: &str) -> Imported {
                         bond_opts.push((n, k.replace('_', "-"), v.clone()))
                     }
                     "pre-up" | "up" | "post-up" | "down" | "pre-down" | "post-down" => {
-                        hook(k, v, &mut rules, &mut lost, &at(n))
+                        hook(k, v, &mut iface, &mut rules, &mut lost, &at(n))
                     }
                     _ => lost.push(Lost {
                         at: at(n),
@@ -237,6 +242,17 @@ pub fn import(file: &str, text: &str) -> Imported {
         if let Some(k) = kind {
             iface.kind = k;
         }
+        if iface.ipv6.disable_ipv6 == Some(true) && iface.addresses.iter().any(|a| a.addr().is_ipv6()) {
+            // ifupdown runs the hook and then fails on the inet6 stanza; the addresses say
+            // what the file meant.
+            iface.ipv6.disable_ipv6 = None;
+            lost.push(Lost {
+                at: iface.name.clone(),
+                what: "ipv6.disable_ipv6".into(),
+                why: "a sysctl hook disables IPv6 on an interface that has inet6 addresses; the addresses are kept"
+                    .into(),
+            });
+        }
         interfaces.push(iface);
     }
     // `bond-master X` on a port is the other way ifenslave spells membership.
@@ -275,7 +291,26 @@ pub fn import(file: &str, text: &str) -> Imported {
 
 /// An `up`/`down` command. `ip rule add` lines become rules; the `ip rule del` lines that undo
 /// them on the way down are what hostnet's own undo does. Anything else is lost, said so.
-fn hook(k: &str, v: &str, rules: &mut Vec<hostnet_core::model::Rule>, lost: &mut Vec<Lost>, at: &str) {
+fn hook(
+    k: &str,
+    v: &str,
+    iface: &mut Interface,
+    rules: &mut Vec<hostnet_core::model::Rule>,
+    lost: &mut Vec<Lost>,
+    at: &str,
+) {
+    let is_up = matches!(k, "pre-up" | "up" | "post-up");
+    if let Some(sets) = sysctl_writes(v, &iface.name) {
+        // A `down` hook that puts a sysctl back is what hostnet's rollback does by itself.
+        if is_up {
+            for (name, value) in sets {
+                if let Err(why) = take_sysctl(iface, &name, &value) {
+                    lost.push(Lost { at: at.into(), what: format!("{k} {v}"), why });
+                }
+            }
+        }
+        return;
+    }
     let words: Vec<&str> = v.split_whitespace().collect();
     let words = match words.first() {
         Some(&("ip" | "/sbin/ip" | "/usr/sbin/ip" | "/bin/ip")) => &words[1..],
@@ -285,7 +320,6 @@ fn hook(k: &str, v: &str, rules: &mut Vec<hostnet_core::model::Rule>, lost: &mut
         Some(&f @ ("-4" | "-6")) => (Some(f), &words[1..]),
         _ => (None, words),
     };
-    let is_up = matches!(k, "pre-up" | "up" | "post-up");
     let result = match (rest, is_up) {
         ([r, "add", args @ ..], true) if "rule".starts_with(r) && r.len() >= 2 => {
             let args: Vec<&str> = family.into_iter().chain(args.iter().copied()).collect();
@@ -302,6 +336,44 @@ fn hook(k: &str, v: &str, rules: &mut Vec<hostnet_core::model::Rule>, lost: &mut
             what: format!("{k} {v}"),
             why: "commands are not translatable (except `ip rule add`); declare what they do (routes, addresses, sysctls) in hostnet instead".into(),
         }),
+    }
+}
+
+/// The `name=value` pairs a `sysctl [-q] [-w] a=b ...` or `echo V > /proc/sys/net/...` hook
+/// writes, with `$IFACE` filled in; `None` when the command is neither.
+fn sysctl_writes(cmd: &str, ifname: &str) -> Option<Vec<(String, String)>> {
+    let cmd = cmd.replace("${IFACE}", ifname).replace("$IFACE", ifname);
+    let words: Vec<&str> = cmd.split_whitespace().collect();
+    match words.as_slice() {
+        [tool, args @ ..] if tool.rsplit('/').next() == Some("sysctl") => {
+            let sets: Vec<(String, String)> = args
+                .iter()
+                .filter(|a| !a.starts_with('-'))
+                .map(|a| a.split_once('=').map(|(n, v)| (n.to_string(), v.to_string())))
+                .collect::<Option<_>>()?;
+            (!sets.is_empty()).then_some(sets)
+        }
+        ["echo", value, ">", path] if path.starts_with("/proc/sys/net/") => {
+            Some(vec![(path.to_string(), value.to_string())])
+        }
+        _ => None,
+    }
+}
+
+/// Carries one written sysctl over into the interface's `ipv4:`/`ipv6:` settings.
+fn take_sysctl(iface: &mut Interface, name: &str, value: &str) -> Result<(), String> {
+    use hostnet_core::model::{Sysctl, ip::set_from_kernel};
+    let Some((key, target)) = Sysctl::from_dotted(name) else {
+        return Err("not a per-interface sysctl hostnet manages (ipv4: forwarding, rp_filter, arp_ignore, arp_announce, proxy_arp; ipv6: forwarding, accept_ra, addr_gen_mode, disable_ipv6)".into());
+    };
+    if target != iface.name {
+        return Err(format!("sets a sysctl of {target}, not of {}; declare it under {target}", iface.name));
+    }
+    let v: i32 = value.parse().map_err(|_| format!("{value:?} is not a number"))?;
+    if set_from_kernel(&mut iface.ipv4, &mut iface.ipv6, key, v) {
+        Ok(())
+    } else {
+        Err(format!("{v} is not a value hostnet can declare for {key}"))
     }
 }
 
@@ -457,6 +529,7 @@ pub fn export(config: &Config) -> Exported {
                 opt("dns-search", d.search.join(" "));
             }
         }
+        out.push_str(&crate::iplayer::ifupdown_sysctls(i));
         for a in v4.iter().skip(1) {
             out.push_str(&format!("iface {} inet static\n    address {a}\n", i.name));
         }
@@ -470,7 +543,6 @@ pub fn export(config: &Config) -> Exported {
                 out.push_str(&format!("    gateway {}\n", r.via.expect("filtered")));
             }
         }
-        crate::iplayer::ifupdown_lost(i, &mut lost);
         for r in &i.routes {
             let is_gw = Some(r) == gw4 || (Some(r) == gw6 && !v6.is_empty());
             if !is_gw {

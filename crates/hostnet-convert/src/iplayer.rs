@@ -3,7 +3,7 @@
 //! section, so every exporter needs the same answer to "which interface carries this rule".
 
 use hostnet_core::model::rule::{Family, RuleAction};
-use hostnet_core::model::{AddrGenMode, Config, Interface, Ipv4Settings, Ipv6Settings, RpFilter, Rule};
+use hostnet_core::model::{AddrGenMode, Config, Interface, RpFilter, Rule};
 use serde_json::{Map, Value, json};
 
 use crate::Lost;
@@ -293,15 +293,13 @@ fn netplan_rule(p: &Value) -> Result<Rule, String> {
     Ok(r)
 }
 
-/// Whether an interface says anything about the IP layer that ifupdown cannot.
-pub(crate) fn ifupdown_lost(i: &Interface, lost: &mut Vec<Lost>) {
-    if i.ipv4 != Ipv4Settings::default() || i.ipv6 != Ipv6Settings::default() {
-        lost.push(Lost {
-            at: i.name.clone(),
-            what: "ipv4/ipv6 sysctls".into(),
-            why: "ifupdown has no option for them; add `post-up sysctl -w ...` lines by hand".into(),
-        });
-    }
+/// ifupdown has no option for the IP-layer sysctls; the Debian idiom is a `post-up sysctl -w`
+/// line in the stanza, which the importer reads back.
+pub(crate) fn ifupdown_sysctls(i: &Interface) -> String {
+    hostnet_core::model::ip::wanted_sysctls(&i.ipv4, &i.ipv6, false)
+        .into_iter()
+        .map(|(k, v)| format!("    post-up sysctl -q -w {}={v}\n", k.dotted(&i.name)))
+        .collect()
 }
 
 /// `link-local: []` on a bond or bridge port says what hostnet does for ports anyway; the

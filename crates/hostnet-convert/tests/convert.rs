@@ -36,7 +36,8 @@ fn imports_a_debian_interfaces_file() {
         bond0.addresses.iter().map(ToString::to_string).collect::<Vec<_>>(),
         ["198.51.100.20/24", "2001:db8:20::20/64"]
     );
-    assert!(i.lost.iter().any(|l| l.at == "interfaces:48" && l.what.starts_with("pre-up sysctl")));
+    // The fixture disables IPv6 by a hook on a bond with an inet6 stanza: the addresses win.
+    assert!(i.lost.iter().any(|l| l.at == "bond0" && l.what == "ipv6.disable_ipv6"));
     // `up ip rule add` lines are rules; their `down ip rule del` twins are hostnet's own undo.
     let rules: Vec<String> = i.config.routing_rules.iter().flatten().map(ToString::to_string).collect();
     assert_eq!(
@@ -201,4 +202,39 @@ fn dhcp4_options_round_trip_through_netplan_and_reach_networkd_and_ifupdown() {
     let again = ifupdown::import("interfaces", text);
     let d4 = again.config.interfaces.iter().find_map(|i| i.dhcp4.clone()).unwrap();
     assert_eq!((d4.route_metric, d4.hostname.as_deref()), (Some(200), Some("db1")));
+}
+
+#[test]
+fn ifupdown_sysctl_hooks_become_ip_settings_and_come_back_out() {
+    let text = "auto eth0\niface eth0 inet static\n    address 192.0.2.5/24\n    \
+        post-up sysctl -w net.ipv4.conf.eth0.rp_filter=2 net.ipv4.conf.$IFACE.arp_ignore=1\n    \
+        up /sbin/sysctl -q -w net.ipv6.conf.${IFACE}.accept_ra=0\n    \
+        post-up echo 1 > /proc/sys/net/ipv4/conf/eth0/forwarding\n    \
+        down sysctl -w net.ipv4.conf.eth0.forwarding=0\n    \
+        post-up sysctl -w net.ipv4.conf.eth1.forwarding=1\n    \
+        post-up sysctl -w net.ipv4.tcp_syncookies=1\n    \
+        post-up sysctl -w net.ipv4.conf.eth0.arp_announce=7\n\
+        auto eth0.7\niface eth0.7 inet manual\n    vlan-raw-device eth0\n    \
+        post-up sysctl -w net.ipv6.conf.eth0/7.disable_ipv6=1\n";
+    let i = ifupdown::import("interfaces", text);
+    checked(&i.config);
+    let eth0 = i.config.get("eth0").unwrap();
+    assert_eq!(
+        serde_json::to_string(&(&eth0.ipv4, &eth0.ipv6)).unwrap(),
+        r#"[{"forwarding":true,"rp_filter":"loose","arp_ignore":1},{"accept_ra":false}]"#
+    );
+    assert_eq!(i.config.get("eth0.7").unwrap().ipv6.disable_ipv6, Some(true));
+    let lost = lost_lines(&i.lost);
+    assert!(lost.contains("interfaces:8") && lost.contains("declare it under eth1"), "{lost}");
+    assert!(lost.contains("interfaces:9") && lost.contains("not a per-interface sysctl"), "{lost}");
+    assert!(lost.contains("interfaces:10") && lost.contains("7 is not a value"), "{lost}");
+    assert_eq!(i.lost.len(), 3, "{lost}");
+
+    let e = ifupdown::export(&i.config);
+    assert!(e.lost.is_empty(), "{}", lost_lines(&e.lost));
+    let text = &e.files[0].1;
+    assert!(text.contains("    post-up sysctl -q -w net.ipv6.conf.eth0/7.disable_ipv6=1\n"), "{text}");
+    let back = ifupdown::import("interfaces", text);
+    assert!(back.lost.is_empty(), "{}", lost_lines(&back.lost));
+    assert_eq!(normalized(back.config), normalized(i.config));
 }

@@ -152,6 +152,25 @@ impl Sysctl {
         format!("net.{}.conf.{}.{}", self.family(), ifname.replace('.', "/"), self.leaf())
     }
 
+    /// Reads a sysctl(8) name such as `net.ipv6.conf.eth0.accept_ra` (or the
+    /// `/proc/sys/net/...` path) back into the key and the interface it names; `None` for
+    /// anything hostnet does not manage, including `conf.all` and `conf.default`.
+    pub fn from_dotted(name: &str) -> Option<(Sysctl, String)> {
+        let rest = name
+            .strip_prefix("/proc/sys/net/")
+            .map(|p| p.replacen('/', ".", 2))
+            .or_else(|| name.strip_prefix("net.").map(String::from))?;
+        let (family, rest) = rest.split_once('.')?;
+        let rest = rest.strip_prefix("conf.")?;
+        let (ifname, leaf) = rest.rsplit_once(['.', '/'])?;
+        if ifname == "all" || ifname == "default" {
+            return None;
+        }
+        let key = Sysctl::ALL.into_iter().find(|k| k.family() == family && k.leaf() == leaf)?;
+        // sysctl(8) writes a dot in an interface name (a VLAN) as a slash.
+        Some((key, ifname.replace('/', ".")))
+    }
+
     fn slot(self) -> usize {
         Sysctl::ALL.iter().position(|s| *s == self).expect("every key is in ALL")
     }
@@ -230,22 +249,36 @@ pub fn settings_from(values: &SysctlValues, defaults: &SysctlValues) -> (Ipv4Set
     let (mut v4, mut v6) = (Ipv4Settings::default(), Ipv6Settings::default());
     for k in Sysctl::ALL {
         let Some(v) = values.get(k).filter(|v| Some(*v) != defaults.get(k)) else { continue };
-        match k {
-            Sysctl::Ipv4Forwarding => v4.forwarding = Some(v != 0),
-            Sysctl::RpFilter => v4.rp_filter = RpFilter::from_kernel(v),
-            Sysctl::ArpIgnore => v4.arp_ignore = u8::try_from(v).ok(),
-            Sysctl::ArpAnnounce => v4.arp_announce = u8::try_from(v).ok(),
-            Sysctl::ProxyArp => v4.proxy_arp = Some(v != 0),
-            Sysctl::Ipv6Forwarding => v6.forwarding = Some(v != 0),
-            Sysctl::AcceptRa => v6.accept_ra = Some(v != 0),
-            Sysctl::DisableIpv6 => v6.disable_ipv6 = Some(v != 0),
-            Sysctl::AddrGenMode => match AddrGenMode::from_kernel(v) {
-                Some(AddrGenMode::None) => v6.link_local = Some(false),
-                m => v6.addr_gen_mode = m,
-            },
-        }
+        set_from_kernel(&mut v4, &mut v6, k, v);
     }
     (v4, v6)
+}
+
+/// Sets the setting behind one sysctl from its kernel value (as `show` reads it, or an
+/// imported `sysctl -w` line writes it). A value the model cannot hold leaves it unset and
+/// returns false.
+pub fn set_from_kernel(v4: &mut Ipv4Settings, v6: &mut Ipv6Settings, k: Sysctl, v: i32) -> bool {
+    match k {
+        Sysctl::Ipv4Forwarding => v4.forwarding = Some(v != 0),
+        Sysctl::RpFilter => v4.rp_filter = RpFilter::from_kernel(v),
+        Sysctl::ArpIgnore => v4.arp_ignore = u8::try_from(v).ok().filter(|a| matches!(a, 0..=3 | 8)),
+        Sysctl::ArpAnnounce => v4.arp_announce = u8::try_from(v).ok().filter(|a| *a <= 2),
+        Sysctl::ProxyArp => v4.proxy_arp = Some(v != 0),
+        Sysctl::Ipv6Forwarding => v6.forwarding = Some(v != 0),
+        Sysctl::AcceptRa => v6.accept_ra = Some(v != 0),
+        Sysctl::DisableIpv6 => v6.disable_ipv6 = Some(v != 0),
+        Sysctl::AddrGenMode => match AddrGenMode::from_kernel(v) {
+            Some(AddrGenMode::None) => v6.link_local = Some(false),
+            m => v6.addr_gen_mode = m,
+        },
+    }
+    match k {
+        Sysctl::RpFilter => v4.rp_filter.is_some(),
+        Sysctl::ArpIgnore => v4.arp_ignore.is_some(),
+        Sysctl::ArpAnnounce => v4.arp_announce.is_some(),
+        Sysctl::AddrGenMode => v6.link_local.is_some() || v6.addr_gen_mode.is_some(),
+        _ => true,
+    }
 }
 
 impl RpFilter {
