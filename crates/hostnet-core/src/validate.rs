@@ -179,6 +179,28 @@ fn check_common(iface: &Interface, at: &str, rep: &mut Reporter<'_>) {
     if let Some(d) = &iface.dhcp4 {
         check_dhcp4(iface, d, at, rep);
     }
+    if let Some(d) = &iface.dhcp6 {
+        check_dhcp6(iface, d, at, rep);
+    }
+}
+
+fn check_dhcp6(iface: &Interface, d: &crate::model::Dhcp6, at: &str, rep: &mut Reporter<'_>) {
+    if iface.state != LinkState::Up {
+        rep.error(format!("{at}.dhcp6"), "DHCP needs the interface up; it is declared down or absent");
+    }
+    if iface.ipv6.disable_ipv6 == Some(true) {
+        rep.error(format!("{at}.dhcp6"), "DHCPv6 on an interface with `ipv6.disable_ipv6: true`");
+    }
+    // RFC 8415 13.1: a client sends from its link-local address.
+    if iface.ipv6.link_local == Some(false) {
+        rep.error(
+            format!("{at}.dhcp6"),
+            "DHCPv6 needs a link-local address to send from; the interface declares `ipv6.link_local: false`",
+        );
+    }
+    if d.timeout == Some(0) {
+        rep.error(format!("{at}.dhcp6.timeout"), "a timeout of 0 s reports failure before any server can answer");
+    }
 }
 
 fn check_dhcp4(iface: &Interface, d: &crate::model::Dhcp4, at: &str, rep: &mut Reporter<'_>) {
@@ -334,14 +356,16 @@ fn check_ports(config: &Config, names: &HashMap<&str, Decl>, rep: &mut Reporter<
                     ),
                 );
             }
-            if p.dhcp4.is_some() {
-                rep.error(
-                    format!("{pat}.dhcp4"),
-                    format!(
-                        "`{port}` is a port of `{}`: a port takes no address, so DHCP there would never get one; put `dhcp4` on `{}`",
-                        iface.name, iface.name
-                    ),
-                );
+            for (key, on) in [("dhcp4", p.dhcp4.is_some()), ("dhcp6", p.dhcp6.is_some())] {
+                if on {
+                    rep.error(
+                        format!("{pat}.{key}"),
+                        format!(
+                            "`{port}` is a port of `{}`: a port takes no address, so DHCP there would never get one; put `{key}` on `{}`",
+                            iface.name, iface.name
+                        ),
+                    );
+                }
             }
             if let (Some(pm), Some(mm)) = (p.mtu, iface.mtu)
                 && pm < mm

@@ -470,3 +470,23 @@ fn dhcp_hostname_that_is_no_host_name() {
     let y = "interfaces:\n  - name: a\n    ethernet: {}\n    dhcp4: { hostname: \"db_1\" }\n";
     one(y, 4, 14, "interfaces[0].dhcp4.hostname", "not a valid host name");
 }
+
+#[test]
+fn dhcp6_on_a_bond_port() {
+    let y = format!("{NICS}    dhcp6: true\n  - name: bond0\n    bond: {{ mode: active-backup, ports: [a, b] }}\n");
+    one(&y, 6, 5, "interfaces[1].dhcp6", "put `dhcp6` on `bond0`");
+}
+
+#[test]
+fn dhcp6_without_a_link_local_address_to_send_from() {
+    let y = "interfaces:\n  - name: a\n    ethernet: {}\n    ipv6: { link_local: false }\n    dhcp6: { mode: information-only }\n";
+    one(y, 5, 5, "interfaces[0].dhcp6", "needs a link-local address");
+}
+
+#[test]
+fn dhcp6_mode_misspelt() {
+    let y = "interfaces:\n  - name: a\n    ethernet: {}\n    dhcp6: { mode: stateles }\n";
+    let ps = problems(y);
+    assert_eq!((ps[0].line, ps[0].field.as_str()), (4, "interfaces[0].dhcp6.mode"), "{ps:#?}");
+    assert!(ps[0].message.contains("information-only"), "{}", ps[0].message);
+}

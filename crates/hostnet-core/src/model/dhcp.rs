@@ -1,8 +1,10 @@
-//! Addresses from the network: the DHCPv4 client settings of one interface.
+//! Addresses from the network: the DHCPv4 and DHCPv6 client settings of one interface.
 //!
 //! ```yaml
 //! dhcp4: true
 //! dhcp4: { route_metric: 100, use_dns: false, client_id: duid, hostname: db1, timeout: 30 }
+//! dhcp6: true
+//! dhcp6: { mode: information-only, use_dns: true }
 //! ```
 //! The lease itself is kept by `hostnet daemon` (a lease must be renewed while the host runs);
 //! the one-shot `apply` only leaves a leased address alone.
@@ -77,36 +79,81 @@ impl Dhcp4 {
     }
 }
 
-/// The YAML value of `dhcp4:`: `true`, `false`, or a map of options (which means on).
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub struct Dhcp4Key(pub Option<Dhcp4>);
+/// DHCPv6 client settings. The default route of an IPv6 host comes from router
+/// advertisements, not from DHCPv6 (RFC 8415 has no route option), so `accept_ra` stays on.
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct Dhcp6 {
+    /// `stateful` (default): an address (IA_NA) and options; `information-only`: options
+    /// only (RFC 8415 18.2.6), for a host that takes its address from SLAAC or config.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub mode: Option<Dhcp6Mode>,
+    /// Add the server's name servers and search domains to resolv.conf (default true).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub use_dns: Option<bool>,
+    /// Report the server's NTP servers in status (default true).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub use_ntp: Option<bool>,
+    /// Seconds to wait for a first reply before the interface is reported failed; the client
+    /// keeps trying after that. Unset: 30.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub timeout: Option<u32>,
+}
 
-impl Serialize for Dhcp4Key {
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "kebab-case")]
+pub enum Dhcp6Mode {
+    #[default]
+    Stateful,
+    InformationOnly,
+}
+
+impl Dhcp6 {
+    pub fn mode(&self) -> Dhcp6Mode {
+        self.mode.unwrap_or_default()
+    }
+    pub fn use_dns(&self) -> bool {
+        self.use_dns.unwrap_or(true)
+    }
+    pub fn use_ntp(&self) -> bool {
+        self.use_ntp.unwrap_or(true)
+    }
+    pub fn timeout(&self) -> u32 {
+        self.timeout.unwrap_or(30)
+    }
+}
+
+/// The YAML value of `dhcp4:` and `dhcp6:`: `true`, `false`, or a map of options (which
+/// means on).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct OnOrOptions<T>(pub Option<T>);
+
+impl<T: Serialize + Default + PartialEq> Serialize for OnOrOptions<T> {
     fn serialize<S: Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
         match &self.0 {
             None => s.serialize_bool(false),
-            Some(d) if *d == Dhcp4::default() => s.serialize_bool(true),
+            Some(d) if *d == T::default() => s.serialize_bool(true),
             Some(d) => d.serialize(s),
         }
     }
 }
 
-impl<'de> Deserialize<'de> for Dhcp4Key {
+impl<'de, T: Deserialize<'de> + Default> Deserialize<'de> for OnOrOptions<T> {
     fn deserialize<D: Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
-        struct V;
-        impl<'de> Visitor<'de> for V {
-            type Value = Dhcp4Key;
+        struct V<T>(std::marker::PhantomData<T>);
+        impl<'de, T: Deserialize<'de> + Default> Visitor<'de> for V<T> {
+            type Value = OnOrOptions<T>;
             fn expecting(&self, f: &mut std::fmt::Formatter) -> std::fmt::Result {
-                f.write_str("true, false, or a map of DHCPv4 options")
+                f.write_str("true, false, or a map of DHCP options")
             }
-            fn visit_bool<E: de::Error>(self, b: bool) -> Result<Dhcp4Key, E> {
-                Ok(Dhcp4Key(b.then(Dhcp4::default)))
+            fn visit_bool<E: de::Error>(self, b: bool) -> Result<OnOrOptions<T>, E> {
+                Ok(OnOrOptions(b.then(T::default)))
             }
-            fn visit_map<A: MapAccess<'de>>(self, m: A) -> Result<Dhcp4Key, A::Error> {
-                Dhcp4::deserialize(de::value::MapAccessDeserializer::new(m)).map(|d| Dhcp4Key(Some(d)))
+            fn visit_map<A: MapAccess<'de>>(self, m: A) -> Result<OnOrOptions<T>, A::Error> {
+                T::deserialize(de::value::MapAccessDeserializer::new(m)).map(|d| OnOrOptions(Some(d)))
             }
         }
-        d.deserialize_any(V)
+        d.deserialize_any(V(std::marker::PhantomData))
     }
 }
 
@@ -116,7 +163,14 @@ mod tests {
 
     #[derive(Deserialize, Serialize)]
     struct W {
-        dhcp4: Dhcp4Key,
+        #[serde(default = "off")]
+        dhcp4: OnOrOptions<Dhcp4>,
+        #[serde(default = "off")]
+        dhcp6: OnOrOptions<Dhcp6>,
+    }
+
+    fn off<T>() -> OnOrOptions<T> {
+        OnOrOptions(None)
     }
 
     #[test]
@@ -128,7 +182,9 @@ mod tests {
         let m: W = serde_saphyr::from_str("dhcp4: { route_metric: 50, client_id: duid }").unwrap();
         let d = m.dhcp4.0.unwrap();
         assert_eq!((d.route_metric(), d.client_id(), d.use_dns()), (50, ClientId::Duid, true));
-        assert_eq!(serde_saphyr::to_string(&on).unwrap().trim(), "dhcp4: true");
+        assert_eq!(serde_saphyr::to_string(&on).unwrap().trim(), "dhcp4: true\ndhcp6: false");
+        let six: W = serde_saphyr::from_str("dhcp6: { mode: information-only }").unwrap();
+        assert_eq!(six.dhcp6.0.unwrap().mode(), Dhcp6Mode::InformationOnly);
     }
 
     #[test]

@@ -23,7 +23,7 @@ use std::net::IpAddr;
 use serde::{Deserialize, Serialize};
 
 pub use bond::{Bond, BondMode, BondOpt};
-pub use dhcp::{ClientId, Dhcp4};
+pub use dhcp::{ClientId, Dhcp4, Dhcp6, Dhcp6Mode};
 pub use ip::{AddrGenMode, Ipv4Settings, Ipv6Settings, RpFilter, Sysctl, SysctlValues, settings_from};
 pub use kinds::{Bridge, Ethernet, Match, Veth, Vlan, VlanProtocol};
 pub use net::{Cidr, MacAddr, Route, RouteDst, RouteScope, RouteType};
@@ -150,8 +150,10 @@ pub struct Interface {
     pub routes: Vec<Route>,
     pub ipv4: Ipv4Settings,
     pub ipv6: Ipv6Settings,
-    /// DHCPv4 client settings; `None`: no DHCP on this interface.
+    /// DHCPv4 client settings; `None`: no DHCPv4 on this interface.
     pub dhcp4: Option<Dhcp4>,
+    /// DHCPv6 client settings; `None`: no DHCPv6 on this interface.
+    pub dhcp6: Option<Dhcp6>,
 }
 
 impl Interface {
@@ -167,6 +169,7 @@ impl Interface {
             ipv4: Ipv4Settings::default(),
             ipv6: Ipv6Settings::default(),
             dhcp4: None,
+            dhcp6: None,
         }
     }
 }
@@ -201,7 +204,9 @@ struct RawInterface {
     #[serde(default, skip_serializing_if = "Ipv6Settings::is_empty")]
     ipv6: Ipv6Settings,
     #[serde(default, skip_serializing_if = "Option::is_none")]
-    dhcp4: Option<dhcp::Dhcp4Key>,
+    dhcp4: Option<dhcp::OnOrOptions<Dhcp4>>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    dhcp6: Option<dhcp::OnOrOptions<Dhcp6>>,
 }
 
 fn is_up(s: &LinkState) -> bool {
@@ -240,6 +245,7 @@ impl TryFrom<RawInterface> for Interface {
             ipv4: r.ipv4,
             ipv6: r.ipv6,
             dhcp4: r.dhcp4.and_then(|k| k.0),
+            dhcp6: r.dhcp6.and_then(|k| k.0),
         })
     }
 }
@@ -260,7 +266,8 @@ impl From<Interface> for RawInterface {
             routes: i.routes,
             ipv4: i.ipv4,
             ipv6: i.ipv6,
-            dhcp4: i.dhcp4.map(|d| dhcp::Dhcp4Key(Some(d))),
+            dhcp4: i.dhcp4.map(|d| dhcp::OnOrOptions(Some(d))),
+            dhcp6: i.dhcp6.map(|d| dhcp::OnOrOptions(Some(d))),
         };
         match i.kind {
             Kind::Ethernet(e) => r.ethernet = Some(e),
