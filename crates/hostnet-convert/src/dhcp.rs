@@ -1,8 +1,9 @@
-//! `dhcp4` in the other formats: netplan's `dhcp4` with `dhcp4-overrides` and
-//! `dhcp-identifier`, networkd's `DHCP=` with its `[DHCPv4]` section, and ifupdown's
-//! `inet dhcp` (whose dhclient options are few: what it cannot say is listed).
+//! `dhcp4` and `dhcp6` in the other formats: netplan's `dhcp4`/`dhcp6` with their overrides
+//! and `dhcp-identifier`, networkd's `DHCP=` with its `[DHCPv4]` and `[DHCPv6]` sections, and
+//! ifupdown's `inet dhcp`, `inet6 dhcp` and `inet6 auto` with `dhcp 1` (whose options are few:
+//! what they cannot say is listed).
 
-use hostnet_core::model::{ClientId, Dhcp4, Interface};
+use hostnet_core::model::{ClientId, Dhcp4, Dhcp6, Dhcp6Mode, Interface};
 use serde_json::{Map, Value, json};
 
 use crate::Lost;
@@ -49,18 +50,36 @@ pub(crate) fn netplan_import(k: &str, v: &Value, i: &mut Interface, here: &str, 
                 }),
             }
         }
-        "dhcp6" if v.as_bool() == Some(false) => {}
-        "dhcp6" => lost.push(Lost {
-            at: here.into(),
-            what: format!("dhcp6: {v}"),
-            why: "hostnet has no DHCPv6 client yet; SLAAC works with `ipv6: {accept_ra: true}`".into(),
-        }),
+        // netplan leaves stateful or information-only to the RA's M and O flags; a host that
+        // asks for DHCPv6 by name wants an address from it.
+        "dhcp6" => match v.as_bool() {
+            Some(true) => {
+                i.dhcp6.get_or_insert_with(Dhcp6::default);
+            }
+            Some(false) => i.dhcp6 = None,
+            None => lost.push(Lost { at: here.into(), what: format!("dhcp6: {v}"), why: "not a boolean".into() }),
+        },
+        "dhcp6-overrides" => {
+            let d = i.dhcp6.get_or_insert_with(Dhcp6::default);
+            for (ok, ov) in v.as_object().into_iter().flatten() {
+                match ok.as_str() {
+                    "use-dns" => d.use_dns = ov.as_bool(),
+                    "use-ntp" => d.use_ntp = ov.as_bool(),
+                    _ => lost.push(Lost {
+                        at: here.into(),
+                        what: format!("dhcp6-overrides.{ok}: {ov}"),
+                        why: "not a DHCPv6 option hostnet has".into(),
+                    }),
+                }
+            }
+        }
         _ => return false,
     }
     true
 }
 
-pub(crate) fn netplan_export(i: &Interface, body: &mut Map<String, Value>) {
+pub(crate) fn netplan_export(i: &Interface, body: &mut Map<String, Value>, lost: &mut Vec<Lost>) {
+    netplan_export6(i, body, lost);
     let Some(d) = &i.dhcp4 else { return };
     body.insert("dhcp4".into(), json!(true));
     let mut o = Map::new();
@@ -93,6 +112,30 @@ pub(crate) fn netplan_export(i: &Interface, body: &mut Map<String, Value>) {
     }
 }
 
+fn netplan_export6(i: &Interface, body: &mut Map<String, Value>, lost: &mut Vec<Lost>) {
+    let Some(d) = &i.dhcp6 else { return };
+    body.insert("dhcp6".into(), json!(true));
+    let mut o = Map::new();
+    if let Some(b) = d.use_dns {
+        o.insert("use-dns".into(), json!(b));
+    }
+    if let Some(b) = d.use_ntp {
+        o.insert("use-ntp".into(), json!(b));
+    }
+    if !o.is_empty() {
+        body.insert("dhcp6-overrides".into(), Value::Object(o));
+    }
+    for (what, set) in [("mode", d.mode.is_some()), ("timeout", d.timeout.is_some())] {
+        if set {
+            lost.push(Lost {
+                at: i.name.clone(),
+                what: format!("dhcp6.{what}"),
+                why: "netplan's dhcp6 follows the router advertisement's M and O flags".into(),
+            });
+        }
+    }
+}
+
 fn client_id_word(c: ClientId) -> &'static str {
     match c {
         ClientId::Mac => "mac",
@@ -100,15 +143,43 @@ fn client_id_word(c: ClientId) -> &'static str {
     }
 }
 
-/// `DHCP=ipv4` for `[Network]`.
+/// `DHCP=` for `[Network]`.
 pub(crate) fn networkd_network(i: &Interface) -> &'static str {
-    if i.dhcp4.is_some() { "DHCP=ipv4\n" } else { "" }
+    match (i.dhcp4.is_some(), i.dhcp6.is_some()) {
+        (true, true) => "DHCP=yes\n",
+        (true, false) => "DHCP=ipv4\n",
+        (false, true) => "DHCP=ipv6\n",
+        (false, false) => "",
+    }
 }
 
 /// The `[DHCPv4]` section; networkd's defaults match hostnet's except the route metric and
 /// the timeout, which networkd does not have per link (it waits forever, as hostnet's client
 /// does; hostnet's timeout only decides when status calls the link failed).
 pub(crate) fn networkd_section(i: &Interface, lost: &mut Vec<Lost>) -> String {
+    networkd_section4(i, lost) + &networkd_section6(i, lost)
+}
+
+/// The `[DHCPv6]` section. `WithoutRA=` makes networkd start the client as hostnet does,
+/// without waiting for an RA's M or O flag.
+fn networkd_section6(i: &Interface, lost: &mut Vec<Lost>) -> String {
+    let Some(d) = &i.dhcp6 else { return String::new() };
+    let yes = |b: bool| if b { "yes" } else { "no" };
+    let without_ra = match d.mode() {
+        Dhcp6Mode::Stateful => "solicit",
+        Dhcp6Mode::InformationOnly => "information-request",
+    };
+    if d.timeout.is_some() {
+        lost.push(Lost {
+            at: i.name.clone(),
+            what: "dhcp6.timeout".into(),
+            why: "networkd has no per-link DHCP timeout".into(),
+        });
+    }
+    format!("\n[DHCPv6]\nWithoutRA={without_ra}\nUseDNS={}\nUseNTP={}\n", yes(d.use_dns()), yes(d.use_ntp()))
+}
+
+fn networkd_section4(i: &Interface, lost: &mut Vec<Lost>) -> String {
     let Some(d) = &i.dhcp4 else { return String::new() };
     let yes = |b: bool| if b { "yes" } else { "no" };
     let mut s = String::from("\n[DHCPv4]\n");
@@ -164,4 +235,31 @@ pub(crate) fn ifupdown_options(i: &Interface, lost: &mut Vec<Lost>) -> String {
         }
     }
     s
+}
+
+/// ifupdown's DHCPv6 stanza: `inet6 dhcp` (stateful), or `inet6 auto` with `dhcp 1`
+/// (information-only, which ifupdown only runs beside SLAAC).
+pub(crate) fn ifupdown_dhcp6(i: &Interface, lost: &mut Vec<Lost>) -> String {
+    let Some(d) = &i.dhcp6 else { return String::new() };
+    let mut nope =
+        |what: &str, why: &str| lost.push(Lost { at: i.name.clone(), what: format!("dhcp6.{what}"), why: why.into() });
+    for (what, set) in
+        [("use_dns", d.use_dns.is_some()), ("use_ntp", d.use_ntp.is_some()), ("timeout", d.timeout.is_some())]
+    {
+        if set {
+            nope(what, "ifupdown's DHCPv6 stanzas have no option for it");
+        }
+    }
+    match d.mode() {
+        Dhcp6Mode::Stateful => format!("iface {} inet6 dhcp\n", i.name),
+        Dhcp6Mode::InformationOnly => {
+            if i.ipv6.accept_ra != Some(true) {
+                nope(
+                    "mode",
+                    "ifupdown runs information-only DHCPv6 only with SLAAC (inet6 auto), which also accepts RAs",
+                );
+            }
+            format!("iface {} inet6 auto\n    dhcp 1\n", i.name)
+        }
+    }
 }

@@ -104,18 +104,30 @@ pub fn import(file: &str, text: &str) -> Imported {
                     iface.dhcp4.get_or_insert_with(Default::default);
                 }
                 ("inet6", "auto") => iface.ipv6.accept_ra = Some(true),
+                ("inet6", "dhcp") => {
+                    iface.dhcp6.get_or_insert_with(Default::default);
+                }
                 (f, m) => lost.push(Lost {
                     at: at(s.line),
                     what: format!("iface {name} {f} {m}"),
-                    why: "only static, manual, inet dhcp and inet6 auto (SLAAC) are translated".into(),
+                    why: "only static, manual, inet dhcp, inet6 dhcp and inet6 auto (SLAAC) are translated".into(),
                 }),
             }
             let mut netmask: Option<String> = None;
             let mut address: Option<(usize, String)> = None;
             for (n, k, v) in &s.opts {
                 let n = *n;
-                let dhcp = s.method == "dhcp";
+                let dhcp = s.family == "inet" && s.method == "dhcp";
                 match k.as_str() {
+                    // inet6 auto's `dhcp 1`: stateless DHCPv6 beside SLAAC.
+                    "dhcp" if s.family == "inet6" && s.method == "auto" => {
+                        if v == "1" {
+                            iface.dhcp6 = Some(hostnet_core::model::Dhcp6 {
+                                mode: Some(hostnet_core::model::Dhcp6Mode::InformationOnly),
+                                ..Default::default()
+                            });
+                        }
+                    }
                     "hostname" if dhcp => {
                         iface.dhcp4.get_or_insert_with(Default::default).hostname = Some(v.clone());
                     }
@@ -543,6 +555,7 @@ pub fn export(config: &Config) -> Exported {
                 out.push_str(&format!("    gateway {}\n", r.via.expect("filtered")));
             }
         }
+        out.push_str(&crate::dhcp::ifupdown_dhcp6(i, &mut lost));
         for r in &i.routes {
             let is_gw = Some(r) == gw4 || (Some(r) == gw6 && !v6.is_empty());
             if !is_gw {

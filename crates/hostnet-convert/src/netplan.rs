@@ -448,7 +448,7 @@ pub fn export(config: &Config) -> Exported {
             body.insert("macaddress".into(), json!(m.to_string()));
         }
         crate::iplayer::netplan_export(config, i, &mut body, &mut lost);
-        crate::dhcp::netplan_export(i, &mut body);
+        crate::dhcp::netplan_export(i, &mut body, &mut lost);
         match i.state {
             LinkState::Up => {}
             LinkState::Down => {

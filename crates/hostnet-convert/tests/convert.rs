@@ -238,3 +238,36 @@ fn ifupdown_sysctl_hooks_become_ip_settings_and_come_back_out() {
     assert!(back.lost.is_empty(), "{}", lost_lines(&back.lost));
     assert_eq!(normalized(back.config), normalized(i.config));
 }
+
+#[test]
+fn dhcp6_reaches_every_format_and_comes_back() {
+    let mut x = example("single-nic");
+    x.interfaces[0].dhcp6 = Some(serde_json::from_str(r#"{"use_ntp": false}"#).unwrap());
+    let back = netplan::import(&netplan::export(&x).files).unwrap();
+    assert!(back.lost.is_empty(), "{}", lost_lines(&back.lost));
+    assert_eq!(back.config.interfaces[0].dhcp6, x.interfaces[0].dhcp6);
+
+    let nd = networkd::export(&x);
+    let net = &nd.files.iter().find(|(f, _)| f.ends_with(".network")).unwrap().1;
+    for want in ["DHCP=ipv6\n", "[DHCPv6]\nWithoutRA=solicit\nUseDNS=yes\nUseNTP=no\n"] {
+        assert!(net.contains(want), "missing {want:?} in\n{net}");
+    }
+
+    let text = "iface eth0 inet6 dhcp\niface eth1 inet6 auto\n    dhcp 1\n";
+    let i = ifupdown::import("interfaces", text);
+    assert!(i.lost.is_empty(), "{}", lost_lines(&i.lost));
+    let (e0, e1) = (i.config.get("eth0").unwrap(), i.config.get("eth1").unwrap());
+    assert_eq!(e0.dhcp6.as_ref().map(|d| d.mode()), Some(hostnet_core::model::Dhcp6Mode::Stateful));
+    assert_eq!(e1.dhcp6.as_ref().map(|d| d.mode()), Some(hostnet_core::model::Dhcp6Mode::InformationOnly));
+    assert_eq!(e1.ipv6.accept_ra, Some(true));
+    let e = ifupdown::export(&i.config);
+    assert!(e.lost.is_empty(), "{}", lost_lines(&e.lost));
+    let again = ifupdown::import("interfaces", &e.files[0].1);
+    assert_eq!(normalized(again.config), normalized(i.config), "{}", e.files[0].1);
+    let nd = networkd::export(&again_config(text));
+    assert!(nd.files.iter().any(|(_, t)| t.contains("WithoutRA=information-request")));
+}
+
+fn again_config(text: &str) -> Config {
+    ifupdown::import("interfaces", text).config
+}

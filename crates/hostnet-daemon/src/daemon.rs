@@ -314,7 +314,8 @@ impl Daemon {
                     &by_name,
                     events,
                 );
-                r.dhcp4 = self.dhcp.report(n);
+                r.dhcp4 = self.dhcp.report(n, crate::dhcp::Proto::Dhcp4);
+                r.dhcp6 = self.dhcp.report(n, crate::dhcp::Proto::Dhcp6);
                 r
             })
             .collect();

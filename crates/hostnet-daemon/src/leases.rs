@@ -3,22 +3,24 @@
 //! main loop changes the host, so these never interleave with a reconcile pass.
 
 use crate::daemon::Daemon;
-use crate::dhcp::{Chore, Event, Lease, What};
+use crate::dhcp::{Chore, Event, Grant, Key, What};
 
 impl Daemon {
     pub async fn on_dhcp(&mut self, ev: Event) {
-        let Some(r) = self.dhcp.clients.get_mut(&ev.iface) else { return };
+        let key: Key = (ev.iface, ev.proto);
+        let Some(r) = self.dhcp.clients.get_mut(&key) else { return };
         if r.index != ev.index {
             return;
         }
-        let name = ev.iface;
+        let (name, proto) = (key.0.clone(), key.1);
         match ev.what {
             What::Phase(p) => {
                 if r.phase != p {
                     r.phase = p;
                     // A renewal is told by its outcome ("renewed"); every T1 would fill the history.
-                    if p != "renewing" && (p != "init" || r.lease.is_some()) {
-                        self.history.of(&name).note(format!("{name}: dhcp4 {p}"));
+                    let first = matches!(p, "init" | "solicit" | "information-request");
+                    if p != "renewing" && (!first || r.lease.is_some()) {
+                        self.history.of(&name).note(format!("{name}: {proto} {p}"));
                     }
                 }
             }
@@ -26,7 +28,7 @@ impl Daemon {
                 r.last_error = Some(e.clone());
                 let h = self.history.of(&name);
                 h.errors += 1;
-                h.note(format!("{name}: dhcp4 failed: {e}; starting over"));
+                h.note(format!("{name}: {proto} failed: {e}; starting over"));
             }
             What::Bound(lease) => {
                 let old = r.lease.replace(lease.clone());
@@ -35,52 +37,32 @@ impl Daemon {
                 r.late = false;
                 r.last_error = None;
                 let index = r.index;
-                let what = match &old {
-                    Some(o) if o.address == lease.address && rebooting => {
-                        format!(
-                            "{name}: dhcp4 lease of {} confirmed (INIT-REBOOT) for {} s",
-                            lease.cidr(),
-                            lease.lease_secs
-                        )
-                    }
-                    Some(o) if o.address == lease.address => {
-                        format!("{name}: dhcp4 renewed {} for {} s", lease.cidr(), lease.lease_secs)
-                    }
-                    _ => format!(
-                        "{name}: dhcp4 bound {} from {} for {} s (T1 {} s, T2 {} s)",
-                        lease.cidr(),
-                        lease.server,
-                        lease.lease_secs,
-                        lease.t1_secs,
-                        lease.t2_secs
-                    ),
-                };
-                if let Some(o) = old.as_ref().filter(|o| o.cidr() != lease.cidr()) {
-                    let _ = self.nl.remove_address(index, o.cidr()).await;
+                let what = bound_line(&name, old.as_ref(), &lease, rebooting);
+                if let Some(o) = old.as_ref().and_then(Grant::cidr).filter(|o| lease.cidr() != Some(*o)) {
+                    let _ = self.nl.remove_address(index, o).await;
                 }
-                self.put_lease(&name, index, &lease).await;
+                self.put_lease(&key, index, &lease).await;
                 if let Err(e) = self.dhcp.dir.store(&name, &lease) {
                     tracing::warn!("{name}: storing the lease in {}: {e}", self.dhcp.dir.path().display());
                 }
                 self.history.of(&name).note(what);
-                let settings = self.dhcp.settings(&name).cloned().unwrap_or_default();
-                if settings.use_dns() && !(lease.dns.is_empty() && lease.search.is_empty()) {
+                let use_dns = self.dhcp.settings(&key).is_some_and(|s| s.use_dns());
+                if use_dns && !(lease.dns().is_empty() && lease.search().is_empty()) {
                     self.dhcp.dns_taken = true;
                 }
-                if old.is_none_or(|o| o.dns != lease.dns || o.search != lease.search) {
+                if old.is_none_or(|o| o.dns() != lease.dns() || o.search() != lease.search()) {
                     self.retarget_dns().await;
                 }
             }
             What::Expired => {
                 let lease = r.lease.take();
                 let index = r.index;
-                let routes = self.dhcp.take_routes(&name);
+                let routes = self.dhcp.take_routes(&key);
                 if let Some(l) = lease {
                     self.unlease(index, &l, &routes).await;
-                    self.dhcp.dir.forget(&name);
-                    self.history
-                        .of(&name)
-                        .note(format!("{name}: dhcp4 lease of {} expired; address and routes removed", l.cidr()));
+                    self.dhcp.dir.forget(&name, proto);
+                    let what = l.cidr().map(|c| format!("lease of {c}")).unwrap_or_else(|| "information".into());
+                    self.history.of(&name).note(format!("{name}: {proto} {what} expired; address and routes removed"));
                     self.retarget_dns().await;
                 }
             }
@@ -96,16 +78,20 @@ impl Daemon {
         self.pass().await;
     }
 
-    /// Puts the lease's address (with its lifetime) and routes on the link. Failures are
+    /// Puts the lease's address (with its lifetimes) and routes on the link. Failures are
     /// recorded; the next renewal or pass tries again.
-    async fn put_lease(&mut self, name: &str, index: u32, lease: &Lease) {
-        let Some(settings) = self.dhcp.settings(name).cloned() else { return };
+    async fn put_lease(&mut self, key: &Key, index: u32, lease: &Grant) {
+        let Some(settings) = self.dhcp.settings(key).cloned() else { return };
+        let name = key.0.as_str();
         let mut errors = Vec::new();
-        if let Err(e) = self.nl.put_leased_address(index, lease.cidr(), lease.remaining()).await {
-            errors.push(format!("address {}: {e}", lease.cidr()));
+        if let Some(cidr) = lease.cidr() {
+            let (valid, preferred) = lease.lifetimes();
+            if let Err(e) = self.nl.put_leased_address(index, cidr, valid, preferred).await {
+                errors.push(format!("address {cidr}: {e}"));
+            }
         }
         let routes = lease.routes(&settings);
-        for r in self.dhcp.installed(name, routes.clone()) {
+        for r in self.dhcp.installed(key, routes.clone()) {
             let _ = self.nl.remove_leased_route(index, &r).await;
         }
         for r in &routes {
@@ -122,17 +108,19 @@ impl Daemon {
         if !errors.is_empty() {
             let h = self.history.of(name);
             h.errors += 1;
-            let why = format!("dhcp4 lease not fully applied: {}", errors.join("; "));
+            let why = format!("{} lease not fully applied: {}", key.1, errors.join("; "));
             h.last_error = Some(why.clone());
             h.note(format!("{name}: {why}"));
         }
     }
 
-    async fn unlease(&mut self, index: u32, lease: &Lease, routes: &[hostnet_core::model::Route]) {
+    async fn unlease(&mut self, index: u32, lease: &Grant, routes: &[hostnet_core::model::Route]) {
         for r in routes {
             let _ = self.nl.remove_leased_route(index, r).await;
         }
-        let _ = self.nl.remove_address(index, lease.cidr()).await;
+        if let Some(c) = lease.cidr() {
+            let _ = self.nl.remove_address(index, c).await;
+        }
     }
 
     /// Starts and stops clients for this pass's view of the host and does what that calls for.
@@ -140,32 +128,66 @@ impl Daemon {
         for chore in self.dhcp.sync(&self.desired, state) {
             match chore {
                 Chore::Unlease { index, lease, routes } => self.unlease(index, &lease, &routes).await,
-                Chore::Reput { iface } => {
-                    let Some(r) = self.dhcp.clients.get(&iface) else { continue };
+                Chore::Reput { key } => {
+                    let Some(r) = self.dhcp.clients.get(&key) else { continue };
                     let (index, Some(lease)) = (r.index, r.lease.clone()) else { continue };
+                    let Some(cidr) = lease.cidr() else { continue };
+                    let iface = key.0.clone();
                     let h = self.history.of(&iface);
                     h.drift_events += 1;
                     if self.desired.reconcile == hostnet_core::model::Reconcile::ReportOnly {
-                        if h.reported_drift != [format!("leased {} missing", lease.cidr())] {
-                            h.reported_drift = vec![format!("leased {} missing", lease.cidr())];
+                        if h.reported_drift != [format!("leased {cidr} missing")] {
+                            h.reported_drift = vec![format!("leased {cidr} missing")];
                             h.note(format!(
-                                "{iface}: drift: leased address {} removed (left as is: reconcile: report-only)",
-                                lease.cidr()
+                                "{iface}: drift: leased address {cidr} removed (left as is: reconcile: report-only)"
                             ));
                         }
                         continue;
                     }
                     h.repairs += 1;
-                    h.note(format!("{iface}: drift: leased address {} removed; putting it back", lease.cidr()));
-                    self.put_lease(&iface, index, &lease).await;
+                    h.note(format!("{iface}: drift: leased address {cidr} removed; putting it back"));
+                    self.put_lease(&key, index, &lease).await;
                 }
-                Chore::Late { iface, after } => {
-                    let h = self.history.of(&iface);
+                Chore::Late { key, after } => {
+                    let h = self.history.of(&key.0);
                     h.errors += 1;
-                    h.last_error = Some(format!("dhcp4: no lease after {after} s"));
-                    h.note(format!("{iface}: dhcp4: no lease after {after} s; still asking"));
+                    let what = if matches!(self.dhcp.settings(&key), Some(crate::dhcp::Settings::V6(s)) if s.mode() == hostnet_core::model::Dhcp6Mode::InformationOnly)
+                    {
+                        "no reply"
+                    } else {
+                        "no lease"
+                    };
+                    h.last_error = Some(format!("{}: {what} after {after} s", key.1));
+                    h.note(format!("{}: {}: {what} after {after} s; still asking", key.0, key.1));
                 }
             }
+        }
+    }
+}
+
+/// The history line of a Bound event: new, renewed, or confirmed after a restart.
+fn bound_line(name: &str, old: Option<&Grant>, lease: &Grant, rebooting: bool) -> String {
+    let proto = lease.proto();
+    let Some(cidr) = lease.cidr() else {
+        let dns: Vec<String> = lease.dns().iter().map(ToString::to_string).collect();
+        return format!(
+            "{name}: {proto} information from {}: dns [{}], refresh in {} s",
+            lease.server(),
+            dns.join(", "),
+            lease.length()
+        );
+    };
+    let same = old.and_then(Grant::cidr) == Some(cidr);
+    match (same, rebooting) {
+        (true, true) => format!("{name}: {proto} lease of {cidr} confirmed (INIT-REBOOT) for {} s", lease.length()),
+        (true, false) => format!("{name}: {proto} renewed {cidr} for {} s", lease.length()),
+        _ => {
+            let (t1, t2) = lease.renew_times().unwrap_or_default();
+            format!(
+                "{name}: {proto} bound {cidr} from {} for {} s (T1 {t1} s, T2 {t2} s)",
+                lease.server(),
+                lease.length()
+            )
         }
     }
 }

@@ -56,7 +56,9 @@ pub struct LinkReport {
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub bond: Option<BondHealth>,
     #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub dhcp4: Option<crate::dhcp::Dhcp4Report>,
+    pub dhcp4: Option<crate::dhcp::DhcpReport>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub dhcp6: Option<crate::dhcp::DhcpReport>,
 }
 
 #[derive(Debug, Clone, Serialize, Deserialize)]
@@ -164,6 +166,7 @@ pub fn link_report(
         events: h.events.iter().rev().take(events).rev().cloned().collect(),
         bond: live.and_then(|l| bond_health(l, by_name)),
         dhcp4: None,
+        dhcp6: None,
     }
 }
 
@@ -230,13 +233,16 @@ pub fn render(s: &Status) -> String {
                 );
             }
         }
-        if let Some(d) = &l.dhcp4 {
-            let lease = match (&d.address, &d.server, d.expires_in_secs) {
-                (Some(a), Some(srv), Some(t)) => format!(" {a} from {srv}, expires in {t} s"),
+        for (proto, d) in [("dhcp4", &l.dhcp4), ("dhcp6", &l.dhcp6)] {
+            let Some(d) = d else { continue };
+            let lease = match (&d.address, &d.server, d.expires_in_secs, d.refresh_in_secs) {
+                (Some(a), Some(srv), Some(t), _) => format!(" {a} from {srv}, expires in {t} s"),
+                (None, Some(srv), _, Some(t)) => format!(" from {srv}, refresh in {t} s"),
                 _ => String::new(),
             };
+            let dns = if d.dns.is_empty() { String::new() } else { format!(", dns {}", d.dns.join(" ")) };
             let ntp = if d.ntp.is_empty() { String::new() } else { format!(", ntp {}", d.ntp.join(" ")) };
-            let _ = writeln!(out, "  dhcp4 {}{lease}{ntp}", d.phase);
+            let _ = writeln!(out, "  {proto} {}{lease}{dns}{ntp}", d.phase);
         }
         if let Some(e) = &l.last_error {
             let _ = writeln!(out, "  last error: {e}");

@@ -12,10 +12,17 @@ use crate::error::OpError;
 impl Netlink {
     /// Adds the leased address, or refreshes its lifetimes when it is already there (a renewal
     /// must not remove and re-add it: that would drop every route and socket bound to it).
-    pub async fn put_leased_address(&self, index: u32, address: Cidr, valid_secs: u32) -> Result<(), OpError> {
+    /// A DHCPv6 address is a /128 and gets no prefix route: the on-link prefix is the RA's.
+    pub async fn put_leased_address(
+        &self,
+        index: u32,
+        address: Cidr,
+        valid_secs: u32,
+        preferred_secs: u32,
+    ) -> Result<(), OpError> {
         let mut req = self.handle.address().add(index, address.addr(), address.prefix_len()).replace();
         let mut life = CacheInfo::default();
-        life.ifa_preferred = valid_secs;
+        life.ifa_preferred = preferred_secs.min(valid_secs);
         life.ifa_valid = valid_secs;
         req.message_mut().attributes.push(AddressAttribute::CacheInfo(life));
         Ok(req.execute().await?)

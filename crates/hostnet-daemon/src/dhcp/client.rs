@@ -8,11 +8,13 @@ use hostnet_core::model::{ClientId, Dhcp4, MacAddr};
 use mozim::{DhcpV4Client, DhcpV4Config, DhcpV4State};
 use tokio::sync::mpsc;
 
+use super::grant::{Grant, Proto};
 use super::lease::Lease;
 
 #[derive(Debug)]
 pub struct Event {
     pub iface: String,
+    pub proto: Proto,
     /// The link the client runs on; an event from a client for an older link is stale.
     pub index: u32,
     pub what: What,
@@ -20,10 +22,11 @@ pub struct Event {
 
 #[derive(Debug)]
 pub enum What {
-    /// A new step of the state machine: `init`, `init-reboot`, `selecting`, `renewing`, `rebinding`.
+    /// A new step of the state machine: `init`, `init-reboot`, `selecting`, `renewing`,
+    /// `rebinding` (DHCPv6: `solicit`, `request`, `information-request`, ...).
     Phase(&'static str),
-    /// An ACK: a new lease, or the same one extended.
-    Bound(Lease),
+    /// An ACK or Reply: a new lease, or the same one extended.
+    Bound(Grant),
     /// The lease ran out without a server extending it.
     Expired,
     Failed(String),
@@ -49,7 +52,7 @@ pub fn spawn(spec: Spec, tx: mpsc::Sender<Event>) -> tokio::task::JoinHandle<()>
 async fn run(spec: Spec, tx: mpsc::Sender<Event>) {
     let send = |what: What| {
         let tx = tx.clone();
-        let e = Event { iface: spec.iface.clone(), index: spec.index, what };
+        let e = Event { iface: spec.iface.clone(), proto: Proto::Dhcp4, index: spec.index, what };
         async move {
             let _ = tx.send(e).await;
         }
@@ -71,7 +74,7 @@ async fn run(spec: Spec, tx: mpsc::Sender<Event>) {
             match client.run().await {
                 Ok(DhcpV4State::Done(lease)) => {
                     bound = true;
-                    send(What::Bound(Lease::from_mozim(&lease))).await;
+                    send(What::Bound(Grant::V4(Lease::from_mozim(&lease)))).await;
                 }
                 Ok(DhcpV4State::InitReboot) if bound => {
                     // mozim enters INIT again from REBINDING only when the lease has run out.
@@ -126,14 +129,22 @@ fn config_for(spec: &Spec) -> DhcpV4Config {
 /// restarts) and a DUID-UUID (RFC 6355) from /etc/machine-id, the same for every interface of
 /// the host, as networkd's default.
 fn duid_client_id(iface: &str) -> Vec<u8> {
-    let iaid = iface.bytes().fold(0x811c9dc5u32, |h, b| (h ^ u32::from(b)).wrapping_mul(0x01000193));
-    let mut out = iaid.to_be_bytes().to_vec();
+    let mut out = iaid(iface).to_be_bytes().to_vec();
     out.extend_from_slice(&[0, 4]);
-    let id = std::fs::read_to_string("/etc/machine-id").unwrap_or_default();
-    let bytes: Vec<u8> = (0..id.trim().len() / 2)
-        .filter_map(|i| u8::from_str_radix(id.trim().get(2 * i..2 * i + 2)?, 16).ok())
-        .take(16)
-        .collect();
-    out.extend(if bytes.len() == 16 { bytes } else { vec![0; 16] });
+    out.extend(duid_uuid());
     out
+}
+
+/// An interface's IAID: a hash of its name, the same across restarts.
+pub fn iaid(iface: &str) -> u32 {
+    iface.bytes().fold(0x811c9dc5u32, |h, b| (h ^ u32::from(b)).wrapping_mul(0x01000193))
+}
+
+/// The 16 bytes of the host's DUID-UUID: /etc/machine-id (zeros without one).
+pub fn duid_uuid() -> [u8; 16] {
+    let id = std::fs::read_to_string("/etc/machine-id").unwrap_or_default();
+    let id = id.trim();
+    let bytes: Vec<u8> =
+        (0..id.len() / 2).filter_map(|i| u8::from_str_radix(id.get(2 * i..2 * i + 2)?, 16).ok()).take(16).collect();
+    bytes.try_into().unwrap_or([0; 16])
 }

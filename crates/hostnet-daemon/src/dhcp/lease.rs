@@ -1,6 +1,6 @@
 //! A DHCPv4 lease as hostnet keeps it: what the server granted, when, and what it puts on the
 //! host (address, routes, DNS). Stored as JSON under the lease directory, one file per
-//! interface, so that a daemon restarted within the lease asks for the same address
+//! interface and family (with DHCPv6's), so that a daemon restarted within the lease asks for the same address
 //! (RFC 2131 INIT-REBOOT) and keeps it on the link meanwhile.
 
 use std::net::{IpAddr, Ipv4Addr};
@@ -9,6 +9,8 @@ use std::time::{SystemTime, UNIX_EPOCH};
 
 use hostnet_core::model::{Cidr, Dhcp4, Route, RouteDst};
 use serde::{Deserialize, Serialize};
+
+use super::grant::{Grant, Proto};
 
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct Lease {
@@ -128,28 +130,36 @@ impl Lease {
 pub struct LeaseDir(pub PathBuf);
 
 impl LeaseDir {
-    fn file(&self, iface: &str) -> PathBuf {
-        self.0.join(format!("{iface}.dhcp4.json"))
+    fn file(&self, iface: &str, proto: Proto) -> PathBuf {
+        self.0.join(format!("{iface}.{proto}.json"))
     }
 
-    /// The stored lease of `iface`, if there is one that has not run out.
-    pub fn load(&self, iface: &str) -> Option<Lease> {
-        let text = std::fs::read_to_string(self.file(iface)).ok()?;
-        let lease: Lease = serde_json::from_str(&text).ok()?;
-        (lease.remaining() > 0).then_some(lease)
+    /// The stored lease of a client, if there is one that has not run out.
+    pub fn load(&self, iface: &str, proto: Proto) -> Option<Grant> {
+        let text = std::fs::read_to_string(self.file(iface, proto)).ok()?;
+        // DHCPv4 files hold the lease itself, as they did before DHCPv6 came.
+        let grant = match proto {
+            Proto::Dhcp4 => Grant::V4(serde_json::from_str(&text).ok()?),
+            Proto::Dhcp6 => serde_json::from_str(&text).ok()?,
+        };
+        grant.in_force().then_some(grant)
     }
 
     /// Stores atomically (write, then rename): a crash leaves the old lease or the new one.
-    pub fn store(&self, iface: &str, lease: &Lease) -> std::io::Result<()> {
+    pub fn store(&self, iface: &str, lease: &Grant) -> std::io::Result<()> {
         std::fs::create_dir_all(&self.0)?;
-        let path = self.file(iface);
+        let path = self.file(iface, lease.proto());
         let tmp = path.with_extension("tmp");
-        std::fs::write(&tmp, serde_json::to_vec_pretty(lease).expect("a lease serializes"))?;
+        let bytes = match lease {
+            Grant::V4(l) => serde_json::to_vec_pretty(l),
+            other => serde_json::to_vec_pretty(other),
+        };
+        std::fs::write(&tmp, bytes.expect("a lease serializes"))?;
         std::fs::rename(tmp, path)
     }
 
-    pub fn forget(&self, iface: &str) {
-        let _ = std::fs::remove_file(self.file(iface));
+    pub fn forget(&self, iface: &str, proto: Proto) {
+        let _ = std::fs::remove_file(self.file(iface, proto));
     }
 
     pub fn path(&self) -> &Path {
@@ -205,17 +215,13 @@ mod tests {
     #[test]
     fn a_stored_lease_comes_back_and_an_expired_one_does_not() {
         let dir = LeaseDir(std::env::temp_dir().join(format!("hostnet-lease-test-{}", std::process::id())));
-        dir.store("eth0", &lease()).unwrap();
-        assert_eq!(
-            dir.load("eth0"),
-            Some(lease()).map(|mut l| {
-                l.acquired = dir.load("eth0").unwrap().acquired;
-                l
-            })
-        );
+        dir.store("eth0", &Grant::V4(lease())).unwrap();
+        let Some(Grant::V4(back)) = dir.load("eth0", Proto::Dhcp4) else { panic!("no lease back") };
+        assert_eq!(back, Lease { acquired: back.acquired, ..lease() });
+        assert_eq!(dir.load("eth0", Proto::Dhcp6), None);
         let old = Lease { acquired: now() - 500, ..lease() };
-        dir.store("eth1", &old).unwrap();
-        assert_eq!(dir.load("eth1"), None);
+        dir.store("eth1", &Grant::V4(old)).unwrap();
+        assert_eq!(dir.load("eth1", Proto::Dhcp4), None);
         let _ = std::fs::remove_dir_all(dir.path());
     }
 }

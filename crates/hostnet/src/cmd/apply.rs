@@ -87,11 +87,15 @@ pub fn apply(ctx: &Ctx, file: &Path, a: ApplyArgs) -> ExitCode {
     };
     print_applied(&applied, file, a.json);
     // A lease must be renewed while the host runs; a one-shot apply cannot do that.
-    for i in config.interfaces.iter().filter(|i| i.dhcp4.is_some()) {
-        eprintln!(
-            "note: {}: dhcp4 is run by `hostnet daemon` (a lease must be renewed); this one-shot apply leaves any leased address alone and gets none",
-            i.name
-        );
+    for i in &config.interfaces {
+        for (proto, on) in [("dhcp4", i.dhcp4.is_some()), ("dhcp6", i.dhcp6.is_some())] {
+            if on {
+                eprintln!(
+                    "note: {}: {proto} is run by `hostnet daemon` (a lease must be renewed); this one-shot apply leaves any leased address alone and gets none",
+                    i.name
+                );
+            }
+        }
     }
     if let Some(p) = pending {
         return start_reverter(ctx, p);

@@ -1,4 +1,4 @@
-//! dnsmasq from Debian as a real DHCPv4 and router-advertisement server, started by a test in
+//! dnsmasq from Debian as a real DHCPv4, DHCPv6 and router-advertisement server, started by a test in
 //! a namespace it made, on one end of a cable whose other end is the "NIC" of the namespace
 //! under test. Stopped when dropped.
 
@@ -18,6 +18,18 @@ pub const SERVER_IF: &str = "srv0";
 pub const ROUTER: &str = "10.77.0.1";
 pub const NAMESERVER: &str = "10.77.0.53";
 pub const V6_PREFIX: &str = "2001:db8:77::";
+pub const NAMESERVER6: &str = "2001:db8:77::53";
+
+/// What dnsmasq serves over IPv6 beside its RAs.
+#[derive(Clone, Copy, PartialEq)]
+pub enum V6 {
+    /// RAs only (SLAAC).
+    RaOnly,
+    /// RAs with the M flag and DHCPv6 addresses (2001:db8:77::100 to ::1ff) and options.
+    Stateful,
+    /// RAs with the O flag (SLAAC) and DHCPv6 options to Information-Requests.
+    Stateless,
+}
 
 /// Cables `server` to `client` (the client's end named `nic`) and gives the server its
 /// addresses.
@@ -49,6 +61,16 @@ impl Dnsmasq {
     /// Serves leases of dnsmasq's shortest time (2 minutes) with the given T1 and T2, a router,
     /// a name server and a search domain, and router advertisements for SLAAC.
     pub fn start(server: &Ns, t1: u32, t2: u32) -> Dnsmasq {
+        Self::start_with(server, t1, t2, V6::RaOnly)
+    }
+
+    /// As `start`, serving IPv6 as `v6` says, with a name server and a search domain.
+    pub fn start_with(server: &Ns, t1: u32, t2: u32, v6: V6) -> Dnsmasq {
+        let range6 = match v6 {
+            V6::RaOnly => format!("--dhcp-range={V6_PREFIX},ra-only,64"),
+            V6::Stateful => format!("--dhcp-range={V6_PREFIX}100,{V6_PREFIX}1ff,64,2m"),
+            V6::Stateless => format!("--dhcp-range={V6_PREFIX},ra-stateless,64"),
+        };
         let dir = server.state_dir().with_extension("dnsmasq");
         std::fs::create_dir_all(&dir).unwrap();
         let log = dir.join("dnsmasq.log");
@@ -57,7 +79,9 @@ impl Dnsmasq {
             .args(["--user=root", "--port=0", "--bind-interfaces", "--no-ping", "--log-dhcp"])
             .arg(format!("--interface={SERVER_IF}"))
             .arg("--dhcp-range=10.77.0.50,10.77.0.60,255.255.255.0,2m")
-            .arg(format!("--dhcp-range={V6_PREFIX},ra-only,64"))
+            .arg(range6)
+            .arg(format!("--dhcp-option=option6:dns-server,[{NAMESERVER6}]"))
+            .arg("--dhcp-option=option6:domain-search,lab6.example")
             .arg("--enable-ra")
             .arg(format!("--dhcp-option=option:router,{ROUTER}"))
             .arg(format!("--dhcp-option=option:dns-server,{NAMESERVER}"))
