@@ -127,7 +127,19 @@ impl Daemon {
     pub async fn sync_dhcp(&mut self, state: &hostnet_core::State) {
         for chore in self.dhcp.sync(&self.desired, state) {
             match chore {
-                Chore::Unlease { index, lease, routes } => self.unlease(index, &lease, &routes).await,
+                Chore::Unlease { index, lease, routes, release } => {
+                    if let Some((link, settings)) = release {
+                        let proto = lease.proto();
+                        let what = match crate::dhcp::release::release(&link, &settings, &lease).await {
+                            Ok(()) => format!("{}: {proto} released to {}", link.iface, lease.server()),
+                            Err(e) => {
+                                format!("{}: {proto} release not sent ({e}); removing the lease anyway", link.iface)
+                            }
+                        };
+                        self.history.of(&link.iface).note(what);
+                    }
+                    self.unlease(index, &lease, &routes).await
+                }
                 Chore::Reput { key } => {
                     let Some(r) = self.dhcp.clients.get(&key) else { continue };
                     let (index, Some(lease)) = (r.index, r.lease.clone()) else { continue };

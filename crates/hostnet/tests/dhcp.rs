@@ -2,8 +2,8 @@
 //! router advertisements from a namespace each test made, cabled to the namespace hostnet
 //! manages. Covers a lease with its routes and name servers, renewal before expiry, a restart
 //! within the lease (INIT-REBOOT, the address never leaves the link), the server gone
-//! (REBINDING, then expiry removes address and routes), a leased address deleted by hand, and
-//! SLAAC. Needs root; run by the README's test command (`--include-ignored`).
+//! (REBINDING, then expiry removes address and routes), a leased address deleted by hand, the
+//! lease released when the config drops `dhcp4`, and SLAAC. Needs root; run by the README's test command (`--include-ignored`).
 
 mod support;
 
@@ -90,6 +90,14 @@ fn a_lease_brings_address_routes_and_name_servers_and_is_renewed_before_it_expir
     d.wait_until("the leased address is back", || leased(&host, "e0").is_some_and(|l| l.0 == addr));
     d.wait_until("its default route is back", || dhcp_routes(&host).contains("default via"));
     assert!(events(&d, "e0").contains("putting it back"), "{}", events(&d, "e0"));
+
+    // The config stops asking for DHCP: the lease goes back to the server, then off the link.
+    std::fs::write(&config, "interfaces:\n  - name: e0\n    ethernet: {}\n").unwrap();
+    host.hostnet_ok(&["reload"]);
+    d.wait_until("the leased address is removed", || leased(&host, "e0").is_none());
+    assert!(dhcp_routes(&host).trim().is_empty(), "{}", dhcp_routes(&host));
+    assert_eq!(server.count("DHCPRELEASE"), 1, "{}", server.log_text());
+    assert!(events(&d, "e0").contains("dhcp4 released to 10.77.0.1"), "{}", events(&d, "e0"));
 }
 
 #[test]

@@ -72,6 +72,11 @@ fn dhcp6_leases_an_address_with_name_servers_keeps_it_across_restarts_and_drops_
     d.kill9();
     let d = Daemon::start(&host, &config);
     d.wait_up_to(Duration::from_secs(20), "the client is bound again", || d.link("e0")["dhcp6"]["phase"] == "bound");
+    // Bound once more after the restart, so this client holds the server's DUID and can release.
+    d.wait_up_to(Duration::from_secs(20), "a new Reply after the restart", || {
+        d.link("e0")["events"].to_string().contains("dhcp6 bound")
+            || d.link("e0")["events"].to_string().contains("dhcp6 renewed")
+    });
     assert!(server.count("DHCPSOLICIT") > solicits, "{}", server.log_text());
     assert_eq!(leased6(&host, "e0").map(|l| l.0), Some(addr.clone()));
 
@@ -79,6 +84,7 @@ fn dhcp6_leases_an_address_with_name_servers_keeps_it_across_restarts_and_drops_
     std::fs::write(&config, "interfaces:\n  - name: e0\n    ethernet: {}\n    ipv6: { accept_ra: true }\n").unwrap();
     host.hostnet_ok(&["reload"]);
     d.wait_until("the leased address is removed", || leased6(&host, "e0").is_none());
+    assert!(server.count("DHCPRELEASE") >= 1, "no Release reached the server:\n{}", server.log_text());
     assert!(d.link("e0").get("dhcp6").is_none_or(|v| v.is_null()));
 }
 

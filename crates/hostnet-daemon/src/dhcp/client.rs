@@ -103,7 +103,7 @@ fn phase_name(s: &DhcpV4State) -> &'static str {
     }
 }
 
-fn config_for(spec: &Spec) -> DhcpV4Config {
+pub(super) fn config_for(spec: &Spec) -> DhcpV4Config {
     let mut c = DhcpV4Config::new(&spec.iface);
     c.set_iface_index(spec.index);
     // Only fails on a MAC that is not 6 bytes, which MacAddr cannot be.

@@ -45,16 +45,21 @@ async fn send(spec: &Spec6, tx: &mpsc::Sender<Event>, what: What) {
     let _ = tx.send(Event { iface: spec.iface.clone(), proto: Proto::Dhcp6, index: spec.index, what }).await;
 }
 
+pub(super) fn config_for(spec: &Spec6) -> DhcpV6Config {
+    let mut c = DhcpV6Config::new(&spec.iface, DhcpV6Mode::NonTemporaryAddresses);
+    c.set_iface_index(spec.index);
+    c.set_link_local_ip(spec.link_local);
+    // The same DUID as DHCPv4's `client_id: duid` and a per-interface IAID: a server hands
+    // the same address back after a restart.
+    c.set_duid(DhcpV6Duid::UUID(DhcpV6DuidUuid::new(u128::from_be_bytes(duid_uuid()))));
+    c.set_iaid(iaid(&spec.iface));
+    c.set_timeout_sec(0);
+    c
+}
+
 async fn stateful(spec: Spec6, tx: mpsc::Sender<Event>) {
     loop {
-        let mut c = DhcpV6Config::new(&spec.iface, DhcpV6Mode::NonTemporaryAddresses);
-        c.set_iface_index(spec.index);
-        c.set_link_local_ip(spec.link_local);
-        // The same DUID as DHCPv4's `client_id: duid` and a per-interface IAID: a server
-        // hands the same address back after a restart.
-        c.set_duid(DhcpV6Duid::UUID(DhcpV6DuidUuid::new(u128::from_be_bytes(duid_uuid()))));
-        c.set_iaid(iaid(&spec.iface));
-        c.set_timeout_sec(0);
+        let c = config_for(&spec);
         send(&spec, &tx, What::Phase("solicit")).await;
         let mut client = match DhcpV6Client::init(c, None).await {
             Ok(c) => c,

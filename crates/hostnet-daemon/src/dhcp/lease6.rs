@@ -26,6 +26,10 @@ pub struct Lease6 {
     pub t2_secs: u32,
     /// Unix time the server's Reply arrived.
     pub acquired: u64,
+    /// mozim's own lease (server DUID, IAID), which a Release names; not stored, so a lease
+    /// from before a restart is not released, only removed.
+    #[serde(skip)]
+    pub raw: Option<Box<mozim::DhcpV6Lease>>,
 }
 
 impl Lease6 {
@@ -41,6 +45,7 @@ impl Lease6 {
             t1_secs: l.t1_sec,
             t2_secs: l.t2_sec,
             acquired: now(),
+            raw: Some(Box::new(l.clone())),
         }
     }
 

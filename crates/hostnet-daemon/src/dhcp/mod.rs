@@ -16,6 +16,7 @@ pub mod grant;
 pub mod info;
 pub mod lease;
 pub mod lease6;
+pub mod release;
 
 use std::collections::BTreeMap;
 use std::time::{Duration, Instant};
@@ -67,8 +68,9 @@ pub struct Dhcp {
 /// What to do to the host about a client, decided by [`Dhcp::sync`] and done by the daemon.
 pub enum Chore {
     /// The client stopped (DHCP no longer declared, or the link went): take its lease off the
-    /// link if the link is still there.
-    Unlease { index: u32, lease: Grant, routes: Vec<Route> },
+    /// link if the link is still there, after releasing it to the server when the config no
+    /// longer asks for DHCP there.
+    Unlease { index: u32, lease: Box<Grant>, routes: Vec<Route>, release: Option<(release::Link, Settings)> },
     /// The leased address is gone from the link (deleted by hand): put it back.
     Reput { key: Key },
     /// Said once: the first lease is late.
@@ -123,10 +125,24 @@ impl Dhcp {
             let r = self.clients.remove(&key).expect("listed");
             // A link that is gone took its addresses along; one that stays loses the lease.
             if let Some(lease) = r.lease.clone()
-                && state.get(&key.0).is_some_and(|l| l.index == r.index)
+                && let Some(l) = state.get(&key.0).filter(|l| l.index == r.index)
             {
                 self.dir.forget(&key.0, key.1);
-                chores.push(Chore::Unlease { index: r.index, lease, routes: r.installed.clone() });
+                let release = (!wanted.contains_key(&key) && lease.cidr().is_some()).then(|| {
+                    let link = release::Link {
+                        iface: key.0.clone(),
+                        index: l.index,
+                        mac: l.iface.mac,
+                        link_local: link_local(l),
+                    };
+                    (link, r.settings.clone())
+                });
+                chores.push(Chore::Unlease {
+                    index: r.index,
+                    lease: Box::new(lease),
+                    routes: r.installed.clone(),
+                    release,
+                });
             }
         }
         for (key, settings) in wanted {
@@ -154,12 +170,7 @@ impl Dhcp {
                 Settings::V6(s) => {
                     // Without a link-local address there is nothing to send from yet; its
                     // RTM_NEWADDR brings another pass.
-                    let Some(ll) = link.link_local.iter().find_map(|c| match c.addr() {
-                        std::net::IpAddr::V6(a) => Some(a),
-                        std::net::IpAddr::V4(_) => None,
-                    }) else {
-                        continue;
-                    };
+                    let Some(ll) = link_local(link) else { continue };
                     let spec =
                         client6::Spec6 { iface: name.clone(), index: link.index, link_local: ll, settings: s.clone() };
                     client6::spawn(spec, self.tx.clone())
@@ -277,6 +288,13 @@ impl Dhcp {
             last_error: r.last_error.clone(),
         })
     }
+}
+
+fn link_local(l: &hostnet_core::state::LiveLink) -> Option<std::net::Ipv6Addr> {
+    l.link_local.iter().find_map(|c| match c.addr() {
+        std::net::IpAddr::V6(a) => Some(a),
+        std::net::IpAddr::V4(_) => None,
+    })
 }
 
 /// The config the daemon plans against when leases add name servers to the file's: `None`
