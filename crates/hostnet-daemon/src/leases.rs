@@ -46,6 +46,23 @@ impl Daemon {
                     tracing::warn!("{name}: storing the lease in {}: {e}", self.dhcp.dir.path().display());
                 }
                 self.history.of(&name).note(what);
+                if let (Grant::V4(l), Some(crate::dhcp::Settings::V4(s))) = (&lease, self.dhcp.settings(&key))
+                    && s.use_hostname()
+                    && let Some(h) = &l.hostname
+                {
+                    use crate::dhcp::hostname::{Outcome, take};
+                    let line = match take(h, std::path::Path::new("/etc/hostname")) {
+                        Ok(Outcome::Set(n)) => Some(format!("{name}: dhcp4 host name set to {n}")),
+                        Ok(Outcome::Already(_)) => None,
+                        Ok(Outcome::Static(f)) => {
+                            Some(format!("{name}: dhcp4 host name {h} not set: /etc/hostname names this host {f}"))
+                        }
+                        Err(e) => Some(format!("{name}: dhcp4 host name {h} not set: {e}")),
+                    };
+                    if let Some(line) = line {
+                        self.history.of(&name).note(line);
+                    }
+                }
                 let use_dns = self.dhcp.settings(&key).is_some_and(|s| s.use_dns());
                 if use_dns && !(lease.dns().is_empty() && lease.search().is_empty()) {
                     self.dhcp.dns_taken = true;

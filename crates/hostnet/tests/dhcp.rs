@@ -180,3 +180,21 @@ fn slaac_addresses_from_router_advertisements_are_kept_by_apply() {
     host.hostnet_ok(&["apply", &config]);
     assert!(slaac().is_some(), "apply removed the SLAAC address");
 }
+
+#[test]
+#[ignore = "needs root and dnsmasq; run with --include-ignored"]
+fn use_hostname_names_the_host_from_the_lease() {
+    let srv = Ns::new("hnames");
+    let host = Ns::new("hname");
+    dnsmasq::cable(&srv, &host, "e0");
+    host.ip(&["link", "set", "e0", "address", "02:00:00:00:77:01"]);
+    let _server =
+        Dnsmasq::start_with(&srv, 60, 100, dnsmasq::V6::RaOnly, &["--dhcp-host=02:00:00:00:77:01,db-from-dhcp"]);
+    let config =
+        host.file("host.yaml", "interfaces:\n  - name: e0\n    ethernet: {}\n    dhcp4: { use_hostname: true }\n");
+    let d = Daemon::start_own_hostname(&host, &config);
+    assert_eq!(d.uts_hostname(), "before-dhcp");
+    d.wait_up_to(Duration::from_secs(15), "a lease is on e0", || leased(&host, "e0").is_some());
+    d.wait_until("the host is named from the lease", || d.uts_hostname() == "db-from-dhcp");
+    assert!(events(&d, "e0").contains("host name set to db-from-dhcp"), "{}", events(&d, "e0"));
+}

@@ -32,7 +32,7 @@ fn setup(tag: &str, v6: V6, config: &str) -> (Ns, Ns, Dnsmasq, String) {
     let srv = Ns::new(&format!("{tag}s"));
     let host = Ns::new(tag);
     dnsmasq::cable(&srv, &host, "e0");
-    let server = Dnsmasq::start_with(&srv, 60, 100, v6);
+    let server = Dnsmasq::start_with(&srv, 60, 100, v6, &[]);
     let config = host.file("host.yaml", config);
     (srv, host, server, config)
 }

@@ -13,6 +13,7 @@
 pub mod client;
 pub mod client6;
 pub mod grant;
+pub mod hostname;
 pub mod info;
 pub mod lease;
 pub mod lease6;

@@ -14,15 +14,37 @@ pub struct Daemon<'a> {
 
 impl<'a> Daemon<'a> {
     pub fn start(ns: &'a Ns, config: &str) -> Daemon<'a> {
+        let cmd = ns.hostnet_cmd(&["daemon", "--config", config, "--lease-dir"]);
+        Self::spawn(ns, cmd)
+    }
+
+    /// As `start`, in a UTS namespace of its own with an empty /etc/hostname (a mount
+    /// namespace's bind mount), so that it may set the host name without touching the
+    /// machine's; `uts_hostname` reads the name it set.
+    pub fn start_own_hostname(ns: &'a Ns, config: &str) -> Daemon<'a> {
+        let inner = ns.hostnet_cmd(&["daemon", "--config", config, "--lease-dir"]);
+        let empty = ns.file("empty-hostname", "");
+        let mut cmd = std::process::Command::new("unshare");
+        cmd.args(["--uts", "--mount", "--propagation", "private", "sh", "-c"])
+            .arg(format!("mount --bind {empty} /etc/hostname && hostname before-dhcp && exec \"$@\""))
+            .arg("sh")
+            .arg(inner.get_program())
+            .args(inner.get_args());
+        Self::spawn(ns, cmd)
+    }
+
+    pub fn uts_hostname(&self) -> String {
+        let out = std::process::Command::new("nsenter")
+            .args(["-t", &self.child.id().to_string(), "-u", "hostname"])
+            .output()
+            .unwrap();
+        String::from_utf8_lossy(&out.stdout).trim().to_string()
+    }
+
+    fn spawn(ns: &'a Ns, mut cmd: std::process::Command) -> Daemon<'a> {
         let log = ns.state_dir().with_extension(format!("daemon-{}.log", super::vm::rand_suffix()));
         let f = std::fs::File::create(&log).unwrap();
-        let child = ns
-            .hostnet_cmd(&["daemon", "--config", config, "--lease-dir"])
-            .arg(ns.lease_dir())
-            .stdout(Stdio::null())
-            .stderr(f)
-            .spawn()
-            .expect("start hostnet daemon");
+        let child = cmd.arg(ns.lease_dir()).stdout(Stdio::null()).stderr(f).spawn().expect("start hostnet daemon");
         let d = Daemon { ns, child, log };
         d.wait_until("the daemon answers", || d.ns.hostnet(&["status"]).status.success());
         d

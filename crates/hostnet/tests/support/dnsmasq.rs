@@ -61,11 +61,12 @@ impl Dnsmasq {
     /// Serves leases of dnsmasq's shortest time (2 minutes) with the given T1 and T2, a router,
     /// a name server and a search domain, and router advertisements for SLAAC.
     pub fn start(server: &Ns, t1: u32, t2: u32) -> Dnsmasq {
-        Self::start_with(server, t1, t2, V6::RaOnly)
+        Self::start_with(server, t1, t2, V6::RaOnly, &[])
     }
 
-    /// As `start`, serving IPv6 as `v6` says, with a name server and a search domain.
-    pub fn start_with(server: &Ns, t1: u32, t2: u32, v6: V6) -> Dnsmasq {
+    /// As `start`, serving IPv6 as `v6` says, with a name server and a search domain, and
+    /// `extra` dnsmasq options.
+    pub fn start_with(server: &Ns, t1: u32, t2: u32, v6: V6, extra: &[&str]) -> Dnsmasq {
         let range6 = match v6 {
             V6::RaOnly => format!("--dhcp-range={V6_PREFIX},ra-only,64"),
             V6::Stateful => format!("--dhcp-range={V6_PREFIX}100,{V6_PREFIX}1ff,64,2m"),
@@ -91,6 +92,7 @@ impl Dnsmasq {
             .arg(format!("--dhcp-leasefile={}", dir.join("leases").display()))
             .arg(format!("--pid-file={}", dir.join("pid").display()))
             .arg(format!("--log-facility={}", log.display()))
+            .args(extra)
             .stdout(Stdio::null())
             .stderr(Stdio::inherit())
             .spawn()
