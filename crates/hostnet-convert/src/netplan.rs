@@ -212,7 +212,7 @@ fn common(
                 for r in v.as_array().into_iter().flatten() {
                     match route(r) {
                         // Routes that drop packets go out of no interface in hostnet's model.
-                        Ok(x) if !x.kind.is_unicast() => typed.push(x),
+                        Ok(x) if x.kind.drops() => typed.push(x),
                         Ok(x) => i.routes.push(x),
                         Err(why) => lost.push(Lost { at: here.into(), what: format!("route {r}"), why }),
                     }
@@ -259,6 +259,7 @@ fn route(r: &Value) -> Result<Route, String> {
         .transpose()?;
     let kind = match r.get("type").and_then(Value::as_str) {
         None | Some("unicast") => RouteType::Unicast,
+        Some("local") => RouteType::Local,
         Some("blackhole") => RouteType::Blackhole,
         Some("unreachable") => RouteType::Unreachable,
         Some("prohibit") => RouteType::Prohibit,
@@ -280,6 +281,7 @@ fn route(r: &Value) -> Result<Route, String> {
             Some(s) => return Err(format!("scope {s}: expected global, link or host")),
         },
         mtu: r.get("mtu").and_then(Value::as_u64).map(|m| m as u32),
+        protocol: None,
     })
 }
 
@@ -406,6 +408,13 @@ pub fn export(config: &Config) -> Exported {
             body.insert("addresses".into(), json!(i.addresses.iter().map(ToString::to_string).collect::<Vec<_>>()));
         }
         let routes = crate::iplayer::routes_written_under(config, i);
+        for r in routes.iter().filter(|r| r.protocol.is_some()) {
+            lost.push(Lost {
+                at: i.name.clone(),
+                what: format!("route {} protocol", r.dst),
+                why: "netplan routes have no protocol".into(),
+            });
+        }
         if !routes.is_empty() {
             let rs: Vec<Value> = routes
                 .iter()

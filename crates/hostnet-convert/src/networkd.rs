@@ -182,6 +182,9 @@ fn network(config: &Config, i: &Interface, master: Option<&Interface>, dns: bool
         if let Some(m) = r.mtu {
             s.push_str(&format!("MTUBytes={m}\n"));
         }
+        if let Some(p) = r.protocol {
+            s.push_str(&format!("Protocol={}\n", format!("{p:?}").to_lowercase()));
+        }
     }
     for r in crate::iplayer::rules_of(config, &i.name) {
         s.push_str(&crate::iplayer::networkd_rule(r));

@@ -271,3 +271,21 @@ fn dhcp6_reaches_every_format_and_comes_back() {
 fn again_config(text: &str) -> Config {
     ifupdown::import("interfaces", text).config
 }
+
+#[test]
+fn local_routes_and_route_protocols_in_the_other_formats() {
+    let mut x = example("single-nic");
+    x.interfaces[0].routes.push(serde_json::from_str(r#"{"type": "local", "dst": "192.0.2.128/25"}"#).unwrap());
+    x.interfaces[0].routes.push(serde_json::from_str(r#"{"dst": "203.0.113.0/24", "protocol": "static"}"#).unwrap());
+    let nd = networkd::export(&x);
+    let net = &nd.files.iter().find(|(f, _)| f.ends_with(".network")).unwrap().1;
+    for want in ["[Route]\nType=local\nDestination=192.0.2.128/25\n", "Destination=203.0.113.0/24\nProtocol=static\n"] {
+        assert!(net.contains(want), "missing {want:?} in\n{net}");
+    }
+    let e = netplan::export(&x);
+    let lost = lost_lines(&e.lost);
+    assert!(lost.contains("route 203.0.113.0/24 protocol: netplan routes have no protocol"), "{lost}");
+    let back = netplan::import(&e.files).unwrap();
+    let local = back.config.interfaces[0].routes.iter().find(|r| r.kind == hostnet_core::model::RouteType::Local);
+    assert_eq!(local.map(|r| r.dst.to_string()), Some("192.0.2.128/25".into()));
+}

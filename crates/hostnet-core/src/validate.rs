@@ -430,7 +430,7 @@ fn check_routes(config: &Config, rep: &mut Reporter<'_>) {
     for (i, iface) in config.interfaces.iter().enumerate() {
         for (j, r) in iface.routes.iter().enumerate() {
             let at = format!("interfaces[{i}].routes[{j}]");
-            if !r.kind.is_unicast() {
+            if r.kind.drops() {
                 rep.error(
                     format!("{at}.type"),
                     format!(
@@ -438,6 +438,14 @@ fn check_routes(config: &Config, rep: &mut Reporter<'_>) {
                         r.kind.name()
                     ),
                 );
+            }
+            if r.kind == crate::model::RouteType::Local && (r.via.is_some() || r.onlink) {
+                let field = if r.via.is_some() { "via" } else { "onlink" };
+                rep.error(
+                    format!("{at}.{field}"),
+                    "a local route delivers to this host; a gateway means nothing there",
+                );
+                continue;
             }
             if let (RouteDst::Net(n), Some(gw)) = (&r.dst, &r.via)
                 && n.addr().is_ipv6() != gw.is_ipv6()
@@ -481,23 +489,23 @@ fn check_typed_routes(config: &Config, rep: &mut Reporter<'_>) {
         if r.kind.is_unicast() {
             rep.error(
                 format!("{at}.type"),
-                "top-level routes need a type (blackhole, unreachable or prohibit); a route that forwards goes under the interface it leaves by",
+                "top-level routes need a type (local, blackhole, unreachable or prohibit); a route that forwards goes under the interface it leaves by",
             );
             continue;
         }
         let kind = r.kind.name();
+        let local = r.kind == crate::model::RouteType::Local;
         for (field, set) in [
             ("via", r.via.is_some()),
-            ("src", r.src.is_some()),
+            // A local route through lo may name the source address replies leave with.
+            ("src", r.src.is_some() && !local),
             ("onlink", r.onlink),
             ("scope", r.scope.is_some()),
             ("mtu", r.mtu.is_some()),
         ] {
             if set {
-                rep.error(
-                    format!("{at}.{field}"),
-                    format!("a {kind} route forwards nothing, so `{field}` means nothing"),
-                );
+                let what = if local { "delivers to this host" } else { "forwards nothing" };
+                rep.error(format!("{at}.{field}"), format!("a {kind} route {what}, so `{field}` means nothing"));
             }
         }
         if config.routes.iter().flatten().take(j).any(|o| o.key() == r.key() && o.is_ipv6() == r.is_ipv6()) {

@@ -35,6 +35,9 @@ pub struct Observed {
 
 /// Routes hostnet treats as configuration: those added by an admin or a tool (`ip route add`
 /// marks them `boot`, networkd and others `static`), not the kernel's own connected routes.
+/// lo's index in every namespace (the kernel's LOOPBACK_IFINDEX).
+pub const LOOPBACK_INDEX: u32 = 1;
+
 fn is_managed_protocol(p: RouteProtocol) -> bool {
     matches!(p, RouteProtocol::Boot | RouteProtocol::Static)
 }
@@ -68,7 +71,6 @@ pub fn trim(l: &mut LinkMessage) {
 
 /// IPv6 routes without an explicit metric get 1024 from the kernel; IPv4 ones get 0.
 const IPV6_DEFAULT_METRIC: u32 = 1024;
-const MAIN_TABLE: u32 = 254;
 
 impl Netlink {
     /// Every link, with only the attributes hostnet reads. The rest (counters, per-family
@@ -279,6 +281,7 @@ pub fn address_of(a: &AddressMessage) -> Option<Cidr> {
 pub fn route_of(r: &RouteMessage) -> Option<(u32, Route)> {
     let kind = match r.header.kind {
         RouteType::Unicast => hostnet_core::model::RouteType::Unicast,
+        RouteType::Local => hostnet_core::model::RouteType::Local,
         RouteType::BlackHole => hostnet_core::model::RouteType::Blackhole,
         RouteType::Unreachable => hostnet_core::model::RouteType::Unreachable,
         RouteType::Prohibit => hostnet_core::model::RouteType::Prohibit,
@@ -308,8 +311,13 @@ pub fn route_of(r: &RouteMessage) -> Option<(u32, Route)> {
             _ => {}
         }
     }
-    // Routes that drop packets go out of no interface (IPv6 reports them on lo): index 0.
-    let oif = if kind.is_unicast() { oif? } else { 0 };
+    // Routes that drop packets go out of no interface (IPv6 reports them on lo): index 0. So
+    // do top-level local routes, which hostnet puts on lo.
+    let oif = match oif {
+        _ if kind.drops() => 0,
+        Some(LOOPBACK_INDEX) if kind == hostnet_core::model::RouteType::Local => 0,
+        o => o?,
+    };
     let len = r.header.destination_prefix_length;
     let dst = match dst {
         None if len == 0 => RouteDst::Default,
@@ -324,12 +332,14 @@ pub fn route_of(r: &RouteMessage) -> Option<(u32, Route)> {
         dst,
         via,
         metric: metric.filter(|m| *m != default_metric),
-        table: Some(table).filter(|t| *t != MAIN_TABLE),
+        table: None,
         src,
         onlink: r.header.flags.contains(rtnetlink::packet_route::route::RouteFlags::Onlink),
         scope: None,
         mtu,
+        protocol: (r.header.protocol == RouteProtocol::Static).then_some(hostnet_core::model::RouteProtocol::Static),
     };
+    route.table = Some(table).filter(|t| *t != route.default_table());
     // Named only when it is not what `ip route` (and hostnet) would have picked.
     let scope = match r.header.scope {
         RouteScope::Universe => hostnet_core::model::RouteScope::Global,

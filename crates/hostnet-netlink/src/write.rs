@@ -382,15 +382,20 @@ pub(crate) fn address_message(index: u32, address: &hostnet_core::model::Cidr) -
     m
 }
 
-/// The route as `ip route add` would send it: protocol `boot`, link scope without a gateway.
+/// The route as `ip route add` would send it: protocol `boot` unless one is declared, link
+/// scope without a gateway.
 pub(crate) fn route_message(oif: u32, r: &Route) -> RouteMessage {
     let net = r.dst_net();
     let mut m = RouteMessage::default();
     m.header.address_family = if net.addr().is_ipv6() { AddressFamily::Inet6 } else { AddressFamily::Inet };
     m.header.destination_prefix_length = net.prefix_len();
-    m.header.protocol = RouteProtocol::Boot;
+    m.header.protocol = match r.protocol {
+        Some(hostnet_core::model::RouteProtocol::Static) => RouteProtocol::Static,
+        Some(hostnet_core::model::RouteProtocol::Boot) | None => RouteProtocol::Boot,
+    };
     m.header.kind = match r.kind {
         hostnet_core::model::RouteType::Unicast => RouteType::Unicast,
+        hostnet_core::model::RouteType::Local => RouteType::Local,
         hostnet_core::model::RouteType::Blackhole => RouteType::BlackHole,
         hostnet_core::model::RouteType::Unreachable => RouteType::Unreachable,
         hostnet_core::model::RouteType::Prohibit => RouteType::Prohibit,
@@ -413,6 +418,10 @@ pub(crate) fn route_message(oif: u32, r: &Route) -> RouteMessage {
     if let Some(gw) = r.via {
         m.attributes.push(RouteAttribute::Gateway(route_addr(gw)));
     }
+    let oif = match oif {
+        0 if r.kind == hostnet_core::model::RouteType::Local => crate::read::LOOPBACK_INDEX,
+        o => o,
+    };
     if oif != 0 {
         m.attributes.push(RouteAttribute::Oif(oif));
     }

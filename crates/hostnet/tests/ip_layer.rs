@@ -305,3 +305,56 @@ fn blackhole_unreachable_and_prohibit_routes_apply_and_roll_back() {
     let err = String::from_utf8_lossy(&out.stderr);
     assert!(out.status.code() == Some(2) && err.contains("bad.yaml:2") && err.contains("type"), "{err}");
 }
+
+#[test]
+#[ignore = "needs root: creates network namespaces"]
+fn local_routes_and_route_protocol_apply_verify_and_roll_back() {
+    let ns = Ns::new("rtlocal");
+    let before = all_routes(&ns);
+    let f = ns.file(
+        "c.yaml",
+        "interfaces:\n  - name: l0\n    veth: {peer: l1}\n    addresses: [192.0.2.1/24]\n    routes:\n      - {dst: 198.51.100.0/24, via: 192.0.2.254, protocol: static}\n      - {type: local, dst: 192.0.2.128/25}\nroutes:\n  - {type: local, dst: 203.0.113.0/24}\n  - {type: local, dst: 2001:db8:a11::/64}\n",
+    );
+    every_failure_rolls_back(&ns, &f, |fail_at, text| {
+        assert_eq!(all_routes(&ns), before, "routes differ after a failure at step {fail_at}:\n{text}");
+    });
+    ns.hostnet_ok(&["apply", &f]);
+    let all = all_routes(&ns);
+    for want in [
+        "198.51.100.0/24 via 192.0.2.254 dev l0 table main proto static",
+        "local 192.0.2.128/25 dev l0 table local proto boot scope host",
+        "local 203.0.113.0/24 dev lo table local proto boot scope host",
+        "local 2001:db8:a11::/64 dev lo table local proto boot",
+    ] {
+        assert!(all.contains(want), "missing {want:?} in\n{all}");
+    }
+    assert_eq!(ns.plan_len(&f), 0, "a second plan is not empty");
+    // AnyIP: any address of the prefix is this host's: a server binds one it was never given
+    // and a client reaches it (through lo, which a namespace starts with down).
+    ns.ip(&["link", "set", "lo", "up"]);
+    let anyip = "import socket\nl=socket.create_server(('203.0.113.77',0))\nc=socket.create_connection(l.getsockname(),timeout=2)\nprint('ok')";
+    let out =
+        std::process::Command::new("ip").args(["netns", "exec", &ns.name, "python3", "-c", anyip]).output().unwrap();
+    assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
+    // The kernel's own local routes (proto kernel) are not the config's to remove.
+    assert!(all_routes(&ns).contains("local 192.0.2.1 dev l0 table local proto kernel"));
+    // The same route with another protocol is drift; `show` writes the protocol back.
+    ns.ip(&["route", "replace", "198.51.100.0/24", "via", "192.0.2.254", "proto", "boot"]);
+    assert!(ns.plan_len(&f) > 0);
+    ns.hostnet_ok(&["apply", &f]);
+    assert!(ns.hostnet_ok(&["show", "--yaml"]).contains("protocol: static"));
+    // A gateway on a local route, or a routing daemon's protocol, is refused with its line.
+    for (route, line, what) in [
+        ("{type: local, dst: 10.0.0.0/8, via: 192.0.2.1}", "bad.yaml:5:40", "a local route delivers to this host"),
+        ("{dst: 10.1.0.0/16, protocol: bird}", "bad.yaml:5:38", "expected one of boot, static"),
+    ] {
+        let bad = ns.file(
+            "bad.yaml",
+            &format!("interfaces:\n  - name: l0\n    veth: {{peer: l1}}\n    routes:\n      - {route}\n"),
+        );
+        let out = ns.hostnet(&["check", &bad]);
+        let err = String::from_utf8_lossy(&out.stderr);
+        assert!(out.status.code() == Some(2) && err.contains(line) && err.contains(what), "{err}");
+        assert_eq!(err.lines().count(), 1, "{err}");
+    }
+}

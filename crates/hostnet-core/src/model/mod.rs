@@ -26,7 +26,7 @@ pub use bond::{Bond, BondMode, BondOpt};
 pub use dhcp::{ClientId, Dhcp4, Dhcp6, Dhcp6Mode};
 pub use ip::{AddrGenMode, Ipv4Settings, Ipv6Settings, RpFilter, Sysctl, SysctlValues, settings_from};
 pub use kinds::{Bridge, Ethernet, Match, Veth, Vlan, VlanProtocol};
-pub use net::{Cidr, MacAddr, Route, RouteDst, RouteScope, RouteType};
+pub use net::{Cidr, MacAddr, Route, RouteDst, RouteProtocol, RouteScope, RouteType};
 pub use rule::Rule;
 
 #[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]

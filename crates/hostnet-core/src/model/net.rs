@@ -147,7 +147,8 @@ impl fmt::Display for RouteDst {
 serde_via_str!(RouteDst, "`default` or a network like 198.51.100.0/24");
 
 /// A static route out of the interface that declares it, or, in the config's top-level
-/// `routes:`, a route that drops what it matches (`type: blackhole|unreachable|prohibit`).
+/// `routes:`, a route that drops what it matches (`type: blackhole|unreachable|prohibit`) or
+/// delivers it to this host through `lo` (`type: local`, e.g. AnyIP for a whole prefix).
 #[derive(Debug, Clone, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize, Deserialize)]
 #[serde(deny_unknown_fields)]
 pub struct Route {
@@ -171,16 +172,31 @@ pub struct Route {
     /// Path MTU for destinations through this route (RTAX_MTU), below the link's own.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub mtu: Option<u32>,
+    /// Who the kernel is told added the route. Unset: `boot`, as `ip route add` says.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub protocol: Option<RouteProtocol>,
 }
 
-/// What the kernel does with a packet the route matches: forward it, or drop it silently
-/// (`blackhole`), with ICMP "host unreachable" (`unreachable`) or "administratively prohibited"
-/// (`prohibit`).
+/// The route protocols hostnet writes and manages. Other numbers belong to their owners
+/// (the kernel, RAs, DHCP clients, routing daemons such as bird or FRR), whose routes hostnet
+/// neither reads as its own nor removes.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize, Deserialize)]
+#[serde(rename_all = "lowercase")]
+pub enum RouteProtocol {
+    Boot,
+    Static,
+}
+
+/// What the kernel does with a packet the route matches: forward it, deliver it to this host
+/// (`local`; such routes live in the `local` table, 255, unless one is named), or drop it
+/// silently (`blackhole`), with ICMP "host unreachable" (`unreachable`) or "administratively
+/// prohibited" (`prohibit`).
 #[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize, Deserialize)]
 #[serde(rename_all = "lowercase")]
 pub enum RouteType {
     #[default]
     Unicast,
+    Local,
     Blackhole,
     Unreachable,
     Prohibit,
@@ -191,9 +207,15 @@ impl RouteType {
         *self == RouteType::Unicast
     }
 
+    /// Drops what it matches: goes out of no interface.
+    pub fn drops(self) -> bool {
+        matches!(self, RouteType::Blackhole | RouteType::Unreachable | RouteType::Prohibit)
+    }
+
     pub fn name(self) -> &'static str {
         match self {
             RouteType::Unicast => "unicast",
+            RouteType::Local => "local",
             RouteType::Blackhole => "blackhole",
             RouteType::Unreachable => "unreachable",
             RouteType::Prohibit => "prohibit",
@@ -223,6 +245,7 @@ impl Route {
             onlink: false,
             scope: None,
             mtu: None,
+            protocol: None,
         }
     }
 
@@ -246,12 +269,22 @@ impl Route {
     /// The scope the kernel is given: the declared one, else what `ip route` would pick.
     pub fn effective_scope(&self) -> RouteScope {
         let link = self.kind.is_unicast() && self.via.is_none() && !self.is_ipv6();
-        self.scope.unwrap_or(if link { RouteScope::Link } else { RouteScope::Global })
+        let default = match self.kind {
+            RouteType::Local => RouteScope::Host,
+            _ if link => RouteScope::Link,
+            _ => RouteScope::Global,
+        };
+        self.scope.unwrap_or(default)
     }
 
-    /// The main table is 254; routes that do not name a table live there.
+    /// The table a route lives in when it names none: `local` (255) for local routes, `main`
+    /// (254) for the rest, as `ip route add` picks.
+    pub fn default_table(&self) -> u32 {
+        if self.kind == RouteType::Local { 255 } else { 254 }
+    }
+
     pub fn table_id(&self) -> u32 {
-        self.table.unwrap_or(254)
+        self.table.unwrap_or(self.default_table())
     }
 
     /// Two routes are the same kernel object when they share family, destination, table and

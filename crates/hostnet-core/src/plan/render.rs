@@ -151,6 +151,9 @@ fn route_args(r: &Route) -> Vec<String> {
     if let Some(m) = r.mtu {
         v.extend(["mtu".into(), m.to_string()]);
     }
+    if let Some(p) = r.protocol {
+        v.extend(["proto".into(), format!("{p:?}").to_lowercase()]);
+    }
     v
 }
 
@@ -235,7 +238,12 @@ fn ip_command(op: &Op) -> String {
         Op::AddRoute { name, route } | Op::DelRoute { name, route } => {
             let verb = if matches!(op, Op::AddRoute { .. }) { "add" } else { "del" };
             let fam = if route.is_ipv6() { "-6 " } else { "" };
-            let dev = if name == super::ROUTES_SUBJECT { String::new() } else { format!(" dev {}", sh(name)) };
+            let dev = match name.as_str() {
+                // A top-level local route is delivered through lo.
+                super::ROUTES_SUBJECT if route.kind == crate::model::RouteType::Local => " dev lo".to_string(),
+                super::ROUTES_SUBJECT => String::new(),
+                _ => format!(" dev {}", sh(name)),
+            };
             format!("ip {fam}route {verb} {}{dev}", route_args(route).join(" "))
         }
         Op::SetDns { dns } => {
