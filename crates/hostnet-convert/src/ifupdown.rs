@@ -376,7 +376,7 @@ fn sysctl_writes(cmd: &str, ifname: &str) -> Option<Vec<(String, String)>> {
 fn take_sysctl(iface: &mut Interface, name: &str, value: &str) -> Result<(), String> {
     use hostnet_core::model::{Sysctl, ip::set_from_kernel};
     let Some((key, target)) = Sysctl::from_dotted(name) else {
-        return Err("not a per-interface sysctl hostnet manages (ipv4: forwarding, rp_filter, arp_ignore, arp_announce, proxy_arp; ipv6: forwarding, accept_ra, addr_gen_mode, disable_ipv6)".into());
+        return Err("not a per-interface sysctl hostnet manages (ipv4: forwarding, rp_filter, arp_ignore, arp_announce, proxy_arp; ipv6: forwarding, accept_ra, autoconf, addr_gen_mode, disable_ipv6)".into());
     };
     if target != iface.name {
         return Err(format!("sets a sysctl of {target}, not of {}; declare it under {target}", iface.name));

@@ -93,6 +93,14 @@ pub(crate) fn networkd_network(i: &Interface, port: bool, lost: &mut Vec<Lost>) 
     s
 }
 
+/// The `[IPv6AcceptRA]` section: SLAAC off is networkd's `UseAutonomousPrefix=no`.
+pub(crate) fn networkd_ra_section(i: &Interface) -> String {
+    match i.ipv6.slaac {
+        Some(a) => format!("\n[IPv6AcceptRA]\nUseAutonomousPrefix={}\n", yes(a)),
+        None => String::new(),
+    }
+}
+
 fn addr_gen_name(m: AddrGenMode) -> &'static str {
     match m {
         AddrGenMode::Eui64 => "eui64",
@@ -182,6 +190,7 @@ pub(crate) fn netplan_export(config: &Config, i: &Interface, body: &mut Map<Stri
         ("ipv4.proxy_arp", v4.proxy_arp.is_some()),
         ("ipv6.forwarding", v6.forwarding.is_some()),
         ("ipv6.disable_ipv6", v6.disable_ipv6.is_some()),
+        ("ipv6.slaac", v6.slaac.is_some()),
     ];
     for (what, set) in sysctls {
         if set {

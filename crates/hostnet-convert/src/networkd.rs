@@ -189,6 +189,7 @@ fn network(config: &Config, i: &Interface, master: Option<&Interface>, dns: bool
     for r in crate::iplayer::rules_of(config, &i.name) {
         s.push_str(&crate::iplayer::networkd_rule(r));
     }
+    s.push_str(&crate::iplayer::networkd_ra_section(i));
     s.push_str(&crate::dhcp::networkd_section(i, lost));
     s
 }

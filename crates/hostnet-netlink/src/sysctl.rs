@@ -30,6 +30,7 @@ pub fn sysctls_of(l: &LinkMessage) -> SysctlValues {
                             AfSpecInet6::DevConf(c) => {
                                 v.set(Sysctl::Ipv6Forwarding, c.forwarding);
                                 v.set(Sysctl::AcceptRa, c.accept_ra);
+                                v.set(Sysctl::Autoconf, c.autoconf);
                                 v.set(Sysctl::DisableIpv6, c.disable_ipv6);
                                 v.set(Sysctl::AddrGenMode, c.addr_gen_mode);
                             }

@@ -198,3 +198,25 @@ fn use_hostname_names_the_host_from_the_lease() {
     d.wait_until("the host is named from the lease", || d.uts_hostname() == "db-from-dhcp");
     assert!(events(&d, "e0").contains("host name set to db-from-dhcp"), "{}", events(&d, "e0"));
 }
+
+#[test]
+#[ignore = "needs root and dnsmasq; run with --include-ignored"]
+fn router_advertisements_without_slaac_give_the_route_and_no_address() {
+    let srv = Ns::new("noslaacs");
+    let host = Ns::new("noslaac");
+    dnsmasq::cable(&srv, &host, "e0");
+    let _server = Dnsmasq::start(&srv, 60, 100);
+    let config = host.file(
+        "host.yaml",
+        "interfaces:\n  - name: e0\n    ethernet: {}\n    ipv6: { accept_ra: true, slaac: false }\n",
+    );
+    host.hostnet_ok(&["apply", &config]);
+    let t0 = std::time::Instant::now();
+    while !host.ip(&["-6", "route", "show", "default"]).contains("proto ra") && t0.elapsed() < Duration::from_secs(20) {
+        std::thread::sleep(Duration::from_millis(100));
+    }
+    assert!(host.ip(&["-6", "route", "show", "default"]).contains("proto ra"), "no default route from the RA");
+    let addrs = host.ip(&["-6", "addr", "show", "dev", "e0"]);
+    assert!(!addrs.contains(dnsmasq::V6_PREFIX.trim_end_matches(':')), "SLAAC made an address: {addrs}");
+    assert_eq!(host.plan_len(&config), 0);
+}

@@ -33,9 +33,14 @@ pub struct Ipv6Settings {
     /// the kernel skips IPv6 autoconfiguration on IFF_SLAVE links).
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub link_local: Option<bool>,
-    /// Process router advertisements (and autoconfigure addresses from them).
+    /// Process router advertisements: default route, on-link prefixes, and (unless `slaac:
+    /// false`) addresses autoconfigured from them.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub accept_ra: Option<bool>,
+    /// Autoconfigure addresses from advertised prefixes (`autoconf`). `false` with `accept_ra:
+    /// true`: routes from RAs, the address from DHCPv6 or the config. Unset: the kernel's (on).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub slaac: Option<bool>,
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub addr_gen_mode: Option<AddrGenMode>,
     #[serde(default, skip_serializing_if = "Option::is_none")]
@@ -107,12 +112,13 @@ pub enum Sysctl {
     ProxyArp,
     Ipv6Forwarding,
     AcceptRa,
+    Autoconf,
     AddrGenMode,
     DisableIpv6,
 }
 
 impl Sysctl {
-    pub const ALL: [Sysctl; 9] = [
+    pub const ALL: [Sysctl; 10] = [
         Sysctl::Ipv4Forwarding,
         Sysctl::RpFilter,
         Sysctl::ArpIgnore,
@@ -120,6 +126,7 @@ impl Sysctl {
         Sysctl::ProxyArp,
         Sysctl::Ipv6Forwarding,
         Sysctl::AcceptRa,
+        Sysctl::Autoconf,
         Sysctl::AddrGenMode,
         Sysctl::DisableIpv6,
     ];
@@ -142,6 +149,7 @@ impl Sysctl {
             Sysctl::ArpAnnounce => "arp_announce",
             Sysctl::ProxyArp => "proxy_arp",
             Sysctl::AcceptRa => "accept_ra",
+            Sysctl::Autoconf => "autoconf",
             Sysctl::AddrGenMode => "addr_gen_mode",
             Sysctl::DisableIpv6 => "disable_ipv6",
         }
@@ -184,7 +192,7 @@ impl std::fmt::Display for Sysctl {
 
 /// Values of the managed sysctls of one link, as read from the kernel; unread ones are `None`.
 #[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Serialize)]
-pub struct SysctlValues([Option<i32>; 9]);
+pub struct SysctlValues([Option<i32>; Sysctl::ALL.len()]);
 
 impl SysctlValues {
     pub fn get(&self, k: Sysctl) -> Option<i32> {
@@ -231,6 +239,9 @@ pub fn wanted_sysctls(v4: &Ipv4Settings, v6: &Ipv6Settings, bridge_port: bool) -
         };
         out.push((Sysctl::AcceptRa, v));
     }
+    if let Some(a) = v6.slaac {
+        out.push((Sysctl::Autoconf, flag(a)));
+    }
     let mode = match (v6.link_local, v6.addr_gen_mode) {
         (Some(false), _) => Some(AddrGenMode::None),
         (None, None) if bridge_port => Some(AddrGenMode::None),
@@ -266,6 +277,7 @@ pub fn set_from_kernel(v4: &mut Ipv4Settings, v6: &mut Ipv6Settings, k: Sysctl, 
         Sysctl::ProxyArp => v4.proxy_arp = Some(v != 0),
         Sysctl::Ipv6Forwarding => v6.forwarding = Some(v != 0),
         Sysctl::AcceptRa => v6.accept_ra = Some(v != 0),
+        Sysctl::Autoconf => v6.slaac = Some(v != 0),
         Sysctl::DisableIpv6 => v6.disable_ipv6 = Some(v != 0),
         Sysctl::AddrGenMode => match AddrGenMode::from_kernel(v) {
             Some(AddrGenMode::None) => v6.link_local = Some(false),
