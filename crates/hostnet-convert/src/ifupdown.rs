@@ -525,6 +525,21 @@ pub fn export(config: &Config) -> Exported {
                 }
             }
             Kind::Ethernet(_) | Kind::Veth(_) => {}
+            k @ (Kind::Dummy(_) | Kind::Macvlan(_) | Kind::Ipvlan(_) | Kind::Vxlan(_) | Kind::Vrf(_)) => {
+                lost.push(Lost {
+                    at: i.name.clone(),
+                    what: format!("kind {}", k.name()),
+                    why: "ifupdown has no stanza options that create it; add a `pre-up ip link add` line by hand"
+                        .into(),
+                })
+            }
+        }
+        if let Some(v) = &i.vrf {
+            lost.push(Lost {
+                at: i.name.clone(),
+                what: format!("vrf: {v}"),
+                why: "ifupdown cannot enslave to a VRF; add a `post-up ip link set dev IFACE master VRF` line".into(),
+            });
         }
         let gw4 =
             i.routes.iter().find(|r| r.dst == RouteDst::Default && r.via.is_some_and(|g| g.is_ipv4()) && plain(r));

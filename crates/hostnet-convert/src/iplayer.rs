@@ -3,7 +3,7 @@
 //! section, so every exporter needs the same answer to "which interface carries this rule".
 
 use hostnet_core::model::rule::{Family, RuleAction};
-use hostnet_core::model::{AddrGenMode, Config, Interface, RpFilter, Rule};
+use hostnet_core::model::{AddrGenMode, Config, Interface, Kind, RpFilter, Rule};
 use serde_json::{Map, Value, json};
 
 use crate::Lost;
@@ -161,7 +161,10 @@ pub(crate) fn netplan_export(config: &Config, i: &Interface, body: &mut Map<Stri
     if let Some(ra) = v6.accept_ra {
         body.insert("accept-ra".into(), json!(ra));
     }
-    let port = config.interfaces.iter().any(|m| m.kind.ports().iter().any(|p| p == &i.name));
+    let port = config
+        .interfaces
+        .iter()
+        .any(|m| !matches!(m.kind, Kind::Vrf(_)) && m.kind.ports().iter().any(|p| p == &i.name));
     match (v6.link_local, port) {
         (Some(false), _) | (None, true) => {
             body.insert("link-local".into(), json!([]));
@@ -314,7 +317,8 @@ pub(crate) fn ifupdown_sysctls(i: &Interface) -> String {
 /// `link-local: []` on a bond or bridge port says what hostnet does for ports anyway; the
 /// imported config leaves it unsaid, as a hand-written one would.
 pub(crate) fn ports_default_link_local(interfaces: &mut [Interface]) {
-    let ports: Vec<String> = interfaces.iter().flat_map(|m| m.kind.ports().to_vec()).collect();
+    let ports: Vec<String> =
+        interfaces.iter().filter(|m| !matches!(m.kind, Kind::Vrf(_))).flat_map(|m| m.kind.ports().to_vec()).collect();
     for i in interfaces.iter_mut().filter(|i| ports.contains(&i.name)) {
         if i.ipv6.link_local == Some(false) {
             i.ipv6.link_local = None;

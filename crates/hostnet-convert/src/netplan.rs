@@ -403,6 +403,41 @@ pub fn export(config: &Config) -> Exported {
                 body.insert("peer".into(), json!(v.peer));
                 "virtual-ethernets"
             }
+            Kind::Dummy(_) => "dummy-devices",
+            Kind::Vrf(v) => {
+                body.insert("table".into(), json!(v.table));
+                if !v.ports.is_empty() {
+                    body.insert("interfaces".into(), json!(v.ports));
+                }
+                "vrfs"
+            }
+            Kind::Vxlan(v) => {
+                body.insert("mode".into(), json!("vxlan"));
+                body.insert("id".into(), json!(v.vni));
+                for (k, ip) in [("local", v.local), ("remote", v.remote.or(v.group))] {
+                    if let Some(ip) = ip {
+                        body.insert(k.into(), json!(ip.to_string()));
+                    }
+                }
+                if let Some(p) = v.port {
+                    body.insert("port".into(), json!(p));
+                }
+                if let Some(b) = &v.base {
+                    body.insert("link".into(), json!(b));
+                }
+                if let Some(l) = v.learning {
+                    body.insert("mac-learning".into(), json!(l));
+                }
+                "tunnels"
+            }
+            k @ (Kind::Macvlan(_) | Kind::Ipvlan(_)) => {
+                lost.push(Lost {
+                    at: i.name.clone(),
+                    what: format!("kind {}", k.name()),
+                    why: "netplan has no macvlan or ipvlan devices".into(),
+                });
+                continue;
+            }
         };
         if !i.addresses.is_empty() {
             body.insert("addresses".into(), json!(i.addresses.iter().map(ToString::to_string).collect::<Vec<_>>()));

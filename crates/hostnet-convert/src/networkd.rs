@@ -102,9 +102,38 @@ fn netdev(i: &Interface, kind: &Kind, lost: &mut Vec<Lost>) -> String {
             }
         }
         Kind::Veth(v) => s.push_str(&format!("\n[Peer]\nName={}\n", v.peer)),
-        Kind::Ethernet(_) => {}
+        Kind::Macvlan(m) => s.push_str(&format!("\n[MACVLAN]\nMode={}\n", m.mode())),
+        Kind::Ipvlan(m) => {
+            s.push_str(&format!("\n[IPVLAN]\nMode={}\nFlags={}\n", m.mode().as_str().to_uppercase(), m.flags()))
+        }
+        Kind::Vxlan(v) => {
+            s.push_str(&format!("\n[VXLAN]\nVNI={}\n", v.vni));
+            for (k, ip) in [("Local", v.local), ("Remote", v.remote), ("Group", v.group)] {
+                if let Some(ip) = ip {
+                    s.push_str(&format!("{k}={ip}\n"));
+                }
+            }
+            s.push_str(&format!(
+                "DestinationPort={}\nMacLearning={}\n",
+                v.port(),
+                if v.learning() { "yes" } else { "no" }
+            ));
+        }
+        Kind::Vrf(v) => s.push_str(&format!("\n[VRF]\nTable={}\n", v.table)),
+        Kind::Ethernet(_) | Kind::Dummy(_) => {}
     }
     s
+}
+
+/// The `.network` key by which networkd attaches a link built on this one.
+fn stacked_key(k: &Kind) -> Option<&'static str> {
+    match k {
+        Kind::Vlan(_) => Some("VLAN"),
+        Kind::Macvlan(_) => Some("MACVLAN"),
+        Kind::Ipvlan(_) => Some("IPVLAN"),
+        Kind::Vxlan(_) => Some("VXLAN"),
+        _ => None,
+    }
 }
 
 fn network(config: &Config, i: &Interface, master: Option<&Interface>, dns: bool, lost: &mut Vec<Lost>) -> String {
@@ -116,7 +145,9 @@ fn network(config: &Config, i: &Interface, master: Option<&Interface>, dns: bool
     if i.state == LinkState::Down {
         link.push_str("ActivationPolicy=down\n");
     }
-    if master.is_some() {
+    // A VRF member is a routed interface with addresses of its own, not a port.
+    let port = master.is_some_and(|m| !matches!(m.kind, Kind::Vrf(_)));
+    if port {
         // A port is "online" when enslaved, not when it has an address.
         link.push_str("RequiredForOnline=enslaved\n");
     }
@@ -135,12 +166,15 @@ fn network(config: &Config, i: &Interface, master: Option<&Interface>, dns: bool
             }
         }
         Some(Kind::Bridge(_)) => s.push_str(&format!("Bridge={}\n", master.expect("some").name)),
+        Some(Kind::Vrf(_)) => s.push_str(&format!("VRF={}\n", master.expect("some").name)),
         _ => {}
     }
-    s.push_str(&crate::iplayer::networkd_network(i, master.is_some(), lost));
+    s.push_str(&crate::iplayer::networkd_network(i, port, lost));
     s.push_str(crate::dhcp::networkd_network(i));
-    for v in config.interfaces.iter().filter(|v| matches!(&v.kind, Kind::Vlan(x) if x.base == i.name)) {
-        s.push_str(&format!("VLAN={}\n", v.name));
+    for v in config.interfaces.iter().filter(|v| v.kind.base() == Some(i.name.as_str())) {
+        if let Some(key) = stacked_key(&v.kind) {
+            s.push_str(&format!("{key}={}\n", v.name));
+        }
     }
     for a in &i.addresses {
         s.push_str(&format!("Address={a}\n"));

@@ -65,17 +65,16 @@ impl Graph {
             for port in iface.kind.ports() {
                 g.add_edge(port, me);
             }
-            match &iface.kind {
-                Kind::Vlan(v) => g.add_edge(&v.base, me),
-                Kind::Veth(v) => {
-                    // Of two ends that declare each other, the first declared creates the pair.
-                    if let Some(&peer) = g.by_name.get(&v.peer)
-                        && !matches!(g.nodes[peer].origin, Origin::Declared(j) if j < g.decl_index(me))
-                    {
-                        g.link(me, peer);
-                    }
+            if let Some(base) = iface.kind.base() {
+                g.add_edge(base, me);
+            }
+            if let Kind::Veth(v) = &iface.kind {
+                // Of two ends that declare each other, the first declared creates the pair.
+                if let Some(&peer) = g.by_name.get(&v.peer)
+                    && !matches!(g.nodes[peer].origin, Origin::Declared(j) if j < g.decl_index(me))
+                {
+                    g.link(me, peer);
                 }
-                _ => {}
             }
         }
         g

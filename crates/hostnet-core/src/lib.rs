@@ -8,6 +8,7 @@ pub mod locate;
 pub mod model;
 pub mod parse;
 pub mod validate;
+mod validate_virt;
 
 pub use diag::{Problem, Problems};
 pub use model::Config;

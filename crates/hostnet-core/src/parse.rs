@@ -16,7 +16,7 @@ pub fn load(file: &str, src: &str) -> Result<Config, Problems> {
         Some(c) => Ok(c),
         None => serde_saphyr::from_str_with_options::<Config>(src, options()),
     };
-    let config = match parsed {
+    let mut config = match parsed {
         Ok(c) => c,
         Err(e) => {
             report_serde_error(&mut rep, &e);
@@ -24,6 +24,7 @@ pub fn load(file: &str, src: &str) -> Result<Config, Problems> {
             unreachable!("a reported error always fails finish")
         }
     };
+    config.link_vrfs();
     validate::validate(&config, &mut rep);
     rep.finish().map(|()| config)
 }

@@ -45,8 +45,17 @@ pub fn validate(config: &Config, rep: &mut Reporter<'_>) {
                     rep.error(format!("{at}.veth.peer"), "a veth cannot be its own peer");
                 }
             }
+            Kind::Dummy(_) | Kind::Vrf(_) => {}
+            Kind::Macvlan(_) | Kind::Ipvlan(_) | Kind::Vxlan(_) => crate::validate_virt::check_kind(iface, &at, rep),
+        }
+        if let Some(base) = iface.kind.base()
+            && !matches!(iface.kind, Kind::Vlan(_))
+            && !names.contains_key(base)
+        {
+            rep.error(format!("{at}.{}.base", iface.kind.name()), format!("base `{base}` is not declared"));
         }
     }
+    crate::validate_virt::check_vrfs(config, rep);
     check_ports(config, &names, rep);
     check_vlans(config, rep);
     check_addresses(config, rep);
@@ -322,7 +331,8 @@ fn check_bridge(b: &Bridge, at: &str, rep: &mut Reporter<'_>) {
 /// and its MTU is not below its master's.
 fn check_ports(config: &Config, names: &HashMap<&str, Decl>, rep: &mut Reporter<'_>) {
     let mut master_of: HashMap<&str, &str> = HashMap::new();
-    for (i, iface) in config.interfaces.iter().enumerate() {
+    // A VRF's members name it themselves (`vrf:`); validate_virt checks them there.
+    for (i, iface) in config.interfaces.iter().enumerate().filter(|(_, m)| !matches!(m.kind, Kind::Vrf(_))) {
         for (j, port) in iface.kind.ports().iter().enumerate() {
             let at = format!("interfaces[{i}].{}.ports[{j}]", iface.kind.name());
             if port == &iface.name {
@@ -381,12 +391,23 @@ fn check_ports(config: &Config, names: &HashMap<&str, Decl>, rep: &mut Reporter<
 
 fn check_vlans(config: &Config, rep: &mut Reporter<'_>) {
     let mut seen: HashMap<(&str, u16), &str> = HashMap::new();
+    // A VRF member keeps its traffic: a VLAN on it is fine. A bond or bridge port's is the
+    // master's.
     let enslaved: HashMap<&str, &str> = config
         .interfaces
         .iter()
+        .filter(|m| !matches!(m.kind, Kind::Vrf(_)))
         .flat_map(|m| m.kind.ports().iter().map(move |p| (p.as_str(), m.name.as_str())))
         .collect();
     for (i, iface) in config.interfaces.iter().enumerate() {
+        if let Some(base) = iface.kind.base().filter(|_| !matches!(iface.kind, Kind::Vlan(_) | Kind::Vxlan(_)))
+            && let Some(master) = enslaved.get(base)
+        {
+            rep.error(
+                format!("interfaces[{i}].{}.base", iface.kind.name()),
+                format!("base `{base}` is a port of `{master}`, which takes all its traffic; put it on `{master}`"),
+            );
+        }
         let Kind::Vlan(v) = &iface.kind else { continue };
         if let Some(other) = seen.insert((v.base.as_str(), v.id), &iface.name) {
             rep.error(

@@ -22,6 +22,10 @@ pub struct Netlink {
     pub(crate) dumps: DumpSocket,
     /// Where /proc/sys writes for this connection's links must land.
     pub(crate) home: crate::sysctl::Home,
+    /// The ifindexes of links this connection deleted, by name: a link made again under the
+    /// same name (a rollback, a kind remade) gets its old index back, so that a rollback leaves
+    /// the host as it was down to the indexes other tools key on.
+    pub(crate) freed: Mutex<HashMap<String, u32>>,
 }
 
 impl Netlink {
@@ -35,7 +39,14 @@ impl Netlink {
         tokio::spawn(conn);
         let dumps = DumpSocket::open()?;
         let home = crate::sysctl::Home::here();
-        Ok(Netlink { handle, index: Mutex::new(HashMap::new()), next_index: Mutex::new(0), dumps, home })
+        Ok(Netlink {
+            handle,
+            index: Mutex::new(HashMap::new()),
+            next_index: Mutex::new(0),
+            dumps,
+            home,
+            freed: Mutex::new(HashMap::new()),
+        })
     }
 
     /// The raw rtnetlink handle, for requests hostnet's operations do not cover (the lab's

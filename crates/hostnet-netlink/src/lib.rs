@@ -15,6 +15,7 @@ pub mod read;
 pub mod rules;
 pub mod status;
 pub mod sysctl;
+mod virt;
 pub mod write;
 
 pub use conn::Netlink;

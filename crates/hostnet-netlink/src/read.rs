@@ -248,6 +248,10 @@ impl Observed {
                 match &mut live[m].iface.kind {
                     Kind::Bond(b) => b.ports.push(pname),
                     Kind::Bridge(b) => b.ports.push(pname),
+                    Kind::Vrf(v) => {
+                        v.ports.push(pname);
+                        live[port].iface.vrf = Some(master);
+                    }
                     _ => {}
                 }
             }
@@ -402,7 +406,7 @@ fn attr_mac(l: &LinkMessage, perm: bool) -> Option<MacAddr> {
 }
 
 /// The config-schema kind of a link, or `None` for links hostnet does not model (loopback,
-/// tunnels, dummies...), which `show` still lists in its status.
+/// tunnels...), which `show` still lists in its status.
 fn link_kind(l: &LinkMessage, names: &HashMap<u32, String>) -> Option<Kind> {
     if l.header.flags.contains(LinkFlags::Loopback) {
         return None;
@@ -433,7 +437,8 @@ fn link_kind(l: &LinkMessage, names: &HashMap<u32, String>) -> Option<Kind> {
             }
             Some(Kind::Vlan(v))
         }
-        _ => None,
+        Some(k) => crate::virt::kind_of(&l.attributes, k, &|i| names.get(&i).cloned()),
+        None => None,
     }
 }
 

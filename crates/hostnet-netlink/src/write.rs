@@ -128,7 +128,15 @@ impl Netlink {
                 if let Kind::Veth(v) = kind {
                     self.forget(&v.peer);
                 }
-                let idx = (self.claim_index(), if matches!(kind, Kind::Veth(_)) { self.claim_index() } else { None });
+                let again = self.freed.lock().expect("freed indexes").remove(name);
+                let peer_again = match kind {
+                    Kind::Veth(v) => self.freed.lock().expect("freed indexes").remove(&v.peer),
+                    _ => None,
+                };
+                let idx = (
+                    again.or_else(|| self.claim_index()),
+                    if matches!(kind, Kind::Veth(_)) { peer_again.or_else(|| self.claim_index()) } else { None },
+                );
                 match self.create(name, kind, idx).await {
                     // Someone else took the index meanwhile: let the kernel choose.
                     Err(e) if idx.0.is_some() && (e.errno == libc::EBUSY || e.errno == libc::EEXIST) => {
@@ -151,6 +159,9 @@ impl Netlink {
                 }
             }
             Op::Delete { name } => {
+                if let Ok(i) = self.index_of(name).await {
+                    self.freed.lock().expect("freed indexes").insert(name.clone(), i);
+                }
                 let r = self.handle.link().del_with_message(Self::by_name(name)).execute().await;
                 // Indexes get reused and a veth takes its peer along: nothing cached stays valid.
                 self.forget_all();
@@ -275,6 +286,17 @@ impl Netlink {
             }
             Kind::Ethernet(_) => {
                 return Err(OpError::new(libc::EOPNOTSUPP, format!("{name}: a physical NIC cannot be created")));
+            }
+            other => {
+                let base = match other.base() {
+                    Some(b) => Some(self.index_of(b).await?),
+                    None => None,
+                };
+                let (info, link) = crate::virt::link_info(other, base).expect("every other kind is a software kind");
+                if let Some(l) = link {
+                    msg.attributes.push(LinkAttribute::Link(l));
+                }
+                info
             }
         };
         msg.attributes.push(LinkAttribute::LinkInfo(info));

@@ -17,6 +17,7 @@ pub mod kinds;
 pub mod net;
 pub mod rule;
 mod rule_words;
+pub mod virt;
 
 use std::net::IpAddr;
 
@@ -28,6 +29,7 @@ pub use ip::{AddrGenMode, Ipv4Settings, Ipv6Settings, RpFilter, Sysctl, SysctlVa
 pub use kinds::{Bridge, Ethernet, Match, Veth, Vlan, VlanProtocol};
 pub use net::{Cidr, MacAddr, Route, RouteDst, RouteProtocol, RouteScope, RouteType};
 pub use rule::Rule;
+pub use virt::{Dummy, Ipvlan, IpvlanFlags, IpvlanMode, Macvlan, MacvlanMode, Vrf, Vxlan};
 
 #[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
 #[serde(deny_unknown_fields)]
@@ -100,6 +102,11 @@ pub enum Kind {
     Vlan(Vlan),
     Bridge(Bridge),
     Veth(Veth),
+    Dummy(Dummy),
+    Macvlan(Macvlan),
+    Ipvlan(Ipvlan),
+    Vxlan(Vxlan),
+    Vrf(Vrf),
 }
 
 impl Kind {
@@ -110,6 +117,11 @@ impl Kind {
             Kind::Vlan(_) => "vlan",
             Kind::Bridge(_) => "bridge",
             Kind::Veth(_) => "veth",
+            Kind::Dummy(_) => "dummy",
+            Kind::Macvlan(_) => "macvlan",
+            Kind::Ipvlan(_) => "ipvlan",
+            Kind::Vxlan(_) => "vxlan",
+            Kind::Vrf(_) => "vrf",
         }
     }
 
@@ -118,7 +130,19 @@ impl Kind {
         match self {
             Kind::Bond(b) => &b.ports,
             Kind::Bridge(b) => &b.ports,
+            Kind::Vrf(v) => &v.ports,
             _ => &[],
+        }
+    }
+
+    /// The link this one is built on (and must exist first), for the kinds that have one.
+    pub fn base(&self) -> Option<&str> {
+        match self {
+            Kind::Vlan(v) => Some(&v.base),
+            Kind::Macvlan(m) => Some(&m.base),
+            Kind::Ipvlan(m) => Some(&m.base),
+            Kind::Vxlan(v) => v.base.as_deref(),
+            _ => None,
         }
     }
 
@@ -154,6 +178,8 @@ pub struct Interface {
     pub dhcp4: Option<Dhcp4>,
     /// DHCPv6 client settings; `None`: no DHCPv6 on this interface.
     pub dhcp6: Option<Dhcp6>,
+    /// The VRF this interface is enslaved to.
+    pub vrf: Option<String>,
 }
 
 impl Interface {
@@ -170,6 +196,7 @@ impl Interface {
             ipv6: Ipv6Settings::default(),
             dhcp4: None,
             dhcp6: None,
+            vrf: None,
         }
     }
 }
@@ -189,6 +216,17 @@ struct RawInterface {
     bridge: Option<Bridge>,
     #[serde(default, skip_serializing_if = "Option::is_none")]
     veth: Option<Veth>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    dummy: Option<Dummy>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    macvlan: Option<Macvlan>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    ipvlan: Option<Ipvlan>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    vxlan: Option<Vxlan>,
+    /// A VRF's settings (a map), or the name of the VRF this interface is enslaved to.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    vrf: Option<virt::VrfKey>,
     #[serde(default, skip_serializing_if = "Option::is_none")]
     mtu: Option<u32>,
     #[serde(default, skip_serializing_if = "Option::is_none")]
@@ -213,7 +251,8 @@ fn is_up(s: &LinkState) -> bool {
     *s == LinkState::Up
 }
 
-pub const KIND_KEYS: &[&str] = &["ethernet", "bond", "vlan", "bridge", "veth"];
+pub const KIND_KEYS: &[&str] =
+    &["ethernet", "bond", "vlan", "bridge", "veth", "dummy", "macvlan", "ipvlan", "vxlan", "vrf"];
 
 impl TryFrom<RawInterface> for Interface {
     type Error = String;
@@ -225,6 +264,16 @@ impl TryFrom<RawInterface> for Interface {
         kinds.extend(r.vlan.map(Kind::Vlan));
         kinds.extend(r.bridge.map(Kind::Bridge));
         kinds.extend(r.veth.map(Kind::Veth));
+        kinds.extend(r.dummy.map(Kind::Dummy));
+        kinds.extend(r.macvlan.map(Kind::Macvlan));
+        kinds.extend(r.ipvlan.map(Kind::Ipvlan));
+        kinds.extend(r.vxlan.map(Kind::Vxlan));
+        let mut member_of = None;
+        match r.vrf {
+            Some(virt::VrfKey::Table(v)) => kinds.push(Kind::Vrf(v)),
+            Some(virt::VrfKey::Member(m)) => member_of = Some(m),
+            None => {}
+        }
         if kinds.len() != 1 {
             let found: Vec<&str> = kinds.iter().map(Kind::name).collect();
             return Err(format!(
@@ -246,6 +295,7 @@ impl TryFrom<RawInterface> for Interface {
             ipv6: r.ipv6,
             dhcp4: r.dhcp4.and_then(|k| k.0),
             dhcp6: r.dhcp6.and_then(|k| k.0),
+            vrf: member_of,
         })
     }
 }
@@ -259,6 +309,11 @@ impl From<Interface> for RawInterface {
             vlan: None,
             bridge: None,
             veth: None,
+            dummy: None,
+            macvlan: None,
+            ipvlan: None,
+            vxlan: None,
+            vrf: i.vrf.map(virt::VrfKey::Member),
             mtu: i.mtu,
             mac: i.mac,
             state: i.state,
@@ -275,6 +330,11 @@ impl From<Interface> for RawInterface {
             Kind::Vlan(v) => r.vlan = Some(v),
             Kind::Bridge(b) => r.bridge = Some(b),
             Kind::Veth(v) => r.veth = Some(v),
+            Kind::Dummy(d) => r.dummy = Some(d),
+            Kind::Macvlan(m) => r.macvlan = Some(m),
+            Kind::Ipvlan(m) => r.ipvlan = Some(m),
+            Kind::Vxlan(v) => r.vxlan = Some(v),
+            Kind::Vrf(v) => r.vrf = Some(virt::VrfKey::Table(v)),
         }
         r
     }
@@ -283,6 +343,27 @@ impl From<Interface> for RawInterface {
 impl Config {
     pub fn get(&self, name: &str) -> Option<&Interface> {
         self.interfaces.iter().find(|i| i.name == name)
+    }
+
+    /// Gathers each VRF's members from their `vrf:` keys into its port list, and puts routes
+    /// declared under a member that name no table into the VRF's table. Run once on a config
+    /// read from text; `vrf:` naming no declared VRF is left for validation.
+    pub fn link_vrfs(&mut self) {
+        let members: Vec<(String, String)> =
+            self.interfaces.iter().filter_map(|i| Some((i.vrf.clone()?, i.name.clone()))).collect();
+        let mut tables = std::collections::HashMap::new();
+        for i in &mut self.interfaces {
+            if let Kind::Vrf(v) = &mut i.kind {
+                v.ports = members.iter().filter(|(vrf, _)| *vrf == i.name).map(|(_, m)| m.clone()).collect();
+                tables.insert(i.name.clone(), v.table);
+            }
+        }
+        for i in &mut self.interfaces {
+            let Some(t) = i.vrf.as_ref().and_then(|v| tables.get(v)) else { continue };
+            for r in i.routes.iter_mut().filter(|r| r.table.is_none()) {
+                r.table = Some(*t);
+            }
+        }
     }
 
     pub fn to_yaml(&self) -> String {

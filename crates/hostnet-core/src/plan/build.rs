@@ -159,7 +159,12 @@ impl Planner<'_> {
                 let b = before(name);
                 let mut v = Vec::new();
                 if let Some(kind) = b.kind {
-                    v.push(Op::Create { name: name.clone(), kind });
+                    // These kinds get a random MAC at creation; the old one is put back.
+                    let own_mac = matches!(kind, Kind::Dummy(_) | Kind::Macvlan(_) | Kind::Vxlan(_) | Kind::Vrf(_));
+                    v.push(Op::Create { name: name.clone(), kind: without_ports(&kind) });
+                    if let (true, Some(mac)) = (own_mac, b.mac) {
+                        v.push(Op::SetMac { name: name.clone(), mac });
+                    }
                     if let Some(mtu) = b.mtu {
                         v.push(Op::SetMtu { name: name.clone(), mtu });
                     }
@@ -521,10 +526,9 @@ impl Planner<'_> {
                     self.emit(Op::SetBridgeOptions { name: name.to_string(), options: w });
                 }
             }
-            (Kind::Vlan(want), Kind::Vlan(have)) if want.base != have.base || want.id != have.id => {
-                // A VLAN's base and id are fixed at creation.
+            (want, have) if remade(want, &have) => {
                 self.emit(Op::Delete { name: name.to_string() });
-                self.emit(Op::Create { name: name.to_string(), kind: kind.clone() });
+                self.emit(Op::Create { name: name.to_string(), kind: without_ports(want) });
             }
             _ => {}
         }
@@ -683,7 +687,26 @@ fn without_ports(kind: &Kind) -> Kind {
     match kind {
         Kind::Bond(b) => Kind::Bond(Bond { ports: Vec::new(), ..b.clone() }),
         Kind::Bridge(b) => Kind::Bridge(Bridge { ports: Vec::new(), ..b.clone() }),
+        Kind::Vrf(v) => Kind::Vrf(crate::model::Vrf { ports: Vec::new(), ..v.clone() }),
         k => k.clone(),
+    }
+}
+
+/// Whether a link of kind `have` must be made anew to become `want`: what the kernel fixes at
+/// creation (a VLAN's base and id, a macvlan's base, a VXLAN's endpoints, a VRF's table) or
+/// hostnet does not change in place (a macvlan's or ipvlan's mode) differs. Unset settings
+/// stand for the kernel's defaults, which the read-back names.
+fn remade(want: &Kind, have: &Kind) -> bool {
+    match (want, have) {
+        (Kind::Vlan(w), Kind::Vlan(h)) => w.base != h.base || w.id != h.id,
+        (Kind::Macvlan(w), Kind::Macvlan(h)) => w.base != h.base || w.mode() != h.mode(),
+        (Kind::Ipvlan(w), Kind::Ipvlan(h)) => w.base != h.base || w.mode() != h.mode() || w.flags() != h.flags(),
+        (Kind::Vxlan(w), Kind::Vxlan(h)) => {
+            (w.vni, w.local, w.remote, w.group, w.port(), &w.base, w.learning())
+                != (h.vni, h.local, h.remote, h.group, h.port(), &h.base, h.learning())
+        }
+        (Kind::Vrf(w), Kind::Vrf(h)) => w.table != h.table,
+        _ => false,
     }
 }
 

@@ -86,7 +86,26 @@ fn kind_args(kind: &Kind) -> Vec<String> {
             a
         }
         Kind::Veth(v) => vec!["peer".into(), "name".into(), sh(&v.peer)],
-        Kind::Ethernet(_) => vec![],
+        Kind::Macvlan(m) => vec!["mode".into(), m.mode().to_string()],
+        Kind::Ipvlan(m) => vec!["mode".into(), m.mode().to_string(), m.flags().to_string()],
+        Kind::Vxlan(v) => {
+            let mut a = vec!["id".to_string(), v.vni.to_string()];
+            for (k, ip) in [("local", v.local), ("remote", v.remote), ("group", v.group)] {
+                if let Some(ip) = ip {
+                    a.extend([k.to_string(), ip.to_string()]);
+                }
+            }
+            if let Some(b) = &v.base {
+                a.extend(["dev".to_string(), sh(b)]);
+            }
+            a.extend(["dstport".to_string(), v.port().to_string()]);
+            if !v.learning() {
+                a.push("nolearning".into());
+            }
+            a
+        }
+        Kind::Vrf(v) => vec!["table".into(), v.table.to_string()],
+        Kind::Ethernet(_) | Kind::Dummy(_) => vec![],
     }
 }
 
@@ -205,8 +224,15 @@ fn ip_command(op: &Op) -> String {
             };
             format!("ip link set dev {dev} down\nip link set dev {dev} name {}", sh(to))
         }
-        Op::Create { name, kind: kind @ Kind::Vlan(v) } => {
-            format!("ip link add link {} name {} type vlan {}", sh(&v.base), sh(name), kind_args(kind).join(" "))
+        Op::Create { name, kind: kind @ (Kind::Vlan(_) | Kind::Macvlan(_) | Kind::Ipvlan(_)) } => {
+            let base = kind.base().expect("these kinds have a base");
+            format!(
+                "ip link add link {} name {} type {} {}",
+                sh(base),
+                sh(name),
+                kind.name(),
+                kind_args(kind).join(" ")
+            )
         }
         Op::Create { name, kind } => {
             let args = kind_args(kind);

@@ -1,0 +1,103 @@
+//! The rules of the software kinds (macvlan, ipvlan, vxlan, vrf) and of VRF membership, with
+//! their locations, beside validate.rs's rules for the rest.
+
+use std::collections::HashMap;
+
+use crate::diag::Reporter;
+use crate::model::{Config, Interface, Kind, MacvlanMode};
+
+const MAX_VNI: u32 = (1 << 24) - 1;
+
+pub(crate) fn check_kind(iface: &Interface, at: &str, rep: &mut Reporter<'_>) {
+    match &iface.kind {
+        Kind::Vxlan(v) => {
+            let at = format!("{at}.vxlan");
+            if v.vni > MAX_VNI {
+                rep.error(format!("{at}.vni"), format!("VNI {} is out of range 0..={MAX_VNI}", v.vni));
+            }
+            if v.remote.is_some() && v.group.is_some() {
+                rep.error(format!("{at}.group"), "a VXLAN has one remote endpoint or a multicast group, not both");
+            }
+            if let Some(g) = v.group {
+                if !g.is_multicast() {
+                    rep.error(format!("{at}.group"), format!("{g} is not a multicast address"));
+                } else if v.base.is_none() {
+                    rep.error(format!("{at}.base"), "a multicast group needs `base`, the link to join it on");
+                }
+            }
+            if let Some(r) = v.remote
+                && r.is_multicast()
+            {
+                rep.error(format!("{at}.remote"), format!("{r} is multicast; put a group in `group`"));
+            }
+            let families: Vec<bool> = [v.local, v.remote, v.group].into_iter().flatten().map(|a| a.is_ipv6()).collect();
+            if families.windows(2).any(|w| w[0] != w[1]) {
+                rep.error(format!("{at}.local"), "local, remote and group must be of one address family");
+            }
+            if v.port == Some(0) {
+                rep.error(format!("{at}.port"), "port 0 is no UDP port");
+            }
+        }
+        Kind::Macvlan(m) if m.base == iface.name => {
+            rep.error(format!("{at}.macvlan.base"), "a macvlan cannot be its own base");
+        }
+        Kind::Ipvlan(m) if m.base == iface.name => {
+            rep.error(format!("{at}.ipvlan.base"), "an ipvlan cannot be its own base");
+        }
+        _ => {}
+    }
+}
+
+/// VRF tables and membership, and the macvlan rule that needs the whole config (one
+/// passthru macvlan per base: it takes the base's MAC).
+pub(crate) fn check_vrfs(config: &Config, rep: &mut Reporter<'_>) {
+    let mut tables: HashMap<u32, &str> = HashMap::new();
+    let mut vrfs: HashMap<&str, u32> = HashMap::new();
+    for (i, iface) in config.interfaces.iter().enumerate() {
+        let Kind::Vrf(v) = &iface.kind else { continue };
+        vrfs.insert(&iface.name, v.table);
+        // 0 is no table; 253-255 are the kernel's default, main and local.
+        if v.table == 0 || (253..=255).contains(&v.table) {
+            rep.error(
+                format!("interfaces[{i}].vrf.table"),
+                format!("table {} is the kernel's (0, 253 default, 254 main, 255 local); pick another", v.table),
+            );
+        } else if let Some(other) = tables.insert(v.table, &iface.name) {
+            rep.error(
+                format!("interfaces[{i}].vrf.table"),
+                format!("table {} is also the table of VRF `{other}`", v.table),
+            );
+        }
+    }
+    let bond_or_bridge_port: HashMap<&str, &str> = config
+        .interfaces
+        .iter()
+        .filter(|m| matches!(m.kind, Kind::Bond(_) | Kind::Bridge(_)))
+        .flat_map(|m| m.kind.ports().iter().map(move |p| (p.as_str(), m.name.as_str())))
+        .collect();
+    for (i, iface) in config.interfaces.iter().enumerate() {
+        let Some(vrf) = &iface.vrf else { continue };
+        let at = format!("interfaces[{i}].vrf");
+        if !vrfs.contains_key(vrf.as_str()) {
+            rep.error(&at, format!("`{vrf}` is not a declared VRF"));
+        }
+        if matches!(iface.kind, Kind::Vrf(_)) {
+            rep.error(&at, "a VRF cannot be enslaved to another VRF");
+        }
+        if let Some(master) = bond_or_bridge_port.get(iface.name.as_str()) {
+            rep.error(&at, format!("`{}` is a port of `{master}`; put `{master}` in the VRF instead", iface.name));
+        }
+    }
+    let mut passthru: HashMap<&str, &str> = HashMap::new();
+    for (i, iface) in config.interfaces.iter().enumerate() {
+        if let Kind::Macvlan(m) = &iface.kind
+            && m.mode() == MacvlanMode::Passthru
+            && let Some(other) = passthru.insert(&m.base, &iface.name)
+        {
+            rep.error(
+                format!("interfaces[{i}].macvlan.mode"),
+                format!("`{other}` is already the passthru macvlan of `{}`; a base takes one", m.base),
+            );
+        }
+    }
+}
