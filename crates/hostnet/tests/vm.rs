@@ -341,3 +341,87 @@ interfaces:
     assert!(status.contains("bond 802.3ad"), "{c}");
     assert!(section(&c, "server").contains("DHCPACK(po)"), "{c}");
 }
+
+/// A bond in a VRF, a VLAN on a VXLAN on that bond, an ipvlan on it and a dummy for a
+/// service address: the kinds this machine's kernel lacks (dummy, ipvlan, vrf), stacked.
+const SOFTWARE_KINDS: &str = r#"
+interfaces:
+  - name: eno1
+    ethernet: {}
+  - name: eno2
+    ethernet: {}
+  - name: bond0
+    bond: { mode: active-backup, ports: [eno1, eno2], miimon: 100 }
+    addresses: [192.0.2.1/24]
+    vrf: mgmt
+    routes: [{ dst: 198.51.100.0/24, via: 192.0.2.254 }]
+  - name: mgmt
+    vrf: { table: 10 }
+  - name: svc0
+    dummy: {}
+    addresses: [203.0.113.1/32]
+  - name: ipv0
+    ipvlan: { base: bond0, mode: l2 }
+  - name: vx10
+    vxlan: { vni: 10, local: 192.0.2.1, remote: 192.0.2.2, base: bond0 }
+  - name: vx10.20
+    vlan: { base: vx10, id: 20 }
+    addresses: [10.20.0.1/24]
+"#;
+
+#[test]
+#[ignore = "needs the qemu micro-VM (vm/hostnet-vm)"]
+fn dummy_ipvlan_vrf_and_a_vlan_on_vxlan_on_a_bond_in_a_vrf() {
+    let changed = SOFTWARE_KINDS.replace("table: 10", "table: 11").replace("mode: l2", "mode: l3");
+    let script = r#"
+ip netns add sw
+for i in 1 2; do ip link add eno$i type veth peer name p$i netns sw; ip -n sw link set p$i up; done
+snap() { { ip -d -o link show; ip -o -4 addr show; ip -4 route show table all; } | sed 's/ *[a-z_]*_timer *[0-9.]*//g' | md5sum; }
+echo "=== apply"; hostnet apply /cfg/k.yaml
+echo "=== again"; hostnet apply /cfg/k.yaml
+echo "=== ip"
+for l in svc0 ipv0 mgmt bond0 vx10 vx10.20; do ip -d link show $l; done
+ip route show table 10
+echo "=== show"; hostnet show --yaml
+echo "=== rollback"
+before=$(snap)
+hostnet plan --live /cfg/k2.yaml
+n=$(hostnet plan --live /cfg/k2.yaml | grep -cE '^ *[0-9]+  ')
+echo "steps $n"
+i=1; while [ $i -le $n ]; do
+  hostnet apply /cfg/k2.yaml --fail-at $i > /tmp/out.$i 2>&1 || true
+  if [ "$(snap)" = "$before" ]; then echo "same $i"; else echo "DIFFER $i"; cat /tmp/out.$i; fi
+  i=$((i+1))
+done
+echo "=== change"; hostnet apply /cfg/k2.yaml
+for l in mgmt bond0 ipv0; do ip -d link show $l; done
+ip route show table 11
+echo "=== end"
+"#;
+    let c = vm(script, &[("k.yaml", SOFTWARE_KINDS), ("k2.yaml", &changed)]);
+    assert!(section(&c, "apply").contains("verified: the host matches"), "{}", section(&c, "apply"));
+    assert!(section(&c, "again").trim().starts_with("nothing to do"), "{}", section(&c, "again"));
+    let ip = section(&c, "ip");
+    for want in [
+        "dummy",
+        "ipvlan  mode l2",
+        "vrf table 10",
+        "master mgmt",
+        "vxlan id 10 remote 192.0.2.2 local 192.0.2.1 dev bond0",
+        "vlan protocol 802.1Q id 20",
+        "198.51.100.0/24 via 192.0.2.254",
+    ] {
+        assert!(ip.contains(want), "missing {want:?} in\n{ip}");
+    }
+    let show = section(&c, "show");
+    for want in ["dummy: {}", "vrf: mgmt", "vrf:\n    table: 10", "ipvlan:\n    base: bond0\n    mode: l2"] {
+        assert!(show.contains(want), "missing {want:?} in\n{show}");
+    }
+    let rb = section(&c, "rollback");
+    assert!(!rb.contains("DIFFER"), "{rb}");
+    assert!(rb.contains("same 1"), "{rb}");
+    let ch = section(&c, "change");
+    for want in ["vrf table 11", "master mgmt", "mode l3", "198.51.100.0/24"] {
+        assert!(ch.contains(want), "missing {want:?} in\n{ch}");
+    }
+}

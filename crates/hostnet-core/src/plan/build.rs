@@ -173,6 +173,19 @@ impl Planner<'_> {
                     }
                     v.extend(b.addresses.iter().map(|a| Op::AddAddress { name: name.clone(), address: *a }));
                     v.extend(b.routes.iter().map(|r| Op::AddRoute { name: name.clone(), route: r.clone() }));
+                    // A bridge's or VRF's ports go back in (they need not be down for it), with
+                    // the routes a VRF's members lost when it went.
+                    if let Kind::Bridge(_) | Kind::Vrf(_) = &kind {
+                        let table = if let Kind::Vrf(vrf) = &kind { Some(vrf.table) } else { None };
+                        let mut ports: Vec<(&String, &Sim)> =
+                            self.sim.iter().filter(|(_, s)| s.master.as_deref() == Some(name.as_str())).collect();
+                        ports.sort_by_key(|(n, _)| *n);
+                        for (port, s) in ports {
+                            v.push(Op::Enslave { port: port.clone(), master: name.clone() });
+                            let lost = s.routes.iter().filter(|r| Some(r.table_id()) == table);
+                            v.extend(lost.map(|r| Op::AddRoute { name: port.clone(), route: r.clone() }));
+                        }
+                    }
                 }
                 v
             }
@@ -266,7 +279,17 @@ impl Planner<'_> {
                 }
             }
             Op::Delete { name } => {
-                self.sim.remove(name);
+                // Its ports are released with it; a VRF's take their routes in its table along.
+                let vrf_table = match self.sim.remove(name).and_then(|s| s.kind) {
+                    Some(Kind::Vrf(v)) => Some(v.table),
+                    _ => None,
+                };
+                for s in self.sim.values_mut().filter(|s| s.master.as_deref() == Some(name.as_str())) {
+                    s.master = None;
+                    if let Some(t) = vrf_table {
+                        s.routes.retain(|r| r.table_id() != t);
+                    }
+                }
             }
             Op::SetMtu { name, mtu } => self.s(name).mtu = Some(*mtu),
             Op::SetMac { name, mac } => self.s(name).mac = Some(*mac),
