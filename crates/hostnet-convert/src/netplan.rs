@@ -11,7 +11,8 @@ use serde_json::{Map, Value, json};
 use crate::bondopts::{self, BRIDGE_TIMES, TABLE, ValueKind};
 use crate::{Exported, Imported, Lost, ordered, parse_time_ms};
 
-const SECTIONS: &[&str] = &["ethernets", "bonds", "vlans", "bridges", "virtual-ethernets"];
+const SECTIONS: &[&str] =
+    &["ethernets", "bonds", "vlans", "bridges", "virtual-ethernets", "dummy-devices", "vrfs", "tunnels"];
 
 /// Reads netplan files, merged in the order given (later files override earlier keys, as
 /// netplan merges /etc/netplan/*.yaml in lexical order).
@@ -38,6 +39,7 @@ pub fn import(files: &[(String, String)]) -> Result<Imported, String> {
     let mut dns = Dns::default();
     let mut rules = Vec::new();
     let mut typed = Vec::new();
+    let mut vrf_members: Vec<(String, String)> = Vec::new();
     for section in SECTIONS {
         let Some(items) = net.get(*section).and_then(Value::as_object) else { continue };
         for (id, body) in items {
@@ -143,6 +145,21 @@ pub fn import(files: &[(String, String)]) -> Result<Imported, String> {
                     }
                     Kind::Bridge(br)
                 }
+                "dummy-devices" => Kind::Dummy(Default::default()),
+                "vrfs" => {
+                    for m in strings(body.get("interfaces")) {
+                        vrf_members.push((m, name.clone()));
+                    }
+                    let table = body.get("table").and_then(Value::as_u64).unwrap_or(0) as u32;
+                    Kind::Vrf(hostnet_core::model::Vrf { table, ports: Vec::new() })
+                }
+                "tunnels" => match tunnel(body) {
+                    Ok(k) => k,
+                    Err(why) => {
+                        lost.push(Lost { at: here.clone(), what: format!("tunnel {id}"), why });
+                        continue;
+                    }
+                },
                 _ => {
                     Kind::Veth(Veth { peer: body.get("peer").and_then(Value::as_str).unwrap_or_default().to_string() })
                 }
@@ -152,13 +169,25 @@ pub fn import(files: &[(String, String)]) -> Result<Imported, String> {
             interfaces.push(iface);
         }
     }
+    for (member, vrf) in vrf_members {
+        match interfaces.iter_mut().find(|i| i.name == member) {
+            Some(i) => i.vrf = Some(vrf),
+            None => lost.push(Lost {
+                at: at("vrfs", &vrf),
+                what: format!("interfaces: {member}"),
+                why: "not declared in these files".into(),
+            }),
+        }
+    }
     crate::iplayer::ports_default_link_local(&mut interfaces);
     let dns = (!dns.nameservers.is_empty() || !dns.search.is_empty()).then_some(dns);
     // networkd, netplan's usual renderer, removes rules it was not given
     // (ManageForeignRoutingPolicyRules=yes): declaring the list means the same in hostnet.
     let routing_rules = (!rules.is_empty()).then_some(rules);
     let routes = (!typed.is_empty()).then_some(typed);
-    Ok(Imported { config: Config { interfaces, dns, routing_rules, routes, ..Default::default() }, lost })
+    let mut config = Config { interfaces, dns, routing_rules, routes, ..Default::default() };
+    config.link_vrfs();
+    Ok(Imported { config, lost })
 }
 
 fn common(
@@ -178,6 +207,12 @@ fn common(
         "id",
         "link",
         "peer",
+        "table",
+        "mode",
+        "local",
+        "remote",
+        "port",
+        "mac-learning",
         "addresses",
         "routes",
         "gateway4",
@@ -283,6 +318,27 @@ fn route(r: &Value) -> Result<Route, String> {
         mtu: r.get("mtu").and_then(Value::as_u64).map(|m| m as u32),
         protocol: None,
     })
+}
+
+/// A netplan tunnel hostnet models: `mode: vxlan`.
+fn tunnel(body: &Map<String, Value>) -> Result<Kind, String> {
+    let mode = body.get("mode").and_then(Value::as_str).unwrap_or_default();
+    if mode != "vxlan" {
+        return Err(format!("tunnel mode {mode:?}: hostnet models VXLAN tunnels only"));
+    }
+    let ip = |k: &str| -> Result<Option<IpAddr>, String> {
+        body.get(k).and_then(Value::as_str).map(|s| s.parse().map_err(|_| format!("{k} {s}: not an IP"))).transpose()
+    };
+    let far = ip("remote")?;
+    Ok(Kind::Vxlan(hostnet_core::model::Vxlan {
+        vni: body.get("id").and_then(Value::as_u64).ok_or("a VXLAN tunnel without `id`")? as u32,
+        local: ip("local")?,
+        remote: far.filter(|a| !a.is_multicast()),
+        group: far.filter(|a| a.is_multicast()),
+        port: body.get("port").and_then(Value::as_u64).map(|p| p as u16),
+        base: body.get("link").and_then(Value::as_str).map(String::from),
+        learning: body.get("mac-learning").and_then(Value::as_bool),
+    }))
 }
 
 fn strings(v: Option<&Value>) -> Vec<String> {

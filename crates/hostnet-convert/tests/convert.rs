@@ -289,3 +289,60 @@ fn local_routes_and_route_protocols_in_the_other_formats() {
     let local = back.config.interfaces[0].routes.iter().find(|r| r.kind == hostnet_core::model::RouteType::Local);
     assert_eq!(local.map(|r| r.dst.to_string()), Some("192.0.2.128/25".into()));
 }
+
+const SOFTWARE_KINDS: &str = "interfaces:
+  - name: eth0
+    ethernet: {}
+    addresses: [192.0.2.1/24]
+    vrf: mgmt
+    routes: [{ dst: 198.51.100.0/24, via: 192.0.2.254 }]
+  - name: mgmt
+    vrf: { table: 10 }
+  - name: svc0
+    dummy: {}
+    addresses: [203.0.113.1/32]
+  - name: vx10
+    vxlan: { vni: 10, local: 192.0.2.1, remote: 192.0.2.2, base: eth0, learning: false }
+  - name: mv0
+    macvlan: { base: eth0, mode: bridge }
+  - name: ipv0
+    ipvlan: { base: eth0, mode: l2 }
+";
+
+#[test]
+fn software_kinds_reach_networkd_and_netplan_and_say_what_they_cannot() {
+    let x = load("k.yaml", SOFTWARE_KINDS).unwrap();
+    assert_eq!(x.get("eth0").unwrap().routes[0].table, Some(10), "a VRF member's routes are in its table");
+    let nd = networkd::export(&x);
+    let file = |n: &str| nd.files.iter().find(|(f, _)| f == n).map(|(_, t)| t.clone()).unwrap_or_default();
+    for (f, want) in [
+        ("20-hostnet-mgmt.netdev", "Kind=vrf\n\n[VRF]\nTable=10\n"),
+        ("20-hostnet-svc0.netdev", "Kind=dummy\n"),
+        (
+            "20-hostnet-vx10.netdev",
+            "[VXLAN]\nVNI=10\nLocal=192.0.2.1\nRemote=192.0.2.2\nDestinationPort=4789\nMacLearning=no\n",
+        ),
+        ("20-hostnet-mv0.netdev", "[MACVLAN]\nMode=bridge\n"),
+        ("20-hostnet-ipv0.netdev", "[IPVLAN]\nMode=L2\nFlags=bridge\n"),
+        ("30-hostnet-eth0.network", "VRF=mgmt\n"),
+        ("30-hostnet-eth0.network", "VXLAN=vx10\nMACVLAN=mv0\nIPVLAN=ipv0\n"),
+    ] {
+        assert!(file(f).contains(want), "missing {want:?} in {f}:\n{}", file(f));
+    }
+    assert!(!file("30-hostnet-eth0.network").contains("RequiredForOnline=enslaved"), "a VRF member is no port");
+
+    let e = netplan::export(&x);
+    let lost = lost_lines(&e.lost);
+    assert!(lost.contains("mv0: kind macvlan") && lost.contains("ipv0: kind ipvlan"), "{lost}");
+    let back = netplan::import(&e.files).unwrap();
+    assert!(back.lost.is_empty(), "{}", lost_lines(&back.lost));
+    for name in ["eth0", "mgmt", "svc0", "vx10"] {
+        assert_eq!(back.config.get(name), x.get(name), "{name} via netplan");
+    }
+
+    let ifu = ifupdown::export(&x);
+    let lost = lost_lines(&ifu.lost);
+    for want in ["mgmt: kind vrf", "svc0: kind dummy", "vx10: kind vxlan", "eth0: vrf: mgmt"] {
+        assert!(lost.contains(want), "missing {want:?} in\n{lost}");
+    }
+}
