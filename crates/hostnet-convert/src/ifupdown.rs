@@ -74,6 +74,8 @@ pub fn import(file: &str, text: &str) -> Imported {
     let mut dns = Dns::default();
     let mut bond_master: BTreeMap<String, (String, usize)> = BTreeMap::new();
     let mut rules = Vec::new();
+    // (port, path cost or priority, value) from bridge stanzas.
+    let mut port_settings: Vec<(String, bool, u32)> = Vec::new();
     for name in &order {
         let list = &stanzas[name];
         if list.iter().any(|s| s.method == "loopback") {
@@ -191,6 +193,18 @@ pub fn import(file: &str, text: &str) -> Imported {
                         }
                     }
                     "bridge_bridgeprio" | "bridge-bridgeprio" => bridge.priority = v.parse().ok(),
+                    k @ ("bridge_pathcost" | "bridge-pathcost" | "bridge_portprio" | "bridge-portprio") => {
+                        match v.split_whitespace().collect::<Vec<_>>()[..] {
+                            [port, n] if n.parse::<u32>().is_ok() => {
+                                port_settings.push((port.to_string(), k.ends_with("cost"), n.parse().expect("checked")))
+                            }
+                            _ => lost.push(Lost {
+                                at: at(n),
+                                what: format!("{k} {v}"),
+                                why: "expected PORT NUMBER".into(),
+                            }),
+                        }
+                    }
                     "bridge-vlan-aware" => bridge.vlan_filtering = Some(matches!(v.as_str(), "yes" | "on" | "1")),
                     k if k.starts_with("bond-") || k.starts_with("bond_") => {
                         bond_opts.push((n, k.replace('_', "-"), v.clone()))
@@ -296,6 +310,12 @@ pub fn import(file: &str, text: &str) -> Imported {
         }
     }
     implied.extend(interfaces);
+    for (port, is_cost, n) in port_settings {
+        if let Some(i) = implied.iter_mut().find(|i| i.name == port) {
+            let bp = i.bridge_port.get_or_insert_with(Default::default);
+            if is_cost { bp.cost = Some(n) } else { bp.priority = Some(n as u16) }
+        }
+    }
     let dns = (!dns.nameservers.is_empty() || !dns.search.is_empty()).then_some(dns);
     let routing_rules = (!rules.is_empty()).then_some(rules);
     Imported { config: Config { interfaces: implied, dns, routing_rules, ..Default::default() }, lost }
@@ -499,6 +519,27 @@ pub fn export(config: &Config) -> Exported {
             }
             Kind::Bridge(b) => {
                 opt("bridge_ports", if b.ports.is_empty() { "none".into() } else { b.ports.join(" ") });
+                for port in config.interfaces.iter().filter(|p| b.ports.contains(&p.name)) {
+                    let Some(bp) = &port.bridge_port else { continue };
+                    if let Some(c) = bp.cost {
+                        opt("bridge_pathcost", format!("{} {c}", port.name));
+                    }
+                    if let Some(x) = bp.priority {
+                        opt("bridge_portprio", format!("{} {x}", port.name));
+                    }
+                    if bp.hairpin.is_some()
+                        || bp.isolated.is_some()
+                        || bp.learning.is_some()
+                        || bp.flood.is_some()
+                        || bp.bpdu_guard.is_some()
+                    {
+                        lost.push(Lost {
+                            at: port.name.clone(),
+                            what: "bridge_port hairpin/isolated/learning/flood/bpdu_guard".into(),
+                            why: "bridge-utils' ifupdown options set only path cost and priority".into(),
+                        });
+                    }
+                }
                 if let Some(s) = b.stp {
                     opt("bridge_stp", if s { "on" } else { "off" }.into());
                 }

@@ -40,6 +40,8 @@ pub fn import(files: &[(String, String)]) -> Result<Imported, String> {
     let mut rules = Vec::new();
     let mut typed = Vec::new();
     let mut vrf_members: Vec<(String, String)> = Vec::new();
+    // (port, path cost or priority, value) from bridges' parameters.
+    let mut port_settings: Vec<(String, bool, u32)> = Vec::new();
     for section in SECTIONS {
         let Some(items) = net.get(*section).and_then(Value::as_object) else { continue };
         for (id, body) in items {
@@ -143,6 +145,13 @@ pub fn import(files: &[(String, String)]) -> Result<Imported, String> {
                             (t.set)(&mut br, (ms / 1000) as u32);
                         }
                     }
+                    for (key, is_cost) in [("path-cost", true), ("port-priority", false)] {
+                        for (port, v) in p.get(key).and_then(Value::as_object).into_iter().flatten() {
+                            if let Some(n) = v.as_u64() {
+                                port_settings.push((port.clone(), is_cost, n as u32));
+                            }
+                        }
+                    }
                     Kind::Bridge(br)
                 }
                 "dummy-devices" => Kind::Dummy(Default::default()),
@@ -167,6 +176,12 @@ pub fn import(files: &[(String, String)]) -> Result<Imported, String> {
             let mut iface = Interface::new(name, kind);
             common(body, &mut iface, &mut dns, (&mut rules, &mut typed), &here, &mut lost, section);
             interfaces.push(iface);
+        }
+    }
+    for (port, is_cost, n) in port_settings {
+        if let Some(i) = interfaces.iter_mut().find(|i| i.name == port) {
+            let bp = i.bridge_port.get_or_insert_with(Default::default);
+            if is_cost { bp.cost = Some(n) } else { bp.priority = Some(n as u16) }
         }
     }
     for (member, vrf) in vrf_members {
@@ -442,6 +457,34 @@ pub fn export(config: &Config) -> Exported {
                 }
                 if let Some(pr) = b.priority {
                     p.insert("priority".into(), json!(pr));
+                }
+                let (mut costs, mut prios) = (Map::new(), Map::new());
+                for port in config.interfaces.iter().filter(|p| b.ports.contains(&p.name)) {
+                    let Some(bp) = &port.bridge_port else { continue };
+                    if let Some(c) = bp.cost {
+                        costs.insert(port.name.clone(), json!(c));
+                    }
+                    if let Some(x) = bp.priority {
+                        prios.insert(port.name.clone(), json!(x));
+                    }
+                    if bp.hairpin.is_some()
+                        || bp.isolated.is_some()
+                        || bp.learning.is_some()
+                        || bp.flood.is_some()
+                        || bp.bpdu_guard.is_some()
+                    {
+                        lost.push(Lost {
+                            at: port.name.clone(),
+                            what: "bridge_port hairpin/isolated/learning/flood/bpdu_guard".into(),
+                            why: "netplan sets only a port's path cost and priority".into(),
+                        });
+                    }
+                }
+                if !costs.is_empty() {
+                    p.insert("path-cost".into(), Value::Object(costs));
+                }
+                if !prios.is_empty() {
+                    p.insert("port-priority".into(), Value::Object(prios));
                 }
                 if b.vlan_filtering.is_some() {
                     lost.push(Lost {

@@ -220,10 +220,37 @@ fn network(config: &Config, i: &Interface, master: Option<&Interface>, dns: bool
             s.push_str(&format!("Protocol={}\n", format!("{p:?}").to_lowercase()));
         }
     }
+    if let Some(bp) = &i.bridge_port {
+        s.push_str(&bridge_port_section(bp));
+    }
     for r in crate::iplayer::rules_of(config, &i.name) {
         s.push_str(&crate::iplayer::networkd_rule(r));
     }
     s.push_str(&crate::iplayer::networkd_ra_section(i));
     s.push_str(&crate::dhcp::networkd_section(i, lost));
+    s
+}
+
+/// A bridge port's `[Bridge]` section; networkd's `UseBPDU=` is BPDU guard inverted.
+fn bridge_port_section(p: &hostnet_core::model::BridgePort) -> String {
+    let yes = |b: bool| if b { "yes" } else { "no" };
+    let mut s = String::from("\n[Bridge]\n");
+    if let Some(c) = p.cost {
+        s += &format!("Cost={c}\n");
+    }
+    if let Some(x) = p.priority {
+        s += &format!("Priority={x}\n");
+    }
+    for (k, v) in [
+        ("HairPin", p.hairpin),
+        ("Isolated", p.isolated),
+        ("Learning", p.learning),
+        ("UnicastFlood", p.flood),
+        ("UseBPDU", p.bpdu_guard.map(|g| !g)),
+    ] {
+        if let Some(v) = v {
+            s += &format!("{k}={}\n", yes(v));
+        }
+    }
     s
 }

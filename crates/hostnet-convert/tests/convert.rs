@@ -346,3 +346,33 @@ fn software_kinds_reach_networkd_and_netplan_and_say_what_they_cannot() {
         assert!(lost.contains(want), "missing {want:?} in\n{lost}");
     }
 }
+
+#[test]
+fn bridge_port_settings_reach_every_format() {
+    let text = "interfaces:
+  - name: eth1
+    ethernet: {}
+    bridge_port: { cost: 40, priority: 8, bpdu_guard: true }
+  - name: eth2
+    ethernet: {}
+  - name: br0
+    bridge: { ports: [eth1, eth2] }
+";
+    let x = load("b.yaml", text).unwrap();
+    let nd = networkd::export(&x);
+    let net = &nd.files.iter().find(|(f, _)| f == "30-hostnet-eth1.network").unwrap().1;
+    assert!(net.contains("[Bridge]\nCost=40\nPriority=8\nUseBPDU=no\n"), "{net}");
+
+    let e = netplan::export(&x);
+    assert!(lost_lines(&e.lost).contains("eth1: bridge_port hairpin/isolated/learning/flood/bpdu_guard"));
+    let back = netplan::import(&e.files).unwrap();
+    let bp = back.config.get("eth1").unwrap().bridge_port.clone().unwrap();
+    assert_eq!((bp.cost, bp.priority), (Some(40), Some(8)));
+
+    let ifu = ifupdown::export(&x);
+    let t = &ifu.files[0].1;
+    assert!(t.contains("bridge_pathcost eth1 40\n") && t.contains("bridge_portprio eth1 8\n"), "{t}");
+    let again = ifupdown::import("interfaces", t);
+    let bp = again.config.get("eth1").unwrap().bridge_port.clone().unwrap();
+    assert_eq!((bp.cost, bp.priority), (Some(40), Some(8)));
+}

@@ -56,6 +56,7 @@ pub fn validate(config: &Config, rep: &mut Reporter<'_>) {
         }
     }
     crate::validate_virt::check_vrfs(config, rep);
+    crate::validate_virt::check_bridge_ports(config, rep);
     check_ports(config, &names, rep);
     check_vlans(config, rep);
     check_addresses(config, rep);

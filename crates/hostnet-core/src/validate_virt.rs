@@ -48,6 +48,25 @@ pub(crate) fn check_kind(iface: &Interface, at: &str, rep: &mut Reporter<'_>) {
     }
 }
 
+/// Bridge port settings: only on a bridge's port, within the kernel's ranges.
+pub(crate) fn check_bridge_ports(config: &Config, rep: &mut Reporter<'_>) {
+    for (i, iface) in config.interfaces.iter().enumerate() {
+        let Some(bp) = &iface.bridge_port else { continue };
+        let at = format!("interfaces[{i}].bridge_port");
+        let bridged =
+            config.interfaces.iter().any(|m| matches!(m.kind, Kind::Bridge(_)) && m.kind.ports().contains(&iface.name));
+        if !bridged {
+            rep.error(&at, format!("`{}` is not a port of any declared bridge", iface.name));
+        }
+        if let Some(c) = bp.cost.filter(|c| !(1..=65535).contains(c)) {
+            rep.error(format!("{at}.cost"), format!("path cost {c} is outside 1-65535"));
+        }
+        if let Some(p) = bp.priority.filter(|p| *p > 63) {
+            rep.error(format!("{at}.priority"), format!("port priority {p} is above 63"));
+        }
+    }
+}
+
 /// VRF tables and membership, and the macvlan rule that needs the whole config (one
 /// passthru macvlan per base: it takes the base's MAC).
 pub(crate) fn check_vrfs(config: &Config, rep: &mut Reporter<'_>) {

@@ -2,6 +2,7 @@
 //! carries out planned operations on it, over rtnetlink (and /proc/sys/net for sysctls). No
 //! shelling out to `ip`.
 
+mod bridge_port;
 pub mod conn;
 mod dump;
 pub mod engine;

@@ -447,6 +447,7 @@ fn live_link(l: &LinkMessage, name: String, kind: Kind, names: &HashMap<u32, Str
     let mut iface = Interface::new(name, kind);
     iface.mtu = mtu;
     iface.mac = attr_mac(l, false);
+    iface.bridge_port = crate::bridge_port::read(link_info(l));
     // Bonding rewrites a port's MAC; its burnt-in one is in the port data (and IFLA_PERM_ADDRESS).
     let perm = attr_mac(l, true).or_else(|| {
         bond_port_attrs(l).iter().find_map(|a| match a {

@@ -203,6 +203,11 @@ impl Netlink {
             Op::SetBridgeOptions { name, options } => {
                 self.change(name, InfoKind::Bridge, InfoData::Bridge(bridge_attrs(options))).await
             }
+            Op::SetBridgePort { name, options } => {
+                let mut msg = Self::by_name(name);
+                msg.attributes.push(LinkAttribute::LinkInfo(crate::bridge_port::link_info(options)));
+                Ok(self.handle.link().change(msg).execute().await?)
+            }
             Op::AddAddress { name, address } => {
                 let i = self.index_of(name).await?;
                 Ok(self.handle.address().add(i, address.addr(), address.prefix_len()).execute().await?)

@@ -89,3 +89,58 @@ fn bad_software_kinds_are_located() {
         assert!(out.status.code() == Some(2) && err.contains(line) && err.contains(what), "{body}: {err}");
     }
 }
+
+const BRIDGED: &str = "interfaces:\n  - name: p0\n    veth: { peer: q0 }\n  - name: q0\n    veth: { peer: p0 }\n  - name: p1\n    veth: { peer: q1 }\n  - name: q1\n    veth: { peer: p1 }\n  - name: br0\n    bridge: { ports: [p0, p1], stp: false }\n";
+
+#[test]
+#[ignore = "needs root: creates network namespaces"]
+fn bridge_port_settings_apply_verify_and_roll_back() {
+    let ns = Ns::new("brport");
+    let base = ns.file("base.yaml", BRIDGED);
+    ns.hostnet_ok(&["apply", &base]);
+    // A new bridge's operstate turns from UNKNOWN to UP once its ports forward: the snapshot
+    // the rollbacks are compared with is taken after that.
+    let t0 = std::time::Instant::now();
+    while detail(&ns, "br0")["operstate"] != "UP" && t0.elapsed() < std::time::Duration::from_secs(10) {
+        std::thread::sleep(std::time::Duration::from_millis(50));
+    }
+    let port = |dev: &str| detail(&ns, dev)["linkinfo"]["info_slave_data"].clone();
+    let cfg = BRIDGED.replace(
+        "    veth: { peer: q0 }\n",
+        "    veth: { peer: q0 }\n    bridge_port: { cost: 77, priority: 9, hairpin: true, isolated: true, learning: false, flood: false, bpdu_guard: true }\n",
+    );
+    let f = ns.file("c.yaml", &cfg);
+    every_failure_rolls_back(&ns, &f);
+    ns.hostnet_ok(&["apply", &f]);
+    let p = port("p0");
+    assert_eq!((p["cost"].as_u64(), p["priority"].as_u64()), (Some(77), Some(9)), "{p}");
+    for (k, v) in [("hairpin", true), ("isolated", true), ("learning", false), ("flood", false), ("guard", true)] {
+        assert_eq!(p[k].as_bool(), Some(v), "{k}: {p}");
+    }
+    assert_eq!(port("p1")["learning"].as_bool(), Some(true), "an undeclared port keeps the defaults");
+    assert_eq!(ns.plan_len(&f), 0, "a second plan is not empty");
+    assert!(ns.hostnet_ok(&["show", "--yaml"]).contains("bpdu_guard: true"));
+
+    // Changed by hand: drift, set back; dropped from the file: left as it is.
+    ns.ip(&["link", "set", "dev", "p0", "type", "bridge_slave", "cost", "5"]);
+    assert_eq!(ns.plan_len(&f), 1);
+    ns.hostnet_ok(&["apply", &f]);
+    assert_eq!(port("p0")["cost"].as_u64(), Some(77));
+    // A port enslaved in the same plan gets its settings after it joins.
+    let fresh = Ns::new("brport2");
+    let f2 = fresh.file("c.yaml", &cfg);
+    fresh.hostnet_ok(&["apply", &f2]);
+    assert_eq!(detail(&fresh, "p0")["linkinfo"]["info_slave_data"]["cost"].as_u64(), Some(77));
+
+    let bad = ns.file(
+        "bad.yaml",
+        &BRIDGED.replace(
+            "  - name: br0\n",
+            "  - name: x9\n    ethernet: {}\n    bridge_port: { priority: 64 }\n  - name: br0\n",
+        ),
+    );
+    let out = ns.hostnet(&["check", &bad]);
+    let err = String::from_utf8_lossy(&out.stderr);
+    assert!(err.contains("bad.yaml:12:5") && err.contains("not a port of any declared bridge"), "{err}");
+    assert!(err.contains("priority 64 is above 63"), "{err}");
+}

@@ -83,3 +83,96 @@ pub struct Bridge {
 pub struct Veth {
     pub peer: String,
 }
+
+/// An interface's settings as a port of a bridge (`bridge_port:` on the port itself, as
+/// networkd's `[Bridge]` section of a port's `.network`). Unset: left as the kernel has them.
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct BridgePort {
+    /// STP path cost, 1-65535. The kernel's default follows the link speed.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub cost: Option<u32>,
+    /// STP port priority, 0-63 (default 32).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub priority: Option<u16>,
+    /// Send frames back out of the port they came in on (reflective relay, for VEPA).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub hairpin: Option<bool>,
+    /// An isolated port talks only to ports that are not isolated.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub isolated: Option<bool>,
+    /// Learn source MACs on this port (default on).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub learning: Option<bool>,
+    /// Flood unknown unicast out of this port (default on).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub flood: Option<bool>,
+    /// Disable the port when it receives an STP BPDU (default off).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub bpdu_guard: Option<bool>,
+}
+
+impl BridgePort {
+    pub fn is_empty(&self) -> bool {
+        *self == BridgePort::default()
+    }
+
+    /// The kernel's defaults filled in where unset (all but the cost, which follows the
+    /// link speed): what a port read back without a setting has.
+    pub fn with_defaults(&self) -> BridgePort {
+        BridgePort {
+            cost: self.cost,
+            priority: self.priority.or(Some(32)),
+            hairpin: self.hairpin.or(Some(false)),
+            isolated: self.isolated.or(Some(false)),
+            learning: self.learning.or(Some(true)),
+            flood: self.flood.or(Some(true)),
+            bpdu_guard: self.bpdu_guard.or(Some(false)),
+        }
+    }
+
+    /// The settings equal to the kernel's defaults left unset, as `show` writes them.
+    pub fn without_defaults(&self) -> BridgePort {
+        BridgePort {
+            cost: self.cost,
+            priority: self.priority.filter(|p| *p != 32),
+            hairpin: self.hairpin.filter(|b| *b),
+            isolated: self.isolated.filter(|b| *b),
+            learning: self.learning.filter(|b| !b),
+            flood: self.flood.filter(|b| !b),
+            bpdu_guard: self.bpdu_guard.filter(|b| *b),
+        }
+    }
+
+    /// Whether every setting `self` declares has the same value in `have` (read back, so
+    /// unset there means the kernel's default).
+    pub fn within(&self, have: &BridgePort) -> bool {
+        let have = &have.with_defaults();
+        let same = |w: Option<u32>, h: Option<u32>| w.is_none() || w == h;
+        same(self.cost, have.cost)
+            && same(self.priority.map(u32::from), have.priority.map(u32::from))
+            && [
+                (self.hairpin, have.hairpin),
+                (self.isolated, have.isolated),
+                (self.learning, have.learning),
+                (self.flood, have.flood),
+                (self.bpdu_guard, have.bpdu_guard),
+            ]
+            .iter()
+            .all(|(w, h)| w.is_none() || w == h)
+    }
+
+    /// `have`'s values of the settings `self` declares: what to put back to undo `self`.
+    pub fn previous(&self, have: &BridgePort) -> BridgePort {
+        let have = &have.with_defaults();
+        BridgePort {
+            cost: have.cost.filter(|_| self.cost.is_some()),
+            priority: have.priority.filter(|_| self.priority.is_some()),
+            hairpin: have.hairpin.filter(|_| self.hairpin.is_some()),
+            isolated: have.isolated.filter(|_| self.isolated.is_some()),
+            learning: have.learning.filter(|_| self.learning.is_some()),
+            flood: have.flood.filter(|_| self.flood.is_some()),
+            bpdu_guard: have.bpdu_guard.filter(|_| self.bpdu_guard.is_some()),
+        }
+    }
+}

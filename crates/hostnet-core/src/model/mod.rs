@@ -26,7 +26,7 @@ use serde::{Deserialize, Serialize};
 pub use bond::{Bond, BondMode, BondOpt};
 pub use dhcp::{ClientId, Dhcp4, Dhcp6, Dhcp6Mode};
 pub use ip::{AddrGenMode, Ipv4Settings, Ipv6Settings, RpFilter, Sysctl, SysctlValues, settings_from};
-pub use kinds::{Bridge, Ethernet, Match, Veth, Vlan, VlanProtocol};
+pub use kinds::{Bridge, BridgePort, Ethernet, Match, Veth, Vlan, VlanProtocol};
 pub use net::{Cidr, MacAddr, Route, RouteDst, RouteProtocol, RouteScope, RouteType};
 pub use rule::Rule;
 pub use virt::{Dummy, Ipvlan, IpvlanFlags, IpvlanMode, Macvlan, MacvlanMode, Vrf, Vxlan};
@@ -180,6 +180,8 @@ pub struct Interface {
     pub dhcp6: Option<Dhcp6>,
     /// The VRF this interface is enslaved to.
     pub vrf: Option<String>,
+    /// Its settings as a bridge port.
+    pub bridge_port: Option<BridgePort>,
 }
 
 impl Interface {
@@ -197,6 +199,7 @@ impl Interface {
             dhcp4: None,
             dhcp6: None,
             vrf: None,
+            bridge_port: None,
         }
     }
 }
@@ -245,6 +248,8 @@ struct RawInterface {
     dhcp4: Option<dhcp::OnOrOptions<Dhcp4>>,
     #[serde(default, skip_serializing_if = "Option::is_none")]
     dhcp6: Option<dhcp::OnOrOptions<Dhcp6>>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    bridge_port: Option<BridgePort>,
 }
 
 fn is_up(s: &LinkState) -> bool {
@@ -296,6 +301,7 @@ impl TryFrom<RawInterface> for Interface {
             dhcp4: r.dhcp4.and_then(|k| k.0),
             dhcp6: r.dhcp6.and_then(|k| k.0),
             vrf: member_of,
+            bridge_port: r.bridge_port.filter(|b| !b.is_empty()),
         })
     }
 }
@@ -323,6 +329,7 @@ impl From<Interface> for RawInterface {
             ipv6: i.ipv6,
             dhcp4: i.dhcp4.map(|d| dhcp::OnOrOptions(Some(d))),
             dhcp6: i.dhcp6.map(|d| dhcp::OnOrOptions(Some(d))),
+            bridge_port: i.bridge_port,
         };
         match i.kind {
             Kind::Ethernet(e) => r.ethernet = Some(e),

@@ -26,6 +26,9 @@ struct Sim {
     sysctls: crate::model::SysctlValues,
     link_local: Vec<crate::model::Cidr>,
     dynamic: Vec<crate::model::Cidr>,
+    /// Its settings as a bridge port, as the kernel reported them; `None` when not a port or
+    /// just enslaved (unknown until read).
+    bridge_port: Option<crate::model::BridgePort>,
 }
 
 struct Planner<'a> {
@@ -95,6 +98,7 @@ pub fn plan(desired: &Config, current: &State) -> Plan {
                 sysctls: l.sysctls,
                 link_local: l.link_local.clone(),
                 dynamic: l.dynamic.clone(),
+                bridge_port: l.iface.bridge_port.clone(),
             },
         );
     }
@@ -104,6 +108,11 @@ pub fn plan(desired: &Config, current: &State) -> Plan {
     for &n in &order {
         if let Origin::Declared(i) = graph.nodes[n].origin {
             p.link(&desired.interfaces[i]);
+        }
+    }
+    for &n in &order {
+        if let Origin::Declared(i) = graph.nodes[n].origin {
+            p.bridge_port(&desired.interfaces[i]);
         }
     }
     // Addresses go on while links are still down (the kernel accepts that) and routes after
@@ -207,6 +216,12 @@ impl Planner<'_> {
                 v.push(Op::Enslave { port: port.clone(), master: master.clone() });
                 v
             }
+            // A port enslaved in this plan goes back out with its settings; one that was a
+            // port already gets its old values back.
+            Op::SetBridgePort { name, options } => match before(name).bridge_port {
+                Some(have) => vec![Op::SetBridgePort { name: name.clone(), options: options.previous(&have) }],
+                None => vec![],
+            },
             Op::SetBondMode { name, .. } => match before(name).kind {
                 Some(Kind::Bond(b)) => vec![Op::SetBondMode { name: name.clone(), mode: b.mode }],
                 _ => vec![],
@@ -303,7 +318,23 @@ impl Planner<'_> {
                 s.up = true;
                 s.unknown_up = false;
             }
-            Op::Enslave { port, master } => self.s(port).master = Some(master.clone()),
+            Op::Enslave { port, master } => {
+                let s = self.s(port);
+                s.master = Some(master.clone());
+                s.bridge_port = None;
+            }
+            Op::SetBridgePort { name, options } => {
+                let s = self.s(name);
+                let have = s.bridge_port.get_or_insert_with(Default::default);
+                let o = options.clone();
+                have.cost = o.cost.or(have.cost);
+                have.priority = o.priority.or(have.priority);
+                have.hairpin = o.hairpin.or(have.hairpin);
+                have.isolated = o.isolated.or(have.isolated);
+                have.learning = o.learning.or(have.learning);
+                have.flood = o.flood.or(have.flood);
+                have.bpdu_guard = o.bpdu_guard.or(have.bpdu_guard);
+            }
             Op::Release { port, .. } => self.s(port).master = None,
             Op::SetBondMode { name, mode } => {
                 if let Some(Kind::Bond(b)) = &mut self.s(name).kind {
@@ -337,6 +368,18 @@ impl Planner<'_> {
             Op::DelRoute { name, route } if name == super::ROUTES_SUBJECT => self.typed_routes.retain(|r| r != route),
             Op::AddRoute { name, route } => self.s(name).routes.push(route.clone()),
             Op::DelRoute { name, route } => self.s(name).routes.retain(|r| r != route),
+        }
+    }
+
+    /// The declared bridge port settings that the port does not have yet.
+    fn bridge_port(&mut self, want: &Interface) {
+        let Some(bp) = &want.bridge_port else { return };
+        if want.state == LinkState::Absent || !self.known(&want.name).is_some_and(|s| s.exists) {
+            return;
+        }
+        let have = self.known(&want.name).and_then(|s| s.bridge_port.clone());
+        if !have.is_some_and(|h| bp.within(&h)) {
+            self.emit(Op::SetBridgePort { name: want.name.clone(), options: bp.clone() });
         }
     }
 

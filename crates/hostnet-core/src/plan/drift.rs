@@ -54,6 +54,7 @@ pub fn describe(op: &Op, current: &State) -> String {
                 .join("; ")
         }
         Op::SetBridgeOptions { .. } => "bridge options differ".into(),
+        Op::SetBridgePort { .. } => "bridge port settings differ".into(),
         Op::AddAddress { address, .. } => format!("address {address} missing"),
         Op::DelAddress { address, .. } => format!("address {address} not in the config"),
         Op::AddRoute { route, .. } => format!("route {} missing", route_text(route)),

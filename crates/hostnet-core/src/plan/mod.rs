@@ -7,7 +7,7 @@ mod render;
 
 use serde::{Deserialize, Serialize};
 
-use crate::model::{BondMode, BondOpt, Bridge, Cidr, Dns, Kind, MacAddr, Route, Rule, Sysctl};
+use crate::model::{BondMode, BondOpt, Bridge, BridgePort, Cidr, Dns, Kind, MacAddr, Route, Rule, Sysctl};
 
 pub use build::plan;
 pub use render::{op_line, render_ip, render_text};
@@ -89,6 +89,11 @@ pub enum Op {
         name: String,
         options: Bridge,
     },
+    /// Sets the declared settings of a bridge port (the rest stay as they are).
+    SetBridgePort {
+        name: String,
+        options: BridgePort,
+    },
     AddAddress {
         name: String,
         address: Cidr,
@@ -148,6 +153,7 @@ impl Op {
             Op::SetBondMode { .. } => "set_bond_mode",
             Op::SetBondOptions { .. } => "set_bond_options",
             Op::SetBridgeOptions { .. } => "set_bridge_options",
+            Op::SetBridgePort { .. } => "set_bridge_port",
             Op::AddAddress { .. } => "add_address",
             Op::DelAddress { .. } => "del_address",
             Op::AddRoute { .. } => "add_route",
@@ -173,6 +179,7 @@ impl Op {
             | Op::SetBondMode { name, .. }
             | Op::SetBondOptions { name, .. }
             | Op::SetBridgeOptions { name, .. }
+            | Op::SetBridgePort { name, .. }
             | Op::AddAddress { name, .. }
             | Op::DelAddress { name, .. }
             | Op::AddRoute { name, .. }

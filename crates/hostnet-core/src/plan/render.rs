@@ -48,6 +48,7 @@ fn describe(op: &Op) -> (String, String, String) {
             options.iter().map(|o| format!("{} {}", o.key(), o.value_text())).collect::<Vec<_>>().join(" "),
         ),
         Op::SetBridgeOptions { name, options } => ("bridge-options", name, bridge_args(options).join(" ")),
+        Op::SetBridgePort { name, options } => ("bridge-port", name, port_args(options).join(" ")),
         Op::AddAddress { name, address } => ("add-address", name, address.to_string()),
         Op::DelAddress { name, address } => ("del-address", name, address.to_string()),
         Op::AddRoute { name, route } => ("add-route", name, route_args(route).join(" ")),
@@ -107,6 +108,30 @@ fn kind_args(kind: &Kind) -> Vec<String> {
         Kind::Vrf(v) => vec!["table".into(), v.table.to_string()],
         Kind::Ethernet(_) | Kind::Dummy(_) => vec![],
     }
+}
+
+/// `ip link set dev PORT type bridge_slave ...` arguments.
+fn port_args(p: &crate::model::BridgePort) -> Vec<String> {
+    let mut v = Vec::new();
+    if let Some(c) = p.cost {
+        v.extend(["cost".to_string(), c.to_string()]);
+    }
+    if let Some(x) = p.priority {
+        v.extend(["priority".to_string(), x.to_string()]);
+    }
+    let on = |b: bool| if b { "on" } else { "off" }.to_string();
+    for (k, b) in [
+        ("hairpin", p.hairpin),
+        ("isolated", p.isolated),
+        ("learning", p.learning),
+        ("flood", p.flood),
+        ("guard", p.bpdu_guard),
+    ] {
+        if let Some(b) = b {
+            v.extend([k.to_string(), on(b)]);
+        }
+    }
+    v
 }
 
 /// Bridge times are seconds in the config; iproute2 takes hundredths of a second.
@@ -258,6 +283,9 @@ fn ip_command(op: &Op) -> String {
         }
         Op::SetBridgeOptions { name, options } => {
             format!("ip link set dev {} type bridge {}", sh(name), bridge_args(options).join(" "))
+        }
+        Op::SetBridgePort { name, options } => {
+            format!("ip link set dev {} type bridge_slave {}", sh(name), port_args(options).join(" "))
         }
         Op::AddAddress { name, address } => format!("ip address add {address} dev {}", sh(name)),
         Op::DelAddress { name, address } => format!("ip address del {address} dev {}", sh(name)),
