@@ -42,6 +42,19 @@ pub struct Exported {
 }
 
 /// Interfaces in dependency order (lower first), as every exporter writes them.
+/// `cabled_to` is an expectation `hostnet doctor` checks, which no other format holds.
+pub(crate) fn cabling_lost(i: &hostnet_core::model::Interface, lost: &mut Vec<Lost>) {
+    if let hostnet_core::model::Kind::Ethernet(e) = &i.kind
+        && e.cabled_to.is_some()
+    {
+        lost.push(Lost {
+            at: i.name.clone(),
+            what: "cabled_to".into(),
+            why: "a cabling expectation for `hostnet doctor --lldp`; the format has no place for it".into(),
+        });
+    }
+}
+
 pub(crate) fn ordered(config: &Config) -> Vec<&hostnet_core::model::Interface> {
     let g = hostnet_core::graph::Graph::build(config);
     let order = g.topo_order().unwrap_or_else(|_| (0..g.nodes.len()).collect());

@@ -84,7 +84,7 @@ pub fn import(files: &[(String, String)]) -> Result<Imported, String> {
                     if m.name.as_deref() == Some(name.as_str()) {
                         m.name = None;
                     }
-                    Kind::Ethernet(Ethernet { matches: m })
+                    Kind::Ethernet(Ethernet { matches: m, cabled_to: None })
                 }
                 "bonds" => {
                     let p = body.get("parameters").and_then(Value::as_object).cloned().unwrap_or_default();
@@ -384,6 +384,7 @@ pub fn export(config: &Config) -> Exported {
     let mut sections: Map<String, Value> = Map::new();
     let holder = crate::ifupdown::dns_holder(config);
     for i in ordered(config) {
+        crate::cabling_lost(i, &mut lost);
         let mut body = Map::new();
         let section = match &i.kind {
             Kind::Ethernet(e) => {

@@ -12,6 +12,7 @@ pub fn export(config: &Config) -> Exported {
     let holder = crate::ifupdown::dns_holder(config);
     let master_of = |n: &str| config.interfaces.iter().find(|m| m.kind.ports().iter().any(|p| p == n));
     for i in ordered(config) {
+        crate::cabling_lost(i, &mut lost);
         if i.state == LinkState::Absent {
             lost.push(Lost {
                 at: i.name.clone(),

@@ -3,6 +3,7 @@
 //! live host, read-only.
 
 pub mod gather;
+pub mod lldp;
 pub mod procbond;
 pub mod rules;
 
@@ -43,6 +44,17 @@ pub struct Snapshot {
     pub status: Vec<LinkStatus>,
     /// /proc/net/bonding/NAME texts, by bond name.
     pub bonding: Vec<(String, String)>,
+    /// What each up NIC heard over LLDP, and how long it listened; `None` when doctor did not
+    /// listen.
+    pub lldp: Option<Lldp>,
+    /// The declared config, for the expectations only it holds (`cabled_to`).
+    pub declared: Option<hostnet_core::Config>,
+}
+
+#[derive(Debug, Clone, Default)]
+pub struct Lldp {
+    pub waited_secs: u64,
+    pub heard: Vec<(String, Option<lldp::Neighbor>)>,
 }
 
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -58,6 +70,7 @@ pub fn diagnose(s: &Snapshot) -> Vec<Finding> {
     out.extend(rules::firewall::check(s));
     out.extend(rules::bonds::check(s));
     out.extend(rules::stack::check(s));
+    out.extend(rules::cabling::check(s));
     out.sort_by(|a, b| (a.severity, a.rule, &a.subject).cmp(&(b.severity, b.rule, &b.subject)));
     out
 }

@@ -103,6 +103,15 @@ pub enum Command {
         /// Sample twice, SECONDS apart, to catch bond ports whose failure count is rising.
         #[arg(long, value_name = "SECONDS")]
         interval: Option<u64>,
+        /// Listen for LLDP for up to SECONDS and check the cabling: NICs cabled elsewhere than
+        /// their `cabled_to`, NICs hearing no switch, 802.3ad bonds split over two switches that
+        /// are not an MLAG pair, failover bonds with every port on one switch.
+        #[arg(long, value_name = "SECONDS")]
+        lldp: Option<u64>,
+        /// The config whose `cabled_to` expectations are checked (default: the boot config,
+        /// when it exists).
+        #[arg(long, value_name = "FILE")]
+        config: Option<PathBuf>,
     },
     /// Translate a Debian interfaces(5) file or netplan files into a hostnet config (stdout);
     /// what cannot be carried over is listed, never dropped silently.
@@ -174,6 +183,13 @@ pub enum Command {
 pub enum ShowWhat {
     /// One bond at a glance: mode, options, aggregator, and each port's LACP and MII state.
     Bond { name: String },
+    /// The switch port each NIC is cabled to, from the LLDP frames the switches send: switch
+    /// name, chassis id, port, VLAN. Listens (read-only) until every NIC has heard one or
+    /// SECONDS have passed; switches send every 30 s by default.
+    Neighbors {
+        #[arg(long, value_name = "SECONDS", default_value_t = 35)]
+        wait: u64,
+    },
 }
 
 #[derive(ValueEnum, Clone, Copy, Debug, PartialEq, Eq)]

@@ -425,3 +425,59 @@ echo "=== end"
         assert!(ch.contains(want), "missing {want:?} in\n{ch}");
     }
 }
+
+#[test]
+#[ignore = "needs the qemu micro-VM (vm/hostnet-vm)"]
+fn doctor_checks_bond_cabling_with_lldp_from_both_switches() {
+    let lldp = r#"
+echo '_lldpd:x:103:110::/run/lldpd:/bin/false' >> /etc/passwd; echo '_lldpd:x:110:' >> /etc/group; mkdir -p /run/lldpd
+for sw in swA swB; do
+  printf 'configure system hostname %s\nconfigure lldp tx-interval 1\nconfigure lldp portidsubtype ifname\n' $sw > /tmp/$sw.conf
+  ip netns exec $sw lldpd -d -L /usr/bin/lldpcli -u /run/$sw.sock -I s-1,s-2 -O /tmp/$sw.conf > /tmp/$sw.log 2>&1 &
+done
+"#;
+    let split = STACKED
+        .replace("ports: [e1p2, e3p2]", "ports: [e1p2, e2p3]")
+        .replace("ports: [e2p3, e3p3]", "ports: [e3p2, e3p3]");
+    let single = "interfaces:\n  - name: e1p2\n    ethernet: { match: { mac: \"52:54:00:00:01:02\" } }\n  - name: e3p2\n    ethernet: { match: { mac: \"52:54:00:00:03:02\" } }\n  - name: ab\n    bond: { mode: active-backup, ports: [e1p2, e3p2], miimon: 100 }\n";
+    let script = format!(
+        r#"{SWITCHES}{lldp}
+hostnet apply /cfg/stacked.yaml > /dev/null
+echo "=== neighbors"; hostnet show neighbors --wait 8
+echo "=== good"; hostnet doctor --lldp 8 --json || true
+hostnet apply /cfg/split.yaml > /dev/null
+echo "=== split"; hostnet doctor --lldp 8 --json || true
+ip link del idmz; ip link del idmz1; ip link del idmz2
+hostnet apply /cfg/single.yaml > /dev/null
+echo "=== single"; hostnet doctor --lldp 8 --json || true
+echo "=== end"
+"#
+    );
+    let c = support::vm::vm_with(
+        &script,
+        &["/usr/sbin/lldpd", "/usr/sbin/lldpcli"],
+        &[("stacked.yaml", STACKED), ("split.yaml", &split), ("single.yaml", single)],
+    );
+    let rules = |sec: &str| -> Vec<(String, String)> {
+        let v: serde_json::Value = serde_json::from_str(section(&c, sec).trim()).unwrap_or_else(|e| panic!("{e}: {c}"));
+        v.as_array()
+            .unwrap()
+            .iter()
+            .filter(|f| {
+                ["lacp-ports-on-two-switches", "bond-single-switch", "lldp-no-neighbor"]
+                    .contains(&f["rule"].as_str().unwrap())
+            })
+            .map(|f| (f["rule"].as_str().unwrap().to_string(), f["subject"].as_str().unwrap().to_string()))
+            .collect()
+    };
+    let n = section(&c, "neighbors");
+    for (nic, sw) in [("e1p2", "swA"), ("e3p2", "swA"), ("e2p3", "swB"), ("e3p3", "swB")] {
+        assert!(n.lines().any(|l| l.starts_with(nic) && l.contains(sw)), "{nic} should hear {sw}:\n{n}");
+    }
+    assert_eq!(rules("good"), [], "{}", section(&c, "good"));
+    let split = rules("split");
+    for bond in ["idmz1", "idmz2"] {
+        assert!(split.contains(&("lacp-ports-on-two-switches".into(), bond.into())), "{split:?}");
+    }
+    assert_eq!(rules("single"), [("bond-single-switch".to_string(), "ab".to_string())]);
+}

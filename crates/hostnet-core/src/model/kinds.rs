@@ -32,6 +32,19 @@ impl Match {
 pub struct Ethernet {
     #[serde(default, rename = "match", skip_serializing_if = "Match::is_empty")]
     pub matches: Match,
+    /// Where the NIC's cable should end, as the switch names itself and its port in LLDP;
+    /// `hostnet doctor --lldp` checks it.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub cabled_to: Option<CabledTo>,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct CabledTo {
+    /// The switch's LLDP system name (or its chassis id).
+    pub switch: String,
+    /// The switch port's LLDP port id (or its port description).
+    pub port: String,
 }
 
 kernel_enum!(VlanProtocol { Dot1q = ("802.1q", 0), Dot1ad = ("802.1ad", 1) });

@@ -1,6 +1,7 @@
 //! The rules, one file per area.
 
 pub mod bonds;
+pub mod cabling;
 pub mod firewall;
 pub mod hosts;
 pub mod stack;

@@ -1,5 +1,6 @@
 //! `doctor`: read-only checks of the live host for known traps.
 
+use std::path::{Path, PathBuf};
 use std::process::ExitCode;
 
 use hostnet_doctor::{Severity, diagnose, gather};
@@ -7,8 +8,21 @@ use hostnet_netlink::Netlink;
 
 use super::{EXIT_FAILED, runtime};
 
+/// Where `cabled_to` expectations come from when `--config` is not given.
+const BOOT_CONFIG: &str = "/etc/hostnet/hostnet.yaml";
+
 /// Exit 0 when nothing is an error (warnings allowed), 1 otherwise: usable from monitoring.
-pub fn doctor(json: bool, interval: Option<u64>) -> ExitCode {
+pub fn doctor(json: bool, interval: Option<u64>, lldp: Option<u64>, config: Option<PathBuf>) -> ExitCode {
+    let declared = match &config {
+        Some(p) => match hostnet_core::load_file(p) {
+            Ok(c) => Some(c),
+            Err(e) => {
+                eprintln!("error: {e}");
+                return ExitCode::from(EXIT_FAILED);
+            }
+        },
+        None => hostnet_core::load_file(Path::new(BOOT_CONFIG)).ok(),
+    };
     let rt = runtime();
     let sample = || rt.block_on(async { gather(&Netlink::connect()?).await });
     let first = match sample() {
@@ -35,6 +49,18 @@ pub fn doctor(json: bool, interval: Option<u64>) -> ExitCode {
             }
         }
     };
+    let mut snap = snap;
+    snap.declared = declared;
+    if let Some(secs) = lldp {
+        let nics = hostnet_doctor::lldp::nics(&snap.state);
+        match hostnet_doctor::lldp::listen(&nics, std::time::Duration::from_secs(secs)) {
+            Ok(heard) => snap.lldp = Some(hostnet_doctor::Lldp { waited_secs: secs, heard }),
+            Err(e) => {
+                eprintln!("error: listening for LLDP: {e}");
+                return ExitCode::from(EXIT_FAILED);
+            }
+        }
+    }
     findings.extend(diagnose(&snap));
     if json {
         println!("{}", serde_json::to_string_pretty(&findings).expect("serializable"));

@@ -39,7 +39,7 @@ pub fn run(cli: Cli) -> ExitCode {
         }
         Command::Status { json } => daemon::status(&ctx, json),
         Command::Reload => daemon::reload(&ctx),
-        Command::Doctor { json, interval } => doctor::doctor(json, interval),
+        Command::Doctor { json, interval, lldp, config } => doctor::doctor(json, interval, lldp, config),
         Command::Lab { file, throughput, link_mbit, flows, seconds, modes, scenario, json, svg, vm, quiet, repeat } => {
             if throughput {
                 lab::throughput(lab::ThroughputArgs { link_mbit, flows, seconds, modes, json, vm, quiet })

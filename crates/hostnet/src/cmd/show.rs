@@ -37,6 +37,7 @@ pub fn show(ctx: &Ctx, json: bool, yaml: bool, what: Option<ShowWhat>) -> ExitCo
                 return ExitCode::from(EXIT_FAILED);
             }
         },
+        Some(ShowWhat::Neighbors { wait }) => return neighbors(&observed, wait, json),
         None if yaml => print!("{}", config.to_yaml()),
         None if json => {
             let mut v = serde_json::to_value(&config).expect("serializable");
@@ -46,6 +47,53 @@ pub fn show(ctx: &Ctx, json: bool, yaml: bool, what: Option<ShowWhat>) -> ExitCo
         None => print!("{}", table(&observed, &config)),
     }
     ExitCode::SUCCESS
+}
+
+/// `show neighbors`: each NIC's LLDP neighbour.
+fn neighbors(o: &Observed, wait: u64, json: bool) -> ExitCode {
+    let nics = hostnet_doctor::lldp::nics(&o.state);
+    let heard = match hostnet_doctor::lldp::listen(&nics, std::time::Duration::from_secs(wait)) {
+        Ok(h) => h,
+        Err(e) => {
+            eprintln!("error: listening for LLDP: {e}");
+            return ExitCode::from(EXIT_FAILED);
+        }
+    };
+    if json {
+        let v: Vec<serde_json::Value> =
+            heard.iter().map(|(n, nb)| serde_json::json!({ "interface": n, "neighbor": nb })).collect();
+        println!("{}", serde_json::to_string_pretty(&v).expect("serializable"));
+        return ExitCode::SUCCESS;
+    }
+    let mut rows = vec![["NIC", "SWITCH", "CHASSIS", "PORT", "VLAN"].map(String::from).to_vec()];
+    for (n, nb) in &heard {
+        rows.push(match nb {
+            Some(nb) => vec![
+                n.clone(),
+                nb.switch().to_string(),
+                nb.chassis_id.clone(),
+                nb.port_id.clone(),
+                nb.vlan.map(|v| v.to_string()).unwrap_or_default(),
+            ],
+            None => {
+                vec![n.clone(), format!("(nothing heard in {wait} s)"), String::new(), String::new(), String::new()]
+            }
+        });
+    }
+    print!("{}", columns(&rows));
+    ExitCode::SUCCESS
+}
+
+/// Rows as left-aligned columns two spaces apart.
+fn columns(rows: &[Vec<String>]) -> String {
+    let widths: Vec<usize> =
+        (0..rows[0].len()).map(|c| rows.iter().map(|r| r[c].chars().count()).max().unwrap_or(0)).collect();
+    let mut out = String::new();
+    for r in rows {
+        let line: Vec<String> = r.iter().zip(&widths).map(|(cell, w)| format!("{cell:<w$}")).collect();
+        let _ = writeln!(out, "{}", line.join("  ").trim_end());
+    }
+    out
 }
 
 /// The live state in the config schema: what `apply` would need to reproduce this host.

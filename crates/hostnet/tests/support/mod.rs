@@ -5,6 +5,7 @@
 
 pub mod daemon;
 pub mod dnsmasq;
+pub mod lldpd;
 pub mod vm;
 
 use std::path::PathBuf;
