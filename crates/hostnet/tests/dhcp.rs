@@ -96,6 +96,7 @@ fn a_lease_brings_address_routes_and_name_servers_and_is_renewed_before_it_expir
     host.hostnet_ok(&["reload"]);
     d.wait_until("the leased address is removed", || leased(&host, "e0").is_none());
     assert!(dhcp_routes(&host).trim().is_empty(), "{}", dhcp_routes(&host));
+    d.wait_until("dnsmasq logs the DHCPRELEASE", || server.count("DHCPRELEASE") >= 1);
     assert_eq!(server.count("DHCPRELEASE"), 1, "{}", server.log_text());
     assert!(events(&d, "e0").contains("dhcp4 released to 10.77.0.1"), "{}", events(&d, "e0"));
 }

@@ -38,7 +38,7 @@ pub async fn release(link: &Link, settings: &Settings, lease: &Grant) -> Result<
             // The stopped client's socket on port 546 closes when its task is dropped, which
             // the runtime does at its next turn.
             let mut last = String::new();
-            for _ in 0..10 {
+            for _ in 0..20 {
                 let mut c = DhcpV6Client::init(client6::config_for(&spec), Some(raw.clone()))
                     .await
                     .map_err(|e| e.to_string())?;
