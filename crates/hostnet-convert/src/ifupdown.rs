@@ -450,6 +450,7 @@ pub fn export(config: &Config) -> Exported {
     let dns_holder = dns_holder(config);
     for i in ordered(config) {
         crate::cabling_lost(i, &mut lost);
+        crate::vlans_lost(i, &mut lost, "bridge-utils' ifupdown options have no VLAN lists");
         if let Kind::Ethernet(e) = &i.kind
             && !e.matches.is_empty()
             && e.matches.name.as_deref() != Some(i.name.as_str())

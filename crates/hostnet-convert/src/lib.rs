@@ -55,6 +55,15 @@ pub(crate) fn cabling_lost(i: &hostnet_core::model::Interface, lost: &mut Vec<Lo
     }
 }
 
+/// Bridge VLAN lists, for the formats that cannot hold them.
+pub(crate) fn vlans_lost(i: &hostnet_core::model::Interface, lost: &mut Vec<Lost>, why: &str) {
+    let port = i.bridge_port.as_ref().is_some_and(|p| p.vlans.is_some());
+    let own = matches!(&i.kind, hostnet_core::model::Kind::Bridge(b) if b.vlans.is_some());
+    if port || own {
+        lost.push(Lost { at: i.name.clone(), what: "bridge VLANs".into(), why: why.into() });
+    }
+}
+
 pub(crate) fn ordered(config: &Config) -> Vec<&hostnet_core::model::Interface> {
     let g = hostnet_core::graph::Graph::build(config);
     let order = g.topo_order().unwrap_or_else(|_| (0..g.nodes.len()).collect());

@@ -385,6 +385,7 @@ pub fn export(config: &Config) -> Exported {
     let holder = crate::ifupdown::dns_holder(config);
     for i in ordered(config) {
         crate::cabling_lost(i, &mut lost);
+        crate::vlans_lost(i, &mut lost, "netplan has no bridge VLAN lists");
         let mut body = Map::new();
         let section = match &i.kind {
             Kind::Ethernet(e) => {

@@ -222,7 +222,13 @@ fn network(config: &Config, i: &Interface, master: Option<&Interface>, dns: bool
         }
     }
     if let Some(bp) = &i.bridge_port {
-        s.push_str(&bridge_port_section(bp));
+        if !bp.settings().is_empty() {
+            s.push_str(&bridge_port_section(bp));
+        }
+        s.push_str(&bridge_vlan_sections(bp.vlans.as_deref()));
+    }
+    if let Kind::Bridge(b) = &i.kind {
+        s.push_str(&bridge_vlan_sections(b.vlans.as_deref()));
     }
     for r in crate::iplayer::rules_of(config, &i.name) {
         s.push_str(&crate::iplayer::networkd_rule(r));
@@ -251,6 +257,22 @@ fn bridge_port_section(p: &hostnet_core::model::BridgePort) -> String {
     ] {
         if let Some(v) = v {
             s += &format!("{k}={}\n", yes(v));
+        }
+    }
+    s
+}
+
+/// `[BridgeVLAN]` sections: one per VLAN or range, the PVID and untagged ones marked.
+fn bridge_vlan_sections(list: Option<&[hostnet_core::model::BridgeVlan]>) -> String {
+    let mut s = String::new();
+    for v in list.into_iter().flatten() {
+        let id = if v.vid.0 == v.vid.1 { v.vid.0.to_string() } else { format!("{}-{}", v.vid.0, v.vid.1) };
+        s += &format!("\n[BridgeVLAN]\nVLAN={id}\n");
+        if v.pvid {
+            s += &format!("PVID={id}\n");
+        }
+        if v.untagged {
+            s += &format!("EgressUntagged={id}\n");
         }
     }
     s

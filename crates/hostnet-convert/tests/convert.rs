@@ -376,3 +376,25 @@ fn bridge_port_settings_reach_every_format() {
     let bp = again.config.get("eth1").unwrap().bridge_port.clone().unwrap();
     assert_eq!((bp.cost, bp.priority), (Some(40), Some(8)));
 }
+
+#[test]
+fn bridge_vlans_reach_networkd_and_are_listed_elsewhere() {
+    let text = "interfaces:
+  - name: eth1
+    ethernet: {}
+    bridge_port: { vlans: [{ vid: 10, pvid: true, untagged: true }, \"20-29\"] }
+  - name: br0
+    bridge: { ports: [eth1], vlan_filtering: true, vlans: [100] }
+";
+    let x = load("v.yaml", text).unwrap();
+    let nd = networkd::export(&x);
+    let file = |n: &str| nd.files.iter().find(|(f, _)| f == n).map(|(_, t)| t.clone()).unwrap_or_default();
+    let eth1 = file("30-hostnet-eth1.network");
+    assert!(eth1.contains("[BridgeVLAN]\nVLAN=10\nPVID=10\nEgressUntagged=10\n"), "{eth1}");
+    assert!(eth1.contains("[BridgeVLAN]\nVLAN=20-29\n"), "{eth1}");
+    assert!(file("30-hostnet-br0.network").contains("[BridgeVLAN]\nVLAN=100\n"));
+    for lost in [netplan::export(&x).lost, ifupdown::export(&x).lost] {
+        let l = lost_lines(&lost);
+        assert!(l.contains("eth1: bridge VLANs") && l.contains("br0: bridge VLANs"), "{l}");
+    }
+}

@@ -64,6 +64,48 @@ pub(crate) fn check_bridge_ports(config: &Config, rep: &mut Reporter<'_>) {
         if let Some(p) = bp.priority.filter(|p| *p > 63) {
             rep.error(format!("{at}.priority"), format!("port priority {p} is above 63"));
         }
+        if let Some(list) = &bp.vlans {
+            let bridge = config
+                .interfaces
+                .iter()
+                .find(|m| matches!(m.kind, Kind::Bridge(_)) && m.kind.ports().contains(&iface.name));
+            check_vlans(list, &format!("{at}.vlans"), bridge, rep);
+        }
+    }
+    for (i, iface) in config.interfaces.iter().enumerate() {
+        if let Kind::Bridge(b) = &iface.kind
+            && let Some(list) = &b.vlans
+        {
+            check_vlans(list, &format!("interfaces[{i}].bridge.vlans"), Some(iface), rep);
+        }
+    }
+}
+
+/// A VLAN list: ids 1-4094, ranges in order, one PVID (a single id), and a bridge that
+/// filters VLANs (without `vlan_filtering: true` the kernel keeps the list and ignores it).
+fn check_vlans(
+    list: &[crate::model::BridgeVlan],
+    at: &str,
+    bridge: Option<&crate::model::Interface>,
+    rep: &mut Reporter<'_>,
+) {
+    if let Some(br) = bridge
+        && let Kind::Bridge(b) = &br.kind
+        && b.vlan_filtering != Some(true)
+    {
+        rep.error(at, format!("VLANs need `vlan_filtering: true` on bridge `{}`", br.name));
+    }
+    for (j, v) in list.iter().enumerate() {
+        let (a, z) = v.vid;
+        if !(1..=4094).contains(&a) || !(1..=4094).contains(&z) || a > z {
+            rep.error(format!("{at}[{j}]"), format!("VLAN {a}-{z} is not a range within 1-4094"));
+        }
+        if v.pvid && a != z {
+            rep.error(format!("{at}[{j}].pvid"), "the PVID is one VLAN, not a range");
+        }
+    }
+    if list.iter().filter(|v| v.pvid).count() > 1 {
+        rep.error(at, "more than one PVID: untagged frames belong to one VLAN");
     }
 }
 

@@ -48,3 +48,62 @@ pub(crate) fn read(info: &[LinkInfo]) -> Option<BridgePort> {
     }
     Some(p.without_defaults())
 }
+
+/// RTM_SETLINK (add) or RTM_DELLINK (remove) body of family AF_BRIDGE listing VLANs of a port,
+/// or of the bridge itself (`own`: BRIDGE_FLAGS_SELF), as `bridge vlan add|del` sends it.
+pub(crate) fn vlan_message(
+    index: u32,
+    own: bool,
+    list: &[hostnet_core::model::BridgeVlan],
+) -> rtnetlink::packet_route::link::LinkMessage {
+    use rtnetlink::packet_route::link::BridgeVlanInfoFlags as F;
+    let mut b = rtnetlink::LinkBridgeVlan::new(index);
+    if own {
+        b = b.bridge_self();
+    }
+    for v in list {
+        let mut flags = F::empty();
+        if v.pvid {
+            flags |= F::Pvid;
+        }
+        if v.untagged {
+            flags |= F::Untagged;
+        }
+        b = if v.vid.0 == v.vid.1 {
+            b.vlan(v.vid.0, flags)
+        } else {
+            b.vlan_range_start(v.vid.0, flags).vlan_range_end(v.vid.1, flags)
+        };
+    }
+    b.build()
+}
+
+/// The VLANs of every bridge port and bridge (own VLANs), by ifindex, from one AF_BRIDGE dump
+/// (ranges compressed by the kernel, expanded here).
+pub(crate) fn vlans_of(
+    msgs: &[rtnetlink::packet_route::link::LinkMessage],
+) -> std::collections::HashMap<u32, hostnet_core::model::vlans::VlanSet> {
+    use rtnetlink::packet_route::link::{AfSpecBridge, BridgeVlanInfoFlags as F, LinkAttribute};
+    let mut out = std::collections::HashMap::new();
+    for m in msgs {
+        let set: &mut hostnet_core::model::vlans::VlanSet = out.entry(m.header.index).or_default();
+        let mut begin: Option<u16> = None;
+        for a in &m.attributes {
+            let LinkAttribute::AfSpecBridge(specs) = a else { continue };
+            for s in specs {
+                let AfSpecBridge::VlanInfo(v) = s else { continue };
+                let flags = (v.flags.contains(F::Pvid), v.flags.contains(F::Untagged));
+                if v.flags.contains(F::RangeBegin) {
+                    begin = Some(v.vid);
+                } else if v.flags.contains(F::RangeEnd) {
+                    for vid in begin.take().unwrap_or(v.vid)..=v.vid {
+                        set.insert(vid, flags);
+                    }
+                } else {
+                    set.insert(v.vid, flags);
+                }
+            }
+        }
+    }
+    out
+}

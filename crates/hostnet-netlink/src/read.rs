@@ -129,7 +129,36 @@ impl Netlink {
         self.learn_indexes(&links);
         let mut o = Observed::build(&links, &addrs, &routes);
         o.state.rules = rules;
+        if o.state.links.iter().any(|l| matches!(l.iface.kind, Kind::Bridge(_))) {
+            self.read_bridge_vlans(&mut o.state).await?;
+        }
         Ok(o)
+    }
+
+    /// Puts each bridge's and bridge port's VLANs into the state (one AF_BRIDGE dump, taken
+    /// only where a bridge exists).
+    async fn read_bridge_vlans(&self, state: &mut hostnet_core::State) -> Result<(), Error> {
+        use rtnetlink::packet_route::AddressFamily;
+        let mut req = LinkMessage::default();
+        req.header.interface_family = AddressFamily::Bridge;
+        req.attributes.push(LinkAttribute::ExtMask(vec![LinkExtentMask::BrvlanCompressed]));
+        let msgs = self.dumps.collect(RouteNetlinkMessage::GetLink(req), |m| match m {
+            RouteNetlinkMessage::NewLink(l) => Some(l),
+            _ => None,
+        })?;
+        let sets = crate::bridge_port::vlans_of(&msgs);
+        for l in &mut state.links {
+            let Some(set) = sets.get(&l.index) else { continue };
+            let list = Some(hostnet_core::model::vlans::compress(set));
+            match &mut l.iface.kind {
+                Kind::Bridge(b) => b.vlans = list,
+                _ if l.iface.bridge_port.is_some() => {
+                    l.iface.bridge_port.get_or_insert_with(Default::default).vlans = list
+                }
+                _ => {}
+            }
+        }
+        Ok(())
     }
 
     /// Remembers every link's index, and picks indexes for new links above them all.

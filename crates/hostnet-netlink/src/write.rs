@@ -203,6 +203,20 @@ impl Netlink {
             Op::SetBridgeOptions { name, options } => {
                 self.change(name, InfoKind::Bridge, InfoData::Bridge(bridge_attrs(options))).await
             }
+            Op::BridgeVlans { name, own, add, del } => {
+                let i = self.index_of(name).await?;
+                if !add.is_empty() {
+                    self.handle.link().set(crate::bridge_port::vlan_message(i, *own, add)).execute().await?;
+                }
+                if !del.is_empty() {
+                    self.handle
+                        .link()
+                        .del_with_message(crate::bridge_port::vlan_message(i, *own, del))
+                        .execute()
+                        .await?;
+                }
+                Ok(())
+            }
             Op::SetBridgePort { name, options } => {
                 let mut msg = Self::by_name(name);
                 msg.attributes.push(LinkAttribute::LinkInfo(crate::bridge_port::link_info(options)));

@@ -144,3 +144,27 @@ fn bridge_port_settings_apply_verify_and_roll_back() {
     assert!(err.contains("bad.yaml:12:5") && err.contains("not a port of any declared bridge"), "{err}");
     assert!(err.contains("priority 64 is above 63"), "{err}");
 }
+
+#[test]
+#[ignore = "needs root: creates network namespaces"]
+fn bad_bridge_vlans_are_located() {
+    // This machine's kernel has no bridge VLAN filtering: applying is tested in the VM
+    // (`bridge_vlans_on_ports_and_the_bridge` in vm.rs); checking works anywhere.
+    let ns = Ns::new("brvlanbad");
+    let bad = ns.file(
+        "bad.yaml",
+        &BRIDGED.replace(
+            "    veth: { peer: q0 }\n",
+            "    veth: { peer: q0 }\n    bridge_port: { vlans: [5000, { vid: \"2-3\", pvid: true }] }\n",
+        ),
+    );
+    let out = ns.hostnet(&["check", &bad]);
+    let err = String::from_utf8_lossy(&out.stderr);
+    for want in [
+        "need `vlan_filtering: true` on bridge `br0`",
+        "VLAN 5000-5000 is not a range within 1-4094",
+        "the PVID is one VLAN",
+    ] {
+        assert!(err.contains(want), "missing {want:?} in {err}");
+    }
+}

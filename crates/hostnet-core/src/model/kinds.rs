@@ -88,6 +88,10 @@ pub struct Bridge {
     pub priority: Option<u16>,
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub vlan_filtering: Option<bool>,
+    /// The bridge's own VLANs (its "self" port, where its addresses and VLAN interfaces
+    /// are). Unset: left alone; set: exactly these.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub vlans: Option<Vec<super::vlans::BridgeVlan>>,
 }
 
 /// A veth pair. The peer is created with it and may be used as a port by name.
@@ -123,11 +127,20 @@ pub struct BridgePort {
     /// Disable the port when it receives an STP BPDU (default off).
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub bpdu_guard: Option<bool>,
+    /// The VLANs the port carries, with a bridge that filters VLANs. Unset: left alone; set:
+    /// exactly these (the kernel's default VLAN 1 included only if listed).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub vlans: Option<Vec<super::vlans::BridgeVlan>>,
 }
 
 impl BridgePort {
     pub fn is_empty(&self) -> bool {
         *self == BridgePort::default()
+    }
+
+    /// The settings other than VLANs, which have operations of their own.
+    pub fn settings(&self) -> BridgePort {
+        BridgePort { vlans: None, ..self.clone() }
     }
 
     /// The kernel's defaults filled in where unset (all but the cost, which follows the
@@ -141,6 +154,7 @@ impl BridgePort {
             learning: self.learning.or(Some(true)),
             flood: self.flood.or(Some(true)),
             bpdu_guard: self.bpdu_guard.or(Some(false)),
+            vlans: self.vlans.clone(),
         }
     }
 
@@ -154,6 +168,7 @@ impl BridgePort {
             learning: self.learning.filter(|b| !b),
             flood: self.flood.filter(|b| !b),
             bpdu_guard: self.bpdu_guard.filter(|b| *b),
+            vlans: self.vlans.clone(),
         }
     }
 
@@ -186,6 +201,7 @@ impl BridgePort {
             learning: have.learning.filter(|_| self.learning.is_some()),
             flood: have.flood.filter(|_| self.flood.is_some()),
             bpdu_guard: have.bpdu_guard.filter(|_| self.bpdu_guard.is_some()),
+            vlans: None,
         }
     }
 }

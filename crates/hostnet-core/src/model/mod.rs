@@ -18,6 +18,7 @@ pub mod net;
 pub mod rule;
 mod rule_words;
 pub mod virt;
+pub mod vlans;
 
 use std::net::IpAddr;
 
@@ -30,6 +31,7 @@ pub use kinds::{Bridge, BridgePort, CabledTo, Ethernet, Match, Veth, Vlan, VlanP
 pub use net::{Cidr, MacAddr, Route, RouteDst, RouteProtocol, RouteScope, RouteType};
 pub use rule::Rule;
 pub use virt::{Dummy, Ipvlan, IpvlanFlags, IpvlanMode, Macvlan, MacvlanMode, Vrf, Vxlan};
+pub use vlans::BridgeVlan;
 
 #[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
 #[serde(deny_unknown_fields)]

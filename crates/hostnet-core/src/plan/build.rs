@@ -29,6 +29,9 @@ struct Sim {
     /// Its settings as a bridge port, as the kernel reported them; `None` when not a port or
     /// just enslaved (unknown until read).
     bridge_port: Option<crate::model::BridgePort>,
+    /// Its VLANs as a port of, or as, a VLAN-filtering bridge; `None`: not read (the
+    /// kernel's default, VLAN 1 as PVID and untagged, is assumed).
+    vlans: Option<crate::model::vlans::VlanSet>,
 }
 
 struct Planner<'a> {
@@ -99,6 +102,10 @@ pub fn plan(desired: &Config, current: &State) -> Plan {
                 link_local: l.link_local.clone(),
                 dynamic: l.dynamic.clone(),
                 bridge_port: l.iface.bridge_port.clone(),
+                vlans: match &l.iface.kind {
+                    Kind::Bridge(b) => b.vlans.as_deref().map(crate::model::vlans::expand),
+                    _ => l.iface.bridge_port.as_ref().and_then(|p| p.vlans.as_deref()).map(crate::model::vlans::expand),
+                },
             },
         );
     }
@@ -222,6 +229,23 @@ impl Planner<'_> {
                 Some(have) => vec![Op::SetBridgePort { name: name.clone(), options: options.previous(&have) }],
                 None => vec![],
             },
+            Op::BridgeVlans { name, own, add, del } => {
+                let had = before(name).vlans.unwrap_or_else(default_vlans);
+                let added = crate::model::vlans::expand(add);
+                let back: crate::model::vlans::VlanSet = crate::model::vlans::expand(del)
+                    .into_keys()
+                    .chain(added.keys().copied())
+                    .filter_map(|vid| had.get(&vid).map(|f| (vid, *f)))
+                    .collect();
+                let new: crate::model::vlans::VlanSet =
+                    added.into_iter().filter(|(vid, _)| !had.contains_key(vid)).collect();
+                vec![Op::BridgeVlans {
+                    name: name.clone(),
+                    own: *own,
+                    add: crate::model::vlans::compress(&back),
+                    del: crate::model::vlans::compress(&new),
+                }]
+            }
             Op::SetBondMode { name, .. } => match before(name).kind {
                 Some(Kind::Bond(b)) => vec![Op::SetBondMode { name: name.clone(), mode: b.mode }],
                 _ => vec![],
@@ -287,7 +311,8 @@ impl Planner<'_> {
                 self.sim.insert(to.clone(), s);
             }
             Op::Create { name, kind } => {
-                *self.s(name) = Sim { exists: true, kind: Some(kind.clone()), ..Default::default() };
+                let vlans = matches!(kind, Kind::Bridge(_)).then(default_vlans);
+                *self.s(name) = Sim { exists: true, kind: Some(kind.clone()), vlans, ..Default::default() };
                 if let Kind::Veth(v) = kind {
                     let back = Kind::Veth(crate::model::Veth { peer: name.clone() });
                     *self.s(&v.peer) = Sim { exists: true, kind: Some(back), ..Default::default() };
@@ -319,9 +344,18 @@ impl Planner<'_> {
                 s.unknown_up = false;
             }
             Op::Enslave { port, master } => {
+                let to_bridge = matches!(self.sim.get(master).and_then(|m| m.kind.as_ref()), Some(Kind::Bridge(_)));
                 let s = self.s(port);
                 s.master = Some(master.clone());
                 s.bridge_port = None;
+                s.vlans = to_bridge.then(default_vlans);
+            }
+            Op::BridgeVlans { name, add, del, .. } => {
+                let set = self.s(name).vlans.get_or_insert_with(default_vlans);
+                for (vid, _) in crate::model::vlans::expand(del) {
+                    set.remove(&vid);
+                }
+                set.extend(crate::model::vlans::expand(add));
             }
             Op::SetBridgePort { name, options } => {
                 let s = self.s(name);
@@ -371,15 +405,39 @@ impl Planner<'_> {
         }
     }
 
-    /// The declared bridge port settings that the port does not have yet.
+    /// The declared bridge port settings that the port does not have yet, and the VLANs of a
+    /// port or of a bridge itself.
     fn bridge_port(&mut self, want: &Interface) {
-        let Some(bp) = &want.bridge_port else { return };
         if want.state == LinkState::Absent || !self.known(&want.name).is_some_and(|s| s.exists) {
             return;
         }
-        let have = self.known(&want.name).and_then(|s| s.bridge_port.clone());
-        if !have.is_some_and(|h| bp.within(&h)) {
-            self.emit(Op::SetBridgePort { name: want.name.clone(), options: bp.clone() });
+        if let Some(bp) = &want.bridge_port {
+            let have = self.known(&want.name).and_then(|s| s.bridge_port.clone());
+            let settings = bp.settings();
+            if !settings.is_empty() && !have.is_some_and(|h| settings.within(&h)) {
+                self.emit(Op::SetBridgePort { name: want.name.clone(), options: settings });
+            }
+        }
+        let (own, list) = match (&want.kind, &want.bridge_port) {
+            (Kind::Bridge(b), _) => (true, b.vlans.as_ref()),
+            (_, Some(bp)) => (false, bp.vlans.as_ref()),
+            _ => return,
+        };
+        let Some(list) = list else { return };
+        let want_set = crate::model::vlans::expand(list);
+        // Unknown (a host state read without VLANs, as the daemon's mirror is): left alone.
+        let Some(have) = self.known(&want.name).and_then(|s| s.vlans.clone()) else { return };
+        let add: crate::model::vlans::VlanSet =
+            want_set.iter().filter(|(vid, f)| have.get(vid) != Some(f)).map(|(v, f)| (*v, *f)).collect();
+        let del: crate::model::vlans::VlanSet =
+            have.iter().filter(|(vid, _)| !want_set.contains_key(vid)).map(|(v, f)| (*v, *f)).collect();
+        if !add.is_empty() || !del.is_empty() {
+            self.emit(Op::BridgeVlans {
+                name: want.name.clone(),
+                own,
+                add: crate::model::vlans::compress(&add),
+                del: crate::model::vlans::compress(&del),
+            });
         }
     }
 
@@ -752,10 +810,15 @@ fn offline_selector(name: &str, m: &crate::model::Match) -> Option<Selector> {
 fn without_ports(kind: &Kind) -> Kind {
     match kind {
         Kind::Bond(b) => Kind::Bond(Bond { ports: Vec::new(), ..b.clone() }),
-        Kind::Bridge(b) => Kind::Bridge(Bridge { ports: Vec::new(), ..b.clone() }),
+        Kind::Bridge(b) => Kind::Bridge(Bridge { ports: Vec::new(), vlans: None, ..b.clone() }),
         Kind::Vrf(v) => Kind::Vrf(crate::model::Vrf { ports: Vec::new(), ..v.clone() }),
         k => k.clone(),
     }
+}
+
+/// What the kernel gives a new bridge and each new port: VLAN 1, as PVID and untagged.
+fn default_vlans() -> crate::model::vlans::VlanSet {
+    [(1, (true, true))].into_iter().collect()
 }
 
 /// Whether a link of kind `have` must be made anew to become `want`: what the kernel fixes at
@@ -777,7 +840,7 @@ fn remade(want: &Kind, have: &Kind) -> bool {
 }
 
 fn bridge_options(b: &Bridge) -> Bridge {
-    Bridge { ports: Vec::new(), ..b.clone() }
+    Bridge { ports: Vec::new(), vlans: None, ..b.clone() }
 }
 
 /// Every option `want` sets has the same value in `have`.

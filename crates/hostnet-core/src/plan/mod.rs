@@ -94,6 +94,14 @@ pub enum Op {
         name: String,
         options: BridgePort,
     },
+    /// Adds (or changes the flags of) and removes VLANs of a bridge port, or of the bridge
+    /// itself (`own`).
+    BridgeVlans {
+        name: String,
+        own: bool,
+        add: Vec<crate::model::BridgeVlan>,
+        del: Vec<crate::model::BridgeVlan>,
+    },
     AddAddress {
         name: String,
         address: Cidr,
@@ -154,6 +162,7 @@ impl Op {
             Op::SetBondOptions { .. } => "set_bond_options",
             Op::SetBridgeOptions { .. } => "set_bridge_options",
             Op::SetBridgePort { .. } => "set_bridge_port",
+            Op::BridgeVlans { .. } => "bridge_vlans",
             Op::AddAddress { .. } => "add_address",
             Op::DelAddress { .. } => "del_address",
             Op::AddRoute { .. } => "add_route",
@@ -180,6 +189,7 @@ impl Op {
             | Op::SetBondOptions { name, .. }
             | Op::SetBridgeOptions { name, .. }
             | Op::SetBridgePort { name, .. }
+            | Op::BridgeVlans { name, .. }
             | Op::AddAddress { name, .. }
             | Op::DelAddress { name, .. }
             | Op::AddRoute { name, .. }

@@ -49,6 +49,7 @@ fn describe(op: &Op) -> (String, String, String) {
         ),
         Op::SetBridgeOptions { name, options } => ("bridge-options", name, bridge_args(options).join(" ")),
         Op::SetBridgePort { name, options } => ("bridge-port", name, port_args(options).join(" ")),
+        Op::BridgeVlans { name, add, del, .. } => ("bridge-vlans", name, vlans_text(add, del)),
         Op::AddAddress { name, address } => ("add-address", name, address.to_string()),
         Op::DelAddress { name, address } => ("del-address", name, address.to_string()),
         Op::AddRoute { name, route } => ("add-route", name, route_args(route).join(" ")),
@@ -108,6 +109,28 @@ fn kind_args(kind: &Kind) -> Vec<String> {
         Kind::Vrf(v) => vec!["table".into(), v.table.to_string()],
         Kind::Ethernet(_) | Kind::Dummy(_) => vec![],
     }
+}
+
+fn vlan_words(v: &crate::model::BridgeVlan) -> String {
+    let mut w = if v.vid.0 == v.vid.1 { v.vid.0.to_string() } else { format!("{}-{}", v.vid.0, v.vid.1) };
+    if v.pvid {
+        w.push_str(" pvid");
+    }
+    if v.untagged {
+        w.push_str(" untagged");
+    }
+    w
+}
+
+fn vlans_text(add: &[crate::model::BridgeVlan], del: &[crate::model::BridgeVlan]) -> String {
+    let mut parts = Vec::new();
+    if !add.is_empty() {
+        parts.push(format!("add {}", add.iter().map(vlan_words).collect::<Vec<_>>().join(", ")));
+    }
+    if !del.is_empty() {
+        parts.push(format!("del {}", del.iter().map(vlan_words).collect::<Vec<_>>().join(", ")));
+    }
+    parts.join("; ")
 }
 
 /// `ip link set dev PORT type bridge_slave ...` arguments.
@@ -286,6 +309,18 @@ fn ip_command(op: &Op) -> String {
         }
         Op::SetBridgePort { name, options } => {
             format!("ip link set dev {} type bridge_slave {}", sh(name), port_args(options).join(" "))
+        }
+        Op::BridgeVlans { name, own, add, del } => {
+            let own = if *own { " self" } else { "" };
+            let line = |verb: &str, v: &crate::model::BridgeVlan| {
+                let vid = if v.vid.0 == v.vid.1 { v.vid.0.to_string() } else { format!("{}-{}", v.vid.0, v.vid.1) };
+                let flags =
+                    format!("{}{}", if v.pvid { " pvid" } else { "" }, if v.untagged { " untagged" } else { "" });
+                format!("bridge vlan {verb} vid {vid} dev {}{flags}{own}", sh(name))
+            };
+            let lines: Vec<String> =
+                add.iter().map(|v| line("add", v)).chain(del.iter().map(|v| line("del", v))).collect();
+            lines.join("\n")
         }
         Op::AddAddress { name, address } => format!("ip address add {address} dev {}", sh(name)),
         Op::DelAddress { name, address } => format!("ip address del {address} dev {}", sh(name)),

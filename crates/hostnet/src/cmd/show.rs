@@ -4,7 +4,7 @@ use std::fmt::Write;
 use std::process::ExitCode;
 
 use hostnet_core::Config;
-use hostnet_core::model::Interface;
+use hostnet_core::model::{Interface, Kind};
 use hostnet_netlink::read::Observed;
 use hostnet_netlink::status::{BondPortStatus, LacpPortState, LinkStatus};
 use hostnet_netlink::write::read_resolv_conf;
@@ -108,7 +108,25 @@ pub fn as_config(o: &Observed, ctx: &Ctx) -> Config {
             // An IPv4 address with a lifetime was leased: feeding `show` back to `apply` must
             // keep it, and the daemon must keep renewing it.
             let dhcp4 = l.dynamic.iter().any(|a| a.addr().is_ipv4()).then(Default::default);
-            Interface { ipv4, ipv6, dhcp4, ..l.iface.clone() }
+            let mut iface = Interface { ipv4, ipv6, dhcp4, ..l.iface.clone() };
+            // VLAN lists mean something only on a VLAN-filtering bridge: elsewhere they would
+            // be every port's default VLAN 1, said to no purpose.
+            let filtering = |bridge: &str| {
+                o.state
+                    .get(bridge)
+                    .is_some_and(|b| matches!(&b.iface.kind, Kind::Bridge(x) if x.vlan_filtering == Some(true)))
+            };
+            if let Kind::Bridge(b) = &mut iface.kind
+                && !filtering(&l.iface.name)
+            {
+                b.vlans = None;
+            }
+            if let Some(bp) = &mut iface.bridge_port
+                && !l.master.as_deref().is_some_and(filtering)
+            {
+                bp.vlans = None;
+            }
+            iface
         })
         .collect();
     Config {
