@@ -206,6 +206,16 @@ pub fn import(file: &str, text: &str) -> Imported {
                         }
                     }
                     "bridge-vlan-aware" => bridge.vlan_filtering = Some(matches!(v.as_str(), "yes" | "on" | "1")),
+                    k if let Some(o) = crate::OFFLOADS.iter().find(|o| o.3 == k) => match v.as_str() {
+                        "on" | "off" => {
+                            iface
+                                .ethtool
+                                .get_or_insert_with(Default::default)
+                                .features
+                                .insert(o.0.to_string(), v == "on");
+                        }
+                        _ => lost.push(Lost { at: at(n), what: format!("{k} {v}"), why: "expected on or off".into() }),
+                    },
                     k if k.starts_with("bond-") || k.starts_with("bond_") => {
                         bond_opts.push((n, k.replace('_', "-"), v.clone()))
                     }
@@ -600,6 +610,15 @@ pub fn export(config: &Config) -> Exported {
             }
         }
         out.push_str(&crate::iplayer::ifupdown_sysctls(i));
+        if let Some(e) = &i.ethtool {
+            // Options of Debian's ethtool package, whose if-pre-up hook applies them.
+            crate::ethtool_lost(i, false, "ifupdown", &mut lost);
+            for (k, v) in e.kernel_features() {
+                if let Some(o) = crate::OFFLOADS.iter().find(|o| o.0 == k) {
+                    out.push_str(&format!("    {} {}\n", o.3, if v { "on" } else { "off" }));
+                }
+            }
+        }
         for a in v4.iter().skip(1) {
             out.push_str(&format!("iface {} inet static\n    address {a}\n", i.name));
         }

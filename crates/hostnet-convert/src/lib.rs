@@ -55,6 +55,36 @@ pub(crate) fn cabling_lost(i: &hostnet_core::model::Interface, lost: &mut Vec<Lo
     }
 }
 
+/// The features each format can name: (kernel name, networkd `.link` key, netplan key,
+/// ifupdown `ethtool` package option).
+pub(crate) const OFFLOADS: &[(&str, &str, &str, &str)] = &[
+    ("rx-gro", "GenericReceiveOffload", "generic-receive-offload", "offload-gro"),
+    ("tx-generic-segmentation", "GenericSegmentationOffload", "generic-segmentation-offload", "offload-gso"),
+    ("tx-tcp-segmentation", "TCPSegmentationOffload", "tcp-segmentation-offload", "offload-tso"),
+    ("rx-lro", "LargeReceiveOffload", "large-receive-offload", "offload-lro"),
+    ("rx-checksum", "ReceiveChecksumOffload", "receive-checksum-offload", "offload-rx"),
+];
+
+/// The ethtool settings a format cannot say: features outside [`OFFLOADS`] and, unless
+/// `channels_ok`, the queue counts.
+pub(crate) fn ethtool_lost(i: &hostnet_core::model::Interface, channels_ok: bool, format: &str, lost: &mut Vec<Lost>) {
+    let Some(e) = &i.ethtool else { return };
+    for k in e.kernel_features().keys().filter(|k| !OFFLOADS.iter().any(|o| o.0 == k.as_str())) {
+        lost.push(Lost {
+            at: i.name.clone(),
+            what: format!("ethtool feature {k}"),
+            why: format!("{format} has no key for it"),
+        });
+    }
+    if e.channels.is_some() && !channels_ok {
+        lost.push(Lost {
+            at: i.name.clone(),
+            what: "ethtool channels".into(),
+            why: format!("{format} has no key for them"),
+        });
+    }
+}
+
 /// Bridge VLAN lists, for the formats that cannot hold them.
 pub(crate) fn vlans_lost(i: &hostnet_core::model::Interface, lost: &mut Vec<Lost>, why: &str) {
     let port = i.bridge_port.as_ref().is_some_and(|p| p.vlans.is_some());

@@ -245,6 +245,15 @@ fn common(
         {
             continue;
         }
+        if let Some(o) = crate::OFFLOADS.iter().find(|o| o.2 == k.as_str()) {
+            match v.as_bool() {
+                Some(b) => {
+                    i.ethtool.get_or_insert_with(Default::default).features.insert(o.0.to_string(), b);
+                }
+                None => lost.push(Lost { at: here.into(), what: format!("{k}: {v}"), why: "not a boolean".into() }),
+            }
+            continue;
+        }
         match k.as_str() {
             "addresses" => {
                 for a in strings(Some(v)) {
@@ -593,6 +602,14 @@ pub fn export(config: &Config) -> Exported {
             body.insert("macaddress".into(), json!(m.to_string()));
         }
         crate::iplayer::netplan_export(config, i, &mut body, &mut lost);
+        if let Some(e) = &i.ethtool {
+            crate::ethtool_lost(i, false, "netplan", &mut lost);
+            for (k, v) in e.kernel_features() {
+                if let Some(o) = crate::OFFLOADS.iter().find(|o| o.0 == k) {
+                    body.insert(o.2.into(), json!(v));
+                }
+            }
+        }
         crate::dhcp::netplan_export(i, &mut body, &mut lost);
         match i.state {
             LinkState::Up => {}

@@ -39,6 +39,19 @@ pub fn export(config: &Config) -> Exported {
             Kind::Ethernet(_) => {}
             kind => files.push((format!("20-hostnet-{}.netdev", i.name), netdev(i, kind, &mut lost))),
         }
+        if let Some(e) = &i.ethtool {
+            // Offloads and queue counts are .link settings, applied by udev when the device
+            // appears; a .link of the interface's own gets them when none matched above.
+            let link = ethtool_link(e);
+            crate::ethtool_lost(i, true, "networkd", &mut lost);
+            match files.iter_mut().find(|(f, _)| *f == format!("10-hostnet-{}.link", i.name)) {
+                Some((_, text)) => text.push_str(&link),
+                None => files.push((
+                    format!("10-hostnet-{}.link", i.name),
+                    format!("[Match]\nOriginalName={}\n\n[Link]\n{link}", i.name),
+                )),
+            }
+        }
         files.push((
             format!("30-hostnet-{}.network", i.name),
             network(config, i, master_of(&i.name), holder == Some(i.name.as_str()), &mut lost),
@@ -273,6 +286,26 @@ fn bridge_vlan_sections(list: Option<&[hostnet_core::model::BridgeVlan]>) -> Str
         }
         if v.untagged {
             s += &format!("EgressUntagged={id}\n");
+        }
+    }
+    s
+}
+
+/// `[Link]` lines for offloads and queue counts.
+fn ethtool_link(e: &hostnet_core::model::Ethtool) -> String {
+    let mut s = String::new();
+    for (k, v) in e.kernel_features() {
+        if let Some(o) = crate::OFFLOADS.iter().find(|o| o.0 == k) {
+            s += &format!("{}={}\n", o.1, if v { "yes" } else { "no" });
+        }
+    }
+    if let Some(c) = e.channels {
+        for (k, v) in
+            [("RxChannels", c.rx), ("TxChannels", c.tx), ("OtherChannels", c.other), ("CombinedChannels", c.combined)]
+        {
+            if let Some(v) = v {
+                s += &format!("{k}={v}\n");
+            }
         }
     }
     s

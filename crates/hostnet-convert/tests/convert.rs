@@ -398,3 +398,33 @@ fn bridge_vlans_reach_networkd_and_are_listed_elsewhere() {
         assert!(l.contains("eth1: bridge VLANs") && l.contains("br0: bridge VLANs"), "{l}");
     }
 }
+
+#[test]
+fn nic_offloads_reach_every_format_and_come_back() {
+    let text = "interfaces:
+  - name: eth0
+    ethernet: {}
+    ethtool: { features: { gro: false, tso: true, rx-vlan-filter: false }, channels: { combined: 4 } }
+";
+    let x = load("e.yaml", text).unwrap();
+    let nd = networkd::export(&x);
+    let link = &nd.files.iter().find(|(f, _)| f == "10-hostnet-eth0.link").unwrap().1;
+    for want in
+        ["OriginalName=eth0", "GenericReceiveOffload=no\n", "TCPSegmentationOffload=yes\n", "CombinedChannels=4\n"]
+    {
+        assert!(link.contains(want), "missing {want:?} in\n{link}");
+    }
+    assert!(lost_lines(&nd.lost).contains("ethtool feature rx-vlan-filter"), "{}", lost_lines(&nd.lost));
+    let want = |c: &hostnet_core::Config| c.get("eth0").and_then(|i| i.ethtool.clone()).map(|e| e.kernel_features());
+    let e = netplan::export(&x);
+    let l = lost_lines(&e.lost);
+    assert!(l.contains("ethtool feature rx-vlan-filter") && l.contains("ethtool channels"), "{l}");
+    let back = netplan::import(&e.files).unwrap();
+    let f = want(&back.config).unwrap();
+    assert_eq!((f.get("rx-gro"), f.get("tx-tcp-segmentation")), (Some(&false), Some(&true)));
+    let ifu = ifupdown::export(&x);
+    let t = &ifu.files[0].1;
+    assert!(t.contains("    offload-gro off\n") && t.contains("    offload-tso on\n"), "{t}");
+    let again = ifupdown::import("interfaces", t);
+    assert_eq!(want(&again.config).unwrap().get("rx-gro"), Some(&false));
+}

@@ -57,6 +57,7 @@ pub fn validate(config: &Config, rep: &mut Reporter<'_>) {
     }
     crate::validate_virt::check_vrfs(config, rep);
     crate::validate_virt::check_bridge_ports(config, rep);
+    crate::validate_virt::check_ethtool(config, rep);
     check_ports(config, &names, rep);
     check_vlans(config, rep);
     check_addresses(config, rep);

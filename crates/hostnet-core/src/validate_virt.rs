@@ -48,6 +48,28 @@ pub(crate) fn check_kind(iface: &Interface, at: &str, rep: &mut Reporter<'_>) {
     }
 }
 
+/// ethtool settings: feature names that can be names, queue counts above 0.
+pub(crate) fn check_ethtool(config: &Config, rep: &mut Reporter<'_>) {
+    for (i, iface) in config.interfaces.iter().enumerate() {
+        let Some(e) = &iface.ethtool else { continue };
+        let at = format!("interfaces[{i}].ethtool");
+        for k in e.features.keys() {
+            if k.is_empty()
+                || !k.bytes().all(|b| b.is_ascii_lowercase() || b.is_ascii_digit() || b == b'-' || b == b'_')
+            {
+                rep.error(format!("{at}.features.{k}"), format!("`{k}` is not a feature name (ethtool -k lists them)"));
+            }
+        }
+        if let Some(c) = e.channels {
+            for (k, v) in [("rx", c.rx), ("tx", c.tx), ("other", c.other), ("combined", c.combined)] {
+                if v == Some(0) && k != "other" {
+                    rep.error(format!("{at}.channels.{k}"), "0 queues: the device would pass no traffic that way");
+                }
+            }
+        }
+    }
+}
+
 /// Bridge port settings: only on a bridge's port, within the kernel's ranges.
 pub(crate) fn check_bridge_ports(config: &Config, rep: &mut Reporter<'_>) {
     for (i, iface) in config.interfaces.iter().enumerate() {

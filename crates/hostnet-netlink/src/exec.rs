@@ -155,6 +155,21 @@ impl Netlink {
         if desired.dns.is_some() {
             state.dns = read_resolv_conf(&env.resolv_conf);
         }
+        // NIC features are read only where the config sets some: one request per link.
+        let wanted: Vec<String> = desired
+            .interfaces
+            .iter()
+            .filter(|i| i.ethtool.is_some() && state.get(&i.name).is_some())
+            .map(|i| i.name.clone())
+            .collect();
+        if !wanted.is_empty() {
+            let read = crate::ethtool::read(&wanted).await.map_err(|e| Error::Other(e.to_string()))?;
+            for l in &mut state.links {
+                if let Some(e) = read.get(&l.iface.name) {
+                    l.iface.ethtool = Some(e.clone());
+                }
+            }
+        }
         Ok(state)
     }
 

@@ -7,6 +7,7 @@ pub mod conn;
 mod dump;
 pub mod engine;
 pub mod error;
+pub mod ethtool;
 pub mod exec;
 pub mod journal;
 pub mod lease;

@@ -190,6 +190,9 @@ pub enum ShowWhat {
         #[arg(long, value_name = "SECONDS", default_value_t = 35)]
         wait: u64,
     },
+    /// A NIC's changeable features (offloads) with their values, and its queue counts, in the
+    /// config schema (`ethtool:`).
+    Ethtool { name: String },
 }
 
 #[derive(ValueEnum, Clone, Copy, Debug, PartialEq, Eq)]

@@ -168,3 +168,75 @@ fn bad_bridge_vlans_are_located() {
         assert!(err.contains(want), "missing {want:?} in {err}");
     }
 }
+
+/// `ethtool -k` and `-l` of a device (the test's own view; the product uses netlink).
+fn ethtool_view(ns: &Ns, dev: &str) -> String {
+    let run = |flag: &str| {
+        let out =
+            std::process::Command::new("ip").args(["netns", "exec", &ns.name, "ethtool", flag, dev]).output().unwrap();
+        assert!(out.status.success(), "ethtool {flag}: {}", String::from_utf8_lossy(&out.stderr));
+        String::from_utf8_lossy(&out.stdout).to_string()
+    };
+    run("-k") + &run("-l")
+}
+
+fn feature(view: &str, name: &str) -> String {
+    view.lines()
+        .find_map(|l| l.trim().strip_prefix(&format!("{name}: ")))
+        .unwrap_or_else(|| panic!("no {name} in\n{view}"))
+        .to_string()
+}
+
+#[test]
+#[ignore = "needs root and ethtool (the test's view); creates network namespaces"]
+fn nic_features_and_channels_apply_verify_and_roll_back() {
+    let ns = Ns::new("ethtool");
+    let pair = "interfaces:\n  - name: v0\n    veth: { peer: v1 }\n  - name: v1\n    veth: { peer: v0 }\n";
+    ns.hostnet_ok(&["apply", &ns.file("base.yaml", pair)]);
+    let cfg = pair.replace(
+        "    veth: { peer: v1 }\n",
+        "    veth: { peer: v1 }\n    ethtool: { features: { tso: false, gro: true }, channels: { rx: 2, tx: 2 } }\n",
+    );
+    let f = ns.file("c.yaml", &cfg);
+    let before = ethtool_view(&ns, "v0");
+    for fail_at in 1..=ns.plan_len(&f) {
+        let out = ns.hostnet(&["apply", &f, "--fail-at", &fail_at.to_string()]);
+        assert!(!out.status.success());
+        assert_eq!(
+            ethtool_view(&ns, "v0"),
+            before,
+            "not rolled back at step {fail_at}:\n{}",
+            String::from_utf8_lossy(&out.stdout)
+        );
+    }
+    ns.hostnet_ok(&["apply", &f]);
+    let v = ethtool_view(&ns, "v0");
+    assert_eq!(feature(&v, "tx-tcp-segmentation"), "off", "{v}");
+    assert_eq!(feature(&v, "generic-receive-offload"), "on", "{v}");
+    let current = &v[v.find("Current hardware settings").unwrap()..];
+    assert!(current.contains("RX:\t\t2") && current.contains("TX:\t\t2"), "{v}");
+    assert_eq!(ns.plan_len(&f), 0, "a second plan is not empty");
+
+    // Changed by hand: drift, set back.
+    let out = std::process::Command::new("ip")
+        .args(["netns", "exec", &ns.name, "ethtool", "-K", "v0", "gro", "off"])
+        .output()
+        .unwrap();
+    assert!(out.status.success());
+    assert_eq!(ns.plan_len(&f), 1);
+    ns.hostnet_ok(&["apply", &f]);
+    assert_eq!(feature(&ethtool_view(&ns, "v0"), "generic-receive-offload"), "on");
+    assert!(ns.hostnet_ok(&["show", "ethtool", "v0"]).contains("rx-gro: on"));
+
+    // A feature the device does not have: the device's own error, and nothing changed.
+    let bad = ns.file(
+        "bad.yaml",
+        &pair.replace(
+            "    veth: { peer: v1 }\n",
+            "    veth: { peer: v1 }\n    ethtool: { features: { no-such-offload: true } }\n",
+        ),
+    );
+    let out = ns.hostnet(&["apply", &bad]);
+    let text = String::from_utf8_lossy(&out.stdout).to_string() + &String::from_utf8_lossy(&out.stderr);
+    assert!(!out.status.success() && text.contains("v0: ethtool features"), "{text}");
+}

@@ -11,6 +11,7 @@
 
 pub mod bond;
 pub mod dhcp;
+pub mod ethtool;
 pub mod ip;
 pub mod kernel_enum;
 pub mod kinds;
@@ -26,6 +27,7 @@ use serde::{Deserialize, Serialize};
 
 pub use bond::{Bond, BondMode, BondOpt};
 pub use dhcp::{ClientId, Dhcp4, Dhcp6, Dhcp6Mode};
+pub use ethtool::{Channels, Ethtool};
 pub use ip::{AddrGenMode, Ipv4Settings, Ipv6Settings, RpFilter, Sysctl, SysctlValues, settings_from};
 pub use kinds::{Bridge, BridgePort, CabledTo, Ethernet, Match, Veth, Vlan, VlanProtocol};
 pub use net::{Cidr, MacAddr, Route, RouteDst, RouteProtocol, RouteScope, RouteType};
@@ -184,6 +186,8 @@ pub struct Interface {
     pub vrf: Option<String>,
     /// Its settings as a bridge port.
     pub bridge_port: Option<BridgePort>,
+    /// NIC features and queue counts (ethtool).
+    pub ethtool: Option<Ethtool>,
 }
 
 impl Interface {
@@ -202,6 +206,7 @@ impl Interface {
             dhcp6: None,
             vrf: None,
             bridge_port: None,
+            ethtool: None,
         }
     }
 }
@@ -252,6 +257,8 @@ struct RawInterface {
     dhcp6: Option<dhcp::OnOrOptions<Dhcp6>>,
     #[serde(default, skip_serializing_if = "Option::is_none")]
     bridge_port: Option<BridgePort>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    ethtool: Option<Ethtool>,
 }
 
 fn is_up(s: &LinkState) -> bool {
@@ -304,6 +311,7 @@ impl TryFrom<RawInterface> for Interface {
             dhcp6: r.dhcp6.and_then(|k| k.0),
             vrf: member_of,
             bridge_port: r.bridge_port.filter(|b| !b.is_empty()),
+            ethtool: r.ethtool,
         })
     }
 }
@@ -332,6 +340,7 @@ impl From<Interface> for RawInterface {
             dhcp4: i.dhcp4.map(|d| dhcp::OnOrOptions(Some(d))),
             dhcp6: i.dhcp6.map(|d| dhcp::OnOrOptions(Some(d))),
             bridge_port: i.bridge_port,
+            ethtool: i.ethtool,
         };
         match i.kind {
             Kind::Ethernet(e) => r.ethernet = Some(e),

@@ -32,6 +32,8 @@ struct Sim {
     /// Its VLANs as a port of, or as, a VLAN-filtering bridge; `None`: not read (the
     /// kernel's default, VLAN 1 as PVID and untagged, is assumed).
     vlans: Option<crate::model::vlans::VlanSet>,
+    /// Its NIC features and queue counts as read; `None`: not read, left alone.
+    ethtool: Option<crate::model::Ethtool>,
 }
 
 struct Planner<'a> {
@@ -102,6 +104,7 @@ pub fn plan(desired: &Config, current: &State) -> Plan {
                 link_local: l.link_local.clone(),
                 dynamic: l.dynamic.clone(),
                 bridge_port: l.iface.bridge_port.clone(),
+                ethtool: l.iface.ethtool.clone(),
                 vlans: match &l.iface.kind {
                     Kind::Bridge(b) => b.vlans.as_deref().map(crate::model::vlans::expand),
                     _ => l.iface.bridge_port.as_ref().and_then(|p| p.vlans.as_deref()).map(crate::model::vlans::expand),
@@ -120,6 +123,7 @@ pub fn plan(desired: &Config, current: &State) -> Plan {
     for &n in &order {
         if let Origin::Declared(i) = graph.nodes[n].origin {
             p.bridge_port(&desired.interfaces[i]);
+            p.ethtool(&desired.interfaces[i]);
         }
     }
     // Addresses go on while links are still down (the kernel accepts that) and routes after
@@ -229,6 +233,21 @@ impl Planner<'_> {
                 Some(have) => vec![Op::SetBridgePort { name: name.clone(), options: options.previous(&have) }],
                 None => vec![],
             },
+            Op::SetEthtool { name, features, channels } => match before(name).ethtool {
+                Some(had) => {
+                    let features: std::collections::BTreeMap<String, bool> =
+                        features.keys().filter_map(|k| Some((k.clone(), *had.features.get(k)?))).collect();
+                    let channels = channels
+                        .map(|c| c.previous(&had.channels.unwrap_or_default()))
+                        .filter(|c| *c != crate::model::Channels::default());
+                    if features.is_empty() && channels.is_none() {
+                        vec![]
+                    } else {
+                        vec![Op::SetEthtool { name: name.clone(), features, channels }]
+                    }
+                }
+                None => vec![],
+            },
             Op::BridgeVlans { name, own, add, del } => {
                 let had = before(name).vlans.unwrap_or_else(default_vlans);
                 let added = crate::model::vlans::expand(add);
@@ -312,7 +331,9 @@ impl Planner<'_> {
             }
             Op::Create { name, kind } => {
                 let vlans = matches!(kind, Kind::Bridge(_)).then(default_vlans);
-                *self.s(name) = Sim { exists: true, kind: Some(kind.clone()), vlans, ..Default::default() };
+                // A new link's features are not known, only that every declared one is to be set.
+                let ethtool = Some(Default::default());
+                *self.s(name) = Sim { exists: true, kind: Some(kind.clone()), vlans, ethtool, ..Default::default() };
                 if let Kind::Veth(v) = kind {
                     let back = Kind::Veth(crate::model::Veth { peer: name.clone() });
                     *self.s(&v.peer) = Sim { exists: true, kind: Some(back), ..Default::default() };
@@ -349,6 +370,17 @@ impl Planner<'_> {
                 s.master = Some(master.clone());
                 s.bridge_port = None;
                 s.vlans = to_bridge.then(default_vlans);
+            }
+            Op::SetEthtool { name, features, channels } => {
+                let e = self.s(name).ethtool.get_or_insert_with(Default::default);
+                e.features.extend(features.iter().map(|(k, v)| (k.clone(), *v)));
+                if let Some(c) = channels {
+                    let have = e.channels.get_or_insert_with(Default::default);
+                    have.rx = c.rx.or(have.rx);
+                    have.tx = c.tx.or(have.tx);
+                    have.other = c.other.or(have.other);
+                    have.combined = c.combined.or(have.combined);
+                }
             }
             Op::BridgeVlans { name, add, del, .. } => {
                 let set = self.s(name).vlans.get_or_insert_with(default_vlans);
@@ -402,6 +434,22 @@ impl Planner<'_> {
             Op::DelRoute { name, route } if name == super::ROUTES_SUBJECT => self.typed_routes.retain(|r| r != route),
             Op::AddRoute { name, route } => self.s(name).routes.push(route.clone()),
             Op::DelRoute { name, route } => self.s(name).routes.retain(|r| r != route),
+        }
+    }
+
+    /// The declared NIC features and queue counts the link does not have (read from the host;
+    /// left alone when not read).
+    fn ethtool(&mut self, want: &Interface) {
+        let Some(e) = &want.ethtool else { return };
+        if want.state == LinkState::Absent {
+            return;
+        }
+        let Some(have) = self.known(&want.name).and_then(|s| s.ethtool.clone()) else { return };
+        let features: std::collections::BTreeMap<String, bool> =
+            e.kernel_features().into_iter().filter(|(k, v)| have.features.get(k) != Some(v)).collect();
+        let channels = e.channels.and_then(|c| c.changes(&have.channels.unwrap_or_default()));
+        if !features.is_empty() || channels.is_some() {
+            self.emit(Op::SetEthtool { name: want.name.clone(), features, channels });
         }
     }
 

@@ -94,6 +94,12 @@ pub enum Op {
         name: String,
         options: BridgePort,
     },
+    /// Turns NIC features on or off and sets queue counts (only those listed).
+    SetEthtool {
+        name: String,
+        features: std::collections::BTreeMap<String, bool>,
+        channels: Option<crate::model::Channels>,
+    },
     /// Adds (or changes the flags of) and removes VLANs of a bridge port, or of the bridge
     /// itself (`own`).
     BridgeVlans {
@@ -163,6 +169,7 @@ impl Op {
             Op::SetBridgeOptions { .. } => "set_bridge_options",
             Op::SetBridgePort { .. } => "set_bridge_port",
             Op::BridgeVlans { .. } => "bridge_vlans",
+            Op::SetEthtool { .. } => "set_ethtool",
             Op::AddAddress { .. } => "add_address",
             Op::DelAddress { .. } => "del_address",
             Op::AddRoute { .. } => "add_route",
@@ -190,6 +197,7 @@ impl Op {
             | Op::SetBridgeOptions { name, .. }
             | Op::SetBridgePort { name, .. }
             | Op::BridgeVlans { name, .. }
+            | Op::SetEthtool { name, .. }
             | Op::AddAddress { name, .. }
             | Op::DelAddress { name, .. }
             | Op::AddRoute { name, .. }

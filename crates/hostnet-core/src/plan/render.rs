@@ -50,6 +50,7 @@ fn describe(op: &Op) -> (String, String, String) {
         Op::SetBridgeOptions { name, options } => ("bridge-options", name, bridge_args(options).join(" ")),
         Op::SetBridgePort { name, options } => ("bridge-port", name, port_args(options).join(" ")),
         Op::BridgeVlans { name, add, del, .. } => ("bridge-vlans", name, vlans_text(add, del)),
+        Op::SetEthtool { name, features, channels } => ("ethtool", name, ethtool_text(features, channels)),
         Op::AddAddress { name, address } => ("add-address", name, address.to_string()),
         Op::DelAddress { name, address } => ("del-address", name, address.to_string()),
         Op::AddRoute { name, route } => ("add-route", name, route_args(route).join(" ")),
@@ -109,6 +110,22 @@ fn kind_args(kind: &Kind) -> Vec<String> {
         Kind::Vrf(v) => vec!["table".into(), v.table.to_string()],
         Kind::Ethernet(_) | Kind::Dummy(_) => vec![],
     }
+}
+
+fn ethtool_text(
+    features: &std::collections::BTreeMap<String, bool>,
+    channels: &Option<crate::model::Channels>,
+) -> String {
+    let mut parts: Vec<String> =
+        features.iter().map(|(k, v)| format!("{k} {}", if *v { "on" } else { "off" })).collect();
+    if let Some(c) = channels {
+        for (k, v) in [("rx", c.rx), ("tx", c.tx), ("other", c.other), ("combined", c.combined)] {
+            if let Some(v) = v {
+                parts.push(format!("channels {k} {v}"));
+            }
+        }
+    }
+    parts.join(", ")
 }
 
 fn vlan_words(v: &crate::model::BridgeVlan) -> String {
@@ -309,6 +326,22 @@ fn ip_command(op: &Op) -> String {
         }
         Op::SetBridgePort { name, options } => {
             format!("ip link set dev {} type bridge_slave {}", sh(name), port_args(options).join(" "))
+        }
+        Op::SetEthtool { name, features, channels } => {
+            let mut lines = Vec::new();
+            if !features.is_empty() {
+                let args: Vec<String> =
+                    features.iter().map(|(k, v)| format!("{k} {}", if *v { "on" } else { "off" })).collect();
+                lines.push(format!("ethtool -K {} {}", sh(name), args.join(" ")));
+            }
+            if let Some(c) = channels {
+                let args: Vec<String> = [("rx", c.rx), ("tx", c.tx), ("other", c.other), ("combined", c.combined)]
+                    .into_iter()
+                    .filter_map(|(k, v)| Some(format!("{k} {}", v?)))
+                    .collect();
+                lines.push(format!("ethtool -L {} {}", sh(name), args.join(" ")));
+            }
+            lines.join("\n")
         }
         Op::BridgeVlans { name, own, add, del } => {
             let own = if *own { " self" } else { "" };

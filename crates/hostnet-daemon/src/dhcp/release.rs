@@ -26,9 +26,20 @@ pub async fn release(link: &Link, settings: &Settings, lease: &Grant) -> Result<
             let spec =
                 client::Spec { iface: link.iface.clone(), index: link.index, mac, settings: s.clone(), previous: None };
             let raw = l.to_mozim();
-            let mut c =
-                DhcpV4Client::init(client::config_for(&spec), Some(raw.clone())).await.map_err(|e| e.to_string())?;
-            c.release(&raw).await.map_err(|e| e.to_string())
+            // The stopped client's socket on port 68 closes when its task is dropped, which the
+            // runtime does at its next turn.
+            let mut last = String::new();
+            for _ in 0..20 {
+                let mut c = DhcpV4Client::init(client::config_for(&spec), Some(raw.clone()))
+                    .await
+                    .map_err(|e| e.to_string())?;
+                match c.release(&raw).await {
+                    Ok(()) => return Ok(()),
+                    Err(e) => last = e.to_string(),
+                }
+                tokio::time::sleep(Duration::from_millis(50)).await;
+            }
+            Err(last)
         }
         (Grant::V6(l), Settings::V6(s)) => {
             let raw = l.raw.as_deref().ok_or("a lease from before a restart: the server's DUID is not kept")?;

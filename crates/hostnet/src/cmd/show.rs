@@ -38,6 +38,32 @@ pub fn show(ctx: &Ctx, json: bool, yaml: bool, what: Option<ShowWhat>) -> ExitCo
             }
         },
         Some(ShowWhat::Neighbors { wait }) => return neighbors(&observed, wait, json),
+        Some(ShowWhat::Ethtool { name }) => {
+            let read = runtime().block_on(hostnet_netlink::ethtool::read(std::slice::from_ref(&name)));
+            match read.ok().and_then(|mut r| r.remove(&name)) {
+                Some(e) if json => println!("{}", serde_json::to_string_pretty(&e).expect("serializable")),
+                Some(e) => {
+                    println!("features (changeable):");
+                    for (k, v) in &e.features {
+                        println!("  {k}: {}", if *v { "on" } else { "off" });
+                    }
+                    if let Some(c) = e.channels {
+                        let count = |v: Option<u32>| v.map(|v| v.to_string()).unwrap_or_else(|| "n/a".into());
+                        println!(
+                            "channels: rx {}, tx {}, other {}, combined {}",
+                            count(c.rx),
+                            count(c.tx),
+                            count(c.other),
+                            count(c.combined)
+                        );
+                    }
+                }
+                None => {
+                    eprintln!("error: {name}: no ethtool answer (no such device, or its driver has no features)");
+                    return ExitCode::from(EXIT_FAILED);
+                }
+            }
+        }
         None if yaml => print!("{}", config.to_yaml()),
         None if json => {
             let mut v = serde_json::to_value(&config).expect("serializable");

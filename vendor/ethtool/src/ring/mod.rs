@@ -1,0 +1,11 @@
+// SPDX-License-Identifier: MIT
+
+mod attr;
+mod get;
+mod handle;
+
+pub(crate) use attr::parse_ring_nlas;
+
+pub use attr::EthtoolRingAttr;
+pub use get::EthtoolRingGetRequest;
+pub use handle::EthtoolRingHandle;
