@@ -320,12 +320,7 @@ pub fn import(file: &str, text: &str) -> Imported {
         }
     }
     implied.extend(interfaces);
-    for (port, is_cost, n) in port_settings {
-        if let Some(i) = implied.iter_mut().find(|i| i.name == port) {
-            let bp = i.bridge_port.get_or_insert_with(Default::default);
-            if is_cost { bp.cost = Some(n) } else { bp.priority = Some(n as u16) }
-        }
-    }
+    crate::take_port_settings(&mut implied, port_settings);
     let dns = (!dns.nameservers.is_empty() || !dns.search.is_empty()).then_some(dns);
     let routing_rules = (!rules.is_empty()).then_some(rules);
     Imported { config: Config { interfaces: implied, dns, routing_rules, ..Default::default() }, lost }
@@ -539,18 +534,11 @@ pub fn export(config: &Config) -> Exported {
                     if let Some(x) = bp.priority {
                         opt("bridge_portprio", format!("{} {x}", port.name));
                     }
-                    if bp.hairpin.is_some()
-                        || bp.isolated.is_some()
-                        || bp.learning.is_some()
-                        || bp.flood.is_some()
-                        || bp.bpdu_guard.is_some()
-                    {
-                        lost.push(Lost {
-                            at: port.name.clone(),
-                            what: "bridge_port hairpin/isolated/learning/flood/bpdu_guard".into(),
-                            why: "bridge-utils' ifupdown options set only path cost and priority".into(),
-                        });
-                    }
+                    crate::port_flags_lost(
+                        port,
+                        "bridge-utils' ifupdown options set only path cost and priority",
+                        &mut lost,
+                    );
                 }
                 if let Some(s) = b.stp {
                     opt("bridge_stp", if s { "on" } else { "off" }.into());

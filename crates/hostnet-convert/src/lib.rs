@@ -85,6 +85,36 @@ pub(crate) fn ethtool_lost(i: &hostnet_core::model::Interface, channels_ok: bool
     }
 }
 
+/// A bridge port's settings beyond path cost and priority, which netplan and ifupdown lack.
+pub(crate) fn port_flags_lost(port: &hostnet_core::model::Interface, why: &str, lost: &mut Vec<Lost>) {
+    let Some(bp) = &port.bridge_port else { return };
+    if bp.hairpin.is_some()
+        || bp.isolated.is_some()
+        || bp.learning.is_some()
+        || bp.flood.is_some()
+        || bp.bpdu_guard.is_some()
+    {
+        lost.push(Lost {
+            at: port.name.clone(),
+            what: "bridge_port hairpin/isolated/learning/flood/bpdu_guard".into(),
+            why: why.into(),
+        });
+    }
+}
+
+/// Puts imported path costs and priorities, (port, is the cost, value), on their ports.
+pub(crate) fn take_port_settings(
+    interfaces: &mut [hostnet_core::model::Interface],
+    settings: Vec<(String, bool, u32)>,
+) {
+    for (port, is_cost, n) in settings {
+        if let Some(i) = interfaces.iter_mut().find(|i| i.name == port) {
+            let bp = i.bridge_port.get_or_insert_with(Default::default);
+            if is_cost { bp.cost = Some(n) } else { bp.priority = Some(n as u16) }
+        }
+    }
+}
+
 /// Bridge VLAN lists, for the formats that cannot hold them.
 pub(crate) fn vlans_lost(i: &hostnet_core::model::Interface, lost: &mut Vec<Lost>, why: &str) {
     let port = i.bridge_port.as_ref().is_some_and(|p| p.vlans.is_some());

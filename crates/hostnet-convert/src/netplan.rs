@@ -178,12 +178,7 @@ pub fn import(files: &[(String, String)]) -> Result<Imported, String> {
             interfaces.push(iface);
         }
     }
-    for (port, is_cost, n) in port_settings {
-        if let Some(i) = interfaces.iter_mut().find(|i| i.name == port) {
-            let bp = i.bridge_port.get_or_insert_with(Default::default);
-            if is_cost { bp.cost = Some(n) } else { bp.priority = Some(n as u16) }
-        }
-    }
+    crate::take_port_settings(&mut interfaces, port_settings);
     for (member, vrf) in vrf_members {
         match interfaces.iter_mut().find(|i| i.name == member) {
             Some(i) => i.vrf = Some(vrf),
@@ -478,18 +473,7 @@ pub fn export(config: &Config) -> Exported {
                     if let Some(x) = bp.priority {
                         prios.insert(port.name.clone(), json!(x));
                     }
-                    if bp.hairpin.is_some()
-                        || bp.isolated.is_some()
-                        || bp.learning.is_some()
-                        || bp.flood.is_some()
-                        || bp.bpdu_guard.is_some()
-                    {
-                        lost.push(Lost {
-                            at: port.name.clone(),
-                            what: "bridge_port hairpin/isolated/learning/flood/bpdu_guard".into(),
-                            why: "netplan sets only a port's path cost and priority".into(),
-                        });
-                    }
+                    crate::port_flags_lost(port, "netplan sets only a port's path cost and priority", &mut lost);
                 }
                 if !costs.is_empty() {
                     p.insert("path-cost".into(), Value::Object(costs));

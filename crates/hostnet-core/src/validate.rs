@@ -35,9 +35,6 @@ pub fn validate(config: &Config, rep: &mut Reporter<'_>) {
                 if !(1..=4094).contains(&v.id) {
                     rep.error(format!("{at}.vlan.id"), format!("VLAN id {} is out of range 1..=4094", v.id));
                 }
-                if !names.contains_key(v.base.as_str()) {
-                    rep.error(format!("{at}.vlan.base"), format!("base `{}` is not declared", v.base));
-                }
             }
             Kind::Bridge(b) => check_bridge(b, &at, rep),
             Kind::Veth(v) => {
@@ -49,7 +46,6 @@ pub fn validate(config: &Config, rep: &mut Reporter<'_>) {
             Kind::Macvlan(_) | Kind::Ipvlan(_) | Kind::Vxlan(_) => crate::validate_virt::check_kind(iface, &at, rep),
         }
         if let Some(base) = iface.kind.base()
-            && !matches!(iface.kind, Kind::Vlan(_))
             && !names.contains_key(base)
         {
             rep.error(format!("{at}.{}.base", iface.kind.name()), format!("base `{base}` is not declared"));
@@ -402,12 +398,14 @@ fn check_vlans(config: &Config, rep: &mut Reporter<'_>) {
         .flat_map(|m| m.kind.ports().iter().map(move |p| (p.as_str(), m.name.as_str())))
         .collect();
     for (i, iface) in config.interfaces.iter().enumerate() {
-        if let Some(base) = iface.kind.base().filter(|_| !matches!(iface.kind, Kind::Vlan(_) | Kind::Vxlan(_)))
+        // A VXLAN's base is only where its UDP packets leave; that may be any link.
+        if let Some(base) = iface.kind.base().filter(|_| !matches!(iface.kind, Kind::Vxlan(_)))
             && let Some(master) = enslaved.get(base)
         {
+            let it = if matches!(iface.kind, Kind::Vlan(_)) { "the VLAN" } else { "it" };
             rep.error(
                 format!("interfaces[{i}].{}.base", iface.kind.name()),
-                format!("base `{base}` is a port of `{master}`, which takes all its traffic; put it on `{master}`"),
+                format!("base `{base}` is a port of `{master}`, which takes all its traffic; put {it} on `{master}`"),
             );
         }
         let Kind::Vlan(v) = &iface.kind else { continue };
@@ -415,15 +413,6 @@ fn check_vlans(config: &Config, rep: &mut Reporter<'_>) {
             rep.error(
                 format!("interfaces[{i}].vlan.id"),
                 format!("VLAN {} on `{}` is already declared as `{other}`", v.id, v.base),
-            );
-        }
-        if let Some(master) = enslaved.get(v.base.as_str()) {
-            rep.error(
-                format!("interfaces[{i}].vlan.base"),
-                format!(
-                    "base `{}` is a port of `{master}`, which takes all its traffic; put the VLAN on `{master}`",
-                    v.base
-                ),
             );
         }
     }

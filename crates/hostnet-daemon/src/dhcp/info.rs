@@ -10,7 +10,7 @@ use dhcproto::v6::{DhcpOption, Message, MessageType, NtpSuboption, ORO, OptionCo
 use dhcproto::{Decodable, Encodable};
 use serde::{Deserialize, Serialize};
 
-use super::lease::now;
+use super::lease::{now, secs_left};
 
 /// RFC 8415 7.6: INF_TIMEOUT and INF_MAX_RT, the first and the longest retransmission wait.
 pub const INF_TIMEOUT: Duration = Duration::from_secs(1);
@@ -36,7 +36,7 @@ pub struct Info {
 impl Info {
     /// Seconds until the information is to be refreshed.
     pub fn remaining(&self) -> u32 {
-        (self.acquired + u64::from(self.refresh_secs)).saturating_sub(now()).min(u64::from(u32::MAX)) as u32
+        secs_left(self.acquired, self.refresh_secs)
     }
 }
 

@@ -40,6 +40,15 @@ pub struct Lease {
     pub acquired: u64,
 }
 
+/// Seconds left now of a time of `secs` that began at Unix time `since` (0: over). An
+/// infinite time (0xffffffff, as DHCP says it) stays infinite.
+pub fn secs_left(since: u64, secs: u32) -> u32 {
+    if secs == u32::MAX {
+        return u32::MAX;
+    }
+    (since + u64::from(secs)).saturating_sub(now()).min(u64::from(u32::MAX)) as u32
+}
+
 pub fn now() -> u64 {
     SystemTime::now().duration_since(UNIX_EPOCH).map(|d| d.as_secs()).unwrap_or(0)
 }
@@ -89,16 +98,9 @@ impl Lease {
         format!("{}/{}", self.address, self.prefix_len).parse().expect("an IPv4 address and a prefix length")
     }
 
-    pub fn expires(&self) -> u64 {
-        self.acquired + u64::from(self.lease_secs)
-    }
-
     /// Seconds of the lease left now (0: expired). An infinite lease (0xffffffff) stays so.
     pub fn remaining(&self) -> u32 {
-        if self.lease_secs == u32::MAX {
-            return u32::MAX;
-        }
-        self.expires().saturating_sub(now()).min(u64::from(u32::MAX)) as u32
+        secs_left(self.acquired, self.lease_secs)
     }
 
     /// The routes the lease puts on the link. Classless routes, when the server sends them,

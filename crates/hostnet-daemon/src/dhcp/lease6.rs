@@ -7,7 +7,7 @@ use std::net::Ipv6Addr;
 use hostnet_core::model::Cidr;
 use serde::{Deserialize, Serialize};
 
-use super::lease::now;
+use super::lease::{now, secs_left};
 
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct Lease6 {
@@ -53,18 +53,11 @@ impl Lease6 {
         format!("{}/128", self.address).parse().expect("an IPv6 address")
     }
 
-    fn left(&self, secs: u32) -> u32 {
-        if secs == u32::MAX {
-            return u32::MAX;
-        }
-        (self.acquired + u64::from(secs)).saturating_sub(now()).min(u64::from(u32::MAX)) as u32
-    }
-
     pub fn remaining(&self) -> u32 {
-        self.left(self.valid_secs)
+        secs_left(self.acquired, self.valid_secs)
     }
 
     pub fn preferred_remaining(&self) -> u32 {
-        self.left(self.preferred_secs)
+        secs_left(self.acquired, self.preferred_secs)
     }
 }

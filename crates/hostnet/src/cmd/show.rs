@@ -106,20 +106,8 @@ fn neighbors(o: &Observed, wait: u64, json: bool) -> ExitCode {
             }
         });
     }
-    print!("{}", columns(&rows));
+    print!("{}", align(&rows));
     ExitCode::SUCCESS
-}
-
-/// Rows as left-aligned columns two spaces apart.
-fn columns(rows: &[Vec<String>]) -> String {
-    let widths: Vec<usize> =
-        (0..rows[0].len()).map(|c| rows.iter().map(|r| r[c].chars().count()).max().unwrap_or(0)).collect();
-    let mut out = String::new();
-    for r in rows {
-        let line: Vec<String> = r.iter().zip(&widths).map(|(cell, w)| format!("{cell:<w$}")).collect();
-        let _ = writeln!(out, "{}", line.join("  ").trim_end());
-    }
-    out
 }
 
 /// The live state in the config schema: what `apply` would need to reproduce this host.
