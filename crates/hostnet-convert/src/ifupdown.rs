@@ -206,6 +206,11 @@ pub fn import(file: &str, text: &str) -> Imported {
                         }
                     }
                     "bridge-vlan-aware" => bridge.vlan_filtering = Some(matches!(v.as_str(), "yes" | "on" | "1")),
+                    k if let Some(r) = ethtool_option(&mut iface.ethtool, k, v) => {
+                        if let Err(why) = r {
+                            lost.push(Lost { at: at(n), what: format!("{k} {v}"), why: why.into() });
+                        }
+                    }
                     k if let Some(o) = crate::OFFLOADS.iter().find(|o| o.3 == k) => match v.as_str() {
                         "on" | "off" => {
                             iface
@@ -600,11 +605,14 @@ pub fn export(config: &Config) -> Exported {
         out.push_str(&crate::iplayer::ifupdown_sysctls(i));
         if let Some(e) = &i.ethtool {
             // Options of Debian's ethtool package, whose if-pre-up hook applies them.
-            crate::ethtool_lost(i, false, "ifupdown", &mut lost);
+            crate::ethtool_lost(i, &["rings", "coalesce", "link"], "ifupdown", &mut lost);
             for (k, v) in e.kernel_features() {
                 if let Some(o) = crate::OFFLOADS.iter().find(|o| o.0 == k) {
                     out.push_str(&format!("    {} {}\n", o.3, if v { "on" } else { "off" }));
                 }
+            }
+            for (key, value) in ethtool_options(e) {
+                out.push_str(&format!("    {key} {value}\n"));
             }
         }
         for a in v4.iter().skip(1) {
@@ -666,4 +674,65 @@ pub(crate) fn dns_holder(config: &Config) -> Option<&str> {
         .find(|i| i.routes.iter().any(|r| r.dst == RouteDst::Default))
         .or_else(|| config.interfaces.iter().find(usable))
         .map(|i| i.name.as_str())
+}
+
+/// Debian's ethtool package options for rings, coalescing and link modes (its README.Debian):
+/// `hardware-dma-ring-WORD`, `hardware-irq-coalesce-WORD`, `link-speed`, `link-duplex`,
+/// `ethernet-autoneg`, where WORD is the `ethtool -G`/`-C` word.
+const ETHTOOL_LINK_OPTIONS: &[(&str, &str)] =
+    &[("ethernet-autoneg", "autoneg"), ("link-speed", "speed"), ("link-duplex", "duplex")];
+
+/// Reads one of those options into `e`: `None` when `key` is none of them; a bad value
+/// changes nothing.
+fn ethtool_option(
+    e: &mut Option<hostnet_core::model::Ethtool>,
+    key: &str,
+    value: &str,
+) -> Option<Result<(), &'static str>> {
+    fn put<T: Copy + Default>(
+        group: &mut Option<T>,
+        word: &str,
+        value: &str,
+        set: impl Fn(&mut T, &str, &str) -> Result<bool, &'static str>,
+    ) -> Result<(), &'static str> {
+        let mut g = group.unwrap_or_default();
+        if !set(&mut g, word, value)? {
+            return Err("not a setting Debian's ethtool package knows");
+        }
+        *group = Some(g);
+        Ok(())
+    }
+    use hostnet_core::model::{Coalesce, LinkModes, Rings};
+    let link = ETHTOOL_LINK_OPTIONS.iter().find(|(k, _)| *k == key).map(|(_, w)| *w);
+    if !(key.starts_with("hardware-dma-ring-") || key.starts_with("hardware-irq-coalesce-") || link.is_some()) {
+        return None;
+    }
+    let mut have = e.clone().unwrap_or_default();
+    let r = if let Some(w) = key.strip_prefix("hardware-dma-ring-") {
+        put(&mut have.rings, w, value, Rings::set_word)
+    } else if let Some(w) = key.strip_prefix("hardware-irq-coalesce-") {
+        put(&mut have.coalesce, w, value, Coalesce::set_word)
+    } else {
+        put(&mut have.link, link.expect("checked"), value, LinkModes::set_word)
+    };
+    if r.is_ok() {
+        *e = Some(have);
+    }
+    Some(r)
+}
+
+/// `e`'s rings, coalescing and link modes as those options.
+fn ethtool_options(e: &hostnet_core::model::Ethtool) -> Vec<(String, String)> {
+    let mut out = Vec::new();
+    for (w, v) in e.rings.map(|r| r.words()).unwrap_or_default() {
+        out.push((format!("hardware-dma-ring-{w}"), v));
+    }
+    for (w, v) in e.coalesce.map(|c| c.words()).unwrap_or_default() {
+        out.push((format!("hardware-irq-coalesce-{w}"), v));
+    }
+    for (w, v) in e.link.map(|l| l.words()).unwrap_or_default() {
+        let key = ETHTOOL_LINK_OPTIONS.iter().find(|(_, word)| *word == w).map(|(k, _)| *k).unwrap_or(w);
+        out.push((key.to_string(), v));
+    }
+    out
 }

@@ -65,9 +65,9 @@ pub(crate) const OFFLOADS: &[(&str, &str, &str, &str)] = &[
     ("rx-checksum", "ReceiveChecksumOffload", "receive-checksum-offload", "offload-rx"),
 ];
 
-/// The ethtool settings a format cannot say: features outside [`OFFLOADS`] and, unless
-/// `channels_ok`, the queue counts.
-pub(crate) fn ethtool_lost(i: &hostnet_core::model::Interface, channels_ok: bool, format: &str, lost: &mut Vec<Lost>) {
+/// The ethtool settings a format cannot say: features outside [`OFFLOADS`] and the groups
+/// (`channels`, `rings`, `coalesce`, `link`) not in `groups_ok`.
+pub(crate) fn ethtool_lost(i: &hostnet_core::model::Interface, groups_ok: &[&str], format: &str, lost: &mut Vec<Lost>) {
     let Some(e) = &i.ethtool else { return };
     for k in e.kernel_features().keys().filter(|k| !OFFLOADS.iter().any(|o| o.0 == k.as_str())) {
         lost.push(Lost {
@@ -76,10 +76,16 @@ pub(crate) fn ethtool_lost(i: &hostnet_core::model::Interface, channels_ok: bool
             why: format!("{format} has no key for it"),
         });
     }
-    if e.channels.is_some() && !channels_ok {
+    let groups = [
+        ("channels", e.channels.is_some()),
+        ("rings", e.rings.is_some()),
+        ("coalesce", e.coalesce.is_some()),
+        ("link", e.link.is_some()),
+    ];
+    for (group, _) in groups.into_iter().filter(|(g, set)| *set && !groups_ok.contains(g)) {
         lost.push(Lost {
             at: i.name.clone(),
-            what: "ethtool channels".into(),
+            what: format!("ethtool {group}"),
             why: format!("{format} has no key for them"),
         });
     }

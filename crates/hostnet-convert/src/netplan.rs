@@ -587,7 +587,7 @@ pub fn export(config: &Config) -> Exported {
         }
         crate::iplayer::netplan_export(config, i, &mut body, &mut lost);
         if let Some(e) = &i.ethtool {
-            crate::ethtool_lost(i, false, "netplan", &mut lost);
+            crate::ethtool_lost(i, &[], "netplan", &mut lost);
             for (k, v) in e.kernel_features() {
                 if let Some(o) = crate::OFFLOADS.iter().find(|o| o.0 == k) {
                     body.insert(o.2.into(), json!(v));

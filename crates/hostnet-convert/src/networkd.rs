@@ -43,7 +43,7 @@ pub fn export(config: &Config) -> Exported {
             // Offloads and queue counts are .link settings, applied by udev when the device
             // appears; a .link of the interface's own gets them when none matched above.
             let link = ethtool_link(e);
-            crate::ethtool_lost(i, true, "networkd", &mut lost);
+            crate::ethtool_lost(i, &["channels", "rings", "coalesce", "link"], "networkd", &mut lost);
             match files.iter_mut().find(|(f, _)| *f == format!("10-hostnet-{}.link", i.name)) {
                 Some((_, text)) => text.push_str(&link),
                 None => files.push((
@@ -291,7 +291,7 @@ fn bridge_vlan_sections(list: Option<&[hostnet_core::model::BridgeVlan]>) -> Str
     s
 }
 
-/// `[Link]` lines for offloads and queue counts.
+/// `[Link]` lines for offloads, queue counts, rings, coalescing and link modes.
 fn ethtool_link(e: &hostnet_core::model::Ethtool) -> String {
     let mut s = String::new();
     for (k, v) in e.kernel_features() {
@@ -306,6 +306,46 @@ fn ethtool_link(e: &hostnet_core::model::Ethtool) -> String {
             if let Some(v) = v {
                 s += &format!("{k}={v}\n");
             }
+        }
+    }
+    if let Some(r) = e.rings {
+        let keys = [
+            ("RxBufferSize", r.rx),
+            ("RxMiniBufferSize", r.rx_mini),
+            ("RxJumboBufferSize", r.rx_jumbo),
+            ("TxBufferSize", r.tx),
+        ];
+        for (k, v) in keys {
+            if let Some(v) = v {
+                s += &format!("{k}={v}\n");
+            }
+        }
+    }
+    let yes = |b: bool| if b { "yes" } else { "no" };
+    if let Some(c) = e.coalesce {
+        let lines = [
+            ("UseAdaptiveRxCoalesce", c.adaptive_rx.map(|b| yes(b).to_string())),
+            ("UseAdaptiveTxCoalesce", c.adaptive_tx.map(|b| yes(b).to_string())),
+            ("RxCoalesceSec", c.rx_usecs.map(|v| format!("{v}us"))),
+            ("RxMaxCoalescedFrames", c.rx_frames.map(|v| v.to_string())),
+            ("TxCoalesceSec", c.tx_usecs.map(|v| format!("{v}us"))),
+            ("TxMaxCoalescedFrames", c.tx_frames.map(|v| v.to_string())),
+        ];
+        for (k, v) in lines {
+            if let Some(v) = v {
+                s += &format!("{k}={v}\n");
+            }
+        }
+    }
+    if let Some(l) = e.link {
+        if let Some(b) = l.autoneg {
+            s += &format!("AutoNegotiation={}\n", yes(b));
+        }
+        if let Some(v) = l.speed {
+            s += &format!("BitsPerSecond={v}M\n");
+        }
+        if let Some(d) = l.duplex {
+            s += &format!("Duplex={}\n", hostnet_core::model::ethtool::EthtoolWord::word(&d));
         }
     }
     s

@@ -428,3 +428,55 @@ fn nic_offloads_reach_every_format_and_come_back() {
     let again = ifupdown::import("interfaces", t);
     assert_eq!(want(&again.config).unwrap().get("rx-gro"), Some(&false));
 }
+
+#[test]
+fn nic_rings_coalescing_and_link_modes_reach_networkd_and_ifupdown_and_come_back() {
+    let text = "interfaces:
+  - name: eth0
+    ethernet: {}
+    ethtool:
+      rings: { rx: 4096, tx: 2048 }
+      coalesce: { adaptive_rx: false, rx_usecs: 50, tx_frames: 16 }
+      link: { autoneg: false, speed: 10000, duplex: full }
+";
+    let x = load("e.yaml", text).unwrap();
+    let nd = networkd::export(&x);
+    let link = &nd.files.iter().find(|(f, _)| f == "10-hostnet-eth0.link").unwrap().1;
+    for want in [
+        "RxBufferSize=4096\n",
+        "TxBufferSize=2048\n",
+        "UseAdaptiveRxCoalesce=no\n",
+        "RxCoalesceSec=50us\n",
+        "TxMaxCoalescedFrames=16\n",
+        "AutoNegotiation=no\n",
+        "BitsPerSecond=10000M\n",
+        "Duplex=full\n",
+    ] {
+        assert!(link.contains(want), "missing {want:?} in\n{link}");
+    }
+    assert!(nd.lost.is_empty(), "{}", lost_lines(&nd.lost));
+    let l = lost_lines(&netplan::export(&x).lost);
+    assert!(l.contains("ethtool rings") && l.contains("ethtool coalesce") && l.contains("ethtool link"), "{l}");
+    let ifu = ifupdown::export(&x);
+    let t = &ifu.files[0].1;
+    for want in [
+        "    hardware-dma-ring-rx 4096\n",
+        "    hardware-irq-coalesce-adaptive-rx off\n",
+        "    hardware-irq-coalesce-rx-usecs 50\n",
+        "    link-speed 10000\n",
+        "    link-duplex full\n",
+        "    ethernet-autoneg off\n",
+    ] {
+        assert!(t.contains(want), "missing {want:?} in\n{t}");
+    }
+    let again = ifupdown::import("interfaces", t);
+    assert_eq!(again.config.get("eth0").unwrap().ethtool, x.get("eth0").unwrap().ethtool);
+    let bad = ifupdown::import(
+        "interfaces",
+        "iface eth0 inet manual\n    link-duplex sideways\n    hardware-dma-ring-rx many\n",
+    );
+    let l = lost_lines(&bad.lost);
+    assert!(l.contains("link-duplex sideways") && l.contains("expected full or half"), "{l}");
+    assert!(l.contains("hardware-dma-ring-rx many") && l.contains("expected a number"), "{l}");
+    assert_eq!(bad.config.get("eth0").unwrap().ethtool, None, "a bad value changed the model");
+}

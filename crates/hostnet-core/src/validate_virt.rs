@@ -48,7 +48,8 @@ pub(crate) fn check_kind(iface: &Interface, at: &str, rep: &mut Reporter<'_>) {
     }
 }
 
-/// ethtool settings: feature names that can be names, queue counts above 0.
+/// ethtool settings: feature names that can be names, queue counts, ring sizes and speeds
+/// above 0.
 pub(crate) fn check_ethtool(config: &Config, rep: &mut Reporter<'_>) {
     for (i, iface) in config.interfaces.iter().enumerate() {
         let Some(e) = &iface.ethtool else { continue };
@@ -65,6 +66,27 @@ pub(crate) fn check_ethtool(config: &Config, rep: &mut Reporter<'_>) {
                 if v == Some(0) && k != "other" {
                     rep.error(format!("{at}.channels.{k}"), "0 queues: the device would pass no traffic that way");
                 }
+            }
+        }
+        if let Some(r) = e.rings {
+            for (k, v) in [("rx", r.rx), ("rx_mini", r.rx_mini), ("rx_jumbo", r.rx_jumbo), ("tx", r.tx)] {
+                if v == Some(0) && matches!(k, "rx" | "tx") {
+                    rep.error(format!("{at}.rings.{k}"), "a ring of 0 descriptors passes no traffic");
+                }
+            }
+        }
+        if let Some(l) = e.link {
+            if l.speed.is_some_and(|s| s == 0 || s > 10_000_000) {
+                rep.error(format!("{at}.link.speed"), "a speed is in Mb/s, from 1 to 10000000 (1000 is 1 Gb/s)");
+            }
+            if l.duplex == Some(crate::model::Duplex::Unknown) {
+                rep.error(format!("{at}.link.duplex"), "`unknown` is what a device reports; say full or half");
+            }
+            if l.autoneg == Some(false) && l.speed.is_none() {
+                rep.error(
+                    format!("{at}.link.autoneg"),
+                    "autoneg off needs a speed (and a duplex) to force; without one the kernel keeps the old one",
+                );
             }
         }
     }

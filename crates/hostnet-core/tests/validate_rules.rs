@@ -490,3 +490,45 @@ fn dhcp6_mode_misspelt() {
     assert_eq!((ps[0].line, ps[0].field.as_str()), (4, "interfaces[0].dhcp6.mode"), "{ps:#?}");
     assert!(ps[0].message.contains("information-only"), "{}", ps[0].message);
 }
+
+const ETHTOOL: &str = "interfaces:\n  - name: a\n    ethernet: {}\n    ethtool:\n";
+
+#[test]
+fn ring_of_zero() {
+    one(&format!("{ETHTOOL}      rings: {{ rx: 0 }}\n"), 5, 16, "interfaces[0].ethtool.rings.rx", "0 descriptors");
+}
+
+#[test]
+fn speed_of_zero() {
+    one(&format!("{ETHTOOL}      link: {{ speed: 0 }}\n"), 5, 15, "interfaces[0].ethtool.link.speed", "in Mb/s");
+}
+
+#[test]
+fn autoneg_off_without_a_speed() {
+    one(
+        &format!("{ETHTOOL}      link: {{ autoneg: false }}\n"),
+        5,
+        15,
+        "interfaces[0].ethtool.link.autoneg",
+        "needs a speed",
+    );
+}
+
+#[test]
+fn duplex_unknown_declared() {
+    one(
+        &format!("{ETHTOOL}      link: {{ speed: 100, duplex: unknown }}\n"),
+        5,
+        27,
+        "interfaces[0].ethtool.link.duplex",
+        "say full or half",
+    );
+}
+
+#[test]
+fn unknown_coalesce_key() {
+    let ps = problems(&format!("{ETHTOOL}      coalesce: {{ rx_usec: 10 }}\n"));
+    assert_eq!(ps.len(), 1, "{ps:#?}");
+    assert_eq!(ps[0].line, 5, "{}", ps[0]);
+    assert!(ps[0].message.contains("rx_usec"), "{}", ps[0]);
+}

@@ -203,7 +203,7 @@ impl Netlink {
             Op::SetBridgeOptions { name, options } => {
                 self.change(name, InfoKind::Bridge, InfoData::Bridge(bridge_attrs(options))).await
             }
-            Op::SetEthtool { name, features, channels } => crate::ethtool::set(name, features, channels).await,
+            Op::SetEthtool { name, settings } => crate::ethtool::set(name, settings).await,
             Op::BridgeVlans { name, own, add, del } => {
                 let i = self.index_of(name).await?;
                 if !add.is_empty() {

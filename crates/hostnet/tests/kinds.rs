@@ -240,3 +240,32 @@ fn nic_features_and_channels_apply_verify_and_roll_back() {
     let text = String::from_utf8_lossy(&out.stdout).to_string() + &String::from_utf8_lossy(&out.stderr);
     assert!(!out.status.success() && text.contains("v0: ethtool features"), "{text}");
 }
+
+/// veth has no rings, coalescing or settable link modes: each is the device's own error, named
+/// by device and group, and the feature change before it in the same plan is undone.
+#[test]
+#[ignore = "needs root and ethtool (the test's view); creates network namespaces"]
+fn nic_settings_a_veth_lacks_fail_by_device_and_change_nothing() {
+    let ns = Ns::new("ethring");
+    let pair = "interfaces:\n  - name: v0\n    veth: { peer: v1 }\n  - name: v1\n    veth: { peer: v0 }\n";
+    ns.hostnet_ok(&["apply", &ns.file("base.yaml", pair)]);
+    let before = ethtool_view(&ns, "v0");
+    for (group, yaml, said) in [
+        ("rings", "rings: { rx: 512 }", "v0: ethtool rings"),
+        ("coalesce", "coalesce: { rx_usecs: 10 }", "v0: ethtool coalesce"),
+        ("link", "link: { autoneg: false, speed: 1000, duplex: full }", "v0: ethtool link modes"),
+    ] {
+        let cfg = pair.replace(
+            "    veth: { peer: v1 }\n",
+            &format!("    veth: {{ peer: v1 }}\n    ethtool: {{ features: {{ tso: false }}, {yaml} }}\n"),
+        );
+        let out = ns.hostnet(&["apply", &ns.file(&format!("{group}.yaml"), &cfg)]);
+        let text = String::from_utf8_lossy(&out.stdout).to_string() + &String::from_utf8_lossy(&out.stderr);
+        assert!(!out.status.success() && text.contains(said), "{group}: {text}");
+        assert!(text.contains("undone   ethtool v0 tx-tcp-segmentation on"), "{group}: {text}");
+        assert_eq!(ethtool_view(&ns, "v0"), before, "{group}: not rolled back:\n{text}");
+    }
+    let show = ns.hostnet_ok(&["show", "ethtool", "v0"]);
+    assert!(show.contains("rings: not supported by the driver"), "{show}");
+    assert!(show.contains("link: autoneg off, speed 10000, duplex full"), "{show}");
+}

@@ -109,3 +109,18 @@ pub(crate) async fn ethtool_execute(
         .await?
         .map(move |msg| Ok(try_ethtool!(msg))))
 }
+
+/// Sends a set request and waits for the kernel's acknowledgement (or its error).
+pub(crate) async fn ethtool_set(
+    handle: &mut EthtoolHandle,
+    ethtool_msg: EthtoolMessage,
+) -> Result<(), EthtoolError> {
+    let mut nl_msg =
+        NetlinkMessage::from(GenlMessage::from_payload(ethtool_msg));
+    nl_msg.header.flags = NLM_F_REQUEST | NLM_F_ACK;
+    let mut response = handle.request(nl_msg).await?;
+    while let Some(message) = response.next().await {
+        try_ethtool!(message);
+    }
+    Ok(())
+}

@@ -27,6 +27,7 @@ pub use channel::{
 };
 pub use coalesce::{
     EthtoolCoalesceAttr, EthtoolCoalesceGetRequest, EthtoolCoalesceHandle,
+    EthtoolCoalesceSetRequest,
 };
 #[cfg(feature = "tokio_socket")]
 pub use connection::new_connection;
@@ -38,22 +39,25 @@ pub use eeprom::{
 pub use error::EthtoolError;
 pub use feature::{
     EthtoolFeatureAttr, EthtoolFeatureBit, EthtoolFeatureGetRequest,
-    EthtoolFeatureHandle,
- EthtoolFeatureSetRequest,};
+    EthtoolFeatureHandle, EthtoolFeatureSetRequest,
+};
 pub use handle::EthtoolHandle;
 pub use header::EthtoolHeader;
 pub use link_mode::{
     EthtoolLinkModeAttr, EthtoolLinkModeDuplex, EthtoolLinkModeGetRequest,
-    EthtoolLinkModeHandle,
+    EthtoolLinkModeHandle, EthtoolLinkModeSetRequest,
 };
 pub use message::{EthtoolAttr, EthtoolCmd, EthtoolMessage};
 pub use pause::{
     EthtoolPauseAttr, EthtoolPauseGetRequest, EthtoolPauseHandle,
     EthtoolPauseStatAttr,
 };
-pub use ring::{EthtoolRingAttr, EthtoolRingGetRequest, EthtoolRingHandle};
+pub use ring::{
+    EthtoolRingAttr, EthtoolRingGetRequest, EthtoolRingHandle,
+    EthtoolRingSetRequest,
+};
 pub use tsinfo::{
     EthtoolTsInfoAttr, EthtoolTsInfoGetRequest, EthtoolTsInfoHandle,
 };
 
-pub(crate) use handle::ethtool_execute;
+pub(crate) use handle::{ethtool_execute, ethtool_set};

@@ -35,6 +35,9 @@ const ETHTOOL_MSG_FEC_GET_REPLY: u8 = 30;
 const ETHTOOL_MSG_CHANNELS_GET: u8 = 17;
 const ETHTOOL_MSG_CHANNELS_GET_REPLY: u8 = 18;
 const ETHTOOL_MSG_CHANNELS_SET: u8 = 18;
+const ETHTOOL_MSG_LINKMODES_SET: u8 = 5;
+const ETHTOOL_MSG_RINGS_SET: u8 = 16;
+const ETHTOOL_MSG_COALESCE_SET: u8 = 20;
 const ETHTOOL_MSG_MODULE_EEPROM_GET: u8 = 31;
 const ETHTOOL_MSG_MODULE_EEPROM_GET_REPLY: u8 = 32;
 
@@ -61,6 +64,9 @@ pub enum EthtoolCmd {
     FeatureSetReply,
     ModuleEEPROMGet,
     ModuleEEPROMGetReply,
+    LinkModeSet,
+    RingSet,
+    CoalesceSet,
 }
 
 impl From<EthtoolCmd> for u8 {
@@ -86,6 +92,9 @@ impl From<EthtoolCmd> for u8 {
             EthtoolCmd::FeatureSet => ETHTOOL_MSG_FEATURES_SET,
             EthtoolCmd::FeatureSetReply => ETHTOOL_MSG_FEATURES_SET_REPLY,
             EthtoolCmd::ModuleEEPROMGet => ETHTOOL_MSG_MODULE_EEPROM_GET,
+            EthtoolCmd::LinkModeSet => ETHTOOL_MSG_LINKMODES_SET,
+            EthtoolCmd::RingSet => ETHTOOL_MSG_RINGS_SET,
+            EthtoolCmd::CoalesceSet => ETHTOOL_MSG_COALESCE_SET,
             EthtoolCmd::ModuleEEPROMGetReply => {
                 ETHTOOL_MSG_MODULE_EEPROM_GET_REPLY
             }
@@ -302,9 +311,10 @@ impl EthtoolMessage {
     }
 
     pub fn new_feature_set(iface_name: &str) -> Self {
-        let nlas = vec![EthtoolAttr::Feature(EthtoolFeatureAttr::Header(vec![
-            EthtoolHeader::DevName(iface_name.to_string()),
-        ]))];
+        let nlas =
+            vec![EthtoolAttr::Feature(EthtoolFeatureAttr::Header(vec![
+                EthtoolHeader::DevName(iface_name.to_string()),
+            ]))];
         EthtoolMessage {
             cmd: EthtoolCmd::FeatureSet,
             nlas,
@@ -319,6 +329,38 @@ impl EthtoolMessage {
 
         EthtoolMessage {
             cmd: EthtoolCmd::ChannelSet,
+            nlas,
+        }
+    }
+
+    pub fn new_link_mode_set(iface_name: &str) -> Self {
+        let nlas =
+            vec![EthtoolAttr::LinkMode(EthtoolLinkModeAttr::Header(vec![
+                EthtoolHeader::DevName(iface_name.to_string()),
+            ]))];
+        EthtoolMessage {
+            cmd: EthtoolCmd::LinkModeSet,
+            nlas,
+        }
+    }
+
+    pub fn new_ring_set(iface_name: &str) -> Self {
+        let nlas = vec![EthtoolAttr::Ring(EthtoolRingAttr::Header(vec![
+            EthtoolHeader::DevName(iface_name.to_string()),
+        ]))];
+        EthtoolMessage {
+            cmd: EthtoolCmd::RingSet,
+            nlas,
+        }
+    }
+
+    pub fn new_coalesce_set(iface_name: &str) -> Self {
+        let nlas =
+            vec![EthtoolAttr::Coalesce(EthtoolCoalesceAttr::Header(vec![
+                EthtoolHeader::DevName(iface_name.to_string()),
+            ]))];
+        EthtoolMessage {
+            cmd: EthtoolCmd::CoalesceSet,
             nlas,
         }
     }

@@ -27,7 +27,7 @@ use serde::{Deserialize, Serialize};
 
 pub use bond::{Bond, BondMode, BondOpt};
 pub use dhcp::{ClientId, Dhcp4, Dhcp6, Dhcp6Mode};
-pub use ethtool::{Channels, Ethtool};
+pub use ethtool::{Channels, Coalesce, Duplex, Ethtool, LinkModes, Rings};
 pub use ip::{AddrGenMode, Ipv4Settings, Ipv6Settings, RpFilter, Sysctl, SysctlValues, settings_from};
 pub use kinds::{Bridge, BridgePort, CabledTo, Ethernet, Match, Veth, Vlan, VlanProtocol};
 pub use net::{Cidr, MacAddr, Route, RouteDst, RouteProtocol, RouteScope, RouteType};
@@ -186,7 +186,7 @@ pub struct Interface {
     pub vrf: Option<String>,
     /// Its settings as a bridge port.
     pub bridge_port: Option<BridgePort>,
-    /// NIC features and queue counts (ethtool).
+    /// NIC features, queue counts, rings, coalescing and link modes (ethtool).
     pub ethtool: Option<Ethtool>,
 }
 

@@ -244,20 +244,9 @@ impl Planner<'_> {
                 Some(have) => vec![Op::SetBridgePort { name: name.clone(), options: options.previous(&have) }],
                 None => vec![],
             },
-            Op::SetEthtool { name, features, channels } => match before(name).ethtool.map(|e| *e) {
-                Some(had) => {
-                    let features: std::collections::BTreeMap<String, bool> =
-                        features.keys().filter_map(|k| Some((k.clone(), *had.features.get(k)?))).collect();
-                    let channels = channels
-                        .map(|c| c.previous(&had.channels.unwrap_or_default()))
-                        .filter(|c| *c != crate::model::Channels::default());
-                    if features.is_empty() && channels.is_none() {
-                        vec![]
-                    } else {
-                        vec![Op::SetEthtool { name: name.clone(), features, channels }]
-                    }
-                }
-                None => vec![],
+            Op::SetEthtool { name, settings } => match before(name).ethtool.map(|had| settings.previous(&had)) {
+                Some(prev) if !prev.is_empty() => vec![Op::SetEthtool { name: name.clone(), settings: Box::new(prev) }],
+                _ => vec![],
             },
             Op::BridgeVlans { name, own, add, del } => {
                 let had = before(name).vlans.map(|v| *v).unwrap_or_else(default_vlans);
@@ -382,17 +371,8 @@ impl Planner<'_> {
                 s.bridge_port = None;
                 s.vlans = to_bridge.then(|| Box::new(default_vlans()));
             }
-            Op::SetEthtool { name, features, channels } => {
-                let e = self.s(name).ethtool.get_or_insert_with(Default::default);
-                let e: &mut crate::model::Ethtool = e;
-                e.features.extend(features.iter().map(|(k, v)| (k.clone(), *v)));
-                if let Some(c) = channels {
-                    let have = e.channels.get_or_insert_with(Default::default);
-                    have.rx = c.rx.or(have.rx);
-                    have.tx = c.tx.or(have.tx);
-                    have.other = c.other.or(have.other);
-                    have.combined = c.combined.or(have.combined);
-                }
+            Op::SetEthtool { name, settings } => {
+                self.s(name).ethtool.get_or_insert_with(Default::default).overlay(settings);
             }
             Op::BridgeVlans { name, add, del, .. } => {
                 let set: &mut crate::model::vlans::VlanSet =
@@ -463,11 +443,8 @@ impl Planner<'_> {
         }) else {
             return;
         };
-        let features: std::collections::BTreeMap<String, bool> =
-            e.kernel_features().into_iter().filter(|(k, v)| have.features.get(k) != Some(v)).collect();
-        let channels = e.channels.and_then(|c| c.changes(&have.channels.unwrap_or_default()));
-        if !features.is_empty() || channels.is_some() {
-            self.emit(Op::SetEthtool { name: want.name.clone(), features, channels });
+        for settings in e.changes(&have) {
+            self.emit(Op::SetEthtool { name: want.name.clone(), settings: Box::new(settings) });
         }
     }
 

@@ -56,7 +56,7 @@ pub fn describe(op: &Op, current: &State) -> String {
         Op::SetBridgeOptions { .. } => "bridge options differ".into(),
         Op::SetBridgePort { .. } => "bridge port settings differ".into(),
         Op::BridgeVlans { .. } => "bridge VLANs differ".into(),
-        Op::SetEthtool { .. } => "NIC features or queue counts differ".into(),
+        Op::SetEthtool { .. } => "NIC settings (ethtool) differ".into(),
         Op::AddAddress { address, .. } => format!("address {address} missing"),
         Op::DelAddress { address, .. } => format!("address {address} not in the config"),
         Op::AddRoute { route, .. } => format!("route {} missing", route_text(route)),

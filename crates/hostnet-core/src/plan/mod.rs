@@ -94,11 +94,11 @@ pub enum Op {
         name: String,
         options: BridgePort,
     },
-    /// Turns NIC features on or off and sets queue counts (only those listed).
+    /// Changes one group of NIC settings (features, queue counts, rings, coalescing or link
+    /// modes): only the values listed.
     SetEthtool {
         name: String,
-        features: std::collections::BTreeMap<String, bool>,
-        channels: Option<crate::model::Channels>,
+        settings: Box<crate::model::Ethtool>,
     },
     /// Adds (or changes the flags of) and removes VLANs of a bridge port, or of the bridge
     /// itself (`own`).

@@ -50,7 +50,7 @@ fn describe(op: &Op) -> (String, String, String) {
         Op::SetBridgeOptions { name, options } => ("bridge-options", name, bridge_args(options).join(" ")),
         Op::SetBridgePort { name, options } => ("bridge-port", name, port_args(options).join(" ")),
         Op::BridgeVlans { name, add, del, .. } => ("bridge-vlans", name, vlans_text(add, del)),
-        Op::SetEthtool { name, features, channels } => ("ethtool", name, ethtool_text(features, channels)),
+        Op::SetEthtool { name, settings } => ("ethtool", name, ethtool_text(settings)),
         Op::AddAddress { name, address } => ("add-address", name, address.to_string()),
         Op::DelAddress { name, address } => ("del-address", name, address.to_string()),
         Op::AddRoute { name, route } => ("add-route", name, route_args(route).join(" ")),
@@ -112,18 +112,16 @@ fn kind_args(kind: &Kind) -> Vec<String> {
     }
 }
 
-fn ethtool_text(
-    features: &std::collections::BTreeMap<String, bool>,
-    channels: &Option<crate::model::Channels>,
-) -> String {
-    let mut parts: Vec<String> =
-        features.iter().map(|(k, v)| format!("{k} {}", if *v { "on" } else { "off" })).collect();
-    if let Some(c) = channels {
-        for (k, v) in [("rx", c.rx), ("tx", c.tx), ("other", c.other), ("combined", c.combined)] {
-            if let Some(v) = v {
-                parts.push(format!("channels {k} {v}"));
-            }
-        }
+fn ethtool_text(settings: &crate::model::Ethtool) -> String {
+    let group = |opt: &str| match opt {
+        "-L" => "channels ",
+        "-G" => "rings ",
+        "-C" => "coalesce ",
+        _ => "",
+    };
+    let mut parts = Vec::new();
+    for (opt, words) in settings.commands() {
+        parts.extend(words.into_iter().map(|(k, v)| format!("{}{k} {v}", group(opt))));
     }
     parts.join(", ")
 }
@@ -327,20 +325,15 @@ fn ip_command(op: &Op) -> String {
         Op::SetBridgePort { name, options } => {
             format!("ip link set dev {} type bridge_slave {}", sh(name), port_args(options).join(" "))
         }
-        Op::SetEthtool { name, features, channels } => {
-            let mut lines = Vec::new();
-            if !features.is_empty() {
-                let args: Vec<String> =
-                    features.iter().map(|(k, v)| format!("{k} {}", if *v { "on" } else { "off" })).collect();
-                lines.push(format!("ethtool -K {} {}", sh(name), args.join(" ")));
-            }
-            if let Some(c) = channels {
-                let args: Vec<String> = [("rx", c.rx), ("tx", c.tx), ("other", c.other), ("combined", c.combined)]
-                    .into_iter()
-                    .filter_map(|(k, v)| Some(format!("{k} {}", v?)))
-                    .collect();
-                lines.push(format!("ethtool -L {} {}", sh(name), args.join(" ")));
-            }
+        Op::SetEthtool { name, settings } => {
+            let lines: Vec<String> = settings
+                .commands()
+                .into_iter()
+                .map(|(opt, words)| {
+                    let args: Vec<String> = words.into_iter().map(|(k, v)| format!("{k} {v}")).collect();
+                    format!("ethtool {opt} {} {}", sh(name), args.join(" "))
+                })
+                .collect();
             lines.join("\n")
         }
         Op::BridgeVlans { name, own, add, del } => {

@@ -47,15 +47,24 @@ pub fn show(ctx: &Ctx, json: bool, yaml: bool, what: Option<ShowWhat>) -> ExitCo
                     for (k, v) in &e.features {
                         println!("  {k}: {}", if *v { "on" } else { "off" });
                     }
-                    if let Some(c) = e.channels {
-                        let count = |v: Option<u32>| v.map(|v| v.to_string()).unwrap_or_else(|| "n/a".into());
-                        println!(
-                            "channels: rx {}, tx {}, other {}, combined {}",
-                            count(c.rx),
-                            count(c.tx),
-                            count(c.other),
-                            count(c.combined)
-                        );
+                    let groups = [
+                        ("channels", e.channels.map(|c| c.words())),
+                        ("rings", e.rings.map(|c| c.words())),
+                        ("coalesce", e.coalesce.map(|c| c.words())),
+                        ("link", e.link.map(|c| c.words())),
+                    ];
+                    for (group, words) in groups {
+                        let text: Vec<String> = match words {
+                            Some(w) => w
+                                .into_iter()
+                                .map(|(k, v)| match (k, v.as_str()) {
+                                    ("speed", "4294967295") => "speed unknown".into(),
+                                    (k, v) => format!("{k} {v}"),
+                                })
+                                .collect(),
+                            None => vec!["not supported by the driver".into()],
+                        };
+                        println!("{group}: {}", text.join(", "));
                     }
                 }
                 None => {

@@ -11,6 +11,12 @@ pub fn vm(script: &str, files: &[(&str, &str)]) -> String {
 
 /// As [`vm`], with more programs of this machine (and their libraries) in the VM's /usr/bin.
 pub fn vm_with(script: &str, bins: &[&str], files: &[(&str, &str)]) -> String {
+    vm_with_nics(script, bins, &[], files)
+}
+
+/// As [`vm_with`], with emulated NICs (qemu device models such as `virtio-net-pci`), each on a
+/// hub of its own: eth0, eth1, ... in the VM.
+pub fn vm_with_nics(script: &str, bins: &[&str], nics: &[&str], files: &[(&str, &str)]) -> String {
     let root = PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("../..");
     let tmp = std::env::temp_dir().join(format!("hostnet-vmtest-{}-{}", std::process::id(), rand_suffix()));
     std::fs::create_dir_all(&tmp).unwrap();
@@ -20,6 +26,9 @@ pub fn vm_with(script: &str, bins: &[&str], files: &[(&str, &str)]) -> String {
     cmd.args(["--bin", env!("CARGO_BIN_EXE_hostnet")]);
     for b in bins {
         cmd.args(["--bin", b]);
+    }
+    for n in nics {
+        cmd.args(["--nic", n]);
     }
     for (name, text) in files {
         let p = tmp.join(name);

@@ -1,6 +1,8 @@
 // SPDX-License-Identifier: MIT
 
-use crate::{EthtoolCoalesceGetRequest, EthtoolHandle};
+use crate::{
+    EthtoolCoalesceGetRequest, EthtoolCoalesceSetRequest, EthtoolHandle,
+};
 
 pub struct EthtoolCoalesceHandle(EthtoolHandle);
 
@@ -16,5 +18,10 @@ impl EthtoolCoalesceHandle {
         iface_name: Option<&str>,
     ) -> EthtoolCoalesceGetRequest {
         EthtoolCoalesceGetRequest::new(self.0.clone(), iface_name)
+    }
+
+    /// Change settings of a interface; see [EthtoolCoalesceSetRequest].
+    pub fn set(&mut self, iface_name: &str) -> EthtoolCoalesceSetRequest {
+        EthtoolCoalesceSetRequest::new(self.0.clone(), iface_name)
     }
 }

@@ -80,7 +80,11 @@ fn feature_bits_emit(feature_bits: &[EthtoolFeatureBit], buffer: &mut [u8]) {
 impl EthtoolFeatureBit {
     /// A feature to change: on or off, by the kernel's name (`rx-gro`, `tx-tcp-segmentation`).
     pub fn wanted(name: &str, value: bool) -> Self {
-        Self { index: 0, name: name.to_string(), value }
+        Self {
+            index: 0,
+            name: name.to_string(),
+            value,
+        }
     }
 }
 

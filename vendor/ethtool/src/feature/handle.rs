@@ -1,6 +1,8 @@
 // SPDX-License-Identifier: MIT
 
-use crate::{EthtoolFeatureGetRequest, EthtoolFeatureSetRequest, EthtoolHandle};
+use crate::{
+    EthtoolFeatureGetRequest, EthtoolFeatureSetRequest, EthtoolHandle,
+};
 
 pub struct EthtoolFeatureHandle(EthtoolHandle);
 

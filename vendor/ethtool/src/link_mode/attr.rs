@@ -1,8 +1,8 @@
 // SPDX-License-Identifier: MIT
 
 use netlink_packet_core::{
-    parse_u32, parse_u8, DecodeError, DefaultNla, Emitable, ErrorContext, Nla,
-    NlaBuffer, NlasIterator, Parseable, NLA_F_NESTED,
+    emit_u32, parse_u32, parse_u8, DecodeError, DefaultNla, Emitable,
+    ErrorContext, Nla, NlaBuffer, NlasIterator, Parseable, NLA_F_NESTED,
 };
 
 use crate::{
@@ -109,7 +109,12 @@ impl Nla for EthtoolLinkModeAttr {
         match self {
             Self::Header(ref nlas) => nlas.as_slice().emit(buffer),
             Self::Other(ref attr) => attr.emit(buffer),
-            _ => todo!("Does not support changing ethtool link mode yet"),
+            Self::Autoneg(v) => buffer[0] = *v as u8,
+            Self::Speed(v) | Self::Lanes(v) => emit_u32(buffer, *v).unwrap(),
+            Self::Duplex(v) => buffer[0] = (*v).into(),
+            Self::ControllerSubordinateCfg(v)
+            | Self::ControllerSubordinateState(v) => buffer[0] = *v,
+            _ => todo!("Does not support changing ethtool link mode bits yet"),
         }
     }
 }

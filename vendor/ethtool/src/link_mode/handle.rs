@@ -1,6 +1,8 @@
 // SPDX-License-Identifier: MIT
 
-use crate::{EthtoolHandle, EthtoolLinkModeGetRequest};
+use crate::{
+    EthtoolHandle, EthtoolLinkModeGetRequest, EthtoolLinkModeSetRequest,
+};
 
 pub struct EthtoolLinkModeHandle(EthtoolHandle);
 
@@ -16,5 +18,10 @@ impl EthtoolLinkModeHandle {
         iface_name: Option<&str>,
     ) -> EthtoolLinkModeGetRequest {
         EthtoolLinkModeGetRequest::new(self.0.clone(), iface_name)
+    }
+
+    /// Change settings of a interface; see [EthtoolLinkModeSetRequest].
+    pub fn set(&mut self, iface_name: &str) -> EthtoolLinkModeSetRequest {
+        EthtoolLinkModeSetRequest::new(self.0.clone(), iface_name)
     }
 }

@@ -1,6 +1,6 @@
 // SPDX-License-Identifier: MIT
 
-use crate::{EthtoolHandle, EthtoolRingGetRequest};
+use crate::{EthtoolHandle, EthtoolRingGetRequest, EthtoolRingSetRequest};
 
 pub struct EthtoolRingHandle(EthtoolHandle);
 
@@ -13,5 +13,10 @@ impl EthtoolRingHandle {
     /// eth1`)
     pub fn get(&mut self, iface_name: Option<&str>) -> EthtoolRingGetRequest {
         EthtoolRingGetRequest::new(self.0.clone(), iface_name)
+    }
+
+    /// Change settings of a interface; see [EthtoolRingSetRequest].
+    pub fn set(&mut self, iface_name: &str) -> EthtoolRingSetRequest {
+        EthtoolRingSetRequest::new(self.0.clone(), iface_name)
     }
 }
