@@ -571,14 +571,16 @@ pub fn export(config: &Config) -> Exported {
                 }
             }
             Kind::Ethernet(_) | Kind::Veth(_) => {}
-            k @ (Kind::Dummy(_) | Kind::Macvlan(_) | Kind::Ipvlan(_) | Kind::Vxlan(_) | Kind::Vrf(_)) => {
-                lost.push(Lost {
-                    at: i.name.clone(),
-                    what: format!("kind {}", k.name()),
-                    why: "ifupdown has no stanza options that create it; add a `pre-up ip link add` line by hand"
-                        .into(),
-                })
-            }
+            k @ (Kind::Dummy(_)
+            | Kind::Macvlan(_)
+            | Kind::Ipvlan(_)
+            | Kind::Vxlan(_)
+            | Kind::Vrf(_)
+            | Kind::Wireguard(_)) => lost.push(Lost {
+                at: i.name.clone(),
+                what: format!("kind {}", k.name()),
+                why: "ifupdown has no stanza options that create it; add a `pre-up ip link add` line by hand".into(),
+            }),
         }
         if let Some(v) = &i.vrf {
             lost.push(Lost {

@@ -9,6 +9,7 @@ pub mod ifupdown;
 mod iplayer;
 pub mod netplan;
 pub mod networkd;
+mod wireguard;
 
 use hostnet_core::Config;
 use serde::Serialize;

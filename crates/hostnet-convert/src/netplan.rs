@@ -342,8 +342,11 @@ fn route(r: &Value) -> Result<Route, String> {
 /// A netplan tunnel hostnet models: `mode: vxlan`.
 fn tunnel(body: &Map<String, Value>) -> Result<Kind, String> {
     let mode = body.get("mode").and_then(Value::as_str).unwrap_or_default();
+    if mode == "wireguard" {
+        return crate::wireguard::netplan_import(body).map(Kind::Wireguard);
+    }
     if mode != "vxlan" {
-        return Err(format!("tunnel mode {mode:?}: hostnet models VXLAN tunnels only"));
+        return Err(format!("tunnel mode {mode:?}: hostnet models VXLAN and WireGuard tunnels only"));
     }
     let ip = |k: &str| -> Result<Option<IpAddr>, String> {
         body.get(k).and_then(Value::as_str).map(|s| s.parse().map_err(|_| format!("{k} {s}: not an IP"))).transpose()
@@ -504,6 +507,10 @@ pub fn export(config: &Config) -> Exported {
                     body.insert("interfaces".into(), json!(v.ports));
                 }
                 "vrfs"
+            }
+            Kind::Wireguard(w) => {
+                crate::wireguard::netplan_body(w, &mut body);
+                "tunnels"
             }
             Kind::Vxlan(v) => {
                 body.insert("mode".into(), json!("vxlan"));

@@ -134,6 +134,7 @@ fn netdev(i: &Interface, kind: &Kind, lost: &mut Vec<Lost>) -> String {
             ));
         }
         Kind::Vrf(v) => s.push_str(&format!("\n[VRF]\nTable={}\n", v.table)),
+        Kind::Wireguard(w) => s.push_str(&crate::wireguard::netdev(w)),
         Kind::Ethernet(_) | Kind::Dummy(_) => {}
     }
     s

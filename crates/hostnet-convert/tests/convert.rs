@@ -480,3 +480,46 @@ fn nic_rings_coalescing_and_link_modes_reach_networkd_and_ifupdown_and_come_back
     assert!(l.contains("hardware-dma-ring-rx many") && l.contains("expected a number"), "{l}");
     assert_eq!(bad.config.get("eth0").unwrap().ethtool, None, "a bad value changed the model");
 }
+
+#[test]
+fn wireguard_reaches_networkd_and_netplan_with_key_files_only() {
+    let text = "interfaces:
+  - name: wg0
+    wireguard:
+      private_key_file: /etc/hostnet/wg0.key
+      listen_port: 51820
+      peers:
+        - public_key: \"xTIBA5rboUvnH4htodjb6e697QjLERt1NAB4mZqp8Dg=\"
+          preshared_key_file: /etc/hostnet/wg0.psk
+          allowed_ips: [10.9.0.2/32]
+          endpoint: \"198.51.100.7:51820\"
+          persistent_keepalive: 25
+    addresses: [10.9.0.1/24]
+";
+    let x = load("w.yaml", text).unwrap();
+    let nd = networkd::export(&x);
+    let netdev = &nd.files.iter().find(|(f, _)| f.ends_with("wg0.netdev")).unwrap().1;
+    for want in [
+        "Kind=wireguard\n",
+        "PrivateKeyFile=/etc/hostnet/wg0.key\n",
+        "ListenPort=51820\n",
+        "[WireGuardPeer]\nPublicKey=xTIBA5rboUvnH4htodjb6e697QjLERt1NAB4mZqp8Dg=\n",
+        "PresharedKeyFile=/etc/hostnet/wg0.psk\n",
+        "AllowedIPs=10.9.0.2/32\n",
+        "Endpoint=198.51.100.7:51820\n",
+        "PersistentKeepalive=25\n",
+    ] {
+        assert!(netdev.contains(want), "missing {want:?} in\n{netdev}");
+    }
+    let np = netplan::export(&x);
+    let back = netplan::import(&np.files).unwrap();
+    assert_eq!(back.config.get("wg0").unwrap().kind, x.get("wg0").unwrap().kind, "{}", np.files[0].1);
+    let l = lost_lines(&ifupdown::export(&x).lost);
+    assert!(l.contains("kind wireguard"), "{l}");
+    let inline = np.files[0].1.replace("/etc/hostnet/wg0.key", "aGVsbG8gc2VjcmV0IGtleSBvZiB3aXJlZ3VhcmQhISE=");
+    let files = vec![(np.files[0].0.clone(), inline)];
+    let r = netplan::import(&files).unwrap();
+    let l = lost_lines(&r.lost);
+    assert!(l.contains("written inline") && !l.contains("aGVsbG8"), "{l}");
+    assert!(r.config.get("wg0").is_none());
+}

@@ -9,6 +9,7 @@ pub mod model;
 pub mod parse;
 pub mod validate;
 mod validate_virt;
+mod validate_wireguard;
 
 pub use diag::{Problem, Problems};
 pub use model::Config;

@@ -43,6 +43,7 @@ pub fn validate(config: &Config, rep: &mut Reporter<'_>) {
                 }
             }
             Kind::Dummy(_) | Kind::Vrf(_) => {}
+            Kind::Wireguard(w) => crate::validate_wireguard::check(w, &at, rep),
             Kind::Macvlan(_) | Kind::Ipvlan(_) | Kind::Vxlan(_) => crate::validate_virt::check_kind(iface, &at, rep),
         }
         if let Some(base) = iface.kind.base()

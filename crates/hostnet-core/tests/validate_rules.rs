@@ -532,3 +532,27 @@ fn unknown_coalesce_key() {
     assert_eq!(ps[0].line, 5, "{}", ps[0]);
     assert!(ps[0].message.contains("rx_usec"), "{}", ps[0]);
 }
+
+const WG: &str = "interfaces:\n  - name: wg0\n    wireguard:\n";
+
+#[test]
+fn wireguard_key_written_inline_is_refused_and_not_echoed() {
+    let key = "aGVsbG8gc2VjcmV0IGtleSBvZiB3aXJlZ3VhcmQhISE=";
+    let ps = problems(&format!("{WG}      private_key_file: /etc/k\n      private_key: {key}\n"));
+    assert_eq!(ps.len(), 1, "{ps:#?}");
+    assert_eq!((ps[0].line, ps[0].field.as_str()), (5, "interfaces[0].wireguard.private_key"), "{}", ps[0]);
+    assert!(ps[0].message.contains("never written in the config"), "{}", ps[0]);
+    assert!(!format!("{ps:?}").contains(key), "the key was echoed: {ps:?}");
+}
+
+#[test]
+fn wireguard_without_key_file_bad_public_key_and_host_bits() {
+    let ps = problems(&format!(
+        "{WG}      listen_port: 51820\n      peers:\n        - {{ public_key: nope, allowed_ips: [10.0.0.1/24] }}\n"
+    ));
+    let text: Vec<String> = ps.iter().map(|p| p.to_string()).collect();
+    let text = text.join("\n");
+    assert!(text.contains("t.yaml:3:") && text.contains("needs private_key_file"), "{text}");
+    assert!(text.contains("peers[0].public_key") && text.contains("44 base64 characters"), "{text}");
+    assert!(text.contains("allowed_ips[0]") && text.contains("the network is 10.0.0.0/24"), "{text}");
+}

@@ -179,8 +179,9 @@ impl Lab {
 
     async fn apply(&self, ns_name: &str, config: &Config) -> Result<(), String> {
         let nl = self.connect(ns_name)?;
-        let env = Env { resolv_conf: self.workdir.join(format!("{ns_name}.resolv.conf")) };
         let dir = StateDir::new(&self.workdir.join("state"), Some(ns_name));
+        let env =
+            Env { resolv_conf: self.workdir.join(format!("{ns_name}.resolv.conf")), key_dir: dir.dir.join("keys") };
         let _lock = dir.lock().map_err(|e| e.to_string())?;
         let report = nl.apply(config, &env, &dir, &Options::default()).await.map_err(|e| e.to_string())?;
         if !report.ok() {

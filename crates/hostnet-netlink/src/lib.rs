@@ -18,6 +18,7 @@ pub mod rules;
 pub mod status;
 pub mod sysctl;
 mod virt;
+pub mod wireguard;
 pub mod write;
 
 pub use conn::Netlink;

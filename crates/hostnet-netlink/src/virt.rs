@@ -29,6 +29,8 @@ pub(crate) fn link_info(kind: &Kind, base: Option<u32>) -> Option<(Vec<LinkInfo>
         }
         Kind::Vxlan(v) => (InfoKind::Vxlan, Some(InfoData::Vxlan(vxlan_attrs(v, base)))),
         Kind::Vrf(v) => (InfoKind::Vrf, Some(InfoData::Vrf(vec![InfoVrf::TableId(v.table)]))),
+        // Keys and peers go over the WireGuard family once the link exists.
+        Kind::Wireguard(_) => (InfoKind::Wireguard, None),
         _ => return None,
     };
     let mut info = vec![LinkInfo::Kind(k)];
@@ -135,6 +137,8 @@ pub(crate) fn kind_of(
             }?;
             Kind::Vrf(Vrf { table, ports: Vec::new() })
         }
+        // Its settings come from the WireGuard family, for declared links (wireguard::fill).
+        InfoKind::Wireguard => Kind::Wireguard(Default::default()),
         _ => return None,
     })
 }

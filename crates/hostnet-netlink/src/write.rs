@@ -26,6 +26,9 @@ use crate::read::ifname;
 #[derive(Debug, Clone)]
 pub struct Env {
     pub resolv_conf: std::path::PathBuf,
+    /// Where the keys WireGuard devices had before a change are saved for its undo (the state
+    /// directory's `keys/`).
+    pub key_dir: std::path::PathBuf,
 }
 
 impl Netlink {
@@ -154,6 +157,14 @@ impl Netlink {
                         if let Kind::Veth(v) = kind {
                             self.settle_link_events(&v.peer).await;
                         }
+                        if let Kind::Wireguard(w) = kind
+                            && let Err(e) = crate::wireguard::set(name, w).await
+                        {
+                            // The step failed as a whole: no half-made device stays behind.
+                            let _ = self.handle.link().del_with_message(Self::by_name(name)).execute().await;
+                            self.forget(name);
+                            return Err(e);
+                        }
                         Ok(())
                     }
                 }
@@ -204,6 +215,7 @@ impl Netlink {
                 self.change(name, InfoKind::Bridge, InfoData::Bridge(bridge_attrs(options))).await
             }
             Op::SetEthtool { name, settings } => crate::ethtool::set(name, settings).await,
+            Op::SetWireguard { name, config } => crate::wireguard::set(name, config).await,
             Op::BridgeVlans { name, own, add, del } => {
                 let i = self.index_of(name).await?;
                 if !add.is_empty() {

@@ -20,6 +20,7 @@ pub mod rule;
 mod rule_words;
 pub mod virt;
 pub mod vlans;
+pub mod wireguard;
 
 use std::net::IpAddr;
 
@@ -111,6 +112,7 @@ pub enum Kind {
     Ipvlan(Ipvlan),
     Vxlan(Vxlan),
     Vrf(Vrf),
+    Wireguard(wireguard::Wireguard),
 }
 
 impl Kind {
@@ -126,6 +128,7 @@ impl Kind {
             Kind::Ipvlan(_) => "ipvlan",
             Kind::Vxlan(_) => "vxlan",
             Kind::Vrf(_) => "vrf",
+            Kind::Wireguard(_) => "wireguard",
         }
     }
 
@@ -234,6 +237,8 @@ struct RawInterface {
     ipvlan: Option<Ipvlan>,
     #[serde(default, skip_serializing_if = "Option::is_none")]
     vxlan: Option<Vxlan>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    wireguard: Option<wireguard::Wireguard>,
     /// A VRF's settings (a map), or the name of the VRF this interface is enslaved to.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     vrf: Option<virt::VrfKey>,
@@ -266,7 +271,7 @@ fn is_up(s: &LinkState) -> bool {
 }
 
 pub const KIND_KEYS: &[&str] =
-    &["ethernet", "bond", "vlan", "bridge", "veth", "dummy", "macvlan", "ipvlan", "vxlan", "vrf"];
+    &["ethernet", "bond", "vlan", "bridge", "veth", "dummy", "macvlan", "ipvlan", "vxlan", "vrf", "wireguard"];
 
 impl TryFrom<RawInterface> for Interface {
     type Error = String;
@@ -282,6 +287,7 @@ impl TryFrom<RawInterface> for Interface {
         kinds.extend(r.macvlan.map(Kind::Macvlan));
         kinds.extend(r.ipvlan.map(Kind::Ipvlan));
         kinds.extend(r.vxlan.map(Kind::Vxlan));
+        kinds.extend(r.wireguard.map(Kind::Wireguard));
         let mut member_of = None;
         match r.vrf {
             Some(virt::VrfKey::Table(v)) => kinds.push(Kind::Vrf(v)),
@@ -329,6 +335,7 @@ impl From<Interface> for RawInterface {
             macvlan: None,
             ipvlan: None,
             vxlan: None,
+            wireguard: None,
             vrf: i.vrf.map(virt::VrfKey::Member),
             mtu: i.mtu,
             mac: i.mac,
@@ -352,6 +359,7 @@ impl From<Interface> for RawInterface {
             Kind::Macvlan(m) => r.macvlan = Some(m),
             Kind::Ipvlan(m) => r.ipvlan = Some(m),
             Kind::Vxlan(v) => r.vxlan = Some(v),
+            Kind::Wireguard(w) => r.wireguard = Some(w),
             Kind::Vrf(v) => r.vrf = Some(virt::VrfKey::Table(v)),
         }
         r

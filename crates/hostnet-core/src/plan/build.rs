@@ -282,6 +282,10 @@ impl Planner<'_> {
                 }
                 _ => vec![],
             },
+            Op::SetWireguard { name, .. } => match before(name).kind {
+                Some(Kind::Wireguard(w)) => vec![Op::SetWireguard { name: name.clone(), config: Box::new(w) }],
+                _ => vec![],
+            },
             Op::SetBridgeOptions { name, .. } => match before(name).kind {
                 Some(Kind::Bridge(b)) => vec![Op::SetBridgeOptions { name: name.clone(), options: bridge_options(&b) }],
                 _ => vec![],
@@ -407,6 +411,9 @@ impl Planner<'_> {
                         b.set_option(o.clone());
                     }
                 }
+            }
+            Op::SetWireguard { name, config } => {
+                self.s(name).kind = Some(Kind::Wireguard((**config).clone()));
             }
             Op::SetBridgeOptions { name, options } => {
                 if let Some(Kind::Bridge(b)) = &mut self.s(name).kind {
@@ -692,6 +699,9 @@ impl Planner<'_> {
                 if !bridge_subset(&w, &h) {
                     self.emit(Op::SetBridgeOptions { name: name.to_string(), options: w });
                 }
+            }
+            (Kind::Wireguard(want), Kind::Wireguard(have)) if !want.satisfied_by(&have) => {
+                self.emit(Op::SetWireguard { name: name.to_string(), config: Box::new(want.clone()) });
             }
             (want, have) if remade(want, &have) => {
                 self.emit(Op::Delete { name: name.to_string() });

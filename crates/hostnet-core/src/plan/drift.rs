@@ -54,6 +54,7 @@ pub fn describe(op: &Op, current: &State) -> String {
                 .join("; ")
         }
         Op::SetBridgeOptions { .. } => "bridge options differ".into(),
+        Op::SetWireguard { .. } => "WireGuard key, port or peers differ".into(),
         Op::SetBridgePort { .. } => "bridge port settings differ".into(),
         Op::BridgeVlans { .. } => "bridge VLANs differ".into(),
         Op::SetEthtool { .. } => "NIC settings (ethtool) differ".into(),

@@ -89,6 +89,11 @@ pub enum Op {
         name: String,
         options: Bridge,
     },
+    /// Sets a WireGuard link's key (from its file), port, mark and whole peer list.
+    SetWireguard {
+        name: String,
+        config: Box<crate::model::wireguard::Wireguard>,
+    },
     /// Sets the declared settings of a bridge port (the rest stay as they are).
     SetBridgePort {
         name: String,
@@ -167,6 +172,7 @@ impl Op {
             Op::SetBondMode { .. } => "set_bond_mode",
             Op::SetBondOptions { .. } => "set_bond_options",
             Op::SetBridgeOptions { .. } => "set_bridge_options",
+            Op::SetWireguard { .. } => "set_wireguard",
             Op::SetBridgePort { .. } => "set_bridge_port",
             Op::BridgeVlans { .. } => "bridge_vlans",
             Op::SetEthtool { .. } => "set_ethtool",
@@ -195,6 +201,7 @@ impl Op {
             | Op::SetBondMode { name, .. }
             | Op::SetBondOptions { name, .. }
             | Op::SetBridgeOptions { name, .. }
+            | Op::SetWireguard { name, .. }
             | Op::SetBridgePort { name, .. }
             | Op::BridgeVlans { name, .. }
             | Op::SetEthtool { name, .. }

@@ -48,6 +48,7 @@ fn describe(op: &Op) -> (String, String, String) {
             options.iter().map(|o| format!("{} {}", o.key(), o.value_text())).collect::<Vec<_>>().join(" "),
         ),
         Op::SetBridgeOptions { name, options } => ("bridge-options", name, bridge_args(options).join(" ")),
+        Op::SetWireguard { name, config } => ("wireguard", name, wg_words(config).join(" ")),
         Op::SetBridgePort { name, options } => ("bridge-port", name, port_args(options).join(" ")),
         Op::BridgeVlans { name, add, del, .. } => ("bridge-vlans", name, vlans_text(add, del)),
         Op::SetEthtool { name, settings } => ("ethtool", name, ethtool_text(settings)),
@@ -108,7 +109,7 @@ fn kind_args(kind: &Kind) -> Vec<String> {
             a
         }
         Kind::Vrf(v) => vec!["table".into(), v.table.to_string()],
-        Kind::Ethernet(_) | Kind::Dummy(_) => vec![],
+        Kind::Ethernet(_) | Kind::Dummy(_) | Kind::Wireguard(_) => vec![],
     }
 }
 
@@ -297,6 +298,9 @@ fn ip_command(op: &Op) -> String {
                 kind_args(kind).join(" ")
             )
         }
+        Op::Create { name, kind: Kind::Wireguard(w) } => {
+            format!("ip link add name {} type wireguard\nwg set {} {}", sh(name), sh(name), wg_words(w).join(" "))
+        }
         Op::Create { name, kind } => {
             let args = kind_args(kind);
             let sep = if args.is_empty() { "" } else { " " };
@@ -319,6 +323,7 @@ fn ip_command(op: &Op) -> String {
                 options.iter().map(|o| format!("{} {}", o.ip_keyword(), sh(&o.value_text()))).collect();
             format!("ip link set dev {} type bond {}", sh(name), args.join(" "))
         }
+        Op::SetWireguard { name, config } => format!("wg set {} {}", sh(name), wg_words(config).join(" ")),
         Op::SetBridgeOptions { name, options } => {
             format!("ip link set dev {} type bridge {}", sh(name), bridge_args(options).join(" "))
         }
@@ -392,4 +397,37 @@ fn sh(s: &str) -> String {
     } else {
         format!("'{}'", s.replace('\'', r"'\''"))
     }
+}
+
+/// `wg set` arguments. Keys appear as their files' paths only; peers the device has beyond
+/// these are removed by hostnet (`wg set` would keep them).
+fn wg_words(w: &crate::model::wireguard::Wireguard) -> Vec<String> {
+    let mut a = Vec::new();
+    match &w.private_key_file {
+        Some(f) => a.extend(["private-key".to_string(), sh(&f.display().to_string())]),
+        None => a.push("(key unchanged)".into()),
+    }
+    if let Some(p) = w.listen_port {
+        a.extend(["listen-port".into(), p.to_string()]);
+    }
+    if let Some(m) = w.fwmark {
+        a.extend(["fwmark".into(), m.to_string()]);
+    }
+    for p in &w.peers {
+        a.extend(["peer".into(), sh(&p.public_key)]);
+        if let Some(f) = &p.preshared_key_file {
+            a.extend(["preshared-key".into(), sh(&f.display().to_string())]);
+        }
+        if !p.allowed_ips.is_empty() {
+            let ips: Vec<String> = p.allowed_ips.iter().map(|c| c.to_string()).collect();
+            a.extend(["allowed-ips".into(), ips.join(",")]);
+        }
+        if let Some(e) = p.endpoint {
+            a.extend(["endpoint".into(), e.to_string()]);
+        }
+        if let Some(k) = p.persistent_keepalive {
+            a.extend(["persistent-keepalive".into(), k.to_string()]);
+        }
+    }
+    a
 }

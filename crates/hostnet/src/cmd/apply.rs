@@ -34,7 +34,8 @@ impl Ctx {
         if let Some(ns) = &cli.netns {
             passthrough.extend(["--netns".to_string(), ns.clone()]);
         }
-        Ctx { env: Env { resolv_conf }, dir: StateDir::new(&cli.state_dir, cli.netns.as_deref()), passthrough }
+        let dir = StateDir::new(&cli.state_dir, cli.netns.as_deref());
+        Ctx { env: Env { resolv_conf, key_dir: dir.dir.join("keys") }, dir, passthrough }
     }
 }
 

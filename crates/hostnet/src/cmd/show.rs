@@ -13,7 +13,13 @@ use super::apply::Ctx;
 use super::{EXIT_FAILED, ShowWhat, runtime};
 
 pub fn show(ctx: &Ctx, json: bool, yaml: bool, what: Option<ShowWhat>) -> ExitCode {
-    let observed = match runtime().block_on(async { hostnet_netlink::Netlink::connect()?.observe().await }) {
+    let observed = match runtime().block_on(async {
+        let mut o = hostnet_netlink::Netlink::connect()?.observe().await?;
+        hostnet_netlink::wireguard::describe(&mut o.state)
+            .await
+            .map_err(|e| hostnet_netlink::Error::Other(e.to_string()))?;
+        Ok::<_, hostnet_netlink::Error>(o)
+    }) {
         Ok(o) => o,
         Err(e) => {
             eprintln!("error: {e}");
