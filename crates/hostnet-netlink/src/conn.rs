@@ -20,6 +20,9 @@ pub struct Netlink {
     pub(crate) next_index: Mutex<u32>,
     /// For the big dumps of observation; opened with the connection, so in its namespace.
     pub(crate) dumps: DumpSocket,
+    /// A second one, so that observation dumps links on one thread while it dumps addresses,
+    /// routes and rules on another: the kernel fills one dump while hostnet parses the other.
+    pub(crate) side_dumps: DumpSocket,
     /// Where /proc/sys writes for this connection's links must land.
     pub(crate) home: crate::sysctl::Home,
     /// The ifindexes of links this connection deleted, by name: a link made again under the
@@ -38,12 +41,14 @@ impl Netlink {
         let _ = sock.set_cap_ack(true);
         tokio::spawn(conn);
         let dumps = DumpSocket::open()?;
+        let side_dumps = DumpSocket::open()?;
         let home = crate::sysctl::Home::here();
         Ok(Netlink {
             handle,
             index: Mutex::new(HashMap::new()),
             next_index: Mutex::new(0),
             dumps,
+            side_dumps,
             home,
             freed: Mutex::new(HashMap::new()),
         })

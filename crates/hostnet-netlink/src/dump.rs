@@ -7,7 +7,10 @@
 
 use std::sync::Mutex;
 
-use rtnetlink::packet_core::{NLM_F_DUMP, NLM_F_REQUEST, NetlinkMessage, NetlinkPayload};
+use rtnetlink::packet_core::{
+    NLM_F_DUMP, NLM_F_REQUEST, NLMSG_DONE, NLMSG_ERROR, NLMSG_NOOP, NLMSG_OVERRUN, NetlinkBuffer, NetlinkMessage,
+    NetlinkPayload,
+};
 use rtnetlink::packet_route::RouteNetlinkMessage;
 use rtnetlink::sys::protocols::NETLINK_ROUTE;
 use rtnetlink::sys::{Socket, SocketAddr};
@@ -38,6 +41,23 @@ impl DumpSocket {
         request: RouteNetlinkMessage,
         mut pick: impl FnMut(RouteNetlinkMessage) -> Option<T>,
     ) -> Result<Vec<T>, Error> {
+        self.collect_raw(request, |m| {
+            let m = NetlinkMessage::<RouteNetlinkMessage>::deserialize(m.into_inner())
+                .map_err(|e| Error::Other(format!("netlink dump: {e}")))?;
+            Ok(match m.payload {
+                NetlinkPayload::InnerMessage(x) => pick(x),
+                _ => None,
+            })
+        })
+    }
+
+    /// Dumps `request` and keeps what `pick` makes of each reply's raw message, in order, so a
+    /// caller can parse only the parts it reads.
+    pub(crate) fn collect_raw<T>(
+        &self,
+        request: RouteNetlinkMessage,
+        mut pick: impl FnMut(NetlinkBuffer<&[u8]>) -> Result<Option<T>, Error>,
+    ) -> Result<Vec<T>, Error> {
         let mut out = Vec::new();
         let mut guard = self.sock.lock().expect("dump socket");
         let (sock, seq) = &mut *guard;
@@ -58,23 +78,30 @@ impl DumpSocket {
             }
             let mut rest = &buf[..];
             while !rest.is_empty() {
-                let m = NetlinkMessage::<RouteNetlinkMessage>::deserialize(rest)
-                    .map_err(|e| Error::Other(format!("netlink dump: {e}")))?;
-                let len = (m.header.length as usize + 3) & !3;
-                rest = rest.get(len.max(16)..).unwrap_or_default();
-                if m.header.sequence_number != *seq {
+                let b = NetlinkBuffer::new_checked(rest).map_err(|e| Error::Other(format!("netlink dump: {e}")))?;
+                let len = (b.length() as usize + 3) & !3;
+                let (this, next) = rest.split_at(len.clamp(16, rest.len()));
+                rest = next;
+                if b.sequence_number() != *seq {
                     continue;
                 }
-                match m.payload {
-                    NetlinkPayload::Done(_) => return Ok(out),
-                    NetlinkPayload::Error(e) if e.code.is_some() => {
-                        return Err(Error::Netlink(from_error_message(&e)));
+                match b.message_type() {
+                    NLMSG_DONE => return Ok(out),
+                    NLMSG_ERROR | NLMSG_OVERRUN => {
+                        let m = NetlinkMessage::<RouteNetlinkMessage>::deserialize(this)
+                            .map_err(|e| Error::Other(format!("netlink dump: {e}")))?;
+                        match m.payload {
+                            NetlinkPayload::Error(e) if e.code.is_some() => {
+                                return Err(Error::Netlink(from_error_message(&e)));
+                            }
+                            NetlinkPayload::Overrun(_) => {
+                                return Err(Error::Netlink(OpError::new(libc::ENOBUFS, "netlink dump overrun")));
+                            }
+                            _ => {}
+                        }
                     }
-                    NetlinkPayload::InnerMessage(x) => out.extend(pick(x)),
-                    NetlinkPayload::Overrun(_) => {
-                        return Err(Error::Netlink(OpError::new(libc::ENOBUFS, "netlink dump overrun")));
-                    }
-                    _ => {}
+                    NLMSG_NOOP => {}
+                    _ => out.extend(pick(NetlinkBuffer::new(this))?),
                 }
             }
         }

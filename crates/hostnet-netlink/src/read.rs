@@ -23,8 +23,10 @@ use rtnetlink::packet_route::route::{
 use rtnetlink::packet_route::{AddressFamily, RouteNetlinkMessage};
 
 use crate::conn::Netlink;
+use crate::dump::DumpSocket;
 use crate::error::Error;
 use crate::status::{AggregatorStatus, BondPortStatus, BondStatus, LacpPortState, LinkStatus};
+use rtnetlink::packet_core::ParseableParametrized;
 
 /// The host as observed: config-schema state for planning, runtime status for people.
 #[derive(Debug, Clone)]
@@ -76,15 +78,7 @@ impl Netlink {
     /// Every link, with only the attributes hostnet reads. The rest (counters, per-family
     /// settings, ...) is dropped as each datagram is parsed: kept, it cost 20 KB a link.
     pub async fn links(&self) -> Result<Vec<LinkMessage>, Error> {
-        let mut req = LinkMessage::default();
-        req.attributes.push(LinkAttribute::ExtMask(vec![LinkExtentMask::SkipStats]));
-        self.dumps.collect(RouteNetlinkMessage::GetLink(req), |m| match m {
-            RouteNetlinkMessage::NewLink(mut l) => {
-                trim(&mut l);
-                Some(l)
-            }
-            _ => None,
-        })
+        links_on(&self.dumps)
     }
 
     /// One link by index, trimmed as [`Netlink::links`] trims; `None` if it is gone.
@@ -104,39 +98,44 @@ impl Netlink {
 
     /// Every address, as the kernel reports them.
     pub async fn addresses(&self) -> Result<Vec<AddressMessage>, Error> {
-        self.dumps.collect(RouteNetlinkMessage::GetAddress(AddressMessage::default()), |m| match m {
-            RouteNetlinkMessage::NewAddress(a) => Some(a),
-            _ => None,
-        })
+        addresses_on(&self.dumps)
     }
 
     /// Reads everything hostnet manages, in one dump per object type.
     pub async fn observe(&self) -> Result<Observed, Error> {
         let t = std::time::Instant::now();
-        let links = self.links().await?;
-        let t_links = t.elapsed();
-        let addrs = self.addresses().await?;
-        let t_addrs = t.elapsed();
-        let routes = self.routes().await?;
+        // Links on this thread, the rest on another: measured, `show` of 2011 links took 25 %
+        // less wall time than with the four dumps one after the other.
+        let (links, side) = std::thread::scope(|s| {
+            let side = s.spawn(|| -> Result<_, Error> {
+                let addrs = addresses_on(&self.side_dumps)?;
+                let routes = routes_on(&self.side_dumps)?;
+                Ok((addrs, routes, crate::rules::rules_on(&self.side_dumps)?))
+            });
+            let links = links_on(&self.dumps);
+            (links, side.join().expect("the dump thread does not panic"))
+        });
+        let (links, (addrs, routes, rules)) = (links?, side?);
         tracing::debug!(
-            "dumped {} links in {t_links:?}, {} addresses by {t_addrs:?}, {} routes by {:?}",
+            "dumped {} links, {} addresses, {} routes in {:?}",
             links.len(),
             addrs.len(),
             routes.len(),
             t.elapsed()
         );
-        let rules = self.rules().await?;
         self.learn_indexes(&links);
         let mut o = Observed::build(&links, &addrs, &routes);
         o.state.rules = rules;
-        if o.state.links.iter().any(|l| matches!(l.iface.kind, Kind::Bridge(_))) {
+        // VLAN lists mean something only on a VLAN-filtering bridge; without one, the AF_BRIDGE
+        // dump (every link again) is skipped: it was a sixth of `show`'s time at 2000 links.
+        if o.state.links.iter().any(|l| matches!(&l.iface.kind, Kind::Bridge(b) if b.vlan_filtering == Some(true))) {
             self.read_bridge_vlans(&mut o.state).await?;
         }
         Ok(o)
     }
 
     /// Puts each bridge's and bridge port's VLANs into the state (one AF_BRIDGE dump, taken
-    /// only where a bridge exists).
+    /// only where a VLAN-filtering bridge exists).
     async fn read_bridge_vlans(&self, state: &mut hostnet_core::State) -> Result<(), Error> {
         use rtnetlink::packet_route::AddressFamily;
         let mut req = LinkMessage::default();
@@ -178,21 +177,65 @@ impl Netlink {
 
     /// Every route hostnet manages (see [`route_of`]), with the index of its output device.
     pub async fn routes(&self) -> Result<Vec<(u32, Route)>, Error> {
-        let mut out = Vec::new();
-        for family in [IpFamily::V4, IpFamily::V6] {
-            let mut msg = match family {
-                IpFamily::V4 => rtnetlink::RouteMessageBuilder::<std::net::Ipv4Addr>::new().build(),
-                IpFamily::V6 => rtnetlink::RouteMessageBuilder::<std::net::Ipv6Addr>::new().build(),
-            };
-            // An unfiltered dump: every table, not just main.
-            msg.header.table = 0;
-            out.extend(self.dumps.collect(RouteNetlinkMessage::GetRoute(msg), |m| match m {
-                RouteNetlinkMessage::NewRoute(r) => route_of(&r),
-                _ => None,
-            })?);
-        }
-        Ok(out)
+        routes_on(&self.dumps)
     }
+}
+
+/// The IFLA_* attributes [`read_by_hostnet`] keeps: address, name, MTU, link, master,
+/// operstate, linkinfo, af_spec, carrier, link netnsid, permanent address, parent device.
+const KEPT_LINK_ATTRS: [u16; 12] = [1, 3, 4, 5, 10, 16, 18, 26, 33, 37, 54, 56];
+/// The message type of a link in a dump (linux/rtnetlink.h).
+const RTM_NEWLINK: u16 = 16;
+
+fn links_on(dumps: &DumpSocket) -> Result<Vec<LinkMessage>, Error> {
+    let mut req = LinkMessage::default();
+    req.attributes.push(LinkAttribute::ExtMask(vec![LinkExtentMask::SkipStats]));
+    let bad = |e: rtnetlink::packet_core::DecodeError| Error::Other(format!("netlink link dump: {e}"));
+    // Only the kept attributes are parsed (each by the crate's own parser): parsing all of them
+    // to drop most was a quarter of `show`'s time at 2000 links.
+    dumps.collect_raw(RouteNetlinkMessage::GetLink(req), |m| {
+        if m.message_type() != RTM_NEWLINK {
+            return Ok(None);
+        }
+        let payload = m.payload();
+        let mut l = LinkMessage::default();
+        l.header = rtnetlink::packet_route::link::LinkHeader::parse(payload).map_err(bad)?;
+        l.attributes.reserve_exact(KEPT_LINK_ATTRS.len());
+        for nla in rtnetlink::packet_core::NlasIterator::new(payload.get(16..).unwrap_or_default()) {
+            let nla = nla.map_err(bad)?;
+            if KEPT_LINK_ATTRS.contains(&nla.kind()) {
+                let mut a = LinkAttribute::parse_with_param(&nla, l.header.interface_family).map_err(bad)?;
+                crate::sysctl::trim_af_spec(&mut a);
+                l.attributes.push(a);
+            }
+        }
+        Ok(Some(l))
+    })
+}
+
+fn addresses_on(dumps: &DumpSocket) -> Result<Vec<AddressMessage>, Error> {
+    dumps.collect(RouteNetlinkMessage::GetAddress(AddressMessage::default()), |m| match m {
+        RouteNetlinkMessage::NewAddress(a) => Some(a),
+        _ => None,
+    })
+}
+
+/// Every route of every table, both families.
+fn routes_on(dumps: &DumpSocket) -> Result<Vec<(u32, Route)>, Error> {
+    let mut out = Vec::new();
+    for family in [IpFamily::V4, IpFamily::V6] {
+        let mut msg = match family {
+            IpFamily::V4 => rtnetlink::RouteMessageBuilder::<std::net::Ipv4Addr>::new().build(),
+            IpFamily::V6 => rtnetlink::RouteMessageBuilder::<std::net::Ipv6Addr>::new().build(),
+        };
+        // An unfiltered dump: every table, not just main.
+        msg.header.table = 0;
+        out.extend(dumps.collect(RouteNetlinkMessage::GetRoute(msg), |m| match m {
+            RouteNetlinkMessage::NewRoute(r) => route_of(&r),
+            _ => None,
+        })?);
+    }
+    Ok(out)
 }
 
 impl Observed {

@@ -23,22 +23,29 @@ fn is_managed(p: Option<RouteProtocol>) -> bool {
 impl Netlink {
     /// Every managed rule of both families that the model can express, in priority order.
     pub async fn rules(&self) -> Result<Vec<Rule>, Error> {
-        let mut out = Vec::new();
-        for v in [IpVersion::V4, IpVersion::V6] {
-            let mut req = RuleMessage::default();
-            req.header.family = match v {
-                IpVersion::V4 => AddressFamily::Inet,
-                IpVersion::V6 => AddressFamily::Inet6,
-            };
-            out.extend(self.dumps.collect(RouteNetlinkMessage::GetRule(req), |m| match m {
-                RouteNetlinkMessage::NewRule(r) => rule_of(&r),
-                _ => None,
-            })?);
-        }
-        out.sort_by_key(|r| r.priority);
-        Ok(out)
+        rules_on(&self.dumps)
     }
+}
 
+/// Every rule, both families, by priority.
+pub(crate) fn rules_on(dumps: &crate::dump::DumpSocket) -> Result<Vec<Rule>, Error> {
+    let mut out = Vec::new();
+    for v in [IpVersion::V4, IpVersion::V6] {
+        let mut req = RuleMessage::default();
+        req.header.family = match v {
+            IpVersion::V4 => AddressFamily::Inet,
+            IpVersion::V6 => AddressFamily::Inet6,
+        };
+        out.extend(dumps.collect(RouteNetlinkMessage::GetRule(req), |m| match m {
+            RouteNetlinkMessage::NewRule(r) => rule_of(&r),
+            _ => None,
+        })?);
+    }
+    out.sort_by_key(|r| r.priority);
+    Ok(out)
+}
+
+impl Netlink {
     pub async fn add_rule(&self, r: &Rule) -> Result<(), OpError> {
         let mut req = self.handle.rule().add();
         *req.message_mut() = rule_message(r, true);
