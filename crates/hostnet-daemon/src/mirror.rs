@@ -37,8 +37,10 @@ pub struct Mirror {
     stale_links: bool,
     /// Notifications were lost: re-read everything before the next use.
     stale: bool,
-    /// IPv4 routes may have gone silently: re-read routes before the next use.
+    /// Routes may have gone silently: re-read routes before the next use.
     stale_routes: bool,
+    /// Only IPv4 routes may have gone (an IPv4 address was deleted): re-read those.
+    stale_routes_v4: bool,
     /// Full re-reads forced by lost notifications, for status and metrics.
     pub resyncs: u64,
     /// Links that appeared since the last refresh: read again once, because a new link's first
@@ -105,6 +107,17 @@ impl Mirror {
     async fn reload_routes(&mut self, nl: &Netlink) -> Result<(), hostnet_netlink::Error> {
         self.routes = nl.routes().await?.into_iter().map(|(oif, r)| (route_key(oif, &r), (oif, r))).collect();
         self.stale_routes = false;
+        self.stale_routes_v4 = false;
+        self.cached = None;
+        Ok(())
+    }
+
+    /// Re-reads the IPv4 routes only: half the dump when an IPv4 address went.
+    async fn reload_routes_v4(&mut self, nl: &Netlink) -> Result<(), hostnet_netlink::Error> {
+        let v4 = nl.routes_v4().await?;
+        self.routes.retain(|k, _| k.1.addr().is_ipv6());
+        self.routes.extend(v4.into_iter().map(|(oif, r)| (route_key(oif, &r), (oif, r))));
+        self.stale_routes_v4 = false;
         self.cached = None;
         Ok(())
     }
@@ -138,12 +151,23 @@ impl Mirror {
                 self.stale_rules = false;
                 self.cached = None;
             }
-            if self.stale_routes { self.reload_routes(nl).await } else { Ok(()) }
+            if self.stale_routes {
+                self.reload_routes(nl).await
+            } else if self.stale_routes_v4 {
+                self.reload_routes_v4(nl).await
+            } else {
+                Ok(())
+            }
         }
     }
 
     pub fn is_stale(&self) -> bool {
-        self.stale || self.stale_routes || self.stale_rules || self.stale_links || !self.fresh.is_empty()
+        self.stale
+            || self.stale_routes
+            || self.stale_routes_v4
+            || self.stale_rules
+            || self.stale_links
+            || !self.fresh.is_empty()
     }
 
     /// The engine changed `op`'s subject in a way no notification reports.
@@ -206,7 +230,14 @@ impl Mirror {
             Notification::DelAddress(a) => {
                 let key = (a.header.index, address_of(&a)?.addr(), a.header.prefix_len);
                 self.addrs.remove(&key);
-                self.stale_routes = true;
+                // The kernel drops the IPv4 routes that needed the address without a word, so
+                // those are re-read; after an IPv6 address, all routes are (not checked which
+                // go silently there).
+                if key.1.is_ipv4() {
+                    self.stale_routes_v4 = true;
+                } else {
+                    self.stale_routes = true;
+                }
                 Some(Change::Address { index: key.0 })
             }
             Notification::NewRoute(r) => {

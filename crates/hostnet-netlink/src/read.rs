@@ -179,6 +179,11 @@ impl Netlink {
     pub async fn routes(&self) -> Result<Vec<(u32, Route)>, Error> {
         routes_on(&self.dumps)
     }
+
+    /// Every IPv4 route of every table: what the kernel may drop without a notification.
+    pub async fn routes_v4(&self) -> Result<Vec<(u32, Route)>, Error> {
+        routes_of_families(&self.dumps, &[IpFamily::V4])
+    }
 }
 
 /// The IFLA_* attributes [`read_by_hostnet`] keeps: address, name, MTU, link, master,
@@ -222,8 +227,12 @@ fn addresses_on(dumps: &DumpSocket) -> Result<Vec<AddressMessage>, Error> {
 
 /// Every route of every table, both families.
 fn routes_on(dumps: &DumpSocket) -> Result<Vec<(u32, Route)>, Error> {
+    routes_of_families(dumps, &[IpFamily::V4, IpFamily::V6])
+}
+
+fn routes_of_families(dumps: &DumpSocket, families: &[IpFamily]) -> Result<Vec<(u32, Route)>, Error> {
     let mut out = Vec::new();
-    for family in [IpFamily::V4, IpFamily::V6] {
+    for family in families {
         let mut msg = match family {
             IpFamily::V4 => rtnetlink::RouteMessageBuilder::<std::net::Ipv4Addr>::new().build(),
             IpFamily::V6 => rtnetlink::RouteMessageBuilder::<std::net::Ipv6Addr>::new().build(),
