@@ -90,6 +90,7 @@ def main():
     ap.add_argument("--runs", type=int, default=3)
     ap.add_argument("--nmstatectl", default=os.path.join(ROOT, "target/bench-tools/bin/nmstatectl"))
     ap.add_argument("--skip-nmstate-above", type=int, default=1000)
+    ap.add_argument("--svg", help="also draw the report as a chart (bench/chart.py) to this file")
     a = ap.parse_args()
     sizes = [int(s) for s in a.sizes.split(",")]
     tmp = tempfile.mkdtemp(prefix="hostnet-bench-")
@@ -116,7 +117,11 @@ def main():
                         results.setdefault((tool, n, "re-apply, no change"), []).append(run(t["apply"](ns.name, d)))
                     results.setdefault((tool, n, "apply one change"), []).append(run(t["apply"](ns.name, dc)))
                 print(f"  {tool} N={n} run {r + 1}/{runs} done", file=sys.stderr)
-    print(report(results, sizes))
+    text = report(results, sizes)
+    print(text)
+    if a.svg:
+        import chart
+        open(a.svg, "w").write(chart.svg(chart.parse(text, {}), "wall time per phase against N (medians; log-log)"))
 
 def report(results, sizes):
     out = []

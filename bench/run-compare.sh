@@ -1,6 +1,7 @@
 #!/usr/bin/env bash
 # The issue-6 comparison in one command: installs nmstatectl (crates.io) and GNU time if needed,
-# builds hostnet, runs bench/compare.py and writes bench/results/compare.md.
+# builds hostnet, runs bench/compare.py and writes bench/results/compare.md and its chart,
+# bench/results/compare.svg.
 #   bench/run-compare.sh [--sizes 10,100,1000,4000] [--runs 3]
 set -euo pipefail
 cd "$(dirname "$0")/.."
@@ -9,4 +10,4 @@ nm=target/bench-tools/bin/nmstatectl
 command -v ip >/dev/null || { apt-get update -qq; apt-get install -y -qq iproute2; }
 cargo build --release -q
 mkdir -p bench/results
-python3 bench/compare.py --nmstatectl "$nm" "$@" | tee bench/results/compare.md
+python3 bench/compare.py --nmstatectl "$nm" --svg bench/results/compare.svg "$@" | tee bench/results/compare.md
