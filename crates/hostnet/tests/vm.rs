@@ -253,7 +253,8 @@ plug2
 until_ok "ip -o link show e3p2 | grep -q 'master bond0'"
 echo "=== returned"; ip -o link show e3p2 | grep -o 'master bond0'
 echo "=== status"; hostnet status
-sleep 2
+# LACP converges a few fast-rate exchanges after the last port came back: slow under TCG.
+i=0; while [ $i -lt 150 ] && ! wget -qO- http://127.0.0.1:9469/metrics | grep -q 'lacp_state="act,fast,agg,sync,col,dist'; do sleep 0.1; i=$((i+1)); done
 echo "=== metrics"; wget -qO- http://127.0.0.1:9469/metrics | grep -E '^hostnet_bond'
 echo "=== log"; cat /tmp/d.log
 echo "=== end"
