@@ -162,9 +162,7 @@ impl Netlink {
             .filter(|i| i.ethtool.is_some() && state.get(&i.name).is_some())
             .map(|i| i.name.clone())
             .collect();
-        if desired.interfaces.iter().any(|i| matches!(i.kind, hostnet_core::model::Kind::Wireguard(_))) {
-            crate::wireguard::fill(&mut state, desired, &env.key_dir).await.map_err(|e| Error::Other(e.to_string()))?;
-        }
+        crate::wireguard::fill(&mut state, desired, &env.key_dir).await.map_err(|e| Error::Other(e.to_string()))?;
         if !wanted.is_empty() {
             let read = crate::ethtool::read(&wanted).await.map_err(|e| Error::Other(e.to_string()))?;
             for l in &mut state.links {

@@ -44,23 +44,17 @@ fn is_managed_protocol(p: RouteProtocol) -> bool {
     matches!(p, RouteProtocol::Boot | RouteProtocol::Static)
 }
 
-/// The link attributes that observation, status and the lab read.
+/// The IFLA_* attributes observation, status and the lab read: address, name, MTU, link,
+/// master, operstate, linkinfo, af_spec, carrier, link netnsid, permanent address, parent
+/// device. The link dump parses only these; [`trim`] drops the rest from other messages.
+const KEPT_LINK_ATTRS: [u16; 12] = [1, 3, 4, 5, 10, 16, 18, 26, 33, 37, 54, 56];
+
+/// Whether hostnet reads `a`: one of [`KEPT_LINK_ATTRS`], and of the per-family settings only
+/// the unspecified family's (what an AF_UNSPEC message carries).
 fn read_by_hostnet(a: &LinkAttribute) -> bool {
-    matches!(
-        a,
-        LinkAttribute::IfName(_)
-            | LinkAttribute::Address(_)
-            | LinkAttribute::PermAddress(_)
-            | LinkAttribute::Carrier(_)
-            | LinkAttribute::Controller(_)
-            | LinkAttribute::Link(_)
-            | LinkAttribute::LinkInfo(_)
-            | LinkAttribute::LinkNetNsId(_)
-            | LinkAttribute::Mtu(_)
-            | LinkAttribute::OperState(_)
-            | LinkAttribute::ParentDevName(_)
-            | LinkAttribute::AfSpecUnspec(_)
-    )
+    use rtnetlink::packet_core::Nla;
+    KEPT_LINK_ATTRS.contains(&a.kind())
+        && !matches!(a, LinkAttribute::AfSpecBridge(_) | LinkAttribute::AfSpecUnknown(_))
 }
 
 /// Drops the attributes hostnet never reads (counters, per-family settings...): kept, they cost
@@ -186,11 +180,10 @@ impl Netlink {
     }
 }
 
-/// The IFLA_* attributes [`read_by_hostnet`] keeps: address, name, MTU, link, master,
-/// operstate, linkinfo, af_spec, carrier, link netnsid, permanent address, parent device.
-const KEPT_LINK_ATTRS: [u16; 12] = [1, 3, 4, 5, 10, 16, 18, 26, 33, 37, 54, 56];
 /// The message type of a link in a dump (linux/rtnetlink.h).
 const RTM_NEWLINK: u16 = 16;
+/// The size of struct ifinfomsg, which the attributes follow.
+const LINK_HEADER_LEN: usize = 16;
 
 fn links_on(dumps: &DumpSocket) -> Result<Vec<LinkMessage>, Error> {
     let mut req = LinkMessage::default();
@@ -206,8 +199,9 @@ fn links_on(dumps: &DumpSocket) -> Result<Vec<LinkMessage>, Error> {
         let mut l = LinkMessage::default();
         l.header = rtnetlink::packet_route::link::LinkHeader::parse(payload).map_err(bad)?;
         l.attributes.reserve_exact(KEPT_LINK_ATTRS.len());
-        for nla in rtnetlink::packet_core::NlasIterator::new(payload.get(16..).unwrap_or_default()) {
+        for nla in rtnetlink::packet_core::NlasIterator::new(payload.get(LINK_HEADER_LEN..).unwrap_or_default()) {
             let nla = nla.map_err(bad)?;
+            // The request's family is unspecified, so IFLA_AF_SPEC parses as the AF_UNSPEC kind.
             if KEPT_LINK_ATTRS.contains(&nla.kind()) {
                 let mut a = LinkAttribute::parse_with_param(&nla, l.header.interface_family).map_err(bad)?;
                 crate::sysctl::trim_af_spec(&mut a);

@@ -95,7 +95,19 @@ struct Device {
     private_key: Option<Key>,
     listen_port: u16,
     fwmark: u32,
-    peers: Vec<(String, Option<Key>, Peer)>,
+    /// Each peer with its preshared key.
+    peers: Vec<(Option<Key>, Peer)>,
+}
+
+impl Device {
+    /// Port and mark as the model says them (unset for the kernel's 0); no key, no peers.
+    fn settings(&self) -> Wireguard {
+        Wireguard {
+            listen_port: (self.listen_port != 0).then_some(self.listen_port),
+            fwmark: (self.fwmark != 0).then_some(self.fwmark),
+            ..Default::default()
+        }
+    }
 }
 
 fn nonzero(k: [u8; 32]) -> Option<Key> {
@@ -143,7 +155,7 @@ async fn get(name: &str) -> Result<Device, OpError> {
     Ok(dev)
 }
 
-fn peer_of(p: WireguardPeer) -> (String, Option<Key>, Peer) {
+fn peer_of(p: WireguardPeer) -> (Option<Key>, Peer) {
     let mut out = Peer::default();
     let mut psk = None;
     for a in p.0 {
@@ -172,20 +184,20 @@ fn peer_of(p: WireguardPeer) -> (String, Option<Key>, Peer) {
             _ => {}
         }
     }
-    (out.public_key.clone(), psk, out)
+    (psk, out)
 }
 
-/// The key file a read-back names: the declared one when it holds the device's key, else a
-/// saved copy of the device's key (`None` when the device has none).
+/// The key file a read-back names: the declared one (with the key it holds) when it holds the
+/// device's key, else a saved copy of the device's key (`None` when the device has none).
 fn key_file(
     have: Option<&Key>,
-    declared: Option<&Path>,
+    declared: Option<&(&Path, Key)>,
     dir: &Path,
     save_as: &str,
 ) -> Result<Option<PathBuf>, OpError> {
     let Some(have) = have else { return Ok(None) };
-    if let Some(p) = declared
-        && read_key(p).is_ok_and(|k| k == *have)
+    if let Some((p, k)) = declared
+        && k == have
     {
         return Ok(Some(p.to_path_buf()));
     }
@@ -197,30 +209,29 @@ fn key_file(
 pub async fn fill(state: &mut State, desired: &Config, key_dir: &Path) -> Result<(), OpError> {
     for i in &desired.interfaces {
         let Kind::Wireguard(want) = &i.kind else { continue };
-        let files = want.private_key_file.iter().chain(want.peers.iter().filter_map(|p| p.preshared_key_file.as_ref()));
-        for f in files {
-            read_key(f).map_err(|e| OpError::other(format!("{}: {e}", i.name)))?;
+        // Every declared key file is read once, here: checked, and compared below.
+        let read = |f: &'_ std::path::PathBuf| read_key(f).map_err(|e| OpError::other(format!("{}: {e}", i.name)));
+        let private = match &want.private_key_file {
+            Some(f) => Some((f.as_path(), read(f)?)),
+            None => None,
+        };
+        let mut preshared = Vec::new();
+        for p in &want.peers {
+            if let Some(f) = &p.preshared_key_file {
+                preshared.push((p.public_key.as_str(), (f.as_path(), read(f)?)));
+            }
         }
         let Some(l) = state.links.iter_mut().find(|l| l.iface.name == i.name) else { continue };
         if !matches!(l.iface.kind, Kind::Wireguard(_)) {
             continue;
         }
         let dev = get(&i.name).await?;
-        let mut have = Wireguard {
-            private_key_file: key_file(
-                dev.private_key.as_ref(),
-                want.private_key_file.as_deref(),
-                key_dir,
-                &format!("{}.key", i.name),
-            )?,
-            listen_port: (dev.listen_port != 0).then_some(dev.listen_port),
-            fwmark: (dev.fwmark != 0).then_some(dev.fwmark),
-            ..Default::default()
-        };
-        for (public, psk, mut peer) in dev.peers {
-            let declared =
-                want.peers.iter().find(|p| p.public_key == public).and_then(|p| p.preshared_key_file.as_deref());
-            let id: String = public.chars().filter(char::is_ascii_alphanumeric).take(12).collect();
+        let mut have = dev.settings();
+        have.private_key_file =
+            key_file(dev.private_key.as_ref(), private.as_ref(), key_dir, &format!("{}.key", i.name))?;
+        for (psk, mut peer) in dev.peers {
+            let declared = preshared.iter().find(|(public, _)| *public == peer.public_key).map(|(_, d)| d);
+            let id: String = peer.public_key.chars().filter(char::is_ascii_alphanumeric).take(12).collect();
             peer.preshared_key_file = key_file(psk.as_ref(), declared, key_dir, &format!("{}-{id}.psk", i.name))?;
             have.peers.push(peer);
         }
@@ -237,12 +248,9 @@ pub async fn describe(state: &mut State) -> Result<(), OpError> {
             continue;
         }
         let dev = get(&l.iface.name).await?;
-        l.iface.kind = Kind::Wireguard(Wireguard {
-            listen_port: (dev.listen_port != 0).then_some(dev.listen_port),
-            fwmark: (dev.fwmark != 0).then_some(dev.fwmark),
-            peers: dev.peers.into_iter().map(|(_, _, p)| p).collect(),
-            ..Default::default()
-        });
+        let mut w = dev.settings();
+        w.peers = dev.peers.into_iter().map(|(_, p)| p).collect();
+        l.iface.kind = Kind::Wireguard(w);
     }
     Ok(())
 }

@@ -60,12 +60,16 @@ pub fn show(ctx: &Ctx, json: bool, yaml: bool, what: Option<ShowWhat>) -> ExitCo
                         ("link", e.link.map(|c| c.words())),
                     ];
                     for (group, words) in groups {
+                        let unknown = hostnet_core::model::ethtool::SPEED_UNKNOWN.to_string();
                         let text: Vec<String> = match words {
                             Some(w) => w
                                 .into_iter()
-                                .map(|(k, v)| match (k, v.as_str()) {
-                                    ("speed", "4294967295") => "speed unknown".into(),
-                                    (k, v) => format!("{k} {v}"),
+                                .map(|(k, v)| {
+                                    if k == "speed" && v == unknown {
+                                        "speed unknown".into()
+                                    } else {
+                                        format!("{k} {v}")
+                                    }
                                 })
                                 .collect(),
                             None => vec!["not supported by the driver".into()],
