@@ -4,7 +4,7 @@
 use std::cmp::Reverse;
 use std::collections::{BinaryHeap, HashMap};
 
-use crate::model::{Config, Kind};
+use crate::model::{Config, Interface, Kind};
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Origin {
@@ -181,7 +181,9 @@ impl Graph {
     }
 }
 
-/// Whether `peer` is itself declared as a veth whose peer is `name`: both ends of one pair.
-pub fn declared_peer_of(config: &Config, peer: &str, name: &str) -> bool {
-    config.interfaces.iter().any(|o| o.name == peer && matches!(&o.kind, Kind::Veth(w) if w.peer == name))
+/// Whether `peer_decl` (the declaration of a veth's peer, if any) is itself a veth whose peer is
+/// `name`: both ends of one pair. Callers look the peer up in their own name index, since a scan
+/// per veth made validation quadratic (14 % of a daemon apply at 2000 interfaces).
+pub fn declares_pair(peer_decl: Option<&Interface>, name: &str) -> bool {
+    peer_decl.is_some_and(|o| matches!(&o.kind, Kind::Veth(w) if w.peer == name))
 }

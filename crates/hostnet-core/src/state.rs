@@ -1,5 +1,7 @@
 //! The host's current state, in the model's own terms, as a backend observes it.
 
+use std::collections::HashMap;
+
 use serde::Serialize;
 
 use crate::model::{Cidr, Config, Dns, Interface, Kind, LinkState, MacAddr, Match, Rule, SysctlValues};
@@ -70,8 +72,14 @@ impl State {
     /// against it must find nothing to do about.
     pub fn from_config(config: &Config) -> State {
         let mut links = Vec::new();
-        let master_of =
-            |n: &str| config.interfaces.iter().find(|m| m.kind.ports().iter().any(|p| p == n)).map(|m| m.name.clone());
+        let by_name: HashMap<&str, &Interface> = config.interfaces.iter().rev().map(|i| (i.name.as_str(), i)).collect();
+        let masters: HashMap<&str, &str> = config
+            .interfaces
+            .iter()
+            .rev()
+            .flat_map(|m| m.kind.ports().iter().map(move |p| (p.as_str(), m.name.as_str())))
+            .collect();
+        let master_of = |n: &str| masters.get(n).map(|m| m.to_string());
         for i in config.interfaces.iter().filter(|i| i.state != LinkState::Absent) {
             let (perm_mac, pci_path) = match &i.kind {
                 Kind::Ethernet(e) => (e.matches.mac, e.matches.pci_path.clone()),
@@ -79,7 +87,7 @@ impl State {
             };
             let master = master_of(&i.name);
             let bridge_port =
-                master.as_deref().is_some_and(|m| config.get(m).is_some_and(|m| matches!(m.kind, Kind::Bridge(_))));
+                master.as_deref().is_some_and(|m| by_name.get(m).is_some_and(|m| matches!(m.kind, Kind::Bridge(_))));
             let mut sysctls = SysctlValues::default();
             for (k, v) in crate::model::ip::wanted_sysctls(&i.ipv4, &i.ipv6, bridge_port) {
                 sysctls.set(k, v);
@@ -96,7 +104,7 @@ impl State {
                 dynamic: Vec::new(),
             });
             if let Kind::Veth(v) = &i.kind
-                && !crate::graph::declared_peer_of(config, &v.peer, &i.name)
+                && !crate::graph::declares_pair(by_name.get(v.peer.as_str()).copied(), &i.name)
             {
                 let owned = master_of(&v.peer);
                 links.push(LiveLink {

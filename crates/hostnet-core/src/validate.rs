@@ -88,7 +88,7 @@ impl Decl {
 
 fn check_names<'c>(config: &'c Config, rep: &mut Reporter<'_>) -> HashMap<&'c str, Decl> {
     let mut seen: HashMap<&str, Decl> = HashMap::new();
-    let mut declare = |name: &'c str, decl: Decl, rep: &mut Reporter<'_>| {
+    fn declare<'c>(seen: &mut HashMap<&'c str, Decl>, name: &'c str, decl: Decl, rep: &mut Reporter<'_>) {
         if let Err(why) = check_ifname(name) {
             rep.error(decl.path(), why);
         }
@@ -99,16 +99,26 @@ fn check_names<'c>(config: &'c Config, rep: &mut Reporter<'_>) -> HashMap<&'c st
                 seen.insert(name, decl);
             }
         }
-    };
-    for (i, iface) in config.interfaces.iter().enumerate() {
-        declare(&iface.name, Decl { index: i, peer: false }, rep);
     }
     for (i, iface) in config.interfaces.iter().enumerate() {
-        if let Kind::Veth(v) = &iface.kind
-            && !crate::graph::declared_peer_of(config, &v.peer, &iface.name)
-        {
-            declare(&v.peer, Decl { index: i, peer: true }, rep);
-        }
+        declare(&mut seen, &iface.name, Decl { index: i, peer: false }, rep);
+    }
+    let undeclared_peers: Vec<(usize, &str)> = config
+        .interfaces
+        .iter()
+        .enumerate()
+        .filter_map(|(i, iface)| match &iface.kind {
+            Kind::Veth(v) => Some((i, iface, v)),
+            _ => None,
+        })
+        .filter(|(_, iface, v)| {
+            let decl = seen.get(v.peer.as_str()).map(|d| &config.interfaces[d.index]);
+            !crate::graph::declares_pair(decl, &iface.name)
+        })
+        .map(|(i, _, v)| (i, v.peer.as_str()))
+        .collect();
+    for (i, peer) in undeclared_peers {
+        declare(&mut seen, peer, Decl { index: i, peer: true }, rep);
     }
     seen
 }

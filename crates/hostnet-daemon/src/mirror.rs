@@ -3,14 +3,17 @@
 //!
 //! Two things the notifications do not say are handled by dumping again: lost notifications
 //! (ENOBUFS: everything is re-read), and IPv4 routes the kernel drops without a word when their
-//! link goes down or goes away, or an address they depend on is deleted (routes are re-read).
+//! link goes down or goes away, or an address they depend on is deleted. After a link goes down
+//! or away all routes are re-read; after an IPv4 address is deleted, the IPv4 routes out of its
+//! link (the kernel flushes those when the link's last address goes), or all IPv4 routes when a
+//! route elsewhere names the address as its source (those go too).
 //! Rules are few and their notifications name no link: any rule notification re-reads them.
 //! Sysctl writes send no link notification: the engine tells the source which links it wrote
 //! (see [`Mirror::touched`]) and those are re-read. Someone else's write of forwarding,
 //! rp_filter or proxy_arp sends a netconf notification, and every link is re-read; the other
 //! IP sysctls change silently and are seen at the next re-read of their link.
 
-use std::collections::BTreeMap;
+use std::collections::{BTreeMap, BTreeSet};
 use std::net::IpAddr;
 
 use hostnet_core::model::{Route, Rule};
@@ -39,8 +42,14 @@ pub struct Mirror {
     stale: bool,
     /// Routes may have gone silently: re-read routes before the next use.
     stale_routes: bool,
-    /// Only IPv4 routes may have gone (an IPv4 address was deleted): re-read those.
+    /// Only IPv4 routes may have gone (an IPv4 address named as a route's source elsewhere was
+    /// deleted): re-read those.
     stale_routes_v4: bool,
+    /// Links whose IPv4 routes may have gone (an IPv4 address of theirs was deleted): re-read
+    /// those links' IPv4 routes only.
+    stale_routes_v4_of: BTreeSet<u32>,
+    /// A link appeared, went or was renamed since the engine last learned names and indexes.
+    names_changed: bool,
     /// Full re-reads forced by lost notifications, for status and metrics.
     pub resyncs: u64,
     /// Links that appeared since the last refresh: read again once, because a new link's first
@@ -99,6 +108,7 @@ impl Mirror {
         self.stale_rules = false;
         self.stale_links = false;
         self.stale = false;
+        self.names_changed = true;
         self.fresh.clear();
         self.cached = None;
         Ok(())
@@ -108,6 +118,16 @@ impl Mirror {
         self.routes = nl.routes().await?.into_iter().map(|(oif, r)| (route_key(oif, &r), (oif, r))).collect();
         self.stale_routes = false;
         self.stale_routes_v4 = false;
+        self.stale_routes_v4_of.clear();
+        self.cached = None;
+        Ok(())
+    }
+
+    /// Re-reads the IPv4 routes out of one link.
+    async fn reload_routes_v4_of(&mut self, nl: &Netlink, index: u32) -> Result<(), hostnet_netlink::Error> {
+        let now = nl.routes_v4_of(index).await?.unwrap_or_default();
+        self.routes.retain(|k, _| k.0 != index || k.1.addr().is_ipv6());
+        self.routes.extend(now.into_iter().map(|r| (route_key(index, &r), (index, r))));
         self.cached = None;
         Ok(())
     }
@@ -118,6 +138,7 @@ impl Mirror {
         self.routes.retain(|k, _| k.1.addr().is_ipv6());
         self.routes.extend(v4.into_iter().map(|(oif, r)| (route_key(oif, &r), (oif, r))));
         self.stale_routes_v4 = false;
+        self.stale_routes_v4_of.clear();
         self.cached = None;
         Ok(())
     }
@@ -137,6 +158,7 @@ impl Mirror {
                     }
                     None => {
                         self.links.remove(&index);
+                        self.names_changed = true;
                     }
                 }
             }
@@ -144,6 +166,7 @@ impl Mirror {
                 let links = nl.links().await?;
                 self.links = links.into_iter().map(|l| (l.header.index, l)).collect();
                 self.stale_links = false;
+                self.names_changed = true;
                 self.cached = None;
             }
             if self.stale_rules {
@@ -156,6 +179,9 @@ impl Mirror {
             } else if self.stale_routes_v4 {
                 self.reload_routes_v4(nl).await
             } else {
+                for index in std::mem::take(&mut self.stale_routes_v4_of) {
+                    self.reload_routes_v4_of(nl, index).await?;
+                }
                 Ok(())
             }
         }
@@ -167,7 +193,14 @@ impl Mirror {
             || self.stale_routes_v4
             || self.stale_rules
             || self.stale_links
+            || !self.stale_routes_v4_of.is_empty()
             || !self.fresh.is_empty()
+    }
+
+    /// Whether link names or indexes changed since the last call: the engine's name→index
+    /// cache is re-learned only then (2000 links hashed per observation was measurable).
+    pub fn take_names_changed(&mut self) -> bool {
+        std::mem::take(&mut self.names_changed)
     }
 
     /// The engine changed `op`'s subject in a way no notification reports.
@@ -207,8 +240,13 @@ impl Mirror {
                 if was_up && !l.header.flags.contains(LinkFlags::Up) {
                     self.stale_routes = true;
                 }
-                if !self.links.contains_key(&index) {
-                    self.fresh.push(index);
+                match self.links.get(&index) {
+                    None => {
+                        self.fresh.push(index);
+                        self.names_changed = true;
+                    }
+                    Some(old) if ifname(old).as_deref() != Some(name.as_str()) => self.names_changed = true,
+                    Some(_) => {}
                 }
                 self.links.insert(index, l);
                 Some(Change::Link { index, name })
@@ -216,6 +254,7 @@ impl Mirror {
             Notification::DelLink(l) => {
                 let index = l.header.index;
                 let old = self.links.remove(&index)?;
+                self.names_changed = true;
                 self.addrs.retain(|k, _| k.0 != index);
                 self.routes.retain(|k, _| k.0 != index);
                 self.stale_routes = true;
@@ -234,7 +273,11 @@ impl Mirror {
                 // those are re-read; after an IPv6 address, all routes are (not checked which
                 // go silently there).
                 if key.1.is_ipv4() {
-                    self.stale_routes_v4 = true;
+                    if self.routes.values().any(|(oif, r)| *oif != key.0 && r.src == Some(key.1)) {
+                        self.stale_routes_v4 = true;
+                    } else {
+                        self.stale_routes_v4_of.insert(key.0);
+                    }
                 } else {
                     self.stale_routes = true;
                 }

@@ -29,7 +29,9 @@ impl<'a> MirrorSource<'a> {
             }
         }
         self.mirror.refresh(nl).await?;
-        nl.learn_indexes(self.mirror.links());
+        if self.mirror.take_names_changed() {
+            nl.learn_indexes(self.mirror.links());
+        }
         Ok(())
     }
 }

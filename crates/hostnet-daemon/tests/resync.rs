@@ -58,3 +58,66 @@ fn a_mirror_that_lost_notifications_resyncs_to_the_host() {
     .join()
     .unwrap();
 }
+
+/// Runs `ip -n NS ARGS...`, which must succeed.
+fn ip(ns: &str, args: &str) {
+    let st = Command::new("ip").arg("-n").arg(ns).args(args.split_whitespace()).status().unwrap();
+    assert!(st.success(), "ip {args} failed");
+}
+
+#[test]
+#[ignore = "needs root: creates a network namespace"]
+fn a_mirror_follows_the_routes_the_kernel_drops_with_an_ipv4_address() {
+    // SAFETY: geteuid has no preconditions.
+    assert_eq!(unsafe { libc::geteuid() }, 0, "this test needs root (network namespaces)");
+    let ns = Ns(format!("hnd-v4drop-{}", std::process::id()));
+    assert!(Command::new("ip").args(["netns", "add", &ns.0]).status().unwrap().success());
+    let n = ns.0.as_str();
+    ip(n, "link add va type veth peer name va2");
+    ip(n, "link add vb type veth peer name vb2");
+    for l in ["va", "va2", "vb", "vb2"] {
+        ip(n, &format!("link set {l} up"));
+    }
+    ip(n, "addr add 10.1.0.1/24 dev va");
+    ip(n, "addr add 10.1.1.1/24 dev va");
+    ip(n, "addr add 10.2.0.1/24 dev vb");
+    ip(n, "route add 172.16.0.0/28 via 10.1.0.2 dev va proto static");
+    ip(n, "route add 172.16.1.0/28 via 10.1.1.2 dev va proto static");
+    ip(n, "route add 172.17.0.0/28 via 10.2.0.2 dev vb proto static");
+    let name = ns.0.clone();
+    std::thread::spawn(move || {
+        hostnet_netlink::netns::enter(&name).unwrap();
+        let rt = tokio::runtime::Builder::new_current_thread().enable_all().build().unwrap();
+        rt.block_on(async {
+            let mut monitor = Monitor::open(&[Topic::Links, Topic::Addresses, Topic::Routes]).unwrap();
+            let nl = Netlink::connect().unwrap();
+            let mut mirror = Mirror::load(&nl).await.unwrap();
+            let routes = |s: &hostnet_core::State| -> usize { s.links.iter().map(|l| l.iface.routes.len()).sum() };
+            let mut check = async |why: &str, left: usize| {
+                for n in monitor.drain().unwrap() {
+                    mirror.apply(n);
+                }
+                mirror.refresh(&nl).await.unwrap();
+                let fresh = nl.observe().await.unwrap().state;
+                assert_eq!(routes(&fresh), left, "{why}: the kernel's routes are not what the test expects");
+                assert_eq!(mirror.state(), fresh, "{why}: the mirror differs from a fresh dump");
+            };
+            // One of va's two addresses: the kernel drops the route through its subnet's gateway
+            // only when the link's last address goes, so nothing here.
+            ip(&name, "addr del 10.1.1.1/24 dev va");
+            check("one of two addresses deleted", 3).await;
+            // A route elsewhere takes va's remaining address as its source.
+            ip(&name, "route add 172.18.0.0/28 via 10.2.0.2 dev vb src 10.1.0.1 proto static");
+            check("a route with a source added", 4).await;
+            // The last: va's routes go silently, and so does vb's route from that source (which
+            // recent kernels announce and older ones do not; the mirror re-reads IPv4 routes).
+            ip(&name, "addr del 10.1.0.1/24 dev va");
+            check("the last address deleted", 1).await;
+            // vb's last address, with no route elsewhere naming it: only vb's routes are re-read.
+            ip(&name, "addr del 10.2.0.1/24 dev vb");
+            check("vb's last address deleted", 0).await;
+        });
+    })
+    .join()
+    .unwrap();
+}

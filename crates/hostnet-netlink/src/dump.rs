@@ -56,11 +56,44 @@ impl DumpSocket {
     pub(crate) fn collect_raw<T>(
         &self,
         request: RouteNetlinkMessage,
+        pick: impl FnMut(NetlinkBuffer<&[u8]>) -> Result<Option<T>, Error>,
+    ) -> Result<Vec<T>, Error> {
+        let mut guard = self.sock.lock().expect("dump socket");
+        let (sock, seq) = &mut *guard;
+        Self::dump(sock, seq, request, pick)
+    }
+
+    /// Like [`collect`](Self::collect), with the kernel's strict checking on for this request:
+    /// then it honours the filters in the request (a route dump's RTA_OIF) instead of ignoring
+    /// them, and refuses what it cannot filter. Off for the other dumps, whose requests carry
+    /// header fields that strict checking would read as filters.
+    pub(crate) fn collect_filtered<T>(
+        &self,
+        request: RouteNetlinkMessage,
+        mut pick: impl FnMut(RouteNetlinkMessage) -> Option<T>,
+    ) -> Result<Vec<T>, Error> {
+        let mut guard = self.sock.lock().expect("dump socket");
+        let (sock, seq) = &mut *guard;
+        sock.set_netlink_get_strict_chk(true)?;
+        let out = Self::dump(sock, seq, request, |m| {
+            let m = NetlinkMessage::<RouteNetlinkMessage>::deserialize(m.into_inner())
+                .map_err(|e| Error::Other(format!("netlink dump: {e}")))?;
+            Ok(match m.payload {
+                NetlinkPayload::InnerMessage(x) => pick(x),
+                _ => None,
+            })
+        });
+        sock.set_netlink_get_strict_chk(false)?;
+        out
+    }
+
+    fn dump<T>(
+        sock: &mut Socket,
+        seq: &mut u32,
+        request: RouteNetlinkMessage,
         mut pick: impl FnMut(NetlinkBuffer<&[u8]>) -> Result<Option<T>, Error>,
     ) -> Result<Vec<T>, Error> {
         let mut out = Vec::new();
-        let mut guard = self.sock.lock().expect("dump socket");
-        let (sock, seq) = &mut *guard;
         *seq = seq.wrapping_add(1);
         let mut msg = NetlinkMessage::from(request);
         msg.header.flags = NLM_F_REQUEST | NLM_F_DUMP;
