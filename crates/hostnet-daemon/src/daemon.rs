@@ -3,7 +3,7 @@
 //! requests and trial reverts never interleave. Everything else (the control socket, the
 //! metrics endpoint) asks it through a channel.
 
-use std::collections::{BTreeMap, HashMap};
+use std::collections::{BTreeMap, BTreeSet, HashMap};
 use std::path::PathBuf;
 use std::time::{Duration, Instant, SystemTime, UNIX_EPOCH};
 
@@ -78,6 +78,12 @@ pub struct Daemon {
     /// A pass is owed (the lock was busy, or a pass failed): when to try again.
     pub pass_due: Option<Instant>,
     pub dhcp: crate::dhcp::Dhcp,
+    /// The declared links that may differ from `desired` though no pass or apply has seen them
+    /// differ: the daemon's own reckoning from its last pass or verified apply and the kernel's
+    /// notifications since. An apply through the socket plans only these and what the new config
+    /// changes (see `hostnet_core::plan::scope`). `None`: any may (at start, after an unattributed
+    /// change such as lost notifications, or a failed apply).
+    pub unverified: Option<BTreeSet<String>>,
 }
 
 /// Why the daemon's file could not be used: the text names file, line and field; `invalid` is
@@ -126,6 +132,7 @@ pub async fn run(opts: DaemonOptions) -> Result<(), StartError> {
         reconcile_errors: 0,
         pass_due: None,
         dhcp: crate::dhcp::Dhcp::new(crate::dhcp::LeaseDir(opts.lease_dir)),
+        unverified: None,
     };
     d.adopt_orphaned_trial();
     d.pass().await;
@@ -212,18 +219,48 @@ impl Daemon {
         self.take_in(&changes);
     }
 
-    /// Records what changed on declared links (carrier, for now; phases are the passes' job).
+    /// Records what changed on declared links (carrier, for now; phases are the passes' job),
+    /// and which links may no longer match.
     pub fn take_in(&mut self, changes: &[Change]) {
         // Built only when a link changed: most batches are addresses and routes.
         let mut declared: Option<std::collections::HashSet<String>> = None;
         for c in changes {
-            if let Change::Link { index, name } = c
+            self.unverify(c);
+        }
+        for c in changes {
+            if let Change::Link { index, name, .. } = c
                 && declared.get_or_insert_with(|| Owners::declared(&self.desired).into_iter().collect()).contains(name)
                 && let Some(l) = self.mirror.link(*index)
             {
                 let carrier = l.header.flags.contains(rtnetlink::packet_route::link::LinkFlags::LowerUp);
                 self.history.carrier(name, carrier);
             }
+        }
+    }
+
+    /// Notes the link `c` touched as one that may no longer match; a change the daemon cannot
+    /// pin to a link makes every link unverified. Routes of no interface and rules are not
+    /// per link: every apply plans them whole.
+    fn unverify(&mut self, c: &Change) {
+        let name = match c {
+            Change::Link { name, renamed_from, .. } => {
+                // Both names on a rename: a declared link may have lost its name, another gained it.
+                if let (Some(old), Some(set)) = (renamed_from, &mut self.unverified) {
+                    set.insert(old.clone());
+                }
+                Some(name.clone())
+            }
+            Change::LinkGone { name } => Some(name.clone()),
+            Change::Address { index } | Change::Route { index } if *index != 0 => self.mirror.name_of(*index),
+            Change::Route { .. } | Change::Rule => return,
+            Change::Address { .. } | Change::Sysctl | Change::Overrun => None,
+        };
+        match (name, &mut self.unverified) {
+            (Some(n), Some(set)) => {
+                set.insert(n);
+            }
+            (Some(_), None) => {}
+            (None, u) => *u = None,
         }
     }
 
@@ -246,6 +283,7 @@ impl Daemon {
 
     async fn revert_trial(&mut self) {
         let Some(t) = self.trial.take() else { return };
+        self.unverified = None;
         match engine::revert(&self.nl, &self.env, &self.dir, &t.id).await {
             Ok(Some(steps)) => {
                 tracing::warn!("trial {} not confirmed: reverted {} operations", t.id, steps.len());
@@ -260,6 +298,7 @@ impl Daemon {
 
     /// Makes `config` the one the daemon keeps true.
     pub fn adopt(&mut self, config: Config, source: String) {
+        self.unverified = None;
         let declared: std::collections::HashSet<String> = Owners::declared(&config).into_iter().collect();
         self.links.retain(|n, _| declared.contains(n));
         self.history.links.retain(|n, _| declared.contains(n));

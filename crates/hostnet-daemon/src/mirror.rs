@@ -64,10 +64,11 @@ pub struct Mirror {
 /// What one notification changed, for the reconciler and the history.
 #[derive(Debug, Clone, PartialEq)]
 pub enum Change {
-    /// A link appeared or changed; `before` is its previous message, if it existed.
+    /// A link appeared or changed (`renamed_from`: its name until now, if that changed).
     Link {
         index: u32,
         name: String,
+        renamed_from: Option<String>,
     },
     LinkGone {
         name: String,
@@ -75,7 +76,10 @@ pub enum Change {
     Address {
         index: u32,
     },
-    Route,
+    /// A route out of link `index` (0: a route of no interface) appeared or went.
+    Route {
+        index: u32,
+    },
     Rule,
     Sysctl,
     Overrun,
@@ -240,16 +244,20 @@ impl Mirror {
                 if was_up && !l.header.flags.contains(LinkFlags::Up) {
                     self.stale_routes = true;
                 }
+                let mut renamed_from = None;
                 match self.links.get(&index) {
                     None => {
                         self.fresh.push(index);
                         self.names_changed = true;
                     }
-                    Some(old) if ifname(old).as_deref() != Some(name.as_str()) => self.names_changed = true,
+                    Some(old) if ifname(old).as_deref() != Some(name.as_str()) => {
+                        self.names_changed = true;
+                        renamed_from = ifname(old);
+                    }
                     Some(_) => {}
                 }
                 self.links.insert(index, l);
-                Some(Change::Link { index, name })
+                Some(Change::Link { index, name, renamed_from })
             }
             Notification::DelLink(l) => {
                 let index = l.header.index;
@@ -286,12 +294,12 @@ impl Mirror {
             Notification::NewRoute(r) => {
                 let (oif, route) = route_of(&r)?;
                 self.routes.insert(route_key(oif, &route), (oif, route));
-                Some(Change::Route)
+                Some(Change::Route { index: oif })
             }
             Notification::DelRoute(r) => {
                 let (oif, route) = route_of(&r)?;
                 self.routes.remove(&route_key(oif, &route));
-                Some(Change::Route)
+                Some(Change::Route { index: oif })
             }
             Notification::NewRule(_) | Notification::DelRule(_) => {
                 self.stale_rules = true;

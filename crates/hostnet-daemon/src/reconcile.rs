@@ -135,6 +135,10 @@ impl Daemon {
             }
         }
         if acting.is_empty() {
+            // Every declared link was just planned against the host: only those that do not
+            // match are unverified. (After acting, the next pass or a whole apply says so.)
+            self.unverified =
+                Some(self.links.iter().filter(|(_, l)| l.phase != Phase::Configured).map(|(n, _)| n.clone()).collect());
             return Ok(true);
         }
         self.run_for(leased.as_ref(), &owners, acting, scope).await?;

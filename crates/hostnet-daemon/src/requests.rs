@@ -1,6 +1,9 @@
 //! Answers to the control socket and the metrics endpoint.
 
+use std::collections::BTreeSet;
 use std::time::{Duration, Instant};
+
+use hostnet_core::plan::scope;
 
 use hostnet_netlink::engine;
 use hostnet_netlink::exec::Options;
@@ -81,16 +84,50 @@ impl Daemon {
             // Nothing was touched: the same located errors as `hostnet check`.
             Err(p) => return Response::invalid(&p),
         };
+        // What is queued first, so that the links it touched count as unverified.
+        let mut src = MirrorSource::new(&mut self.mirror, &mut self.monitor);
+        if let Err(e) = src.catch_up(&self.nl).await {
+            return Response::err(e);
+        }
+        let changes = std::mem::take(&mut src.changes);
+        self.take_in(&changes);
+        // Where the daemon knows the host matches its config but for some links, only what
+        // differs and those links are planned: a change to one interface of thousands costs
+        // what that interface does.
+        let part = self.unverified.as_ref().map(|u| {
+            let mut names = scope::changed(&self.desired, &config);
+            names.extend(u.iter().cloned());
+            // No notification tells of NIC settings or WireGuard peers changed by hand: those
+            // interfaces are always read and planned, as a whole apply would.
+            let unseen = |i: &&hostnet_core::model::Interface| {
+                i.ethtool.is_some() || matches!(i.kind, hostnet_core::model::Kind::Wireguard(_))
+            };
+            names.extend(config.interfaces.iter().filter(unseen).map(|i| i.name.clone()));
+            scope::reach(&self.desired, &config, &names)
+        });
+        let reached: Option<BTreeSet<String>> =
+            part.as_ref().map(|p| p.interfaces.iter().map(|i| i.name.clone()).collect());
+        match &reached {
+            Some(r) => tracing::info!(
+                "apply: planning {} of {} interfaces (the rest are unchanged and match the host)",
+                r.len(),
+                config.interfaces.len()
+            ),
+            None => tracing::info!("apply: planning all {} interfaces", config.interfaces.len()),
+        }
         // A declared NIC that is not there is pending, as at boot: the daemon configures it when
         // it appears. Any other failure rolls the apply back as one-shot `apply` does.
-        let opts = Options { rollback: !no_rollback, tolerate_missing: true, fail_at, ..Options::default() };
+        let opts = Options { rollback: !no_rollback, tolerate_missing: true, fail_at, part, ..Options::default() };
         let mut src = MirrorSource::new(&mut self.mirror, &mut self.monitor);
         let result = engine::apply(&self.nl, &mut src, &self.env, &self.dir, &config, &opts, try_secs).await;
         let changes = std::mem::take(&mut src.changes);
         self.take_in(&changes);
         let (applied, pending) = match result {
             Ok(x) => x,
-            Err(e) => return Response::err(e),
+            Err(e) => {
+                self.unverified = None;
+                return Response::err(e);
+            }
         };
         if applied.succeeded(true) {
             let previous = (self.desired.clone(), self.desired_source.clone());
@@ -98,8 +135,30 @@ impl Daemon {
                 let left = Duration::from_secs(p.deadline.saturating_sub(engine::now()));
                 self.trial = Some(Trial { id: p.id, deadline: Instant::now() + left, previous: Some(previous) });
             }
+            let noticed = self.unverified.take();
             self.adopt(config, source);
+            self.unverified = verified_after(&applied.report, reached, noticed);
+        } else {
+            self.unverified = None;
         }
         Response::ok(applied)
     }
+}
+
+/// What is left unverified after an apply that succeeded: with the whole config planned,
+/// nothing but the links it could not configure (missing NICs, what sits on them); with a part,
+/// also the links outside the part that notifications touched (`noticed`, `None` when one
+/// could not be pinned to a link).
+fn verified_after(
+    report: &hostnet_netlink::exec::Report,
+    reached: Option<BTreeSet<String>>,
+    noticed: Option<BTreeSet<String>>,
+) -> Option<BTreeSet<String>> {
+    let mut left: BTreeSet<String> = match reached {
+        None => BTreeSet::new(),
+        Some(reached) => noticed?.into_iter().filter(|n| !reached.contains(n)).collect(),
+    };
+    let unfinished = report.steps.iter().filter(|s| !matches!(s.outcome, hostnet_netlink::exec::Outcome::Applied));
+    left.extend(unfinished.map(|s| s.op.subject().to_string()));
+    Some(left)
 }

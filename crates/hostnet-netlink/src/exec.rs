@@ -87,6 +87,9 @@ pub struct Options {
     /// Only operations on these devices run and are verified (the daemon acts on the links its
     /// state machine chose; drift it only reports stays as it is). `None`: everything.
     pub scope: Option<HashSet<String>>,
+    /// The part of the config to plan and verify, when the caller knows the host matches the
+    /// rest (the daemon; see `hostnet_core::plan::scope`). `None`: all of it.
+    pub part: Option<Config>,
 }
 
 impl Default for Options {
@@ -99,6 +102,7 @@ impl Default for Options {
             fail_at: None,
             stall_after: None,
             scope: None,
+            part: None,
         }
     }
 }
@@ -193,6 +197,7 @@ impl Netlink {
         opts: &Options,
     ) -> Result<Report, Error> {
         let t0 = std::time::Instant::now();
+        let desired = opts.part.as_ref().unwrap_or(desired);
         let mut p = plan(desired, &self.current_from(src, desired, env).await?);
         if let Some(scope) = &opts.scope {
             p.steps.retain(|s| scope.contains(s.op.subject()));

@@ -291,8 +291,8 @@ impl Observed {
         routes: impl IntoIterator<Item = &'a (u32, Route)>,
         with_status: bool,
     ) -> Observed {
-        let names: HashMap<u32, String> =
-            links.clone().into_iter().filter_map(|l| Some((l.header.index, ifname(l)?))).collect();
+        let mut names: HashMap<u32, String> = HashMap::with_capacity(links.clone().into_iter().count());
+        names.extend(links.clone().into_iter().filter_map(|l| Some((l.header.index, ifname(l)?))));
         // Sized up front: growing these by rehashing was a tenth of a daemon apply at 2000 links.
         let mut by_index: HashMap<u32, usize> = HashMap::with_capacity(names.len());
         let mut live = Vec::with_capacity(names.len());

@@ -159,6 +159,36 @@ fn report_only_reports_drift_and_leaves_it() {
 
 #[test]
 #[ignore = "needs root: creates network namespaces"]
+fn an_apply_through_the_daemon_plans_what_changed_and_what_drifted() {
+    let ns = Ns::new("dpart");
+    let peer = Ns::new("dpartp");
+    plug(&ns, &peer, "enx1", "02:00:00:00:00:aa");
+    let f = ns.file("c.yaml", &format!("reconcile: report-only\n{HOST}"));
+    let d = Daemon::start(&ns, &f);
+    d.wait_until("uplink is configured", || d.link("uplink")["phase"] == "configured");
+    // Drift the daemon only reports, on a link the next config does not change.
+    ns.ip(&["addr", "del", "203.0.113.1/24", "dev", "br0"]);
+    d.wait_until("the drift is reported", || d.link("br0")["phase"] == "drifted");
+    // A change to v0 only: v0, its peer and the drifted bridge are planned, not uplink; and
+    // the drift is repaired, as a whole apply would.
+    let next =
+        ns.file("next.yaml", &format!("reconcile: report-only\n{}", HOST.replace("192.0.2.1/24", "192.0.2.5/24")));
+    let out = ns.hostnet_ok(&["apply", &next]);
+    assert!(out.contains("verified"), "{out}");
+    assert!(d.log().contains("apply: planning 3 of 4 interfaces"), "{}", d.log());
+    assert!(ns.ip(&["-br", "addr", "show", "br0"]).contains("203.0.113.1/24"), "the drift was left");
+    let v0 = ns.ip(&["-br", "addr", "show", "v0"]);
+    assert!(v0.contains("192.0.2.5/24") && !v0.contains("192.0.2.1/24"), "{v0}");
+    assert!(ns.ip(&["route", "show", "198.51.100.0/24"]).contains("192.0.2.254"), "the route did not come back");
+    // Back, with nothing drifted: v0 and its peer only.
+    let out = ns.hostnet_ok(&["apply", &f]);
+    assert!(out.contains("verified"), "{out}");
+    assert!(d.log().contains("apply: planning 2 of 4 interfaces"), "{}", d.log());
+    assert!(ns.ip(&["-br", "addr", "show", "v0"]).contains("192.0.2.1/24"));
+}
+
+#[test]
+#[ignore = "needs root: creates network namespaces"]
 fn restarting_or_killing_the_daemon_on_a_correct_host_flaps_nothing() {
     let ns = Ns::new("drestart");
     let peer = Ns::new("drestartp");

@@ -4,6 +4,7 @@
 mod build;
 pub mod drift;
 mod render;
+pub mod scope;
 
 use serde::{Deserialize, Serialize};
 
