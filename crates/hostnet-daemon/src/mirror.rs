@@ -19,7 +19,7 @@ use std::net::IpAddr;
 use hostnet_core::model::{Route, Rule};
 use hostnet_netlink::Netlink;
 use hostnet_netlink::monitor::Notification;
-use hostnet_netlink::read::{Observed, address_of, ifname, route_of, trim};
+use hostnet_netlink::read::{Observed, address_of, assemble, ifname, link_base, link_names, route_of, trim};
 use ipnet::IpNet;
 use rtnetlink::packet_route::address::AddressMessage;
 use rtnetlink::packet_route::link::{LinkFlags, LinkMessage};
@@ -59,6 +59,13 @@ pub struct Mirror {
     /// The state last built from the messages, while none changed: planning twice against an
     /// unchanged host (a pass, then an apply) builds it once.
     cached: Option<hostnet_core::State>,
+    /// Each link in the config schema without its addresses, routes and ports, kept until its
+    /// message changes: an apply's own address and route changes rebuild no link.
+    bases: std::collections::HashMap<u32, Option<hostnet_core::state::LiveLink>>,
+    /// The link names the bases refer to (masters, lower links).
+    names: std::collections::HashMap<u32, String>,
+    /// False when a link appeared, went or was renamed: names and every base are redone.
+    bases_valid: bool,
 }
 
 /// What one notification changed, for the reconciler and the history.
@@ -113,6 +120,7 @@ impl Mirror {
         self.stale_links = false;
         self.stale = false;
         self.names_changed = true;
+        self.bases_valid = false;
         self.fresh.clear();
         self.cached = None;
         Ok(())
@@ -156,6 +164,7 @@ impl Mirror {
         } else {
             for index in std::mem::take(&mut self.fresh) {
                 self.cached = None;
+                self.bases.remove(&index);
                 match nl.link_by_index(index).await? {
                     Some(l) => {
                         self.links.insert(index, l);
@@ -163,6 +172,7 @@ impl Mirror {
                     None => {
                         self.links.remove(&index);
                         self.names_changed = true;
+                        self.bases_valid = false;
                     }
                 }
             }
@@ -171,6 +181,7 @@ impl Mirror {
                 self.links = links.into_iter().map(|l| (l.header.index, l)).collect();
                 self.stale_links = false;
                 self.names_changed = true;
+                self.bases_valid = false;
                 self.cached = None;
             }
             if self.stale_rules {
@@ -249,13 +260,16 @@ impl Mirror {
                     None => {
                         self.fresh.push(index);
                         self.names_changed = true;
+                        self.bases_valid = false;
                     }
                     Some(old) if ifname(old).as_deref() != Some(name.as_str()) => {
                         self.names_changed = true;
+                        self.bases_valid = false;
                         renamed_from = ifname(old);
                     }
                     Some(_) => {}
                 }
+                self.bases.remove(&index);
                 self.links.insert(index, l);
                 Some(Change::Link { index, name, renamed_from })
             }
@@ -263,6 +277,7 @@ impl Mirror {
                 let index = l.header.index;
                 let old = self.links.remove(&index)?;
                 self.names_changed = true;
+                self.bases_valid = false;
                 self.addrs.retain(|k, _| k.0 != index);
                 self.routes.retain(|k, _| k.0 != index);
                 self.stale_routes = true;
@@ -317,13 +332,24 @@ impl Mirror {
     }
 
     /// The host in the config schema, as the one-shot commands would observe it.
-    pub fn state(&mut self) -> hostnet_core::State {
+    pub fn state(&mut self) -> &hostnet_core::State {
         if self.cached.is_none() {
-            let mut s = Observed::build_state(self.links.values(), self.addrs.values(), self.routes.values());
+            if !self.bases_valid {
+                self.names = link_names(self.links.values());
+                self.bases.clear();
+                self.bases_valid = true;
+            }
+            let (names, bases) = (&self.names, &mut self.bases);
+            let live = self
+                .links
+                .iter()
+                .filter_map(|(&index, l)| bases.entry(index).or_insert_with(|| link_base(l, names)).clone())
+                .collect();
+            let mut s = assemble(live, self.addrs.values(), self.routes.values());
             s.rules = self.rules.clone();
             self.cached = Some(s);
         }
-        self.cached.clone().expect("just built")
+        self.cached.as_ref().expect("just built")
     }
 
     /// The host in the config schema plus status, as the one-shot commands would observe it.

@@ -55,7 +55,8 @@ impl Daemon {
         let Some(_lock) = self.dir.try_lock()? else { return Ok(false) };
         engine::recover(&self.nl, &self.env, &self.dir).await?;
         let mut src = MirrorSource::new(&mut self.mirror, &mut self.monitor);
-        let mut state = self.nl.current_from(&mut src, &self.desired, &self.env).await?;
+        // Owned: the pass records what changed (which needs the mirror) while it holds the state.
+        let mut state = self.nl.current_from(&mut src, &self.desired, &self.env).await?.into_owned();
         let changes = std::mem::take(&mut src.changes);
         self.take_in(&changes);
         // After the clients are synced: starting one can bring back a stored lease, and with it

@@ -2,6 +2,8 @@
 //! in every notification already queued. The kernel queues the notifications of a change before
 //! it acknowledges the request, so after our own operations the mirror is current without a dump.
 
+use std::borrow::Cow;
+
 use hostnet_core::State;
 use hostnet_netlink::exec::StateSource;
 use hostnet_netlink::monitor::Monitor;
@@ -37,9 +39,9 @@ impl<'a> MirrorSource<'a> {
 }
 
 impl StateSource for MirrorSource<'_> {
-    async fn observe(&mut self, nl: &Netlink) -> Result<State, Error> {
+    async fn observe(&mut self, nl: &Netlink) -> Result<Cow<'_, State>, Error> {
         self.catch_up(nl).await?;
-        Ok(self.mirror.state())
+        Ok(Cow::Borrowed(self.mirror.state()))
     }
 
     fn touched(&mut self, op: &hostnet_core::Op) {

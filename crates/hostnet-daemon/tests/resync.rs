@@ -51,7 +51,7 @@ fn a_mirror_that_lost_notifications_resyncs_to_the_host() {
             assert_eq!(mirror.resyncs, 1);
             assert!(!mirror.is_stale());
             let fresh = nl.observe().await.unwrap().state;
-            assert_eq!(mirror.state(), fresh, "the mirror after a resync differs from a fresh dump");
+            assert_eq!(mirror.state(), &fresh, "the mirror after a resync differs from a fresh dump");
             assert_eq!(mirror.links().count(), 201, "lo and 200 veth ends");
         });
     })
@@ -100,7 +100,7 @@ fn a_mirror_follows_the_routes_the_kernel_drops_with_an_ipv4_address() {
                 mirror.refresh(&nl).await.unwrap();
                 let fresh = nl.observe().await.unwrap().state;
                 assert_eq!(routes(&fresh), left, "{why}: the kernel's routes are not what the test expects");
-                assert_eq!(mirror.state(), fresh, "{why}: the mirror differs from a fresh dump");
+                assert_eq!(mirror.state(), &fresh, "{why}: the mirror differs from a fresh dump");
             };
             // One of va's two addresses: the kernel drops the route through its subnet's gateway
             // only when the link's last address goes, so nothing here.
@@ -116,6 +116,49 @@ fn a_mirror_follows_the_routes_the_kernel_drops_with_an_ipv4_address() {
             // vb's last address, with no route elsewhere naming it: only vb's routes are re-read.
             ip(&name, "addr del 10.2.0.1/24 dev vb");
             check("vb's last address deleted", 0).await;
+        });
+    })
+    .join()
+    .unwrap();
+}
+
+#[test]
+#[ignore = "needs root: creates a network namespace"]
+fn a_mirror_follows_renames_masters_and_link_changes() {
+    // SAFETY: geteuid has no preconditions.
+    assert_eq!(unsafe { libc::geteuid() }, 0, "this test needs root (network namespaces)");
+    let ns = Ns(format!("hnd-links-{}", std::process::id()));
+    assert!(Command::new("ip").args(["netns", "add", &ns.0]).status().unwrap().success());
+    let name = ns.0.clone();
+    std::thread::spawn(move || {
+        hostnet_netlink::netns::enter(&name).unwrap();
+        let rt = tokio::runtime::Builder::new_current_thread().enable_all().build().unwrap();
+        rt.block_on(async {
+            let mut monitor = Monitor::open(&[Topic::Links, Topic::Addresses, Topic::Routes]).unwrap();
+            let nl = Netlink::connect().unwrap();
+            let mut mirror = Mirror::load(&nl).await.unwrap();
+            // The mirror keeps each link's parsed form until its message changes; each step
+            // changes what another link's form refers to (a peer's name, a master), or the link.
+            for (why, cmds) in [
+                ("a veth pair and a bridge", &["link add x1 type veth peer name x2", "link add sw type bridge"][..]),
+                ("the peer renamed", &["link set x2 name x3"]),
+                ("x1 enslaved", &["link set x1 master sw"]),
+                ("x1's MTU and the bridge up", &["link set x1 mtu 1400", "link set sw up"]),
+                ("an address on the bridge", &["addr add 192.0.2.1/24 dev sw"]),
+                ("the bridge renamed", &["link set sw down", "link set sw name sw2"]),
+                ("x1 released", &["link set x1 nomaster"]),
+                ("the pair deleted", &["link del x3"]),
+            ] {
+                for c in cmds {
+                    ip(&name, c);
+                }
+                for n in monitor.drain().unwrap() {
+                    mirror.apply(n);
+                }
+                mirror.refresh(&nl).await.unwrap();
+                let fresh = nl.observe().await.unwrap().state;
+                assert_eq!(mirror.state(), &fresh, "{why}: the mirror differs from a fresh dump");
+            }
         });
     })
     .join()

@@ -1,6 +1,7 @@
 //! Applying a plan: every operation that can run does, dependants of a failure are skipped,
 //! the result is verified against a fresh observation, and failures are rolled back.
 
+use std::borrow::Cow;
 use std::collections::{HashMap, HashSet};
 use std::time::Duration;
 
@@ -132,7 +133,9 @@ impl OpTiming {
 #[allow(async_fn_in_trait)]
 pub trait StateSource {
     /// The host's links, addresses and routes in the config schema (DNS is added by the caller).
-    async fn observe(&mut self, nl: &Netlink) -> Result<State, Error>;
+    /// Borrowed where the source keeps it (the daemon's mirror): a copy of thousands of links
+    /// per observation is made only by a caller that must change it.
+    async fn observe(&mut self, nl: &Netlink) -> Result<Cow<'_, State>, Error>;
 
     /// `op` was carried out; a source that keeps a picture of the host learns here of changes
     /// the kernel announces to nobody (sysctl writes).
@@ -143,21 +146,26 @@ pub trait StateSource {
 pub struct Dump;
 
 impl StateSource for Dump {
-    async fn observe(&mut self, nl: &Netlink) -> Result<State, Error> {
-        Ok(nl.observe().await?.state)
+    async fn observe(&mut self, nl: &Netlink) -> Result<Cow<'_, State>, Error> {
+        Ok(Cow::Owned(nl.observe().await?.state))
     }
 }
 
 impl Netlink {
     /// The host's current state, including DNS when the config manages it.
     pub async fn current(&self, desired: &Config, env: &Env) -> Result<State, Error> {
-        self.current_from(&mut Dump, desired, env).await
+        Ok(self.current_from(&mut Dump, desired, env).await?.into_owned())
     }
 
-    pub async fn current_from(&self, src: &mut impl StateSource, desired: &Config, env: &Env) -> Result<State, Error> {
+    pub async fn current_from<'s>(
+        &self,
+        src: &'s mut impl StateSource,
+        desired: &Config,
+        env: &Env,
+    ) -> Result<Cow<'s, State>, Error> {
         let mut state = src.observe(self).await?;
         if desired.dns.is_some() {
-            state.dns = read_resolv_conf(&env.resolv_conf);
+            state.to_mut().dns = read_resolv_conf(&env.resolv_conf);
         }
         // NIC features are read only where the config sets some: one request per link.
         let wanted: Vec<String> = desired
@@ -166,10 +174,14 @@ impl Netlink {
             .filter(|i| i.ethtool.is_some() && state.get(&i.name).is_some())
             .map(|i| i.name.clone())
             .collect();
-        crate::wireguard::fill(&mut state, desired, &env.key_dir).await.map_err(|e| Error::Other(e.to_string()))?;
+        if desired.interfaces.iter().any(|i| matches!(i.kind, hostnet_core::model::Kind::Wireguard(_))) {
+            crate::wireguard::fill(state.to_mut(), desired, &env.key_dir)
+                .await
+                .map_err(|e| Error::Other(e.to_string()))?;
+        }
         if !wanted.is_empty() {
             let read = crate::ethtool::read(&wanted).await.map_err(|e| Error::Other(e.to_string()))?;
-            for l in &mut state.links {
+            for l in &mut state.to_mut().links {
                 if let Some(e) = read.get(&l.iface.name) {
                     l.iface.ethtool = Some(e.clone());
                 }
@@ -198,7 +210,7 @@ impl Netlink {
     ) -> Result<Report, Error> {
         let t0 = std::time::Instant::now();
         let desired = opts.part.as_ref().unwrap_or(desired);
-        let mut p = plan(desired, &self.current_from(src, desired, env).await?);
+        let mut p = plan(desired, &*self.current_from(src, desired, env).await?);
         if let Some(scope) = &opts.scope {
             p.steps.retain(|s| scope.contains(s.op.subject()));
         }

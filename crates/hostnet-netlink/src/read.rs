@@ -291,25 +291,18 @@ impl Observed {
         routes: impl IntoIterator<Item = &'a (u32, Route)>,
         with_status: bool,
     ) -> Observed {
-        let mut names: HashMap<u32, String> = HashMap::with_capacity(links.clone().into_iter().count());
-        names.extend(links.clone().into_iter().filter_map(|l| Some((l.header.index, ifname(l)?))));
-        // Sized up front: growing these by rehashing was a tenth of a daemon apply at 2000 links.
-        let mut by_index: HashMap<u32, usize> = HashMap::with_capacity(names.len());
+        let names = link_names(links.clone());
         let mut live = Vec::with_capacity(names.len());
         let mut status = Vec::new();
         let mut ports_of: HashMap<u32, Vec<(u32, String)>> = HashMap::new();
         for l in links {
-            let Some(name) = ifname(l) else { continue };
-            if with_status {
+            if with_status && let Some(name) = ifname(l) {
                 if let Some(m) = controller(l) {
                     ports_of.entry(m).or_default().push((l.header.index, name.clone()));
                 }
                 status.push(link_status(l, &name, &names));
             }
-            if let Some(kind) = link_kind(l, &names) {
-                by_index.insert(l.header.index, live.len());
-                live.push(live_link(l, name, kind, &names));
-            }
+            live.extend(link_base(l, &names));
         }
         // A bond's ports are known from each port's master; the config schema lists them on the bond.
         for st in &mut status {
@@ -319,44 +312,70 @@ impl Observed {
                 b.ports = ports.into_iter().map(|(_, n)| n).collect();
             }
         }
-        for a in addrs {
-            let Some(&i) = by_index.get(&a.header.index) else { continue };
-            let Some(cidr) = address_of(a) else { continue };
-            if is_dynamic(a) && !cidr.is_link_local() {
-                live[i].dynamic.push(cidr);
-            } else if !cidr.is_link_local() {
-                live[i].iface.addresses.push(cidr);
-            } else if cidr.addr().is_ipv6() {
-                live[i].link_local.push(cidr);
-            }
-        }
-        let mut typed = Vec::new();
-        for (oif, r) in routes {
-            if *oif == 0 {
-                typed.push(r.clone());
-            } else if let Some(&i) = by_index.get(oif) {
-                live[i].iface.routes.push(r.clone());
-            }
-        }
-        let masters: Vec<(usize, usize)> = {
-            let index_of: HashMap<&str, usize> =
-                live.iter().enumerate().map(|(i, l)| (l.iface.name.as_str(), i)).collect();
-            live.iter().enumerate().filter_map(|(i, l)| Some((i, *index_of.get(l.master.as_deref()?)?))).collect()
-        };
-        for (port, m) in masters {
-            let pname = live[port].iface.name.clone();
-            match &mut live[m].iface.kind {
-                Kind::Bond(b) => b.ports.push(pname),
-                Kind::Bridge(b) => b.ports.push(pname),
-                Kind::Vrf(v) => {
-                    v.ports.push(pname);
-                    live[port].iface.vrf = live[port].master.clone();
-                }
-                _ => {}
-            }
-        }
-        Observed { state: State { links: live, dns: None, rules: Vec::new(), routes: typed, observed: true }, status }
+        Observed { state: assemble(live, addrs, routes), status }
     }
+}
+
+/// Every link's name by index: what other links' attributes (master, lower link) refer to.
+pub fn link_names<'a>(links: impl IntoIterator<Item = &'a LinkMessage> + Clone) -> HashMap<u32, String> {
+    // Sized up front: growing it by rehashing was a tenth of a daemon apply at 2000 links.
+    let mut names: HashMap<u32, String> = HashMap::with_capacity(links.clone().into_iter().count());
+    names.extend(links.into_iter().filter_map(|l| Some((l.header.index, ifname(l)?))));
+    names
+}
+
+/// One link in the config schema without what other messages tell (its addresses, routes and
+/// ports); `None` for a link hostnet does not model. It depends only on the link's own message
+/// and the names of the links it refers to, so the daemon keeps it until either changes.
+pub fn link_base(l: &LinkMessage, names: &HashMap<u32, String>) -> Option<LiveLink> {
+    let name = ifname(l)?;
+    let kind = link_kind(l, names)?;
+    Some(live_link(l, name, kind, names))
+}
+
+/// The state from its links' bases (see [`link_base`]), addresses and routes.
+pub fn assemble<'a>(
+    mut live: Vec<LiveLink>,
+    addrs: impl IntoIterator<Item = &'a AddressMessage>,
+    routes: impl IntoIterator<Item = &'a (u32, Route)>,
+) -> State {
+    let by_index: HashMap<u32, usize> = live.iter().enumerate().map(|(i, l)| (l.index, i)).collect();
+    for a in addrs {
+        let Some(&i) = by_index.get(&a.header.index) else { continue };
+        let Some(cidr) = address_of(a) else { continue };
+        if is_dynamic(a) && !cidr.is_link_local() {
+            live[i].dynamic.push(cidr);
+        } else if !cidr.is_link_local() {
+            live[i].iface.addresses.push(cidr);
+        } else if cidr.addr().is_ipv6() {
+            live[i].link_local.push(cidr);
+        }
+    }
+    let mut typed = Vec::new();
+    for (oif, r) in routes {
+        if *oif == 0 {
+            typed.push(r.clone());
+        } else if let Some(&i) = by_index.get(oif) {
+            live[i].iface.routes.push(r.clone());
+        }
+    }
+    let masters: Vec<(usize, usize)> = {
+        let index_of: HashMap<&str, usize> = live.iter().enumerate().map(|(i, l)| (l.iface.name.as_str(), i)).collect();
+        live.iter().enumerate().filter_map(|(i, l)| Some((i, *index_of.get(l.master.as_deref()?)?))).collect()
+    };
+    for (port, m) in masters {
+        let pname = live[port].iface.name.clone();
+        match &mut live[m].iface.kind {
+            Kind::Bond(b) => b.ports.push(pname),
+            Kind::Bridge(b) => b.ports.push(pname),
+            Kind::Vrf(v) => {
+                v.ports.push(pname);
+                live[port].iface.vrf = live[port].master.clone();
+            }
+            _ => {}
+        }
+    }
+    State { links: live, dns: None, rules: Vec::new(), routes: typed, observed: true }
 }
 
 /// Whether an address has a lifetime (a DHCP lease, SLAAC) rather than being permanent.
