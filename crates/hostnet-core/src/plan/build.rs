@@ -91,7 +91,8 @@ pub fn plan(desired: &Config, current: &State) -> Plan {
         rules: current.rules.clone(),
         typed_routes: current.routes.clone(),
     };
-    for l in &current.links {
+    let touchable = touchable(desired, current, &p.live_ports, &p.live);
+    for l in current.links.iter().filter(|l| touchable.contains(l.iface.name.as_str())) {
         p.sim.insert(
             l.iface.name.clone(),
             Sim {
@@ -155,6 +156,38 @@ pub fn plan(desired: &Config, current: &State) -> Plan {
     p.rules();
     p.dns();
     Plan { steps: p.steps }
+}
+
+/// The current links a plan of `desired` can read or change: the declared ones, their ports
+/// and masters as declared and as they are, and the NICs a declaration may match. Only these get
+/// a simulation; the daemon plans a few interfaces of a config against a host of thousands of
+/// links, and simulating every link was most of such a plan.
+fn touchable<'a>(
+    desired: &'a Config,
+    current: &'a State,
+    live_ports: &HashMap<&'a str, Vec<String>>,
+    live: &HashMap<&'a str, &'a crate::state::LiveLink>,
+) -> std::collections::HashSet<&'a str> {
+    let mut out = std::collections::HashSet::new();
+    for i in &desired.interfaces {
+        out.insert(i.name.as_str());
+        if let Kind::Veth(v) = &i.kind {
+            out.insert(v.peer.as_str());
+        }
+        out.extend(i.kind.ports().iter().map(String::as_str));
+        if let Some(m) = live.get(i.name.as_str()).and_then(|l| l.master.as_deref()) {
+            out.insert(m);
+        }
+    }
+    for l in &current.links {
+        let name = l.iface.name.as_str();
+        // A NIC may be matched and renamed; a port of a declared master may be released.
+        let port_of_declared = l.master.as_deref().is_some_and(|m| live_ports.contains_key(m) && out.contains(m));
+        if matches!(l.iface.kind, Kind::Ethernet(_)) || port_of_declared {
+            out.insert(name);
+        }
+    }
+    out
 }
 
 impl Planner<'_> {
