@@ -8,8 +8,8 @@
 use std::sync::Mutex;
 
 use rtnetlink::packet_core::{
-    NLM_F_DUMP, NLM_F_REQUEST, NLMSG_DONE, NLMSG_ERROR, NLMSG_NOOP, NLMSG_OVERRUN, NetlinkBuffer, NetlinkMessage,
-    NetlinkPayload,
+    NLM_F_DUMP, NLM_F_DUMP_FILTERED, NLM_F_REQUEST, NLMSG_DONE, NLMSG_ERROR, NLMSG_NOOP, NLMSG_OVERRUN, NetlinkBuffer,
+    NetlinkMessage, NetlinkPayload,
 };
 use rtnetlink::packet_route::RouteNetlinkMessage;
 use rtnetlink::sys::protocols::NETLINK_ROUTE;
@@ -60,21 +60,22 @@ impl DumpSocket {
     ) -> Result<Vec<T>, Error> {
         let mut guard = self.sock.lock().expect("dump socket");
         let (sock, seq) = &mut *guard;
-        Self::dump(sock, seq, request, pick)
+        Self::dump(sock, seq, request, pick).map(|(out, _)| out)
     }
 
     /// Like [`collect`](Self::collect), with the kernel's strict checking on for this request:
-    /// then it honours the filters in the request (a route dump's RTA_OIF) instead of ignoring
-    /// them, and refuses what it cannot filter. Off for the other dumps, whose requests carry
-    /// header fields that strict checking would read as filters.
+    /// then it honours the filters in the request (a route dump's protocol and RTA_OIF) instead
+    /// of ignoring them. Off for the other dumps, whose requests carry header fields that strict
+    /// checking would read as filters. Also says whether the kernel did filter: one without
+    /// strict checking (before 4.20) answers with everything, so the caller filters itself.
     pub(crate) fn collect_filtered<T>(
         &self,
         request: RouteNetlinkMessage,
         mut pick: impl FnMut(RouteNetlinkMessage) -> Option<T>,
-    ) -> Result<Vec<T>, Error> {
+    ) -> Result<(Vec<T>, bool), Error> {
         let mut guard = self.sock.lock().expect("dump socket");
         let (sock, seq) = &mut *guard;
-        sock.set_netlink_get_strict_chk(true)?;
+        let _ = sock.set_netlink_get_strict_chk(true);
         let out = Self::dump(sock, seq, request, |m| {
             let m = NetlinkMessage::<RouteNetlinkMessage>::deserialize(m.into_inner())
                 .map_err(|e| Error::Other(format!("netlink dump: {e}")))?;
@@ -83,7 +84,7 @@ impl DumpSocket {
                 _ => None,
             })
         });
-        sock.set_netlink_get_strict_chk(false)?;
+        let _ = sock.set_netlink_get_strict_chk(false);
         out
     }
 
@@ -92,7 +93,7 @@ impl DumpSocket {
         seq: &mut u32,
         request: RouteNetlinkMessage,
         mut pick: impl FnMut(NetlinkBuffer<&[u8]>) -> Result<Option<T>, Error>,
-    ) -> Result<Vec<T>, Error> {
+    ) -> Result<(Vec<T>, bool), Error> {
         let mut out = Vec::new();
         *seq = seq.wrapping_add(1);
         let mut msg = NetlinkMessage::from(request);
@@ -119,7 +120,7 @@ impl DumpSocket {
                     continue;
                 }
                 match b.message_type() {
-                    NLMSG_DONE => return Ok(out),
+                    NLMSG_DONE => return Ok((out, b.flags() & NLM_F_DUMP_FILTERED != 0)),
                     NLMSG_ERROR | NLMSG_OVERRUN => {
                         let m = NetlinkMessage::<RouteNetlinkMessage>::deserialize(this)
                             .map_err(|e| Error::Other(format!("netlink dump: {e}")))?;

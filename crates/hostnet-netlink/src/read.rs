@@ -40,8 +40,11 @@ pub struct Observed {
 /// lo's index in every namespace (the kernel's LOOPBACK_IFINDEX).
 pub const LOOPBACK_INDEX: u32 = 1;
 
+/// The route protocols hostnet manages: `ip route add`'s default and its own.
+const MANAGED_PROTOCOLS: [RouteProtocol; 2] = [RouteProtocol::Boot, RouteProtocol::Static];
+
 fn is_managed_protocol(p: RouteProtocol) -> bool {
-    matches!(p, RouteProtocol::Boot | RouteProtocol::Static)
+    MANAGED_PROTOCOLS.contains(&p)
 }
 
 /// The IFLA_* attributes observation, status and the lab read: address, name, MTU, link,
@@ -182,25 +185,24 @@ impl Netlink {
     /// The IPv4 routes of every table that go out of link `index` (the kernel filters: the
     /// routes of one link out of thousands cost what one link's do). `None`: the link is gone.
     pub async fn routes_v4_of(&self, index: u32) -> Result<Option<Vec<Route>>, Error> {
-        use rtnetlink::packet_route::route::RouteHeader;
-        let mut msg = RouteMessage::default();
-        // Every header field that strict checking reads as a filter stays zero: all tables,
-        // protocols and types.
-        msg.header = RouteHeader { address_family: AddressFamily::Inet, ..RouteHeader::default() };
-        msg.header.table = 0;
-        msg.header.protocol = RouteProtocol::Unspec;
-        msg.header.kind = RouteType::Unspec;
-        msg.header.scope = RouteScope::Universe;
-        msg.attributes.push(RouteAttribute::Oif(index));
-        let got = self.dumps.collect_filtered(RouteNetlinkMessage::GetRoute(msg), |m| match m {
-            RouteNetlinkMessage::NewRoute(r) => route_of(&r),
-            _ => None,
-        });
-        match got {
-            Ok(routes) => Ok(Some(routes.into_iter().filter(|(oif, _)| *oif == index).map(|(_, r)| r).collect())),
-            Err(Error::Netlink(e)) if e.errno == libc::ENODEV => Ok(None),
-            Err(e) => Err(e),
+        let mut routes = Vec::new();
+        for protocol in MANAGED_PROTOCOLS {
+            let request = route_dump_request(IpFamily::V4, protocol, Some(index));
+            match self.dumps.collect_filtered(request, |m| match m {
+                RouteNetlinkMessage::NewRoute(r) => route_of(&r),
+                _ => None,
+            }) {
+                Ok((r, filtered)) => {
+                    routes.extend(r);
+                    if !filtered {
+                        break;
+                    }
+                }
+                Err(Error::Netlink(e)) if e.errno == libc::ENODEV => return Ok(None),
+                Err(e) => return Err(e),
+            }
         }
+        Ok(Some(routes.into_iter().filter(|(oif, _)| *oif == index).map(|(_, r)| r).collect()))
     }
 }
 
@@ -251,18 +253,44 @@ fn routes_on(dumps: &DumpSocket) -> Result<Vec<(u32, Route)>, Error> {
 fn routes_of_families(dumps: &DumpSocket, families: &[IpFamily]) -> Result<Vec<(u32, Route)>, Error> {
     let mut out = Vec::new();
     for family in families {
-        let mut msg = match family {
-            IpFamily::V4 => rtnetlink::RouteMessageBuilder::<std::net::Ipv4Addr>::new().build(),
-            IpFamily::V6 => rtnetlink::RouteMessageBuilder::<std::net::Ipv6Addr>::new().build(),
-        };
-        // An unfiltered dump: every table, not just main.
-        msg.header.table = 0;
-        out.extend(dumps.collect(RouteNetlinkMessage::GetRoute(msg), |m| match m {
-            RouteNetlinkMessage::NewRoute(r) => route_of(&r),
-            _ => None,
-        })?);
+        // One dump per protocol hostnet manages, filtered by the kernel: the kernel's own routes
+        // (a prefix, link-local, multicast and local route per link and address: 10,000 at
+        // 2000 links) are neither encoded nor parsed only to be dropped by `route_of`.
+        for protocol in MANAGED_PROTOCOLS {
+            let request = route_dump_request(*family, protocol, None);
+            let (routes, filtered) = dumps.collect_filtered(request, |m| match m {
+                RouteNetlinkMessage::NewRoute(r) => route_of(&r),
+                _ => None,
+            })?;
+            out.extend(routes);
+            if !filtered {
+                // The kernel ignored the filter: that was every route, and `route_of` kept ours.
+                break;
+            }
+        }
     }
     Ok(out)
+}
+
+/// A route dump of every table that the kernel filters (under strict checking) by protocol
+/// and, if given, output link. Every other header field strict checking reads as a filter
+/// stays zero.
+fn route_dump_request(family: IpFamily, protocol: RouteProtocol, oif: Option<u32>) -> RouteNetlinkMessage {
+    use rtnetlink::packet_route::route::RouteHeader;
+    let mut msg = RouteMessage::default();
+    msg.header = RouteHeader {
+        address_family: match family {
+            IpFamily::V4 => AddressFamily::Inet,
+            IpFamily::V6 => AddressFamily::Inet6,
+        },
+        ..RouteHeader::default()
+    };
+    msg.header.table = 0;
+    msg.header.protocol = protocol;
+    msg.header.kind = RouteType::Unspec;
+    msg.header.scope = RouteScope::Universe;
+    msg.attributes.extend(oif.map(RouteAttribute::Oif));
+    RouteNetlinkMessage::GetRoute(msg)
 }
 
 impl Observed {
@@ -475,6 +503,7 @@ pub fn route_of(r: &RouteMessage) -> Option<(u32, Route)> {
     Some((oif, route))
 }
 
+#[derive(Clone, Copy)]
 enum IpFamily {
     V4,
     V6,
