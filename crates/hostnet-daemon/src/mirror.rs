@@ -19,7 +19,9 @@ use std::net::IpAddr;
 use hostnet_core::model::{Route, Rule};
 use hostnet_netlink::Netlink;
 use hostnet_netlink::monitor::Notification;
-use hostnet_netlink::read::{Observed, address_of, assemble, ifname, link_base, link_names, route_of, trim};
+use hostnet_netlink::read::{
+    Observed, address_of, assemble, attach_address, ifname, link_base, link_names, route_of, trim,
+};
 use ipnet::IpNet;
 use rtnetlink::packet_route::address::AddressMessage;
 use rtnetlink::packet_route::link::{LinkFlags, LinkMessage};
@@ -59,6 +61,12 @@ pub struct Mirror {
     /// The state last built from the messages, while none changed: planning twice against an
     /// unchanged host (a pass, then an apply) builds it once.
     cached: Option<hostnet_core::State>,
+    /// Where each link sits in `cached.links`, by index.
+    cached_at: std::collections::HashMap<u32, usize>,
+    /// Links whose addresses or routes changed since `cached` was built or patched: only those
+    /// are redone (an apply's own address and route changes touch one link of thousands).
+    /// Index 0: the routes of no interface.
+    patch: BTreeSet<u32>,
     /// Each link in the config schema without its addresses, routes and ports, kept until its
     /// message changes: an apply's own address and route changes rebuild no link.
     bases: std::collections::HashMap<u32, Option<hostnet_core::state::LiveLink>>,
@@ -140,7 +148,7 @@ impl Mirror {
         let now = nl.routes_v4_of(index).await?.unwrap_or_default();
         self.routes.retain(|k, _| k.0 != index || k.1.addr().is_ipv6());
         self.routes.extend(now.into_iter().map(|r| (route_key(index, &r), (index, r))));
-        self.cached = None;
+        self.patch.insert(index);
         Ok(())
     }
 
@@ -239,8 +247,12 @@ impl Mirror {
     /// Takes in one notification.
     pub fn apply(&mut self, n: Notification) -> Option<Change> {
         let change = self.take(n);
-        if change.is_some() {
-            self.cached = None;
+        match &change {
+            Some(Change::Address { index } | Change::Route { index }) => {
+                self.patch.insert(*index);
+            }
+            Some(_) => self.cached = None,
+            None => {}
         }
         change
     }
@@ -333,6 +345,32 @@ impl Mirror {
 
     /// The host in the config schema, as the one-shot commands would observe it.
     pub fn state(&mut self) -> &hostnet_core::State {
+        if let Some(s) = &mut self.cached {
+            for index in std::mem::take(&mut self.patch) {
+                if index == 0 {
+                    s.routes = self.routes.values().filter(|(oif, _)| *oif == 0).map(|(_, r)| r.clone()).collect();
+                    continue;
+                }
+                let Some(&at) = self.cached_at.get(&index) else { continue };
+                let l = &mut s.links[at];
+                l.iface.addresses.clear();
+                l.dynamic.clear();
+                l.link_local.clear();
+                l.iface.routes.clear();
+                // The maps are keyed by link index first, so one link's entries are one range,
+                // in the order a whole build puts them.
+                let first_addr = (index, IpAddr::from([0u8; 4]), 0);
+                for (_, a) in self.addrs.range(first_addr..).take_while(|(k, _)| k.0 == index) {
+                    attach_address(l, a);
+                }
+                // 0.0.0.0/0: the least of all destinations (0.0.0.0/32 sorts after a default route).
+                let least = IpNet::new(IpAddr::from([0u8; 4]), 0).expect("a valid prefix");
+                let first_route = (index, least, 0, 0, None);
+                for (_, (_, r)) in self.routes.range(first_route..).take_while(|(k, _)| k.0 == index) {
+                    l.iface.routes.push(r.clone());
+                }
+            }
+        }
         if self.cached.is_none() {
             if !self.bases_valid {
                 self.names = link_names(self.links.values());
@@ -347,6 +385,8 @@ impl Mirror {
                 .collect();
             let mut s = assemble(live, self.addrs.values(), self.routes.values());
             s.rules = self.rules.clone();
+            self.cached_at = s.links.iter().enumerate().map(|(at, l)| (l.index, at)).collect();
+            self.patch.clear();
             self.cached = Some(s);
         }
         self.cached.as_ref().expect("just built")

@@ -108,6 +108,8 @@ fn a_mirror_follows_the_routes_the_kernel_drops_with_an_ipv4_address() {
     ip(n, "route add 172.16.0.0/28 via 10.1.0.2 dev va proto static");
     ip(n, "route add 172.16.1.0/28 via 10.1.1.2 dev va proto static");
     ip(n, "route add 172.17.0.0/28 via 10.2.0.2 dev vb proto static");
+    // The least route key of a link: patching a link's routes must start before it.
+    ip(n, "route add default via 10.2.0.2 dev vb proto static");
     ns.run(|name| async move {
         let mut monitor = Monitor::open(&[Topic::Links, Topic::Addresses, Topic::Routes]).unwrap();
         let nl = Netlink::connect().unwrap();
@@ -116,12 +118,12 @@ fn a_mirror_follows_the_routes_the_kernel_drops_with_an_ipv4_address() {
         for (why, cmd, left) in [
             // One of va's two addresses: the kernel drops the route through its subnet's
             // gateway only when the link's last address goes, so nothing here.
-            ("one of two addresses deleted", "addr del 10.1.1.1/24 dev va", 3),
+            ("one of two addresses deleted", "addr del 10.1.1.1/24 dev va", 4),
             // A route elsewhere takes va's remaining address as its source.
-            ("a route with a source added", "route add 172.18.0.0/28 via 10.2.0.2 dev vb src 10.1.0.1 proto static", 4),
+            ("a route with a source added", "route add 172.18.0.0/28 via 10.2.0.2 dev vb src 10.1.0.1 proto static", 5),
             // The last: va's routes go silently, and so does vb's route from that source (which
             // recent kernels announce and older ones do not; the mirror re-reads IPv4 routes).
-            ("the last address deleted", "addr del 10.1.0.1/24 dev va", 1),
+            ("the last address deleted", "addr del 10.1.0.1/24 dev va", 2),
             // vb's last address, with no route elsewhere naming it: only vb's routes are re-read.
             ("vb's last address deleted", "addr del 10.2.0.1/24 dev vb", 0),
         ] {

@@ -361,6 +361,19 @@ pub fn link_base(l: &LinkMessage, names: &HashMap<u32, String>) -> Option<LiveLi
     Some(live_link(l, name, kind, names))
 }
 
+/// Puts address `a` on its link in the state: as permanent, dynamic (a lease, SLAAC) or IPv6
+/// link-local.
+pub fn attach_address(link: &mut LiveLink, a: &AddressMessage) {
+    let Some(cidr) = address_of(a) else { return };
+    if is_dynamic(a) && !cidr.is_link_local() {
+        link.dynamic.push(cidr);
+    } else if !cidr.is_link_local() {
+        link.iface.addresses.push(cidr);
+    } else if cidr.addr().is_ipv6() {
+        link.link_local.push(cidr);
+    }
+}
+
 /// The state from its links' bases (see [`link_base`]), addresses and routes.
 pub fn assemble<'a>(
     mut live: Vec<LiveLink>,
@@ -369,14 +382,8 @@ pub fn assemble<'a>(
 ) -> State {
     let by_index: HashMap<u32, usize> = live.iter().enumerate().map(|(i, l)| (l.index, i)).collect();
     for a in addrs {
-        let Some(&i) = by_index.get(&a.header.index) else { continue };
-        let Some(cidr) = address_of(a) else { continue };
-        if is_dynamic(a) && !cidr.is_link_local() {
-            live[i].dynamic.push(cidr);
-        } else if !cidr.is_link_local() {
-            live[i].iface.addresses.push(cidr);
-        } else if cidr.addr().is_ipv6() {
-            live[i].link_local.push(cidr);
+        if let Some(&i) = by_index.get(&a.header.index) {
+            attach_address(&mut live[i], a);
         }
     }
     let mut typed = Vec::new();

@@ -91,7 +91,7 @@ pub fn plan(desired: &Config, current: &State) -> Plan {
         rules: current.rules.clone(),
         typed_routes: current.routes.clone(),
     };
-    let touchable = touchable(desired, current, &p.live_ports, &p.live);
+    let touchable = touchable(desired, current, &p.live);
     for l in current.links.iter().filter(|l| touchable.contains(l.iface.name.as_str())) {
         p.sim.insert(
             l.iface.name.clone(),
@@ -165,7 +165,6 @@ pub fn plan(desired: &Config, current: &State) -> Plan {
 fn touchable<'a>(
     desired: &'a Config,
     current: &'a State,
-    live_ports: &HashMap<&'a str, Vec<String>>,
     live: &HashMap<&'a str, &'a crate::state::LiveLink>,
 ) -> std::collections::HashSet<&'a str> {
     let mut out = std::collections::HashSet::new();
@@ -182,7 +181,7 @@ fn touchable<'a>(
     for l in &current.links {
         let name = l.iface.name.as_str();
         // A NIC may be matched and renamed; a port of a declared master may be released.
-        let port_of_declared = l.master.as_deref().is_some_and(|m| live_ports.contains_key(m) && out.contains(m));
+        let port_of_declared = l.master.as_deref().is_some_and(|m| out.contains(m));
         if matches!(l.iface.kind, Kind::Ethernet(_)) || port_of_declared {
             out.insert(name);
         }
