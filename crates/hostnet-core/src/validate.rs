@@ -103,20 +103,16 @@ fn check_names<'c>(config: &'c Config, rep: &mut Reporter<'_>) -> HashMap<&'c st
     for (i, iface) in config.interfaces.iter().enumerate() {
         declare(&mut seen, &iface.name, Decl { index: i, peer: false }, rep);
     }
-    let undeclared_peers: Vec<(usize, &str)> = config
-        .interfaces
-        .iter()
-        .enumerate()
-        .filter_map(|(i, iface)| match &iface.kind {
-            Kind::Veth(v) => Some((i, iface, v)),
-            _ => None,
-        })
-        .filter(|(_, iface, v)| {
+    // Collected first: `declare` adds to `seen`, which the lookup of each peer reads.
+    let mut undeclared_peers = Vec::new();
+    for (i, iface) in config.interfaces.iter().enumerate() {
+        if let Kind::Veth(v) = &iface.kind {
             let decl = seen.get(v.peer.as_str()).map(|d| &config.interfaces[d.index]);
-            !crate::graph::declares_pair(decl, &iface.name)
-        })
-        .map(|(i, _, v)| (i, v.peer.as_str()))
-        .collect();
+            if !crate::graph::declares_pair(decl, &iface.name) {
+                undeclared_peers.push((i, v.peer.as_str()));
+            }
+        }
+    }
     for (i, peer) in undeclared_peers {
         declare(&mut seen, peer, Decl { index: i, peer: true }, rep);
     }

@@ -50,8 +50,11 @@ pub struct Mirror {
     /// Links whose IPv4 routes may have gone (an IPv4 address of theirs was deleted): re-read
     /// those links' IPv4 routes only.
     stale_routes_v4_of: BTreeSet<u32>,
-    /// A link appeared, went or was renamed since the engine last learned names and indexes.
-    names_changed: bool,
+    /// Counts the times a link appeared, went or was renamed: what link names mean. The
+    /// engine's name cache and the parsed links below each note the count they were made at.
+    names_generation: u64,
+    /// The count at which the engine last learned names and indexes.
+    learned_generation: u64,
     /// Full re-reads forced by lost notifications, for status and metrics.
     pub resyncs: u64,
     /// Links that appeared since the last refresh: read again once, because a new link's first
@@ -72,8 +75,8 @@ pub struct Mirror {
     bases: std::collections::HashMap<u32, Option<hostnet_core::state::LiveLink>>,
     /// The link names the bases refer to (masters, lower links).
     names: std::collections::HashMap<u32, String>,
-    /// False when a link appeared, went or was renamed: names and every base are redone.
-    bases_valid: bool,
+    /// The count at which `names` and `bases` were made: behind, both are redone.
+    bases_generation: u64,
 }
 
 /// What one notification changed, for the reconciler and the history.
@@ -127,8 +130,7 @@ impl Mirror {
         self.stale_rules = false;
         self.stale_links = false;
         self.stale = false;
-        self.names_changed = true;
-        self.bases_valid = false;
+        self.names_generation += 1;
         self.fresh.clear();
         self.cached = None;
         Ok(())
@@ -179,8 +181,7 @@ impl Mirror {
                     }
                     None => {
                         self.links.remove(&index);
-                        self.names_changed = true;
-                        self.bases_valid = false;
+                        self.names_generation += 1;
                     }
                 }
             }
@@ -188,8 +189,7 @@ impl Mirror {
                 let links = nl.links().await?;
                 self.links = links.into_iter().map(|l| (l.header.index, l)).collect();
                 self.stale_links = false;
-                self.names_changed = true;
-                self.bases_valid = false;
+                self.names_generation += 1;
                 self.cached = None;
             }
             if self.stale_rules {
@@ -223,7 +223,9 @@ impl Mirror {
     /// Whether link names or indexes changed since the last call: the engine's name→index
     /// cache is re-learned only then (2000 links hashed per observation was measurable).
     pub fn take_names_changed(&mut self) -> bool {
-        std::mem::take(&mut self.names_changed)
+        let changed = self.learned_generation != self.names_generation;
+        self.learned_generation = self.names_generation;
+        changed
     }
 
     /// The engine changed `op`'s subject in a way no notification reports.
@@ -271,12 +273,10 @@ impl Mirror {
                 match self.links.get(&index) {
                     None => {
                         self.fresh.push(index);
-                        self.names_changed = true;
-                        self.bases_valid = false;
+                        self.names_generation += 1;
                     }
                     Some(old) if ifname(old).as_deref() != Some(name.as_str()) => {
-                        self.names_changed = true;
-                        self.bases_valid = false;
+                        self.names_generation += 1;
                         renamed_from = ifname(old);
                     }
                     Some(_) => {}
@@ -288,8 +288,7 @@ impl Mirror {
             Notification::DelLink(l) => {
                 let index = l.header.index;
                 let old = self.links.remove(&index)?;
-                self.names_changed = true;
-                self.bases_valid = false;
+                self.names_generation += 1;
                 self.addrs.retain(|k, _| k.0 != index);
                 self.routes.retain(|k, _| k.0 != index);
                 self.stale_routes = true;
@@ -372,10 +371,10 @@ impl Mirror {
             }
         }
         if self.cached.is_none() {
-            if !self.bases_valid {
+            if self.bases_generation != self.names_generation {
                 self.names = link_names(self.links.values());
                 self.bases.clear();
-                self.bases_valid = true;
+                self.bases_generation = self.names_generation;
             }
             let (names, bases) = (&self.names, &mut self.bases);
             let live = self

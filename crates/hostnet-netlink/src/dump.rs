@@ -39,16 +39,9 @@ impl DumpSocket {
     pub(crate) fn collect<T>(
         &self,
         request: RouteNetlinkMessage,
-        mut pick: impl FnMut(RouteNetlinkMessage) -> Option<T>,
+        pick: impl FnMut(RouteNetlinkMessage) -> Option<T>,
     ) -> Result<Vec<T>, Error> {
-        self.collect_raw(request, |m| {
-            let m = NetlinkMessage::<RouteNetlinkMessage>::deserialize(m.into_inner())
-                .map_err(|e| Error::Other(format!("netlink dump: {e}")))?;
-            Ok(match m.payload {
-                NetlinkPayload::InnerMessage(x) => pick(x),
-                _ => None,
-            })
-        })
+        self.collect_raw(request, parsed(pick))
     }
 
     /// Dumps `request` and keeps what `pick` makes of each reply's raw message, in order, so a
@@ -71,19 +64,12 @@ impl DumpSocket {
     pub(crate) fn collect_filtered<T>(
         &self,
         request: RouteNetlinkMessage,
-        mut pick: impl FnMut(RouteNetlinkMessage) -> Option<T>,
+        pick: impl FnMut(RouteNetlinkMessage) -> Option<T>,
     ) -> Result<(Vec<T>, bool), Error> {
         let mut guard = self.sock.lock().expect("dump socket");
         let (sock, seq) = &mut *guard;
         let _ = sock.set_netlink_get_strict_chk(true);
-        let out = Self::dump(sock, seq, request, |m| {
-            let m = NetlinkMessage::<RouteNetlinkMessage>::deserialize(m.into_inner())
-                .map_err(|e| Error::Other(format!("netlink dump: {e}")))?;
-            Ok(match m.payload {
-                NetlinkPayload::InnerMessage(x) => pick(x),
-                _ => None,
-            })
-        });
+        let out = Self::dump(sock, seq, request, parsed(pick));
         let _ = sock.set_netlink_get_strict_chk(false);
         out
     }
@@ -139,5 +125,19 @@ impl DumpSocket {
                 }
             }
         }
+    }
+}
+
+/// `pick` over whole parsed messages, for a dump that hands over raw ones.
+fn parsed<T>(
+    mut pick: impl FnMut(RouteNetlinkMessage) -> Option<T>,
+) -> impl FnMut(NetlinkBuffer<&[u8]>) -> Result<Option<T>, Error> {
+    move |m| {
+        let m = NetlinkMessage::<RouteNetlinkMessage>::deserialize(m.into_inner())
+            .map_err(|e| Error::Other(format!("netlink dump: {e}")))?;
+        Ok(match m.payload {
+            NetlinkPayload::InnerMessage(x) => pick(x),
+            _ => None,
+        })
     }
 }

@@ -185,24 +185,11 @@ impl Netlink {
     /// The IPv4 routes of every table that go out of link `index` (the kernel filters: the
     /// routes of one link out of thousands cost what one link's do). `None`: the link is gone.
     pub async fn routes_v4_of(&self, index: u32) -> Result<Option<Vec<Route>>, Error> {
-        let mut routes = Vec::new();
-        for protocol in MANAGED_PROTOCOLS {
-            let request = route_dump_request(IpFamily::V4, protocol, Some(index));
-            match self.dumps.collect_filtered(request, |m| match m {
-                RouteNetlinkMessage::NewRoute(r) => route_of(&r),
-                _ => None,
-            }) {
-                Ok((r, filtered)) => {
-                    routes.extend(r);
-                    if !filtered {
-                        break;
-                    }
-                }
-                Err(Error::Netlink(e)) if e.errno == libc::ENODEV => return Ok(None),
-                Err(e) => return Err(e),
-            }
+        match managed_routes(&self.dumps, IpFamily::V4, Some(index)) {
+            Ok(routes) => Ok(Some(routes.into_iter().filter(|(oif, _)| *oif == index).map(|(_, r)| r).collect())),
+            Err(Error::Netlink(e)) if e.errno == libc::ENODEV => Ok(None),
+            Err(e) => Err(e),
         }
-        Ok(Some(routes.into_iter().filter(|(oif, _)| *oif == index).map(|(_, r)| r).collect()))
     }
 }
 
@@ -253,28 +240,33 @@ fn routes_on(dumps: &DumpSocket) -> Result<Vec<(u32, Route)>, Error> {
 fn routes_of_families(dumps: &DumpSocket, families: &[IpFamily]) -> Result<Vec<(u32, Route)>, Error> {
     let mut out = Vec::new();
     for family in families {
-        // One dump per protocol hostnet manages, filtered by the kernel: the kernel's own routes
-        // (a prefix, link-local, multicast and local route per link and address: 10,000 at
-        // 2000 links) are neither encoded nor parsed only to be dropped by `route_of`.
-        for protocol in MANAGED_PROTOCOLS {
-            let request = route_dump_request(*family, protocol, None);
-            let (routes, filtered) = dumps.collect_filtered(request, |m| match m {
-                RouteNetlinkMessage::NewRoute(r) => route_of(&r),
-                _ => None,
-            })?;
-            out.extend(routes);
-            if !filtered {
-                // The kernel ignored the filter: that was every route, and `route_of` kept ours.
-                break;
-            }
+        out.extend(managed_routes(dumps, *family, None)?);
+    }
+    Ok(out)
+}
+
+/// The routes of one family hostnet manages (see [`route_of`]), of every table, out of `oif`
+/// if given. One dump per managed protocol, filtered by the kernel: the kernel's own routes (a
+/// prefix, link-local, multicast and local route per link and address: 10,000 at 2000 links)
+/// are neither encoded nor parsed only to be dropped. A kernel that does not filter answers the
+/// first dump with every route, of which `route_of` keeps ours, and the caller filters `oif`.
+fn managed_routes(dumps: &DumpSocket, family: IpFamily, oif: Option<u32>) -> Result<Vec<(u32, Route)>, Error> {
+    let mut out = Vec::new();
+    for protocol in MANAGED_PROTOCOLS {
+        let (routes, filtered) = dumps.collect_filtered(route_dump_request(family, protocol, oif), |m| match m {
+            RouteNetlinkMessage::NewRoute(r) => route_of(&r),
+            _ => None,
+        })?;
+        out.extend(routes);
+        if !filtered {
+            break;
         }
     }
     Ok(out)
 }
 
-/// A route dump of every table that the kernel filters (under strict checking) by protocol
-/// and, if given, output link. Every other header field strict checking reads as a filter
-/// stays zero.
+/// A route dump request that strict checking filters by protocol and, if given, output link.
+/// Every other header field it reads as a filter is zero: all tables, types and scopes.
 fn route_dump_request(family: IpFamily, protocol: RouteProtocol, oif: Option<u32>) -> RouteNetlinkMessage {
     use rtnetlink::packet_route::route::RouteHeader;
     let mut msg = RouteMessage::default();
@@ -283,12 +275,12 @@ fn route_dump_request(family: IpFamily, protocol: RouteProtocol, oif: Option<u32
             IpFamily::V4 => AddressFamily::Inet,
             IpFamily::V6 => AddressFamily::Inet6,
         },
+        table: 0,
+        protocol,
+        kind: RouteType::Unspec,
+        scope: RouteScope::Universe,
         ..RouteHeader::default()
     };
-    msg.header.table = 0;
-    msg.header.protocol = protocol;
-    msg.header.kind = RouteType::Unspec;
-    msg.header.scope = RouteScope::Universe;
     msg.attributes.extend(oif.map(RouteAttribute::Oif));
     RouteNetlinkMessage::GetRoute(msg)
 }
