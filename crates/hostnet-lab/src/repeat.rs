@@ -67,6 +67,9 @@ pub struct StepSummary {
     pub spread_large: bool,
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub cluster: Option<ClusterSummary>,
+    /// Runs in which this step's times are suspect (see `StepResult::starved`).
+    #[serde(default)]
+    pub starved_runs: usize,
 }
 
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
@@ -116,6 +119,7 @@ pub fn summarize(runs: &[LabReport]) -> Result<Vec<StepSummary>, String> {
             not_recovered: steps.iter().filter(|s| !s.recovered).count(),
             spread_large,
             cluster,
+            starved_runs: steps.iter().filter(|s| s.starved().is_some()).count(),
         });
     }
     Ok(out)

@@ -52,6 +52,33 @@ pub struct StepResult {
     pub events: Vec<StepEvent>,
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub cluster: Option<ClusterVerdict>,
+    /// When the kernel acknowledged the step's fault, ms after it was issued (`None` for the
+    /// baseline). The fault took effect somewhere in between: packets sent then may go either way.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub applied_after_ms: Option<f64>,
+    /// The longest any flow went without sending within the window. A probe sends every
+    /// interval, so a gap far beyond it means the machine was starved: the step's times are
+    /// then not to be trusted.
+    #[serde(default)]
+    pub probe_gap_ms: f64,
+}
+
+/// A fault slower than this to apply, or a probe silent this long, makes a step's times
+/// suspect: twenty intervals at 200/s, well above the single-vCPU VM's ~15 ms jitter.
+pub const STARVED_MS: f64 = 100.0;
+
+impl StepResult {
+    /// Why this step's times cannot be trusted, if they cannot.
+    pub fn starved(&self) -> Option<String> {
+        let mut why = Vec::new();
+        if let Some(ms) = self.applied_after_ms.filter(|ms| *ms > STARVED_MS) {
+            why.push(format!("the kernel took {ms:.0} ms to apply the fault"));
+        }
+        if self.probe_gap_ms > STARVED_MS {
+            why.push(format!("the probes could not send for {:.0} ms", self.probe_gap_ms));
+        }
+        (!why.is_empty()).then(|| why.join(" and "))
+    }
 }
 
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
@@ -68,6 +95,12 @@ pub struct FlowStep {
     pub sent: u64,
     pub lost: u64,
     pub outage_ms: f64,
+    /// Of `sent` and `lost`, the packets sent once the kernel had acknowledged the step's fault:
+    /// their fate is the fault's, whatever the scheduler did before.
+    #[serde(default)]
+    pub sent_once_applied: u64,
+    #[serde(default)]
+    pub lost_once_applied: u64,
 }
 
 /// Delivery ratio per time bucket, for the plot.
@@ -81,6 +114,8 @@ pub struct FlowTimeline {
 /// One injected action: when, what, and the bond state sampled at the end of its window.
 pub struct Mark {
     pub at_us: u64,
+    /// When the kernel acknowledged the action (the last of several taken together).
+    pub applied_us: Option<u64>,
     pub action: String,
     pub active_after: String,
 }
@@ -153,6 +188,8 @@ pub fn analyze(scenario: &str, description: &str, rate: u32, rec: &Recording, cl
             flows: Vec::new(),
             events: events_between(rec.events, m.at_us, stop),
             cluster: cluster.map(|c| verdict(c, &runs, m.at_us, stop)),
+            applied_after_ms: m.applied_us.map(|t| t.saturating_sub(m.at_us) as f64 / 1000.0),
+            probe_gap_ms: 0.0,
         };
         for f in flows {
             let idx: Vec<usize> =
@@ -183,14 +220,22 @@ pub fn analyze(scenario: &str, description: &str, rate: u32, rec: &Recording, cl
                     None => s.recovered = false,
                 }
             }
+            // From the window's start to the first send, between sends, and from the last to its end.
+            let sends = idx.iter().map(|&k| f.sent_us[k]);
+            let gap = longest_gap(std::iter::once(m.at_us).chain(sends).chain(std::iter::once(stop)));
+            s.probe_gap_ms = s.probe_gap_ms.max(gap as f64 / 1000.0);
             s.sent += idx.len() as u64;
             s.lost += lost.len() as u64;
             s.outage_ms = s.outage_ms.max(longest);
+            let applied = m.applied_us.unwrap_or(m.at_us);
+            let once_applied = |ks: &[usize]| ks.iter().filter(|&&k| f.sent_us[k] >= applied).count() as u64;
             s.flows.push(FlowStep {
                 name: f.name.clone(),
                 sent: idx.len() as u64,
                 lost: lost.len() as u64,
                 outage_ms: longest,
+                sent_once_applied: once_applied(&idx),
+                lost_once_applied: once_applied(&lost),
             });
         }
         if !s.recovered {
@@ -213,6 +258,18 @@ pub fn analyze(scenario: &str, description: &str, rate: u32, rec: &Recording, cl
         timeline: timeline(flows, start_us, end, total_ms),
         total_ms,
     }
+}
+
+fn longest_gap(times: impl Iterator<Item = u64>) -> u64 {
+    let mut prev: Option<u64> = None;
+    let mut longest = 0;
+    for t in times {
+        if let Some(p) = prev {
+            longest = longest.max(t.saturating_sub(p));
+        }
+        prev = Some(t);
+    }
+    longest
 }
 
 fn events_between(events: &[Event], from_us: u64, to_us: u64) -> Vec<StepEvent> {

@@ -78,7 +78,8 @@ pub async fn run(
             return Err(e);
         }
     };
-    let mut marks = vec![Mark { at_us: probes.now_us(), action: "baseline".into(), active_after: String::new() }];
+    let mut marks =
+        vec![Mark { at_us: probes.now_us(), applied_us: None, action: "baseline".into(), active_after: String::new() }];
     let outcome = steps(&lab, scenario, &recorder, &probes, &mut marks, progress, interrupted).await;
     let end_us = probes.now_us();
     let interval_us = probes.interval.as_micros() as u64;
@@ -169,10 +170,17 @@ async fn steps(
                     m.action = format!("{}, {}", m.action, action.describe());
                 } else {
                     marks.last_mut().expect("baseline").active_after = active(recorder);
-                    marks.push(Mark { at_us: probes.now_us(), action: action.describe(), active_after: String::new() });
+                    let at_us = probes.now_us();
+                    marks.push(Mark {
+                        at_us,
+                        applied_us: None,
+                        action: action.describe(),
+                        active_after: String::new(),
+                    });
                 }
                 previous_was_action = true;
                 inject(lab, action).await?;
+                marks.last_mut().expect("pushed").applied_us = Some(probes.now_us());
             }
         }
     }

@@ -59,7 +59,16 @@ fn one_run(r: &LabReport) -> String {
         row.push(s.active_after.clone());
         rows.push(row);
     }
-    align(&rows)
+    let mut out = align(&rows);
+    for s in &r.steps {
+        if let Some(why) = s.starved() {
+            out.push_str(&format!(
+                "warning: {}: {why}; the machine was starved, so this step's times are not valid\n",
+                s.action
+            ));
+        }
+    }
+    out
 }
 
 fn outage(s: &StepResult) -> String {
@@ -114,7 +123,14 @@ pub fn summary_table(summary: &[StepSummary]) -> String {
                 (n, _) => format!("NODE LOST in {n}/{}", s.runs),
             }));
         }
-        row.push(if s.spread_large { "± large spread".into() } else { String::new() });
+        let mut flags = Vec::new();
+        if s.spread_large {
+            flags.push("± large spread".to_string());
+        }
+        if s.starved_runs > 0 {
+            flags.push(format!("starved in {}/{}: times not valid", s.starved_runs, s.runs));
+        }
+        row.push(flags.join("; "));
         rows.push(row);
     }
     let mut out = align(&rows);

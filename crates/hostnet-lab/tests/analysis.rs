@@ -12,7 +12,9 @@ fn flow(name: &str, n: u64, lost: impl Fn(u64) -> bool) -> Flow {
 }
 
 fn marks(at: &[(u64, &str)]) -> Vec<Mark> {
-    at.iter().map(|(t, a)| Mark { at_us: *t, action: a.to_string(), active_after: String::new() }).collect()
+    at.iter()
+        .map(|(t, a)| Mark { at_us: *t, applied_us: None, action: a.to_string(), active_after: String::new() })
+        .collect()
 }
 
 fn run(flows: &[Flow], marks: &[Mark], end_us: u64) -> LabReport {
@@ -52,6 +54,43 @@ fn the_worst_direction_sets_the_outage() {
     assert_eq!(r.steps[1].outage_ms, 200.0);
     assert_eq!(r.steps[1].lost, 50);
     assert_eq!(r.timeline.len(), 2);
+}
+
+#[test]
+fn a_starved_step_is_flagged_by_its_late_fault_or_its_silent_probes() {
+    // Steady probes and a fault applied within 2 ms: the step's times stand.
+    let f = flow("host->peer", 600, |k| k >= 200);
+    let mut m = marks(&[(0, "baseline"), (1_000_000, "cut x")]);
+    m[1].applied_us = Some(1_002_000);
+    let r = run(std::slice::from_ref(&f), &m, 3_000_000);
+    assert_eq!(r.steps[1].applied_after_ms, Some(2.0));
+    assert_eq!(r.steps[1].probe_gap_ms, 5.0);
+    assert_eq!(r.steps[0].applied_after_ms, None);
+    assert!(r.steps.iter().all(|s| s.starved().is_none()));
+
+    // The fault acknowledged 1.5 s late, and a probe that sent nothing from 1.2 s to 1.7 s.
+    let mut g = f.clone();
+    let keep: Vec<usize> = (0..g.sent_us.len()).filter(|&k| !(1_200_000..1_700_000).contains(&g.sent_us[k])).collect();
+    g.sent_us = keep.iter().map(|&k| f.sent_us[k]).collect();
+    g.recv_us = keep.iter().map(|&k| f.recv_us[k]).collect();
+    m[1].applied_us = Some(2_500_000);
+    let r = run(&[g], &m, 3_000_000);
+    let why = r.steps[1].starved().expect("starved");
+    assert!(why.contains("the kernel took 1500 ms to apply the fault"), "{why}");
+    assert!(why.contains("the probes could not send for 505 ms"), "{why}");
+    // 100 packets were sent from 2.5 s to the end of measurement (less 50 ms in flight).
+    let f = &r.steps[1].flows[0];
+    assert_eq!((f.sent_once_applied, f.lost_once_applied), (90, 90));
+    let text = hostnet_lab::text::render(&hostnet_lab::repeat::LabResult {
+        scenario: "t".into(),
+        description: String::new(),
+        rate: 200,
+        settle_rule: Default::default(),
+        cluster: None,
+        summary: hostnet_lab::repeat::summarize(std::slice::from_ref(&r)).unwrap(),
+        runs: vec![r],
+    });
+    assert!(text.contains("warning: cut x: the kernel took 1500 ms"), "{text}");
 }
 
 #[test]
