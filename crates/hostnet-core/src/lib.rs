@@ -13,7 +13,7 @@ mod validate_wireguard;
 
 pub use diag::{Problem, Problems};
 pub use model::Config;
-pub use parse::{LoadError, MAX_CONFIG_BYTES, load, load_file, read_file, warnings};
+pub use parse::{LoadError, MAX_CONFIG_BYTES, load, load_file, load_with_graph, read_file, warnings};
 pub mod plan;
 pub mod state;
 

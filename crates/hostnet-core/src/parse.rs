@@ -6,6 +6,12 @@ use crate::validate;
 
 /// Parses and validates. Either the whole file is good or nothing is returned.
 pub fn load(file: &str, src: &str) -> Result<Config, Problems> {
+    load_with_graph(file, src).map(|(config, _)| config)
+}
+
+/// [`load`], also returning the dependency graph validation built, for a caller that needs it
+/// next (the daemon scoping an apply) and would otherwise build it again.
+pub fn load_with_graph(file: &str, src: &str) -> Result<(Config, crate::graph::Graph), Problems> {
     let mut rep = Reporter::new(file, src);
     // JSON (what `show --json`, programs and Ansible write) is YAML too, but a YAML parser reads
     // one long flow-style line slowly: 25 ms for a 2000-interface file that serde_json reads in
@@ -25,8 +31,8 @@ pub fn load(file: &str, src: &str) -> Result<Config, Problems> {
         }
     };
     config.link_vrfs();
-    validate::validate(&config, &mut rep);
-    rep.finish().map(|()| config)
+    let graph = validate::validate(&config, &mut rep);
+    rep.finish().map(|()| (config, graph))
 }
 
 /// The largest config file read, in bytes. The biggest config the benchmarks plan (10,000

@@ -14,7 +14,7 @@ const MAX_NAMESERVERS: usize = 3;
 /// The bonding driver keeps at most BOND_MAX_ARP_TARGETS targets.
 const MAX_ARP_TARGETS: usize = 16;
 
-pub fn validate(config: &Config, rep: &mut Reporter<'_>) {
+pub fn validate(config: &Config, rep: &mut Reporter<'_>) -> Graph {
     let names = check_names(config, rep);
     for (i, iface) in config.interfaces.iter().enumerate() {
         let at = format!("interfaces[{i}]");
@@ -62,11 +62,13 @@ pub fn validate(config: &Config, rep: &mut Reporter<'_>) {
     check_typed_routes(config, rep);
     check_rules(config, rep);
     check_dns(config, rep);
-    if let Err(cycle) = Graph::build(config).topo_order() {
+    let graph = Graph::build(config);
+    if let Err(cycle) = graph.topo_order() {
         let first = &cycle.names[0];
         let field = names.get(first.as_str()).map(|d| d.path()).unwrap_or_default();
         rep.error(field, cycle.to_string());
     }
+    graph
 }
 
 /// Where a name is declared: an interface, or the peer of a veth.

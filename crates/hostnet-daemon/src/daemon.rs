@@ -66,6 +66,8 @@ pub struct Daemon {
     pub dir: StateDir,
     pub config_path: PathBuf,
     pub desired: Config,
+    /// `desired`'s dependency graph, kept for scoping the next apply; `None` until needed.
+    pub desired_graph: Option<hostnet_core::graph::Graph>,
     /// Where `desired` came from.
     pub desired_source: String,
     pub mirror: Mirror,
@@ -123,6 +125,7 @@ pub async fn run(opts: DaemonOptions) -> Result<(), StartError> {
         desired_source: opts.config.display().to_string(),
         config_path: opts.config,
         desired,
+        desired_graph: None,
         mirror,
         monitor,
         links: BTreeMap::new(),
@@ -303,6 +306,7 @@ impl Daemon {
         self.links.retain(|n, _| declared.contains(n));
         self.history.links.retain(|n, _| declared.contains(n));
         self.desired = config;
+        self.desired_graph = None;
         self.desired_source = source;
     }
 

@@ -79,7 +79,7 @@ impl Daemon {
         no_rollback: bool,
         fail_at: Option<usize>,
     ) -> Response {
-        let config = match hostnet_core::load(&source, &text) {
+        let (config, graph) = match hostnet_core::load_with_graph(&source, &text) {
             Ok(c) => c,
             // Nothing was touched: the same located errors as `hostnet check`.
             Err(p) => return Response::invalid(&p),
@@ -95,6 +95,7 @@ impl Daemon {
         // differs and those links are planned: a change to one interface of thousands costs
         // what that interface does.
         let part = self.unverified.as_ref().map(|u| {
+            let g_old = self.desired_graph.get_or_insert_with(|| hostnet_core::graph::Graph::build(&self.desired));
             let mut names = scope::changed(&self.desired, &config);
             names.extend(u.iter().cloned());
             // No notification tells of NIC settings or WireGuard peers changed by hand: those
@@ -103,7 +104,7 @@ impl Daemon {
                 i.ethtool.is_some() || matches!(i.kind, hostnet_core::model::Kind::Wireguard(_))
             };
             names.extend(config.interfaces.iter().filter(unseen).map(|i| i.name.clone()));
-            scope::reach(&self.desired, &config, &names)
+            scope::reach(&self.desired, g_old, &config, &graph, &names)
         });
         let reached: Option<BTreeSet<String>> =
             part.as_ref().map(|p| p.interfaces.iter().map(|i| i.name.clone()).collect());
@@ -130,13 +131,14 @@ impl Daemon {
             }
         };
         if applied.succeeded(true) {
-            let previous = (self.desired.clone(), self.desired_source.clone());
             if let Some(p) = pending {
                 let left = Duration::from_secs(p.deadline.saturating_sub(engine::now()));
-                self.trial = Some(Trial { id: p.id, deadline: Instant::now() + left, previous: Some(previous) });
+                let previous = Some((self.desired.clone(), self.desired_source.clone()));
+                self.trial = Some(Trial { id: p.id, deadline: Instant::now() + left, previous });
             }
             let noticed = self.unverified.take();
             self.adopt(config, source);
+            self.desired_graph = Some(graph);
             self.unverified = verified_after(&applied.report, reached, noticed);
         } else {
             self.unverified = None;

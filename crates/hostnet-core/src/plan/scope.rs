@@ -26,11 +26,11 @@ pub fn changed(old: &Config, new: &Config) -> BTreeSet<String> {
 /// The part of `new` to plan when the host matches `old` except on the links in `names`: those
 /// links, their neighbours in either config and everything below them, as declared in `new`,
 /// plus every section that is not per interface. Planning it yields the steps planning all of
-/// `new` would, in the same order.
-pub fn reach(old: &Config, new: &Config, names: &BTreeSet<String>) -> Config {
+/// `new` would, in the same order. `g_old` and `g_new` are the configs' graphs
+/// ([`Graph::build`]), which a caller usually has already.
+pub fn reach(old: &Config, g_old: &Graph, new: &Config, g_new: &Graph, names: &BTreeSet<String>) -> Config {
     let mut keep: BTreeSet<String> = names.clone();
-    let g_new = Graph::build(new);
-    for (config, g) in [(old, &Graph::build(old)), (new, &g_new)] {
+    for (config, g) in [(old, g_old), (new, g_new)] {
         for name in names {
             let Some(&n) = g.by_name.get(name) else { continue };
             for &m in g.lowers[n].iter().chain(&g.uppers[n]).chain([&n]) {
@@ -120,7 +120,7 @@ mod tests {
                         change == 5 || !whole.is_empty(),
                         "seed {seed}, interface {k}: change {change} plans nothing"
                     );
-                    let part = reach(&old, &new, &changed(&old, &new));
+                    let part = reach(&old, &Graph::build(&old), &new, &Graph::build(&new), &changed(&old, &new));
                     assert!(part.interfaces.len() < new.interfaces.len() || new.interfaces.len() < 4);
                     assert_eq!(plan(&part, &host).steps, whole, "seed {seed}, interface {k}, change {change}");
                 }
