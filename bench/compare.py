@@ -12,7 +12,8 @@ Needs root (namespaces), iproute2, and nmstatectl (bench/run-compare.sh installs
 import argparse, os, statistics, subprocess, sys, tempfile, time
 
 ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
-HOSTNET = os.path.join(ROOT, "target/release/hostnet")
+# HOSTNET_BIN runs another build (an older commit built elsewhere) through the same scripts.
+HOSTNET = os.environ.get("HOSTNET_BIN", os.path.join(ROOT, "target/release/hostnet"))
 
 def run(argv):
     """Runs argv; returns (wall seconds, max RSS in KiB, user CPU seconds, system CPU seconds).
