@@ -176,6 +176,8 @@ fn endpoint(
 ) -> Result<Endpoint, String> {
     ns::enter(ns_name)?;
     let sock = bind_when_ready(SocketAddr::new(me, port), stop)?;
+    // The first query turns the socket's receive timestamps on (and finds none yet).
+    let _ = kernel_age_us(&sock);
     sock.set_read_timeout(Some(Duration::from_micros(500))).map_err(|e| e.to_string())?;
     let dest = SocketAddr::new(them, port);
     let mut e = Endpoint { sent: Vec::new(), recv: Vec::new() };
@@ -197,12 +199,32 @@ fn endpoint(
         {
             let seq = u64::from_le_bytes(buf[..8].try_into().expect("8 bytes"));
             let sent_us = u64::from_le_bytes(buf[8..16].try_into().expect("8 bytes"));
-            let now = epoch.elapsed().as_micros() as u64;
+            // When the kernel received it, not when this thread got to read it.
+            let now = (epoch.elapsed().as_micros() as u64).saturating_sub(kernel_age_us(&sock).unwrap_or(0));
             e.recv.push((seq, now));
             live.lock().expect("lock")[index].take(seq, sent_us, now);
         }
     }
     Ok(e)
+}
+
+/// linux/sockios.h's SIOCGSTAMPNS (the _OLD number, whose timespec is 64-bit on 64-bit
+/// targets); the libc crate does not export it.
+const SIOCGSTAMPNS: libc::c_ulong = 0x8907;
+
+/// How long ago the kernel received the packet last read from `sock` (SIOCGSTAMPNS gives its
+/// receive time on the realtime clock); `None` before timestamps are on.
+fn kernel_age_us(sock: &UdpSocket) -> Option<u64> {
+    use std::os::fd::AsRawFd;
+    let mut stamp = libc::timespec { tv_sec: 0, tv_nsec: 0 };
+    let mut now = libc::timespec { tv_sec: 0, tv_nsec: 0 };
+    // SAFETY: both calls write one timespec we own; the fd is open for the call.
+    let ok = unsafe {
+        libc::ioctl(sock.as_raw_fd(), SIOCGSTAMPNS as _, &mut stamp) == 0
+            && libc::clock_gettime(libc::CLOCK_REALTIME, &mut now) == 0
+    };
+    let ns = |t: &libc::timespec| t.tv_sec as i128 * 1_000_000_000 + t.tv_nsec as i128;
+    ok.then(|| ((ns(&now) - ns(&stamp)).max(0) / 1000) as u64)
 }
 
 /// The host's address may take a moment to become usable (IPv4 is immediate, but the link

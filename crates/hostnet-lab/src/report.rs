@@ -101,6 +101,10 @@ pub struct FlowStep {
     pub sent_once_applied: u64,
     #[serde(default)]
     pub lost_once_applied: u64,
+    /// Of `lost`, the packets that did arrive, but more than [`LATE_US`] after they left or only
+    /// once the next action had taken effect.
+    #[serde(default)]
+    pub late: u64,
 }
 
 /// Delivery ratio per time bucket, for the plot.
@@ -167,8 +171,33 @@ fn loss_runs(f: &Flow, from_us: u64, end_us: u64, interval_us: u64) -> Vec<LossR
     runs
 }
 
+/// A packet arriving later than this after it left counts as lost: the path did not work when
+/// it was sent. In the VM such packets were seen held by the kernel for an unresolved neighbour
+/// while a cable was out and sent at its next ARP attempt after the cable came back, up to 1 s
+/// later. Arrival is the kernel's receive time, so a receiver thread the scheduler kept waiting
+/// does not make a packet late; a quarter second is far above the VM's scheduling jitter.
+pub const LATE_US: u64 = 250_000;
+
+/// `f` as the steps judge it: a packet counts as arrived only within [`LATE_US`] of leaving and
+/// before the next action took effect (one held until then got through because of that action,
+/// not in the step it was sent in).
+fn in_time(f: &Flow, marks: &[Mark]) -> Flow {
+    let mut out = f.clone();
+    for (k, r) in out.recv_us.iter_mut().enumerate() {
+        let sent = f.sent_us[k];
+        let next = marks.partition_point(|m| m.at_us <= sent);
+        let until = marks.get(next).map_or(u64::MAX, |m| m.applied_us.unwrap_or(m.at_us));
+        if r.is_some_and(|t| t.saturating_sub(sent) > LATE_US || t >= until) {
+            *r = None;
+        }
+    }
+    out
+}
+
 pub fn analyze(scenario: &str, description: &str, rate: u32, rec: &Recording, cluster: Option<&Cluster>) -> LabReport {
-    let (flows, marks) = (rec.flows, rec.marks);
+    let marks = rec.marks;
+    let flows: Vec<Flow> = rec.flows.iter().map(|f| in_time(f, marks)).collect();
+    let flows = flows.as_slice();
     let start_us = marks.first().map(|m| m.at_us).unwrap_or(0);
     let end = rec.end_us.saturating_sub(TAIL_GRACE_US);
     let runs: Vec<LossRun> = flows.iter().flat_map(|f| loss_runs(f, start_us, end, rec.interval_us)).collect();
@@ -191,7 +220,7 @@ pub fn analyze(scenario: &str, description: &str, rate: u32, rec: &Recording, cl
             applied_after_ms: m.applied_us.map(|t| t.saturating_sub(m.at_us) as f64 / 1000.0),
             probe_gap_ms: 0.0,
         };
-        for f in flows {
+        for (f, arrived) in flows.iter().zip(rec.flows.iter().map(|f| &f.recv_us)) {
             let idx: Vec<usize> =
                 (0..f.sent_us.len()).filter(|&k| f.sent_us[k] >= m.at_us && f.sent_us[k] < stop).collect();
             let lost: Vec<usize> = idx.iter().copied().filter(|&k| f.recv_us[k].is_none()).collect();
@@ -236,6 +265,7 @@ pub fn analyze(scenario: &str, description: &str, rate: u32, rec: &Recording, cl
                 outage_ms: longest,
                 sent_once_applied: once_applied(&idx),
                 lost_once_applied: once_applied(&lost),
+                late: lost.iter().filter(|&&k| arrived[k].is_some()).count() as u64,
             });
         }
         if !s.recovered {

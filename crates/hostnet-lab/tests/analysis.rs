@@ -57,6 +57,25 @@ fn the_worst_direction_sets_the_outage() {
 }
 
 #[test]
+fn a_packet_arriving_over_a_second_late_is_lost_and_counted_late() {
+    // Cable out from 1 s to 2 s; the kernel held 20 packets sent at 1.5 s for an unresolved
+    // neighbour and delivered them when it came back, 1.1-1.2 s after they left.
+    let mut f = flow("host->peer", 600, |k| (200..400).contains(&k));
+    for k in 300..320 {
+        f.recv_us[k] = Some(2_700_000);
+    }
+    // The last one sent before the mend, held only 105 ms: in time, but through the mend.
+    f.recv_us[399] = Some(2_100_000);
+    f.recv_us[100] = Some(f.sent_us[100] + 200_000); // slow, but in time
+    let r = run(&[f], &marks(&[(0, "baseline"), (1_000_000, "cut x"), (2_000_000, "mend x")]), 3_000_000);
+    let s = &r.steps[1];
+    assert_eq!((s.lost, s.flows[0].late), (200, 21));
+    assert_eq!(s.outage_ms, 1000.0, "one run of loss, not two around the late packets");
+    assert!(!s.recovered, "nothing got through while the cable was out");
+    assert_eq!(r.steps[0].lost, 0);
+}
+
+#[test]
 fn a_starved_step_is_flagged_by_its_late_fault_or_its_silent_probes() {
     // Steady probes and a fault applied within 2 ms: the step's times stand.
     let f = flow("host->peer", 600, |k| k >= 200);
