@@ -2,7 +2,9 @@
 //! it (port -> bond or bridge, base -> VLAN, veth -> its peer).
 
 use std::cmp::Reverse;
-use std::collections::{BinaryHeap, HashMap};
+use std::collections::BinaryHeap;
+
+use rustc_hash::FxHashMap as HashMap;
 
 use crate::model::{Config, Interface, Kind};
 
@@ -46,7 +48,13 @@ impl Graph {
     /// Builds the graph. References to undeclared devices are left out; validation reports them.
     /// The first declaration of a duplicated name wins, for the same reason.
     pub fn build(config: &Config) -> Graph {
-        let mut g = Graph { nodes: Vec::new(), by_name: HashMap::new(), uppers: Vec::new(), lowers: Vec::new() };
+        let n = config.interfaces.len();
+        let mut g = Graph {
+            nodes: Vec::with_capacity(n),
+            by_name: HashMap::with_capacity_and_hasher(n, Default::default()),
+            uppers: Vec::with_capacity(n),
+            lowers: Vec::with_capacity(n),
+        };
         for (i, iface) in config.interfaces.iter().enumerate() {
             g.add_node(&iface.name, Origin::Declared(i));
         }
@@ -145,7 +153,7 @@ impl Graph {
     fn find_cycle(&self, indeg: &[usize]) -> Cycle {
         let start =
             (0..self.nodes.len()).filter(|&i| indeg[i] > 0).min_by_key(|&i| self.rank(i)).expect("a stuck node exists");
-        let mut seen: HashMap<usize, usize> = HashMap::new();
+        let mut seen: HashMap<usize, usize> = HashMap::default();
         let mut path = Vec::new();
         let mut cur = start;
         while !seen.contains_key(&cur) {

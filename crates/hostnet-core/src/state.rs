@@ -1,6 +1,6 @@
 //! The host's current state, in the model's own terms, as a backend observes it.
 
-use std::collections::HashMap;
+use rustc_hash::FxHashMap as HashMap;
 
 use serde::Serialize;
 

@@ -1,7 +1,7 @@
 //! The rules of the software kinds (macvlan, ipvlan, vxlan, vrf) and of VRF membership, with
 //! their locations, beside validate.rs's rules for the rest.
 
-use std::collections::HashMap;
+use rustc_hash::FxHashMap as HashMap;
 
 use crate::diag::Reporter;
 use crate::model::{Config, Interface, Kind, MacvlanMode};
@@ -156,8 +156,8 @@ fn check_vlans(
 /// VRF tables and membership, and the macvlan rule that needs the whole config (one
 /// passthru macvlan per base: it takes the base's MAC).
 pub(crate) fn check_vrfs(config: &Config, rep: &mut Reporter<'_>) {
-    let mut tables: HashMap<u32, &str> = HashMap::new();
-    let mut vrfs: HashMap<&str, u32> = HashMap::new();
+    let mut tables: HashMap<u32, &str> = HashMap::default();
+    let mut vrfs: HashMap<&str, u32> = HashMap::default();
     for (i, iface) in config.interfaces.iter().enumerate() {
         let Kind::Vrf(v) = &iface.kind else { continue };
         vrfs.insert(&iface.name, v.table);
@@ -193,7 +193,7 @@ pub(crate) fn check_vrfs(config: &Config, rep: &mut Reporter<'_>) {
             rep.error(&at, format!("`{}` is a port of `{master}`; put `{master}` in the VRF instead", iface.name));
         }
     }
-    let mut passthru: HashMap<&str, &str> = HashMap::new();
+    let mut passthru: HashMap<&str, &str> = HashMap::default();
     for (i, iface) in config.interfaces.iter().enumerate() {
         if let Kind::Macvlan(m) = &iface.kind
             && m.mode() == MacvlanMode::Passthru

@@ -2,7 +2,7 @@
 //! entry per peer, allowed IPs without host bits (the kernel would mask them, and the read-back
 //! would never match).
 
-use std::collections::HashSet;
+use rustc_hash::FxHashSet as HashSet;
 
 use crate::diag::Reporter;
 use crate::model::wireguard::{Wireguard, decode_key};
@@ -23,7 +23,7 @@ pub(crate) fn check(w: &Wireguard, at: &str, rep: &mut Reporter<'_>) {
         }
         _ => {}
     }
-    let mut seen = HashSet::new();
+    let mut seen = HashSet::default();
     for (j, p) in w.peers.iter().enumerate() {
         let at = format!("{at}.peers[{j}]");
         if decode_key(&p.public_key).is_none() {

@@ -358,6 +358,19 @@ fn address_on_two_interfaces() {
 }
 
 #[test]
+fn address_listed_twice_on_one_interface() {
+    let y = "interfaces:\n  - name: a\n    ethernet: {}\n    addresses: [192.0.2.7/24, 192.0.2.8/24, 192.0.2.7/25]\n";
+    one(y, 4, 45, "interfaces[0].addresses[2]", "address 192.0.2.7/25 is listed twice");
+    // Past 16 addresses the repeat is found through a set instead of a scan.
+    let many: Vec<String> = (1..=40).map(|k| format!("192.0.2.{k}/24")).chain(["192.0.2.33/24".into()]).collect();
+    let y = format!("interfaces:\n  - name: a\n    ethernet: {{}}\n    addresses: [{}]\n", many.join(", "));
+    let ps = problems(&y);
+    assert_eq!(ps.len(), 1, "{ps:#?}");
+    assert_eq!(ps[0].field, "interfaces[0].addresses[40]");
+    assert!(ps[0].message.contains("listed twice"), "{}", ps[0].message);
+}
+
+#[test]
 fn gateway_unreachable() {
     let y = "interfaces:\n  - name: a\n    ethernet: {}\n    addresses: [192.0.2.7/24]\n    routes:\n      - dst: default\n        via: 198.51.100.1\n";
     one(

@@ -57,7 +57,8 @@ fn allowed(stream: &UnixStream) -> bool {
 async fn serve(stream: UnixStream, tx: mpsc::Sender<Ask>) {
     let permitted = allowed(&stream);
     let (rd, mut wr) = stream.into_split();
-    let mut lines = BufReader::new(rd.take(MAX_REQUEST as u64 + 1));
+    // An apply carries its whole config: read it in few large chunks rather than many 8 KiB ones.
+    let mut lines = BufReader::with_capacity(256 << 10, rd.take(MAX_REQUEST as u64 + 1));
     let mut line = String::new();
     loop {
         line.clear();

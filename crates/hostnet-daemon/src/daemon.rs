@@ -86,6 +86,8 @@ pub struct Daemon {
     /// changes (see `hostnet_core::plan::scope`). `None`: any may (at start, after an unattributed
     /// change such as lost notifications, or a failed apply).
     pub unverified: Option<BTreeSet<String>>,
+    /// What an answer replaced, freed once the answer has been sent.
+    pub garbage: Vec<Box<dyn std::any::Any>>,
 }
 
 /// Why the daemon's file could not be used: the text names file, line and field; `invalid` is
@@ -136,6 +138,7 @@ pub async fn run(opts: DaemonOptions) -> Result<(), StartError> {
         pass_due: None,
         dhcp: crate::dhcp::Dhcp::new(crate::dhcp::LeaseDir(opts.lease_dir)),
         unverified: None,
+        garbage: Vec::new(),
     };
     d.adopt_orphaned_trial();
     d.pass().await;
@@ -163,6 +166,11 @@ pub async fn run(opts: DaemonOptions) -> Result<(), StartError> {
             _ = int.recv() => break,
             _ = sleep_until(wake) => d.on_timer().await,
             _ = sleep_until(watchdog.map(|w| Instant::now() + w)) => { let _ = sd_notify::notify(&[NotifyState::Watchdog]); }
+        }
+        if !d.garbage.is_empty() {
+            // Lets a connection's task write its answer before the replaced config is freed.
+            tokio::task::yield_now().await;
+            d.garbage.clear();
         }
         let s = d.summary();
         if s != last_status {
@@ -226,7 +234,7 @@ impl Daemon {
     /// and which links may no longer match.
     pub fn take_in(&mut self, changes: &[Change]) {
         // Built only when a link changed: most batches are addresses and routes.
-        let mut declared: Option<std::collections::HashSet<String>> = None;
+        let mut declared: Option<rustc_hash::FxHashSet<String>> = None;
         for c in changes {
             self.unverify(c);
         }
@@ -302,11 +310,17 @@ impl Daemon {
     /// Makes `config` the one the daemon keeps true.
     pub fn adopt(&mut self, config: Config, source: String) {
         self.unverified = None;
-        let declared: std::collections::HashSet<String> = Owners::declared(&config).into_iter().collect();
-        self.links.retain(|n, _| declared.contains(n));
-        self.history.links.retain(|n, _| declared.contains(n));
-        self.desired = config;
-        self.desired_graph = None;
+        // Most applies change settings, not which links are declared: then no link's record goes.
+        if Owners::declared(&config) != Owners::declared(&self.desired) {
+            let declared: rustc_hash::FxHashSet<String> = Owners::declared(&config).into_iter().collect();
+            self.links.retain(|n, _| declared.contains(n));
+            self.history.links.retain(|n, _| declared.contains(n));
+        }
+        let old = std::mem::replace(&mut self.desired, config);
+        let old_graph = self.desired_graph.take();
+        // Freeing thousands of interfaces costs about as much as planning one change: it waits
+        // until the answer is on its way (see `answer`).
+        self.garbage.push(Box::new((old, old_graph)));
         self.desired_source = source;
     }
 

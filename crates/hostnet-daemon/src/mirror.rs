@@ -65,16 +65,16 @@ pub struct Mirror {
     /// unchanged host (a pass, then an apply) builds it once.
     cached: Option<hostnet_core::State>,
     /// Where each link sits in `cached.links`, by index.
-    cached_at: std::collections::HashMap<u32, usize>,
+    cached_at: rustc_hash::FxHashMap<u32, usize>,
     /// Links whose addresses or routes changed since `cached` was built or patched: only those
     /// are redone (an apply's own address and route changes touch one link of thousands).
     /// Index 0: the routes of no interface.
     patch: BTreeSet<u32>,
     /// Each link in the config schema without its addresses, routes and ports, kept until its
     /// message changes: an apply's own address and route changes rebuild no link.
-    bases: std::collections::HashMap<u32, Option<hostnet_core::state::LiveLink>>,
+    bases: rustc_hash::FxHashMap<u32, Option<hostnet_core::state::LiveLink>>,
     /// The link names the bases refer to (masters, lower links).
-    names: std::collections::HashMap<u32, String>,
+    names: rustc_hash::FxHashMap<u32, String>,
     /// The count at which `names` and `bases` were made: behind, both are redone.
     bases_generation: u64,
 }

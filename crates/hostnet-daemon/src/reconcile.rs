@@ -3,7 +3,7 @@
 //! machine says to act on, and only those. A link that matches has no operations, so it is
 //! never touched.
 
-use std::collections::HashSet;
+use rustc_hash::FxHashSet as HashSet;
 use std::time::{Duration, Instant};
 
 use hostnet_core::model::Reconcile;
@@ -71,7 +71,7 @@ impl Daemon {
         let owners = Owners::of(leased.as_ref().unwrap_or(&self.desired));
         let mut wanted = owners.group(&plan);
         let now = Instant::now();
-        let mut scope = HashSet::new();
+        let mut scope = HashSet::default();
         let mut acting = Vec::new();
         for name in Owners::declared(leased.as_ref().unwrap_or(&self.desired)) {
             let ops = wanted.remove(&name).unwrap_or_default();

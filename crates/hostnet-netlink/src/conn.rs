@@ -1,6 +1,6 @@
 //! One rtnetlink connection, with extended acks so failures carry the kernel's explanation.
 
-use std::collections::HashMap;
+use rustc_hash::FxHashMap as HashMap;
 use std::sync::Mutex;
 
 use rtnetlink::Handle;
@@ -45,12 +45,12 @@ impl Netlink {
         let home = crate::sysctl::Home::here();
         Ok(Netlink {
             handle,
-            index: Mutex::new(HashMap::new()),
+            index: Mutex::new(HashMap::default()),
             next_index: Mutex::new(0),
             dumps,
             side_dumps,
             home,
-            freed: Mutex::new(HashMap::new()),
+            freed: Mutex::new(HashMap::default()),
         })
     }
 

@@ -2,7 +2,7 @@
 //! an apply: take the lock, finish an apply that was killed midway, refuse while a trial is
 //! pending, apply, say what was left alone; and trials: record one, confirm it, revert it.
 
-use std::collections::HashSet;
+use rustc_hash::FxHashSet as HashSet;
 use std::time::{SystemTime, UNIX_EPOCH};
 
 use hostnet_core::Config;
@@ -75,13 +75,13 @@ pub async fn apply(
         return Err(Refused::TrialPending(p.deadline.saturating_sub(now())));
     }
     let report = nl.apply_from(src, config, env, dir, opts).await?;
-    let names = if report.links_seen.is_empty() {
-        nl.link_names().await.map_err(crate::Error::Netlink)?
-    } else {
-        report.links_seen.clone()
-    };
     let declared = declared_names(config);
-    let left_alone = names.into_iter().filter(|n| !declared.contains(n.as_str()) && n != "lo").collect();
+    let undeclared = |n: &String| !declared.contains(n.as_str()) && n != "lo";
+    let left_alone = if report.links_seen.is_empty() {
+        nl.link_names().await.map_err(crate::Error::Netlink)?.into_iter().filter(undeclared).collect()
+    } else {
+        report.links_seen.iter().filter(|n| undeclared(n)).cloned().collect()
+    };
     let mut applied = Applied { report, left_alone, trial: None };
     let mut pending = None;
     if let Some(secs) = trial_secs
@@ -169,7 +169,7 @@ pub async fn revert(nl: &Netlink, env: &Env, dir: &StateDir, id: &str) -> std::i
 /// Every link name the config declares, veth peers included: a set, since every link on the
 /// host is looked up in it (a scan per link was quadratic: 8000 links x 12000 declarations).
 pub fn declared_names(config: &Config) -> HashSet<&str> {
-    let mut names = HashSet::new();
+    let mut names = HashSet::default();
     for i in &config.interfaces {
         names.insert(i.name.as_str());
         if let Kind::Veth(v) = &i.kind {

@@ -2,7 +2,7 @@
 //! the result is verified against a fresh observation, and failures are rolled back.
 
 use std::borrow::Cow;
-use std::collections::{HashMap, HashSet};
+use rustc_hash::{FxHashMap as HashMap, FxHashSet as HashSet};
 use std::time::Duration;
 
 use hostnet_core::plan::{Op, Plan, render_text};
@@ -264,7 +264,7 @@ impl Netlink {
         report: &mut Report,
     ) -> Result<(Vec<usize>, HashSet<String>), Error> {
         // Broken device → the device whose failure broke it, for the skip messages.
-        let mut broken: HashMap<String, String> = HashMap::new();
+        let mut broken: HashMap<String, String> = HashMap::default();
         let mut done = Vec::new();
         let mut timing = OpTiming::default();
         for (i, step) in p.steps.iter().enumerate() {

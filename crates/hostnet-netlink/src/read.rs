@@ -1,7 +1,7 @@
 //! Observing the host: links, addresses and routes, turned into the core's `State` (the config
 //! schema) plus runtime status.
 
-use std::collections::HashMap;
+use rustc_hash::FxHashMap as HashMap;
 use std::net::IpAddr;
 
 use hostnet_core::model::bond::{
@@ -314,7 +314,7 @@ impl Observed {
         let names = link_names(links.clone());
         let mut live = Vec::with_capacity(names.len());
         let mut status = Vec::new();
-        let mut ports_of: HashMap<u32, Vec<(u32, String)>> = HashMap::new();
+        let mut ports_of: HashMap<u32, Vec<(u32, String)>> = HashMap::default();
         for l in links {
             if with_status && let Some(name) = ifname(l) {
                 if let Some(m) = controller(l) {
@@ -339,7 +339,7 @@ impl Observed {
 /// Every link's name by index: what other links' attributes (master, lower link) refer to.
 pub fn link_names<'a>(links: impl IntoIterator<Item = &'a LinkMessage> + Clone) -> HashMap<u32, String> {
     // Sized up front: growing it by rehashing was a tenth of a daemon apply at 2000 links.
-    let mut names: HashMap<u32, String> = HashMap::with_capacity(links.clone().into_iter().count());
+    let mut names: HashMap<u32, String> = HashMap::with_capacity_and_hasher(links.clone().into_iter().count(), Default::default());
     names.extend(links.into_iter().filter_map(|l| Some((l.header.index, ifname(l)?))));
     names
 }
@@ -730,7 +730,11 @@ fn bridge_from(l: &LinkMessage) -> Bridge {
 
 /// A link's runtime status from one message (a dump entry or a notification); `names` resolves
 /// the indexes it refers to (master, active port).
-pub fn link_status(l: &LinkMessage, name: &str, names: &HashMap<u32, String>) -> LinkStatus {
+pub fn link_status<S: std::hash::BuildHasher>(
+    l: &LinkMessage,
+    name: &str,
+    names: &std::collections::HashMap<u32, String, S>,
+) -> LinkStatus {
     let kind = match info_kind(l) {
         None if l.header.flags.contains(LinkFlags::Loopback) => "loopback".to_string(),
         None => "ethernet".to_string(),

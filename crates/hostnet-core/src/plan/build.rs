@@ -2,7 +2,7 @@
 //! each operation is emitted only when the simulated state needs it, and its undo is taken from
 //! the state just before it.
 
-use std::collections::HashMap;
+use rustc_hash::{FxHashMap as HashMap, FxHashSet as HashSet};
 
 use super::{Op, Plan, Selector, Step};
 use crate::graph::{Graph, Origin};
@@ -53,7 +53,7 @@ struct Planner<'a> {
     sim: HashMap<String, Sim>,
     steps: Vec<Step>,
     want_up: Vec<String>,
-    want_up_set: std::collections::HashSet<String>,
+    want_up_set: HashSet<String>,
     rules: Vec<crate::model::Rule>,
     /// The host's interface-less routes, as the plan so far leaves them.
     typed_routes: Vec<crate::model::Route>,
@@ -68,7 +68,7 @@ pub fn plan(desired: &Config, current: &State) -> Plan {
         .iter()
         .flat_map(|m| m.kind.ports().iter().map(move |p| (p.as_str(), m.name.as_str())))
         .collect();
-    let mut live_ports: HashMap<&str, Vec<String>> = HashMap::new();
+    let mut live_ports: HashMap<&str, Vec<String>> = HashMap::default();
     let mut by_index: Vec<&crate::state::LiveLink> = current.links.iter().collect();
     by_index.sort_by_key(|l| l.index);
     for l in by_index {
@@ -84,7 +84,7 @@ pub fn plan(desired: &Config, current: &State) -> Plan {
         master_of,
         live_ports,
         live,
-        sim: HashMap::new(),
+        sim: HashMap::default(),
         steps: Vec::new(),
         want_up: Vec::new(),
         want_up_set: Default::default(),
@@ -166,8 +166,8 @@ fn touchable<'a>(
     desired: &'a Config,
     current: &'a State,
     live: &HashMap<&'a str, &'a crate::state::LiveLink>,
-) -> std::collections::HashSet<&'a str> {
-    let mut out = std::collections::HashSet::new();
+) -> HashSet<&'a str> {
+    let mut out = HashSet::default();
     for i in &desired.interfaces {
         out.insert(i.name.as_str());
         if let Kind::Veth(v) = &i.kind {

@@ -7,7 +7,9 @@
 //! The sections that are not per interface (DNS, rules, routes without an interface) are always
 //! planned whole: they are few.
 
-use std::collections::{BTreeSet, HashMap};
+use std::collections::BTreeSet;
+
+use rustc_hash::FxHashMap as HashMap;
 
 use crate::graph::{Graph, Origin};
 use crate::model::{Config, Interface, Kind};
