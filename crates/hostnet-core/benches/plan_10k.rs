@@ -18,6 +18,9 @@ fn bench(c: &mut Criterion) {
         })
     });
     g.bench_function("parse+validate", |b| b.iter(|| load("bench.yaml", black_box(&yaml)).expect("valid")));
+    // What the daemon reads on each apply when programs write the config (JSON's fast path).
+    let json = serde_json::to_string(&config).expect("serializable");
+    g.bench_function("parse+validate-json", |b| b.iter(|| load("bench.json", black_box(&json)).expect("valid")));
     g.bench_function("plan", |b| b.iter(|| plan(black_box(&config), &State::offline())));
     g.bench_function("plan-against-applied-state", |b| {
         let live = State::from_config(&config);

@@ -62,8 +62,8 @@ pub fn validate(config: &Config, rep: &mut Reporter<'_>) -> Graph {
     crate::validate_virt::check_vrfs(config, rep);
     crate::validate_virt::check_bridge_ports(config, rep);
     crate::validate_virt::check_ethtool(config, rep);
-    check_ports(config, &names, rep);
-    check_vlans(config, rep);
+    let master_of = check_ports(config, &names, rep);
+    check_vlans(config, &master_of, rep);
     check_addresses(config, rep);
     check_routes(config, rep);
     check_typed_routes(config, rep);
@@ -96,7 +96,7 @@ impl Decl {
 }
 
 fn check_names<'c>(config: &'c Config, rep: &mut Reporter<'_>) -> HashMap<&'c str, Decl> {
-    let mut seen: HashMap<&str, Decl> = HashMap::default();
+    let mut seen: HashMap<&str, Decl> = HashMap::with_capacity_and_hasher(config.interfaces.len(), Default::default());
     fn declare<'c>(seen: &mut HashMap<&'c str, Decl>, name: &'c str, decl: Decl, rep: &mut Reporter<'_>) {
         if let Err(why) = check_ifname(name) {
             rep.error(decl.path(), why);
@@ -343,7 +343,12 @@ fn check_bridge(b: &Bridge, at: &str, rep: &mut Reporter<'_>) {
 
 /// Port rules: every port is declared, has one master, is not a bridge, carries no addresses,
 /// and its MTU is not below its master's.
-fn check_ports(config: &Config, names: &HashMap<&str, Decl>, rep: &mut Reporter<'_>) {
+/// Returns each port's master (the last declared, where two claim it).
+fn check_ports<'c>(
+    config: &'c Config,
+    names: &HashMap<&str, Decl>,
+    rep: &mut Reporter<'_>,
+) -> HashMap<&'c str, &'c str> {
     let mut master_of: HashMap<&str, &str> = HashMap::default();
     // A VRF's members name it themselves (`vrf:`); validate_virt checks them there.
     for (i, iface) in config.interfaces.iter().enumerate().filter(|(_, m)| !matches!(m.kind, Kind::Vrf(_))) {
@@ -402,18 +407,13 @@ fn check_ports(config: &Config, names: &HashMap<&str, Decl>, rep: &mut Reporter<
             }
         }
     }
+    master_of
 }
 
-fn check_vlans(config: &Config, rep: &mut Reporter<'_>) {
+/// `enslaved`: each bond or bridge port's master. A VRF member keeps its traffic, so a VLAN on
+/// it is fine; a bond or bridge port's traffic is the master's.
+fn check_vlans(config: &Config, enslaved: &HashMap<&str, &str>, rep: &mut Reporter<'_>) {
     let mut seen: HashMap<(&str, u16), &str> = HashMap::default();
-    // A VRF member keeps its traffic: a VLAN on it is fine. A bond or bridge port's is the
-    // master's.
-    let enslaved: HashMap<&str, &str> = config
-        .interfaces
-        .iter()
-        .filter(|m| !matches!(m.kind, Kind::Vrf(_)))
-        .flat_map(|m| m.kind.ports().iter().map(move |p| (p.as_str(), m.name.as_str())))
-        .collect();
     for (i, iface) in config.interfaces.iter().enumerate() {
         // A VXLAN's base is only where its UDP packets leave; that may be any link.
         if let Some(base) = iface.kind.base().filter(|_| !matches!(iface.kind, Kind::Vxlan(_)))
@@ -476,10 +476,7 @@ fn check_routes(config: &Config, rep: &mut Reporter<'_>) {
             }
             if r.kind == crate::model::RouteType::Local && (r.via.is_some() || r.onlink) {
                 let field = if r.via.is_some() { "via" } else { "onlink" };
-                rep.error(
-                    at(field),
-                    "a local route delivers to this host; a gateway means nothing there",
-                );
+                rep.error(at(field), "a local route delivers to this host; a gateway means nothing there");
                 continue;
             }
             if let (RouteDst::Net(n), Some(gw)) = (&r.dst, &r.via)

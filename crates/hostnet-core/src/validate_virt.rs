@@ -174,12 +174,17 @@ pub(crate) fn check_vrfs(config: &Config, rep: &mut Reporter<'_>) {
             );
         }
     }
-    let bond_or_bridge_port: HashMap<&str, &str> = config
-        .interfaces
-        .iter()
-        .filter(|m| matches!(m.kind, Kind::Bond(_) | Kind::Bridge(_)))
-        .flat_map(|m| m.kind.ports().iter().map(move |p| (p.as_str(), m.name.as_str())))
-        .collect();
+    // Built only when some interface names a VRF: most configs have none.
+    let bond_or_bridge_port: HashMap<&str, &str> = if config.interfaces.iter().any(|i| i.vrf.is_some()) {
+        config
+            .interfaces
+            .iter()
+            .filter(|m| matches!(m.kind, Kind::Bond(_) | Kind::Bridge(_)))
+            .flat_map(|m| m.kind.ports().iter().map(move |p| (p.as_str(), m.name.as_str())))
+            .collect()
+    } else {
+        HashMap::default()
+    };
     for (i, iface) in config.interfaces.iter().enumerate() {
         let Some(vrf) = &iface.vrf else { continue };
         let at = format!("interfaces[{i}].vrf");

@@ -192,7 +192,13 @@ mod tests {
                 no_rollback: true,
                 fail_at: Some(2),
             },
-            Request::Apply { config: "x".into(), source: "s".into(), try_secs: None, no_rollback: false, fail_at: None },
+            Request::Apply {
+                config: "x".into(),
+                source: "s".into(),
+                try_secs: None,
+                no_rollback: false,
+                fail_at: None,
+            },
         ];
         for r in all {
             let line = serde_json::to_string(&r).unwrap();

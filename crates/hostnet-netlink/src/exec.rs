@@ -1,8 +1,8 @@
 //! Applying a plan: every operation that can run does, dependants of a failure are skipped,
 //! the result is verified against a fresh observation, and failures are rolled back.
 
-use std::borrow::Cow;
 use rustc_hash::{FxHashMap as HashMap, FxHashSet as HashSet};
+use std::borrow::Cow;
 use std::time::Duration;
 
 use hostnet_core::plan::{Op, Plan, render_text};

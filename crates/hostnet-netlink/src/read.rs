@@ -339,7 +339,8 @@ impl Observed {
 /// Every link's name by index: what other links' attributes (master, lower link) refer to.
 pub fn link_names<'a>(links: impl IntoIterator<Item = &'a LinkMessage> + Clone) -> HashMap<u32, String> {
     // Sized up front: growing it by rehashing was a tenth of a daemon apply at 2000 links.
-    let mut names: HashMap<u32, String> = HashMap::with_capacity_and_hasher(links.clone().into_iter().count(), Default::default());
+    let mut names: HashMap<u32, String> =
+        HashMap::with_capacity_and_hasher(links.clone().into_iter().count(), Default::default());
     names.extend(links.into_iter().filter_map(|l| Some((l.header.index, ifname(l)?))));
     names
 }
