@@ -37,21 +37,21 @@ pub fn validate(config: &Config, rep: &mut Reporter<'_>) -> Graph {
                     );
                 }
             }
-            Kind::Bond(b) => check_bond(b, &at, rep),
+            Kind::Bond(b) => check_bond(b, at, rep),
             Kind::Vlan(v) => {
                 if !(1..=4094).contains(&v.id) {
                     rep.error(format!("{at}.vlan.id"), format!("VLAN id {} is out of range 1..=4094", v.id));
                 }
             }
-            Kind::Bridge(b) => check_bridge(b, &at, rep),
+            Kind::Bridge(b) => check_bridge(b, at, rep),
             Kind::Veth(v) => {
                 if v.peer == iface.name {
                     rep.error(format!("{at}.veth.peer"), "a veth cannot be its own peer");
                 }
             }
             Kind::Dummy(_) | Kind::Vrf(_) => {}
-            Kind::Wireguard(w) => crate::validate_wireguard::check(w, &at, rep),
-            Kind::Macvlan(_) | Kind::Ipvlan(_) | Kind::Vxlan(_) => crate::validate_virt::check_kind(iface, &at, rep),
+            Kind::Wireguard(w) => crate::validate_wireguard::check(w, at, rep),
+            Kind::Macvlan(_) | Kind::Ipvlan(_) | Kind::Vxlan(_) => crate::validate_virt::check_kind(iface, at, rep),
         }
         if let Some(base) = iface.kind.base()
             && !names.contains_key(base)
