@@ -51,7 +51,10 @@ pub fn read_file(path: &std::path::Path) -> Result<String, LoadError> {
     use std::io::Read;
     let name = path.display().to_string();
     let f = std::fs::File::open(path).map_err(|e| LoadError::Io(name.clone(), e))?;
-    let mut buf = Vec::new();
+    // Sized from the file, so a large config is read in one call rather than in doubling ones;
+    // a device or pipe reports 0 and grows as it is read.
+    let size = f.metadata().map(|m| m.len().min(MAX_CONFIG_BYTES + 1)).unwrap_or(0);
+    let mut buf = Vec::with_capacity(size as usize + 1);
     f.take(MAX_CONFIG_BYTES + 1).read_to_end(&mut buf).map_err(|e| LoadError::Io(name.clone(), e))?;
     if buf.len() as u64 > MAX_CONFIG_BYTES {
         return Err(LoadError::TooLarge(name, MAX_CONFIG_BYTES >> 20));

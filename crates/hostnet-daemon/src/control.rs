@@ -9,7 +9,7 @@ use tokio::io::{AsyncBufReadExt, AsyncReadExt, AsyncWriteExt, BufReader};
 use tokio::net::{UnixListener, UnixStream};
 use tokio::sync::{mpsc, oneshot};
 
-use crate::protocol::{Request, Response};
+use crate::protocol::{Request, Response, Wire};
 
 /// The longest request line accepted: a config of tens of thousands of interfaces fits.
 pub const MAX_REQUEST: usize = 64 << 20;
@@ -60,6 +60,7 @@ async fn serve(stream: UnixStream, tx: mpsc::Sender<Ask>) {
     // An apply carries its whole config: read it in few large chunks rather than many 8 KiB ones.
     let mut lines = BufReader::with_capacity(256 << 10, rd.take(MAX_REQUEST as u64 + 1));
     let mut line = String::new();
+    let mut broken = false;
     loop {
         line.clear();
         match lines.read_line(&mut line).await {
@@ -71,8 +72,12 @@ async fn serve(stream: UnixStream, tx: mpsc::Sender<Ask>) {
         } else if line.len() > MAX_REQUEST {
             Response::err(format!("request larger than {} MiB", MAX_REQUEST >> 20))
         } else {
-            match serde_json::from_str::<Request>(&line) {
-                Err(e) => Response::err(format!("unreadable request: {e}")),
+            match read_request(&line, &mut lines).await {
+                Err(e) => {
+                    // Whatever follows may be the rest of a config, not a request line.
+                    broken = true;
+                    Response::err(format!("unreadable request: {e}"))
+                }
                 Ok(req) => {
                     let (reply, answer) = oneshot::channel();
                     if tx.send(Ask::Control(req, reply)).await.is_err() {
@@ -84,8 +89,24 @@ async fn serve(stream: UnixStream, tx: mpsc::Sender<Ask>) {
         };
         let mut out = serde_json::to_vec(&response).expect("serializable");
         out.push(b'\n');
-        if wr.write_all(&out).await.is_err() || !permitted || line.len() > MAX_REQUEST {
+        if wr.write_all(&out).await.is_err() || !permitted || line.len() > MAX_REQUEST || broken {
             return;
         }
     }
+}
+
+/// The request a line starts: the line itself, and the config that follows it when the line
+/// announces `config_bytes`.
+async fn read_request<R: AsyncBufReadExt + Unpin>(line: &str, rest: &mut R) -> Result<Request, String> {
+    let wire: Wire = serde_json::from_str(line).map_err(|e| e.to_string())?;
+    let body = match wire.config_bytes {
+        Some(n) if n > MAX_REQUEST => return Err(format!("config larger than {} MiB", MAX_REQUEST >> 20)),
+        Some(n) => {
+            let mut b = vec![0; n];
+            rest.read_exact(&mut b).await.map_err(|e| format!("reading the {n}-byte config: {e}"))?;
+            Some(b)
+        }
+        None => None,
+    };
+    wire.with_body(body)
 }

@@ -311,7 +311,7 @@ impl Daemon {
     pub fn adopt(&mut self, config: Config, source: String) {
         self.unverified = None;
         // Most applies change settings, not which links are declared: then no link's record goes.
-        if Owners::declared(&config) != Owners::declared(&self.desired) {
+        if !Owners::same_declared(&config, &self.desired) {
             let declared: rustc_hash::FxHashSet<String> = Owners::declared(&config).into_iter().collect();
             self.links.retain(|n, _| declared.contains(n));
             self.history.links.retain(|n, _| declared.contains(n));

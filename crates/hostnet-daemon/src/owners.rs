@@ -35,6 +35,14 @@ impl Owners {
         Owners(m)
     }
 
+    /// Whether two configs declare the same links ([`Owners::declared`]), without building them.
+    pub fn same_declared(a: &Config, b: &Config) -> bool {
+        a.interfaces.iter().map(|i| &i.name).eq(b.interfaces.iter().map(|i| &i.name))
+            && a.dns.is_some() == b.dns.is_some()
+            && a.routing_rules.is_some() == b.routing_rules.is_some()
+            && a.routes.is_some() == b.routes.is_some()
+    }
+
     /// The declared links, in a stable order.
     pub fn declared(config: &Config) -> Vec<String> {
         let mut names: Vec<String> = config.interfaces.iter().map(|i| i.name.clone()).collect();
