@@ -17,6 +17,18 @@ use crate::model::{Config, Interface, Kind};
 /// The interfaces declared differently in `new` than in `old` (added, removed or changed), by
 /// name.
 pub fn changed(old: &Config, new: &Config) -> BTreeSet<String> {
+    // Usually an edit keeps every interface where it was: compare them pair by pair.
+    if old.interfaces.len() == new.interfaces.len()
+        && old.interfaces.iter().zip(&new.interfaces).all(|(a, b)| a.name == b.name)
+    {
+        return old
+            .interfaces
+            .iter()
+            .zip(&new.interfaces)
+            .filter(|(a, b)| a != b)
+            .map(|(_, b)| b.name.clone())
+            .collect();
+    }
     let before: HashMap<&str, &Interface> = old.interfaces.iter().map(|i| (i.name.as_str(), i)).collect();
     let after: HashMap<&str, &Interface> = new.interfaces.iter().map(|i| (i.name.as_str(), i)).collect();
     let mut out: BTreeSet<String> =
