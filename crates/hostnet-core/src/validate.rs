@@ -70,7 +70,7 @@ pub fn validate(config: &Config, rep: &mut Reporter<'_>) -> Graph {
     check_rules(config, rep);
     check_dns(config, rep);
     let graph = Graph::build(config);
-    if let Err(cycle) = graph.topo_order() {
+    if let Some(cycle) = graph.cycle() {
         let first = &cycle.names[0];
         let field = names.get(first.as_str()).map(|d| d.path()).unwrap_or_default();
         rep.error(field, cycle.to_string());
