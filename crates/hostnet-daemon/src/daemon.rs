@@ -156,8 +156,10 @@ pub async fn run(opts: DaemonOptions) -> Result<(), StartError> {
                     Ok(b) => d.take_batch(b),
                     Err(e) => { tracing::warn!("netlink notifications: {e}"); d.mirror.apply(hostnet_netlink::monitor::Notification::Overrun); }
                 }
-                tokio::time::sleep(DEBOUNCE).await;
-                d.pass().await;
+                // One pass after the burst, by the timer: requests are answered meanwhile (they
+                // waited out the debounce when it was slept here).
+                let due = Instant::now() + DEBOUNCE;
+                d.pass_due = Some(d.pass_due.map_or(due, |t| t.min(due)));
             }
             Some(ask) = rx.recv() => d.answer(ask).await,
             Some(ev) = d.dhcp.rx.recv() => d.on_dhcp(ev).await,
