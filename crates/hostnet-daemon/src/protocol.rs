@@ -64,6 +64,9 @@ pub struct Wire {
 impl Wire {
     /// The request, given the bytes that followed the line when it announced `config_bytes`.
     pub fn with_body(mut self, body: Option<Vec<u8>>) -> Result<Request, String> {
+        if body.is_some() && self.config.is_some() {
+            return Err("both `config` and `config_bytes`: send the config one way".into());
+        }
         if let Some(b) = body {
             self.config = Some(String::from_utf8(b).map_err(|e| format!("the config is not UTF-8 text: {e}"))?);
         }
@@ -84,13 +87,12 @@ enum Command {
 impl TryFrom<Wire> for Request {
     type Error = String;
 
-    fn try_from(w: Wire) -> Result<Request, String> {
+    fn try_from(mut w: Wire) -> Result<Request, String> {
         let text = |w: &mut Wire| -> Result<(String, String), String> {
             let config = w.config.take().ok_or("missing field `config`")?;
             let source = w.source.take().ok_or("missing field `source`")?;
             Ok((config, source))
         };
-        let mut w = w;
         Ok(match w.command {
             Command::Status => Request::Status,
             Command::Reload => Request::Reload,
@@ -286,6 +288,9 @@ mod tests {
         assert!(bytes.ends_with(config.as_bytes()));
         let line = std::str::from_utf8(&bytes[..bytes.len() - config.len()]).unwrap();
         assert_eq!(line, format!("{{\"command\":\"plan\",\"source\":\"x.yaml\",\"config_bytes\":{}}}\n", config.len()));
+        let both: Wire =
+            serde_json::from_str(r#"{"command": "plan", "source": "x", "config": "a", "config_bytes": 1}"#).unwrap();
+        assert!(both.with_body(Some(b"b".to_vec())).unwrap_err().contains("one way"));
         let bad =
             Wire { config_bytes: Some(2), ..serde_json::from_str(r#"{"command": "plan", "source": "x"}"#).unwrap() };
         assert!(bad.with_body(Some(vec![0xff, 0xfe])).unwrap_err().contains("not UTF-8"));
