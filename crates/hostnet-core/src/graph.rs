@@ -3,6 +3,7 @@
 
 use std::cmp::Reverse;
 use std::collections::BinaryHeap;
+use std::sync::Arc;
 
 use rustc_hash::FxHashMap as HashMap;
 
@@ -18,14 +19,16 @@ pub enum Origin {
 
 #[derive(Debug, Clone)]
 pub struct Node {
-    pub name: String,
+    /// Shared with the `by_name` key: one allocation per device, not two (building the graph is
+    /// on every apply's path through validation).
+    pub name: Arc<str>,
     pub origin: Origin,
 }
 
 #[derive(Debug, Clone)]
 pub struct Graph {
     pub nodes: Vec<Node>,
-    pub by_name: HashMap<String, usize>,
+    pub by_name: HashMap<Arc<str>, usize>,
     /// `uppers[n]`: devices that sit on `n`.
     pub uppers: Vec<Vec<usize>>,
     /// `lowers[n]`: devices `n` sits on.
@@ -64,7 +67,7 @@ impl Graph {
             }
         }
         for iface in &config.interfaces {
-            let Some(&me) = g.by_name.get(&iface.name) else {
+            let Some(&me) = g.by_name.get(iface.name.as_str()) else {
                 continue;
             };
             if !matches!(g.nodes[me].origin, Origin::Declared(_)) {
@@ -78,7 +81,7 @@ impl Graph {
             }
             if let Kind::Veth(v) = &iface.kind {
                 // Of two ends that declare each other, the first declared creates the pair.
-                if let Some(&peer) = g.by_name.get(&v.peer)
+                if let Some(&peer) = g.by_name.get(v.peer.as_str())
                     && !matches!(g.nodes[peer].origin, Origin::Declared(j) if j < g.decl_index(me))
                 {
                     g.link(me, peer);
@@ -92,8 +95,9 @@ impl Graph {
         if self.by_name.contains_key(name) {
             return;
         }
-        self.by_name.insert(name.to_string(), self.nodes.len());
-        self.nodes.push(Node { name: name.to_string(), origin });
+        let name: Arc<str> = Arc::from(name);
+        self.by_name.insert(name.clone(), self.nodes.len());
+        self.nodes.push(Node { name, origin });
         self.uppers.push(Vec::new());
         self.lowers.push(Vec::new());
     }
@@ -188,7 +192,7 @@ impl Graph {
         let mut cycle: Vec<usize> = path[seen[&cur]..].to_vec();
         // Report it upper-to-lower reversed, i.e. in the direction "X needs Y".
         cycle.push(cycle[0]);
-        Cycle { names: cycle.iter().map(|&i| self.nodes[i].name.clone()).collect() }
+        Cycle { names: cycle.iter().map(|&i| self.nodes[i].name.to_string()).collect() }
     }
 
     /// All devices that (transitively) sit on `n`.

@@ -169,7 +169,7 @@ pub async fn revert(nl: &Netlink, env: &Env, dir: &StateDir, id: &str) -> std::i
 /// Every link name the config declares, veth peers included: a set, since every link on the
 /// host is looked up in it (a scan per link was quadratic: 8000 links x 12000 declarations).
 pub fn declared_names(config: &Config) -> HashSet<&str> {
-    let mut names = HashSet::default();
+    let mut names = HashSet::with_capacity_and_hasher(config.interfaces.len(), Default::default());
     for i in &config.interfaces {
         names.insert(i.name.as_str());
         if let Kind::Veth(v) = &i.kind {

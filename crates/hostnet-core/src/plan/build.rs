@@ -62,16 +62,19 @@ struct Planner<'a> {
 /// Plans the operations that take `current` to `desired`. `desired` must have passed
 /// validation (in particular: no cycles); a cyclic config yields an empty link section.
 pub fn plan(desired: &Config, current: &State) -> Plan {
-    let declared = desired.interfaces.iter().map(|i| (i.name.as_str(), i)).collect();
+    let declared: HashMap<&str, &Interface> = desired.interfaces.iter().map(|i| (i.name.as_str(), i)).collect();
     let master_of = desired
         .interfaces
         .iter()
         .flat_map(|m| m.kind.ports().iter().map(move |p| (p.as_str(), m.name.as_str())))
         .collect();
+    // Only declared masters' ports are ever asked for: a plan of a few interfaces on a host of
+    // thousands of links sorts and copies only those.
     let mut live_ports: HashMap<&str, Vec<String>> = HashMap::default();
-    let mut by_index: Vec<&crate::state::LiveLink> = current.links.iter().collect();
-    by_index.sort_by_key(|l| l.index);
-    for l in by_index {
+    let mut ported: Vec<&crate::state::LiveLink> =
+        current.links.iter().filter(|l| l.master.as_deref().is_some_and(|m| declared.contains_key(m))).collect();
+    ported.sort_by_key(|l| l.index);
+    for l in ported {
         if let Some(m) = &l.master {
             live_ports.entry(m.as_str()).or_default().push(l.iface.name.clone());
         }

@@ -46,9 +46,9 @@ pub fn reach(old: &Config, g_old: &Graph, new: &Config, g_new: &Graph, names: &B
     let mut keep: BTreeSet<String> = names.clone();
     for (config, g) in [(old, g_old), (new, g_new)] {
         for name in names {
-            let Some(&n) = g.by_name.get(name) else { continue };
+            let Some(&n) = g.by_name.get(name.as_str()) else { continue };
             for &m in g.lowers[n].iter().chain(&g.uppers[n]).chain([&n]) {
-                keep.insert(g.nodes[m].name.clone());
+                keep.insert(g.nodes[m].name.to_string());
                 // A veth's two ends are one declaration, or two naming each other.
                 let (Origin::VethPeer(i) | Origin::Declared(i)) = g.nodes[m].origin;
                 keep.insert(config.interfaces[i].name.clone());
@@ -62,13 +62,13 @@ pub fn reach(old: &Config, g_old: &Graph, new: &Config, g_new: &Graph, names: &B
     // part's devices come in the same order as in the whole plan, since a device is ready to be
     // planned exactly when the devices below it are.
     let g = g_new;
-    let mut stack: Vec<usize> = keep.iter().filter_map(|n| g.by_name.get(n).copied()).collect();
+    let mut stack: Vec<usize> = keep.iter().filter_map(|n| g.by_name.get(n.as_str()).copied()).collect();
     let mut seen = vec![false; g.nodes.len()];
     while let Some(n) = stack.pop() {
         if std::mem::replace(&mut seen[n], true) {
             continue;
         }
-        keep.insert(g.nodes[n].name.clone());
+        keep.insert(g.nodes[n].name.to_string());
         stack.extend(&g.lowers[n]);
     }
     // Listed field by field, so that a new section of the config cannot be left out unnoticed.
