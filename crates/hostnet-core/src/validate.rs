@@ -62,8 +62,8 @@ pub fn validate(config: &Config, rep: &mut Reporter<'_>) -> Graph {
     crate::validate_virt::check_vrfs(config, rep);
     crate::validate_virt::check_bridge_ports(config, rep);
     crate::validate_virt::check_ethtool(config, rep);
-    let master_of = check_ports(config, &names, rep);
-    check_vlans(config, &master_of, rep);
+    check_ports(config, &names, rep);
+    check_vlans(config, rep);
     check_addresses(config, rep);
     check_routes(config, rep);
     check_typed_routes(config, rep);
@@ -343,12 +343,7 @@ fn check_bridge(b: &Bridge, at: &str, rep: &mut Reporter<'_>) {
 
 /// Port rules: every port is declared, has one master, is not a bridge, carries no addresses,
 /// and its MTU is not below its master's.
-/// Returns each port's master (the last declared, where two claim it).
-fn check_ports<'c>(
-    config: &'c Config,
-    names: &HashMap<&str, Decl>,
-    rep: &mut Reporter<'_>,
-) -> HashMap<&'c str, &'c str> {
+fn check_ports(config: &Config, names: &HashMap<&str, Decl>, rep: &mut Reporter<'_>) {
     let mut master_of: HashMap<&str, &str> = HashMap::default();
     // A VRF's members name it themselves (`vrf:`); validate_virt checks them there.
     for (i, iface) in config.interfaces.iter().enumerate().filter(|(_, m)| !matches!(m.kind, Kind::Vrf(_))) {
@@ -407,13 +402,18 @@ fn check_ports<'c>(
             }
         }
     }
-    master_of
 }
 
-/// `enslaved`: each bond or bridge port's master. A VRF member keeps its traffic, so a VLAN on
-/// it is fine; a bond or bridge port's traffic is the master's.
-fn check_vlans(config: &Config, enslaved: &HashMap<&str, &str>, rep: &mut Reporter<'_>) {
+fn check_vlans(config: &Config, rep: &mut Reporter<'_>) {
     let mut seen: HashMap<(&str, u16), &str> = HashMap::default();
+    // A VRF member keeps its traffic: a VLAN on it is fine. A bond or bridge port's is the
+    // master's. Every listed port counts, declared or not (`check_ports` keeps only valid ones).
+    let enslaved: HashMap<&str, &str> = config
+        .interfaces
+        .iter()
+        .filter(|m| !matches!(m.kind, Kind::Vrf(_)))
+        .flat_map(|m| m.kind.ports().iter().map(move |p| (p.as_str(), m.name.as_str())))
+        .collect();
     for (i, iface) in config.interfaces.iter().enumerate() {
         // A VXLAN's base is only where its UDP packets leave; that may be any link.
         if let Some(base) = iface.kind.base().filter(|_| !matches!(iface.kind, Kind::Vxlan(_)))

@@ -321,7 +321,7 @@ impl Daemon {
         let old = std::mem::replace(&mut self.desired, config);
         let old_graph = self.desired_graph.take();
         // Freeing thousands of interfaces costs about as much as planning one change: it waits
-        // until the answer is on its way (see `answer`).
+        // until the answer is on its way (the main loop in `run` frees it).
         self.garbage.push(Box::new((old, old_graph)));
         self.desired_source = source;
     }

@@ -288,42 +288,34 @@ impl TryFrom<RawInterface> for Interface {
             }
             None => None,
         };
-        let present = [
-            ("ethernet", r.ethernet.is_some()),
-            ("bond", r.bond.is_some()),
-            ("vlan", r.vlan.is_some()),
-            ("bridge", r.bridge.is_some()),
-            ("veth", r.veth.is_some()),
-            ("dummy", r.dummy.is_some()),
-            ("macvlan", r.macvlan.is_some()),
-            ("ipvlan", r.ipvlan.is_some()),
-            ("vxlan", r.vxlan.is_some()),
-            ("wireguard", r.wireguard.is_some()),
-            ("vrf", table.is_some()),
-        ];
-        let found: Vec<&str> = present.iter().filter(|(_, on)| *on).map(|(k, _)| *k).collect();
-        if found.len() != 1 {
-            return Err(format!(
-                "interface `{}` must have exactly one of the keys {} (found {})",
-                r.name,
-                KIND_KEYS.join(", "),
-                if found.is_empty() { "none".to_string() } else { found.join(", ") }
-            ));
-        }
-        let kind =
-            match (r.ethernet, r.bond, r.vlan, r.bridge, r.veth, r.dummy, r.macvlan, r.ipvlan, r.vxlan, r.wireguard) {
-                (Some(k), ..) => Kind::Ethernet(*k),
-                (_, Some(k), ..) => Kind::Bond(*k),
-                (_, _, Some(k), ..) => Kind::Vlan(*k),
-                (_, _, _, Some(k), ..) => Kind::Bridge(*k),
-                (_, _, _, _, Some(k), ..) => Kind::Veth(*k),
-                (_, _, _, _, _, Some(k), ..) => Kind::Dummy(*k),
-                (_, _, _, _, _, _, Some(k), ..) => Kind::Macvlan(*k),
-                (_, _, _, _, _, _, _, Some(k), ..) => Kind::Ipvlan(*k),
-                (_, _, _, _, _, _, _, _, Some(k), _) => Kind::Vxlan(*k),
-                (.., Some(k)) => Kind::Wireguard(*k),
-                _ => Kind::Vrf(table.expect("exactly one kind")),
-            };
+        let mut kinds = [
+            r.ethernet.map(|k| Kind::Ethernet(*k)),
+            r.bond.map(|k| Kind::Bond(*k)),
+            r.vlan.map(|k| Kind::Vlan(*k)),
+            r.bridge.map(|k| Kind::Bridge(*k)),
+            r.veth.map(|k| Kind::Veth(*k)),
+            r.dummy.map(|k| Kind::Dummy(*k)),
+            r.macvlan.map(|k| Kind::Macvlan(*k)),
+            r.ipvlan.map(|k| Kind::Ipvlan(*k)),
+            r.vxlan.map(|k| Kind::Vxlan(*k)),
+            r.wireguard.map(|k| Kind::Wireguard(*k)),
+            table.map(Kind::Vrf),
+        ]
+        .into_iter()
+        .flatten();
+        let kind = match (kinds.next(), kinds.next()) {
+            (Some(k), None) => k,
+            (first, second) => {
+                let rest: Vec<Kind> = kinds.collect();
+                let found: Vec<&str> = first.iter().chain(&second).chain(&rest).map(Kind::name).collect();
+                return Err(format!(
+                    "interface `{}` must have exactly one of the keys {} (found {})",
+                    r.name,
+                    KIND_KEYS.join(", "),
+                    if found.is_empty() { "none".to_string() } else { found.join(", ") }
+                ));
+            }
+        };
         Ok(Interface {
             name: r.name,
             kind,
