@@ -147,7 +147,15 @@ impl Mirror {
 
     /// Re-reads the IPv4 routes out of one link.
     async fn reload_routes_v4_of(&mut self, nl: &Netlink, index: u32) -> Result<(), hostnet_netlink::Error> {
-        let now = nl.routes_v4_of(index).await?.unwrap_or_default();
+        // Only routes the mirror holds can have gone: a route added since was notified. So
+        // only their tables are read again, and none when the link had no routes of ours.
+        let tables: BTreeSet<u32> =
+            self.routes.iter().filter(|(k, _)| k.0 == index && k.1.addr().is_ipv4()).map(|(k, _)| k.2).collect();
+        if tables.is_empty() {
+            return Ok(());
+        }
+        let tables: Vec<u32> = tables.into_iter().collect();
+        let now = nl.routes_v4_of(index, &tables).await?.unwrap_or_default();
         self.routes.retain(|k, _| k.0 != index || k.1.addr().is_ipv6());
         self.routes.extend(now.into_iter().map(|r| (route_key(index, &r), (index, r))));
         self.patch.insert(index);

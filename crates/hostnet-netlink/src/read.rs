@@ -182,14 +182,31 @@ impl Netlink {
         routes_of_families(&self.dumps, &[IpFamily::V4])
     }
 
-    /// The IPv4 routes of every table that go out of link `index` (the kernel filters: the
-    /// routes of one link out of thousands cost what one link's do). `None`: the link is gone.
-    pub async fn routes_v4_of(&self, index: u32) -> Result<Option<Vec<Route>>, Error> {
-        match managed_routes(&self.dumps, IpFamily::V4, Some(index)) {
-            Ok(routes) => Ok(Some(routes.into_iter().filter(|(oif, _)| *oif == index).map(|(_, r)| r).collect())),
-            Err(Error::Netlink(e)) if e.errno == libc::ENODEV => Ok(None),
-            Err(e) => Err(e),
+    /// The IPv4 routes hostnet manages that go out of link `index`, in the given tables: one
+    /// dump per table, which the kernel filters by table and link. The kernel walks only the
+    /// tables asked for (the local table alone holds two routes per address), and the filter
+    /// by link leaves a handful of routes to encode, so the protocol is left to [`route_of`]
+    /// rather than costing a walk per protocol. `None`: the link is gone.
+    pub async fn routes_v4_of(&self, index: u32, tables: &[u32]) -> Result<Option<Vec<Route>>, Error> {
+        let mut out = Vec::new();
+        for &table in tables {
+            let req = route_dump_request(IpFamily::V4, RouteProtocol::Unspec, Some(index), Some(table));
+            let picked = self.dumps.collect_filtered(req, |m| match m {
+                RouteNetlinkMessage::NewRoute(r) => route_of(&r),
+                _ => None,
+            });
+            match picked {
+                // A kernel without strict checking answered with every route.
+                Ok((routes, _)) => out.extend(
+                    routes.into_iter().filter(|(oif, r)| *oif == index && r.table_id() == table).map(|(_, r)| r),
+                ),
+                Err(Error::Netlink(e)) if e.errno == libc::ENODEV => return Ok(None),
+                // The table is gone with its last route.
+                Err(Error::Netlink(e)) if e.errno == libc::ENOENT => {}
+                Err(e) => return Err(e),
+            }
         }
+        Ok(Some(out))
     }
 }
 
@@ -253,10 +270,11 @@ fn routes_of_families(dumps: &DumpSocket, families: &[IpFamily]) -> Result<Vec<(
 fn managed_routes(dumps: &DumpSocket, family: IpFamily, oif: Option<u32>) -> Result<Vec<(u32, Route)>, Error> {
     let mut out = Vec::new();
     for protocol in MANAGED_PROTOCOLS {
-        let (routes, filtered) = dumps.collect_filtered(route_dump_request(family, protocol, oif), |m| match m {
-            RouteNetlinkMessage::NewRoute(r) => route_of(&r),
-            _ => None,
-        })?;
+        let (routes, filtered) =
+            dumps.collect_filtered(route_dump_request(family, protocol, oif, None), |m| match m {
+                RouteNetlinkMessage::NewRoute(r) => route_of(&r),
+                _ => None,
+            })?;
         out.extend(routes);
         if !filtered {
             break;
@@ -265,9 +283,15 @@ fn managed_routes(dumps: &DumpSocket, family: IpFamily, oif: Option<u32>) -> Res
     Ok(out)
 }
 
-/// A route dump request that strict checking filters by protocol and, if given, output link.
-/// Every other header field it reads as a filter is zero: all tables, types and scopes.
-fn route_dump_request(family: IpFamily, protocol: RouteProtocol, oif: Option<u32>) -> RouteNetlinkMessage {
+/// A route dump request that strict checking filters by protocol (unless unspecified) and, if
+/// given, output link and table. Every other header field it reads as a filter is zero: all
+/// types and scopes, and all tables unless one is given.
+fn route_dump_request(
+    family: IpFamily,
+    protocol: RouteProtocol,
+    oif: Option<u32>,
+    table: Option<u32>,
+) -> RouteNetlinkMessage {
     use rtnetlink::packet_route::route::RouteHeader;
     let mut msg = RouteMessage::default();
     msg.header = RouteHeader {
@@ -282,6 +306,8 @@ fn route_dump_request(family: IpFamily, protocol: RouteProtocol, oif: Option<u32
         ..RouteHeader::default()
     };
     msg.attributes.extend(oif.map(RouteAttribute::Oif));
+    // RTA_TABLE rather than the header's one-byte field: table ids go up to 2^32 - 1.
+    msg.attributes.extend(table.map(RouteAttribute::Table));
     RouteNetlinkMessage::GetRoute(msg)
 }
 
