@@ -7,13 +7,14 @@ pub mod graph;
 pub mod locate;
 pub mod model;
 pub mod parse;
+pub mod reuse;
 pub mod validate;
 mod validate_virt;
 mod validate_wireguard;
 
 pub use diag::{Problem, Problems};
 pub use model::Config;
-pub use parse::{LoadError, MAX_CONFIG_BYTES, load, load_file, load_with_graph, read_file, warnings};
+pub use parse::{LoadError, MAX_CONFIG_BYTES, load, load_again, load_file, load_with_graph, read_file, warnings};
 pub mod plan;
 pub mod state;
 

@@ -2,6 +2,7 @@
 
 use crate::diag::{Problems, Reporter};
 use crate::model::Config;
+use crate::reuse::InterfaceTexts;
 use crate::validate;
 
 /// Parses and validates. Either the whole file is good or nothing is returned.
@@ -22,7 +23,7 @@ pub fn load_with_graph(file: &str, src: &str) -> Result<(Config, crate::graph::G
         Some(c) => Ok(c),
         None => serde_saphyr::from_str_with_options::<Config>(src, options()),
     };
-    let mut config = match parsed {
+    let config = match parsed {
         Ok(c) => c,
         Err(e) => {
             report_serde_error(&mut rep, &e);
@@ -30,6 +31,28 @@ pub fn load_with_graph(file: &str, src: &str) -> Result<(Config, crate::graph::G
             unreachable!("a reported error always fails finish")
         }
     };
+    checked(rep, config)
+}
+
+/// [`load_with_graph`] for a caller that read a config before and kept it with its texts (the
+/// daemon): interfaces whose JSON text is unchanged are taken from `before` instead of parsed
+/// (see [`crate::reuse`]). Returns the texts of this config for the next time when it was JSON.
+pub fn load_again(
+    file: &str,
+    src: String,
+    before: Option<(&InterfaceTexts, &Config)>,
+) -> Result<(Config, crate::graph::Graph, Option<InterfaceTexts>), Problems> {
+    let read = if src.trim_start().starts_with('{') { crate::reuse::read_json(&src, before) } else { None };
+    let Some(read) = read else {
+        return load_with_graph(file, &src).map(|(config, graph)| (config, graph, None));
+    };
+    let (config, texts) = InterfaceTexts::new(src, read);
+    let (config, graph) = checked(Reporter::new(file, &texts.src), config)?;
+    Ok((config, graph, Some(texts)))
+}
+
+/// Completes a parsed config and validates it; `rep` reports against its text.
+fn checked(mut rep: Reporter<'_>, mut config: Config) -> Result<(Config, crate::graph::Graph), Problems> {
     config.link_vrfs();
     let graph = validate::validate(&config, &mut rep);
     rep.finish().map(|()| (config, graph))

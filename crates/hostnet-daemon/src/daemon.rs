@@ -70,6 +70,9 @@ pub struct Daemon {
     pub desired_graph: Option<hostnet_core::graph::Graph>,
     /// Where `desired` came from.
     pub desired_source: String,
+    /// The JSON texts of `desired`'s interfaces, when it came through the socket as JSON: the
+    /// next apply parses only the interfaces whose text changed.
+    pub desired_texts: Option<hostnet_core::reuse::InterfaceTexts>,
     pub mirror: Mirror,
     pub monitor: Monitor,
     pub links: BTreeMap<String, LinkState>,
@@ -128,6 +131,7 @@ pub async fn run(opts: DaemonOptions) -> Result<(), StartError> {
         config_path: opts.config,
         desired,
         desired_graph: None,
+        desired_texts: None,
         mirror,
         monitor,
         links: BTreeMap::new(),
@@ -320,9 +324,10 @@ impl Daemon {
         }
         let old = std::mem::replace(&mut self.desired, config);
         let old_graph = self.desired_graph.take();
+        let old_texts = self.desired_texts.take();
         // Freeing thousands of interfaces costs about as much as planning one change: it waits
         // until the answer is on its way (the main loop in `run` frees it).
-        self.garbage.push(Box::new((old, old_graph)));
+        self.garbage.push(Box::new((old, old_graph, old_texts)));
         self.desired_source = source;
     }
 

@@ -79,7 +79,8 @@ impl Daemon {
         no_rollback: bool,
         fail_at: Option<usize>,
     ) -> Response {
-        let (config, graph) = match hostnet_core::load_with_graph(&source, &text) {
+        let before = self.desired_texts.as_ref().map(|t| (t, &self.desired));
+        let (config, graph, texts) = match hostnet_core::load_again(&source, text, before) {
             Ok(c) => c,
             // Nothing was touched: the same located errors as `hostnet check`.
             Err(p) => return Response::invalid(&p),
@@ -108,6 +109,9 @@ impl Daemon {
         });
         let reached: Option<BTreeSet<String>> =
             part.as_ref().map(|p| p.interfaces.iter().map(|i| i.name.clone()).collect());
+        if let Some(t) = texts.as_ref().filter(|t| t.reused() > 0) {
+            tracing::info!("apply: {} of {} interfaces unchanged in text, not parsed again", t.reused(), t.len());
+        }
         match &reached {
             Some(r) => tracing::info!(
                 "apply: planning {} of {} interfaces (the rest are unchanged and match the host)",
@@ -139,6 +143,7 @@ impl Daemon {
             let noticed = self.unverified.take();
             self.adopt(config, source);
             self.desired_graph = Some(graph);
+            self.desired_texts = texts;
             self.unverified = verified_after(&applied.report, reached, noticed);
         } else {
             self.unverified = None;

@@ -187,6 +187,47 @@ fn an_apply_through_the_daemon_plans_what_changed_and_what_drifted() {
     assert!(ns.ip(&["-br", "addr", "show", "v0"]).contains("192.0.2.1/24"));
 }
 
+/// [`HOST`] as JSON, as programs and Ansible write it, with `v0_address` on v0.
+fn host_json(v0_address: &str) -> String {
+    serde_json::json!({"interfaces": [
+        {"name": "v0", "veth": {"peer": "v1"}, "addresses": [v0_address],
+         "routes": [{"dst": "198.51.100.0/24", "via": "192.0.2.254"}]},
+        {"name": "br0", "bridge": {"ports": ["v1"], "stp": false, "forward_delay": 0}, "mtu": 1400,
+         "addresses": ["203.0.113.1/24"]},
+        {"name": "v1", "veth": {"peer": "v0"}, "mtu": 1400},
+        {"name": "uplink", "ethernet": {"match": {"mac": "02:00:00:00:00:aa"}}, "addresses": ["10.9.0.1/24"]},
+    ]})
+    .to_string()
+}
+
+#[test]
+#[ignore = "needs root: creates network namespaces"]
+fn a_json_config_applied_again_parses_only_the_interfaces_that_changed() {
+    let ns = Ns::new("djson");
+    let peer = Ns::new("djsonp");
+    plug(&ns, &peer, "enx1", "02:00:00:00:00:aa");
+    let f = ns.file("c.yaml", HOST);
+    let d = Daemon::start(&ns, &f);
+    d.wait_until("uplink is configured", || d.link("uplink")["phase"] == "configured");
+    let first = ns.file("c.json", &host_json("192.0.2.1/24"));
+    let out = ns.hostnet_ok(&["apply", &first]);
+    assert!(out.contains("the host already matches"), "{out}");
+    let next = ns.file("next.json", &host_json("192.0.2.5/24"));
+    assert!(ns.hostnet_ok(&["apply", &next]).contains("verified"));
+    assert!(d.log().contains("apply: 3 of 4 interfaces unchanged in text, not parsed again"), "{}", d.log());
+    let v0 = ns.ip(&["-br", "addr", "show", "v0"]);
+    assert!(v0.contains("192.0.2.5/24") && !v0.contains("192.0.2.1/24"), "{v0}");
+    assert!(ns.ip(&["route", "show", "198.51.100.0/24"]).contains("192.0.2.254"), "the route did not come back");
+    // A config the daemon cannot read changes nothing, and the texts it kept still serve.
+    let bad = ns.file("bad.json", &host_json("192.0.2.5/33"));
+    let out = ns.hostnet(&["apply", &bad]);
+    assert!(!out.status.success() && String::from_utf8_lossy(&out.stderr).contains("bad.json"), "{out:?}");
+    let out = ns.hostnet_ok(&["apply", &first]);
+    assert!(out.contains("verified"), "{out}");
+    assert!(ns.ip(&["-br", "addr", "show", "v0"]).contains("192.0.2.1/24"));
+    assert_eq!(d.log().matches("apply: 3 of 4 interfaces unchanged in text").count(), 2, "{}", d.log());
+}
+
 #[test]
 #[ignore = "needs root: creates network namespaces"]
 fn restarting_or_killing_the_daemon_on_a_correct_host_flaps_nothing() {
