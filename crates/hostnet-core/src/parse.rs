@@ -71,9 +71,15 @@ pub fn load_file(path: &std::path::Path) -> Result<Config, LoadError> {
 /// Reads a config file, refusing one larger than [`MAX_CONFIG_BYTES`] (devices and pipes
 /// included, which report no size: the read itself stops at the limit).
 pub fn read_file(path: &std::path::Path) -> Result<String, LoadError> {
-    use std::io::Read;
     let name = path.display().to_string();
     let f = std::fs::File::open(path).map_err(|e| LoadError::Io(name.clone(), e))?;
+    read_open(f, name)
+}
+
+/// [`read_file`] of a file already open (the daemon reads the one whose descriptor came with a
+/// request); `name` is what messages call it.
+pub fn read_open(f: std::fs::File, name: String) -> Result<String, LoadError> {
+    use std::io::Read;
     // Sized from the file, so a large config is read in one call rather than in doubling ones;
     // a device or pipe reports 0 and grows as it is read.
     let size = f.metadata().map(|m| m.len().min(MAX_CONFIG_BYTES + 1)).unwrap_or(0);

@@ -5,7 +5,10 @@
 use std::os::unix::fs::PermissionsExt;
 use std::path::Path;
 
-use tokio::io::{AsyncBufReadExt, AsyncReadExt, AsyncWriteExt, BufReader};
+use std::os::fd::{FromRawFd, OwnedFd};
+
+use sendfd::RecvWithFd;
+use tokio::io::{AsyncReadExt, AsyncWriteExt};
 use tokio::net::{UnixListener, UnixStream};
 use tokio::sync::{mpsc, oneshot};
 
@@ -56,27 +59,25 @@ fn allowed(stream: &UnixStream) -> bool {
 
 async fn serve(stream: UnixStream, tx: mpsc::Sender<Ask>) {
     let permitted = allowed(&stream);
-    let (rd, mut wr) = stream.into_split();
-    // An apply carries its whole config: read it in few large chunks rather than many 8 KiB ones.
-    let mut lines = BufReader::with_capacity(256 << 10, rd.take(MAX_REQUEST as u64 + 1));
-    let mut line = String::new();
-    let mut broken = false;
+    let mut conn = Connection { stream, pending: Vec::new(), fds: Vec::new() };
     loop {
-        line.clear();
-        match lines.read_line(&mut line).await {
-            Ok(0) | Err(_) => return,
-            Ok(_) => {}
-        }
+        let line = match conn.line().await {
+            Ok(Some(line)) => line,
+            Err(e) if e.kind() == std::io::ErrorKind::InvalidData => {
+                let _ = conn.stream.write_all(&answer_line(&Response::err(e))).await;
+                return;
+            }
+            Ok(None) | Err(_) => return,
+        };
+        let mut broken = false;
         let response = if !permitted {
             Response::err("permission denied: only root may talk to the hostnet daemon")
-        } else if line.len() > MAX_REQUEST {
-            Response::err(format!("request larger than {} MiB", MAX_REQUEST >> 20))
         } else {
-            match read_request(&line, &mut lines).await {
+            match conn.request(&line).await {
                 Err(e) => {
                     // Whatever follows may be the rest of a config, not a request line.
                     broken = true;
-                    Response::err(format!("unreadable request: {e}"))
+                    e
                 }
                 Ok(req) => {
                     let (reply, answer) = oneshot::channel();
@@ -87,26 +88,189 @@ async fn serve(stream: UnixStream, tx: mpsc::Sender<Ask>) {
                 }
             }
         };
-        let mut out = serde_json::to_vec(&response).expect("serializable");
-        out.push(b'\n');
-        if wr.write_all(&out).await.is_err() || !permitted || line.len() > MAX_REQUEST || broken {
+        if conn.stream.write_all(&answer_line(&response)).await.is_err() || !permitted || broken {
             return;
         }
     }
 }
 
-/// The request a line starts: the line itself, and the config that follows it when the line
-/// announces `config_bytes`.
-async fn read_request<R: AsyncBufReadExt + Unpin>(line: &str, rest: &mut R) -> Result<Request, String> {
-    let wire: Wire = serde_json::from_str(line).map_err(|e| e.to_string())?;
-    let body = match wire.config_bytes {
-        Some(n) if n > MAX_REQUEST => return Err(format!("config larger than {} MiB", MAX_REQUEST >> 20)),
-        Some(n) => {
-            let mut b = vec![0; n];
-            rest.read_exact(&mut b).await.map_err(|e| format!("reading the {n}-byte config: {e}"))?;
-            Some(b)
+fn answer_line(r: &Response) -> Vec<u8> {
+    let mut out = serde_json::to_vec(r).expect("serializable");
+    out.push(b'\n');
+    out
+}
+
+/// One client's connection: what was read past the last request line, and the descriptors that
+/// came with it.
+struct Connection {
+    stream: UnixStream,
+    pending: Vec<u8>,
+    fds: Vec<OwnedFd>,
+}
+
+/// Bytes read at a time while looking for the end of a request line.
+const CHUNK: usize = 64 << 10;
+
+impl Connection {
+    /// The next request line, without its newline; `None` when the client closed. Reads with
+    /// `recvmsg`, which keeps the descriptors a line may carry (a plain read would drop them).
+    async fn line(&mut self) -> std::io::Result<Option<Vec<u8>>> {
+        let mut searched = 0;
+        loop {
+            if let Some(i) = self.pending[searched..].iter().position(|&b| b == b'\n') {
+                let rest = self.pending.split_off(searched + i + 1);
+                let mut line = std::mem::replace(&mut self.pending, rest);
+                line.pop();
+                return Ok(Some(line));
+            }
+            searched = self.pending.len();
+            if searched > MAX_REQUEST {
+                let e = format!("request larger than {} MiB", MAX_REQUEST >> 20);
+                return Err(std::io::Error::new(std::io::ErrorKind::InvalidData, e));
+            }
+            let at = self.pending.len();
+            self.pending.resize(at + CHUNK, 0);
+            let mut fds = [-1; 4];
+            let got = loop {
+                self.stream.readable().await?;
+                match self.stream.recv_with_fd(&mut self.pending[at..], &mut fds) {
+                    Err(e) if e.kind() == std::io::ErrorKind::WouldBlock => continue,
+                    other => break other,
+                }
+            };
+            self.pending.truncate(at + got.as_ref().map_or(0, |(n, _)| *n));
+            let (n, nfds) = got?;
+            // SAFETY: the kernel just installed these descriptors in this process; each is owned
+            // here and nowhere else.
+            self.fds.extend(fds[..nfds].iter().map(|&fd| unsafe { OwnedFd::from_raw_fd(fd) }));
+            if n == 0 {
+                return Ok(None);
+            }
         }
-        None => None,
-    };
-    wire.with_body(body)
+    }
+
+    /// The request `line` starts: the line itself, and the config that follows it when the
+    /// line announces `config_bytes`, or the file whose descriptor came with it (`config_fd`).
+    async fn request(&mut self, line: &[u8]) -> Result<Request, Response> {
+        let unreadable = |e: String| Response::err(format!("unreadable request: {e}"));
+        let wire: Wire = serde_json::from_slice(line).map_err(|e| unreadable(e.to_string()))?;
+        if wire.config_fd {
+            let Some(fd) = (!self.fds.is_empty()).then(|| self.fds.remove(0)) else {
+                return Err(unreadable("`config_fd` but no descriptor came with the request".into()));
+            };
+            let file = std::fs::File::from(fd);
+            if !file.metadata().is_ok_and(|m| m.is_file()) {
+                return Err(unreadable("the descriptor that came with the request is not a regular file".into()));
+            }
+            let text = hostnet_core::read_open(file, wire.source().to_string())
+                .map_err(|e| Response { invalid: true, ..Response::err(e) })?;
+            return wire.with_file_text(text).map_err(unreadable);
+        }
+        let body = match wire.config_bytes {
+            Some(n) if n > MAX_REQUEST => {
+                return Err(unreadable(format!("config larger than {} MiB", MAX_REQUEST >> 20)));
+            }
+            Some(n) => Some(self.body(n).await.map_err(|e| unreadable(format!("reading the {n}-byte config: {e}")))?),
+            None => None,
+        };
+        wire.with_body(body).map_err(unreadable)
+    }
+
+    /// The `n` bytes after a request line: what was read with the line, then the rest straight
+    /// into place.
+    async fn body(&mut self, n: usize) -> std::io::Result<Vec<u8>> {
+        let mut body = std::mem::take(&mut self.pending);
+        if body.len() > n {
+            self.pending = body.split_off(n);
+        }
+        body.reserve_exact(n - body.len());
+        while body.len() < n {
+            let want = n - body.len();
+            if (&mut self.stream).take(want as u64).read_buf(&mut body).await? == 0 {
+                return Err(std::io::ErrorKind::UnexpectedEof.into());
+            }
+        }
+        Ok(body)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use std::io::{BufRead, BufReader, Write};
+    use std::os::fd::AsRawFd;
+
+    use sendfd::SendWithFd;
+
+    use super::*;
+
+    /// Serves one end of a socket pair; the main loop's part answers each request with the
+    /// request as the daemon read it. Returns the client's end.
+    fn serving() -> std::os::unix::net::UnixStream {
+        let (client, server) = std::os::unix::net::UnixStream::pair().unwrap();
+        server.set_nonblocking(true).unwrap();
+        std::thread::spawn(move || {
+            let rt = tokio::runtime::Builder::new_current_thread().enable_all().build().unwrap();
+            rt.block_on(async move {
+                let (tx, mut rx) = mpsc::channel(4);
+                tokio::spawn(serve(UnixStream::from_std(server).unwrap(), tx));
+                while let Some(Ask::Control(req, reply)) = rx.recv().await {
+                    let _ = reply.send(Response::ok(req));
+                }
+            });
+        });
+        client
+    }
+
+    fn answer(client: &std::os::unix::net::UnixStream) -> Response {
+        let mut line = String::new();
+        BufReader::new(client).read_line(&mut line).unwrap();
+        serde_json::from_str(&line).unwrap()
+    }
+
+    fn config_of(r: &Response) -> Option<String> {
+        Some(r.result.as_ref()?["config"].as_str()?.to_string())
+    }
+
+    #[test]
+    fn a_config_comes_as_text_after_the_line_or_as_a_file_descriptor() {
+        let client = serving();
+        (&client)
+            .write_all(&crate::protocol::encode(&Request::Plan { config: "a: 1\n".into(), source: "x".into() }))
+            .unwrap();
+        assert_eq!(config_of(&answer(&client)).as_deref(), Some("a: 1\n"));
+        let dir = std::env::temp_dir().join(format!("hostnet-control-{}", std::process::id()));
+        std::fs::create_dir_all(&dir).unwrap();
+        let path = dir.join("c.yaml");
+        std::fs::write(&path, "interfaces: []\n").unwrap();
+        let file = std::fs::File::open(&path).unwrap();
+        let line = b"{\"command\":\"apply\",\"source\":\"c.yaml\",\"config_fd\":true}\n";
+        client.send_with_fd(line, &[file.as_raw_fd()]).unwrap();
+        assert_eq!(config_of(&answer(&client)).as_deref(), Some("interfaces: []\n"));
+        // The same connection goes on serving text.
+        (&client)
+            .write_all(&crate::protocol::encode(&Request::Plan { config: "b".into(), source: "x".into() }))
+            .unwrap();
+        assert_eq!(config_of(&answer(&client)).as_deref(), Some("b"));
+        std::fs::remove_dir_all(&dir).unwrap();
+    }
+
+    #[test]
+    fn a_descriptor_that_is_missing_or_not_a_regular_file_is_refused() {
+        let client = serving();
+        client.send_with_fd(b"{\"command\":\"apply\",\"source\":\"c.yaml\",\"config_fd\":true}\n", &[]).unwrap();
+        let r = answer(&client);
+        assert!(!r.ok && r.error.as_deref().unwrap().contains("no descriptor came with the request"), "{r:?}");
+        let client = serving();
+        let (pipe_end, _other) = std::os::unix::net::UnixStream::pair().unwrap();
+        let line = b"{\"command\":\"apply\",\"source\":\"c.yaml\",\"config_fd\":true}\n";
+        client.send_with_fd(line, &[pipe_end.as_raw_fd()]).unwrap();
+        let r = answer(&client);
+        assert!(!r.ok && r.error.as_deref().unwrap().contains("not a regular file"), "{r:?}");
+        let client = serving();
+        let line = b"{\"command\":\"apply\",\"source\":\"c.yaml\",\"config_fd\":true,\"config_bytes\":1}\nx";
+        let file = std::fs::File::open("/proc/self/status").unwrap();
+        client.send_with_fd(line, &[file.as_raw_fd()]).unwrap();
+        let r = answer(&client);
+        assert!(!r.ok && r.error.as_deref().unwrap().contains("send the config one way"), "{r:?}");
+    }
 }

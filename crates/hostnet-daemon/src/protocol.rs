@@ -54,6 +54,10 @@ pub struct Wire {
     /// the file. Escaping a large config into a JSON string and unescaping it again cost a tenth
     /// of a one-change apply at 2000 links.
     pub config_bytes: Option<usize>,
+    /// The config is the regular file whose descriptor came with the line (SCM_RIGHTS): the
+    /// daemon reads it, and the text does not cross the socket at all.
+    #[serde(default)]
+    pub config_fd: bool,
     source: Option<String>,
     try_secs: Option<u64>,
     #[serde(default)]
@@ -71,6 +75,20 @@ impl Wire {
             self.config = Some(String::from_utf8(b).map_err(|e| format!("the config is not UTF-8 text: {e}"))?);
         }
         Request::try_from(self)
+    }
+
+    /// The request, given the text of the file whose descriptor came with the line.
+    pub fn with_file_text(mut self, text: String) -> Result<Request, String> {
+        if self.config.is_some() || self.config_bytes.is_some() {
+            return Err("`config_fd` with `config` or `config_bytes`: send the config one way".into());
+        }
+        self.config = Some(text);
+        Request::try_from(self)
+    }
+
+    /// What messages call the config: its `source`.
+    pub fn source(&self) -> &str {
+        self.source.as_deref().unwrap_or("the config")
     }
 }
 
@@ -161,11 +179,22 @@ impl std::fmt::Display for ClientError {
 
 /// A request as the client writes it: one JSON line, and a config as raw bytes after it.
 pub fn encode(req: &Request) -> Vec<u8> {
+    let (mut out, config) = encode_line(req, false);
+    out.extend_from_slice(config.unwrap_or_default().as_bytes());
+    out
+}
+
+/// A request's line, and the config text that must follow it; with `by_file`, the line says
+/// that the config comes as a descriptor instead, and no text follows.
+fn encode_line(req: &Request, by_file: bool) -> (Vec<u8>, Option<&str>) {
     #[derive(Serialize)]
     struct Header<'a> {
         command: &'static str,
         source: &'a str,
-        config_bytes: usize,
+        #[serde(skip_serializing_if = "Option::is_none")]
+        config_bytes: Option<usize>,
+        #[serde(skip_serializing_if = "std::ops::Not::not")]
+        config_fd: bool,
         #[serde(skip_serializing_if = "Option::is_none")]
         try_secs: Option<u64>,
         #[serde(skip_serializing_if = "std::ops::Not::not")]
@@ -173,12 +202,14 @@ pub fn encode(req: &Request) -> Vec<u8> {
         #[serde(skip_serializing_if = "Option::is_none")]
         fail_at: Option<usize>,
     }
+    let bytes = |config: &str| (!by_file).then_some(config.len());
     let (head, config) = match req {
         Request::Apply { config, source, try_secs, no_rollback, fail_at } => (
             Header {
                 command: "apply",
                 source,
-                config_bytes: config.len(),
+                config_bytes: bytes(config),
+                config_fd: by_file,
                 try_secs: *try_secs,
                 no_rollback: *no_rollback,
                 fail_at: *fail_at,
@@ -189,7 +220,8 @@ pub fn encode(req: &Request) -> Vec<u8> {
             Header {
                 command: "plan",
                 source,
-                config_bytes: config.len(),
+                config_bytes: bytes(config),
+                config_fd: by_file,
                 try_secs: None,
                 no_rollback: false,
                 fail_at: None,
@@ -199,19 +231,43 @@ pub fn encode(req: &Request) -> Vec<u8> {
         other => {
             let mut line = serde_json::to_vec(other).expect("serializable");
             line.push(b'\n');
-            return line;
+            return (line, None);
         }
     };
     let mut out = serde_json::to_vec(&head).expect("serializable");
-    out.reserve(config.len() + 1);
+    out.reserve(if by_file { 1 } else { config.len() + 1 });
     out.push(b'\n');
-    out.extend_from_slice(config.as_bytes());
-    out
+    (out, (!by_file).then_some(config.as_str()))
 }
 
 /// Sends one request and waits for its response. A missing socket or a refused connection is
 /// [`ClientError::NotRunning`].
 pub fn request(socket: &Path, req: &Request, timeout: Duration) -> Result<Response, ClientError> {
+    let stream = connect(socket, timeout)?;
+    (&stream).write_all(&encode(req)).map_err(ClientError::Io)?;
+    answer(&stream)
+}
+
+/// [`request`] for an apply or plan whose config is the regular file `file`: its descriptor
+/// goes with the request line and the daemon reads the file itself, so the text is neither read
+/// here nor copied through the socket (a tenth of a one-change apply at 2000 links). The text
+/// in `req` is not sent.
+pub fn request_file(
+    socket: &Path,
+    req: &Request,
+    file: &std::fs::File,
+    timeout: Duration,
+) -> Result<Response, ClientError> {
+    use sendfd::SendWithFd;
+    use std::os::fd::AsRawFd;
+    let stream = connect(socket, timeout)?;
+    let (line, _) = encode_line(req, true);
+    let sent = stream.send_with_fd(&line, &[file.as_raw_fd()]).map_err(ClientError::Io)?;
+    (&stream).write_all(&line[sent..]).map_err(ClientError::Io)?;
+    answer(&stream)
+}
+
+fn connect(socket: &Path, timeout: Duration) -> Result<UnixStream, ClientError> {
     let stream = match UnixStream::connect(socket) {
         Ok(s) => s,
         Err(e) if matches!(e.kind(), std::io::ErrorKind::NotFound | std::io::ErrorKind::ConnectionRefused) => {
@@ -220,9 +276,12 @@ pub fn request(socket: &Path, req: &Request, timeout: Duration) -> Result<Respon
         Err(e) => return Err(ClientError::Io(e)),
     };
     stream.set_read_timeout(Some(timeout)).map_err(ClientError::Io)?;
-    (&stream).write_all(&encode(req)).map_err(ClientError::Io)?;
+    Ok(stream)
+}
+
+fn answer(stream: &UnixStream) -> Result<Response, ClientError> {
     let mut answer = String::new();
-    BufReader::new(&stream).read_line(&mut answer).map_err(ClientError::Io)?;
+    BufReader::new(stream).read_line(&mut answer).map_err(ClientError::Io)?;
     if answer.is_empty() {
         return Err(ClientError::Protocol("the connection closed without an answer".into()));
     }

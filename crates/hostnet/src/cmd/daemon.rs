@@ -4,7 +4,7 @@ use std::path::Path;
 use std::process::ExitCode;
 use std::time::Duration;
 
-use hostnet_daemon::protocol::{ClientError, Request, Response, request, socket_path};
+use hostnet_daemon::protocol::{ClientError, Request, Response, request, request_file, socket_path};
 use hostnet_daemon::status::{Status, render};
 
 use super::apply::Ctx;
@@ -89,18 +89,30 @@ pub fn reload(ctx: &Ctx) -> ExitCode {
 
 /// `apply` through the daemon. `None`: no daemon runs, so the caller applies one-shot.
 pub fn apply(ctx: &Ctx, file: &Path, a: &super::apply::ApplyArgs) -> Option<ExitCode> {
-    let text = match super::check::read_config(file) {
-        Ok(t) => t,
-        Err(code) => return Some(code),
-    };
-    let req = Request::Apply {
-        config: text,
+    let req = |config| Request::Apply {
+        config,
         source: file.display().to_string(),
         try_secs: a.try_secs,
         no_rollback: a.no_rollback,
         fail_at: a.fail_at,
     };
-    let r = match ask(ctx, &req, APPLY_TIMEOUT)? {
+    // A regular file goes as its descriptor, and the daemon reads it; anything else (standard
+    // input, a pipe) is read here and sent as text.
+    let regular = std::fs::File::open(file).ok().filter(|f| f.metadata().is_ok_and(|m| m.is_file()));
+    let asked = match regular {
+        Some(f) => match request_file(&socket_path(&ctx.dir.dir), &req(String::new()), &f, APPLY_TIMEOUT) {
+            Err(ClientError::NotRunning) => return None,
+            other => other,
+        },
+        None => {
+            let text = match super::check::read_config(file) {
+                Ok(t) => t,
+                Err(code) => return Some(code),
+            };
+            ask(ctx, &req(text), APPLY_TIMEOUT)?
+        }
+    };
+    let r = match asked {
         Err(e) => return Some(fail(e)),
         Ok(r) if !r.ok => return Some(refused(&r)),
         Ok(r) => r,
