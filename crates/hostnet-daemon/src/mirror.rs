@@ -47,9 +47,10 @@ pub struct Mirror {
     /// Only IPv4 routes may have gone (an IPv4 address named as a route's source elsewhere was
     /// deleted): re-read those.
     stale_routes_v4: bool,
-    /// Links whose IPv4 routes may have gone (an IPv4 address of theirs was deleted): re-read
-    /// those links' IPv4 routes only.
-    stale_routes_v4_of: BTreeSet<u32>,
+    /// Links whose IPv4 routes may have gone (an IPv4 address of theirs was deleted), with the
+    /// routes that may have: those the mirror held then, less those a notification has told of
+    /// since (an apply that moves an address adds its routes back). What is left is re-read.
+    stale_routes_v4_of: BTreeMap<u32, BTreeSet<RouteKey>>,
     /// Counts the times a link appeared, went or was renamed: what link names mean. The
     /// engine's name cache and the parsed links below each note the count they were made at.
     names_generation: u64,
@@ -145,18 +146,18 @@ impl Mirror {
         Ok(())
     }
 
-    /// Re-reads the IPv4 routes out of one link.
-    async fn reload_routes_v4_of(&mut self, nl: &Netlink, index: u32) -> Result<(), hostnet_netlink::Error> {
-        // Only routes the mirror holds can have gone: a route added since was notified. So
-        // only their tables are read again, and none when the link had no routes of ours.
-        let tables: BTreeSet<u32> =
-            self.routes.iter().filter(|(k, _)| k.0 == index && k.1.addr().is_ipv4()).map(|(k, _)| k.2).collect();
-        if tables.is_empty() {
-            return Ok(());
-        }
+    /// Re-reads the IPv4 routes out of one link in the tables of `keys`, the routes that may
+    /// have gone without a notification.
+    async fn reload_routes_v4_of(
+        &mut self,
+        nl: &Netlink,
+        index: u32,
+        keys: &BTreeSet<RouteKey>,
+    ) -> Result<(), hostnet_netlink::Error> {
+        let tables: BTreeSet<u32> = keys.iter().map(|k| k.2).collect();
         let tables: Vec<u32> = tables.into_iter().collect();
         let now = nl.routes_v4_of(index, &tables).await?.unwrap_or_default();
-        self.routes.retain(|k, _| k.0 != index || k.1.addr().is_ipv6());
+        self.routes.retain(|k, _| k.0 != index || k.1.addr().is_ipv6() || !tables.contains(&k.2));
         self.routes.extend(now.into_iter().map(|r| (route_key(index, &r), (index, r))));
         self.patch.insert(index);
         Ok(())
@@ -210,8 +211,10 @@ impl Mirror {
             } else if self.stale_routes_v4 {
                 self.reload_routes_v4(nl).await
             } else {
-                for index in std::mem::take(&mut self.stale_routes_v4_of) {
-                    self.reload_routes_v4_of(nl, index).await?;
+                for (index, keys) in std::mem::take(&mut self.stale_routes_v4_of) {
+                    if !keys.is_empty() {
+                        self.reload_routes_v4_of(nl, index, &keys).await?;
+                    }
                 }
                 Ok(())
             }
@@ -224,7 +227,7 @@ impl Mirror {
             || self.stale_routes_v4
             || self.stale_rules
             || self.stale_links
-            || !self.stale_routes_v4_of.is_empty()
+            || self.stale_routes_v4_of.values().any(|keys| !keys.is_empty())
             || !self.fresh.is_empty()
     }
 
@@ -234,6 +237,13 @@ impl Mirror {
         let changed = self.learned_generation != self.names_generation;
         self.learned_generation = self.names_generation;
         changed
+    }
+
+    /// A notification told of route `key`: whether it is there is known again.
+    fn known_again(&mut self, key: &RouteKey) {
+        if let Some(keys) = self.stale_routes_v4_of.get_mut(&key.0) {
+            keys.remove(key);
+        }
     }
 
     /// The engine changed `op`'s subject in a way no notification reports.
@@ -318,7 +328,12 @@ impl Mirror {
                     if self.routes.values().any(|(oif, r)| *oif != key.0 && r.src == Some(key.1)) {
                         self.stale_routes_v4 = true;
                     } else {
-                        self.stale_routes_v4_of.insert(key.0);
+                        // Only routes the mirror holds can go: one added since was notified.
+                        let held = self.routes.keys().filter(|k| k.0 == key.0 && k.1.addr().is_ipv4()).copied();
+                        let held: Vec<RouteKey> = held.collect();
+                        if !held.is_empty() {
+                            self.stale_routes_v4_of.entry(key.0).or_default().extend(held);
+                        }
                     }
                 } else {
                     self.stale_routes = true;
@@ -327,12 +342,16 @@ impl Mirror {
             }
             Notification::NewRoute(r) => {
                 let (oif, route) = route_of(&r)?;
-                self.routes.insert(route_key(oif, &route), (oif, route));
+                let key = route_key(oif, &route);
+                self.known_again(&key);
+                self.routes.insert(key, (oif, route));
                 Some(Change::Route { index: oif })
             }
             Notification::DelRoute(r) => {
                 let (oif, route) = route_of(&r)?;
-                self.routes.remove(&route_key(oif, &route));
+                let key = route_key(oif, &route);
+                self.known_again(&key);
+                self.routes.remove(&key);
                 Some(Change::Route { index: oif })
             }
             Notification::NewRule(_) | Notification::DelRule(_) => {

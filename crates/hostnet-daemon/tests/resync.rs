@@ -137,8 +137,25 @@ fn a_mirror_follows_the_routes_the_kernel_drops_with_an_ipv4_address() {
             ("the last address deleted", "addr del 10.1.0.1/24 dev va", 2),
             // vb's last address, with no route elsewhere naming it: only vb's routes are re-read.
             ("vb's last address deleted", "addr del 10.2.0.1/24 dev vb", 0),
+            ("va's address back", "addr add 10.1.0.1/24 dev va", 0),
+            (
+                "two routes on va, in two tables",
+                "route add 172.16.0.0/28 via 10.1.0.2 dev va proto static; \
+                 route add 172.19.0.0/28 via 10.1.0.2 dev va table 100 proto static",
+                2,
+            ),
+            // As an apply that moves an address does: the route added back after the address
+            // went is known from its notification, the other is re-read and found gone.
+            (
+                "va's address moved and one route added back",
+                "addr del 10.1.0.1/24 dev va; addr add 10.1.0.3/24 dev va; \
+                 route add 172.16.0.0/28 via 10.1.0.2 dev va proto static",
+                1,
+            ),
         ] {
-            ip(&name, cmd);
+            for cmd in cmd.split(';') {
+                ip(&name, cmd.trim());
+            }
             let fresh = matches_a_fresh_dump(&mut monitor, &mut mirror, &nl, why).await;
             assert_eq!(routes(&fresh), left, "{why}: the kernel's routes are not what the test expects");
         }
