@@ -20,18 +20,29 @@ pub struct InterfaceTexts {
     spans: Vec<Range<usize>>,
     /// The first interface with a text of this hash.
     by_hash: FxHashMap<u64, u32>,
-    reused: usize,
+    /// Per interface, the index of the interface of the config read before that it was taken
+    /// from, or [`FRESH`].
+    from: Vec<u32>,
 }
+
+/// Parsed from its text, not taken from the config read before.
+const FRESH: u32 = u32::MAX;
 
 impl InterfaceTexts {
     pub(crate) fn new(src: String, read: ReadJson) -> (Config, Self) {
-        let texts = InterfaceTexts { src, spans: read.spans, by_hash: read.by_hash, reused: read.reused };
+        let texts = InterfaceTexts { src, spans: read.spans, by_hash: read.by_hash, from: read.from };
         (read.config, texts)
     }
 
     /// How many interfaces were taken from the config read before rather than parsed.
     pub fn reused(&self) -> usize {
-        self.reused
+        self.from.iter().filter(|&&f| f != FRESH).count()
+    }
+
+    /// Whether interface `i` was taken from interface `i` of the config read before: the same
+    /// declaration at the same place.
+    pub fn same_at(&self, i: usize) -> bool {
+        self.from.get(i) == Some(&(i as u32))
     }
 
     fn find(&self, text: &str, hash: u64) -> Option<usize> {
@@ -61,8 +72,8 @@ pub(crate) struct ReadJson {
     pub config: Config,
     pub spans: Vec<Range<usize>>,
     pub by_hash: FxHashMap<u64, u32>,
-    /// How many interfaces were taken from the config read before.
-    pub reused: usize,
+    /// See [`InterfaceTexts::from`].
+    pub from: Vec<u32>,
 }
 
 /// Parses `src` as a JSON config, taking each interface whose text is unchanged from `before`
@@ -85,26 +96,30 @@ pub(crate) fn read_json(src: &str, before: Option<(&InterfaceTexts, &Config)>) -
     let mut config: Config = serde_json::from_str(&format!("{}[]{}", &src[..open], &src[close + 1..])).ok()?;
     let mut spans = Vec::with_capacity(items.len());
     let mut by_hash = FxHashMap::with_capacity_and_hasher(items.len(), FxBuildHasher);
-    let mut reused = 0;
+    let mut from = Vec::with_capacity(items.len());
     config.interfaces.reserve_exact(items.len());
     for (n, item) in items.iter().enumerate() {
         let text = item.get();
         let hash = FxBuildHasher.hash_one(text);
-        let known = before
-            .and_then(|(texts, config)| Some(&config.interfaces[texts.find(text, hash)?]))
-            .filter(|i| as_parsed(i));
+        let known = before.and_then(|(texts, config)| {
+            let at = texts.find(text, hash)?;
+            Some((at, &config.interfaces[at])).filter(|(_, i)| as_parsed(i))
+        });
         config.interfaces.push(match known {
-            Some(i) => {
-                reused += 1;
+            Some((at, i)) => {
+                from.push(at as u32);
                 i.clone()
             }
-            None => serde_json::from_str::<Interface>(text).ok()?,
+            None => {
+                from.push(FRESH);
+                serde_json::from_str::<Interface>(text).ok()?
+            }
         });
         let start = offset(item);
         spans.push(start..start + text.len());
         by_hash.entry(hash).or_insert(n as u32);
     }
-    Some(ReadJson { config, spans, by_hash, reused })
+    Some(ReadJson { config, spans, by_hash, from })
 }
 
 /// Whether a read config holds `i` as its text parses: `Config::link_vrfs` completes VRFs and
@@ -143,9 +158,15 @@ mod tests {
         let second = json(10, "10.0.0.3/24");
         let read = super::read_json(&second, Some((&texts, &a))).unwrap();
         // The VRF and its member are always parsed, and p0 changed.
-        assert_eq!(read.reused, 3);
-        let (b, _, _) = load_again("a.json", second.clone(), Some((&texts, &a))).unwrap();
+        assert_eq!(read.from.iter().filter(|&&f| f != super::FRESH).count(), 3);
+        let (b, _, b_texts) = load_again("a.json", second.clone(), Some((&texts, &a))).unwrap();
         assert_eq!(b, load("a.json", &second).unwrap());
+        let b_texts = b_texts.unwrap();
+        let same: Vec<bool> = (0..6).map(|i| b_texts.same_at(i)).collect();
+        assert_eq!(same, [false, false, false, true, true, true]);
+        let changed = crate::plan::scope::changed_but(&a, &b, |i| b_texts.same_at(i));
+        assert_eq!(changed, crate::plan::scope::changed(&a, &b));
+        assert_eq!(changed.into_iter().collect::<Vec<_>>(), ["p0"]);
     }
 
     #[test]
@@ -178,6 +199,6 @@ mod tests {
         other.interfaces.pop();
         let second = json(10, "10.0.0.3/24");
         let read = super::read_json(&second, Some((&texts.unwrap(), &other))).unwrap();
-        assert_eq!(read.reused, 0);
+        assert!(read.from.iter().all(|&f| f == super::FRESH));
     }
 }

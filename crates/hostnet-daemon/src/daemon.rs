@@ -349,13 +349,14 @@ impl Daemon {
 
     /// One line for systemd's STATUS=.
     fn summary(&self) -> String {
-        let mut counts: HashMap<Phase, usize> = HashMap::new();
-        for l in self.links.values() {
-            *counts.entry(l.phase).or_default() += 1;
-        }
+        // Made after every request and notification batch, over every declared link.
         let order = [Phase::Configured, Phase::Pending, Phase::Drifted, Phase::Failed, Phase::Configuring];
+        let mut counts = [0usize; 5];
+        for l in self.links.values() {
+            counts[order.iter().position(|p| *p == l.phase).expect("every phase is in the order")] += 1;
+        }
         let mut parts: Vec<String> =
-            order.iter().filter_map(|p| counts.get(p).map(|n| format!("{n} {}", p.name()))).collect();
+            order.iter().zip(counts).filter(|(_, n)| *n > 0).map(|(p, n)| format!("{n} {}", p.name())).collect();
         if parts.is_empty() {
             parts.push("no interfaces declared".into());
         }

@@ -97,7 +97,8 @@ impl Daemon {
         // what that interface does.
         let part = self.unverified.as_ref().map(|u| {
             let g_old = self.desired_graph.get_or_insert_with(|| hostnet_core::graph::Graph::build(&self.desired));
-            let mut names = scope::changed(&self.desired, &config);
+            let same = |i| texts.as_ref().is_some_and(|t| t.same_at(i));
+            let mut names = scope::changed_but(&self.desired, &config, same);
             names.extend(u.iter().cloned());
             // No notification tells of NIC settings or WireGuard peers changed by hand: those
             // interfaces are always read and planned, as a whole apply would.

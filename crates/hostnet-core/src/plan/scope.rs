@@ -17,6 +17,12 @@ use crate::model::{Config, Interface, Kind};
 /// The interfaces declared differently in `new` than in `old` (added, removed or changed), by
 /// name.
 pub fn changed(old: &Config, new: &Config) -> BTreeSet<String> {
+    changed_but(old, new, |_| false)
+}
+
+/// [`changed`], told by `same(i)` that interface `i` of `new` is known to equal interface `i`
+/// of `old` (the daemon knows which it took from the old config unparsed).
+pub fn changed_but(old: &Config, new: &Config, same: impl Fn(usize) -> bool) -> BTreeSet<String> {
     // Usually an edit keeps every interface where it was: compare them pair by pair.
     if old.interfaces.len() == new.interfaces.len()
         && old.interfaces.iter().zip(&new.interfaces).all(|(a, b)| a.name == b.name)
@@ -25,8 +31,9 @@ pub fn changed(old: &Config, new: &Config) -> BTreeSet<String> {
             .interfaces
             .iter()
             .zip(&new.interfaces)
-            .filter(|(a, b)| a != b)
-            .map(|(_, b)| b.name.clone())
+            .enumerate()
+            .filter(|(i, (a, b))| !same(*i) && a != b)
+            .map(|(_, (_, b))| b.name.clone())
             .collect();
     }
     let before: HashMap<&str, &Interface> = old.interfaces.iter().map(|i| (i.name.as_str(), i)).collect();
