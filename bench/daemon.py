@@ -10,8 +10,11 @@
    while the daemon runs; the time until its declared address is on it (polled every 2 ms,
    so ±2 ms plus one `ip` call).
 
+The config is JSON, as programs and Ansible write it; --yaml writes it as block YAML, as a
+person does (the daemon then parses the whole file on every apply: see BENCHMARKS.md).
+
 Prints a Markdown report (BENCHMARKS.md quotes it).
-    bench/daemon.py [--n 1000] [--runs 20] [--late 20]
+    bench/daemon.py [--n 1000] [--runs 20] [--late 20] [--yaml]
 Needs root (namespaces) and iproute2. Build first: cargo build --release.
 """
 import argparse, json, os, statistics, subprocess, sys, tempfile, time
@@ -27,11 +30,27 @@ def stats(xs):
     return f"{statistics.median(xs) * 1000:.1f} ms [{xs[0] * 1000:.1f}–{xs[-1] * 1000:.1f}] (n={len(xs)})"
 
 
-def with_uplink(path):
+def with_uplink(path, yaml=False):
     cfg = json.load(open(path))
     cfg["interfaces"].append({"name": "uplink", "ethernet": {"match": {"mac": UPLINK_MAC}},
                               "addresses": ["192.0.2.1/24"]})
-    json.dump(cfg, open(path, "w"))
+    open(path, "w").write("".join(block_yaml(cfg)) if yaml else json.dumps(cfg))
+
+
+def block_yaml(v, indent=""):
+    """`v` (maps, lists, strings, numbers, booleans) as block YAML lines; strings double-quoted."""
+    if isinstance(v, dict):
+        for k, x in v.items():
+            if isinstance(x, (dict, list)) and x:
+                yield f"{indent}{k}:\n"
+                yield from block_yaml(x, indent + "  ")
+            else:
+                yield f"{indent}{k}: {json.dumps(x)}\n"
+    else:
+        for x in v:
+            lines = list(block_yaml(x, indent + "  ")) if isinstance(x, (dict, list)) else [f"{indent}  {json.dumps(x)}\n"]
+            yield f"{indent}- {lines[0].lstrip()}"
+            yield from lines[1:]
 
 
 def hostnet(ns, state, *args):
@@ -57,12 +76,13 @@ def main():
     ap.add_argument("--n", type=int, default=1000)
     ap.add_argument("--runs", type=int, default=20)
     ap.add_argument("--late", type=int, default=20)
+    ap.add_argument("--yaml", action="store_true", help="write the config as block YAML, not JSON")
     a = ap.parse_args()
     tmp = tempfile.mkdtemp(prefix="hostnet-daemon-bench-")
     d, dc = f"{tmp}/base", f"{tmp}/change"
     for out, extra in [(d, []), (dc, ["--change"])]:
         subprocess.run([sys.executable, os.path.join(ROOT, "bench/gen-objects.py"), str(a.n), out, *extra], check=True)
-        with_uplink(f"{out}/hostnet.yaml")
+        with_uplink(f"{out}/hostnet.yaml", a.yaml)
     gw, dst = "10.0.0.2", "172.16.0.0/28"
     for name, old, new in [("to", "1", "3"), ("back", "3", "1")]:
         open(f"{tmp}/ip-{name}.batch", "w").write(
@@ -102,8 +122,8 @@ def main():
             for name in ("to", "back"):
                 res.setdefault("ip", []).append(run(["ip", "-n", ns.name, "-batch", f"{tmp}/ip-{name}.batch"])[0])
     ratio = statistics.median(res["daemon"]) / statistics.median(res["ip"])
-    print(f"### hostnet daemon (N={a.n}: {2 * a.n + (a.n + 99) // 100 + 1} declared links), "
-          f"{time.strftime('%Y-%m-%d')}\n")
+    print(f"### hostnet daemon (N={a.n}: {2 * a.n + (a.n + 99) // 100 + 1} declared links, "
+          f"config as {'YAML' if a.yaml else 'JSON'}), {time.strftime('%Y-%m-%d')}\n")
     print("| what | median [min–max] |\n|---|---|")
     print(f"| one change through the daemon (`hostnet apply`) | {stats(res['daemon'])} |")
     print(f"| one change, one-shot (`hostnet apply --no-daemon`) | {stats(res['one-shot'])} |")

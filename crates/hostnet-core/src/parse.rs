@@ -42,7 +42,11 @@ pub fn load_again(
     src: String,
     before: Option<(&InterfaceTexts, &Config)>,
 ) -> Result<(Config, crate::graph::Graph, Option<InterfaceTexts>), Problems> {
-    let read = if src.trim_start().starts_with('{') { crate::reuse::read_json(&src, before) } else { None };
+    let read = if src.trim_start().starts_with('{') {
+        crate::reuse::read_json(&src, before)
+    } else {
+        crate::reuse::read_yaml(&src, before)
+    };
     let Some(read) = read else {
         return load_with_graph(file, &src).map(|(config, graph)| (config, graph, None));
     };
@@ -111,7 +115,7 @@ pub enum LoadError {
 pub const MAX_NODES: usize = 8_000_000;
 const MAX_EVENTS: usize = 16_000_000;
 
-fn options() -> serde_saphyr::Options {
+pub(crate) fn options() -> serde_saphyr::Options {
     let mut budget = serde_saphyr::Budget::default();
     budget.max_nodes = MAX_NODES;
     budget.max_events = MAX_EVENTS;

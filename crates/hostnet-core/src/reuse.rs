@@ -1,8 +1,10 @@
-//! Reading a JSON config again after a small change, as the daemon does on every `apply`:
-//! interfaces whose text is the same as in the config read before are taken from it rather than
-//! parsed, so a one-line change to a file of 2000 interfaces costs a scan of the file and one
-//! interface's parse. Anything else (YAML, JSON that does not read as a config) takes the full
-//! path, which also gives the located errors.
+//! Reading a config again after a small change, as the daemon does on every `apply`: interfaces
+//! whose text is the same as in the config read before are taken from it rather than parsed, so
+//! a one-line change to a file of 2000 interfaces costs a scan of the file and one interface's
+//! parse. JSON is split into interfaces by its parser; block YAML by lines (each item of the
+//! top-level `interfaces:` list starts with `- ` at the list's indentation), and each changed
+//! item is parsed by itself. Anything else, and anything a piece does not parse in, takes the
+//! full path, which also gives the located errors.
 
 use std::hash::BuildHasher;
 use std::ops::Range;
@@ -122,6 +124,121 @@ pub(crate) fn read_json(src: &str, before: Option<(&InterfaceTexts, &Config)>) -
     Some(ReadJson { config, spans, by_hash, from })
 }
 
+/// Parses `src` as a block-YAML config the way [`read_json`] does JSON. With nothing read
+/// before, the whole file is parsed at once (faster than piece by piece) and only its texts are
+/// kept for the next time.
+pub(crate) fn read_yaml(src: &str, before: Option<(&InterfaceTexts, &Config)>) -> Option<ReadJson> {
+    let before = before.filter(|(texts, config)| texts.len() == config.interfaces.len());
+    let (block, spans) = yaml_items(src)?;
+    let mut by_hash = FxHashMap::with_capacity_and_hasher(spans.len(), FxBuildHasher);
+    let mut hashes = Vec::with_capacity(spans.len());
+    for (n, span) in spans.iter().enumerate() {
+        let hash = FxBuildHasher.hash_one(&src[span.clone()]);
+        hashes.push(hash);
+        by_hash.entry(hash).or_insert(n as u32);
+    }
+    let Some((texts, old)) = before else {
+        let config: Config = serde_saphyr::from_str_with_options(src, crate::parse::options()).ok()?;
+        // The lines were split as the parser reads them, or the texts are not kept.
+        if config.interfaces.len() != spans.len() {
+            return None;
+        }
+        let from = vec![FRESH; spans.len()];
+        return Some(ReadJson { config, spans, by_hash, from });
+    };
+    let rest = format!("{}interfaces: []\n{}", &src[..block.start], &src[block.end..]);
+    let mut config: Config = serde_saphyr::from_str_with_options(&rest, crate::parse::options()).ok()?;
+    if !config.interfaces.is_empty() {
+        return None;
+    }
+    let mut from = Vec::with_capacity(spans.len());
+    config.interfaces.reserve_exact(spans.len());
+    for (span, hash) in spans.iter().zip(hashes) {
+        let text = &src[span.clone()];
+        match texts.find(text, hash).map(|at| (at, &old.interfaces[at])).filter(|(_, i)| as_parsed(i)) {
+            Some((at, i)) => {
+                from.push(at as u32);
+                config.interfaces.push(i.clone());
+            }
+            None => {
+                // The item alone is a one-item list, at its own indentation.
+                let mut one: Vec<Interface> =
+                    serde_saphyr::from_str_with_options(text, crate::parse::options()).ok()?;
+                if one.len() != 1 {
+                    return None;
+                }
+                from.push(FRESH);
+                config.interfaces.push(one.pop()?);
+            }
+        }
+    }
+    Some(ReadJson { config, spans, by_hash, from })
+}
+
+/// Where the items of a block-YAML config's top-level `interfaces:` list are: the lines of the
+/// whole list (from its key's line), and each item's lines, comments and blank lines included.
+/// `None` for anything else: a flow-style list, several documents, a key or list that is not
+/// where block style puts it.
+fn yaml_items(src: &str) -> Option<(Range<usize>, Vec<Range<usize>>)> {
+    let lines = || {
+        let mut at = 0;
+        src.split_inclusive('\n').map(move |l| {
+            at += l.len();
+            (at - l.len(), l)
+        })
+    };
+    let indent = |l: &str| l.len() - l.trim_start_matches(' ').len();
+    let quiet = |l: &str| {
+        let t = l.trim();
+        t.is_empty() || t.starts_with('#')
+    };
+    if lines().any(|(_, l)| l.starts_with("---") || l.starts_with("...") || l.starts_with('%')) {
+        return None;
+    }
+    // An alias makes an item's meaning depend on another item's anchor, so no item stands alone
+    // (configs seldom hold either character otherwise; those are read whole).
+    if src.bytes().any(|b| b == b'&' || b == b'*') {
+        return None;
+    }
+    let (key_at, key) = lines().find(|(_, l)| l.starts_with("interfaces:"))?;
+    let after_key = key["interfaces:".len()..].trim();
+    if !(after_key.is_empty() || after_key.starts_with('#')) {
+        return None;
+    }
+    let mut items: Vec<Range<usize>> = Vec::new();
+    let mut item_indent = None;
+    let mut end = src.len();
+    for (at, l) in lines().filter(|(at, _)| *at > key_at) {
+        if quiet(l) {
+            continue;
+        }
+        let n = indent(l);
+        let item = &l[n..];
+        let starts_item = item.starts_with("- ") || item.trim_end() == "-";
+        match item_indent {
+            None if starts_item => item_indent = Some(n),
+            None => return None,
+            Some(i) if n == i && starts_item => {}
+            Some(i) if n > i => continue,
+            Some(_) if n == 0 => {
+                end = at;
+                break;
+            }
+            Some(_) => return None,
+        }
+        if let Some(last) = items.last_mut() {
+            last.end = at;
+        }
+        items.push(at..src.len());
+    }
+    if let Some(last) = items.last_mut() {
+        last.end = end;
+    }
+    // An item's text starts at its `- ` line; blank and comment lines before the first item
+    // belong to no item and are dropped with the list.
+    (!items.is_empty()).then_some((key_at..end, items))
+}
+
 /// Whether a read config holds `i` as its text parses: `Config::link_vrfs` completes VRFs and
 /// the routes of their members from the other interfaces.
 fn as_parsed(i: &Interface) -> bool {
@@ -180,16 +297,108 @@ mod tests {
     }
 
     #[test]
-    fn errors_and_yaml_read_as_from_scratch() {
+    fn errors_read_as_from_scratch() {
         let (a, _, texts) = load_again("a.json", json(10, "10.0.0.1/24"), None).unwrap();
         let texts = texts.unwrap();
         let bad = json(10, "10.0.0.1/33");
         let again = load_again("a.json", bad.clone(), Some((&texts, &a))).err().expect("invalid");
         assert_eq!(again.lines(), load("a.json", &bad).err().unwrap().lines());
         let yaml = "interfaces:\n  - name: d0\n    dummy: {}\n";
-        let (y, _, none) = load_again("a.yaml", yaml.into(), Some((&texts, &a))).unwrap();
-        assert!(none.is_none());
+        // A YAML config after a JSON one: nothing in common, every item parsed.
+        let (y, _, y_texts) = load_again("a.yaml", yaml.into(), Some((&texts, &a))).unwrap();
+        assert_eq!(y_texts.unwrap().reused(), 0);
         assert_eq!(y, load("a.yaml", yaml).unwrap());
+    }
+
+    fn yaml(vrf_table: u32, p0_address: &str, compact: bool) -> String {
+        let text = format!(
+            "# hosts in rack 4\n\
+             interfaces:\n\
+             \x20 - name: blue\n\
+             \x20   vrf: {{ table: {vrf_table} }}\n\
+             \x20 - name: eth0\n\
+             \x20   ethernet:\n\
+             \x20     match: {{ mac: \"02:00:00:00:00:01\" }}\n\
+             \x20   vrf: blue\n\
+             \x20   addresses: [192.0.2.1/24]\n\
+             \x20   routes:\n\
+             \x20     - {{ dst: 198.51.100.0/24, via: 192.0.2.254 }}\n\
+             \n\
+             \x20 # the lab pair\n\
+             \x20 - name: p0\n\
+             \x20   veth: {{ peer: v0 }}\n\
+             \x20   addresses:\n\
+             \x20   - {p0_address}\n\
+             \x20 - name: v0\n\
+             \x20   veth: {{ peer: p0 }}\n\
+             \x20 - {{ name: v1, veth: {{ peer: p1 }} }}\n\
+             \x20 - name: p1\n\
+             \x20   veth:\n\
+             \x20     peer: v1\n\
+             routing_rules: []\n"
+        );
+        if compact {
+            text.lines().map(|l| l.strip_prefix("  ").unwrap_or(l)).collect::<Vec<_>>().join("\n")
+        } else {
+            text
+        }
+    }
+
+    #[test]
+    fn block_yaml_read_again_equals_yaml_read_afresh() {
+        for compact in [false, true] {
+            let first = yaml(10, "10.0.0.1/24", compact);
+            let (a, _, texts) = load_again("a.yaml", first.clone(), None).unwrap();
+            assert_eq!(a, load("a.yaml", &first).unwrap());
+            let texts = texts.expect("block YAML keeps its texts");
+            assert_eq!(texts.len(), 6);
+            for (vrf_table, p0) in [(10, "10.0.0.3/24"), (20, "10.0.0.1/24"), (20, "10.0.0.3/24")] {
+                let next = yaml(vrf_table, p0, compact);
+                let (b, _, b_texts) = load_again("a.yaml", next.clone(), Some((&texts, &a))).unwrap();
+                assert_eq!(b, load("a.yaml", &next).unwrap(), "compact {compact}, table {vrf_table}, {p0}");
+                let reused = b_texts.unwrap().reused();
+                assert_eq!(
+                    reused,
+                    if p0 == "10.0.0.1/24" { 4 } else { 3 },
+                    "compact {compact}, table {vrf_table}, {p0}"
+                );
+            }
+            let bad = yaml(10, "10.0.0.1/33", compact);
+            let again = load_again("a.yaml", bad.clone(), Some((&texts, &a))).err().expect("invalid");
+            assert_eq!(again.lines(), load("a.yaml", &bad).err().unwrap().lines());
+        }
+    }
+
+    #[test]
+    fn yaml_with_aliases_flow_lists_or_documents_is_read_whole() {
+        for text in [
+            "interfaces: [{name: d0, dummy: {}}]\n",
+            "interfaces:\n  - &d {name: d0, dummy: {}}\n",
+            "---\ninterfaces:\n  - {name: d0, dummy: {}}\n",
+        ] {
+            assert!(super::read_yaml(text, None).is_none(), "{text}");
+            let (c, _, texts) = load_again("a.yaml", text.into(), None).unwrap();
+            assert!(texts.is_none());
+            assert_eq!(c, load("a.yaml", text).unwrap());
+        }
+    }
+
+    #[test]
+    fn every_example_reads_again_as_afresh() {
+        let dir = concat!(env!("CARGO_MANIFEST_DIR"), "/../../examples");
+        for entry in std::fs::read_dir(dir).unwrap() {
+            let path = entry.unwrap().path();
+            if path.extension().is_none_or(|e| e != "yaml") {
+                continue;
+            }
+            let text = std::fs::read_to_string(&path).unwrap();
+            let name = path.display().to_string();
+            let (a, _, texts) = load_again(&name, text.clone(), None).unwrap();
+            assert_eq!(a, load(&name, &text).unwrap(), "{name}");
+            let Some(texts) = texts else { continue };
+            let (b, _, _) = load_again(&name, text.clone(), Some((&texts, &a))).unwrap();
+            assert_eq!(b, a, "{name}");
+        }
     }
 
     #[test]
