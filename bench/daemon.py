@@ -5,7 +5,9 @@
    route, which the kernel drops with the address, comes back) applied through a running daemon,
    against the same change by `ip -batch` (three lines: del, add, route add) and by one-shot
    `hostnet apply --no-daemon`. Each run changes the address one way and back; every apply is a
-   sample.
+   sample. The `ip` samples are taken in a twin namespace holding the same config, alternating
+   with the daemon's (the daemon would repair `ip`'s change in its own): a machine that slows
+   down for a while slows both alike.
 2. A late NIC: a veth end with a declared MAC moved into the namespace from a peer namespace
    while the daemon runs; the time until its declared address is on it (polled every 2 ms,
    so ±2 ms plus one `ip` call).
@@ -89,11 +91,12 @@ def main():
             f"address del 10.0.0.{old}/24 dev p0\naddress add 10.0.0.{new}/24 dev p0\nroute add {dst} via {gw} dev p0\n")
     state = f"{tmp}/state"
     res = {}
-    with Ns() as ns, Ns() as peer:
+    with Ns() as ns, Ns() as peer, Ns() as twin:
         # Boot mode: the uplink NIC is not there yet.
         run(hostnet(ns.name, state, "apply", "--boot", f"{d}/hostnet.yaml"))
+        run(hostnet(twin.name, f"{tmp}/twin-state", "apply", "--boot", f"{d}/hostnet.yaml"))
         busy = settle()
-        print(f"  applied N={a.n}; kernel busy {busy:.0f} s afterwards", file=sys.stderr)
+        print(f"  applied N={a.n} in the daemon's and the twin namespace; kernel busy {busy:.0f} s afterwards", file=sys.stderr)
         log = open(f"{tmp}/daemon.log", "w")
         daemon = subprocess.Popen(hostnet(ns.name, state, "daemon", "--config", f"{d}/hostnet.yaml"),
                                   stdout=subprocess.DEVNULL, stderr=log)
@@ -101,8 +104,9 @@ def main():
             wait_for(lambda: subprocess.run(hostnet(ns.name, state, "status"), capture_output=True).returncode == 0)
             settle()
             for r in range(a.runs):
-                for cfg in (dc, d):
+                for cfg, name in ((dc, "to"), (d, "back")):
                     res.setdefault("daemon", []).append(run(hostnet(ns.name, state, "apply", f"{cfg}/hostnet.yaml"))[0])
+                    res.setdefault("ip", []).append(run(["ip", "-n", twin.name, "-batch", f"{tmp}/ip-{name}.batch"])[0])
             for r in range(a.late):
                 t0 = time.perf_counter()
                 subprocess.run(["ip", "-n", peer.name, "link", "add", "enx1", "address", UPLINK_MAC, "netns", ns.name,
@@ -118,9 +122,6 @@ def main():
             for cfg in (dc, d):
                 res.setdefault("one-shot", []).append(
                     run(hostnet(ns.name, state, "apply", "--no-daemon", "--boot", f"{cfg}/hostnet.yaml"))[0])
-        for r in range(a.runs):
-            for name in ("to", "back"):
-                res.setdefault("ip", []).append(run(["ip", "-n", ns.name, "-batch", f"{tmp}/ip-{name}.batch"])[0])
     ratio = statistics.median(res["daemon"]) / statistics.median(res["ip"])
     print(f"### hostnet daemon (N={a.n}: {2 * a.n + (a.n + 99) // 100 + 1} declared links, "
           f"config as {'YAML' if a.yaml else 'JSON'}), {time.strftime('%Y-%m-%d')}\n")
