@@ -24,8 +24,13 @@ fuzz_target!(|data: &[u8]| {
     let Ok(text) = std::str::from_utf8(data) else { return };
     let loaded = hostnet_core::load("fuzz.yaml", text);
     let (mut itself, mut itself_texts) = (None, None);
-    if let Ok((c, _, Some(t))) = hostnet_core::load_again("fuzz.yaml", text.to_string(), None) {
-        (itself, itself_texts) = (Some(c), Some(t));
+    match (&loaded, hostnet_core::load_again("fuzz.yaml", text.to_string(), None)) {
+        (Ok(a), Ok((b, _, texts))) => {
+            assert_eq!(a, &b, "read with nothing before differs from read afresh");
+            (itself, itself_texts) = (Some(b), texts);
+        }
+        (Err(a), Err(b)) => assert_eq!(a.lines(), b.lines(), "read with nothing before fails differently"),
+        (a, b) => panic!("read afresh: {:?}; read with nothing before: {:?}", a.is_ok(), b.is_ok()),
     }
     let befores = BEFORE.iter().map(|(c, t)| (t, c)).chain(itself_texts.as_ref().zip(itself.as_ref()));
     for before in befores {

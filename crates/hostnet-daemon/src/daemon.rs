@@ -8,6 +8,7 @@ use std::path::PathBuf;
 use std::time::{Duration, Instant, SystemTime, UNIX_EPOCH};
 
 use hostnet_core::Config;
+use hostnet_core::reuse::InterfaceTexts;
 use hostnet_netlink::journal::StateDir;
 use hostnet_netlink::monitor::{Monitor, Topic};
 use hostnet_netlink::write::Env;
@@ -70,8 +71,8 @@ pub struct Daemon {
     pub desired_graph: Option<hostnet_core::graph::Graph>,
     /// Where `desired` came from.
     pub desired_source: String,
-    /// The JSON texts of `desired`'s interfaces, when it came through the socket as JSON: the
-    /// next apply parses only the interfaces whose text changed.
+    /// The texts of `desired`'s interfaces, when it was read as JSON or block YAML (from the
+    /// socket or the daemon's file): the next apply parses only the interfaces whose text changed.
     pub desired_texts: Option<hostnet_core::reuse::InterfaceTexts>,
     pub mirror: Mirror,
     pub monitor: Monitor,
@@ -100,17 +101,20 @@ pub struct ConfigError {
     pub invalid: bool,
 }
 
-pub fn load_config(path: &std::path::Path) -> Result<Config, ConfigError> {
-    hostnet_core::load_file(path).map_err(|e| match e {
-        hostnet_core::LoadError::Invalid(p) => ConfigError { text: crate::protocol::problem_lines(&p), invalid: true },
-        other => ConfigError { text: other.to_string(), invalid: false },
-    })
+/// Reads the daemon's own file, keeping its interfaces' texts (see `Daemon::desired_texts`), so
+/// that the first apply after a start or reload parses only what differs from the file.
+pub fn load_config(path: &std::path::Path) -> Result<(Config, Option<InterfaceTexts>), ConfigError> {
+    let text = hostnet_core::read_file(path).map_err(|e| ConfigError { text: e.to_string(), invalid: false })?;
+    match hostnet_core::load_again(&path.display().to_string(), text, None) {
+        Ok((config, _, texts)) => Ok((config, texts)),
+        Err(p) => Err(ConfigError { text: crate::protocol::problem_lines(&p), invalid: true }),
+    }
 }
 
 /// Runs the daemon until SIGTERM or SIGINT. Must run on a current-thread runtime, inside the
 /// network namespace it manages.
 pub async fn run(opts: DaemonOptions) -> Result<(), StartError> {
-    let desired = load_config(&opts.config).map_err(|e| StartError::Config(e.text))?;
+    let (desired, desired_texts) = load_config(&opts.config).map_err(|e| StartError::Config(e.text))?;
     // Subscribe before the first dump, so that no change falls between the two.
     let monitor = Monitor::open_with_buffer(
         &[Topic::Links, Topic::Addresses, Topic::Routes, Topic::Rules, Topic::Netconf],
@@ -131,7 +135,7 @@ pub async fn run(opts: DaemonOptions) -> Result<(), StartError> {
         config_path: opts.config,
         desired,
         desired_graph: None,
-        desired_texts: None,
+        desired_texts,
         mirror,
         monitor,
         links: BTreeMap::new(),
@@ -338,9 +342,10 @@ impl Daemon {
                 tracing::error!("reload refused, still running {}: {text}", self.desired_source);
                 Response { invalid, ..Response::err(format!("{text}\nreload refused; nothing changed")) }
             }
-            Ok(config) => {
+            Ok((config, texts)) => {
                 tracing::info!("reloaded {}", self.config_path.display());
                 self.adopt(config, self.config_path.display().to_string());
+                self.desired_texts = texts;
                 self.pass().await;
                 Response::ok(self.status(5))
             }

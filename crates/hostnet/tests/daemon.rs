@@ -202,13 +202,16 @@ fn host_json(v0_address: &str) -> String {
 
 #[test]
 #[ignore = "needs root: creates network namespaces"]
-fn a_json_config_applied_again_parses_only_the_interfaces_that_changed() {
+fn a_config_applied_again_parses_only_the_interfaces_that_changed() {
     let ns = Ns::new("djson");
     let peer = Ns::new("djsonp");
     plug(&ns, &peer, "enx1", "02:00:00:00:00:aa");
     let f = ns.file("c.yaml", HOST);
     let d = Daemon::start(&ns, &f);
     d.wait_until("uplink is configured", || d.link("uplink")["phase"] == "configured");
+    // The daemon's own file, read at start, is not parsed again.
+    assert!(ns.hostnet_ok(&["apply", &f]).contains("the host already matches"));
+    assert!(d.log().contains("apply: 4 of 4 interfaces unchanged in text, not parsed again"), "{}", d.log());
     let first = ns.file("c.json", &host_json("192.0.2.1/24"));
     let out = ns.hostnet_ok(&["apply", &first]);
     assert!(out.contains("the host already matches"), "{out}");
