@@ -15,7 +15,8 @@ use serde_json::value::RawValue;
 
 use crate::model::{Config, Interface, Kind};
 
-/// Where each interface of a config read as JSON sits in its text, to recognise it next time.
+/// Where each interface of a config read as JSON or block YAML sits in its text, to recognise it
+/// next time.
 pub struct InterfaceTexts {
     pub(crate) src: String,
     /// One per interface of the config, in order.
@@ -31,7 +32,7 @@ pub struct InterfaceTexts {
 const FRESH: u32 = u32::MAX;
 
 impl InterfaceTexts {
-    pub(crate) fn new(src: String, read: ReadJson) -> (Config, Self) {
+    pub(crate) fn new(src: String, read: Read) -> (Config, Self) {
         let texts = InterfaceTexts { src, spans: read.spans, by_hash: read.by_hash, from: read.from };
         (read.config, texts)
     }
@@ -69,8 +70,8 @@ struct Frame<'a> {
     interfaces: Option<Vec<&'a RawValue>>,
 }
 
-/// What [`read_json`] read: the config and where its interfaces are in the text.
-pub(crate) struct ReadJson {
+/// What [`read_json`] or [`read_yaml`] read: the config and where its interfaces are in the text.
+pub(crate) struct Read {
     pub config: Config,
     pub spans: Vec<Range<usize>>,
     pub by_hash: FxHashMap<u64, u32>,
@@ -81,8 +82,7 @@ pub(crate) struct ReadJson {
 /// Parses `src` as a JSON config, taking each interface whose text is unchanged from `before`
 /// (a config and the texts it was read from). `None`: not a JSON config with interfaces, or one
 /// that does not parse; the caller reads it the full way, which reports what is wrong.
-pub(crate) fn read_json(src: &str, before: Option<(&InterfaceTexts, &Config)>) -> Option<ReadJson> {
-    let before = before.filter(|(texts, config)| texts.len() == config.interfaces.len());
+pub(crate) fn read_json(src: &str, before: Option<(&InterfaceTexts, &Config)>) -> Option<Read> {
     let frame: Frame = serde_json::from_str(src).ok()?;
     let items = frame.interfaces?;
     let (first, last) = (items.first()?, items.last()?);
@@ -95,84 +95,88 @@ pub(crate) fn read_json(src: &str, before: Option<(&InterfaceTexts, &Config)>) -
     if src.as_bytes()[open] != b'[' || src.as_bytes().get(close) != Some(&b']') {
         return None;
     }
-    let mut config: Config = serde_json::from_str(&format!("{}[]{}", &src[..open], &src[close + 1..])).ok()?;
-    let mut spans = Vec::with_capacity(items.len());
-    let mut by_hash = FxHashMap::with_capacity_and_hasher(items.len(), FxBuildHasher);
-    let mut from = Vec::with_capacity(items.len());
-    config.interfaces.reserve_exact(items.len());
-    for (n, item) in items.iter().enumerate() {
-        let text = item.get();
-        let hash = FxBuildHasher.hash_one(text);
-        let known = before.and_then(|(texts, config)| {
-            let at = texts.find(text, hash)?;
-            Some((at, &config.interfaces[at])).filter(|(_, i)| as_parsed(i))
-        });
-        config.interfaces.push(match known {
-            Some((at, i)) => {
-                from.push(at as u32);
-                i.clone()
-            }
-            None => {
-                from.push(FRESH);
-                serde_json::from_str::<Interface>(text).ok()?
-            }
-        });
-        let start = offset(item);
-        spans.push(start..start + text.len());
-        by_hash.entry(hash).or_insert(n as u32);
-    }
-    Some(ReadJson { config, spans, by_hash, from })
+    let config: Config = serde_json::from_str(&format!("{}[]{}", &src[..open], &src[close + 1..])).ok()?;
+    let spans = items.iter().map(|item| offset(item)..offset(item) + item.get().len()).collect();
+    take_or_parse(src, spans, config, before, |text| serde_json::from_str(text).ok())
 }
 
 /// Parses `src` as a block-YAML config the way [`read_json`] does JSON. With nothing read
 /// before, the whole file is parsed at once (faster than piece by piece) and only its texts are
 /// kept for the next time.
-pub(crate) fn read_yaml(src: &str, before: Option<(&InterfaceTexts, &Config)>) -> Option<ReadJson> {
-    let before = before.filter(|(texts, config)| texts.len() == config.interfaces.len());
+pub(crate) fn read_yaml(src: &str, before: Option<(&InterfaceTexts, &Config)>) -> Option<Read> {
     let (block, spans) = yaml_items(src)?;
-    let mut by_hash = FxHashMap::with_capacity_and_hasher(spans.len(), FxBuildHasher);
-    let mut hashes = Vec::with_capacity(spans.len());
-    for (n, span) in spans.iter().enumerate() {
-        let hash = FxBuildHasher.hash_one(&src[span.clone()]);
-        hashes.push(hash);
-        by_hash.entry(hash).or_insert(n as u32);
-    }
-    let Some((texts, old)) = before else {
+    if before.is_none() {
         let config: Config = serde_saphyr::from_str_with_options(src, crate::parse::options()).ok()?;
         // The lines were split as the parser reads them, or the texts are not kept.
         if config.interfaces.len() != spans.len() {
             return None;
         }
+        let (_, by_hash) = hashes(src, &spans);
         let from = vec![FRESH; spans.len()];
-        return Some(ReadJson { config, spans, by_hash, from });
-    };
+        return Some(Read { config, spans, by_hash, from });
+    }
     let rest = format!("{}interfaces: []\n{}", &src[..block.start], &src[block.end..]);
-    let mut config: Config = serde_saphyr::from_str_with_options(&rest, crate::parse::options()).ok()?;
+    let config: Config = serde_saphyr::from_str_with_options(&rest, crate::parse::options()).ok()?;
     if !config.interfaces.is_empty() {
         return None;
     }
+    take_or_parse(src, spans, config, before, |text| {
+        // The item alone is a one-item list, at its own indentation.
+        let mut one: Vec<Interface> = serde_saphyr::from_str_with_options(text, crate::parse::options()).ok()?;
+        if one.len() != 1 {
+            return None;
+        }
+        one.pop()
+    })
+}
+
+/// Each span's text hashed, and the first span of each hash.
+fn hashes(src: &str, spans: &[Range<usize>]) -> (Vec<u64>, FxHashMap<u64, u32>) {
+    let mut by_hash = FxHashMap::with_capacity_and_hasher(spans.len(), FxBuildHasher);
+    let hashes = spans
+        .iter()
+        .enumerate()
+        .map(|(n, span)| {
+            let hash = FxBuildHasher.hash_one(&src[span.clone()]);
+            by_hash.entry(hash).or_insert(n as u32);
+            hash
+        })
+        .collect();
+    (hashes, by_hash)
+}
+
+/// Completes `config` (read without its interfaces) with the interface at each span of `src`:
+/// the one of `before` with the same text, or what `parse` makes of the text. `None` when a
+/// text does not parse.
+fn take_or_parse(
+    src: &str,
+    spans: Vec<Range<usize>>,
+    mut config: Config,
+    before: Option<(&InterfaceTexts, &Config)>,
+    parse: impl Fn(&str) -> Option<Interface>,
+) -> Option<Read> {
+    let before = before.filter(|(texts, old)| texts.len() == old.interfaces.len());
+    let (hashes, by_hash) = hashes(src, &spans);
     let mut from = Vec::with_capacity(spans.len());
     config.interfaces.reserve_exact(spans.len());
     for (span, hash) in spans.iter().zip(hashes) {
         let text = &src[span.clone()];
-        match texts.find(text, hash).map(|at| (at, &old.interfaces[at])).filter(|(_, i)| as_parsed(i)) {
+        let known = before.and_then(|(texts, old)| {
+            let at = texts.find(text, hash)?;
+            Some((at, &old.interfaces[at])).filter(|(_, i)| as_parsed(i))
+        });
+        match known {
             Some((at, i)) => {
                 from.push(at as u32);
                 config.interfaces.push(i.clone());
             }
             None => {
-                // The item alone is a one-item list, at its own indentation.
-                let mut one: Vec<Interface> =
-                    serde_saphyr::from_str_with_options(text, crate::parse::options()).ok()?;
-                if one.len() != 1 {
-                    return None;
-                }
                 from.push(FRESH);
-                config.interfaces.push(one.pop()?);
+                config.interfaces.push(parse(text)?);
             }
         }
     }
-    Some(ReadJson { config, spans, by_hash, from })
+    Some(Read { config, spans, by_hash, from })
 }
 
 /// Where the items of a block-YAML config's top-level `interfaces:` list are: the lines of the

@@ -36,7 +36,12 @@ pub fn daemon(ctx: &Ctx, config: &Path, lease_dir: std::path::PathBuf) -> ExitCo
 
 /// Sends `req` to the daemon of this namespace; `None` when no daemon runs.
 pub fn ask(ctx: &Ctx, req: &Request, timeout: Duration) -> Option<Result<Response, ClientError>> {
-    match request(&socket_path(&ctx.dir.dir), req, timeout) {
+    running(request(&socket_path(&ctx.dir.dir), req, timeout))
+}
+
+/// A daemon's answer; `None` when no daemon runs.
+fn running(asked: Result<Response, ClientError>) -> Option<Result<Response, ClientError>> {
+    match asked {
         Err(ClientError::NotRunning) => None,
         other => Some(other),
     }
@@ -100,10 +105,7 @@ pub fn apply(ctx: &Ctx, file: &Path, a: &super::apply::ApplyArgs) -> Option<Exit
     // input, a pipe) is read here and sent as text.
     let regular = std::fs::File::open(file).ok().filter(|f| f.metadata().is_ok_and(|m| m.is_file()));
     let asked = match regular {
-        Some(f) => match request_file(&socket_path(&ctx.dir.dir), &req(String::new()), &f, APPLY_TIMEOUT) {
-            Err(ClientError::NotRunning) => return None,
-            other => other,
-        },
+        Some(f) => running(request_file(&socket_path(&ctx.dir.dir), &req(String::new()), &f, APPLY_TIMEOUT))?,
         None => {
             let text = match super::check::read_config(file) {
                 Ok(t) => t,
