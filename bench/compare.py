@@ -9,7 +9,12 @@ Prints a Markdown report (BENCHMARKS.md quotes it).
     bench/compare.py [--sizes 10,100,1000,4000] [--runs 3] [--nmstatectl PATH] [--skip-nmstate-above 1000]
 Needs root (namespaces), iproute2, and nmstatectl (bench/run-compare.sh installs it).
 """
-import argparse, os, statistics, subprocess, sys, tempfile, time
+import argparse, os, signal, statistics, subprocess, sys, tempfile, time
+
+# A benchmark stopped by `kill` or a timeout must still delete its namespaces (each holds
+# thousands of links that slow every later run): SIGTERM unwinds like Ctrl-C, through the
+# `with Ns()` blocks.
+signal.signal(signal.SIGTERM, lambda *_: sys.exit(143))
 
 ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
 # HOSTNET_BIN runs another build (an older commit built elsewhere) through the same scripts.
