@@ -212,34 +212,54 @@ impl Netlink {
 
 /// The message type of a link in a dump (linux/rtnetlink.h).
 const RTM_NEWLINK: u16 = 16;
+/// The link attribute holding per-family settings (linux/if_link.h).
+const IFLA_AF_SPEC: u16 = 26;
 /// The size of struct ifinfomsg, which the attributes follow.
 const LINK_HEADER_LEN: usize = 16;
 
 fn links_on(dumps: &DumpSocket) -> Result<Vec<LinkMessage>, Error> {
     let mut req = LinkMessage::default();
     req.attributes.push(LinkAttribute::ExtMask(vec![LinkExtentMask::SkipStats]));
-    let bad = |e: rtnetlink::packet_core::DecodeError| Error::Other(format!("netlink link dump: {e}"));
-    // Only the kept attributes are parsed (each by the crate's own parser): parsing all of them
-    // to drop most was a quarter of `show`'s time at 2000 links.
+    let mut scratch = Vec::with_capacity(KEPT_LINK_ATTRS.len());
     dumps.collect_raw(RouteNetlinkMessage::GetLink(req), |m| {
         if m.message_type() != RTM_NEWLINK {
             return Ok(None);
         }
-        let payload = m.payload();
-        let mut l = LinkMessage::default();
-        l.header = rtnetlink::packet_route::link::LinkHeader::parse(payload).map_err(bad)?;
-        l.attributes.reserve_exact(KEPT_LINK_ATTRS.len());
-        for nla in rtnetlink::packet_core::NlasIterator::new(payload.get(LINK_HEADER_LEN..).unwrap_or_default()) {
-            let nla = nla.map_err(bad)?;
-            // The request's family is unspecified, so IFLA_AF_SPEC parses as the AF_UNSPEC kind.
-            if KEPT_LINK_ATTRS.contains(&nla.kind()) {
-                let mut a = LinkAttribute::parse_with_param(&nla, l.header.interface_family).map_err(bad)?;
-                crate::sysctl::trim_af_spec(&mut a);
-                l.attributes.push(a);
-            }
-        }
-        Ok(Some(l))
+        parse_link_into(m.payload(), &mut scratch)
+            .map(Some)
+            .map_err(|e| Error::Other(format!("netlink link dump: {e}")))
     })
+}
+
+/// A link message's payload (struct ifinfomsg and its attributes) parsed as the link dump
+/// parses it: only what hostnet reads, so it equals the whole message parsed and then
+/// [`trim`]med.
+pub fn parse_link(payload: &[u8]) -> Result<LinkMessage, rtnetlink::packet_core::DecodeError> {
+    parse_link_into(payload, &mut Vec::new())
+}
+
+fn parse_link_into(
+    payload: &[u8],
+    scratch: &mut Vec<LinkAttribute>,
+) -> Result<LinkMessage, rtnetlink::packet_core::DecodeError> {
+    // Only the kept attributes are parsed (each by the crate's own parser): parsing all of them
+    // to drop most was a quarter of `show`'s time at 2000 links.
+    let mut l = LinkMessage::default();
+    l.header = rtnetlink::packet_route::link::LinkHeader::parse(payload)?;
+    scratch.clear();
+    for nla in rtnetlink::packet_core::NlasIterator::new(payload.get(LINK_HEADER_LEN..).unwrap_or_default()) {
+        let nla = nla?;
+        if nla.kind() == IFLA_AF_SPEC {
+            scratch.push(crate::sysctl::parse_af_spec(&nla)?);
+        } else if KEPT_LINK_ATTRS.contains(&nla.kind()) {
+            scratch.push(LinkAttribute::parse_with_param(&nla, l.header.interface_family)?);
+        }
+    }
+    // Each attribute is as large as the largest variant (about 200 bytes): the list is built in
+    // one scratch vector and copied out at its exact length.
+    l.attributes = Vec::with_capacity(scratch.len());
+    l.attributes.append(scratch);
+    Ok(l)
 }
 
 fn addresses_on(dumps: &DumpSocket) -> Result<Vec<AddressMessage>, Error> {
@@ -449,7 +469,7 @@ pub fn address_of(a: &AddressMessage) -> Option<Cidr> {
         a.attributes.iter().find_map(|x| if let AddressAttribute::Local(ip) = x { Some(*ip) } else { None }).or_else(
             || a.attributes.iter().find_map(|x| if let AddressAttribute::Address(ip) = x { Some(*ip) } else { None }),
         )?;
-    format!("{ip}/{}", a.header.prefix_len).parse().ok()
+    ipnet::IpNet::new(ip, a.header.prefix_len).ok().map(Cidr)
 }
 
 /// A route hostnet manages (unicast, added by an admin or a tool), with its output device's

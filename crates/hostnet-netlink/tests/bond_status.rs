@@ -66,6 +66,22 @@ fn the_attributes_hostnet_reads_survive_a_round_trip() {
 }
 
 #[test]
+fn the_dump_parse_equals_the_whole_message_parsed_and_trimmed() {
+    // The link dump parses only the attributes hostnet reads, and of IFLA_AF_SPEC only the
+    // devconf blocks; the daemon's notifications are parsed whole and trimmed. Both must agree,
+    // or the daemon would see every link change on its first notification.
+    let mut n = 0;
+    for (bytes, m) in messages() {
+        let NetlinkPayload::InnerMessage(RouteNetlinkMessage::NewLink(mut whole)) = m.payload else { continue };
+        hostnet_netlink::read::trim(&mut whole);
+        let selective = hostnet_netlink::read::parse_link(&bytes[16..]).expect("parses");
+        assert_eq!(selective, whole, "{:?}", hostnet_netlink::read::ifname(&whole));
+        n += 1;
+    }
+    assert_eq!(n, 7);
+}
+
+#[test]
 fn an_802_3ad_bond_shows_its_aggregator_partner_and_ports() {
     let s = statuses();
     let b0 = s["b0"].bond.as_ref().expect("b0 is a bond");
