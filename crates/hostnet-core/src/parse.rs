@@ -21,7 +21,10 @@ pub fn load_with_graph(file: &str, src: &str) -> Result<(Config, crate::graph::G
     let fast = if src.trim_start().starts_with('{') { serde_json::from_str::<Config>(src).ok() } else { None };
     let parsed = match fast {
         Some(c) => Ok(c),
-        None => serde_saphyr::from_str_with_options::<Config>(src, options()),
+        None => match crate::reuse::read_yaml_split(src) {
+            Some(c) => Ok(c),
+            None => serde_saphyr::from_str_with_options::<Config>(src, options()),
+        },
     };
     let config = match parsed {
         Ok(c) => c,

@@ -106,7 +106,10 @@ pub(crate) fn read_json(src: &str, before: Option<(&InterfaceTexts, &Config)>) -
 pub(crate) fn read_yaml(src: &str, before: Option<(&InterfaceTexts, &Config)>) -> Option<Read> {
     let (block, spans) = yaml_items(src)?;
     if before.is_none() {
-        let config: Config = serde_saphyr::from_str_with_options(src, crate::parse::options()).ok()?;
+        let config = match split_read(src, &block, &spans) {
+            Some(c) => c,
+            None => serde_saphyr::from_str_with_options(src, crate::parse::options()).ok()?,
+        };
         // The lines were split as the parser reads them, or the texts are not kept.
         if config.interfaces.len() != spans.len() {
             return None;
@@ -128,6 +131,59 @@ pub(crate) fn read_yaml(src: &str, before: Option<(&InterfaceTexts, &Config)>) -
         }
         one.pop()
     })
+}
+
+/// Files this large or larger are parsed on two threads: below, starting one costs more than
+/// it saves.
+const SPLIT_FROM: usize = 64 << 10;
+/// Up to this size no config can reach the parser's node or event limits (a node takes at
+/// least two bytes), so its halves reach them exactly when it would: never.
+const SPLIT_UP_TO: usize = 8 << 20;
+
+/// A large block-YAML config read in three parts on two threads: the first half of its
+/// interfaces, the second half, and everything else. The YAML scanner is most of reading a
+/// config of 10,000 interfaces. `None` if the config is too small or large for it, or if a part
+/// does not parse; the caller then reads it whole, which reports what is wrong.
+pub(crate) fn read_yaml_split(src: &str) -> Option<Config> {
+    let (block, spans) = yaml_items(src)?;
+    split_read(src, &block, &spans)
+}
+
+fn split_read(src: &str, block: &Range<usize>, spans: &[Range<usize>]) -> Option<Config> {
+    if !(SPLIT_FROM..=SPLIT_UP_TO).contains(&src.len()) || spans.len() < 2 {
+        return None;
+    }
+    let mid = spans.len() / 2;
+    let items = |from: &Range<usize>, to: &Range<usize>| &src[from.start..to.end];
+    let (first, second) = (items(&spans[0], &spans[mid - 1]), items(&spans[mid], &spans[spans.len() - 1]));
+    // A half is a list at the top level, one level shallower than in the file: its depth limit
+    // is one less, so it fails where the whole file would.
+    let parse_half = |text: &str, expect: usize| -> Option<Vec<Interface>> {
+        let list: Vec<Interface> = serde_saphyr::from_str_with_options(text, half_options()).ok()?;
+        (list.len() == expect).then_some(list)
+    };
+    std::thread::scope(|s| {
+        let later = s.spawn(|| parse_half(second, spans.len() - mid));
+        let rest = format!("{}interfaces: []\n{}", &src[..block.start], &src[block.end..]);
+        let frame: Option<Config> = serde_saphyr::from_str_with_options(&rest, crate::parse::options()).ok();
+        let earlier = parse_half(first, mid);
+        let (mut config, mut earlier, later) = (frame?, earlier?, later.join().ok()??);
+        if !config.interfaces.is_empty() {
+            return None;
+        }
+        earlier.extend(later);
+        config.interfaces = earlier;
+        Some(config)
+    })
+}
+
+/// The parser's limits for a half of the interfaces (see [`split_read`]).
+fn half_options() -> serde_saphyr::Options {
+    let mut options = crate::parse::options();
+    if let Some(b) = options.budget.as_mut() {
+        b.max_depth -= 1;
+    }
+    options
 }
 
 /// Each span's text hashed, and the first span of each hash.
@@ -413,5 +469,45 @@ mod tests {
         let second = json(10, "10.0.0.3/24");
         let read = super::read_json(&second, Some((&texts.unwrap(), &other))).unwrap();
         assert!(read.from.iter().all(|&f| f == super::FRESH));
+    }
+
+    #[test]
+    fn a_large_yaml_config_read_in_halves_equals_the_whole_read() {
+        let src = crate::synth::stacked_blocks(2000).to_yaml();
+        assert!(src.len() >= super::SPLIT_FROM, "{} bytes: too small to be split", src.len());
+        let halves = super::read_yaml_split(&src).expect("split");
+        let whole: crate::Config = serde_saphyr::from_str_with_options(&src, crate::parse::options()).unwrap();
+        assert_eq!(halves, whole);
+        assert_eq!(load("big.yaml", &src).unwrap(), crate::parse::load_again("big.yaml", src.clone(), None).unwrap().0);
+    }
+
+    #[test]
+    fn an_error_in_a_half_is_reported_at_its_line_in_the_file() {
+        let src = crate::synth::stacked_blocks(2000).to_yaml();
+        // The last VLAN id of the file: in the second half, far from its start.
+        let at = src.rfind("id: ").expect("a VLAN id");
+        let line = src[..at].lines().count();
+        let bad =
+            format!("{}id: lots{}", &src[..at], &src[at..].split_once('\n').map(|(_, r)| format!("\n{r}")).unwrap());
+        assert!(super::read_yaml_split(&bad).is_none(), "a half that does not parse gives way to the whole read");
+        let problems = load("big.yaml", &bad).expect_err("invalid").lines();
+        assert!(problems.contains(&format!("big.yaml:{line}:")), "{problems}");
+    }
+
+    #[test]
+    fn a_half_nests_one_level_less_and_is_held_to_one_level_less() {
+        // The same item in the file (under `interfaces:`) and alone in a half: at every depth,
+        // the half parses exactly when the file does.
+        let parses =
+            |text: &str, options| serde_saphyr::from_str_with_options::<serde_json::Value>(text, options).is_ok();
+        let mut seen = [false, false];
+        for levels in 55..70 {
+            let deep = format!("{}1{}", "[".repeat(levels), "]".repeat(levels));
+            let file = parses(&format!("interfaces:\n  - {deep}\n"), crate::parse::options());
+            let half = parses(&format!("  - {deep}\n"), super::half_options());
+            assert_eq!(file, half, "{levels} levels");
+            seen[usize::from(file)] = true;
+        }
+        assert_eq!(seen, [true, true], "both sides of the limit were tried");
     }
 }
