@@ -20,6 +20,6 @@ pub use parse::{
 pub mod plan;
 pub mod state;
 
-pub use plan::{Op, Plan, plan};
+pub use plan::{Op, Plan, plan, plan_with_graph};
 pub use state::State;
 pub mod synth;

@@ -10,7 +10,7 @@ use serde::{Deserialize, Serialize};
 
 use crate::model::{BondMode, BondOpt, Bridge, BridgePort, Cidr, Dns, Kind, MacAddr, Route, Rule, Sysctl};
 
-pub use build::plan;
+pub use build::{plan, plan_with_graph};
 pub use render::{op_line, render_ip, render_text};
 
 /// How a NIC is found before it is renamed.

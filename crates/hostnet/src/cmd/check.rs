@@ -14,16 +14,21 @@ pub const EXIT_INVALID: u8 = 2;
 /// Loads and validates, printing every problem and warning. `Err` means the caller must exit
 /// non-zero.
 pub fn load(file: &Path) -> Result<Config, ExitCode> {
+    load_with_graph(file).map(|(config, _)| config)
+}
+
+/// [`load`], also returning the dependency graph validation built, for planning.
+fn load_with_graph(file: &Path) -> Result<(Config, hostnet_core::graph::Graph), ExitCode> {
     let src = read_config(file)?;
     let name = file.display().to_string();
-    let config = hostnet_core::load(&name, &src).map_err(|p| {
+    let (config, graph) = hostnet_core::load_with_graph(&name, &src).map_err(|p| {
         report_load_error(&LoadError::Invalid(p));
         ExitCode::from(EXIT_INVALID)
     })?;
     for w in hostnet_core::warnings(&name, &src, &config) {
         eprintln!("warning: {w}");
     }
-    Ok(config)
+    Ok((config, graph))
 }
 
 /// Reads a config file's text (within the size limit) without validating it.
@@ -58,11 +63,11 @@ pub fn check(file: &Path) -> ExitCode {
 }
 
 pub fn plan(file: &Path, format: PlanFormat) -> ExitCode {
-    let config = match load(file) {
+    let (config, graph) = match load_with_graph(file) {
         Ok(c) => c,
         Err(code) => return code,
     };
-    let plan = hostnet_core::plan(&config, &State::offline());
+    let plan = hostnet_core::plan_with_graph(&config, &State::offline(), &graph);
     match format {
         PlanFormat::Text => print!("{}", hostnet_core::plan::render_text(&plan)),
         PlanFormat::Ip => print!("{}", hostnet_core::plan::render_ip(&plan, &file.display().to_string())),
