@@ -140,9 +140,14 @@ impl Connection {
             };
             self.pending.truncate(at + got.as_ref().map_or(0, |(n, _)| *n));
             let (n, nfds) = got?;
-            // SAFETY: the kernel just installed these descriptors in this process; each is owned
-            // here and nowhere else.
-            self.fds.extend(fds[..nfds].iter().map(|&fd| unsafe { OwnedFd::from_raw_fd(fd) }));
+            for &fd in &fds[..nfds] {
+                // `sendfd` passes no MSG_CMSG_CLOEXEC, so a received descriptor would outlive an
+                // exec. The daemon runs no programs today; the flag keeps it so if one is added.
+                // SAFETY: fcntl on a descriptor the kernel just installed in this process.
+                unsafe { libc::fcntl(fd, libc::F_SETFD, libc::FD_CLOEXEC) };
+                // SAFETY: each descriptor is owned here and nowhere else.
+                self.fds.push(unsafe { OwnedFd::from_raw_fd(fd) });
+            }
             if n == 0 {
                 return Ok(None);
             }
@@ -162,7 +167,12 @@ impl Connection {
             if !file.metadata().is_ok_and(|m| m.is_file()) {
                 return Err(unreadable("the descriptor that came with the request is not a regular file".into()));
             }
-            let text = hostnet_core::read_open(file, wire.source().to_string())
+            // Read off the runtime's threads: a file on a stalled network filesystem would
+            // otherwise stall every connection and the reconciler with it.
+            let source = wire.source().to_string();
+            let text = tokio::task::spawn_blocking(move || hostnet_core::read_open(file, source))
+                .await
+                .map_err(|e| unreadable(e.to_string()))?
                 .map_err(|e| Response { invalid: true, ..Response::err(e) })?;
             return wire.with_file_text(text).map_err(unreadable);
         }
@@ -202,6 +212,20 @@ mod tests {
     use sendfd::SendWithFd;
 
     use super::*;
+
+    #[tokio::test]
+    async fn a_received_descriptor_is_closed_on_exec() {
+        let (client, server) = std::os::unix::net::UnixStream::pair().unwrap();
+        server.set_nonblocking(true).unwrap();
+        let mut conn =
+            Connection { stream: UnixStream::from_std(server).unwrap(), pending: Vec::new(), fds: Vec::new() };
+        let file = std::fs::File::open("/proc/self/status").unwrap();
+        client.send_with_fd(b"{}\n", &[file.as_raw_fd()]).unwrap();
+        assert_eq!(conn.line().await.unwrap().as_deref(), Some(&b"{}"[..]));
+        // SAFETY: fcntl on a descriptor the connection owns.
+        let flags = unsafe { libc::fcntl(conn.fds[0].as_raw_fd(), libc::F_GETFD) };
+        assert_eq!(flags & libc::FD_CLOEXEC, libc::FD_CLOEXEC);
+    }
 
     /// Serves one end of a socket pair; the main loop's part answers each request with the
     /// request as the daemon read it. Returns the client's end.
