@@ -2,7 +2,8 @@
 //! config that loads must plan from an empty host and from the host it describes, render in
 //! every format, and re-plan to nothing against the state it leads to. Read again as the
 //! daemon reads an apply (`load_again`, taking unchanged interfaces from a config read before),
-//! it must read exactly as read afresh.
+//! it must read exactly as read afresh; and so must a config read in halves on two threads, as
+//! large ones are.
 #![no_main]
 
 use std::sync::LazyLock;
@@ -31,6 +32,14 @@ fuzz_target!(|data: &[u8]| {
         }
         (Err(a), Err(b)) => assert_eq!(a.lines(), b.lines(), "read with nothing before fails differently"),
         (a, b) => panic!("read afresh: {:?}; read with nothing before: {:?}", a.is_ok(), b.is_ok()),
+    }
+    // Read in halves on two threads, as configs from 64 KiB are: the same config or the same
+    // problems, or (where a half does not parse) no answer, and the whole read's instead.
+    match (&loaded, hostnet_core::load_in_halves("fuzz.yaml", text)) {
+        (_, None) => {}
+        (Ok(a), Some(Ok(b))) => assert_eq!(a, &b, "read in halves differs from read whole"),
+        (Err(a), Some(Err(b))) => assert_eq!(a.lines(), b.lines(), "read in halves fails differently"),
+        (a, Some(b)) => panic!("read whole: {:?}; read in halves: {:?}", a.is_ok(), b.is_ok()),
     }
     let befores = BEFORE.iter().map(|(c, t)| (t, c)).chain(itself_texts.as_ref().zip(itself.as_ref()));
     for before in befores {

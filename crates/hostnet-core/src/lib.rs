@@ -15,7 +15,8 @@ mod validate_wireguard;
 pub use diag::{Problem, Problems};
 pub use model::Config;
 pub use parse::{
-    LoadError, MAX_CONFIG_BYTES, load, load_again, load_file, load_with_graph, read_file, read_open, warnings,
+    LoadError, MAX_CONFIG_BYTES, load, load_again, load_file, load_in_halves, load_with_graph, read_file, read_open,
+    warnings,
 };
 pub mod plan;
 pub mod state;

@@ -58,6 +58,15 @@ pub fn load_again(
     Ok((config, graph, Some(texts)))
 }
 
+/// [`load`] of a block-YAML config read in halves on two threads, as [`load`] reads one from
+/// 64 KiB, whatever its size; `None` where the halves do not parse. For the fuzz target (whose
+/// inputs are small), which checks it reads as [`load`] does.
+#[doc(hidden)]
+pub fn load_in_halves(file: &str, src: &str) -> Option<Result<Config, Problems>> {
+    let config = crate::reuse::read_yaml_halves(src)?;
+    Some(checked(Reporter::new(file, src), config).map(|(config, _)| config))
+}
+
 /// Completes a parsed config and validates it; `rep` reports against its text.
 fn checked(mut rep: Reporter<'_>, mut config: Config) -> Result<(Config, crate::graph::Graph), Problems> {
     config.link_vrfs();
