@@ -164,7 +164,9 @@ fn split_read(src: &str, block: &Range<usize>, spans: &[Range<usize>]) -> Option
 }
 
 fn halves(src: &str, block: &Range<usize>, spans: &[Range<usize>]) -> Option<Config> {
-    if src.len() > SPLIT_UP_TO || spans.len() < 2 {
+    // Merge keys (`<<`) have a count limit of their own, which halves could each stay under
+    // where the file is over it: such a file is read whole.
+    if src.len() > SPLIT_UP_TO || spans.len() < 2 || src.contains("<<") {
         return None;
     }
     let mid = spans.len() / 2;
@@ -493,6 +495,9 @@ mod tests {
         let whole: crate::Config = serde_saphyr::from_str_with_options(&src, crate::parse::options()).unwrap();
         assert_eq!(halves, whole);
         assert_eq!(load("big.yaml", &src).unwrap(), crate::parse::load_again("big.yaml", src.clone(), None).unwrap().0);
+        let merging = src.replacen("- name: n0x0\n", "- <<: {mtu: 9000}\n  name: n0x0\n", 1);
+        assert_ne!(merging, src);
+        assert!(super::read_yaml_split(&merging).is_none(), "a file with merge keys is read whole");
     }
 
     #[test]
