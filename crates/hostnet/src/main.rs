@@ -7,17 +7,20 @@ use std::process::ExitCode;
 
 use clap::Parser;
 
-// hostnet's work is many small objects (names, operations, parsed links) made and freed in
-// bulk: mimalloc took the 10,000-interface plan from 18.7 to 11.2 ms, where glibc spent a
-// third of it consolidating and unlinking freed chunks (BENCHMARKS.md).
-#[global_allocator]
-static ALLOC: mimalloc::MiMalloc = mimalloc::MiMalloc;
-
 fn main() -> ExitCode {
     // Rust ignores SIGPIPE, which turns `hostnet show | head` into a panic on the first write
     // after head exits; the default action ends the process quietly, as for any Unix filter.
     // SAFETY: setting a signal disposition before any thread exists.
     unsafe { libc::signal(libc::SIGPIPE, libc::SIG_DFL) };
+    // A host's state at thousands of links is a few large vectors, built, cloned and freed on
+    // every observation. glibc serves blocks that large by mmap and returns them on free, so
+    // each build faulted in fresh pages: a sixth of a daemon apply at 2000 links. Kept in the
+    // heap and not trimmed, the pages are reused.
+    // SAFETY: mallopt only tunes the allocator; called before any thread exists.
+    unsafe {
+        libc::mallopt(libc::M_MMAP_THRESHOLD, 32 << 20);
+        libc::mallopt(libc::M_TRIM_THRESHOLD, 256 << 20);
+    }
     let cli = cmd::Cli::parse();
     tracing_subscriber::fmt()
         .with_env_filter(
