@@ -64,7 +64,10 @@ fn read_by_hostnet(a: &LinkAttribute) -> bool {
 /// 20 KB a link.
 pub fn trim(l: &mut LinkMessage) {
     l.attributes.retain(read_by_hostnet);
-    l.attributes.iter_mut().for_each(crate::sysctl::trim_af_spec);
+    l.attributes.iter_mut().for_each(|a| {
+        crate::sysctl::trim_af_spec(a);
+        crate::bridge_port::trim_port_data(a);
+    });
     l.attributes.shrink_to_fit();
 }
 
@@ -251,6 +254,8 @@ fn parse_link_into(
         let nla = nla?;
         if nla.kind() == IFLA_AF_SPEC {
             scratch.push(crate::sysctl::parse_af_spec(&nla)?);
+        } else if nla.kind() == crate::bridge_port::IFLA_LINKINFO {
+            scratch.push(crate::bridge_port::parse_link_info(&nla, l.header.interface_family)?);
         } else if KEPT_LINK_ATTRS.contains(&nla.kind()) {
             scratch.push(LinkAttribute::parse_with_param(&nla, l.header.interface_family)?);
         }

@@ -4,6 +4,8 @@
 //! active-backup bond `ab0` over e3 (carrier) and e4 (no carrier). Kernel format changes show up
 //! here without a VM, as netlink-packet-route's own tests catch them.
 
+mod common;
+
 use std::collections::HashMap;
 
 use hostnet_core::model::{BondMode, Kind};
@@ -16,25 +18,11 @@ use rtnetlink::packet_route::link::LinkMessage;
 const CAPTURE: &str = include_str!("fixtures/links-802.3ad-and-active-backup.6.1.hex");
 
 fn messages() -> Vec<(Vec<u8>, NetlinkMessage<RouteNetlinkMessage>)> {
-    CAPTURE
-        .lines()
-        .map(|line| {
-            let bytes: Vec<u8> =
-                (0..line.len()).step_by(2).map(|i| u8::from_str_radix(&line[i..i + 2], 16).unwrap()).collect();
-            let m = NetlinkMessage::<RouteNetlinkMessage>::deserialize(&bytes).expect("parses");
-            (bytes, m)
-        })
-        .collect()
+    common::messages(CAPTURE)
 }
 
 fn links() -> Vec<LinkMessage> {
-    messages()
-        .into_iter()
-        .filter_map(|(_, m)| match m.payload {
-            NetlinkPayload::InnerMessage(RouteNetlinkMessage::NewLink(l)) => Some(l),
-            _ => None,
-        })
-        .collect()
+    common::links(CAPTURE)
 }
 
 fn statuses() -> HashMap<String, LinkStatus> {
@@ -70,15 +58,7 @@ fn the_dump_parse_equals_the_whole_message_parsed_and_trimmed() {
     // The link dump parses only the attributes hostnet reads, and of IFLA_AF_SPEC only the
     // devconf blocks; the daemon's notifications are parsed whole and trimmed. Both must agree,
     // or the daemon would see every link change on its first notification.
-    let mut n = 0;
-    for (bytes, m) in messages() {
-        let NetlinkPayload::InnerMessage(RouteNetlinkMessage::NewLink(mut whole)) = m.payload else { continue };
-        hostnet_netlink::read::trim(&mut whole);
-        let selective = hostnet_netlink::read::parse_link(&bytes[16..]).expect("parses");
-        assert_eq!(selective, whole, "{:?}", hostnet_netlink::read::ifname(&whole));
-        n += 1;
-    }
-    assert_eq!(n, 7);
+    assert_eq!(common::dump_parse_equals_whole_parse_trimmed(CAPTURE), 7);
 }
 
 #[test]
