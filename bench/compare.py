@@ -153,6 +153,22 @@ def report(results, sizes):
             out.append(f"| {n} | " + " | ".join(cells) + " | " + " | ".join(rss) + f" | {ratio('hostnet', 'ip -batch')} | {ratio('nmstatectl', 'hostnet')} |")
     out.append(growth(results, sizes, tools_))
     out.append(afterwards(results, sizes, tools_))
+    out.append(spread(results, sizes, tools_, phases + ["kernel busy after apply"]))
+    return "\n".join(out)
+
+def spread(results, sizes, tools_, phases):
+    """Every phase's runs as min–max, so that a median can be read against its spread (the
+    tables above print medians only)."""
+    out = ["\n### spread of the runs (min–max; n runs)\n", "| phase | N | " + " | ".join(tools_) + " |",
+           "|---" * (2 + len(tools_)) + "|"]
+    for phase in phases:
+        unit, scale = ("s", 1) if phase == "kernel busy after apply" else ("ms", 1000)
+        for n in sizes:
+            cells = []
+            for t in tools_:
+                xs = [x[0] * scale for x in results.get((t, n, phase), [])]
+                cells.append(f"{min(xs):.1f}–{max(xs):.1f} {unit} ({len(xs)})" if xs else "n/a")
+            out.append(f"| {phase} | {n} | " + " | ".join(cells) + " |")
     return "\n".join(out)
 
 def growth(results, sizes, tools_):
