@@ -302,6 +302,7 @@ fn managed_routes(dumps: &DumpSocket, family: IpFamily, oif: Option<u32>) -> Res
             })?;
         out.extend(routes);
         if !filtered {
+            tracing::debug!("the kernel answered the route dump unfiltered (no strict checking): filtering here");
             break;
         }
     }

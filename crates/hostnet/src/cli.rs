@@ -9,7 +9,8 @@ use clap::{Parser, Subcommand, ValueEnum};
 #[command(
     name = "hostnet",
     version,
-    about = "Declarative Linux host networking: bonds of bonds, VLANs, bridges, proven to work"
+    about = "Declarative Linux host networking: bonds of bonds, VLANs, bridges, proven to work",
+    after_long_help = "Environment:\n  HOSTNET_LOG=LEVEL          log filter (error, info, debug; or per module, as tracing reads it)\n  HOSTNET_NETLINK_STRICT=0   read routes as from a kernel before 4.20, which ignores dump filters\n                             (hostnet then filters itself); for tests and diagnosis"
 )]
 pub struct Cli {
     /// Log what hostnet does (or set HOSTNET_LOG=debug).

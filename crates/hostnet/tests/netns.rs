@@ -59,6 +59,40 @@ fn applies_veth_bridge_addresses_routes_and_is_idempotent() {
 
 #[test]
 #[ignore = "needs root: creates network namespaces"]
+fn routes_read_the_same_from_a_kernel_that_ignores_dump_filters() {
+    // A kernel before 4.20 (RHEL 8's 4.18) has no strict checking: it ignores a route dump's
+    // protocol filter and answers with every route, and hostnet filters them itself.
+    // HOSTNET_NETLINK_STRICT=0 makes hostnet ask as it must ask such a kernel.
+    let ns = Ns::new("nostrict");
+    let f = ns.file("c.yaml", VETH_BRIDGE);
+    ns.hostnet_ok(&["apply", &f]);
+    // Routes hostnet does not manage: a DHCP client's, in the main table and in table 100.
+    ns.ip(&["route", "add", "198.51.100.128/25", "via", "192.0.2.254", "proto", "dhcp"]);
+    ns.ip(&["route", "add", "203.0.113.128/25", "via", "192.0.2.254", "proto", "dhcp", "table", "100"]);
+    let loose = |args: &[&str]| {
+        let out = ns
+            .hostnet_cmd(args)
+            .env("HOSTNET_NETLINK_STRICT", "0")
+            .env("HOSTNET_LOG", "hostnet_netlink=debug")
+            .output()
+            .expect("run hostnet");
+        let err = String::from_utf8_lossy(&out.stderr);
+        assert!(out.status.success(), "{err}");
+        // The fallback did run: this is the kernel's answer without its filter.
+        assert!(err.contains("answered the route dump unfiltered"), "{err}");
+        String::from_utf8(out.stdout).unwrap()
+    };
+    let strict = ns.hostnet_ok(&["show", "--json"]);
+    assert_eq!(loose(&["show", "--json"]), strict);
+    for managed in ["198.51.100.0/24", "203.0.113.0/24", "2001:db8:1::/48"] {
+        assert!(strict.contains(managed), "{managed} missing:\n{strict}");
+    }
+    assert!(!strict.contains("198.51.100.128/25") && !strict.contains("203.0.113.128/25"), "{strict}");
+    assert!(loose(&["apply", &f]).starts_with("nothing to do"));
+}
+
+#[test]
+#[ignore = "needs root: creates network namespaces"]
 fn rollback_after_injected_failure_restores_ip_output_exactly() {
     let ns = Ns::new("rollback");
     // A host that already has something: a veth pair with an address, up.
