@@ -178,8 +178,17 @@ fn every_built_in_design_is_lossless_once_settled() {
             serde_json::from_str(json.trim()).unwrap_or_else(|e| panic!("{d}: no report ({e}):\n{console}"));
         let baseline = &v["runs"][0]["steps"][0];
         assert_eq!(baseline["action"], "baseline", "{d}: {v}");
-        assert_eq!(baseline["lost"], 0, "{d}: the settled replica lost packets: {baseline}");
-        assert!(baseline["sent"].as_u64().unwrap() >= 1000, "{d}: {baseline}");
+        // A starved machine (probes silent, or the kernel slow, for over 100 ms) delivers late,
+        // and late counts as lost: such a loss says nothing of the replica, so it is reported as
+        // the machine's, not the design's. Zero loss holds either way.
+        let step: hostnet_lab::report::StepResult = serde_json::from_value(baseline.clone()).expect("a step");
+        if step.lost > 0
+            && let Some(why) = step.starved()
+        {
+            panic!("{d}: the baseline lost {} packets, but {why}: this machine was too busy to judge", step.lost);
+        }
+        assert_eq!(step.lost, 0, "{d}: the settled replica lost packets: {baseline}");
+        assert!(step.sent >= 1000, "{d}: {baseline}");
     }
 }
 
