@@ -39,10 +39,10 @@ pub(crate) fn link_info(p: &BridgePort) -> Vec<LinkInfo> {
 }
 
 /// IFLA_LINKINFO of a link dump, parsed as the whole message parsed and [`trim_port_data`]ed
-/// would be. Of a bridge port's data only [`READ_BRPORT`] is parsed: at 1000 ports, parsing and
-/// keeping all 40 attributes of each was a third of parsing the link dump. The link's own kind
-/// and data go to the crate's parser; they come first, and the port's kind and data last, as
-/// the kernel writes them (anything else is parsed whole).
+/// would be. Of a bridge port's data only [`READ_BRPORT`] is parsed: skipping the other 33 or
+/// so made `show` of 2011 links (1000 ports) 1.3-1.6 ms faster. The link's own kind and data go
+/// to the crate's parser; they come first, and the port's kind and data last, as the kernel
+/// writes them (anything else is parsed whole).
 pub(crate) fn parse_link_info(nla: &NlaBuffer<&[u8]>, family: AddressFamily) -> Result<LinkAttribute, DecodeError> {
     let value = nla.value();
     let (mut port_at, mut offset, mut port_data) = (None, 0, None);
