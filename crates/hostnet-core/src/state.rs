@@ -38,6 +38,10 @@ pub struct State {
     /// False when planning offline: then nothing virtual exists yet, and each declared NIC is
     /// assumed present, down, and findable by its match.
     pub observed: bool,
+    /// The namespace's `conf/default` sysctls, which a new link starts with: what a link gets
+    /// back when a setting hostnet gave it for a role (a bridge port's) no longer applies.
+    /// Unread ones are `None`.
+    pub sysctl_defaults: crate::model::SysctlValues,
 }
 
 impl State {
@@ -122,7 +126,7 @@ impl State {
         }
         let rules = config.routing_rules.clone().unwrap_or_default();
         let routes = config.routes.clone().unwrap_or_default();
-        State { links, dns: config.dns.clone(), rules, routes, observed: true }
+        State { links, dns: config.dns.clone(), rules, routes, observed: true, ..State::default() }
     }
 
     /// Names of the links enslaved to `master`, in index order.

@@ -192,3 +192,27 @@ fn op_kind_names_match_their_json_tags() {
         assert_eq!(json["op"], op.kind_name(), "{op:?}");
     }
 }
+
+#[test]
+fn a_link_released_from_its_bridge_gets_its_link_local_address_back() {
+    // Bridge ports get addr_gen_mode none; once v0 is no longer a port, it gets the namespace's
+    // default back, or it would stay without an IPv6 link-local address.
+    use hostnet_core::model::Sysctl;
+    let veths = "  - name: v0\n    veth: { peer: v1 }\n  - name: v1\n    veth: { peer: v0 }\n";
+    let bridged = cfg(&format!("interfaces:\n  - name: br0\n    bridge: {{ ports: [v0] }}\n{veths}"));
+    let released = cfg(&format!("interfaces:\n  - name: br0\n    bridge: {{ ports: [] }}\n{veths}"));
+    let mut live = State::from_config(&bridged);
+    let restored = |p: &hostnet_core::Plan| {
+        p.ops().any(|o| matches!(o, Op::SetSysctl { name, key: Sysctl::AddrGenMode, value: 0 } if name == "v0"))
+    };
+    // Defaults not read (offline, or an older state): nothing to restore to.
+    assert!(!restored(&plan(&released, &live)));
+    live.sysctl_defaults.set(Sysctl::AddrGenMode, 0);
+    assert!(restored(&plan(&released, &live)), "{}", render_text(&plan(&released, &live)));
+    // Still a port, or asked to stay without one: left as it is.
+    assert!(plan(&bridged, &live).is_empty());
+    let declared = cfg(
+        "interfaces:\n  - name: br0\n    bridge: { ports: [] }\n  - name: v0\n    veth: { peer: v1 }\n    ipv6: { link_local: false }\n  - name: v1\n    veth: { peer: v0 }\n",
+    );
+    assert!(!restored(&plan(&declared, &live)));
+}

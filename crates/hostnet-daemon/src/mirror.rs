@@ -58,6 +58,8 @@ pub struct Mirror {
     learned_generation: u64,
     /// Full re-reads forced by lost notifications, for status and metrics.
     pub resyncs: u64,
+    /// The namespace's `conf/default` sysctls, read with the whole host.
+    sysctl_defaults: hostnet_core::model::SysctlValues,
     /// Links that appeared since the last refresh: read again once, because a new link's first
     /// notification can be incomplete (a veth peer's names no peer: the pair is linked only
     /// after both are registered).
@@ -128,6 +130,7 @@ impl Mirror {
             .collect();
         self.reload_routes(nl).await?;
         self.rules = nl.rules().await?;
+        self.sysctl_defaults = hostnet_netlink::sysctl::defaults();
         self.stale_rules = false;
         self.stale_links = false;
         self.stale = false;
@@ -411,6 +414,7 @@ impl Mirror {
                 .collect();
             let mut s = assemble(live, self.addrs.values(), self.routes.values());
             s.rules = self.rules.clone();
+            s.sysctl_defaults = self.sysctl_defaults;
             self.cached_at = s.links.iter().enumerate().map(|(at, l)| (l.index, at)).collect();
             self.patch.clear();
             self.cached = Some(s);

@@ -205,6 +205,7 @@ fn mtu_mismatches_along_a_stack() {
         rules: vec![],
         routes: vec![],
         observed: true,
+        ..State::default()
     };
     let s = Snapshot {
         state,
@@ -242,6 +243,7 @@ fn updelay_shorter_than_stp_forward_delay() {
         rules: vec![],
         routes: vec![],
         observed: true,
+        ..State::default()
     };
     let f = diagnose(&Snapshot { state, ..Default::default() });
     assert_eq!(rules(&f), ["updelay-below-forward-delay"]);

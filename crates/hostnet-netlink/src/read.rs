@@ -126,6 +126,7 @@ impl Netlink {
         self.learn_indexes(&links);
         let mut o = Observed::build(&links, &addrs, &routes);
         o.state.rules = rules;
+        o.state.sysctl_defaults = crate::sysctl::defaults();
         // VLAN lists mean something only on a VLAN-filtering bridge; without one, the AF_BRIDGE
         // dump (every link again) is skipped: it was a sixth of `show`'s time at 2000 links.
         if o.state.links.iter().any(|l| matches!(&l.iface.kind, Kind::Bridge(b) if b.vlan_filtering == Some(true))) {
@@ -455,7 +456,7 @@ pub fn assemble<'a>(
             _ => {}
         }
     }
-    State { links: live, dns: None, rules: Vec::new(), routes: typed, observed: true }
+    State { links: live, dns: None, rules: Vec::new(), routes: typed, observed: true, ..State::default() }
 }
 
 /// Whether an address has a lifetime (a DHCP lease, SLAAC) rather than being permanent.

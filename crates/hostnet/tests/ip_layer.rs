@@ -245,6 +245,25 @@ fn sysctls_apply_bridge_ports_lose_link_local_and_rollback_restores_both() {
 
 #[test]
 #[ignore = "needs root: creates network namespaces"]
+fn a_link_released_from_its_bridge_gets_its_link_local_address_back() {
+    let ns = Ns::new("unport");
+    let veths = "  - name: s0\n    veth: { peer: s1 }\n  - name: s1\n    veth: { peer: s0 }\n";
+    let bridged =
+        ns.file("a.yaml", &format!("interfaces:\n  - name: br0\n    bridge: {{ ports: [s1], stp: false }}\n{veths}"));
+    ns.hostnet_ok(&["apply", &bridged]);
+    assert!(link_local(&ns, "s1").is_empty(), "a bridge port has no link-local address");
+    let released =
+        ns.file("b.yaml", &format!("interfaces:\n  - name: br0\n    bridge: {{ ports: [], stp: false }}\n{veths}"));
+    let text = ns.hostnet_ok(&["apply", &released]);
+    assert!(text.contains("addr_gen_mode"), "{text}");
+    let default = sysctl(&ns, "ipv6", "default", "addr_gen_mode");
+    assert_eq!(sysctl(&ns, "ipv6", "s1", "addr_gen_mode"), default);
+    assert_eq!(link_local(&ns, "s1").len(), 1, "s1 did not get its link-local address back");
+    assert_eq!(ns.plan_len(&released), 0, "a second plan is not empty");
+}
+
+#[test]
+#[ignore = "needs root: creates network namespaces"]
 fn route_scope_and_mtu_apply_verify_and_roll_back() {
     let ns = Ns::new("rtopts");
     let base = ns.file(

@@ -91,7 +91,7 @@ impl AddrGenMode {
             .find(|m| m.kernel() == v)
     }
 
-    fn kernel(self) -> i32 {
+    pub fn kernel(self) -> i32 {
         match self {
             AddrGenMode::Eui64 => 0,
             AddrGenMode::None => 1,

@@ -868,6 +868,9 @@ impl<'a> Planner<'a> {
                 self.emit(Op::SetSysctl { name: want.name.clone(), key, value });
             }
         }
+        if !bridge_port && want.ipv6.link_local.is_none() && want.ipv6.addr_gen_mode.is_none() {
+            self.restore_link_local(want);
+        }
         if no_ll {
             let stale: Vec<crate::model::Cidr> = self
                 .known(&want.name)
@@ -876,6 +879,24 @@ impl<'a> Planner<'a> {
             for address in stale {
                 self.emit(Op::DelAddress { name: want.name.clone(), address });
             }
+        }
+    }
+
+    /// A link that was a bridge port and is no longer one gets its link-local address back:
+    /// the namespace's default address generation mode, in place of the `none` ports get
+    /// (otherwise it would stay without IPv6 link-local until someone reset it by hand).
+    fn restore_link_local(&mut self, want: &Interface) {
+        use crate::model::Sysctl::AddrGenMode;
+        let was_port = self
+            .live
+            .get(want.name.as_str())
+            .and_then(|l| l.master.as_deref())
+            .and_then(|m| self.live.get(m))
+            .is_some_and(|m| matches!(m.iface.kind, Kind::Bridge(_)));
+        let (Some(default), true) = (self.current.sysctl_defaults.get(AddrGenMode), was_port) else { return };
+        let none = crate::model::AddrGenMode::None.kernel();
+        if default != none && self.known(&want.name).and_then(|s| s.sysctls.get(AddrGenMode)) == Some(none) {
+            self.emit(Op::SetSysctl { name: want.name.clone(), key: AddrGenMode, value: default });
         }
     }
 
