@@ -146,7 +146,8 @@ fn neighbors(o: &Observed, wait: u64, json: bool) -> ExitCode {
 pub fn as_config(o: &Observed, ctx: &Ctx) -> Config {
     let mut links: Vec<_> = o.state.links.iter().collect();
     links.sort_by_key(|l| l.index);
-    let defaults = hostnet_netlink::sysctl::defaults();
+    // Read with the state (observe): the values a new link starts with.
+    let defaults = o.state.sysctl_defaults;
     let interfaces = links
         .into_iter()
         .map(|l| {
