@@ -215,4 +215,6 @@ fn a_link_released_from_its_bridge_gets_its_link_local_address_back() {
         "interfaces:\n  - name: br0\n    bridge: { ports: [] }\n  - name: v0\n    veth: { peer: v1 }\n    ipv6: { link_local: false }\n  - name: v1\n    veth: { peer: v0 }\n",
     );
     assert!(!restored(&plan(&declared, &live)));
+    // A port of a bridge the config does not manage stays one, so keeps no link-local.
+    assert!(!restored(&plan(&cfg(&format!("interfaces:\n{veths}")), &live)));
 }

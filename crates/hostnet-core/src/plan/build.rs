@@ -882,9 +882,10 @@ impl<'a> Planner<'a> {
         }
     }
 
-    /// A link that was a bridge port and is no longer one gets its link-local address back:
-    /// the namespace's default address generation mode, in place of the `none` ports get
-    /// (otherwise it would stay without IPv6 link-local until someone reset it by hand).
+    /// A link released from its bridge gets its link-local address back: the namespace's
+    /// default address generation mode, in place of the `none` ports get (otherwise it would
+    /// stay without IPv6 link-local until someone reset it by hand). One that stays a port of
+    /// a bridge the config does not manage is left alone.
     fn restore_link_local(&mut self, want: &Interface) {
         use crate::model::Sysctl::AddrGenMode;
         let was_port = self
@@ -893,7 +894,9 @@ impl<'a> Planner<'a> {
             .and_then(|l| l.master.as_deref())
             .and_then(|m| self.live.get(m))
             .is_some_and(|m| matches!(m.iface.kind, Kind::Bridge(_)));
-        let (Some(default), true) = (self.current.sysctl_defaults.get(AddrGenMode), was_port) else { return };
+        // Released by this plan's teardown, which runs before any link is planned.
+        let released = was_port && self.known(&want.name).is_some_and(|s| s.master.is_none());
+        let (Some(default), true) = (self.current.sysctl_defaults.get(AddrGenMode), released) else { return };
         let none = crate::model::AddrGenMode::None.kernel();
         if default != none && self.known(&want.name).and_then(|s| s.sysctls.get(AddrGenMode)) == Some(none) {
             self.emit(Op::SetSysctl { name: want.name.clone(), key: AddrGenMode, value: default });
