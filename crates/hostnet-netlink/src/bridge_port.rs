@@ -3,13 +3,15 @@
 //! place in the link dump.
 
 use hostnet_core::model::BridgePort;
+
+use crate::kinds::Kinds;
 use rtnetlink::packet_core::{DecodeError, Nla, NlaBuffer, NlasIterator, Parseable, ParseableParametrized};
 use rtnetlink::packet_route::AddressFamily;
 use rtnetlink::packet_route::link::{InfoBridgePort, InfoPortData, InfoPortKind, LinkAttribute, LinkInfo};
 
 /// The IFLA_BRPORT_* attributes [`read`] uses (linux/if_link.h): priority, cost, mode
 /// (hairpin), guard, learning, unicast flood, isolated. The kernel sends about 40 per port.
-const READ_BRPORT: [u16; 7] = [2, 3, 4, 5, 8, 9, 33];
+const READ_BRPORT: Kinds = Kinds::of(&[2, 3, 4, 5, 8, 9, 33]);
 /// The link attribute holding the link's kind and port kind, and their data; and those two of
 /// IFLA_INFO_* inside it.
 pub(crate) const IFLA_LINKINFO: u16 = 18;
@@ -80,7 +82,7 @@ pub(crate) fn parse_link_info(nla: &NlaBuffer<&[u8]>, family: AddressFamily) -> 
     let mut port = Vec::with_capacity(READ_BRPORT.len());
     for a in NlasIterator::new(value.get(data).unwrap_or_default()) {
         let a = a?;
-        if READ_BRPORT.contains(&a.kind()) {
+        if READ_BRPORT.contains(a.kind()) {
             port.push(InfoBridgePort::parse(&a)?);
         }
     }
@@ -95,7 +97,7 @@ pub(crate) fn trim_port_data(a: &mut LinkAttribute) {
     let LinkAttribute::LinkInfo(infos) = a else { return };
     for i in infos {
         if let LinkInfo::PortData(InfoPortData::BridgePort(port)) = i {
-            port.retain(|p| READ_BRPORT.contains(&p.kind()));
+            port.retain(|p| READ_BRPORT.contains(p.kind()));
             port.shrink_to_fit();
         }
     }

@@ -10,6 +10,7 @@ pub mod error;
 pub mod ethtool;
 pub mod exec;
 pub mod journal;
+mod kinds;
 pub mod lease;
 pub mod monitor;
 pub mod netns;

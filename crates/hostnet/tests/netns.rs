@@ -93,6 +93,45 @@ fn routes_read_the_same_from_a_kernel_that_ignores_dump_filters() {
 
 #[test]
 #[ignore = "needs root: creates network namespaces"]
+fn show_reads_the_same_on_one_cpu_as_on_several() {
+    // With two CPUs or more, one thread reads the link dump while another parses it; on one,
+    // a single thread does both. Enough links for the dump to take many datagrams, more than
+    // the reader may hold ahead of the parser.
+    let cpus = std::thread::available_parallelism().map_or(1, |n| n.get());
+    if cpus < 2 {
+        eprintln!("this machine has one CPU: the piped dump is not used, so both runs read alike");
+    }
+    let ns = Ns::new("onecpu");
+    let mut yaml = String::from("interfaces:\n");
+    for i in 0..150 {
+        yaml += &format!("  - name: a{i}\n    veth: {{peer: b{i}}}\n    addresses: [10.{}.{}.1/24]\n", i / 200, i % 200);
+        yaml += &format!("  - name: b{i}\n    veth: {{peer: a{i}}}\n");
+    }
+    yaml += "  - name: br0\n    bridge: {ports: [b0, b1, b2], stp: false}\n";
+    let f = ns.file("many.yaml", &yaml);
+    ns.hostnet_ok(&["apply", &f]);
+    let several = ns.hostnet_ok(&["show", "--json"]);
+    let mut one_cpu = ns.hostnet_cmd(&["show", "--json"]);
+    // SAFETY: between fork and exec only the async-signal-safe sched_setaffinity runs, on a
+    // set built before the fork.
+    let mut set: libc::cpu_set_t = unsafe { std::mem::zeroed() };
+    unsafe { libc::CPU_SET(0, &mut set) };
+    unsafe {
+        std::os::unix::process::CommandExt::pre_exec(&mut one_cpu, move || {
+            if libc::sched_setaffinity(0, std::mem::size_of::<libc::cpu_set_t>(), &set) != 0 {
+                return Err(std::io::Error::last_os_error());
+            }
+            Ok(())
+        });
+    }
+    let out = one_cpu.output().expect("run hostnet on one CPU");
+    assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
+    assert_eq!(String::from_utf8(out.stdout).unwrap(), several);
+    assert!(several.contains("\"a149\"") && several.contains("10.0.149.1/24"), "{several}");
+}
+
+#[test]
+#[ignore = "needs root: creates network namespaces"]
 fn rollback_after_injected_failure_restores_ip_output_exactly() {
     let ns = Ns::new("rollback");
     // A host that already has something: a veth pair with an address, up.
