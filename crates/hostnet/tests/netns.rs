@@ -104,7 +104,8 @@ fn show_reads_the_same_on_one_cpu_as_on_several() {
     let ns = Ns::new("onecpu");
     let mut yaml = String::from("interfaces:\n");
     for i in 0..150 {
-        yaml += &format!("  - name: a{i}\n    veth: {{peer: b{i}}}\n    addresses: [10.{}.{}.1/24]\n", i / 200, i % 200);
+        yaml +=
+            &format!("  - name: a{i}\n    veth: {{peer: b{i}}}\n    addresses: [10.{}.{}.1/24]\n", i / 200, i % 200);
         yaml += &format!("  - name: b{i}\n    veth: {{peer: a{i}}}\n");
     }
     yaml += "  - name: br0\n    bridge: {ports: [b0, b1, b2], stp: false}\n";
