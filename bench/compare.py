@@ -2,7 +2,9 @@
 """hostnet vs `ip -batch` vs `nmstatectl --kernel`, side by side, in fresh network namespaces.
 
 For N objects (bench/gen-objects.py) it measures, per tool, the median of RUNS runs of:
-apply from empty, re-apply with no change, apply of one change in the big config, and show.
+apply from empty, re-apply with no change, apply of one change in the big config, and show
+(itself the median of SHOW_REPEATS runs back to back: the first runs after the kernel has gone
+quiet are slow, and one run per repetition spread 2-3x at N=1000).
 Wall time is taken around each child process; peak memory is the child's max RSS (wait4).
 Prints a Markdown report (BENCHMARKS.md quotes it).
 
@@ -19,6 +21,12 @@ signal.signal(signal.SIGTERM, lambda *_: sys.exit(143))
 ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
 # HOSTNET_BIN runs another build (an older commit built elsewhere) through the same scripts.
 HOSTNET = os.environ.get("HOSTNET_BIN", os.path.join(ROOT, "target/release/hostnet"))
+
+SHOW_REPEATS = 9
+
+def median_run(runs):
+    """Of several runs of one command, the one with the median wall time."""
+    return sorted(runs)[len(runs) // 2]
 
 def run(argv):
     """Runs argv; returns (wall seconds, max RSS in KiB, user CPU seconds, system CPU seconds).
@@ -118,7 +126,8 @@ def main():
                     results.setdefault((tool, n, "apply"), []).append(run(t["apply"](ns.name, d)))
                     busy = settle()
                     results.setdefault((tool, n, "kernel busy after apply"), []).append((busy if busy is not None else float("nan"),))
-                    results.setdefault((tool, n, "show"), []).append(run(t["show"](ns.name)))
+                    shows = [run(t["show"](ns.name)) for _ in range(SHOW_REPEATS)]
+                    results.setdefault((tool, n, "show"), []).append(median_run(shows))
                     if tool != "ip -batch":
                         results.setdefault((tool, n, "re-apply, no change"), []).append(run(t["apply"](ns.name, d)))
                     results.setdefault((tool, n, "apply one change"), []).append(run(t["apply"](ns.name, dc)))

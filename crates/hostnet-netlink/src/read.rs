@@ -71,6 +71,7 @@ pub fn trim(l: &mut LinkMessage) {
     l.attributes.shrink_to_fit();
 }
 
+/// What observation dumps besides the links: addresses, managed routes, rules.
 type SideDumps = (Vec<AddressMessage>, Vec<(u32, Route)>, Vec<hostnet_core::model::Rule>);
 /// The links as read, the state built from them (if they were), and the other dumps.
 type Gathered = (Result<Vec<LinkMessage>, Error>, Option<LinkPart>, Result<SideDumps, Error>);
