@@ -8,11 +8,10 @@ use hostnet_core::model::bond::{
     AdSelect, ArpAllTargets, ArpValidate, FailOverMac, LacpRate, PrimaryReselect, XmitHashPolicy,
 };
 use hostnet_core::model::{
-    Bond, BondMode, BondOpt, Bridge, Cidr, Ethernet, Interface, Kind, MacAddr, Route, RouteDst, Veth, Vlan,
-    VlanProtocol,
+    Bond, BondMode, BondOpt, Bridge, Ethernet, Interface, Kind, MacAddr, Route, RouteDst, Veth, Vlan, VlanProtocol,
 };
 use hostnet_core::state::{LiveLink, State};
-use rtnetlink::packet_route::address::{AddressAttribute, AddressMessage};
+use rtnetlink::packet_route::address::AddressMessage;
 use rtnetlink::packet_route::link::{
     BondAdInfo, BridgeStpState, InfoBond, InfoBondPort, InfoBridge, InfoData, InfoKind, InfoPortData, InfoVlan,
     LinkAttribute, LinkExtentMask, LinkFlags, LinkInfo, LinkLayerType, LinkMessage,
@@ -26,8 +25,14 @@ use crate::conn::Netlink;
 use crate::dump::DumpSocket;
 use crate::error::Error;
 use crate::kinds::Kinds;
+mod addresses;
+mod side;
+
 use crate::status::{AggregatorStatus, BondPortStatus, BondStatus, LacpPortState, LinkStatus};
+use addresses::addresses_on;
+pub use addresses::{address_of, attach_address, is_dynamic};
 use rtnetlink::packet_core::ParseableParametrized;
+use side::SideDumps;
 
 /// The host as observed: config-schema state for planning, runtime status for people.
 #[derive(Debug, Clone)]
@@ -71,8 +76,6 @@ pub fn trim(l: &mut LinkMessage) {
     l.attributes.shrink_to_fit();
 }
 
-/// What observation dumps besides the links: addresses, managed routes, rules.
-type SideDumps = (Vec<AddressMessage>, Vec<(u32, Route)>, Vec<hostnet_core::model::Rule>);
 /// The links as read, the state built from them (if they were), and the other dumps.
 type Gathered = (Result<Vec<LinkMessage>, Error>, Option<LinkPart>, Result<SideDumps, Error>);
 
@@ -115,7 +118,7 @@ impl Netlink {
             let links = links_on(&self.dumps)?;
             self.learn_indexes(&links);
             let part = LinkPart::build(&links, true);
-            (Ok(links), Some(part), self.side_dumps())
+            (Ok(links), Some(part), side::gather(side::Queue::default().drain(&self.side_dumps)))
         };
         let links = links?;
         let part = part.expect("built from the links");
@@ -138,27 +141,25 @@ impl Netlink {
         Ok(o)
     }
 
-    /// The links, dumped by one thread while this one parses them, and turned into state here
-    /// while that thread takes [`side_dumps`](Self::side_dumps). The two dumps at once (the
-    /// kernel filling both) slowed the link dump by about the length of the other; parsing the
-    /// links after reading them all cost the time the kernel took to fill them.
+    /// The links, dumped by one thread while this one parses them and turns them into state.
+    /// Then both threads take the other dumps (see [`side`]), each on its own socket. Two
+    /// dumps at once while the links were parsed (three threads on two CPUs) slowed the link
+    /// dump by about the length of the other; parsing the links after reading them all cost
+    /// the time the kernel took to fill them.
     fn observe_piped(&self) -> Gathered {
+        let queue = side::Queue::default();
         std::thread::scope(|s| {
-            let (links, reader) = self.dumps.collect_raw_piped(s, links_request(), link_picker(), || self.side_dumps());
+            let (links, reader) =
+                self.dumps.collect_raw_piped(s, links_request(), link_picker(), || queue.drain(&self.side_dumps));
             let part = links.as_ref().ok().map(|links| {
                 self.learn_indexes(links);
                 LinkPart::build(links, true)
             });
-            let (read, side) = reader.join().expect("the dump thread does not panic");
-            (read.and(links), part, side)
+            // The reader is done with this socket: it has read the last datagram parsed above.
+            let mine = queue.drain(&self.dumps);
+            let (read, theirs) = reader.join().expect("the dump thread does not panic");
+            (read.and(links), part, side::gather(theirs.into_iter().chain(mine)))
         })
-    }
-
-    /// The addresses, the routes hostnet manages and the rules.
-    fn side_dumps(&self) -> Result<SideDumps, Error> {
-        let addrs = addresses_on(&self.side_dumps)?;
-        let routes = routes_on(&self.side_dumps)?;
-        Ok((addrs, routes, crate::rules::rules_on(&self.side_dumps)?))
     }
 
     /// Puts each bridge's and bridge port's VLANs into the state (one AF_BRIDGE dump, taken
@@ -302,13 +303,6 @@ fn parse_link_into(
     l.attributes = Vec::with_capacity(scratch.len());
     l.attributes.append(scratch);
     Ok(l)
-}
-
-fn addresses_on(dumps: &DumpSocket) -> Result<Vec<AddressMessage>, Error> {
-    dumps.collect(RouteNetlinkMessage::GetAddress(AddressMessage::default()), |m| match m {
-        RouteNetlinkMessage::NewAddress(a) => Some(a),
-        _ => None,
-    })
 }
 
 /// Every route of every table, both families.
@@ -464,19 +458,6 @@ pub fn link_base(l: &LinkMessage, names: &HashMap<u32, String>) -> Option<LiveLi
     Some(live_link(l, name, kind, names))
 }
 
-/// Puts address `a` on its link in the state: as permanent, dynamic (a lease, SLAAC) or IPv6
-/// link-local.
-pub fn attach_address(link: &mut LiveLink, a: &AddressMessage) {
-    let Some(cidr) = address_of(a) else { return };
-    if is_dynamic(a) && !cidr.is_link_local() {
-        link.dynamic.push(cidr);
-    } else if !cidr.is_link_local() {
-        link.iface.addresses.push(cidr);
-    } else if cidr.addr().is_ipv6() {
-        link.link_local.push(cidr);
-    }
-}
-
 /// The state from its links' bases (see [`link_base`]), addresses and routes.
 pub fn assemble<'a>(
     mut live: Vec<LiveLink>,
@@ -514,26 +495,6 @@ pub fn assemble<'a>(
         }
     }
     State { links: live, dns: None, rules: Vec::new(), routes: typed, observed: true, ..State::default() }
-}
-
-/// Whether an address has a lifetime (a DHCP lease, SLAAC) rather than being permanent.
-pub fn is_dynamic(a: &AddressMessage) -> bool {
-    use rtnetlink::packet_route::address::AddressFlags;
-    let flags = a.attributes.iter().find_map(|x| if let AddressAttribute::Flags(f) = x { Some(*f) } else { None });
-    match flags {
-        Some(f) => !f.contains(AddressFlags::Permanent),
-        None => !a.header.flags.contains(rtnetlink::packet_route::address::AddressHeaderFlags::Permanent),
-    }
-}
-
-/// An address message as the config writes it, `192.0.2.2/24`.
-pub fn address_of(a: &AddressMessage) -> Option<Cidr> {
-    // IFA_LOCAL is the address itself on point-to-point links; IFA_ADDRESS elsewhere.
-    let ip =
-        a.attributes.iter().find_map(|x| if let AddressAttribute::Local(ip) = x { Some(*ip) } else { None }).or_else(
-            || a.attributes.iter().find_map(|x| if let AddressAttribute::Address(ip) = x { Some(*ip) } else { None }),
-        )?;
-    ipnet::IpNet::new(ip, a.header.prefix_len).ok().map(Cidr)
 }
 
 /// A route hostnet manages (unicast, added by an admin or a tool), with its output device's
