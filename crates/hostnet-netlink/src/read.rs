@@ -1,6 +1,9 @@
 //! Observing the host: links, addresses and routes, turned into the core's `State` (the config
 //! schema) plus runtime status.
 
+mod addresses;
+mod side;
+
 use rustc_hash::FxHashMap as HashMap;
 use std::net::IpAddr;
 
@@ -25,9 +28,6 @@ use crate::conn::Netlink;
 use crate::dump::DumpSocket;
 use crate::error::Error;
 use crate::kinds::Kinds;
-mod addresses;
-mod side;
-
 use crate::status::{AggregatorStatus, BondPortStatus, BondStatus, LacpPortState, LinkStatus};
 use addresses::addresses_on;
 pub use addresses::{address_of, attach_address, is_dynamic};
@@ -155,7 +155,9 @@ impl Netlink {
                 self.learn_indexes(links);
                 LinkPart::build(links, true)
             });
-            // The reader is done with this socket: it has read the last datagram parsed above.
+            // The reader lets go of this socket once it has read the link dump's last datagram,
+            // or once it stops early because the parse failed; the observation then fails with
+            // the parse error, whatever the dumps here give.
             let mine = queue.drain(&self.dumps);
             let (read, theirs) = reader.join().expect("the dump thread does not panic");
             (read.and(links), part, side::gather(theirs.into_iter().chain(mine)))
