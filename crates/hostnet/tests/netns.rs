@@ -111,7 +111,18 @@ fn show_reads_the_same_on_one_cpu_as_on_several() {
     yaml += "  - name: br0\n    bridge: {ports: [b0, b1, b2], stp: false}\n";
     let f = ns.file("many.yaml", &yaml);
     ns.hostnet_ok(&["apply", &f]);
-    let several = ns.hostnet_ok(&["show", "--json"]);
+    // The links just came up: their carrier and operational state change for a while (the
+    // kernel's link watch runs up to a second late, later under load). Compared once two
+    // reads in a row agree.
+    let mut several = ns.hostnet_ok(&["show", "--json"]);
+    for _ in 0..50 {
+        std::thread::sleep(std::time::Duration::from_millis(200));
+        let again = ns.hostnet_ok(&["show", "--json"]);
+        if again == several {
+            break;
+        }
+        several = again;
+    }
     let mut one_cpu = ns.hostnet_cmd(&["show", "--json"]);
     // SAFETY: between fork and exec only the async-signal-safe sched_setaffinity runs, on a
     // set built before the fork.
