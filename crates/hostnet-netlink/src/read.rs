@@ -112,7 +112,9 @@ impl Netlink {
     /// Reads everything hostnet manages, in one dump per object type.
     pub async fn observe(&self) -> Result<Observed, Error> {
         let t = std::time::Instant::now();
-        let (links, part, side) = if std::thread::available_parallelism().is_ok_and(|n| n.get() > 1) {
+        // Asked once per observation: on Linux the answer reads the process's cgroup files.
+        let several_cpus = std::thread::available_parallelism().is_ok_and(|n| n.get() > 1);
+        let (links, part, side) = if several_cpus {
             self.observe_piped()
         } else {
             let links = links_on(&self.dumps)?;
@@ -131,7 +133,9 @@ impl Netlink {
             t.elapsed()
         );
         let mut o = part.finish(&addrs, &routes);
-        free_aside((links, addrs, routes));
+        if several_cpus {
+            free_aside((links, addrs, routes));
+        }
         o.state.rules = rules;
         o.state.sysctl_defaults = crate::sysctl::defaults();
         // VLAN lists mean something only on a VLAN-filtering bridge; without one, the AF_BRIDGE
@@ -256,12 +260,11 @@ const LINK_HEADER_LEN: usize = 16;
 const FREE_ASIDE_FROM: usize = 1000;
 
 /// Frees the dump's messages, once the state is built from them, on a thread of their own when
-/// they are many and another CPU may take it: the caller has the state to use, and waiting
-/// for thousands of nested vectors to be freed only delays it. A process that exits meanwhile
-/// frees them all at once.
+/// they are many (for a process that may use another CPU): the caller has the state to use,
+/// and waiting for thousands of nested vectors to be freed only delays it. A process that exits
+/// meanwhile frees them all at once.
 fn free_aside(dumped: (Vec<LinkMessage>, Vec<AddressMessage>, Vec<(u32, Route)>)) {
-    let many = dumped.0.len() + dumped.1.len() >= FREE_ASIDE_FROM;
-    if many && std::thread::available_parallelism().is_ok_and(|n| n.get() > 1) {
+    if dumped.0.len() + dumped.1.len() >= FREE_ASIDE_FROM {
         // Should no thread be had, the messages go with the failed spawn's closure, here.
         let _ = std::thread::Builder::new().name("free".into()).spawn(move || drop(dumped));
     }
