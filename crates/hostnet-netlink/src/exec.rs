@@ -5,7 +5,7 @@ use rustc_hash::{FxHashMap as HashMap, FxHashSet as HashSet};
 use std::borrow::Cow;
 use std::time::Duration;
 
-use hostnet_core::plan::{Op, Plan, render_text};
+use hostnet_core::plan::{BridgeHold, Op, Plan, render_text};
 use hostnet_core::{Config, State, plan};
 use serde::{Deserialize, Serialize};
 
@@ -36,6 +36,9 @@ pub struct Report {
     /// What still differs from the config after applying (empty when verified).
     pub drift: Vec<Op>,
     pub verified: bool,
+    /// Bridges held down for the IPv6 start-up of the links behind their ports.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub bridge_hold: Option<crate::startup::Held>,
     pub rollback: Vec<StepReport>,
     /// What undoes the applied steps, newest first (kept for `apply --try`).
     #[serde(skip)]
@@ -85,6 +88,9 @@ pub struct Options {
     pub fail_at: Option<usize>,
     /// Test hook: hang after the n-th operation, so a test can kill the apply midway.
     pub stall_after: Option<usize>,
+    /// Bridges are held for the start-up behind their ports when bringing the links up took
+    /// this long ([`crate::startup::HOLD_AFTER_UPS`]; tests lower it).
+    pub hold_after_ups: Duration,
     /// Only operations on these devices run and are verified (the daemon acts on the links its
     /// state machine chose; drift it only reports stays as it is). `None`: everything.
     pub scope: Option<HashSet<String>>,
@@ -102,6 +108,7 @@ impl Default for Options {
             settle: Duration::from_millis(100),
             fail_at: None,
             stall_after: None,
+            hold_after_ups: crate::startup::HOLD_AFTER_UPS,
             scope: None,
             part: None,
         }
@@ -210,10 +217,13 @@ impl Netlink {
     ) -> Result<Report, Error> {
         let t0 = std::time::Instant::now();
         let desired = opts.part.as_ref().unwrap_or(desired);
-        let mut p = plan(desired, &*self.current_from(src, desired, env).await?);
+        let current = self.current_from(src, desired, env).await?;
+        let mut p = plan(desired, &current);
         if let Some(scope) = &opts.scope {
             p.steps.retain(|s| scope.contains(s.op.subject()));
         }
+        let hold = hostnet_core::plan::bridge_hold(desired, &current, &p);
+        drop(current);
         tracing::debug!("plan:\n{}", render_text(&p));
         tracing::info!("observed and planned {} operations in {:?}", p.steps.len(), t0.elapsed());
         let mut report = Report::default();
@@ -223,7 +233,7 @@ impl Netlink {
         }
         let mut journal = dir.begin(&p.steps)?;
         let t1 = std::time::Instant::now();
-        let (done, broken) = self.execute(&p, env, opts, &mut journal, &mut report).await?;
+        let (done, broken) = self.execute(&p, hold.as_ref(), env, opts, &mut journal, &mut report).await?;
         for &i in &done {
             src.touched(&p.steps[i].op);
         }
@@ -258,6 +268,7 @@ impl Netlink {
     async fn execute(
         &self,
         p: &Plan,
+        hold: Option<&BridgeHold>,
         env: &Env,
         opts: &Options,
         journal: &mut Journal,
@@ -267,7 +278,18 @@ impl Netlink {
         let mut broken: HashMap<String, String> = HashMap::default();
         let mut done = Vec::new();
         let mut timing = OpTiming::default();
+        let mut ups = Duration::ZERO;
         for (i, step) in p.steps.iter().enumerate() {
+            if let Some(h) = hold.filter(|h| h.at == i && ups >= opts.hold_after_ups) {
+                let held = self.await_startup(&h.behind, crate::startup::MAX_HOLD).await?;
+                tracing::info!(
+                    "held the bridges {} ms for the IPv6 start-up of {} links behind their ports{}",
+                    held.waited_ms,
+                    held.links,
+                    if held.complete { "" } else { " (some still starting)" }
+                );
+                report.bridge_hold = Some(held);
+            }
             if let Some(cause) = step.op.needs().into_iter().find_map(|n| broken.get(n)).cloned() {
                 let because = format!("{cause} failed earlier");
                 broken.extend(step.op.breaks().into_iter().map(|b| (b.to_string(), cause.clone())));
@@ -280,6 +302,9 @@ impl Netlink {
                 let t = std::time::Instant::now();
                 let r = self.run(&step.op, env).await;
                 timing.add(&step.op, t.elapsed());
+                if matches!(step.op, Op::SetUp { .. }) {
+                    ups += t.elapsed();
+                }
                 r
             };
             let outcome = match result {

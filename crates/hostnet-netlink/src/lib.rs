@@ -16,6 +16,7 @@ pub mod monitor;
 pub mod netns;
 pub mod read;
 pub mod rules;
+pub mod startup;
 pub mod status;
 pub mod sysctl;
 mod virt;

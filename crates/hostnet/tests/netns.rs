@@ -371,3 +371,44 @@ fn changing_an_address_keeps_routes_through_its_subnet_and_rolls_back_exactly() 
     assert!(out.contains("verified"), "{out}");
     assert!(ns.ip(&["route"]).contains("172.16.0.0/28 via 10.0.0.2 dev r0"));
 }
+
+const BRIDGE_WITH_PEERS: &str = r#"
+interfaces:
+  - { name: br0, bridge: { ports: [v0, v1], stp: false, forward_delay: 0 } }
+  - { name: v0, veth: { peer: p0 } }
+  - { name: p0, veth: { peer: v0 }, addresses: [192.0.2.1/24] }
+  - { name: v1, veth: { peer: p1 } }
+  - { name: p1, veth: { peer: v1 }, addresses: [192.0.2.2/24] }
+"#;
+
+/// Whether `dev`'s fe80:: address has left duplicate address detection.
+fn link_local_confirmed(ns: &Ns, dev: &str) -> bool {
+    let out = ns.ip(&["-6", "addr", "show", "dev", dev, "scope", "link"]);
+    out.contains("inet6 fe80::") && !out.contains("tentative")
+}
+
+#[test]
+#[ignore = "needs root: creates network namespaces"]
+fn bridges_wait_for_the_start_up_behind_their_ports_only_when_the_ups_were_slow() {
+    // A small apply's ups take milliseconds: no hold.
+    let quick = Ns::new("nohold");
+    let f = quick.file("c.yaml", BRIDGE_WITH_PEERS);
+    let out = quick.hostnet_ok(&["apply", &f]);
+    assert!(out.contains("verified") && !out.contains("held the bridges"), "{out}");
+
+    // With the threshold at zero (as if the ups had been slow) the bridge waits for both peers.
+    let held = Ns::new("hold");
+    let f = held.file("c.yaml", BRIDGE_WITH_PEERS);
+    let out = held.hostnet_cmd(&["apply", "--json", &f]).env("HOSTNET_TEST_HOLD_AFTER_UPS_MS", "0").output().unwrap();
+    assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
+    let report: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
+    let hold = &report["bridge_hold"];
+    assert_eq!(hold["links"], 2, "{report}");
+    assert_eq!(hold["complete"], true, "{report}");
+    // Duplicate address detection takes 1-2 s; the cap is 4 s.
+    let waited = hold["waited_ms"].as_u64().unwrap();
+    assert!((500..4000).contains(&waited), "{report}");
+    assert!(link_local_confirmed(&held, "p0") && link_local_confirmed(&held, "p1"), "{}", held.ip(&["-6", "addr"]));
+    let br0 = held.ip(&["link", "show", "br0"]);
+    assert!(br0.contains(",UP"), "{br0}");
+}

@@ -3,6 +3,7 @@
 
 mod build;
 pub mod drift;
+mod hold;
 mod render;
 pub mod scope;
 mod sims;
@@ -12,6 +13,7 @@ use serde::{Deserialize, Serialize};
 use crate::model::{BondMode, BondOpt, Bridge, BridgePort, Cidr, Dns, Kind, MacAddr, Route, Rule, Sysctl};
 
 pub use build::{plan, plan_with_graph};
+pub use hold::{BridgeHold, bridge_hold};
 pub use render::{op_line, render_ip, render_text};
 
 /// How a NIC is found before it is renamed.

@@ -75,6 +75,10 @@ pub fn apply(ctx: &Ctx, file: &Path, a: ApplyArgs) -> ExitCode {
         tolerate_missing: a.boot,
         fail_at: a.fail_at,
         stall_after: std::env::var("HOSTNET_TEST_STALL_AFTER").ok().and_then(|v| v.parse().ok()),
+        hold_after_ups: std::env::var("HOSTNET_TEST_HOLD_AFTER_UPS_MS")
+            .ok()
+            .and_then(|v| v.parse().ok())
+            .map_or(hostnet_netlink::startup::HOLD_AFTER_UPS, std::time::Duration::from_millis),
         ..Options::default()
     };
     let rt = runtime();
