@@ -223,6 +223,7 @@ impl Netlink {
             p.steps.retain(|s| scope.contains(s.op.subject()));
         }
         let hold = hostnet_core::plan::bridge_hold(desired, &current, &p);
+        // It borrows `src`, which verification observes through again.
         drop(current);
         tracing::debug!("plan:\n{}", render_text(&p));
         tracing::info!("observed and planned {} operations in {:?}", p.steps.len(), t0.elapsed());
@@ -281,14 +282,20 @@ impl Netlink {
         let mut ups = Duration::ZERO;
         for (i, step) in p.steps.iter().enumerate() {
             if let Some(h) = hold.filter(|h| h.at == i && ups >= opts.hold_after_ups) {
-                let held = self.await_startup(&h.behind, crate::startup::MAX_HOLD).await?;
-                tracing::info!(
-                    "held the bridges {} ms for the IPv6 start-up of {} links behind their ports{}",
-                    held.waited_ms,
-                    held.links,
-                    if held.complete { "" } else { " (some still starting)" }
-                );
-                report.bridge_hold = Some(held);
+                // The hold only spares the kernel work: if the addresses cannot be read, the
+                // bridges come up now and the apply goes on.
+                match self.await_startup(&h.behind, crate::startup::MAX_HOLD).await {
+                    Ok(held) => {
+                        tracing::info!(
+                            "held the bridges {} ms for the IPv6 start-up of {} links behind their ports{}",
+                            held.waited_ms,
+                            held.links,
+                            if held.complete { "" } else { " (some still starting)" }
+                        );
+                        report.bridge_hold = Some(held);
+                    }
+                    Err(e) => tracing::warn!("not holding the bridges: reading addresses failed: {e}"),
+                }
             }
             if let Some(cause) = step.op.needs().into_iter().find_map(|n| broken.get(n)).cloned() {
                 let because = format!("{cause} failed earlier");

@@ -56,6 +56,9 @@ impl Netlink {
                 watched.insert(i);
             }
         }
+        if watched.is_empty() {
+            return Ok(Held { links: names.len(), waited_ms: 0, complete: true });
+        }
         // When each link was first seen confirmed.
         let mut confirmed: HashMap<u32, Instant> = HashMap::default();
         loop {

@@ -405,9 +405,8 @@ fn bridges_wait_for_the_start_up_behind_their_ports_only_when_the_ups_were_slow(
     let hold = &report["bridge_hold"];
     assert_eq!(hold["links"], 2, "{report}");
     assert_eq!(hold["complete"], true, "{report}");
-    // Duplicate address detection takes 1-2 s; the cap is 4 s.
-    let waited = hold["waited_ms"].as_u64().unwrap();
-    assert!((500..4000).contains(&waited), "{report}");
+    // Detection takes 1-2 s, and the hold lasts a second past the last confirmation.
+    assert!(hold["waited_ms"].as_u64().unwrap() >= 1000, "{report}");
     assert!(link_local_confirmed(&held, "p0") && link_local_confirmed(&held, "p1"), "{}", held.ip(&["-6", "addr"]));
     let br0 = held.ip(&["link", "show", "br0"]);
     assert!(br0.contains(",UP"), "{br0}");

@@ -162,8 +162,8 @@ pub fn plan_with_graph(desired: &Config, current: &State, graph: &Graph) -> Plan
         }
     }
     // Bridges come up last, after everything that does not need them: the apply may hold them
-    // for the start-up of the links behind their ports (see `ups`), and what is left then is
-    // done while the start-up traffic they flood from then on competes with it.
+    // for the start-up of the links behind their ports (`plan::bridge_hold`), and whatever is
+    // left after them competes with the start-up traffic they flood.
     let late = p.ups_early();
     for &n in &order {
         if let Origin::Declared(i) = graph.nodes[n].origin
@@ -714,6 +714,8 @@ impl<'a> Planner<'a> {
         }
     }
 
+    /// Brings up every queued link but the bridges (and VLANs on them), and returns those.
+    ///
     /// Bridges come up after every other link (and so do VLANs on them, which the kernel
     /// refuses to bring up on a down base). An up bridge floods each port's IPv6 start-up
     /// traffic (duplicate address detection, MLD, router solicitations) to all its other ports,
@@ -722,8 +724,6 @@ impl<'a> Planner<'a> {
     /// pairs in 40 bridges: the kernel's work after apply fell from 349 s to 270-289 s, for
     /// 1.4 s more of apply (no difference at 1000 pairs). The executor may also hold them until
     /// that start-up is over (`plan::bridge_hold`).
-    ///
-    /// Brings up every queued link but the bridges (and VLANs on them), and returns those.
     fn ups_early(&mut self) -> Vec<&'a str> {
         let (late, early): (Vec<&str>, Vec<&str>) =
             std::mem::take(&mut self.want_up).into_iter().partition(|n| self.up_late(n));
