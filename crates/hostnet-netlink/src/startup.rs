@@ -13,11 +13,12 @@ use crate::error::Error;
 use crate::read::address_of;
 
 /// Hold only when bringing the links up took at least this long. Start-up takes up to 2 s (a
-/// random delay of up to 1 s, then 1 s of duplicate address detection), so the hold costs at
-/// most what the ups did. And slow ups mean a kernel with many IPv6 links, where each flooded
-/// packet costs most: at 4000 veth pairs the ups took 4.6 s and holding saved 220-290 s of
-/// kernel work; at 1000 pairs they take well under this, and a 2 s hold would have quadrupled
-/// the apply (0.6 s) to save about 20 s of kernel work, less than `ip -batch` leaves.
+/// random delay of up to 1 s, then 1 s of duplicate address detection) and the hold a second
+/// more, so it adds at most about half again to the ups. And slow ups mean a kernel with many
+/// IPv6 links, where each flooded packet costs most: at 4000 veth pairs the ups took 4.4 s and
+/// the hold took the kernel's work after the apply from 282-523 s to 28-62 s; at 1000 pairs
+/// they take 0.1 s, and a hold would have made a 0.6 s apply 3 s to spare about 20 s of kernel
+/// work, already less than `ip -batch` leaves.
 pub const HOLD_AFTER_UPS: Duration = Duration::from_secs(2);
 
 /// The longest hold: a link whose address never leaves detection (no carrier after all) must
@@ -45,8 +46,8 @@ pub struct Held {
 }
 
 impl Netlink {
-    /// Waits until each of `names` has an fe80:: address out of duplicate address detection,
-    /// or `max` has passed.
+    /// Waits until each of `names` has had an fe80:: address out of duplicate address detection
+    /// for `MLD_REPEAT`, or `max` has passed.
     pub async fn await_startup(&self, names: &[String], max: Duration) -> Result<Held, Error> {
         let t0 = Instant::now();
         let mut watched = HashSet::default();
