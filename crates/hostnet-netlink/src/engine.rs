@@ -206,13 +206,7 @@ pub fn render(a: &Applied, file: &str) -> String {
         r.steps.len()
     );
     if let Some(h) = &r.bridge_hold {
-        let _ = writeln!(
-            out,
-            "held the bridges {} ms for the IPv6 start-up of {} links behind their ports{}",
-            h.waited_ms,
-            h.links,
-            if h.complete { "" } else { " (some were still starting)" }
-        );
+        let _ = writeln!(out, "{h}");
     }
     if r.verified {
         let _ = writeln!(out, "verified: the host matches {file}");

@@ -128,6 +128,11 @@ impl OpTiming {
         e.2 = e.2.max(d);
     }
 
+    /// The time spent on operations of one kind so far.
+    fn total(&self, kind: &str) -> Duration {
+        self.0.get(kind).map_or(Duration::ZERO, |e| e.1)
+    }
+
     fn log(&self) {
         for (kind, (n, total, max)) in &self.0 {
             tracing::debug!("{kind}: {n} in {total:?} (mean {:?}, max {max:?})", *total / *n);
@@ -279,19 +284,13 @@ impl Netlink {
         let mut broken: HashMap<String, String> = HashMap::default();
         let mut done = Vec::new();
         let mut timing = OpTiming::default();
-        let mut ups = Duration::ZERO;
         for (i, step) in p.steps.iter().enumerate() {
-            if let Some(h) = hold.filter(|h| h.at == i && ups >= opts.hold_after_ups) {
+            if let Some(h) = hold.filter(|h| h.at == i && timing.total("set_up") >= opts.hold_after_ups) {
                 // The hold only spares the kernel work: if the addresses cannot be read, the
                 // bridges come up now and the apply goes on.
                 match self.await_startup(&h.behind, crate::startup::MAX_HOLD).await {
                     Ok(held) => {
-                        tracing::info!(
-                            "held the bridges {} ms for the IPv6 start-up of {} links behind their ports{}",
-                            held.waited_ms,
-                            held.links,
-                            if held.complete { "" } else { " (some still starting)" }
-                        );
+                        tracing::info!("{held}");
                         report.bridge_hold = Some(held);
                     }
                     Err(e) => tracing::warn!("not holding the bridges: reading addresses failed: {e}"),
@@ -309,9 +308,6 @@ impl Netlink {
                 let t = std::time::Instant::now();
                 let r = self.run(&step.op, env).await;
                 timing.add(&step.op, t.elapsed());
-                if matches!(step.op, Op::SetUp { .. }) {
-                    ups += t.elapsed();
-                }
                 r
             };
             let outcome = match result {

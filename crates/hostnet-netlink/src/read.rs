@@ -30,7 +30,7 @@ use crate::error::Error;
 use crate::kinds::Kinds;
 use crate::status::{AggregatorStatus, BondPortStatus, BondStatus, LacpPortState, LinkStatus};
 use addresses::addresses_on;
-pub use addresses::{address_of, attach_address, is_dynamic};
+pub use addresses::{address_of, attach_address, flags_of, is_dynamic};
 use rtnetlink::packet_core::ParseableParametrized;
 use side::SideDumps;
 

@@ -5,12 +5,12 @@
 use rustc_hash::{FxHashMap as HashMap, FxHashSet as HashSet};
 use std::time::{Duration, Instant};
 
-use rtnetlink::packet_route::address::{AddressAttribute, AddressFlags, AddressHeaderFlags, AddressMessage};
+use rtnetlink::packet_route::address::{AddressFlags, AddressMessage};
 use serde::{Deserialize, Serialize};
 
 use crate::conn::Netlink;
 use crate::error::Error;
-use crate::read::address_of;
+use crate::read::{address_of, flags_of};
 
 /// Hold only when bringing the links up took at least this long. Start-up takes up to 2 s (a
 /// random delay of up to 1 s, then 1 s of duplicate address detection) and the hold a second
@@ -43,6 +43,20 @@ pub struct Held {
     pub waited_ms: u64,
     /// False when the hold ended at [`MAX_HOLD`] with some links still starting.
     pub complete: bool,
+}
+
+impl std::fmt::Display for Held {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        write!(
+            f,
+            "held the bridges {} ms for the IPv6 start-up of {} links behind their ports",
+            self.waited_ms, self.links
+        )?;
+        if !self.complete {
+            write!(f, " (some were still starting)")?;
+        }
+        Ok(())
+    }
 }
 
 impl Netlink {
@@ -92,15 +106,8 @@ fn started(addresses: &[AddressMessage], watched: &HashSet<u32>) -> HashSet<u32>
         .filter(|a| watched.contains(&a.header.index))
         .filter(|a| address_of(a).is_some_and(|c| c.addr().is_ipv6() && c.is_link_local()))
         .filter(|a| {
-            let flags =
-                a.attributes.iter().find_map(|x| if let AddressAttribute::Flags(f) = x { Some(*f) } else { None });
-            match flags {
-                Some(f) => !f.contains(AddressFlags::Tentative) || f.contains(AddressFlags::Dadfailed),
-                None => {
-                    !a.header.flags.contains(AddressHeaderFlags::Tentative)
-                        || a.header.flags.contains(AddressHeaderFlags::Dadfailed)
-                }
-            }
+            let f = flags_of(a);
+            !f.contains(AddressFlags::Tentative) || f.contains(AddressFlags::Dadfailed)
         })
         .map(|a| a.header.index)
         .collect()
@@ -109,6 +116,7 @@ fn started(addresses: &[AddressMessage], watched: &HashSet<u32>) -> HashSet<u32>
 #[cfg(test)]
 mod tests {
     use super::*;
+    use rtnetlink::packet_route::address::AddressAttribute;
     use std::net::{IpAddr, Ipv6Addr};
 
     fn fe80(index: u32, flags: AddressFlags) -> AddressMessage {

@@ -5,7 +5,7 @@ use hostnet_core::model::Cidr;
 use hostnet_core::state::LiveLink;
 use rtnetlink::packet_core::{DecodeError, NetlinkBuffer, NlasIterator, Parseable};
 use rtnetlink::packet_route::RouteNetlinkMessage;
-use rtnetlink::packet_route::address::{AddressAttribute, AddressHeader, AddressMessage};
+use rtnetlink::packet_route::address::{AddressAttribute, AddressFlags, AddressHeader, AddressMessage};
 
 use crate::dump::DumpSocket;
 use crate::error::Error;
@@ -59,12 +59,16 @@ pub fn attach_address(link: &mut LiveLink, a: &AddressMessage) {
 
 /// Whether an address has a lifetime (a DHCP lease, SLAAC) rather than being permanent.
 pub fn is_dynamic(a: &AddressMessage) -> bool {
-    use rtnetlink::packet_route::address::AddressFlags;
-    let flags = a.attributes.iter().find_map(|x| if let AddressAttribute::Flags(f) = x { Some(*f) } else { None });
-    match flags {
-        Some(f) => !f.contains(AddressFlags::Permanent),
-        None => !a.header.flags.contains(rtnetlink::packet_route::address::AddressHeaderFlags::Permanent),
-    }
+    !flags_of(a).contains(AddressFlags::Permanent)
+}
+
+/// An address's IFA_F_* flags: the 32-bit IFA_FLAGS attribute, or the header's 8 bits where
+/// the kernel sent none (the values below 0x100 are the same in both).
+pub fn flags_of(a: &AddressMessage) -> AddressFlags {
+    a.attributes
+        .iter()
+        .find_map(|x| if let AddressAttribute::Flags(f) = x { Some(*f) } else { None })
+        .unwrap_or_else(|| AddressFlags::from_bits_retain(u32::from(a.header.flags.bits())))
 }
 
 /// An address message as the config writes it, `192.0.2.2/24`.
@@ -82,7 +86,7 @@ mod tests {
     use super::*;
     use rtnetlink::packet_core::Emitable;
     use rtnetlink::packet_route::AddressFamily;
-    use rtnetlink::packet_route::address::{AddressFlags, CacheInfo};
+    use rtnetlink::packet_route::address::CacheInfo;
 
     /// A DHCP lease as the kernel reports it: every attribute it sends for one.
     fn lease() -> AddressMessage {
