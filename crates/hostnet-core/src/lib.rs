@@ -6,6 +6,7 @@ pub mod diag;
 pub mod graph;
 pub mod locate;
 pub mod model;
+pub mod op_error;
 pub mod parse;
 pub mod reuse;
 pub mod validate;
@@ -14,6 +15,7 @@ mod validate_wireguard;
 
 pub use diag::{Problem, Problems};
 pub use model::Config;
+pub use op_error::OpError;
 pub use parse::{
     LoadError, MAX_CONFIG_BYTES, load, load_again, load_file, load_in_halves, load_with_graph, read_file, read_open,
     warnings,

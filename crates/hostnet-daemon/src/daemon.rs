@@ -12,7 +12,8 @@ use hostnet_core::reuse::InterfaceTexts;
 use hostnet_netlink::journal::StateDir;
 use hostnet_netlink::monitor::{Monitor, Topic};
 use hostnet_netlink::write::Env;
-use hostnet_netlink::{Netlink, engine};
+use hostnet_engine::Engine;
+use hostnet_netlink::{Netlink, NetlinkHost};
 use sd_notify::NotifyState;
 use tokio::signal::unix::{SignalKind, signal};
 use tokio::sync::mpsc;
@@ -294,7 +295,7 @@ impl Daemon {
         if alive {
             return;
         }
-        let left = Duration::from_secs(p.deadline.saturating_sub(engine::now()));
+        let left = Duration::from_secs(p.deadline.saturating_sub(hostnet_engine::now()));
         tracing::warn!(
             "a trial apply is pending without its reverter; reverting it in {} s unless confirmed",
             left.as_secs()
@@ -305,7 +306,12 @@ impl Daemon {
     async fn revert_trial(&mut self) {
         let Some(t) = self.trial.take() else { return };
         self.unverified = None;
-        match engine::revert(&self.nl, &self.env, &self.dir, &t.id).await {
+        let src = crate::source::MirrorSource::new(&mut self.mirror, &mut self.monitor);
+        let mut engine = Engine::new(NetlinkHost::new(&self.nl, &self.env, src), &self.dir);
+        let reverted = engine.revert(&t.id).await;
+        let changes = std::mem::take(&mut engine.host.src.changes);
+        self.take_in(&changes);
+        match reverted {
             Ok(Some(steps)) => {
                 tracing::warn!("trial {} not confirmed: reverted {} operations", t.id, steps.len());
                 if let Some((config, source)) = t.previous {

@@ -7,9 +7,10 @@ use rustc_hash::FxHashSet as HashSet;
 use std::time::{Duration, Instant};
 
 use hostnet_core::model::Reconcile;
-use hostnet_core::plan::{drift, op_line};
-use hostnet_netlink::engine;
-use hostnet_netlink::exec::{Options, Outcome};
+use hostnet_core::plan::{Plan, drift, op_line};
+use hostnet_engine::{Engine, LockMode, Options, Outcome, Refused, Session};
+use hostnet_netlink::NetlinkHost;
+use hostnet_netlink::journal::Lock;
 
 use crate::daemon::Daemon;
 use crate::machine::{Action, Input, Phase, step};
@@ -46,18 +47,18 @@ pub enum PassError {
     #[error("state directory: {0}")]
     Io(#[from] std::io::Error),
     #[error("{0}")]
-    Refused(#[from] engine::Refused),
+    Refused(#[from] Refused),
 }
 
 impl Daemon {
     /// Runs one pass. Returns false when another hostnet holds the lock (the caller retries).
     pub async fn reconcile(&mut self) -> Result<bool, PassError> {
-        let Some(_lock) = self.dir.try_lock()? else { return Ok(false) };
-        engine::recover(&self.nl, &self.env, &self.dir).await?;
-        let mut src = MirrorSource::new(&mut self.mirror, &mut self.monitor);
+        let src = MirrorSource::new(&mut self.mirror, &mut self.monitor);
+        let mut engine = Engine::new(NetlinkHost::new(&self.nl, &self.env, src), &self.dir);
+        let Some(session) = engine.begin(LockMode::Try).await? else { return Ok(false) };
         // Owned: the pass records what changed (which needs the mirror) while it holds the state.
-        let mut state = self.nl.current_from(&mut src, &self.desired, &self.env).await?.into_owned();
-        let changes = std::mem::take(&mut src.changes);
+        let mut state = engine.observe(&self.desired).await?.into_owned();
+        let changes = std::mem::take(&mut engine.host.src.changes);
         self.take_in(&changes);
         // After the clients are synced: starting one can bring back a stored lease, and with it
         // name servers. Leases change only the target's DNS, so the state read for the file's
@@ -142,26 +143,34 @@ impl Daemon {
                 Some(self.links.iter().filter(|(_, l)| l.phase != Phase::Configured).map(|(n, _)| n.clone()).collect());
             return Ok(true);
         }
-        self.run_for(leased.as_ref(), &owners, acting, scope).await?;
+        self.run_for(&session, leased.as_ref(), &state, plan, &owners, acting, scope).await?;
         Ok(true)
     }
 
-    /// Runs the operations of `acting` links (devices in `scope`), verifies them, and moves each
-    /// link to configured or failed. Nothing is rolled back: the config is what the host should
-    /// be, and a link that cannot be configured now is retried.
+    /// Runs the operations of `acting` links (devices in `scope`) from the pass's own plan,
+    /// verifies them, and moves each link to configured or failed. Nothing is rolled back: the
+    /// config is what the host should be, and a link that cannot be configured now is retried.
+    #[allow(clippy::too_many_arguments)]
     async fn run_for(
         &mut self,
+        session: &Session<Lock>,
         leased: Option<&hostnet_core::Config>,
+        state: &hostnet_core::State,
+        plan: Plan,
         owners: &Owners,
         acting: Vec<String>,
         scope: HashSet<String>,
     ) -> Result<(), PassError> {
-        let opts = Options { rollback: false, scope: Some(scope), ..Options::default() };
-        let mut src = MirrorSource::new(&mut self.mirror, &mut self.monitor);
+        // The daemon's own trial is the config it keeps true; a one-shot trial refuses the pass.
+        let own_trial = self.trial.as_ref().map(|t| t.id.clone());
+        let opts = Options { rollback: false, scope: Some(scope), own_trial, ..Options::default() };
+        let src = MirrorSource::new(&mut self.mirror, &mut self.monitor);
+        let mut engine = Engine::new(NetlinkHost::new(&self.nl, &self.env, src), &self.dir);
         let target = leased.unwrap_or(&self.desired);
-        let report = self.nl.apply_from(&mut src, target, &self.env, &self.dir, &opts).await?;
-        let changes = std::mem::take(&mut src.changes);
+        let report = engine.apply_plan(session, target, state, plan, &opts).await;
+        let changes = std::mem::take(&mut engine.host.src.changes);
         self.take_in(&changes);
+        let report = report?;
         let now = Instant::now();
         for name in acting {
             let mine = |op: &hostnet_core::plan::Op| owners.owner(op) == Some(name.as_str());

@@ -5,8 +5,8 @@ use std::time::{Duration, Instant};
 
 use hostnet_core::plan::scope;
 
-use hostnet_netlink::engine;
-use hostnet_netlink::exec::Options;
+use hostnet_engine::{Engine, Faulty, Options};
+use hostnet_netlink::NetlinkHost;
 
 use crate::control::Ask;
 use crate::daemon::{Daemon, Trial};
@@ -43,7 +43,7 @@ impl Daemon {
                 }
             }
             Request::Reload => self.reload().await,
-            Request::Confirm => match engine::confirm(&self.dir) {
+            Request::Confirm => match hostnet_engine::confirm(&self.dir) {
                 Ok(confirmed) => {
                     if let Some(t) = self.trial.take() {
                         tracing::info!("trial {} confirmed", t.id);
@@ -57,8 +57,9 @@ impl Daemon {
                     Ok(c) => c,
                     Err(p) => return Response::invalid(&p),
                 };
-                let mut src = MirrorSource::new(&mut self.mirror, &mut self.monitor);
-                match self.nl.current_from(&mut src, &config, &self.env).await {
+                let src = MirrorSource::new(&mut self.mirror, &mut self.monitor);
+                let mut engine = Engine::new(NetlinkHost::new(&self.nl, &self.env, src), &self.dir);
+                match engine.observe(&config).await {
                     Ok(state) => Response::ok(hostnet_core::plan(&config, &state)),
                     Err(e) => Response::err(e),
                 }
@@ -123,10 +124,13 @@ impl Daemon {
         }
         // A declared NIC that is not there is pending, as at boot: the daemon configures it when
         // it appears. Any other failure rolls the apply back as one-shot `apply` does.
-        let opts = Options { rollback: !no_rollback, tolerate_missing: true, fail_at, part, ..Options::default() };
-        let mut src = MirrorSource::new(&mut self.mirror, &mut self.monitor);
-        let result = engine::apply(&self.nl, &mut src, &self.env, &self.dir, &config, &opts, try_secs).await;
-        let changes = std::mem::take(&mut src.changes);
+        let own_trial = self.trial.as_ref().map(|t| t.id.clone());
+        let opts = Options { rollback: !no_rollback, tolerate_missing: true, part, own_trial, ..Options::default() };
+        let src = MirrorSource::new(&mut self.mirror, &mut self.monitor);
+        let host = Faulty::new(NetlinkHost::new(&self.nl, &self.env, src), fail_at, None);
+        let mut engine = Engine::new(host, &self.dir);
+        let result = engine.apply(&config, &opts, try_secs).await;
+        let changes = std::mem::take(&mut engine.host.inner.src.changes);
         self.take_in(&changes);
         let (applied, pending) = match result {
             Ok(x) => x,
@@ -137,7 +141,7 @@ impl Daemon {
         };
         if applied.succeeded(true) {
             if let Some(p) = pending {
-                let left = Duration::from_secs(p.deadline.saturating_sub(engine::now()));
+                let left = Duration::from_secs(p.deadline.saturating_sub(hostnet_engine::now()));
                 let previous = Some((self.desired.clone(), self.desired_source.clone()));
                 self.trial = Some(Trial { id: p.id, deadline: Instant::now() + left, previous });
             }
@@ -158,7 +162,7 @@ impl Daemon {
 /// also the links outside the part that notifications touched (`noticed`, `None` when one
 /// could not be pinned to a link).
 fn verified_after(
-    report: &hostnet_netlink::exec::Report,
+    report: &hostnet_engine::Report,
     reached: Option<BTreeSet<String>>,
     noticed: Option<BTreeSet<String>>,
 ) -> Option<BTreeSet<String>> {
@@ -166,7 +170,7 @@ fn verified_after(
         None => BTreeSet::new(),
         Some(reached) => noticed?.into_iter().filter(|n| !reached.contains(n)).collect(),
     };
-    let unfinished = report.steps.iter().filter(|s| !matches!(s.outcome, hostnet_netlink::exec::Outcome::Applied));
+    let unfinished = report.steps.iter().filter(|s| !matches!(s.outcome, hostnet_engine::Outcome::Applied));
     left.extend(unfinished.map(|s| s.op.subject().to_string()));
     Some(left)
 }

@@ -1,11 +1,12 @@
-//! The daemon's [`StateSource`]: the engine plans and verifies against the mirror, after taking
+//! The daemon's [`StateSource`], through which its `NetlinkHost` observes: the engine plans and
+//! verifies against the mirror, after taking
 //! in every notification already queued. The kernel queues the notifications of a change before
 //! it acknowledges the request, so after our own operations the mirror is current without a dump.
 
 use std::borrow::Cow;
 
 use hostnet_core::State;
-use hostnet_netlink::exec::StateSource;
+use hostnet_netlink::StateSource;
 use hostnet_netlink::monitor::Monitor;
 use hostnet_netlink::{Error, Netlink};
 

@@ -8,7 +8,8 @@ use std::path::PathBuf;
 
 use hostnet_core::model::{Bond, BondMode, Bridge, Config, Ethernet, Interface, Kind};
 use hostnet_netlink::Netlink;
-use hostnet_netlink::exec::Options;
+use hostnet_engine::{Engine, Options};
+use hostnet_netlink::{Dump, NetlinkHost};
 use hostnet_netlink::journal::StateDir;
 use hostnet_netlink::write::Env;
 use rtnetlink::packet_route::link::{InfoData, InfoKind, InfoVeth, LinkAttribute, LinkFlags, LinkInfo, LinkMessage};
@@ -182,8 +183,11 @@ impl Lab {
         let dir = StateDir::new(&self.workdir.join("state"), Some(ns_name));
         let env =
             Env { resolv_conf: self.workdir.join(format!("{ns_name}.resolv.conf")), key_dir: dir.dir.join("keys") };
-        let _lock = dir.lock().map_err(|e| e.to_string())?;
-        let report = nl.apply(config, &env, &dir, &Options::default()).await.map_err(|e| e.to_string())?;
+        // The same transaction as `hostnet apply`: an interrupted earlier build is recovered, and
+        // a pending trial refuses.
+        let mut engine = Engine::new(NetlinkHost::new(&nl, &env, Dump), &dir);
+        let (applied, _) = engine.apply(config, &Options::default(), None).await.map_err(|e| e.to_string())?;
+        let report = applied.report;
         if !report.ok() {
             let failed: Vec<String> = report.failed().map(|s| format!("{:?}", s.op)).collect();
             return Err(format!("configuring {ns_name} failed: {}; drift {:?}", failed.join(", "), report.drift));

@@ -154,7 +154,7 @@ async fn shape(nl: &Netlink, nic: &str, mbit: u32) -> Result<(), String> {
         {
             return Err(format!(
                 "shaping {nic}: {}",
-                hostnet_netlink::OpError::from(rtnetlink::Error::NetlinkError(e))
+                hostnet_netlink::error::op_error(rtnetlink::Error::NetlinkError(e))
             ));
         }
     }

@@ -1,51 +1,14 @@
 //! Errors from the kernel, kept with their errno and the kernel's own explanation.
 
-use std::fmt;
-
 use rtnetlink::packet_core::ErrorMessage;
-use serde::{Deserialize, Serialize};
 
-/// Why one operation failed: errno plus the kernel's extended-ack message when it sent one
-/// ("Device can not be enslaved while up" says more than EBUSY).
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
-pub struct OpError {
-    pub errno: i32,
-    pub message: String,
-}
+pub use hostnet_core::OpError;
 
-impl fmt::Display for OpError {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        if self.errno == 0 {
-            return f.write_str(&self.message);
-        }
-        let os = std::io::Error::from_raw_os_error(self.errno);
-        let name = errno_name(self.errno);
-        if self.message.is_empty() { write!(f, "{name}: {os}") } else { write!(f, "{name}: {os}: {}", self.message) }
-    }
-}
-
-impl OpError {
-    pub fn new(errno: i32, message: impl Into<String>) -> Self {
-        OpError { errno, message: message.into() }
-    }
-
-    pub fn other(message: impl Into<String>) -> Self {
-        OpError { errno: 0, message: message.into() }
-    }
-}
-
-impl From<rtnetlink::Error> for OpError {
-    fn from(e: rtnetlink::Error) -> Self {
-        match e {
-            rtnetlink::Error::NetlinkError(m) => from_error_message(&m),
-            other => OpError::other(other.to_string()),
-        }
-    }
-}
-
-impl From<std::io::Error> for OpError {
-    fn from(e: std::io::Error) -> Self {
-        OpError::new(e.raw_os_error().unwrap_or(0), e.to_string())
+/// The kernel's refusal of one request, with its extended-ack text when it sent one.
+pub fn op_error(e: rtnetlink::Error) -> OpError {
+    match e {
+        rtnetlink::Error::NetlinkError(m) => from_error_message(&m),
+        other => OpError::other(other.to_string()),
     }
 }
 
@@ -69,25 +32,6 @@ pub(crate) fn from_error_message(m: &ErrorMessage) -> OpError {
     OpError { errno, message }
 }
 
-fn errno_name(e: i32) -> &'static str {
-    match e {
-        libc::EPERM => "EPERM",
-        libc::ENOENT => "ENOENT",
-        libc::ENODEV => "ENODEV",
-        libc::EEXIST => "EEXIST",
-        libc::EBUSY => "EBUSY",
-        libc::EINVAL => "EINVAL",
-        libc::EACCES => "EACCES",
-        libc::ENOTEMPTY => "ENOTEMPTY",
-        libc::EOPNOTSUPP => "EOPNOTSUPP",
-        libc::ENETUNREACH => "ENETUNREACH",
-        libc::EADDRNOTAVAIL => "EADDRNOTAVAIL",
-        libc::ERANGE => "ERANGE",
-        libc::ESRCH => "ESRCH",
-        _ => "errno",
-    }
-}
-
 /// Failures of the backend itself (not of one operation).
 #[derive(Debug, thiserror::Error)]
 pub enum Error {
@@ -103,6 +47,12 @@ pub enum Error {
 
 impl From<rtnetlink::Error> for Error {
     fn from(e: rtnetlink::Error) -> Self {
-        Error::Netlink(e.into())
+        Error::Netlink(op_error(e))
+    }
+}
+
+impl From<Error> for hostnet_engine::HostError {
+    fn from(e: Error) -> Self {
+        hostnet_engine::HostError(Box::new(e))
     }
 }

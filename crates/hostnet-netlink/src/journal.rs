@@ -1,12 +1,14 @@
-//! Crash safety: a lock so two applies never interleave, a journal so an apply killed midway
-//! is rolled back by the next run, and the pending file of an `apply --try`.
+//! The state directory, the engine's [`Store`] on a real host: a lock so two applies never
+//! interleave, a journal so an apply killed midway is rolled back by the next run, and the
+//! pending file of an `apply --try`.
 
 use std::fs::{File, OpenOptions};
 use std::io::{BufRead, BufReader, Write};
 use std::os::fd::AsRawFd;
 use std::path::{Path, PathBuf};
 
-use hostnet_core::plan::{Op, Step};
+use hostnet_core::plan::Step;
+use hostnet_engine::{Pending, Store, Unfinished};
 use serde::{Deserialize, Serialize};
 
 /// Where hostnet keeps its runtime files for one network namespace. Under /run: a reboot
@@ -154,9 +156,9 @@ pub struct Journal {
     len: usize,
 }
 
-impl Journal {
-    /// Records that step `index` completed.
-    pub fn done(&mut self, index: usize) -> std::io::Result<()> {
+impl hostnet_engine::Journal for Journal {
+    /// A store into a shared page: no system call, yet it survives the process being killed.
+    fn done(&mut self, index: usize) -> std::io::Result<()> {
         if index >= self.len {
             return Err(std::io::Error::other(format!("journal has {} steps, not {}", self.len, index + 1)));
         }
@@ -165,7 +167,7 @@ impl Journal {
         Ok(())
     }
 
-    pub fn finish(self) -> std::io::Result<()> {
+    fn finish(self) -> std::io::Result<()> {
         remove_if_exists(&self.path)?;
         remove_if_exists(&self.done_path)
     }
@@ -178,35 +180,35 @@ impl Drop for Journal {
     }
 }
 
-#[derive(Debug)]
-pub struct Unfinished {
-    pub pid: u32,
-    pub steps: Vec<Step>,
-    pub done: Vec<usize>,
-}
+impl Store for StateDir {
+    type Lock = Lock;
+    type Journal = Journal;
 
-impl Unfinished {
-    /// The operations that undo what the interrupted run completed, newest first.
-    pub fn undo(&self) -> Vec<Op> {
-        undo_of(&self.steps, &self.done)
+    fn location(&self) -> String {
+        self.dir.display().to_string()
     }
-}
-
-/// Undo operations for the completed steps `done` of `steps`, in the order to run them.
-pub fn undo_of(steps: &[Step], done: &[usize]) -> Vec<Op> {
-    let mut d: Vec<usize> = done.iter().copied().filter(|&i| i < steps.len()).collect();
-    d.sort_unstable();
-    d.dedup();
-    d.iter().rev().flat_map(|&i| steps[i].undo.iter().cloned()).collect()
-}
-
-/// A trial apply waiting for `hostnet confirm`.
-#[derive(Debug, Clone, Serialize, Deserialize)]
-pub struct Pending {
-    /// Distinguishes this trial from a later one, so a stale reverter never undoes a newer apply.
-    pub id: String,
-    /// Seconds since the epoch after which the reverter undoes the trial.
-    pub deadline: u64,
-    pub undo: Vec<Op>,
-    pub reverter_pid: Option<u32>,
+    fn lock(&self) -> std::io::Result<Lock> {
+        StateDir::lock(self)
+    }
+    fn try_lock(&self) -> std::io::Result<Option<Lock>> {
+        StateDir::try_lock(self)
+    }
+    fn begin(&self, steps: &[Step]) -> std::io::Result<Journal> {
+        StateDir::begin(self, steps)
+    }
+    fn unfinished(&self) -> std::io::Result<Option<Unfinished>> {
+        StateDir::unfinished(self)
+    }
+    fn discard_journal(&self) -> std::io::Result<()> {
+        StateDir::discard_journal(self)
+    }
+    fn pending(&self) -> std::io::Result<Option<Pending>> {
+        StateDir::pending(self)
+    }
+    fn set_pending(&self, p: &Pending) -> std::io::Result<()> {
+        StateDir::set_pending(self, p)
+    }
+    fn clear_pending(&self) -> std::io::Result<()> {
+        StateDir::clear_pending(self)
+    }
 }

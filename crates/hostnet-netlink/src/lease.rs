@@ -2,6 +2,7 @@
 //! itself drops it if nobody renews it), and its routes with protocol `dhcp` (so plans, which
 //! manage only `boot` and `static` routes, never take a lease's routes for stray ones).
 
+use crate::error::op_error;
 use hostnet_core::model::{Cidr, Route};
 use rtnetlink::packet_route::address::{AddressAttribute, CacheInfo};
 use rtnetlink::packet_route::route::RouteProtocol;
@@ -25,13 +26,13 @@ impl Netlink {
         life.ifa_preferred = preferred_secs.min(valid_secs);
         life.ifa_valid = valid_secs;
         req.message_mut().attributes.push(AddressAttribute::CacheInfo(life));
-        Ok(req.execute().await?)
+        Ok(req.execute().await.map_err(op_error)?)
     }
 
     /// Removes an address by (link, address, prefix); one already gone is not an error.
     pub async fn remove_address(&self, index: u32, address: Cidr) -> Result<(), OpError> {
         let m = crate::write::address_message(index, &address);
-        match self.handle.address().del(m).execute().await.map_err(OpError::from) {
+        match self.handle.address().del(m).execute().await.map_err(op_error) {
             Err(e) if e.errno == libc::EADDRNOTAVAIL => Ok(()),
             r => r,
         }
@@ -41,7 +42,7 @@ impl Netlink {
     pub async fn put_leased_route(&self, index: u32, route: &Route) -> Result<(), OpError> {
         let mut msg = crate::write::route_message(index, route);
         msg.header.protocol = RouteProtocol::Dhcp;
-        Ok(self.handle.route().add(msg).replace().execute().await?)
+        Ok(self.handle.route().add(msg).replace().execute().await.map_err(op_error)?)
     }
 
     /// Removes a lease's route; one already gone (the kernel drops routes with their address)
@@ -49,7 +50,7 @@ impl Netlink {
     pub async fn remove_leased_route(&self, index: u32, route: &Route) -> Result<(), OpError> {
         let mut msg = crate::write::route_message(index, route);
         msg.header.protocol = RouteProtocol::Dhcp;
-        match self.handle.route().del(msg).execute().await.map_err(OpError::from) {
+        match self.handle.route().del(msg).execute().await.map_err(op_error) {
             Err(e) if e.errno == libc::ESRCH => Ok(()),
             r => r,
         }

@@ -1,14 +1,14 @@
 //! hostnet's backend: observes a Linux host's links, addresses, routes, rules and IP sysctls and
 //! carries out planned operations on it, over rtnetlink (and /proc/sys/net for sysctls). No
-//! shelling out to `ip`.
+//! shelling out to `ip`. It is the kernel adapter under `hostnet-engine`: [`NetlinkHost`] is the
+//! engine's `Host`, and the state directory ([`journal::StateDir`]) its `Store`.
 
 mod bridge_port;
 pub mod conn;
 mod dump;
-pub mod engine;
 pub mod error;
 pub mod ethtool;
-pub mod exec;
+pub mod host;
 pub mod journal;
 mod kinds;
 pub mod lease;
@@ -25,3 +25,4 @@ pub mod write;
 
 pub use conn::Netlink;
 pub use error::{Error, OpError};
+pub use host::{Dump, NetlinkHost, StateSource};

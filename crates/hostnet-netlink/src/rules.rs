@@ -1,6 +1,7 @@
 //! Policy routing rules over rtnetlink: the model's [`Rule`] to and from the kernel's
 //! FIB rule messages.
 
+use crate::error::op_error;
 use hostnet_core::model::Rule;
 use hostnet_core::model::rule::{Family, FwMark, IpProto, Prefix, Range, RuleAction as Action};
 use ipnet::IpNet;
@@ -49,11 +50,11 @@ impl Netlink {
     pub async fn add_rule(&self, r: &Rule) -> Result<(), OpError> {
         let mut req = self.handle.rule().add();
         *req.message_mut() = rule_message(r, true);
-        req.execute().await.map_err(OpError::from)
+        req.execute().await.map_err(op_error)
     }
 
     pub async fn del_rule(&self, r: &Rule) -> Result<(), OpError> {
-        self.handle.rule().del(rule_message(r, false)).execute().await.map_err(OpError::from)
+        self.handle.rule().del(rule_message(r, false)).execute().await.map_err(op_error)
     }
 }
 

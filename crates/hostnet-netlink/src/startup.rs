@@ -6,24 +6,12 @@ use rustc_hash::{FxHashMap as HashMap, FxHashSet as HashSet};
 use std::time::{Duration, Instant};
 
 use rtnetlink::packet_route::address::{AddressFlags, AddressMessage};
-use serde::{Deserialize, Serialize};
 
 use crate::conn::Netlink;
 use crate::error::Error;
 use crate::read::{address_of, flags_of};
 
-/// Hold only when bringing the links up took at least this long. Start-up takes up to 2 s (a
-/// random delay of up to 1 s, then 1 s of duplicate address detection) and the hold a second
-/// more, so it adds at most about half again to the ups. And slow ups mean a kernel with many
-/// IPv6 links, where each flooded packet costs most: at 4000 veth pairs the ups took 4.4 s and
-/// the hold took the kernel's work after the apply from 282-523 s to 28-62 s; at 1000 pairs
-/// they take 0.1 s, and a hold would have made a 0.6 s apply 3 s to spare about 20 s of kernel
-/// work, already less than `ip -batch` leaves.
-pub const HOLD_AFTER_UPS: Duration = Duration::from_secs(2);
-
-/// The longest hold: a link whose address never leaves detection (no carrier after all) must
-/// not stall the apply.
-pub const MAX_HOLD: Duration = Duration::from_secs(5);
+pub use hostnet_engine::{HOLD_AFTER_UPS, Held, MAX_HOLD};
 
 /// How long after its detection a link still sends start-up traffic: the kernel defers MLD
 /// reports until the address is confirmed, then repeats them within
@@ -34,30 +22,6 @@ const MLD_REPEAT: Duration = Duration::from_secs(1);
 
 /// How often the addresses are read while holding: a dump of 12,000 addresses takes ~10 ms.
 const POLL: Duration = Duration::from_millis(50);
-
-/// A hold, as the apply report tells it.
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
-pub struct Held {
-    /// How many links the bridges waited for.
-    pub links: usize,
-    pub waited_ms: u64,
-    /// False when the hold ended at [`MAX_HOLD`] with some links still starting.
-    pub complete: bool,
-}
-
-impl std::fmt::Display for Held {
-    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        write!(
-            f,
-            "held the bridges {} ms for the IPv6 start-up of {} links behind their ports",
-            self.waited_ms, self.links
-        )?;
-        if !self.complete {
-            write!(f, " (some were still starting)")?;
-        }
-        Ok(())
-    }
-}
 
 impl Netlink {
     /// Waits until each of `names` has had an fe80:: address out of duplicate address detection

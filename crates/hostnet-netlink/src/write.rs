@@ -1,5 +1,6 @@
 //! Carrying out one planned operation over rtnetlink.
 
+use crate::error::op_error;
 use std::net::IpAddr;
 use std::path::Path;
 
@@ -45,7 +46,7 @@ impl Netlink {
             }
             Ok(None) => Err(OpError::new(libc::ENODEV, format!("no link named {name}"))),
             Err(e) => {
-                let e: OpError = e.into();
+                let e: OpError = op_error(e);
                 if e.errno == libc::ENODEV {
                     Err(OpError::new(libc::ENODEV, format!("no link named {name}")))
                 } else {
@@ -76,7 +77,7 @@ impl Netlink {
     }
 
     async fn set(&self, msg: LinkMessage) -> Result<(), OpError> {
-        Ok(self.handle.link().set(msg).execute().await?)
+        Ok(self.handle.link().set(msg).execute().await.map_err(op_error)?)
     }
 
     async fn set_flags(&self, index: u32, up: bool) -> Result<(), OpError> {
@@ -169,14 +170,14 @@ impl Netlink {
                     }
                 }
             }
-            Op::Delete { name } => {
+            Op::Delete { name, .. } => {
                 if let Ok(i) = self.index_of(name).await {
                     self.freed.lock().expect("freed indexes").insert(name.clone(), i);
                 }
                 let r = self.handle.link().del_with_message(Self::by_name(name)).execute().await;
                 // Indexes get reused and a veth takes its peer along: nothing cached stays valid.
                 self.forget_all();
-                Ok(r?)
+                Ok(r.map_err(op_error)?)
             }
             Op::SetMtu { name, mtu } => {
                 let mut msg = Self::by_name(name);
@@ -219,32 +220,32 @@ impl Netlink {
             Op::BridgeVlans { name, own, add, del } => {
                 let i = self.index_of(name).await?;
                 if !add.is_empty() {
-                    self.handle.link().set(crate::bridge_port::vlan_message(i, *own, add)).execute().await?;
+                    self.handle.link().set(crate::bridge_port::vlan_message(i, *own, add)).execute().await.map_err(op_error)?;
                 }
                 if !del.is_empty() {
                     self.handle
                         .link()
                         .del_with_message(crate::bridge_port::vlan_message(i, *own, del))
                         .execute()
-                        .await?;
+                        .await.map_err(op_error)?;
                 }
                 Ok(())
             }
             Op::SetBridgePort { name, options } => {
                 let mut msg = Self::by_name(name);
                 msg.attributes.push(LinkAttribute::LinkInfo(crate::bridge_port::link_info(options)));
-                Ok(self.handle.link().change(msg).execute().await?)
+                Ok(self.handle.link().change(msg).execute().await.map_err(op_error)?)
             }
             Op::AddAddress { name, address } => {
                 let i = self.index_of(name).await?;
-                Ok(self.handle.address().add(i, address.addr(), address.prefix_len()).execute().await?)
+                Ok(self.handle.address().add(i, address.addr(), address.prefix_len()).execute().await.map_err(op_error)?)
             }
             Op::DelAddress { name, address } => {
                 // Named by (link, address, prefix), as `ip address del` does: no dump of every
                 // address on the host to find the one to delete.
                 let m = address_message(self.index_of(name).await?, address);
                 match self.handle.address().del(m).execute().await {
-                    Err(e) => match OpError::from(e) {
+                    Err(e) => match op_error(e) {
                         e if e.errno == libc::EADDRNOTAVAIL => {
                             Err(OpError::new(libc::EADDRNOTAVAIL, format!("{address} is not on {name}")))
                         }
@@ -255,11 +256,11 @@ impl Netlink {
             }
             Op::AddRoute { name, route } => {
                 let msg = route_message(self.oif_of(name).await?, route);
-                Ok(self.handle.route().add(msg).execute().await?)
+                Ok(self.handle.route().add(msg).execute().await.map_err(op_error)?)
             }
             Op::DelRoute { name, route } => {
                 let msg = route_message(self.oif_of(name).await?, route);
-                Ok(self.handle.route().del(msg).execute().await?)
+                Ok(self.handle.route().del(msg).execute().await.map_err(op_error)?)
             }
             Op::SetDns { dns } => write_resolv_conf(&env.resolv_conf, dns).map_err(OpError::from),
             Op::SetSysctl { name, key, value } => crate::sysctl::write(&self.home, name, *key, *value),
@@ -332,7 +333,7 @@ impl Netlink {
             }
         };
         msg.attributes.push(LinkAttribute::LinkInfo(info));
-        Ok(self.handle.link().add(msg).execute().await?)
+        Ok(self.handle.link().add(msg).execute().await.map_err(op_error)?)
     }
 
     /// RTM_NEWLINK on an existing link: the path on which the kernel applies type-specific
@@ -340,7 +341,7 @@ impl Netlink {
     async fn change(&self, name: &str, kind: InfoKind, data: InfoData) -> Result<(), OpError> {
         let mut msg = Self::by_name(name);
         msg.attributes.push(LinkAttribute::LinkInfo(vec![LinkInfo::Kind(kind), LinkInfo::Data(data)]));
-        Ok(self.handle.link().change(msg).execute().await?)
+        Ok(self.handle.link().change(msg).execute().await.map_err(op_error)?)
     }
 
     async fn bond_attr(&self, o: &BondOpt) -> Result<InfoBond, OpError> {

@@ -43,6 +43,19 @@ struct Sim {
     fresh: bool,
 }
 
+impl Sim {
+    /// Down, with what the kernel drops from a running link taken down.
+    fn close(&mut self) {
+        if self.up {
+            let (addrs, _) = super::dropped_on_down(&self.addresses, &self.routes);
+            self.addresses.retain(|a| !addrs.contains(a));
+            self.dynamic.retain(|a| !a.addr().is_ipv6());
+            self.routes.clear();
+        }
+        self.up = false;
+    }
+}
+
 struct Planner<'a> {
     desired: &'a Config,
     current: &'a State,
@@ -214,6 +227,23 @@ fn touchable<'a>(
             out.insert(name);
         }
     }
+    // Links stacked on these (a VLAN on a VLAN...) go when the kernel deletes what is under
+    // them, and an undo must know them to make them again.
+    let mut stacked: Vec<&crate::state::LiveLink> =
+        current.links.iter().filter(|l| l.iface.kind.base().is_some()).collect();
+    loop {
+        let before = stacked.len();
+        stacked.retain(|l| match l.iface.kind.base() {
+            Some(b) if out.contains(b) => {
+                out.insert(l.iface.name.as_str());
+                false
+            }
+            _ => true,
+        });
+        if stacked.len() == before {
+            break;
+        }
+    }
     out
 }
 
@@ -247,14 +277,15 @@ impl<'a> Planner<'a> {
             Op::Missing { .. } => smallvec![],
             Op::Rename { from: Selector::Name(old), to } => {
                 let mut v = smallvec![Op::Rename { from: Selector::Name(to.clone()), to: old.clone() }];
-                if before(old).up {
-                    v.push(Op::SetUp { name: old.clone() });
+                let b = before(old);
+                if b.up {
+                    v.extend(super::back_up(old, &b.addresses, &b.routes));
                 }
                 v
             }
             Op::Rename { .. } => smallvec![],
-            Op::Create { name, .. } => smallvec![Op::Delete { name: name.clone() }],
-            Op::Delete { name } => {
+            Op::Create { name, .. } => smallvec![Op::Delete { name: name.clone(), takes: vec![] }],
+            Op::Delete { name, .. } => {
                 let b = before(name);
                 let mut v = Undo::new();
                 if let Some(kind) = &b.kind {
@@ -266,6 +297,26 @@ impl<'a> Planner<'a> {
                     }
                     if let Some(mtu) = b.mtu {
                         v.push(Op::SetMtu { name: name.clone(), mtu });
+                    }
+                    // What it had that a new link does not: sysctls other than the namespace's
+                    // defaults (set before it comes up, as a bridge port's no-link-local is),
+                    // its master, and its settings as a bridge port.
+                    let defaults = &self.current.sysctl_defaults;
+                    for key in crate::model::Sysctl::ALL {
+                        if let (Some(value), Some(d)) = (b.sysctls.get(key), defaults.get(key))
+                            && value != d
+                        {
+                            v.push(Op::SetSysctl { name: name.clone(), key, value });
+                        }
+                    }
+                    if let Some(master) = &b.master {
+                        v.push(Op::Enslave { port: name.clone(), master: master.clone() });
+                        if let Some(bp) = b.bridge_port.as_deref() {
+                            let options = crate::model::BridgePort { vlans: None, ..bp.clone() };
+                            if !options.is_empty() {
+                                v.push(Op::SetBridgePort { name: name.clone(), options });
+                            }
+                        }
                     }
                     if b.up {
                         v.push(Op::SetUp { name: name.clone() });
@@ -285,6 +336,14 @@ impl<'a> Planner<'a> {
                             v.extend(lost.map(|r| Op::AddRoute { name: port.clone(), route: r.clone() }));
                         }
                     }
+                    // The links on it that the kernel deletes with it and this plan did not
+                    // delete first (ones the config leaves alone) come back on top of it.
+                    let mut uppers: Vec<&String> =
+                        self.sim.iter().filter(|(_, s)| s.kind.as_ref().and_then(Kind::base) == Some(name)).map(|(n, _)| n).collect();
+                    uppers.sort();
+                    for upper in uppers {
+                        v.extend(self.undo_of(&Op::Delete { name: upper.clone(), takes: vec![] }));
+                    }
                 }
                 v
             }
@@ -294,7 +353,10 @@ impl<'a> Planner<'a> {
             Op::SetMac { name, .. } => {
                 before(name).mac.map(|mac| Op::SetMac { name: name.clone(), mac }).into_iter().collect()
             }
-            Op::SetDown { name } if before(name).up => smallvec![Op::SetUp { name: name.clone() }],
+            Op::SetDown { name } if before(name).up => {
+                let b = before(name);
+                super::back_up(name, &b.addresses, &b.routes).collect()
+            }
             Op::SetUp { name } if !before(name).up => smallvec![Op::SetDown { name: name.clone() }],
             Op::SetDown { .. } | Op::SetUp { .. } => smallvec![],
             Op::Enslave { port, master } => smallvec![Op::Release { port: port.clone(), master: master.clone() }],
@@ -412,7 +474,7 @@ impl<'a> Planner<'a> {
                 // Renaming takes the link down: the kernel refuses to rename a running link.
                 let mut s = old.unwrap_or_default();
                 s.exists = true;
-                s.up = false;
+                s.close();
                 s.kind.get_or_insert(Kind::Ethernet(Default::default()));
                 self.sim.insert(to.clone(), s);
             }
@@ -426,7 +488,7 @@ impl<'a> Planner<'a> {
                     *self.s(&v.peer) = Sim { exists: true, kind: Some(back), ..Default::default() };
                 }
             }
-            Op::Delete { name } => {
+            Op::Delete { name, .. } => {
                 // Its ports are released with it; a VRF's take their routes in its table along.
                 let vrf_table = match self.sim.remove(name).and_then(|s| s.kind) {
                     Some(Kind::Vrf(v)) => Some(v.table),
@@ -438,12 +500,27 @@ impl<'a> Planner<'a> {
                         s.routes.retain(|r| r.table_id() != t);
                     }
                 }
+                // The kernel deletes a veth's peer with it, and the links stacked on it.
+                let mut gone: Vec<String> = self
+                    .sim
+                    .iter()
+                    .filter(|(_, s)| match &s.kind {
+                        Some(Kind::Veth(v)) => v.peer == *name,
+                        Some(k) => k.base() == Some(name.as_str()),
+                        None => false,
+                    })
+                    .map(|(n, _)| n.clone())
+                    .collect();
+                gone.sort();
+                for g in gone {
+                    self.apply_sim(&Op::Delete { name: g, takes: vec![] });
+                }
             }
             Op::SetMtu { name, mtu } => self.s(name).mtu = Some(*mtu),
             Op::SetMac { name, mac } => self.s(name).mac = Some(*mac),
             Op::SetDown { name } => {
                 let s = self.s(name);
-                s.up = false;
+                s.close();
                 s.unknown_up = false;
             }
             Op::SetUp { name } => {
@@ -481,7 +558,16 @@ impl<'a> Planner<'a> {
                 have.flood = o.flood.or(have.flood);
                 have.bpdu_guard = o.bpdu_guard.or(have.bpdu_guard);
             }
-            Op::Release { port, .. } => self.s(port).master = None,
+            Op::Release { port, master } => {
+                // A bond closes the ports it lets go (bonding's __bond_release_one); a bridge
+                // leaves them as they were.
+                let from_bond = self.is_bond(master);
+                let s = self.s(port);
+                s.master = None;
+                if from_bond {
+                    s.close();
+                }
+            }
             Op::SetBondMode { name, mode } => {
                 if let Some(Kind::Bond(b)) = &mut self.s(name).kind {
                     b.mode = *mode;
@@ -578,26 +664,42 @@ impl<'a> Planner<'a> {
         self.live_ports.get(master).cloned().unwrap_or_default()
     }
 
-    /// Routes the kernel removes with an address: those using it as source, and those whose
-    /// gateway is reachable only through its subnet.
     fn routes_dropped_by(&self, name: &str, address: &crate::model::Cidr) -> Vec<crate::model::Route> {
         let Some(s) = self.known(name) else { return vec![] };
-        let others: Vec<&crate::model::Cidr> = s.addresses.iter().filter(|a| *a != address).collect();
-        s.routes
-            .iter()
-            .filter(|r| {
-                let src_gone = r.src == Some(address.addr());
-                let gw_gone = !r.onlink
-                    && r.via.is_some_and(|gw| address.contains(&gw) && !others.iter().any(|o| o.contains(&gw)));
-                src_gone || gw_gone
-            })
-            .cloned()
-            .collect()
+        super::routes_dropped_by(&s.addresses, &s.routes, address)
     }
 
+    /// The links on the host that deleting `name` changes too: those stacked on it (VLANs,
+    /// macvlans, ipvlans), which the kernel deletes with it, and its ports, which it releases.
+    /// Read from the host as it was: the plan deletes or releases them first.
+    fn taken_by_delete(&self, name: &str) -> Vec<String> {
+        let mut v: Vec<String> = Vec::new();
+        // Stacking is transitive (a VLAN on a VLAN on it goes too); being a port is not.
+        let mut bases = vec![name.to_string()];
+        while let Some(b) = bases.pop() {
+            for l in &self.current.links {
+                let n = &l.iface.name;
+                let on = l.iface.kind.base() == Some(b.as_str());
+                if (on || (b == name && l.master.as_deref() == Some(name))) && !v.contains(n) {
+                    v.push(n.clone());
+                    if on {
+                        bases.push(n.clone());
+                    }
+                }
+            }
+        }
+        v.sort();
+        v
+    }
+
+    /// Whether `name` is a bond now, at this point of the plan (a bond the config turns into
+    /// a bridge is still a bond while its ports are released); the declaration where the link
+    /// is not known.
     fn is_bond(&self, name: &str) -> bool {
-        let declared = self.declared.get(name).map(|i| matches!(i.kind, Kind::Bond(_)));
-        declared.unwrap_or_else(|| matches!(self.known(name).and_then(|s| s.kind.as_ref()), Some(Kind::Bond(_))))
+        match self.known(name).and_then(|s| s.kind.as_ref()) {
+            Some(k) => matches!(k, Kind::Bond(_)),
+            None => self.declared.get(name).is_some_and(|i| matches!(i.kind, Kind::Bond(_))),
+        }
     }
 
     /// Removes what stands in the way before anything is built: absent devices, devices of the
@@ -614,11 +716,15 @@ impl<'a> Planner<'a> {
             let wrong_kind = cur.kind.as_ref().is_some_and(|k| k.name() != want.kind.name());
             let going = want.state == LinkState::Absent || (wrong_kind && want.kind.is_virtual());
             if going {
+                // Those still its ports here: one deleted earlier in this plan (a VLAN whose
+                // base went) has no master to leave.
                 for port in self.live_ports_of(&want.name) {
-                    self.emit(Op::Release { port, master: want.name.clone() });
+                    if self.known(&port).is_some_and(|s| s.master.as_deref() == Some(want.name.as_str())) {
+                        self.emit(Op::Release { port, master: want.name.clone() });
+                    }
                 }
                 if want.kind.is_virtual() || cur.kind.as_ref().is_some_and(Kind::is_virtual) {
-                    self.emit(Op::Delete { name: want.name.clone() });
+                    self.emit(Op::Delete { name: want.name.clone(), takes: self.taken_by_delete(&want.name) });
                 } else if cur.up {
                     self.emit(Op::SetDown { name: want.name.clone() });
                 }
@@ -798,7 +904,7 @@ impl<'a> Planner<'a> {
                 self.emit(Op::SetWireguard { name: name.to_string(), config: Box::new(want.clone()) });
             }
             (want, have) if remade(want, &have) => {
-                self.emit(Op::Delete { name: name.to_string() });
+                self.emit(Op::Delete { name: name.to_string(), takes: self.taken_by_delete(name) });
                 self.emit(Op::Create { name: name.to_string(), kind: without_ports(want) });
             }
             _ => {}
@@ -978,7 +1084,7 @@ fn offline_selector(name: &str, m: &crate::model::Match) -> Option<Selector> {
     }
 }
 
-fn without_ports(kind: &Kind) -> Kind {
+pub(crate) fn without_ports(kind: &Kind) -> Kind {
     match kind {
         Kind::Bond(b) => Kind::Bond(Bond { ports: Vec::new(), ..b.clone() }),
         Kind::Bridge(b) => Kind::Bridge(Bridge { ports: Vec::new(), vlans: None, ..b.clone() }),
@@ -988,7 +1094,7 @@ fn without_ports(kind: &Kind) -> Kind {
 }
 
 /// What the kernel gives a new bridge and each new port: VLAN 1, as PVID and untagged.
-fn default_vlans() -> crate::model::vlans::VlanSet {
+pub(crate) fn default_vlans() -> crate::model::vlans::VlanSet {
     [(1, (true, true))].into_iter().collect()
 }
 
@@ -996,7 +1102,7 @@ fn default_vlans() -> crate::model::vlans::VlanSet {
 /// creation (a VLAN's base and id, a macvlan's base, a VXLAN's endpoints, a VRF's table) or
 /// hostnet does not change in place (a macvlan's or ipvlan's mode) differs. Unset settings
 /// stand for the kernel's defaults, which the read-back names.
-fn remade(want: &Kind, have: &Kind) -> bool {
+pub(crate) fn remade(want: &Kind, have: &Kind) -> bool {
     match (want, have) {
         (Kind::Vlan(w), Kind::Vlan(h)) => w.base != h.base || w.id != h.id,
         (Kind::Macvlan(w), Kind::Macvlan(h)) => w.base != h.base || w.mode() != h.mode(),

@@ -14,7 +14,7 @@ pub fn describe(op: &Op, current: &State) -> String {
         Op::Rename { from: Selector::Name(old), to } => format!("NIC found as {old}, not yet named {to}"),
         Op::Rename { from, to } => format!("NIC ({from}) not yet named {to}"),
         Op::Create { kind, .. } => format!("{} missing", kind.name()),
-        Op::Delete { name } => match live(name) {
+        Op::Delete { name, .. } => match live(name) {
             Some(l) => format!("{} present but declared absent or of another kind", l.iface.kind.name()),
             None => "present but declared absent".into(),
         },

@@ -13,6 +13,7 @@ use serde::{Deserialize, Serialize};
 use crate::model::{BondMode, BondOpt, Bridge, BridgePort, Cidr, Dns, Kind, MacAddr, Route, Rule, Sysctl};
 
 pub use build::{plan, plan_with_graph};
+pub(crate) use build::{default_vlans, remade, without_ports};
 pub use hold::{BridgeHold, bridge_hold};
 pub use render::{op_line, render_ip, render_text};
 
@@ -58,6 +59,12 @@ pub enum Op {
     },
     Delete {
         name: String,
+        /// The links the kernel changes with it: those on it (VLANs, macvlans, ipvlans), which
+        /// it deletes, and its ports, which it releases. The plan deletes or releases them
+        /// first; if that failed for one, this delete must not take it along, since nothing
+        /// would put it back.
+        #[serde(default, skip_serializing_if = "Vec::is_empty")]
+        takes: Vec<String>,
     },
     SetMtu {
         name: String,
@@ -197,7 +204,7 @@ impl Op {
         match self {
             Op::Missing { name, .. }
             | Op::Create { name, .. }
-            | Op::Delete { name }
+            | Op::Delete { name, .. }
             | Op::SetMtu { name, .. }
             | Op::SetMac { name, .. }
             | Op::SetDown { name }
@@ -221,11 +228,17 @@ impl Op {
         }
     }
 
-    /// Devices left broken when this operation fails or is skipped: its subject, and for a
-    /// veth pair the peer too, which the same request creates.
+    /// Devices left broken when this operation fails or is skipped: its subject, for a veth
+    /// pair the peer too, which the same request creates, for a release the master, and for a
+    /// delete what it would have taken along.
     pub fn breaks(&self) -> Vec<&str> {
         match self {
             Op::Create { kind: Kind::Veth(v), name } => vec![name, &v.peer],
+            // A master that kept a port it should have let go is not what the plan expects
+            // either: deleting it would take the port along, which no undo puts back.
+            Op::Release { port, master } => vec![port, master],
+            // What a delete takes along, the plan counts as gone or released; it is not.
+            Op::Delete { name, takes } => std::iter::once(name).chain(takes).map(String::as_str).collect(),
             _ => vec![self.subject()],
         }
     }
@@ -234,6 +247,7 @@ impl Op {
     pub fn needs(&self) -> Vec<&str> {
         match self {
             Op::Enslave { port, master } => vec![port, master],
+            Op::Delete { name, takes } => std::iter::once(name).chain(takes).map(String::as_str).collect(),
             Op::Create { kind: Kind::Vlan(v), name } => vec![&v.base, name],
             Op::AddRule { .. } | Op::DelRule { .. } => vec![],
             Op::AddRoute { name, .. } | Op::DelRoute { name, .. } if name == ROUTES_SUBJECT => vec![],
@@ -273,4 +287,39 @@ impl Plan {
     pub fn to_json(&self) -> String {
         serde_json::to_string_pretty(self).expect("plans always serialize")
     }
+}
+
+/// Routes the kernel removes with `address` from a link that has `addresses` and `routes`:
+/// those using it as source, and those whose gateway is reachable only through its subnet.
+pub fn routes_dropped_by(addresses: &[Cidr], routes: &[Route], address: &Cidr) -> Vec<Route> {
+    let others: Vec<&Cidr> = addresses.iter().filter(|a| *a != address).collect();
+    routes
+        .iter()
+        .filter(|r| {
+            let src_gone = r.src == Some(address.addr());
+            let gw_gone =
+                !r.onlink && r.via.is_some_and(|gw| address.contains(&gw) && !others.iter().any(|o| o.contains(&gw)));
+            src_gone || gw_gone
+        })
+        .cloned()
+        .collect()
+}
+
+/// What the kernel drops from a running link it takes down (by hand, for a rename, or when a
+/// bond lets its port go): its IPv6 addresses (`keep_addr_on_down` is 0 by default) and every
+/// route through it, IPv4 and IPv6. IPv4 addresses stay. Seen on 6.1 with a veth: after
+/// `ip link set va down`, `fd00::1/64` and `198.18.0.0/24 via 10.0.0.254` were gone, and the
+/// route could not be added back while the link was down ("Device for nexthop is not up").
+pub fn dropped_on_down(addresses: &[Cidr], routes: &[Route]) -> (Vec<Cidr>, Vec<Route>) {
+    (addresses.iter().filter(|a| a.addr().is_ipv6()).copied().collect(), routes.to_vec())
+}
+
+/// What undoes taking a running link down: up again, then what the kernel dropped, addresses
+/// before the routes that need them.
+fn back_up(name: &str, addresses: &[Cidr], routes: &[Route]) -> impl Iterator<Item = Op> {
+    let (addrs, routes) = dropped_on_down(addresses, routes);
+    let up = std::iter::once(Op::SetUp { name: name.to_string() });
+    let addrs = addrs.into_iter().map(move |address| Op::AddAddress { name: name.to_string(), address });
+    let routes = routes.into_iter().map(move |route| Op::AddRoute { name: name.to_string(), route });
+    up.chain(addrs).chain(routes)
 }

@@ -34,7 +34,7 @@ fn describe(op: &Op) -> (String, String, String) {
         Op::Missing { name, selector } => ("missing", name, format!("no NIC matches {selector}")),
         Op::Rename { from, to } => ("rename", to, format!("find by {from}")),
         Op::Create { name, kind } => ("create", name, format!("{} {}", kind.name(), kind_args(kind).join(" "))),
-        Op::Delete { name } => ("delete", name, String::new()),
+        Op::Delete { name, .. } => ("delete", name, String::new()),
         Op::SetMtu { name, mtu } => ("set-mtu", name, mtu.to_string()),
         Op::SetMac { name, mac } => ("set-mac", name, mac.to_string()),
         Op::SetDown { name } => ("down", name, String::new()),
@@ -306,7 +306,7 @@ fn ip_command(op: &Op) -> String {
             let sep = if args.is_empty() { "" } else { " " };
             format!("ip link add name {} type {}{sep}{}", sh(name), kind.name(), args.join(" "))
         }
-        Op::Delete { name } => format!("ip link del dev {}", sh(name)),
+        Op::Delete { name, .. } => format!("ip link del dev {}", sh(name)),
         Op::SetMtu { name, mtu } => format!("ip link set dev {} mtu {mtu}", sh(name)),
         Op::SetMac { name, mac } => format!("ip link set dev {} address {mac}", sh(name)),
         Op::SetDown { name } => format!("ip link set dev {} down", sh(name)),

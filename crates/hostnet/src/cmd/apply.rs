@@ -5,11 +5,10 @@ use std::process::ExitCode;
 use std::time::Duration;
 
 use hostnet_core::plan::{op_line, render_ip, render_text};
-use hostnet_netlink::Netlink;
-use hostnet_netlink::engine;
-use hostnet_netlink::exec::{Dump, Options, Outcome};
-use hostnet_netlink::journal::{Pending, StateDir};
+use hostnet_engine::{Applied, Engine, Faulty, Options, Outcome, Pending, Refused};
+use hostnet_netlink::journal::StateDir;
 use hostnet_netlink::write::Env;
+use hostnet_netlink::{Dump, Netlink, NetlinkHost};
 
 use super::check::load;
 use super::{Cli, EXIT_FAILED, PlanFormat, fail, runtime};
@@ -73,18 +72,19 @@ pub fn apply(ctx: &Ctx, file: &Path, a: ApplyArgs) -> ExitCode {
     let opts = Options {
         rollback: !(a.no_rollback || a.boot),
         tolerate_missing: a.boot,
-        fail_at: a.fail_at,
-        stall_after: std::env::var("HOSTNET_TEST_STALL_AFTER").ok().and_then(|v| v.parse().ok()),
         hold_after_ups: std::env::var("HOSTNET_TEST_HOLD_AFTER_UPS_MS")
             .ok()
             .and_then(|v| v.parse().ok())
-            .map_or(hostnet_netlink::startup::HOLD_AFTER_UPS, std::time::Duration::from_millis),
+            .map_or(hostnet_engine::HOLD_AFTER_UPS, std::time::Duration::from_millis),
         ..Options::default()
     };
+    // Test hooks: fail one operation, or hang after one so that a test can kill the apply there.
+    let stall_after = std::env::var("HOSTNET_TEST_STALL_AFTER").ok().and_then(|v| v.parse().ok());
     let rt = runtime();
     let result = rt.block_on(async {
-        let nl = Netlink::connect().map_err(engine::Refused::Backend)?;
-        engine::apply(&nl, &mut Dump, &ctx.env, &ctx.dir, &config, &opts, a.try_secs).await
+        let nl = Netlink::connect().map_err(|e| Refused::Host(e.into()))?;
+        let host = Faulty::new(NetlinkHost::new(&nl, &ctx.env, Dump), a.fail_at, stall_after);
+        Engine::new(host, &ctx.dir).apply(&config, &opts, a.try_secs).await
     });
     let (applied, pending) = match result {
         Ok(x) => x,
@@ -109,14 +109,14 @@ pub fn apply(ctx: &Ctx, file: &Path, a: ApplyArgs) -> ExitCode {
 }
 
 /// Prints an apply's outcome as text or JSON; also used for applies the daemon ran.
-pub fn print_applied(applied: &engine::Applied, file: &Path, json: bool) {
+pub fn print_applied(applied: &Applied, file: &Path, json: bool) {
     use std::io::Write;
     // One write for the whole report: stdout is line-buffered, and a big apply has thousands
     // of lines.
     let text = if json {
         serde_json::to_string_pretty(applied).expect("serializable") + "\n"
     } else {
-        let mut t = engine::render(applied, &file.display().to_string());
+        let mut t = hostnet_engine::render(applied, &file.display().to_string());
         if let Some(trial) = &applied.trial {
             t.push_str(&format!(
                 "trial: run `hostnet confirm` within {}s to keep these changes, or they are reverted\n",
@@ -163,7 +163,7 @@ fn start_reverter(ctx: &Ctx, mut pending: Pending) -> ExitCode {
 }
 
 pub fn confirm(ctx: &Ctx) -> ExitCode {
-    match engine::confirm(&ctx.dir) {
+    match hostnet_engine::confirm(&ctx.dir) {
         Ok(true) => {
             println!("confirmed: the trial's changes are kept");
             ExitCode::SUCCESS
@@ -182,7 +182,7 @@ pub fn revert_pending(ctx: &Ctx, id: &str) -> ExitCode {
     loop {
         match ctx.dir.pending() {
             Ok(Some(p)) if p.id == id => {
-                let left = p.deadline.saturating_sub(engine::now());
+                let left = p.deadline.saturating_sub(hostnet_engine::now());
                 if left == 0 {
                     break;
                 }
@@ -194,7 +194,8 @@ pub fn revert_pending(ctx: &Ctx, id: &str) -> ExitCode {
     let rt = runtime();
     let results = rt.block_on(async {
         let nl = Netlink::connect()?;
-        Ok::<_, hostnet_netlink::Error>(engine::revert(&nl, &ctx.env, &ctx.dir, id).await?)
+        let mut engine = Engine::new(NetlinkHost::new(&nl, &ctx.env, Dump), &ctx.dir);
+        Ok::<_, hostnet_netlink::Error>(engine.revert(id).await?)
     });
     match results {
         Ok(Some(rs)) => {

@@ -119,7 +119,7 @@ pub fn apply(ctx: &Ctx, file: &Path, a: &super::apply::ApplyArgs) -> Option<Exit
         Ok(r) if !r.ok => return Some(refused(&r)),
         Ok(r) => r,
     };
-    let applied: hostnet_netlink::engine::Applied = match serde_json::from_value(r.result.unwrap_or_default()) {
+    let applied: hostnet_engine::Applied = match serde_json::from_value(r.result.unwrap_or_default()) {
         Ok(a) => a,
         Err(e) => return Some(fail(format!("unreadable report from the daemon: {e}"))),
     };

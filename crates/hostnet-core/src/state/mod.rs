@@ -1,5 +1,7 @@
 //! The host's current state, in the model's own terms, as a backend observes it.
 
+mod apply;
+
 use rustc_hash::FxHashMap as HashMap;
 
 use serde::Serialize;

@@ -1,0 +1,399 @@
+//! The transaction: take the lock, finish an apply that was killed midway, refuse while a trial
+//! is pending, plan, run every operation that can run (dependants of a failure are skipped),
+//! verify against a fresh observation, roll back on failure, say what was left alone; and
+//! trials: record one, confirm it, revert it.
+
+use rustc_hash::{FxHashMap as HashMap, FxHashSet as HashSet};
+use std::borrow::Cow;
+use std::time::{SystemTime, UNIX_EPOCH};
+
+use hostnet_core::model::Kind;
+use hostnet_core::plan::{BridgeHold, Op, Plan, render_text};
+use hostnet_core::{Config, State, plan};
+
+use crate::host::{Host, HostError, MAX_HOLD};
+use crate::options::{LockMode, Options};
+use crate::report::{Applied, Outcome, Recovered, Report, StepReport, Trial};
+use crate::store::{Journal, Pending, Store, undo_of};
+use crate::timing::OpTiming;
+
+/// Why an apply did not run at all.
+#[derive(Debug, thiserror::Error)]
+pub enum Refused {
+    #[error("a trial apply is pending (it reverts in {0}s); run `hostnet confirm` or wait for it")]
+    TrialPending(u64),
+    #[error("another hostnet holds the lock in {0}")]
+    Busy(String),
+    #[error("cannot take the lock in {0}: {1}")]
+    Lock(String, std::io::Error),
+    #[error("reading the journal: {0}")]
+    Journal(std::io::Error),
+    #[error("{0}")]
+    Host(#[from] HostError),
+}
+
+pub fn now() -> u64 {
+    SystemTime::now().duration_since(UNIX_EPOCH).map(|d| d.as_secs()).unwrap_or(0)
+}
+
+/// The one way to change a host: every front end drives this.
+pub struct Engine<H, S> {
+    pub host: H,
+    pub store: S,
+}
+
+/// Proof that the lock is held (and any interrupted apply recovered): the operations that
+/// change the host take one. It borrows nothing, so a caller (the daemon) may hold it across
+/// engines made over different borrows of its own fields.
+pub struct Session<L> {
+    _lock: L,
+    /// What recovery did when the session began, for the caller to tell.
+    pub recovered: Option<Recovered>,
+}
+
+impl<H: Host, S: Store> Engine<H, S> {
+    pub fn new(host: H, store: S) -> Self {
+        Engine { host, store }
+    }
+
+    /// Takes the lock and finishes any apply that was killed midway. `None` when `mode` is
+    /// [`LockMode::Try`] and another hostnet holds the lock.
+    pub async fn begin(&mut self, mode: LockMode) -> Result<Option<Session<S::Lock>>, Refused> {
+        let at = || self.store.location();
+        let lock = match mode {
+            LockMode::Wait => self.store.lock().map_err(|e| Refused::Lock(at(), e))?,
+            LockMode::Try => match self.store.try_lock().map_err(|e| Refused::Lock(at(), e))? {
+                Some(l) => l,
+                None => return Ok(None),
+            },
+        };
+        let recovered = recover_locked(&mut self.host, &self.store).await?;
+        Ok(Some(Session { _lock: lock, recovered }))
+    }
+
+    /// Applies `config` under the lock (waiting for it), after recovering from any interrupted
+    /// apply; a pending trial refuses the apply. With `trial_secs`, a successful apply that
+    /// changed something is recorded as a trial (still under the lock); the caller arranges
+    /// its revert.
+    pub async fn apply(
+        &mut self,
+        config: &Config,
+        opts: &Options,
+        trial_secs: Option<u64>,
+    ) -> Result<(Applied, Option<Pending>), Refused> {
+        let session = self.begin(LockMode::Wait).await?.expect("a waiting lock is always taken");
+        let report = self.apply_locked(&session, config, opts).await?;
+        let declared = declared_names(config);
+        let undeclared = |n: &String| !declared.contains(n.as_str()) && n != "lo";
+        let left_alone = if report.links_seen.is_empty() {
+            self.host.link_names().await?.into_iter().filter(undeclared).collect()
+        } else {
+            report.links_seen.iter().filter(|n| undeclared(n)).cloned().collect()
+        };
+        let mut applied = Applied { report, left_alone, trial: None };
+        let mut pending = None;
+        if let Some(secs) = trial_secs
+            && applied.succeeded(opts.tolerate_missing)
+            && !applied.report.undo.is_empty()
+        {
+            let p = begin_trial(&self.store, applied.report.undo.clone(), secs).map_err(Refused::Journal)?;
+            applied.trial = Some(Trial { id: p.id.clone(), seconds: secs });
+            pending = Some(p);
+        }
+        Ok((applied, pending))
+    }
+
+    /// Finishes an apply that was killed midway, by rolling back what it completed.
+    pub async fn recover(&mut self) -> Result<Option<Recovered>, Refused> {
+        Ok(self.begin(LockMode::Wait).await?.and_then(|t| t.recovered))
+    }
+
+    /// Keeps a pending trial; see [`confirm`].
+    pub fn confirm(&self) -> std::io::Result<bool> {
+        confirm(&self.store)
+    }
+
+    /// Reverts trial `id` if it is still the pending one (not confirmed, not replaced).
+    pub async fn revert(&mut self, id: &str) -> std::io::Result<Option<Vec<StepReport>>> {
+        let _lock = self.store.lock()?;
+        match self.store.pending()? {
+            Some(p) if p.id == id => {
+                let results = run_all(&mut self.host, &p.undo).await;
+                self.store.clear_pending()?;
+                Ok(Some(results))
+            }
+            _ => Ok(None),
+        }
+    }
+}
+
+/// Keeps a pending trial: forgets its undo and stops its reverter. `false` if none was
+/// pending. It needs no host: nothing on the host changes.
+pub fn confirm(store: &impl Store) -> std::io::Result<bool> {
+    let _lock = store.lock()?;
+    let Some(p) = store.pending()? else { return Ok(false) };
+    store.clear_pending()?;
+    if let Some(pid) = p.reverter_pid {
+        stop_reverter(pid);
+    }
+    Ok(true)
+}
+
+fn stop_reverter(pid: u32) {
+    // The reverter notices the trial is gone within a second and exits by itself; the signal
+    // only shortens that, so a failure to send it is harmless.
+    // SAFETY: kill(2) with a plain pid and signal has no memory effects.
+    unsafe { libc::kill(pid as libc::pid_t, libc::SIGTERM) };
+}
+
+impl<H: Host, S: Store> Engine<H, S> {
+    /// The pending trial, if any.
+    pub fn pending(&self) -> Result<Option<Pending>, Refused> {
+        self.store.pending().map_err(Refused::Journal)
+    }
+
+    /// The host as the planner needs it for `desired`.
+    pub async fn observe(&mut self, desired: &Config) -> Result<Cow<'_, State>, Refused> {
+        Ok(self.host.observe(desired).await?)
+    }
+
+    /// Observes, plans and applies `desired` (or `opts.part` of it) within `session`.
+    pub async fn apply_locked(
+        &mut self,
+        _session: &Session<S::Lock>,
+        desired: &Config,
+        opts: &Options,
+    ) -> Result<Report, Refused> {
+        self.refuse_if_pending(opts)?;
+        let t0 = std::time::Instant::now();
+        let desired = opts.part.as_ref().unwrap_or(desired);
+        let current = self.host.observe(desired).await?;
+        let mut p = plan(desired, &current);
+        if let Some(scope) = &opts.scope {
+            p.steps.retain(|s| scope.contains(s.op.subject()));
+        }
+        let hold = hostnet_core::plan::bridge_hold(desired, &current, &p);
+        // It borrows the host, which execution and verification use again.
+        drop(current);
+        tracing::info!("observed and planned {} operations in {:?}", p.steps.len(), t0.elapsed());
+        self.execute_and_verify(desired, p, hold, opts).await
+    }
+
+    /// Applies a plan the caller made against `current` (the daemon's drift pass plans once,
+    /// to decide which links to act on, and that plan is the one carried out). Only the
+    /// operations in `opts.scope` run.
+    pub async fn apply_plan(
+        &mut self,
+        _session: &Session<S::Lock>,
+        desired: &Config,
+        current: &State,
+        mut p: Plan,
+        opts: &Options,
+    ) -> Result<Report, Refused> {
+        self.refuse_if_pending(opts)?;
+        if let Some(scope) = &opts.scope {
+            p.steps.retain(|s| scope.contains(s.op.subject()));
+        }
+        let hold = hostnet_core::plan::bridge_hold(desired, current, &p);
+        self.execute_and_verify(desired, p, hold, opts).await
+    }
+
+    fn refuse_if_pending(&self, opts: &Options) -> Result<(), Refused> {
+        match self.pending()? {
+            Some(p) if opts.own_trial.as_deref() != Some(p.id.as_str()) => {
+                Err(Refused::TrialPending(p.deadline.saturating_sub(now())))
+            }
+            _ => Ok(()),
+        }
+    }
+
+    async fn execute_and_verify(
+        &mut self,
+        desired: &Config,
+        p: Plan,
+        hold: Option<BridgeHold>,
+        opts: &Options,
+    ) -> Result<Report, Refused> {
+        tracing::debug!("plan:\n{}", render_text(&p));
+        let mut report = Report::default();
+        if p.is_empty() {
+            report.verified = true;
+            return Ok(report);
+        }
+        let e = self;
+        let mut journal = e.store.begin(&p.steps).map_err(Refused::Journal)?;
+        let t1 = std::time::Instant::now();
+        let (done, broken) = execute(&mut e.host, &p, hold.as_ref(), opts, &mut journal, &mut report).await?;
+        tracing::info!("executed in {:?}", t1.elapsed());
+        let t2 = std::time::Instant::now();
+        // Failures that do not call the result into question: none, or at boot only missing NICs.
+        let tolerable = report.failed().next().is_none() || (opts.tolerate_missing && report.only_missing_nics());
+        if tolerable {
+            verify(&mut e.host, desired, opts, &broken, &mut report).await?;
+        }
+        tracing::info!("verified ({}) in {:?}", report.verified, t2.elapsed());
+        report.undo = undo_of(&p.steps, &done);
+        if opts.rollback && (!tolerable || !report.verified) {
+            report.rollback = run_all(&mut e.host, &report.undo).await;
+        }
+        journal.finish().map_err(Refused::Journal)?;
+        Ok(report)
+    }
+}
+
+async fn recover_locked<H: Host, S: Store>(host: &mut H, store: &S) -> Result<Option<Recovered>, Refused> {
+    let Some(u) = store.unfinished().map_err(Refused::Journal)? else { return Ok(None) };
+    let rollback = run_all(host, &u.undo()).await;
+    store.discard_journal().map_err(Refused::Journal)?;
+    let r = Recovered { pid: u.pid, done: u.done.len(), of: u.steps.len(), rollback };
+    tracing::warn!("{}", r.describe());
+    Ok(Some(r))
+}
+
+/// Records a trial of `undo` that reverts after `secs` unless confirmed. The caller holds the
+/// lock and arranges the revert (the CLI starts a reverter process, the daemon a timer).
+fn begin_trial(store: &impl Store, undo: Vec<Op>, secs: u64) -> std::io::Result<Pending> {
+    let id = format!(
+        "{}-{}",
+        std::process::id(),
+        SystemTime::now().duration_since(UNIX_EPOCH).map(|d| d.as_nanos()).unwrap_or(0)
+    );
+    let pending = Pending { id, deadline: now() + secs, undo, reverter_pid: None };
+    store.set_pending(&pending)?;
+    Ok(pending)
+}
+
+/// Runs steps in order. A failed step breaks its subject; a step that needs a broken device
+/// is skipped and breaks its own subject in turn, so whole dependent subtrees stop while
+/// independent ones carry on.
+async fn execute<H: Host>(
+    host: &mut H,
+    p: &Plan,
+    hold: Option<&BridgeHold>,
+    opts: &Options,
+    journal: &mut impl Journal,
+    report: &mut Report,
+) -> Result<(Vec<usize>, HashSet<String>), Refused> {
+    // Broken device → the device whose failure broke it, for the skip messages.
+    let mut broken: HashMap<String, String> = HashMap::default();
+    let mut done = Vec::new();
+    let mut timing = OpTiming::default();
+    for (i, step) in p.steps.iter().enumerate() {
+        if let Some(h) = hold.filter(|h| h.at == i && timing.total("set_up") >= opts.hold_after_ups) {
+            // The hold only spares the kernel work: if the addresses cannot be read, the
+            // bridges come up now and the apply goes on.
+            match host.await_startup(&h.behind, MAX_HOLD).await {
+                Ok(held) => {
+                    tracing::info!("{held}");
+                    report.bridge_hold = Some(held);
+                }
+                Err(e) => tracing::warn!("not holding the bridges: reading addresses failed: {e}"),
+            }
+        }
+        if let Some(cause) = step.op.needs().into_iter().find_map(|n| broken.get(n)).cloned() {
+            let because = format!("{cause} failed earlier");
+            broken.extend(step.op.breaks().into_iter().map(|b| (b.to_string(), cause.clone())));
+            report.steps.push(StepReport { op: step.op.clone(), outcome: Outcome::Skipped { because } });
+            continue;
+        }
+        let t = std::time::Instant::now();
+        let result = host.run(&step.op).await;
+        timing.add(&step.op, t.elapsed());
+        let outcome = match result {
+            Ok(()) => {
+                journal.done(i).map_err(Refused::Journal)?;
+                done.push(i);
+                Outcome::Applied
+            }
+            Err(error) => {
+                tracing::debug!("{:?} failed: {error}", step.op);
+                let cause = step.op.subject().to_string();
+                broken.extend(step.op.breaks().into_iter().map(|b| (b.to_string(), cause.clone())));
+                Outcome::Failed { error }
+            }
+        };
+        report.steps.push(StepReport { op: step.op.clone(), outcome });
+    }
+    timing.log();
+    Ok((done, broken.into_keys().collect()))
+}
+
+/// Re-plans against a fresh observation until nothing is left to do, allowing the kernel a
+/// moment to settle (bonds adopt MACs and carrier asynchronously). Devices that failed are
+/// left out: their drift is already reported as failures.
+async fn verify<H: Host>(
+    host: &mut H,
+    desired: &Config,
+    opts: &Options,
+    broken: &HashSet<String>,
+    report: &mut Report,
+) -> Result<(), Refused> {
+    for attempt in 0..opts.verify_attempts.max(1) {
+        let current = host.observe(desired).await?;
+        report.links_seen = current.links.iter().map(|l| l.iface.name.clone()).collect();
+        let left: Vec<Op> = plan(desired, &current)
+            .steps
+            .into_iter()
+            .map(|s| s.op)
+            .filter(|o| !matches!(o, Op::Missing { .. }) && !o.needs().iter().any(|n| broken.contains(*n)))
+            .filter(|o| opts.scope.as_ref().is_none_or(|s| s.contains(o.subject())))
+            .collect();
+        drop(current);
+        if left.is_empty() {
+            report.verified = true;
+            report.drift.clear();
+            return Ok(());
+        }
+        report.drift = left;
+        if attempt + 1 < opts.verify_attempts {
+            host.pause(opts.settle).await;
+        }
+    }
+    Ok(())
+}
+
+/// Runs undo operations (rollback, recovery and trial reverts), continuing past failures.
+/// Removing what is already gone counts as done: an earlier undo may have taken it along (a
+/// link taken down loses its IPv6 addresses and routes), and recovery may undo an operation
+/// the killed apply never got to.
+async fn run_all<H: Host>(host: &mut H, ops: &[Op]) -> Vec<StepReport> {
+    let mut out = Vec::with_capacity(ops.len());
+    for op in ops {
+        let outcome = match host.run(op).await {
+            Ok(()) => Outcome::Applied,
+            Err(error) if already_gone(op, &error) => {
+                tracing::debug!("{}: already gone ({error})", hostnet_core::plan::op_line(op));
+                Outcome::Applied
+            }
+            Err(error) => Outcome::Failed { error },
+        };
+        out.push(StepReport { op: op.clone(), outcome });
+    }
+    out
+}
+
+/// Every link name the config declares, veth peers included: a set, since every link on the
+/// host is looked up in it (a scan per link was quadratic: 8000 links x 12000 declarations).
+pub fn declared_names(config: &Config) -> HashSet<&str> {
+    let mut names = HashSet::with_capacity_and_hasher(config.interfaces.len(), Default::default());
+    for i in &config.interfaces {
+        names.insert(i.name.as_str());
+        if let Kind::Veth(v) = &i.kind {
+            names.insert(v.peer.as_str());
+        }
+    }
+    names
+}
+
+/// Whether `error` says that what `op` removes is not there: the kernel's answer to deleting a
+/// missing address (EADDRNOTAVAIL), route (ESRCH), rule (ENOENT) or link (ENODEV).
+fn already_gone(op: &Op, error: &hostnet_core::OpError) -> bool {
+    use hostnet_core::op_error::errno;
+    match op {
+        Op::DelAddress { .. } => error.errno == errno::EADDRNOTAVAIL,
+        Op::DelRoute { .. } => error.errno == errno::ESRCH,
+        Op::DelRule { .. } => error.errno == errno::ENOENT,
+        Op::Delete { .. } => error.errno == errno::ENODEV,
+        _ => false,
+    }
+}

@@ -1,0 +1,112 @@
+//! The in-memory store: lock, journal and pending trial kept in shared memory, so that a test
+//! can "kill" an apply (drop its future midway) and let a second engine over the same store
+//! recover it, as the state directory allows across processes.
+
+use std::sync::{Arc, Mutex};
+
+use hostnet_core::plan::Step;
+
+use crate::store::{Journal, Pending, Store, Unfinished};
+
+#[derive(Debug, Default)]
+struct Inner {
+    locked: bool,
+    journal: Option<(Vec<Step>, Vec<usize>)>,
+    pending: Option<Pending>,
+}
+
+/// Cloning it shares it: two engines over clones see one lock, one journal, one trial.
+#[derive(Debug, Clone, Default)]
+pub struct MemStore(Arc<Mutex<Inner>>);
+
+/// Released when dropped.
+pub struct MemLock(Arc<Mutex<Inner>>);
+
+impl Drop for MemLock {
+    fn drop(&mut self) {
+        self.0.lock().expect("not poisoned").locked = false;
+    }
+}
+
+pub struct MemJournal(Arc<Mutex<Inner>>);
+
+impl MemStore {
+    fn inner(&self) -> std::sync::MutexGuard<'_, Inner> {
+        self.0.lock().expect("not poisoned")
+    }
+
+    /// Whether an apply's journal is open: it ran and has not finished.
+    pub fn journal_open(&self) -> bool {
+        self.inner().journal.is_some()
+    }
+
+    /// Whether some transaction holds the lock.
+    pub fn locked(&self) -> bool {
+        self.inner().locked
+    }
+}
+
+impl Store for MemStore {
+    type Lock = MemLock;
+    type Journal = MemJournal;
+
+    fn location(&self) -> String {
+        "memory".into()
+    }
+
+    fn lock(&self) -> std::io::Result<MemLock> {
+        // One thread drives a test's engines, so a held lock would never be released.
+        self.try_lock()?.ok_or_else(|| std::io::Error::new(std::io::ErrorKind::WouldBlock, "deadlock: lock held"))
+    }
+
+    fn try_lock(&self) -> std::io::Result<Option<MemLock>> {
+        let mut i = self.inner();
+        if i.locked {
+            return Ok(None);
+        }
+        i.locked = true;
+        Ok(Some(MemLock(self.0.clone())))
+    }
+
+    fn begin(&self, steps: &[Step]) -> std::io::Result<MemJournal> {
+        self.inner().journal = Some((steps.to_vec(), Vec::new()));
+        Ok(MemJournal(self.0.clone()))
+    }
+
+    fn unfinished(&self) -> std::io::Result<Option<Unfinished>> {
+        Ok(self.inner().journal.clone().map(|(steps, done)| Unfinished { pid: 0, steps, done }))
+    }
+
+    fn discard_journal(&self) -> std::io::Result<()> {
+        self.inner().journal = None;
+        Ok(())
+    }
+
+    fn pending(&self) -> std::io::Result<Option<Pending>> {
+        Ok(self.inner().pending.clone())
+    }
+
+    fn set_pending(&self, p: &Pending) -> std::io::Result<()> {
+        self.inner().pending = Some(p.clone());
+        Ok(())
+    }
+
+    fn clear_pending(&self) -> std::io::Result<()> {
+        self.inner().pending = None;
+        Ok(())
+    }
+}
+
+impl Journal for MemJournal {
+    fn done(&mut self, index: usize) -> std::io::Result<()> {
+        if let Some((_, done)) = &mut self.0.lock().expect("not poisoned").journal {
+            done.push(index);
+        }
+        Ok(())
+    }
+
+    fn finish(self) -> std::io::Result<()> {
+        self.0.lock().expect("not poisoned").journal = None;
+        Ok(())
+    }
+}

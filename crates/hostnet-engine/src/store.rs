@@ -1,0 +1,103 @@
+//! The engine's seam to its durable records: the lock that keeps two applies from
+//! interleaving, the journal that lets the next run roll back an apply killed midway, and the
+//! pending trial of an `apply --try`. The state directory (`hostnet-netlink`) and the
+//! in-memory [`crate::MemStore`] implement it.
+
+use hostnet_core::plan::{Op, Step};
+use serde::{Deserialize, Serialize};
+
+/// Durable records of one host (one network namespace).
+pub trait Store {
+    /// Held while alive; dropping it releases the lock.
+    type Lock;
+    type Journal: Journal;
+
+    /// Where the records are, for messages.
+    fn location(&self) -> String;
+    /// Takes the lock, waiting for another hostnet to finish.
+    fn lock(&self) -> std::io::Result<Self::Lock>;
+    /// Takes the lock if nobody holds it (the daemon retries later rather than stall).
+    fn try_lock(&self) -> std::io::Result<Option<Self::Lock>>;
+    /// Starts a journal for `steps`.
+    fn begin(&self, steps: &[Step]) -> std::io::Result<Self::Journal>;
+    /// A journal left by an apply that never finished.
+    fn unfinished(&self) -> std::io::Result<Option<Unfinished>>;
+    fn discard_journal(&self) -> std::io::Result<()>;
+    fn pending(&self) -> std::io::Result<Option<Pending>>;
+    fn set_pending(&self, p: &Pending) -> std::io::Result<()>;
+    fn clear_pending(&self) -> std::io::Result<()>;
+}
+
+/// The journal of one apply in progress.
+pub trait Journal {
+    /// Records that step `index` completed.
+    fn done(&mut self, index: usize) -> std::io::Result<()>;
+    /// The apply ended (applied, or rolled back): nothing is left to recover.
+    fn finish(self) -> std::io::Result<()>;
+}
+
+impl<T: Store> Store for &T {
+    type Lock = T::Lock;
+    type Journal = T::Journal;
+    fn location(&self) -> String {
+        (**self).location()
+    }
+    fn lock(&self) -> std::io::Result<Self::Lock> {
+        (**self).lock()
+    }
+    fn try_lock(&self) -> std::io::Result<Option<Self::Lock>> {
+        (**self).try_lock()
+    }
+    fn begin(&self, steps: &[Step]) -> std::io::Result<Self::Journal> {
+        (**self).begin(steps)
+    }
+    fn unfinished(&self) -> std::io::Result<Option<Unfinished>> {
+        (**self).unfinished()
+    }
+    fn discard_journal(&self) -> std::io::Result<()> {
+        (**self).discard_journal()
+    }
+    fn pending(&self) -> std::io::Result<Option<Pending>> {
+        (**self).pending()
+    }
+    fn set_pending(&self, p: &Pending) -> std::io::Result<()> {
+        (**self).set_pending(p)
+    }
+    fn clear_pending(&self) -> std::io::Result<()> {
+        (**self).clear_pending()
+    }
+}
+
+/// What a journal left by an interrupted apply says.
+#[derive(Debug, Clone)]
+pub struct Unfinished {
+    pub pid: u32,
+    pub steps: Vec<Step>,
+    pub done: Vec<usize>,
+}
+
+impl Unfinished {
+    /// The operations that undo what the interrupted run completed, newest first.
+    pub fn undo(&self) -> Vec<Op> {
+        undo_of(&self.steps, &self.done)
+    }
+}
+
+/// Undo operations for the completed steps `done` of `steps`, in the order to run them.
+pub fn undo_of(steps: &[Step], done: &[usize]) -> Vec<Op> {
+    let mut d: Vec<usize> = done.iter().copied().filter(|&i| i < steps.len()).collect();
+    d.sort_unstable();
+    d.dedup();
+    d.iter().rev().flat_map(|&i| steps[i].undo.iter().cloned()).collect()
+}
+
+/// A trial apply waiting for `hostnet confirm`.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct Pending {
+    /// Distinguishes this trial from a later one, so a stale reverter never undoes a newer apply.
+    pub id: String,
+    /// Seconds since the epoch after which the reverter undoes the trial.
+    pub deadline: u64,
+    pub undo: Vec<Op>,
+    pub reverter_pid: Option<u32>,
+}
