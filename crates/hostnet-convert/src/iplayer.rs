@@ -317,8 +317,11 @@ pub(crate) fn ifupdown_sysctls(i: &Interface) -> String {
 /// `link-local: []` on a bond or bridge port says what hostnet does for ports anyway; the
 /// imported config leaves it unsaid, as a hand-written one would.
 pub(crate) fn ports_default_link_local(interfaces: &mut [Interface]) {
-    let ports: Vec<String> =
-        interfaces.iter().filter(|m| !matches!(m.kind, Kind::Vrf(_))).flat_map(|m| m.kind.ports().to_vec()).collect();
+    let ports: std::collections::HashSet<String> = hostnet_core::model::masters_of(interfaces)
+        .into_iter()
+        .filter(|(_, m)| !matches!(m.kind, Kind::Vrf(_)))
+        .map(|(p, _)| p.to_string())
+        .collect();
     for i in interfaces.iter_mut().filter(|i| ports.contains(&i.name)) {
         if i.ipv6.link_local == Some(false) {
             i.ipv6.link_local = None;

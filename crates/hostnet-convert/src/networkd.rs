@@ -10,7 +10,8 @@ pub fn export(config: &Config) -> Exported {
     let mut files = Vec::new();
     let mut lost = Vec::new();
     let holder = crate::ifupdown::dns_holder(config);
-    let master_of = |n: &str| config.interfaces.iter().find(|m| m.kind.ports().iter().any(|p| p == n));
+    let masters = config.masters();
+    let master_of = |n: &str| masters.get(n).copied();
     for i in ordered(config) {
         crate::cabling_lost(i, &mut lost);
         if i.state == LinkState::Absent {

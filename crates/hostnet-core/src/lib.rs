@@ -1,6 +1,10 @@
 //! hostnet's pure core: the declared model, its validation, the device dependency graph, and the
 //! plan that turns a desired config plus the current state into ordered operations. Nothing here
 //! touches the host, so all of it is tested without root.
+//!
+//! It is the bottom layer: `hostnet-engine` (the transaction) builds on it alone, and the
+//! kernel adapter, the daemon, the lab and the CLI on both. [`State::apply`] says what one
+//! operation does to a host, as the kernel does it; the engine's in-memory host runs on it.
 
 pub mod diag;
 pub mod graph;

@@ -408,16 +408,12 @@ fn check_vlans(config: &Config, rep: &mut Reporter<'_>) {
     let mut seen: HashMap<(&str, u16), &str> = HashMap::default();
     // A VRF member keeps its traffic: a VLAN on it is fine. A bond or bridge port's is the
     // master's. Every listed port counts, declared or not (`check_ports` keeps only valid ones).
-    let enslaved: HashMap<&str, &str> = config
-        .interfaces
-        .iter()
-        .filter(|m| !matches!(m.kind, Kind::Vrf(_)))
-        .flat_map(|m| m.kind.ports().iter().map(move |p| (p.as_str(), m.name.as_str())))
-        .collect();
+    let masters = config.masters();
+    let enslaved = |port: &str| masters.get(port).filter(|m| !matches!(m.kind, Kind::Vrf(_))).map(|m| m.name.as_str());
     for (i, iface) in config.interfaces.iter().enumerate() {
         // A VXLAN's base is only where its UDP packets leave; that may be any link.
         if let Some(base) = iface.kind.base().filter(|_| !matches!(iface.kind, Kind::Vxlan(_)))
-            && let Some(master) = enslaved.get(base)
+            && let Some(master) = enslaved(base)
         {
             let it = if matches!(iface.kind, Kind::Vlan(_)) { "the VLAN" } else { "it" };
             rep.error(

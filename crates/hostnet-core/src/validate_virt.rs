@@ -94,11 +94,16 @@ pub(crate) fn check_ethtool(config: &Config, rep: &mut Reporter<'_>) {
 
 /// Bridge port settings: only on a bridge's port, within the kernel's ranges.
 pub(crate) fn check_bridge_ports(config: &Config, rep: &mut Reporter<'_>) {
+    // Looked up per port with settings: a scan of every interface each was quadratic.
+    let masters = if config.interfaces.iter().any(|i| i.bridge_port.is_some()) {
+        config.masters()
+    } else {
+        Default::default()
+    };
     for (i, iface) in config.interfaces.iter().enumerate() {
         let Some(bp) = &iface.bridge_port else { continue };
         let at = format!("interfaces[{i}].bridge_port");
-        let bridged =
-            config.interfaces.iter().any(|m| matches!(m.kind, Kind::Bridge(_)) && m.kind.ports().contains(&iface.name));
+        let bridged = masters.get(iface.name.as_str()).is_some_and(|m| matches!(m.kind, Kind::Bridge(_)));
         if !bridged {
             rep.error(&at, format!("`{}` is not a port of any declared bridge", iface.name));
         }
@@ -175,15 +180,9 @@ pub(crate) fn check_vrfs(config: &Config, rep: &mut Reporter<'_>) {
         }
     }
     // Built only when some interface names a VRF: most configs have none.
-    let bond_or_bridge_port: HashMap<&str, &str> = if config.interfaces.iter().any(|i| i.vrf.is_some()) {
-        config
-            .interfaces
-            .iter()
-            .filter(|m| matches!(m.kind, Kind::Bond(_) | Kind::Bridge(_)))
-            .flat_map(|m| m.kind.ports().iter().map(move |p| (p.as_str(), m.name.as_str())))
-            .collect()
-    } else {
-        HashMap::default()
+    let masters = if config.interfaces.iter().any(|i| i.vrf.is_some()) { config.masters() } else { Default::default() };
+    let bond_or_bridge_port = |port: &str| {
+        masters.get(port).filter(|m| matches!(m.kind, Kind::Bond(_) | Kind::Bridge(_))).map(|m| m.name.as_str())
     };
     for (i, iface) in config.interfaces.iter().enumerate() {
         let Some(vrf) = &iface.vrf else { continue };
@@ -194,7 +193,7 @@ pub(crate) fn check_vrfs(config: &Config, rep: &mut Reporter<'_>) {
         if matches!(iface.kind, Kind::Vrf(_)) {
             rep.error(&at, "a VRF cannot be enslaved to another VRF");
         }
-        if let Some(master) = bond_or_bridge_port.get(iface.name.as_str()) {
+        if let Some(master) = bond_or_bridge_port(iface.name.as_str()) {
             rep.error(&at, format!("`{}` is a port of `{master}`; put `{master}` in the VRF instead", iface.name));
         }
     }

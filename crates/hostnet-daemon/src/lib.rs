@@ -2,6 +2,11 @@
 //! rtnetlink notifications, runs a per-link state machine over whole-host plans, repairs or
 //! reports drift, answers `apply`, `status` and `reload` on a control socket, and can export
 //! Prometheus metrics. See docs/daemon.md.
+//!
+//! It changes the host only through `hostnet-engine`'s `Engine`, with the kernel adapter
+//! (`hostnet_netlink::NetlinkHost`) observing through its mirror ([`source::MirrorSource`]): a
+//! drift pass takes the lock without waiting, plans once, and has the engine carry out that
+//! plan's operations for the links it acts on.
 
 pub mod control;
 pub mod daemon;

@@ -1,4 +1,5 @@
-//! `hostnet`: declare, plan, apply and inspect Linux host networking.
+//! `hostnet`: declare, plan, apply and inspect Linux host networking. A thin front end: every
+//! change goes through `hostnet-engine`'s `Engine` over the kernel adapter (`hostnet-netlink`).
 
 mod cli;
 mod cmd;

@@ -379,9 +379,27 @@ impl From<Interface> for RawInterface {
     }
 }
 
+/// Each port named by a master among `interfaces` (bond, bridge or VRF) with that master, the
+/// first declared one where validation found two. The one place this lookup is built: callers
+/// that care for one kind of master filter what they find.
+pub fn masters_of(interfaces: &[Interface]) -> rustc_hash::FxHashMap<&str, &Interface> {
+    let mut m = rustc_hash::FxHashMap::with_capacity_and_hasher(interfaces.len(), Default::default());
+    for master in interfaces {
+        for p in master.kind.ports() {
+            m.entry(p.as_str()).or_insert(master);
+        }
+    }
+    m
+}
+
 impl Config {
     pub fn get(&self, name: &str) -> Option<&Interface> {
         self.interfaces.iter().find(|i| i.name == name)
+    }
+
+    /// Each declared port's master (bond, bridge or VRF); see [`masters_of`].
+    pub fn masters(&self) -> rustc_hash::FxHashMap<&str, &Interface> {
+        masters_of(&self.interfaces)
     }
 
     /// Gathers each VRF's members from their `vrf:` keys into its port list, and puts routes

@@ -87,11 +87,7 @@ pub fn plan(desired: &Config, current: &State) -> Plan {
 /// interfaces.
 pub fn plan_with_graph(desired: &Config, current: &State, graph: &Graph) -> Plan {
     let declared: HashMap<&str, &Interface> = desired.interfaces.iter().map(|i| (i.name.as_str(), i)).collect();
-    let master_of = desired
-        .interfaces
-        .iter()
-        .flat_map(|m| m.kind.ports().iter().map(move |p| (p.as_str(), m.name.as_str())))
-        .collect();
+    let master_of = desired.masters().into_iter().map(|(p, m)| (p, m.name.as_str())).collect();
     // Only declared masters' ports are ever asked for: a plan of a few interfaces on a host of
     // thousands of links sorts and copies only those.
     let mut live_ports: HashMap<&str, Vec<String>> = HashMap::default();
@@ -406,8 +402,13 @@ impl<'a> Planner<'a> {
                     del: crate::model::vlans::compress(&new),
                 }]
             }
+            // The kernel changes these only on a bond that is down, as it was before: undoing
+            // later steps may have brought it up since (re-enslaving it into an outer bond
+            // does), so the undo takes it down first. What brought it down is undone after.
             Op::SetBondMode { name, .. } => match &before(name).kind {
-                Some(Kind::Bond(b)) => smallvec![Op::SetBondMode { name: name.clone(), mode: b.mode }],
+                Some(Kind::Bond(b)) => {
+                    smallvec![Op::SetDown { name: name.clone() }, Op::SetBondMode { name: name.clone(), mode: b.mode }]
+                }
                 _ => smallvec![],
             },
             Op::SetBondOptions { name, options } => match &before(name).kind {
@@ -415,11 +416,14 @@ impl<'a> Planner<'a> {
                     let old = b.options();
                     let back: Vec<BondOpt> =
                         options.iter().filter_map(|o| old.iter().find(|x| x.same_kind(o)).cloned()).collect();
-                    if back.is_empty() {
-                        smallvec![]
-                    } else {
-                        smallvec![Op::SetBondOptions { name: name.clone(), options: back }]
+                    let mut v = Undo::new();
+                    if back.iter().any(BondOpt::needs_bond_down) && !before(name).up {
+                        v.push(Op::SetDown { name: name.clone() });
                     }
+                    if !back.is_empty() {
+                        v.push(Op::SetBondOptions { name: name.clone(), options: back });
+                    }
+                    v
                 }
                 _ => smallvec![],
             },

@@ -79,13 +79,8 @@ impl State {
     pub fn from_config(config: &Config) -> State {
         let mut links = Vec::new();
         let by_name: HashMap<&str, &Interface> = config.interfaces.iter().rev().map(|i| (i.name.as_str(), i)).collect();
-        let masters: HashMap<&str, &str> = config
-            .interfaces
-            .iter()
-            .rev()
-            .flat_map(|m| m.kind.ports().iter().map(move |p| (p.as_str(), m.name.as_str())))
-            .collect();
-        let master_of = |n: &str| masters.get(n).map(|m| m.to_string());
+        let masters = config.masters();
+        let master_of = |n: &str| masters.get(n).map(|m| m.name.clone());
         for i in config.interfaces.iter().filter(|i| i.state != LinkState::Absent) {
             let (perm_mac, pci_path) = match &i.kind {
                 Kind::Ethernet(e) => (e.matches.mac, e.matches.pci_path.clone()),
