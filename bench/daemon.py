@@ -11,6 +11,10 @@
 2. A late NIC: a veth end with a declared MAC moved into the namespace from a peer namespace
    while the daemon runs; the time until its declared address is on it (polled every 2 ms,
    so ±2 ms plus one `ip` call).
+3. Drift repair: object 0's address deleted by hand (`ip address del`, which also takes the
+   route through it); the time from that command's start until the daemon has put both back
+   (the notification, the 20 ms debounce, one plan against the mirror, the two operations and
+   their verification; polled as above).
 
 The config is JSON, as programs and Ansible write it; --yaml writes it as block YAML, as a
 person does (the daemon then parses the whole file on every apply: see BENCHMARKS.md).
@@ -73,11 +77,17 @@ def has_addr(ns, dev, addr):
     return addr in p.stdout
 
 
+def has_route(ns, dst):
+    p = subprocess.run(["ip", "-n", ns, "route", "show", dst], capture_output=True, text=True)
+    return dst.split("/")[0] in p.stdout
+
+
 def main():
     ap = argparse.ArgumentParser()
     ap.add_argument("--n", type=int, default=1000)
     ap.add_argument("--runs", type=int, default=20)
     ap.add_argument("--late", type=int, default=20)
+    ap.add_argument("--drift", type=int, default=20)
     ap.add_argument("--yaml", action="store_true", help="write the config as block YAML, not JSON")
     a = ap.parse_args()
     tmp = tempfile.mkdtemp(prefix="hostnet-daemon-bench-")
@@ -107,6 +117,12 @@ def main():
                 for cfg, name in ((dc, "to"), (d, "back")):
                     res.setdefault("daemon", []).append(run(hostnet(ns.name, state, "apply", f"{cfg}/hostnet.yaml"))[0])
                     res.setdefault("ip", []).append(run(["ip", "-n", twin.name, "-batch", f"{tmp}/ip-{name}.batch"])[0])
+            for r in range(a.drift):
+                t0 = time.perf_counter()
+                subprocess.run(["ip", "-n", ns.name, "address", "del", "10.0.0.1/24", "dev", "p0"], check=True)
+                wait_for(lambda: has_addr(ns.name, "p0", "10.0.0.1/24") and has_route(ns.name, dst), timeout=10)
+                res.setdefault("drift", []).append(time.perf_counter() - t0)
+                time.sleep(0.2)
             for r in range(a.late):
                 t0 = time.perf_counter()
                 subprocess.run(["ip", "-n", peer.name, "link", "add", "enx1", "address", UPLINK_MAC, "netns", ns.name,
@@ -131,6 +147,8 @@ def main():
     print(f"| one change, `ip -batch` (3 lines) | {stats(res['ip'])} |")
     print(f"| daemon / ip | {ratio:.2f}x |")
     print(f"| late NIC: `ip link add` until its declared address is on it | {stats(res['late'])} |")
+    if res.get("drift"):
+        print(f"| drift repair: `ip address del` until address and route are back | {stats(res['drift'])} |")
 
 
 if __name__ == "__main__":

@@ -14,6 +14,7 @@ use hostnet_netlink::journal::StateDir;
 use hostnet_netlink::write::Env;
 use rtnetlink::packet_route::link::{InfoData, InfoKind, InfoVeth, LinkAttribute, LinkFlags, LinkInfo, LinkMessage};
 
+use crate::error::{LabError, Result};
 use crate::ns;
 use crate::topology::Topology;
 
@@ -58,14 +59,16 @@ fn ifname(prefix: &str, rest: &str) -> String {
 
 impl Lab {
     /// Builds the replica. On error, whatever was built is torn down.
-    pub async fn build(t: &Topology, host: &Config) -> Result<Lab, String> {
+    pub async fn build(t: &Topology, host: &Config) -> Result<Lab> {
         // Unique per build: a repeated run must not meet the namespaces of the one before.
         static BUILDS: std::sync::atomic::AtomicUsize = std::sync::atomic::AtomicUsize::new(0);
         let n = BUILDS.fetch_add(1, std::sync::atomic::Ordering::SeqCst);
         let tag = format!("hnl{}-{n}", std::process::id());
         let workdir = std::env::temp_dir().join(format!("hostnet-lab-{tag}"));
-        std::fs::create_dir_all(&workdir).map_err(|e| e.to_string())?;
-        let host_addr = t.host_address(host).ok_or("the host config has no IPv4 address to probe")?;
+        std::fs::create_dir_all(&workdir).map_err(LabError::os(workdir.display().to_string()))?;
+        let host_addr = t
+            .host_address(host)
+            .ok_or_else(|| LabError::Input("the host config has no IPv4 address to probe".into()))?;
         let mut lab = Lab {
             switch_nl: BTreeMap::new(),
             end_index: BTreeMap::new(),
@@ -131,7 +134,9 @@ impl Lab {
                 let mut b = Bond::new(BondMode::Lacp);
                 b.ports = host_ends.clone();
                 b.miimon = Some(100);
-                b.lacp_rate = Some(s.lacp_rate.parse().map_err(|e: String| format!("switch {}: {e}", s.name))?);
+                b.lacp_rate = Some(
+                    s.lacp_rate.parse().map_err(|e: String| LabError::Input(format!("switch {}: {e}", s.name)))?,
+                );
                 ifs.push(Interface::new("po", Kind::Bond(b)));
                 bridge_ports.insert(0, "po".into());
             } else {
@@ -148,7 +153,7 @@ impl Lab {
         }
         for p in &t.peers {
             let mut eth = Interface::new("eth0", Kind::Ethernet(Ethernet::default()));
-            eth.addresses.push(p.address.parse().map_err(|e| format!("peer {}: {e}", p.name))?);
+            eth.addresses.push(p.address.parse().map_err(|e| LabError::Input(format!("peer {}: {e}", p.name)))?);
             lab.apply(&lab.peer_ns[&p.name].clone(), &Config { interfaces: vec![eth], ..Default::default() }).await?;
             lab.peers.push((p.name.clone(), eth_addr(&p.address)?));
         }
@@ -163,7 +168,7 @@ impl Lab {
         lab.apply(&lab.host_ns.clone(), &h).await?;
         for s in &t.switches {
             let nl = lab.connect(&lab.switch_ns[&s.name].clone())?;
-            for l in nl.links().await.map_err(|e| e.to_string())? {
+            for l in nl.links().await.map_err(LabError::kernel(format!("links of {}", s.name)))? {
                 if let Some(n) = hostnet_netlink::read::ifname(&l) {
                     lab.end_index.insert((s.name.clone(), n), l.header.index);
                 }
@@ -174,11 +179,11 @@ impl Lab {
     }
 
     /// A netlink connection inside one of the lab's namespaces.
-    pub fn connect(&self, ns_name: &str) -> Result<Netlink, String> {
-        ns::within(ns_name, Netlink::connect)?.map_err(|e| e.to_string())
+    pub fn connect(&self, ns_name: &str) -> Result<Netlink> {
+        ns::within(ns_name, Netlink::connect)?.map_err(LabError::kernel(format!("netlink in {ns_name}")))
     }
 
-    async fn apply(&self, ns_name: &str, config: &Config) -> Result<(), String> {
+    async fn apply(&self, ns_name: &str, config: &Config) -> Result<()> {
         let nl = self.connect(ns_name)?;
         let dir = StateDir::new(&self.workdir.join("state"), Some(ns_name));
         let env =
@@ -186,39 +191,45 @@ impl Lab {
         // The same transaction as `hostnet apply`: an interrupted earlier build is recovered, and
         // a pending trial refuses.
         let mut engine = Engine::new(NetlinkHost::new(&nl, &env, Dump), &dir);
-        let (applied, _) = engine.apply(config, &Options::default(), None).await.map_err(|e| e.to_string())?;
+        let (applied, _) = engine
+            .apply(config, &Options::default(), None)
+            .await
+            .map_err(|source| LabError::Refused { node: ns_name.to_string(), source })?;
         let report = applied.report;
         if !report.ok() {
             let failed: Vec<String> = report.failed().map(|s| format!("{:?}", s.op)).collect();
-            return Err(format!("configuring {ns_name} failed: {}; drift {:?}", failed.join(", "), report.drift));
+            let drift: Vec<String> = report.drift.iter().map(hostnet_core::plan::op_line).collect();
+            let detail = format!("failed: {}; still different: {}", failed.join(", "), drift.join(", "));
+            return Err(LabError::Configure { node: ns_name.to_string(), detail });
         }
         Ok(())
     }
 
     /// Sets a switch-side cable end up or down: a cable pulled or plugged back.
-    pub async fn set_cable(&self, end: &CableEnd, up: bool) -> Result<(), String> {
+    pub async fn set_cable(&self, end: &CableEnd, up: bool) -> Result<()> {
         let nl = &self.switch_nl[&end.switch];
         let index = *self
             .end_index
             .get(&(end.switch.clone(), end.ifname.clone()))
-            .ok_or_else(|| format!("{} not found in {}", end.ifname, end.switch))?;
+            .ok_or_else(|| LabError::Input(format!("{} not found in {}", end.ifname, end.switch)))?;
         let mut msg = LinkMessage::default();
         msg.header.index = index;
         msg.header.change_mask = LinkFlags::Up;
         if up {
             msg.header.flags = LinkFlags::Up;
         }
-        nl.handle().link().set(msg).execute().await.map_err(|e| e.to_string())
+        let what = format!("{} {} in {}", if up { "plugging" } else { "pulling" }, end.ifname, end.switch);
+        nl.handle().link().set(msg).execute().await.map_err(LabError::kernel(what))
     }
 }
 
-fn eth_addr(cidr: &str) -> Result<IpAddr, String> {
-    cidr.split('/').next().and_then(|a| a.parse().ok()).ok_or_else(|| format!("bad address {cidr}"))
+fn eth_addr(cidr: &str) -> Result<IpAddr> {
+    cidr.split('/').next().and_then(|a| a.parse().ok()).ok_or_else(|| LabError::Input(format!("bad address {cidr}")))
 }
 
 /// A veth pair with one end here (`near`) and the other (`far`) created directly inside
 /// namespace `far_ns`.
-async fn cable(nl: &Netlink, near: &str, mac: Option<[u8; 6]>, far: &str, far_ns: &str) -> Result<(), String> {
+async fn cable(nl: &Netlink, near: &str, mac: Option<[u8; 6]>, far: &str, far_ns: &str) -> Result<()> {
     let fd = ns::open(far_ns)?;
     let mut peer = LinkMessage::default();
     peer.attributes.push(LinkAttribute::IfName(far.to_string()));
@@ -232,5 +243,5 @@ async fn cable(nl: &Netlink, near: &str, mac: Option<[u8; 6]>, far: &str, far_ns
         LinkInfo::Kind(InfoKind::Veth),
         LinkInfo::Data(InfoData::Veth(InfoVeth::Peer(peer))),
     ]));
-    nl.handle().link().add(msg).execute().await.map_err(|e| format!("cable {near} <-> {far_ns}/{far}: {e}"))
+    nl.handle().link().add(msg).execute().await.map_err(LabError::kernel(format!("cable {near} <-> {far_ns}/{far}")))
 }

@@ -7,6 +7,7 @@
 //! poll interval; events found that way carry `polled: true` and are known to within one interval.
 
 use std::collections::{BTreeMap, HashMap};
+use crate::error::{LabError, Result};
 use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::{Arc, Mutex};
 use std::thread::JoinHandle;
@@ -105,7 +106,7 @@ pub fn diff(old: Option<&LinkStatus>, new: &LinkStatus) -> Vec<(&'static str, St
 /// Latest status of every link, per node, as the recorders see it.
 pub type Views = BTreeMap<String, Vec<LinkStatus>>;
 
-type RecorderThread = JoinHandle<Result<Vec<Event>, String>>;
+type RecorderThread = JoinHandle<Result<Vec<Event>>>;
 
 pub struct Recorder {
     stop: Arc<AtomicBool>,
@@ -117,7 +118,7 @@ pub struct Recorder {
 
 impl Recorder {
     /// Starts one recorder per (node, namespace) and waits until each has dumped its links once.
-    pub fn start(nodes: &[(String, String)], epoch: Instant, poll: Duration) -> Result<Recorder, String> {
+    pub fn start(nodes: &[(String, String)], epoch: Instant, poll: Duration) -> Result<Recorder> {
         let stop = Arc::new(AtomicBool::new(false));
         let views = Arc::new(Mutex::new(Views::new()));
         let ready = Arc::new(Mutex::new(0usize));
@@ -127,8 +128,10 @@ impl Recorder {
             let (stop, views, ready) = (stop.clone(), views.clone(), ready.clone());
             threads.push(std::thread::spawn(move || {
                 ns::enter(&ns_name)?;
-                let rt =
-                    tokio::runtime::Builder::new_current_thread().enable_all().build().map_err(|e| e.to_string())?;
+                let rt = tokio::runtime::Builder::new_current_thread()
+                    .enable_all()
+                    .build()
+                    .map_err(LabError::os("the event recorder's runtime"))?;
                 rt.block_on(record(&node, epoch, poll, &stop, &views, &ready))
             }));
         }
@@ -137,8 +140,8 @@ impl Recorder {
         while *r.ready.lock().expect("lock") < nodes.len() {
             if start.elapsed() > Duration::from_secs(10) || r.threads.iter().any(|t| t.is_finished()) {
                 return Err(match r.finish() {
-                    Err(e) => format!("event recorder: {e}"),
-                    Ok(_) => "event recorder did not start".into(),
+                    Err(e) => e,
+                    Ok(_) => LabError::Measure("the event recorder did not start within 10 s".into()),
                 });
             }
             std::thread::sleep(Duration::from_millis(5));
@@ -151,11 +154,11 @@ impl Recorder {
     }
 
     /// Stops every recorder; all events, oldest first.
-    pub fn finish(self) -> Result<Vec<Event>, String> {
+    pub fn finish(self) -> Result<Vec<Event>> {
         self.stop.store(true, Ordering::SeqCst);
         let mut all = Vec::new();
         for t in self.threads {
-            all.extend(t.join().map_err(|_| "event recorder panicked".to_string())??);
+            all.extend(t.join().map_err(|_| LabError::Panicked("event recorder"))??);
         }
         all.sort_by_key(|e| e.at_us);
         Ok(all)
@@ -195,12 +198,12 @@ async fn record(
     stop: &AtomicBool,
     views: &Mutex<Views>,
     ready: &Mutex<usize>,
-) -> Result<Vec<Event>, String> {
-    let mut mon = Monitor::open(&[Topic::Links]).map_err(|e| e.to_string())?;
-    let nl = Netlink::connect().map_err(|e| e.to_string())?;
+) -> Result<Vec<Event>> {
+    let mut mon = Monitor::open(&[Topic::Links]).map_err(LabError::kernel(format!("{node}: link notifications")))?;
+    let nl = Netlink::connect().map_err(LabError::kernel(format!("{node}: netlink")))?;
     let mut pic = Picture::default();
     let now_us = || epoch.elapsed().as_micros() as u64;
-    for l in nl.links().await.map_err(|e| e.to_string())? {
+    for l in nl.links().await.map_err(LabError::kernel(format!("{node}: links")))? {
         pic.update(&l);
     }
     let publish = |pic: &Picture| {
@@ -218,7 +221,7 @@ async fn record(
         tokio::select! {
             batch = mon.next_batch() => {
                 let at = now_us();
-                for n in batch.map_err(|e| format!("{node}: notifications: {e}"))? {
+                for n in batch.map_err(LabError::kernel(format!("{node}: notifications")))? {
                     match n {
                         Notification::NewLink(l) => pic.update(&l).into_iter().for_each(|c| push(at, false, c)),
                         Notification::DelLink(l) => {
@@ -233,7 +236,7 @@ async fn record(
                 publish(&pic);
             }
             _ = tick.tick() => {
-                let links = nl.links().await.map_err(|e| e.to_string())?;
+                let links = nl.links().await.map_err(LabError::kernel(format!("{node}: links")))?;
                 let at = now_us();
                 for l in &links {
                     pic.update(l).into_iter().for_each(|c| push(at, true, c));

@@ -6,6 +6,7 @@
 
 pub mod build;
 pub mod cluster;
+pub mod error;
 pub mod events;
 pub mod ns;
 pub mod probe;
@@ -18,3 +19,5 @@ pub mod svg;
 pub mod text;
 pub mod throughput;
 pub mod topology;
+
+pub use error::LabError;

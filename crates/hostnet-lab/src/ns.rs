@@ -6,38 +6,36 @@ use std::fs::File;
 use std::os::fd::AsRawFd;
 use std::path::PathBuf;
 
+use crate::error::{LabError, Result};
+
 pub const DIR: &str = "/run/netns";
 
 pub fn path(name: &str) -> PathBuf {
     PathBuf::from(DIR).join(name)
 }
 
-fn errno(what: &str) -> String {
-    format!("{what}: {}", std::io::Error::last_os_error())
-}
-
 /// Creates namespace `name` and pins it to /run/netns/NAME.
-pub fn create(name: &str) -> Result<(), String> {
-    std::fs::create_dir_all(DIR).map_err(|e| format!("{DIR}: {e}"))?;
+pub fn create(name: &str) -> Result<()> {
+    std::fs::create_dir_all(DIR).map_err(LabError::os(DIR))?;
     let p = path(name);
-    File::create(&p).map_err(|e| format!("{}: {e}", p.display()))?;
+    File::create(&p).map_err(LabError::os(p.display().to_string()))?;
     let target = CString::new(p.to_string_lossy().as_bytes()).expect("no NUL in a path");
     // A fresh thread, so that unsharing does not move the caller's own thread.
     std::thread::spawn(move || {
         // SAFETY: plain syscalls on this thread; paths are valid C strings.
         unsafe {
             if libc::unshare(libc::CLONE_NEWNET) != 0 {
-                return Err(errno("unshare(CLONE_NEWNET)"));
+                return Err(LabError::last_os("unshare(CLONE_NEWNET)"));
             }
             let src = CString::new("/proc/thread-self/ns/net").expect("literal");
             if libc::mount(src.as_ptr(), target.as_ptr(), std::ptr::null(), libc::MS_BIND, std::ptr::null()) != 0 {
-                return Err(errno("bind-mount of the namespace"));
+                return Err(LabError::last_os("bind-mount of the namespace"));
             }
         }
         Ok(())
     })
     .join()
-    .map_err(|_| "namespace thread panicked".to_string())?
+    .map_err(|_| LabError::Panicked("namespace"))?
     .inspect_err(|_| {
         let _ = std::fs::remove_file(path(name));
     })
@@ -54,29 +52,29 @@ pub fn delete(name: &str) {
 }
 
 /// An open handle on a namespace, for IFLA_NET_NS_FD.
-pub fn open(name: &str) -> Result<File, String> {
-    File::open(path(name)).map_err(|e| format!("namespace {name}: {e}"))
+pub fn open(name: &str) -> Result<File> {
+    File::open(path(name)).map_err(LabError::os(format!("namespace {name}")))
 }
 
 /// Moves the calling thread into namespace `name` (for probe threads).
-pub fn enter(name: &str) -> Result<(), String> {
+pub fn enter(name: &str) -> Result<()> {
     let f = open(name)?;
     // SAFETY: setns with an fd we opened.
     if unsafe { libc::setns(f.as_raw_fd(), libc::CLONE_NEWNET) } != 0 {
-        return Err(errno("setns"));
+        return Err(LabError::last_os(format!("setns into {name}")));
     }
     Ok(())
 }
 
 /// Runs `f` with the calling thread inside namespace `name`, then returns to where it was.
 /// Sockets made by `f` stay in `name`.
-pub fn within<T>(name: &str, f: impl FnOnce() -> T) -> Result<T, String> {
-    let home = File::open("/proc/thread-self/ns/net").map_err(|e| format!("own namespace: {e}"))?;
+pub fn within<T>(name: &str, f: impl FnOnce() -> T) -> Result<T> {
+    let home = File::open("/proc/thread-self/ns/net").map_err(LabError::os("own namespace"))?;
     enter(name)?;
     let out = f();
     // SAFETY: returning to the namespace we were in.
     if unsafe { libc::setns(home.as_raw_fd(), libc::CLONE_NEWNET) } != 0 {
-        return Err(errno("setns back"));
+        return Err(LabError::last_os("setns back"));
     }
     Ok(out)
 }

@@ -3,6 +3,7 @@
 //! monotonic clock, so send and receive times compare directly.
 
 use std::net::{IpAddr, SocketAddr, UdpSocket};
+use crate::error::{LabError, Result};
 use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::{Arc, Mutex};
 use std::thread::JoinHandle;
@@ -31,7 +32,7 @@ struct Endpoint {
 }
 
 /// An endpoint thread, with the label of the flow it sends and of the flow it receives.
-type EndpointThread = (String, String, JoinHandle<Result<Endpoint, String>>);
+type EndpointThread = (String, String, JoinHandle<Result<Endpoint>>);
 
 pub struct Probes {
     stop: Arc<AtomicBool>,
@@ -76,7 +77,7 @@ impl Probes {
         peers: &[(String, String, IpAddr)],
         rate: u32,
         epoch: Instant,
-    ) -> Result<Probes, String> {
+    ) -> Result<Probes> {
         let stop = Arc::new(AtomicBool::new(false));
         let interval = Duration::from_secs_f64(1.0 / f64::from(rate.max(1)));
         let live = Arc::new(Mutex::new(vec![Reception::default(); peers.len() * 2]));
@@ -137,11 +138,11 @@ impl Probes {
     }
 
     /// Stops every endpoint and pairs each sender's log with the opposite receiver's.
-    pub fn finish(self) -> Result<Vec<Flow>, String> {
+    pub fn finish(self) -> Result<Vec<Flow>> {
         self.stop.store(true, Ordering::SeqCst);
         let mut ends = Vec::new();
         for (sent_label, recv_label, h) in self.threads {
-            let e = h.join().map_err(|_| "probe thread panicked".to_string())??;
+            let e = h.join().map_err(|_| LabError::Panicked("probe"))??;
             ends.push((sent_label, recv_label, e));
         }
         let mut flows = Vec::new();
@@ -173,12 +174,12 @@ fn endpoint(
     stop: &AtomicBool,
     live: &Mutex<Vec<Reception>>,
     index: usize,
-) -> Result<Endpoint, String> {
+) -> Result<Endpoint> {
     ns::enter(ns_name)?;
     let sock = bind_when_ready(SocketAddr::new(me, port), stop)?;
     // The first query turns the socket's receive timestamps on (and finds none yet).
     let _ = kernel_age_us(&sock);
-    sock.set_read_timeout(Some(Duration::from_micros(500))).map_err(|e| e.to_string())?;
+    sock.set_read_timeout(Some(Duration::from_micros(500))).map_err(LabError::os("probe socket timeout"))?;
     let dest = SocketAddr::new(them, port);
     let mut e = Endpoint { sent: Vec::new(), recv: Vec::new() };
     let mut buf = [0u8; 64];
@@ -229,13 +230,13 @@ fn kernel_age_us(sock: &UdpSocket) -> Option<u64> {
 
 /// The host's address may take a moment to become usable (IPv4 is immediate, but the link
 /// could still be coming up), so binding is retried briefly.
-fn bind_when_ready(addr: SocketAddr, stop: &AtomicBool) -> Result<UdpSocket, String> {
+fn bind_when_ready(addr: SocketAddr, stop: &AtomicBool) -> Result<UdpSocket> {
     let start = Instant::now();
     loop {
         match UdpSocket::bind(addr) {
             Ok(s) => return Ok(s),
             Err(e) if start.elapsed() > Duration::from_secs(10) || stop.load(Ordering::SeqCst) => {
-                return Err(format!("probe cannot bind {addr}: {e}"));
+                return Err(LabError::Os { what: format!("probe cannot bind {addr}"), source: e });
             }
             Err(_) => std::thread::sleep(Duration::from_millis(50)),
         }

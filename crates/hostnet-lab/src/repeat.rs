@@ -3,6 +3,7 @@
 //! large for one run's number to be trusted.
 
 use serde::{Deserialize, Serialize};
+use crate::error::{LabError, Result};
 
 use crate::cluster::Cluster;
 use crate::report::LabReport;
@@ -84,16 +85,16 @@ pub struct ClusterSummary {
 }
 
 /// Step-by-step summary of runs of one scenario. Runs must have the same steps.
-pub fn summarize(runs: &[LabReport]) -> Result<Vec<StepSummary>, String> {
+pub fn summarize(runs: &[LabReport]) -> Result<Vec<StepSummary>> {
     let Some(first) = runs.first() else { return Ok(vec![]) };
     if let Some(r) = runs.iter().find(|r| r.steps.len() != first.steps.len()) {
-        return Err(format!("runs differ in steps: {} vs {}", r.steps.len(), first.steps.len()));
+        return Err(LabError::Measure(format!("runs differ in steps: {} vs {}", r.steps.len(), first.steps.len())));
     }
     let mut out = Vec::new();
     for (i, s0) in first.steps.iter().enumerate() {
         let steps: Vec<_> = runs.iter().map(|r| &r.steps[i]).collect();
         if let Some(s) = steps.iter().find(|s| s.action != s0.action) {
-            return Err(format!("runs differ at step {}: `{}` vs `{}`", i + 1, s.action, s0.action));
+            return Err(LabError::Measure(format!("runs differ at step {}: `{}` vs `{}`", i + 1, s.action, s0.action)));
         }
         let lost: Vec<f64> = steps.iter().map(|s| s.lost as f64).collect();
         let outage: Vec<f64> = steps.iter().map(|s| s.outage_ms).collect();

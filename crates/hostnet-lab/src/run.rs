@@ -2,6 +2,7 @@
 //! while probes and event recorders run, tear down; as many times as asked.
 
 use std::net::IpAddr;
+use crate::error::{LabError, Result};
 use std::sync::atomic::{AtomicBool, Ordering};
 use std::time::{Duration, Instant};
 
@@ -30,7 +31,7 @@ pub async fn run_repeated(
     repeat: usize,
     progress: bool,
     interrupted: &AtomicBool,
-) -> Result<LabResult, String> {
+) -> Result<LabResult> {
     let mut runs = Vec::new();
     for i in 0..repeat.max(1) {
         if progress && repeat > 1 {
@@ -57,13 +58,13 @@ pub async fn run(
     scenario: &Scenario,
     progress: bool,
     interrupted: &AtomicBool,
-) -> Result<LabReport, String> {
+) -> Result<LabReport> {
     say(progress, "building the replica");
     let lab = Lab::build(t, host).await?;
     let peers: Vec<(String, String, IpAddr)> =
         lab.peers.iter().map(|(n, a)| (n.clone(), lab.peer_ns[n].clone(), *a)).collect();
     if peers.is_empty() {
-        return Err("the lab file declares no peers to probe".into());
+        return Err(LabError::Input("the lab file declares no peers to probe".into()));
     }
     let epoch = Instant::now();
     let recorder = Recorder::start(&nodes(&lab), epoch, POLL)?;
@@ -92,7 +93,7 @@ pub async fn run(
 }
 
 /// Waits until the replica is in steady state; returns when every direction first delivered.
-async fn settle(t: &Topology, recorder: &Recorder, probes: &Probes, interrupted: &AtomicBool) -> Result<u64, String> {
+async fn settle(t: &Topology, recorder: &Recorder, probes: &Probes, interrupted: &AtomicBool) -> Result<u64> {
     let start = Instant::now();
     let mut flowing_us = None;
     let mut stability = Stability::default();
@@ -105,11 +106,11 @@ async fn settle(t: &Topology, recorder: &Recorder, probes: &Probes, interrupted:
         match judge(&t.settle, &recorder.views(), &mut stability, now, &lossless) {
             Verdict::Settled => return Ok(flowing_us.unwrap_or(now)),
             Verdict::Waiting(why) if start.elapsed() >= t.settle.timeout() => {
-                return Err(format!(
+                return Err(LabError::NotSettled(format!(
                     "the replica did not settle within {} s:\n  {}",
                     t.settle.timeout_ms / 1000,
                     why.join("\n  ")
-                ));
+                )));
             }
             Verdict::Waiting(_) => sleep(POLL, interrupted).await?,
         }
@@ -117,7 +118,7 @@ async fn settle(t: &Topology, recorder: &Recorder, probes: &Probes, interrupted:
 }
 
 /// Waits until the replica's bonds are converged and stable (no probes involved).
-pub async fn wait_bonds_settled(lab: &Lab, rule: &crate::settle::SettleRule) -> Result<(), String> {
+pub async fn wait_bonds_settled(lab: &Lab, rule: &crate::settle::SettleRule) -> Result<()> {
     let epoch = Instant::now();
     let recorder = Recorder::start(&nodes(lab), epoch, POLL)?;
     let mut stability = Stability::default();
@@ -126,7 +127,7 @@ pub async fn wait_bonds_settled(lab: &Lab, rule: &crate::settle::SettleRule) -> 
         match judge(rule, &recorder.views(), &mut stability, now, &[]) {
             Verdict::Settled => break Ok(()),
             Verdict::Waiting(why) if epoch.elapsed() >= rule.timeout() => {
-                break Err(format!("the replica's bonds did not settle:\n  {}", why.join("\n  ")));
+                break Err(LabError::NotSettled(format!("the replica's bonds did not settle:\n  {}", why.join("\n  "))));
             }
             Verdict::Waiting(_) => tokio::time::sleep(POLL).await,
         }
@@ -150,7 +151,7 @@ async fn steps(
     marks: &mut Vec<Mark>,
     progress: bool,
     interrupted: &AtomicBool,
-) -> Result<(), String> {
+) -> Result<()> {
     sleep(BASELINE, interrupted).await?;
     let total = scenario.steps.len();
     // Actions with no wait between them happen together and are measured as one step.
@@ -197,18 +198,18 @@ fn say(progress: bool, what: &str) {
     }
 }
 
-async fn sleep(d: Duration, interrupted: &AtomicBool) -> Result<(), String> {
+async fn sleep(d: Duration, interrupted: &AtomicBool) -> Result<()> {
     let end = tokio::time::Instant::now() + d;
     while tokio::time::Instant::now() < end {
         if interrupted.load(Ordering::SeqCst) {
-            return Err("interrupted".into());
+            return Err(LabError::Interrupted);
         }
         tokio::time::sleep(Duration::from_millis(50).min(end - tokio::time::Instant::now())).await;
     }
     Ok(())
 }
 
-async fn inject(lab: &Lab, step: &Step) -> Result<(), String> {
+async fn inject(lab: &Lab, step: &Step) -> Result<()> {
     let (ends, up): (Vec<_>, bool) = match step {
         Step::Cut(nic) | Step::Mend(nic) => (
             lab.cables.iter().filter(|c| c.host_nic.as_deref() == Some(nic.as_str())).collect(),
@@ -220,7 +221,7 @@ async fn inject(lab: &Lab, step: &Step) -> Result<(), String> {
         Step::Wait(_) => return Ok(()),
     };
     if ends.is_empty() {
-        return Err(format!("{}: no such cable or switch in the lab", step.describe()));
+        return Err(LabError::Input(format!("{}: no such cable or switch in the lab", step.describe())));
     }
     for e in ends {
         lab.set_cable(e, up).await?;

@@ -1,6 +1,7 @@
 //! Fault scenarios: ordered steps, and the built-in ones from the stacked-bond seed.
 
 use std::time::Duration;
+use crate::error::LabError;
 
 use serde::{Deserialize, Serialize};
 
@@ -42,29 +43,29 @@ pub struct Scenario {
     pub steps: Vec<Step>,
 }
 
-pub fn parse_duration(s: &str) -> Result<Duration, String> {
+pub fn parse_duration(s: &str) -> Result<Duration, LabError> {
     let s = s.trim();
     let (n, unit) = s.find(|c: char| !c.is_ascii_digit() && c != '.').map(|i| s.split_at(i)).unwrap_or((s, "s"));
-    let v: f64 = n.parse().map_err(|_| format!("bad duration `{s}`"))?;
+    let v: f64 = n.parse().map_err(|_| LabError::Input(format!("bad duration `{s}`")))?;
     let secs = match unit {
         "ms" => v / 1000.0,
         "s" | "" => v,
         "m" | "min" => v * 60.0,
-        _ => return Err(format!("bad duration unit in `{s}`")),
+        _ => return Err(LabError::Input(format!("bad duration unit in `{s}`"))),
     };
     Ok(Duration::from_secs_f64(secs))
 }
 
 impl Scenario {
-    pub fn load(path: &std::path::Path) -> Result<Scenario, String> {
-        let t = std::fs::read_to_string(path).map_err(|e| format!("{}: {e}", path.display()))?;
-        let s: Scenario =
-            serde_saphyr::from_str(&t).map_err(|e| format!("{}: {}", path.display(), e.without_snippet()))?;
+    pub fn load(path: &std::path::Path) -> Result<Scenario, LabError> {
+        let t = std::fs::read_to_string(path).map_err(LabError::os(path.display().to_string()))?;
+        let s: Scenario = serde_saphyr::from_str(&t)
+            .map_err(|e| LabError::Input(format!("{}: {}", path.display(), e.without_snippet())))?;
         s.validate()?;
         Ok(s)
     }
 
-    pub fn validate(&self) -> Result<(), String> {
+    pub fn validate(&self) -> Result<(), LabError> {
         for st in &self.steps {
             if let Step::Wait(d) = st {
                 parse_duration(d)?;

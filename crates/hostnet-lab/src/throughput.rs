@@ -3,6 +3,7 @@
 //! parallel to a peer behind an unshaped link. Only balance-rr stripes a single flow.
 
 use std::io::{Read, Write};
+use crate::error::{LabError, Result};
 use std::net::{IpAddr, SocketAddr, TcpListener, TcpStream};
 use std::sync::Arc;
 use std::sync::atomic::{AtomicBool, AtomicU64, Ordering};
@@ -64,7 +65,7 @@ fn host_config(mode: BondMode) -> Config {
     }
 }
 
-pub async fn measure(s: &Settings, progress: bool) -> Result<Vec<ModeResult>, String> {
+pub async fn measure(s: &Settings, progress: bool) -> Result<Vec<ModeResult>> {
     let mut out = Vec::new();
     for &mode in &s.modes {
         if progress {
@@ -113,8 +114,9 @@ pub async fn measure(s: &Settings, progress: bool) -> Result<Vec<ModeResult>, St
 
 /// A token bucket filter as the root qdisc of `nic`: `mbit` Mbit/s with a 32 KiB burst.
 /// tc_tbf_qopt is sent raw; an Ethernet-aware rate spec lets the kernel compute its own tables.
-async fn shape(nl: &Netlink, nic: &str, mbit: u32) -> Result<(), String> {
-    let index = nl.index_of(nic).await.map_err(|e| format!("{nic}: {e}"))?;
+async fn shape(nl: &Netlink, nic: &str, mbit: u32) -> Result<()> {
+    let index =
+        nl.index_of(nic).await.map_err(|e| LabError::kernel(format!("shaping {nic}"))(hostnet_netlink::Error::Netlink(e)))?;
     let rate_bps = u64::from(mbit) * 1_000_000 / 8;
     let burst: u32 = 32 * 1024;
     // psched ticks are 64 ns: the time to send `burst` bytes at the rate.
@@ -147,15 +149,12 @@ async fn shape(nl: &Netlink, nic: &str, mbit: u32) -> Result<(), String> {
     let mut req = NetlinkMessage::from(RouteNetlinkMessage::NewQueueDiscipline(msg));
     req.header.flags = NLM_F_REQUEST | NLM_F_ACK | NLM_F_CREATE | NLM_F_EXCL;
     let mut handle = nl.handle().clone();
-    let mut resp = handle.request(req).map_err(|e| format!("shaping {nic}: {e}"))?;
+    let mut resp = handle.request(req).map_err(LabError::kernel(format!("shaping {nic}")))?;
     while let Some(m) = resp.next().await {
         if let NetlinkPayload::Error(e) = m.payload
             && e.code.is_some()
         {
-            return Err(format!(
-                "shaping {nic}: {}",
-                hostnet_netlink::error::op_error(rtnetlink::Error::NetlinkError(e))
-            ));
+            return Err(LabError::kernel(format!("shaping {nic}"))(rtnetlink::Error::NetlinkError(e)));
         }
     }
     Ok(())
@@ -168,11 +167,11 @@ struct Server {
 
 impl Server {
     /// A sink: accepts connections and counts what arrives.
-    fn start(ns_name: &str, addr: SocketAddr) -> Result<Server, String> {
+    fn start(ns_name: &str, addr: SocketAddr) -> Result<Server> {
         let stop = Arc::new(AtomicBool::new(false));
         let bytes = Arc::new(AtomicU64::new(0));
-        let listener = ns::within(ns_name, || TcpListener::bind(addr))?.map_err(|e| format!("bind {addr}: {e}"))?;
-        listener.set_nonblocking(true).map_err(|e| e.to_string())?;
+        let listener = ns::within(ns_name, || TcpListener::bind(addr))?.map_err(LabError::os(format!("bind {addr}")))?;
+        listener.set_nonblocking(true).map_err(LabError::os(format!("nonblocking {addr}")))?;
         let (st, by) = (stop.clone(), bytes.clone());
         std::thread::spawn(move || {
             while !st.load(Ordering::SeqCst) {
@@ -209,7 +208,7 @@ impl Server {
 }
 
 /// Waits until a TCP connection from the host reaches the peer (LACP may still be negotiating).
-fn wait_for_path(ns_name: &str, addr: SocketAddr) -> Result<(), String> {
+fn wait_for_path(ns_name: &str, addr: SocketAddr) -> Result<()> {
     let start = Instant::now();
     loop {
         let ok = ns::within(ns_name, || TcpStream::connect_timeout(&addr, Duration::from_millis(500)))?.is_ok();
@@ -217,7 +216,7 @@ fn wait_for_path(ns_name: &str, addr: SocketAddr) -> Result<(), String> {
             return Ok(());
         }
         if start.elapsed() > Duration::from_secs(40) {
-            return Err(format!("no TCP path from the host to {addr}"));
+            return Err(LabError::Measure(format!("no TCP path from the host to {addr} within 40 s")));
         }
         std::thread::sleep(Duration::from_millis(200));
     }
@@ -225,11 +224,11 @@ fn wait_for_path(ns_name: &str, addr: SocketAddr) -> Result<(), String> {
 
 /// `flows` parallel TCP streams for `secs` seconds (after one second of ramp-up); returns the
 /// receiver's goodput in Mbit/s.
-fn run_flows(ns_name: &str, addr: SocketAddr, flows: u32, secs: u64, server: &Server) -> Result<f64, String> {
+fn run_flows(ns_name: &str, addr: SocketAddr, flows: u32, secs: u64, server: &Server) -> Result<f64> {
     let stop = Arc::new(AtomicBool::new(false));
     let mut threads = Vec::new();
     for _ in 0..flows {
-        let mut c = ns::within(ns_name, || TcpStream::connect(addr))?.map_err(|e| format!("connect {addr}: {e}"))?;
+        let mut c = ns::within(ns_name, || TcpStream::connect(addr))?.map_err(LabError::os(format!("connect {addr}")))?;
         let st = stop.clone();
         threads.push(std::thread::spawn(move || {
             let buf = vec![0x5au8; 64 * 1024];

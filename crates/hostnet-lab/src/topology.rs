@@ -2,6 +2,7 @@
 //! probe peers sit.
 
 use std::path::{Path, PathBuf};
+use crate::error::LabError;
 
 use serde::{Deserialize, Serialize};
 
@@ -78,20 +79,22 @@ impl Default for Probe {
 }
 
 impl Topology {
-    pub fn load(path: &Path) -> Result<(Topology, hostnet_core::Config), String> {
-        let text = std::fs::read_to_string(path).map_err(|e| format!("{}: {e}", path.display()))?;
-        let t: Topology =
-            serde_saphyr::from_str(&text).map_err(|e| format!("{}: {}", path.display(), e.without_snippet()))?;
+    pub fn load(path: &Path) -> Result<(Topology, hostnet_core::Config), LabError> {
+        let text = std::fs::read_to_string(path).map_err(LabError::os(path.display().to_string()))?;
+        let t: Topology = serde_saphyr::from_str(&text)
+            .map_err(|e| LabError::Input(format!("{}: {}", path.display(), e.without_snippet())))?;
         let host_path = path.parent().unwrap_or(Path::new(".")).join(&t.host);
-        let host = hostnet_core::load_file(&host_path).map_err(|e| match e {
-            hostnet_core::LoadError::Invalid(p) => p.lines(),
-            other => other.to_string(),
+        let host = hostnet_core::load_file(&host_path).map_err(|e| {
+            LabError::Input(match e {
+                hostnet_core::LoadError::Invalid(p) => p.lines(),
+                other => other.to_string(),
+            })
         })?;
         t.check(&host)?;
         Ok((t, host))
     }
 
-    fn check(&self, host: &hostnet_core::Config) -> Result<(), String> {
+    fn check(&self, host: &hostnet_core::Config) -> Result<(), LabError> {
         let nics: Vec<&str> = host
             .interfaces
             .iter()
@@ -101,19 +104,22 @@ impl Topology {
         for s in &self.switches {
             for p in &s.ports {
                 if !nics.contains(&p.as_str()) {
-                    return Err(format!("switch {}: port {p} is not an ethernet of the host config", s.name));
+                    return Err(LabError::Input(format!(
+                        "switch {}: port {p} is not an ethernet of the host config",
+                        s.name
+                    )));
                 }
             }
         }
         for p in &self.peers {
             if !self.switches.iter().any(|s| s.name == p.switch) {
-                return Err(format!("peer {}: no switch named {}", p.name, p.switch));
+                return Err(LabError::Input(format!("peer {}: no switch named {}", p.name, p.switch)));
             }
         }
         for [a, b] in &self.links {
             for n in [a, b] {
                 if !self.switches.iter().any(|s| &s.name == n) {
-                    return Err(format!("link {a}-{b}: no switch named {n}"));
+                    return Err(LabError::Input(format!("link {a}-{b}: no switch named {n}")));
                 }
             }
         }

@@ -4,6 +4,7 @@ use std::path::{Path, PathBuf};
 use std::process::ExitCode;
 use std::sync::atomic::{AtomicBool, Ordering};
 
+use hostnet_lab::LabError;
 use hostnet_lab::repeat::LabResult;
 use hostnet_lab::scenario::Scenario;
 use hostnet_lab::topology::Topology;
@@ -26,16 +27,19 @@ extern "C" fn on_signal(_: libc::c_int) {
     INTERRUPTED.store(true, Ordering::SeqCst);
 }
 
-fn scenario_for(t: &Topology, name: &str) -> Result<Scenario, String> {
+fn scenario_for(t: &Topology, name: &str) -> Result<Scenario, LabError> {
     let p = Path::new(name);
     if p.exists() {
         return Scenario::load(p);
     }
     let with_ports: Vec<_> = t.switches.iter().filter(|s| !s.ports.is_empty()).collect();
-    let a = with_ports.first().ok_or("the lab has no switch with host ports")?;
+    let a = with_ports.first().ok_or_else(|| LabError::Input("the lab has no switch with host ports".into()))?;
     let (b_ports, b_name) = with_ports.get(1).map(|b| (b.ports.clone(), b.name.clone())).unwrap_or_default();
     Scenario::builtin(name, &a.ports, &b_ports, &a.name, &b_name).ok_or_else(|| {
-        format!("no scenario file or built-in scenario `{name}` (built-ins: {})", Scenario::BUILTINS.join(", "))
+        LabError::Input(format!(
+            "no scenario file or built-in scenario `{name}` (built-ins: {})",
+            Scenario::BUILTINS.join(", ")
+        ))
     })
 }
 
