@@ -243,42 +243,5 @@ pub fn value_text(o: &BondOpt) -> String {
     }
 }
 
-/// A bridge timer (seconds everywhere) and its name in each format.
-pub struct BridgeTime {
-    pub ifupdown: &'static str,
-    pub netplan: &'static str,
-    pub networkd: &'static str,
-    pub get: fn(&hostnet_core::model::Bridge) -> Option<u32>,
-    pub set: fn(&mut hostnet_core::model::Bridge, u32),
-}
-
-pub const BRIDGE_TIMES: &[BridgeTime] = &[
-    BridgeTime {
-        ifupdown: "bridge_fd",
-        netplan: "forward-delay",
-        networkd: "ForwardDelaySec",
-        get: |b| b.forward_delay,
-        set: |b, v| b.forward_delay = Some(v),
-    },
-    BridgeTime {
-        ifupdown: "bridge_hello",
-        netplan: "hello-time",
-        networkd: "HelloTimeSec",
-        get: |b| b.hello_time,
-        set: |b, v| b.hello_time = Some(v),
-    },
-    BridgeTime {
-        ifupdown: "bridge_maxage",
-        netplan: "max-age",
-        networkd: "MaxAgeSec",
-        get: |b| b.max_age,
-        set: |b, v| b.max_age = Some(v),
-    },
-    BridgeTime {
-        ifupdown: "bridge_ageing",
-        netplan: "ageing-time",
-        networkd: "AgeingTimeSec",
-        get: |b| b.ageing_time,
-        set: |b, v| b.ageing_time = Some(v),
-    },
-];
+/// The bridge timers and their names in each format: the core's one table.
+pub use hostnet_core::model::bridge_timers::{BRIDGE_TIMERS, BridgeTimer as BridgeTime};

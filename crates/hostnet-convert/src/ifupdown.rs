@@ -7,7 +7,7 @@ use hostnet_core::model::{
     Bond, BondMode, Bridge, Cidr, Config, Dns, Ethernet, Interface, Kind, LinkState, Route, RouteDst, Vlan,
 };
 
-use crate::bondopts::{self, BRIDGE_TIMES, TABLE};
+use crate::bondopts::{self, BRIDGE_TIMERS, TABLE};
 use crate::{Exported, Imported, Lost, ordered};
 
 /// One `iface` stanza's options, in order, with their line numbers.
@@ -182,7 +182,7 @@ pub fn import(file: &str, text: &str) -> Imported {
                         }
                     }
                     "bridge_stp" | "bridge-stp" => bridge.stp = Some(matches!(v.as_str(), "on" | "yes" | "1")),
-                    k if let Some(t) = BRIDGE_TIMES.iter().find(|t| k.replace('-', "_") == t.ifupdown) => {
+                    k if let Some(t) = BRIDGE_TIMERS.iter().find(|t| k.replace('-', "_") == t.ifupdown) => {
                         match v.parse::<f64>() {
                             Ok(x) => (t.set)(&mut bridge, x as u32),
                             Err(_) => lost.push(Lost {
@@ -548,7 +548,7 @@ pub fn export(config: &Config) -> Exported {
                 if let Some(s) = b.stp {
                     opt("bridge_stp", if s { "on" } else { "off" }.into());
                 }
-                for t in BRIDGE_TIMES {
+                for t in BRIDGE_TIMERS {
                     if let Some(v) = (t.get)(b) {
                         opt(t.ifupdown, v.to_string());
                     }

@@ -8,7 +8,7 @@ use hostnet_core::model::{
 };
 use serde_json::{Map, Value, json};
 
-use crate::bondopts::{self, BRIDGE_TIMES, TABLE, ValueKind};
+use crate::bondopts::{self, BRIDGE_TIMERS, TABLE, ValueKind};
 use crate::{Exported, Imported, Lost, ordered, parse_time_ms};
 
 const SECTIONS: &[&str] =
@@ -140,7 +140,7 @@ pub fn import(files: &[(String, String)]) -> Result<Imported, String> {
                         priority: p.get("priority").and_then(Value::as_u64).map(|x| x as u16),
                         ..Default::default()
                     };
-                    for t in BRIDGE_TIMES {
+                    for t in BRIDGE_TIMERS {
                         if let Some(ms) = p.get(t.netplan).and_then(|v| parse_time_ms(&scalar(v), 1000)) {
                             (t.set)(&mut br, (ms / 1000) as u32);
                         }
@@ -459,7 +459,7 @@ pub fn export(config: &Config) -> Exported {
                 if let Some(s) = b.stp {
                     p.insert("stp".into(), json!(s));
                 }
-                for t in BRIDGE_TIMES {
+                for t in BRIDGE_TIMERS {
                     if let Some(v) = (t.get)(b) {
                         p.insert(t.netplan.into(), json!(v));
                     }

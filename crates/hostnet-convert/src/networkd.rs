@@ -98,7 +98,7 @@ fn netdev(i: &Interface, kind: &Kind, lost: &mut Vec<Lost>) -> String {
             if let Some(x) = b.stp {
                 s.push_str(&format!("STP={}\n", if x { "yes" } else { "no" }));
             }
-            for t in crate::bondopts::BRIDGE_TIMES {
+            for t in crate::bondopts::BRIDGE_TIMERS {
                 if let Some(v) = (t.get)(b) {
                     s.push_str(&format!("{}={v}\n", t.networkd));
                 }

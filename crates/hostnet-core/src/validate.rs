@@ -326,16 +326,14 @@ fn check_bond(b: &Bond, at: &str, rep: &mut Reporter<'_>) {
 fn check_bridge(b: &Bridge, at: &str, rep: &mut Reporter<'_>) {
     let at = format!("{at}.bridge");
     let stp = b.stp.unwrap_or(false);
-    let ranges: [(&str, Option<u32>, u32, u32); 3] = [
-        ("forward_delay", b.forward_delay, if stp { 2 } else { 0 }, 30),
-        ("hello_time", b.hello_time, 1, 10),
-        ("max_age", b.max_age, 6, 40),
-    ];
-    for (key, v, lo, hi) in ranges {
-        if let Some(v) = v
-            && !(lo..=hi).contains(&v)
+    for t in &crate::model::bridge_timers::BRIDGE_TIMERS {
+        let range = t.range(stp);
+        if let Some(v) = (t.get)(b)
+            && !range.contains(&v)
         {
-            let why = if key == "forward_delay" && stp { " with STP on" } else { "" };
+            let key = t.key;
+            let why = if t.range.0 != t.range.1 && stp { " with STP on" } else { "" };
+            let (lo, hi) = (range.start(), range.end());
             rep.error(format!("{at}.{key}"), format!("{key} {v}s is out of range {lo}..={hi}{why}"));
         }
     }

@@ -95,11 +95,8 @@ pub(crate) fn check_ethtool(config: &Config, rep: &mut Reporter<'_>) {
 /// Bridge port settings: only on a bridge's port, within the kernel's ranges.
 pub(crate) fn check_bridge_ports(config: &Config, rep: &mut Reporter<'_>) {
     // Looked up per port with settings: a scan of every interface each was quadratic.
-    let masters = if config.interfaces.iter().any(|i| i.bridge_port.is_some()) {
-        config.masters()
-    } else {
-        Default::default()
-    };
+    let masters =
+        if config.interfaces.iter().any(|i| i.bridge_port.is_some()) { config.masters() } else { Default::default() };
     for (i, iface) in config.interfaces.iter().enumerate() {
         let Some(bp) = &iface.bridge_port else { continue };
         let at = format!("interfaces[{i}].bridge_port");

@@ -458,6 +458,18 @@ fn bridge_forward_delay_with_stp() {
 }
 
 #[test]
+fn bridge_ageing_time_the_kernel_would_clamp() {
+    // 4294968 s would overflow the kernel's hundredths; above 1,000,000 s the kernel clamps.
+    one(
+        "interfaces:\n  - name: br0\n    bridge: {ageing_time: 4294968}\n",
+        3,
+        14,
+        "interfaces[0].bridge.ageing_time",
+        "ageing_time 4294968s is out of range 0..=1000000",
+    );
+}
+
+#[test]
 fn all_problems_are_reported_at_once() {
     let y = "interfaces:\n  - name: v\n    vlan: {base: x, id: 5000}\n  - name: w\n    ethernet: {}\n    mtu: 20\n";
     let ps = problems(y);

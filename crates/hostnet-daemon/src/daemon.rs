@@ -9,10 +9,10 @@ use std::time::{Duration, Instant, SystemTime, UNIX_EPOCH};
 
 use hostnet_core::Config;
 use hostnet_core::reuse::InterfaceTexts;
+use hostnet_engine::Engine;
 use hostnet_netlink::journal::StateDir;
 use hostnet_netlink::monitor::{Monitor, Topic};
 use hostnet_netlink::write::Env;
-use hostnet_engine::Engine;
 use hostnet_netlink::{Netlink, NetlinkHost};
 use sd_notify::NotifyState;
 use tokio::signal::unix::{SignalKind, signal};

@@ -226,6 +226,8 @@ impl<H: Host, S: Store> Engine<H, S> {
         let (done, broken) = execute(&mut e.host, &p, hold.as_ref(), opts, &mut journal, &mut report).await?;
         tracing::info!("executed in {:?}", t1.elapsed());
         let t2 = std::time::Instant::now();
+        // Verified against the part the caller vouches for the rest of (the daemon's scope).
+        let desired = opts.part.as_ref().unwrap_or(desired);
         // Failures that do not call the result into question: none, or at boot only missing NICs.
         let tolerable = report.failed().next().is_none() || (opts.tolerate_missing && report.only_missing_nics());
         if tolerable {

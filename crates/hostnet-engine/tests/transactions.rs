@@ -56,7 +56,12 @@ fn check_rollback_everywhere(c: &Config, start: State) -> Result<(), TestCaseErr
         let bad: Vec<_> = a.report.rollback.iter().filter(|s| s.outcome != Outcome::Applied).collect();
         prop_assert!(bad.is_empty(), "rollback after failing step {k} failed: {bad:?}");
         let after = canonical(state_of(&e));
-        prop_assert!(after == before, "failure at step {k} not rolled back:\n{}\n{}", diff(&before, &after), hostnet_engine::render(&a, "x"));
+        prop_assert!(
+            after == before,
+            "failure at step {k} not rolled back:\n{}\n{}",
+            diff(&before, &after),
+            hostnet_engine::render(&a, "x")
+        );
     }
     Ok(())
 }
@@ -203,7 +208,8 @@ proptest! {
 
 #[test]
 fn the_seeds_design_applies_and_rolls_back_at_every_step() {
-    let text = std::fs::read_to_string(concat!(env!("CARGO_MANIFEST_DIR"), "/../../examples/stacked-bonds.yaml")).unwrap();
+    let text =
+        std::fs::read_to_string(concat!(env!("CARGO_MANIFEST_DIR"), "/../../examples/stacked-bonds.yaml")).unwrap();
     let c = hostnet_core::load("stacked-bonds.yaml", &text).unwrap();
     check_apply_then_nothing(&c).unwrap();
     check_rollback_everywhere(&c, bare_host(&[&c])).unwrap();

@@ -7,11 +7,11 @@ use std::os::fd::AsRawFd;
 use std::path::PathBuf;
 
 use hostnet_core::model::{Bond, BondMode, Bridge, Config, Ethernet, Interface, Kind};
-use hostnet_netlink::Netlink;
 use hostnet_engine::{Engine, Options};
-use hostnet_netlink::{Dump, NetlinkHost};
+use hostnet_netlink::Netlink;
 use hostnet_netlink::journal::StateDir;
 use hostnet_netlink::write::Env;
+use hostnet_netlink::{Dump, NetlinkHost};
 use rtnetlink::packet_route::link::{InfoData, InfoKind, InfoVeth, LinkAttribute, LinkFlags, LinkInfo, LinkMessage};
 
 use crate::error::{LabError, Result};
@@ -134,9 +134,8 @@ impl Lab {
                 let mut b = Bond::new(BondMode::Lacp);
                 b.ports = host_ends.clone();
                 b.miimon = Some(100);
-                b.lacp_rate = Some(
-                    s.lacp_rate.parse().map_err(|e: String| LabError::Input(format!("switch {}: {e}", s.name)))?,
-                );
+                b.lacp_rate =
+                    Some(s.lacp_rate.parse().map_err(|e: String| LabError::Input(format!("switch {}: {e}", s.name)))?);
                 ifs.push(Interface::new("po", Kind::Bond(b)));
                 bridge_ports.insert(0, "po".into());
             } else {

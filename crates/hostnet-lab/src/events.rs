@@ -6,8 +6,8 @@
 //! partner state bits change without a notification, so the recorder also dumps the links every
 //! poll interval; events found that way carry `polled: true` and are known to within one interval.
 
-use std::collections::{BTreeMap, HashMap};
 use crate::error::{LabError, Result};
+use std::collections::{BTreeMap, HashMap};
 use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::{Arc, Mutex};
 use std::thread::JoinHandle;

@@ -2,8 +2,8 @@
 //! peer at a fixed rate. Each endpoint is a thread living in its own namespace; all share one
 //! monotonic clock, so send and receive times compare directly.
 
-use std::net::{IpAddr, SocketAddr, UdpSocket};
 use crate::error::{LabError, Result};
+use std::net::{IpAddr, SocketAddr, UdpSocket};
 use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::{Arc, Mutex};
 use std::thread::JoinHandle;

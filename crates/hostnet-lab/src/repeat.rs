@@ -2,8 +2,8 @@
 //! median, minimum and maximum of loss, outage and recovery time, and whether the spread is too
 //! large for one run's number to be trusted.
 
-use serde::{Deserialize, Serialize};
 use crate::error::{LabError, Result};
+use serde::{Deserialize, Serialize};
 
 use crate::cluster::Cluster;
 use crate::report::LabReport;

@@ -1,8 +1,8 @@
 //! Running a scenario on freshly built replicas: build, wait until settled, inject the steps
 //! while probes and event recorders run, tear down; as many times as asked.
 
-use std::net::IpAddr;
 use crate::error::{LabError, Result};
+use std::net::IpAddr;
 use std::sync::atomic::{AtomicBool, Ordering};
 use std::time::{Duration, Instant};
 
@@ -127,7 +127,10 @@ pub async fn wait_bonds_settled(lab: &Lab, rule: &crate::settle::SettleRule) -> 
         match judge(rule, &recorder.views(), &mut stability, now, &[]) {
             Verdict::Settled => break Ok(()),
             Verdict::Waiting(why) if epoch.elapsed() >= rule.timeout() => {
-                break Err(LabError::NotSettled(format!("the replica's bonds did not settle:\n  {}", why.join("\n  "))));
+                break Err(LabError::NotSettled(format!(
+                    "the replica's bonds did not settle:\n  {}",
+                    why.join("\n  ")
+                )));
             }
             Verdict::Waiting(_) => tokio::time::sleep(POLL).await,
         }

@@ -1,7 +1,7 @@
 //! Fault scenarios: ordered steps, and the built-in ones from the stacked-bond seed.
 
-use std::time::Duration;
 use crate::error::LabError;
+use std::time::Duration;
 
 use serde::{Deserialize, Serialize};
 

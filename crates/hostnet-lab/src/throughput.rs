@@ -2,8 +2,8 @@
 //! rate (a token bucket on each, like a 1 Gbit/s link scaled down), one TCP flow and then N in
 //! parallel to a peer behind an unshaped link. Only balance-rr stripes a single flow.
 
-use std::io::{Read, Write};
 use crate::error::{LabError, Result};
+use std::io::{Read, Write};
 use std::net::{IpAddr, SocketAddr, TcpListener, TcpStream};
 use std::sync::Arc;
 use std::sync::atomic::{AtomicBool, AtomicU64, Ordering};
@@ -115,8 +115,10 @@ pub async fn measure(s: &Settings, progress: bool) -> Result<Vec<ModeResult>> {
 /// A token bucket filter as the root qdisc of `nic`: `mbit` Mbit/s with a 32 KiB burst.
 /// tc_tbf_qopt is sent raw; an Ethernet-aware rate spec lets the kernel compute its own tables.
 async fn shape(nl: &Netlink, nic: &str, mbit: u32) -> Result<()> {
-    let index =
-        nl.index_of(nic).await.map_err(|e| LabError::kernel(format!("shaping {nic}"))(hostnet_netlink::Error::Netlink(e)))?;
+    let index = nl
+        .index_of(nic)
+        .await
+        .map_err(|e| LabError::kernel(format!("shaping {nic}"))(hostnet_netlink::Error::Netlink(e)))?;
     let rate_bps = u64::from(mbit) * 1_000_000 / 8;
     let burst: u32 = 32 * 1024;
     // psched ticks are 64 ns: the time to send `burst` bytes at the rate.
@@ -170,7 +172,8 @@ impl Server {
     fn start(ns_name: &str, addr: SocketAddr) -> Result<Server> {
         let stop = Arc::new(AtomicBool::new(false));
         let bytes = Arc::new(AtomicU64::new(0));
-        let listener = ns::within(ns_name, || TcpListener::bind(addr))?.map_err(LabError::os(format!("bind {addr}")))?;
+        let listener =
+            ns::within(ns_name, || TcpListener::bind(addr))?.map_err(LabError::os(format!("bind {addr}")))?;
         listener.set_nonblocking(true).map_err(LabError::os(format!("nonblocking {addr}")))?;
         let (st, by) = (stop.clone(), bytes.clone());
         std::thread::spawn(move || {
@@ -228,7 +231,8 @@ fn run_flows(ns_name: &str, addr: SocketAddr, flows: u32, secs: u64, server: &Se
     let stop = Arc::new(AtomicBool::new(false));
     let mut threads = Vec::new();
     for _ in 0..flows {
-        let mut c = ns::within(ns_name, || TcpStream::connect(addr))?.map_err(LabError::os(format!("connect {addr}")))?;
+        let mut c =
+            ns::within(ns_name, || TcpStream::connect(addr))?.map_err(LabError::os(format!("connect {addr}")))?;
         let st = stop.clone();
         threads.push(std::thread::spawn(move || {
             let buf = vec![0x5au8; 64 * 1024];

@@ -1,8 +1,8 @@
 //! The lab file: which host ports are cabled to which switch, how switches are built, where
 //! probe peers sit.
 
-use std::path::{Path, PathBuf};
 use crate::error::LabError;
+use std::path::{Path, PathBuf};
 
 use serde::{Deserialize, Serialize};
 

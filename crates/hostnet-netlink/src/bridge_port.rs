@@ -4,7 +4,7 @@
 
 use hostnet_core::model::BridgePort;
 
-use crate::kinds::Kinds;
+use crate::attr_set::Kinds;
 use rtnetlink::packet_core::{DecodeError, Nla, NlaBuffer, NlasIterator, Parseable, ParseableParametrized};
 use rtnetlink::packet_route::AddressFamily;
 use rtnetlink::packet_route::link::{InfoBridgePort, InfoPortData, InfoPortKind, LinkAttribute, LinkInfo};

@@ -6,8 +6,8 @@ use std::borrow::Cow;
 use std::time::Duration;
 
 use hostnet_core::plan::Op;
-use hostnet_core::{Config, OpError, State, plan};
 use hostnet_core::plan::Plan;
+use hostnet_core::{Config, OpError, State, plan};
 use hostnet_engine::{Held, Host, HostError};
 
 use crate::conn::Netlink;

@@ -26,7 +26,7 @@ impl Netlink {
         life.ifa_preferred = preferred_secs.min(valid_secs);
         life.ifa_valid = valid_secs;
         req.message_mut().attributes.push(AddressAttribute::CacheInfo(life));
-        Ok(req.execute().await.map_err(op_error)?)
+        req.execute().await.map_err(op_error)
     }
 
     /// Removes an address by (link, address, prefix); one already gone is not an error.
@@ -42,7 +42,7 @@ impl Netlink {
     pub async fn put_leased_route(&self, index: u32, route: &Route) -> Result<(), OpError> {
         let mut msg = crate::write::route_message(index, route);
         msg.header.protocol = RouteProtocol::Dhcp;
-        Ok(self.handle.route().add(msg).replace().execute().await.map_err(op_error)?)
+        self.handle.route().add(msg).replace().execute().await.map_err(op_error)
     }
 
     /// Removes a lease's route; one already gone (the kernel drops routes with their address)

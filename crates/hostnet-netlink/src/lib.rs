@@ -3,6 +3,7 @@
 //! shelling out to `ip`. It is the kernel adapter under `hostnet-engine`: [`NetlinkHost`] is the
 //! engine's `Host`, and the state directory ([`journal::StateDir`]) its `Store`.
 
+mod attr_set;
 mod bridge_port;
 pub mod conn;
 mod dump;
@@ -19,7 +20,6 @@ pub mod rules;
 pub mod startup;
 pub mod status;
 pub mod sysctl;
-mod virt;
 pub mod wireguard;
 pub mod write;
 

@@ -7,27 +7,22 @@ mod side;
 use rustc_hash::FxHashMap as HashMap;
 use std::net::IpAddr;
 
-use hostnet_core::model::bond::{
-    AdSelect, ArpAllTargets, ArpValidate, FailOverMac, LacpRate, PrimaryReselect, XmitHashPolicy,
-};
-use hostnet_core::model::{
-    Bond, BondMode, BondOpt, Bridge, Ethernet, Interface, Kind, MacAddr, Route, RouteDst, Veth, Vlan, VlanProtocol,
-};
+use hostnet_core::model::{BondMode, Bridge, Ethernet, Interface, Kind, MacAddr, Route, RouteDst, Veth};
 use hostnet_core::state::{LiveLink, State};
 use rtnetlink::packet_route::address::AddressMessage;
 use rtnetlink::packet_route::link::{
-    BondAdInfo, BridgeStpState, InfoBond, InfoBondPort, InfoBridge, InfoData, InfoKind, InfoPortData, InfoVlan,
-    LinkAttribute, LinkExtentMask, LinkFlags, LinkInfo, LinkLayerType, LinkMessage,
+    BondAdInfo, InfoBond, InfoBondPort, InfoData, InfoKind, InfoPortData, LinkAttribute, LinkExtentMask, LinkFlags,
+    LinkInfo, LinkLayerType, LinkMessage,
 };
 use rtnetlink::packet_route::route::{
     RouteAddress, RouteAttribute, RouteMessage, RouteMetric, RouteProtocol, RouteScope, RouteType,
 };
 use rtnetlink::packet_route::{AddressFamily, RouteNetlinkMessage};
 
+use crate::attr_set::Kinds;
 use crate::conn::Netlink;
 use crate::dump::DumpSocket;
 use crate::error::Error;
-use crate::kinds::Kinds;
 use crate::status::{AggregatorStatus, BondPortStatus, BondStatus, LacpPortState, LinkStatus};
 use addresses::addresses_on;
 pub use addresses::{address_of, attach_address, flags_of, is_dynamic};
@@ -655,29 +650,27 @@ fn link_kind(l: &LinkMessage, names: &HashMap<u32, String>) -> Option<Kind> {
         || l.attributes.iter().find_map(|a| if let LinkAttribute::Link(i) = a { names.get(i).cloned() } else { None });
     match info_kind(l) {
         None if l.header.link_layer_type == LinkLayerType::Ether => Some(Kind::Ethernet(Ethernet::default())),
-        Some(InfoKind::Bond) => Some(Kind::Bond(bond_from(l, names))),
-        Some(InfoKind::Bridge) => Some(Kind::Bridge(bridge_from(l))),
+        Some(InfoKind::Bond) => Some(Kind::Bond(match info_data(l) {
+            Some(InfoData::Bond(a)) => crate::kinds::bond::decode(a, names),
+            _ => crate::kinds::bond::decode(&[], names),
+        })),
+        Some(InfoKind::Bridge) => Some(Kind::Bridge(match info_data(l) {
+            Some(InfoData::Bridge(a)) => crate::kinds::bridge::decode(a),
+            _ => Bridge::default(),
+        })),
         // A veth whose peer lives in another namespace is, from here, the end of a cable: a NIC.
         Some(InfoKind::Veth) if l.attributes.iter().any(|a| matches!(a, LinkAttribute::LinkNetNsId(_))) => {
             Some(Kind::Ethernet(Ethernet::default()))
         }
         Some(InfoKind::Veth) => Some(Kind::Veth(Veth { peer: lower()? })),
         Some(InfoKind::Vlan) => {
-            let mut v = Vlan { base: lower()?, id: 0, protocol: None };
-            if let Some(InfoData::Vlan(attrs)) = info_data(l) {
-                for a in attrs {
-                    match a {
-                        InfoVlan::Id(id) => v.id = *id,
-                        InfoVlan::Protocol(p) if u16::from(*p) == VlanProtocol::Dot1ad.ethertype() => {
-                            v.protocol = Some(VlanProtocol::Dot1ad)
-                        }
-                        _ => {}
-                    }
-                }
-            }
-            Some(Kind::Vlan(v))
+            let attrs = match info_data(l) {
+                Some(InfoData::Vlan(a)) => a.as_slice(),
+                _ => &[],
+            };
+            Some(Kind::Vlan(crate::kinds::vlan::decode(attrs, lower()?)))
         }
-        Some(k) => crate::virt::kind_of(&l.attributes, k, &|i| names.get(&i).cloned()),
+        Some(k) => crate::kinds::virt::kind_of(&l.attributes, k, &|i| names.get(&i).cloned()),
         None => None,
     }
 }
@@ -717,109 +710,6 @@ fn bond_port_attrs(l: &LinkMessage) -> &[InfoBondPort] {
         .iter()
         .find_map(|i| if let LinkInfo::PortData(InfoPortData::BondPort(p)) = i { Some(p.as_slice()) } else { None })
         .unwrap_or_default()
-}
-
-/// The kernel reports every bond option in every mode; keep only those that mean something in
-/// the bond's mode, so `show` output passes `check` and diffs stay quiet.
-fn bond_from(l: &LinkMessage, names: &HashMap<u32, String>) -> Bond {
-    let attrs: &[InfoBond] = match info_data(l) {
-        Some(InfoData::Bond(a)) => a,
-        _ => &[],
-    };
-    let mode = attrs
-        .iter()
-        .find_map(|a| if let InfoBond::Mode(m) = a { BondMode::from_value(u8::from(*m)) } else { None })
-        .unwrap_or(BondMode::BalanceRr);
-    let mut b = Bond::new(mode);
-    for a in attrs {
-        let opt = match a {
-            InfoBond::MiiMon(v) => BondOpt::Miimon(*v),
-            InfoBond::UpDelay(v) => BondOpt::Updelay(*v),
-            InfoBond::DownDelay(v) => BondOpt::Downdelay(*v),
-            InfoBond::PeerNotifDelay(v) => BondOpt::PeerNotifDelay(*v),
-            InfoBond::UseCarrier(v) => BondOpt::UseCarrier(*v),
-            InfoBond::ArpInterval(v) => BondOpt::ArpInterval(*v),
-            InfoBond::ArpIpTarget(t) if !t.is_empty() => BondOpt::ArpIpTarget(t.clone()),
-            InfoBond::ArpValidate(v) => match ArpValidate::from_value(u32::from(*v) as u8) {
-                Some(x) => BondOpt::ArpValidate(x),
-                None => continue,
-            },
-            InfoBond::ArpAllTargets(v) => match ArpAllTargets::from_value(u32::from(*v) as u8) {
-                Some(x) => BondOpt::ArpAllTargets(x),
-                None => continue,
-            },
-            InfoBond::MissedMax(v) => BondOpt::MissedMax(*v),
-            InfoBond::Primary(i) => match names.get(i) {
-                Some(n) => BondOpt::Primary(n.clone()),
-                None => continue,
-            },
-            InfoBond::PrimaryReselect(v) => match PrimaryReselect::from_value(u8::from(*v)) {
-                Some(x) => BondOpt::PrimaryReselect(x),
-                None => continue,
-            },
-            InfoBond::FailOverMac(v) => match FailOverMac::from_value(u8::from(*v)) {
-                Some(x) => BondOpt::FailOverMac(x),
-                None => continue,
-            },
-            InfoBond::XmitHashPolicy(v) => match XmitHashPolicy::from_value(u8::from(*v)) {
-                Some(x) => BondOpt::XmitHashPolicy(x),
-                None => continue,
-            },
-            InfoBond::ResendIgmp(v) => BondOpt::ResendIgmp((*v).min(255) as u8),
-            InfoBond::NumPeerNotif(v) => BondOpt::NumPeerNotif(*v),
-            InfoBond::AllPortsActive(v) => BondOpt::AllSlavesActive(u8::from(*v) == 1),
-            InfoBond::MinLinks(v) => BondOpt::MinLinks(*v),
-            InfoBond::LpInterval(v) => BondOpt::LpInterval(*v),
-            InfoBond::PacketsPerPort(v) => BondOpt::PacketsPerSlave((*v).min(65535) as u16),
-            InfoBond::AdLacpRate(v) => match LacpRate::from_value(u8::from(*v)) {
-                Some(x) => BondOpt::LacpRate(x),
-                None => continue,
-            },
-            InfoBond::AdLacpActive(v) => BondOpt::LacpActive(*v),
-            InfoBond::AdSelect(v) => match AdSelect::from_value(u8::from(*v)) {
-                Some(x) => BondOpt::AdSelect(x),
-                None => continue,
-            },
-            InfoBond::AdActorSysPrio(v) => BondOpt::AdActorSysPrio(*v),
-            InfoBond::AdUserPortKey(v) => BondOpt::AdUserPortKey(*v),
-            InfoBond::AdActorSystem(m) if *m != [0; 6] => BondOpt::AdActorSystem(MacAddr(*m)),
-            InfoBond::TlbDynamicLb(v) => BondOpt::TlbDynamicLb(*v),
-            InfoBond::CoupledControl(v) => BondOpt::CoupledControl(*v),
-            _ => continue,
-        };
-        if opt.applies().allows(mode) {
-            b.set_option(opt);
-        }
-    }
-    // The kernel keeps updelay/downdelay at 0 without miimon; 0 is "unset" for `check`.
-    if b.miimon.unwrap_or(0) == 0 {
-        b.updelay = b.updelay.filter(|v| *v != 0);
-        b.downdelay = b.downdelay.filter(|v| *v != 0);
-    }
-    if b.arp_interval == Some(0) && b.miimon.unwrap_or(0) > 0 {
-        b.arp_interval = None;
-    }
-    b
-}
-
-/// Bridge times come in USER_HZ (1/100 s); the config speaks seconds.
-fn bridge_from(l: &LinkMessage) -> Bridge {
-    let mut b = Bridge::default();
-    if let Some(InfoData::Bridge(attrs)) = info_data(l) {
-        for a in attrs {
-            match a {
-                InfoBridge::StpState(s) => b.stp = Some(!matches!(s, BridgeStpState::Disabled)),
-                InfoBridge::ForwardDelay(v) => b.forward_delay = Some(v / 100),
-                InfoBridge::HelloTime(v) => b.hello_time = Some(v / 100),
-                InfoBridge::MaxAge(v) => b.max_age = Some(v / 100),
-                InfoBridge::AgeingTime(v) => b.ageing_time = Some(v / 100),
-                InfoBridge::Priority(p) => b.priority = Some(*p),
-                InfoBridge::VlanFiltering(f) => b.vlan_filtering = Some(*f),
-                _ => {}
-            }
-        }
-    }
-    b
 }
 
 /// A link's runtime status from one message (a dump entry or a notification); `names` resolves

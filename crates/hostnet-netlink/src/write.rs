@@ -5,14 +5,12 @@ use std::net::IpAddr;
 use std::path::Path;
 
 use futures::TryStreamExt;
-use hostnet_core::model::{BondOpt, Bridge, Dns, Kind, Route, RouteDst};
+use hostnet_core::model::{BondOpt, Dns, Kind, Route, RouteDst};
 use hostnet_core::plan::{Op, Selector};
 use rtnetlink::packet_route::AddressFamily;
 use rtnetlink::packet_route::address::{AddressAttribute, AddressMessage};
 use rtnetlink::packet_route::link::{
-    BondAdSelect, BondAllPortActive, BondArpAllTargets, BondArpValidate, BondFailOverMac, BondLacpRate, BondMode,
-    BondPrimaryReselect, BondXmitHashPolicy, BridgeStpState, InfoBond, InfoBridge, InfoData, InfoKind, InfoVeth,
-    InfoVlan, LinkAttribute, LinkExtentMask, LinkFlags, LinkInfo, LinkMessage,
+    BondMode, InfoBond, InfoData, InfoKind, LinkAttribute, LinkExtentMask, LinkFlags, LinkInfo, LinkMessage,
 };
 use rtnetlink::packet_route::route::{
     RouteAddress, RouteAttribute, RouteFlags, RouteHeader, RouteMessage, RouteMetric, RouteProtocol, RouteScope,
@@ -21,6 +19,7 @@ use rtnetlink::packet_route::route::{
 
 use crate::conn::Netlink;
 use crate::error::OpError;
+use crate::kinds;
 use crate::read::ifname;
 
 /// Where resolv.conf lives for the namespace hostnet runs in.
@@ -77,7 +76,7 @@ impl Netlink {
     }
 
     async fn set(&self, msg: LinkMessage) -> Result<(), OpError> {
-        Ok(self.handle.link().set(msg).execute().await.map_err(op_error)?)
+        self.handle.link().set(msg).execute().await.map_err(op_error)
     }
 
     async fn set_flags(&self, index: u32, up: bool) -> Result<(), OpError> {
@@ -206,28 +205,32 @@ impl Netlink {
                 self.change(name, InfoKind::Bond, InfoData::Bond(data)).await
             }
             Op::SetBondOptions { name, options } => {
-                let mut data = Vec::new();
-                for o in options {
-                    data.push(self.bond_attr(o).await?);
-                }
+                let primary = self.primary_index(options.iter()).await?;
+                let data = options.iter().filter_map(|o| kinds::bond::encode_option(o, primary)).collect();
                 self.change(name, InfoKind::Bond, InfoData::Bond(data)).await
             }
             Op::SetBridgeOptions { name, options } => {
-                self.change(name, InfoKind::Bridge, InfoData::Bridge(bridge_attrs(options))).await
+                self.change(name, InfoKind::Bridge, InfoData::Bridge(kinds::bridge::encode(options))).await
             }
             Op::SetEthtool { name, settings } => crate::ethtool::set(name, settings).await,
             Op::SetWireguard { name, config } => crate::wireguard::set(name, config).await,
             Op::BridgeVlans { name, own, add, del } => {
                 let i = self.index_of(name).await?;
                 if !add.is_empty() {
-                    self.handle.link().set(crate::bridge_port::vlan_message(i, *own, add)).execute().await.map_err(op_error)?;
+                    self.handle
+                        .link()
+                        .set(crate::bridge_port::vlan_message(i, *own, add))
+                        .execute()
+                        .await
+                        .map_err(op_error)?;
                 }
                 if !del.is_empty() {
                     self.handle
                         .link()
                         .del_with_message(crate::bridge_port::vlan_message(i, *own, del))
                         .execute()
-                        .await.map_err(op_error)?;
+                        .await
+                        .map_err(op_error)?;
                 }
                 Ok(())
             }
@@ -238,7 +241,13 @@ impl Netlink {
             }
             Op::AddAddress { name, address } => {
                 let i = self.index_of(name).await?;
-                Ok(self.handle.address().add(i, address.addr(), address.prefix_len()).execute().await.map_err(op_error)?)
+                Ok(self
+                    .handle
+                    .address()
+                    .add(i, address.addr(), address.prefix_len())
+                    .execute()
+                    .await
+                    .map_err(op_error)?)
             }
             Op::DelAddress { name, address } => {
                 // Named by (link, address, prefix), as `ip address del` does: no dump of every
@@ -294,28 +303,19 @@ impl Netlink {
         msg.attributes.push(LinkAttribute::IfName(name.to_string()));
         let info = match kind {
             Kind::Bond(b) => {
-                let mut data = vec![InfoBond::Mode(BondMode::from(b.mode.value()))];
-                for o in b.options() {
-                    data.push(self.bond_attr(&o).await?);
-                }
-                vec![LinkInfo::Kind(InfoKind::Bond), LinkInfo::Data(InfoData::Bond(data))]
+                let primary = self.primary_index(b.options().iter()).await?;
+                vec![LinkInfo::Kind(InfoKind::Bond), LinkInfo::Data(InfoData::Bond(kinds::bond::encode(b, primary)))]
             }
             Kind::Bridge(b) => {
-                vec![LinkInfo::Kind(InfoKind::Bridge), LinkInfo::Data(InfoData::Bridge(bridge_attrs(b)))]
+                vec![LinkInfo::Kind(InfoKind::Bridge), LinkInfo::Data(InfoData::Bridge(kinds::bridge::encode(b)))]
             }
             Kind::Vlan(v) => {
                 msg.attributes.push(LinkAttribute::Link(self.index_of(&v.base).await?));
-                let mut data = vec![InfoVlan::Id(v.id)];
-                if let Some(p) = v.protocol {
-                    data.push(InfoVlan::Protocol(p.ethertype().into()));
-                }
-                vec![LinkInfo::Kind(InfoKind::Vlan), LinkInfo::Data(InfoData::Vlan(data))]
+                vec![LinkInfo::Kind(InfoKind::Vlan), LinkInfo::Data(InfoData::Vlan(kinds::vlan::encode(v)))]
             }
             Kind::Veth(v) => {
-                let mut peer = LinkMessage::default();
-                peer.header.index = index.1.unwrap_or(0);
-                peer.attributes.push(LinkAttribute::IfName(v.peer.clone()));
-                vec![LinkInfo::Kind(InfoKind::Veth), LinkInfo::Data(InfoData::Veth(InfoVeth::Peer(peer)))]
+                let data = InfoData::Veth(kinds::veth::encode(&v.peer, index.1));
+                vec![LinkInfo::Kind(InfoKind::Veth), LinkInfo::Data(data)]
             }
             Kind::Ethernet(_) => {
                 return Err(OpError::new(libc::EOPNOTSUPP, format!("{name}: a physical NIC cannot be created")));
@@ -325,7 +325,7 @@ impl Netlink {
                     Some(b) => Some(self.index_of(b).await?),
                     None => None,
                 };
-                let (info, link) = crate::virt::link_info(other, base).expect("every other kind is a software kind");
+                let (info, link) = kinds::virt::link_info(other, base).expect("every other kind is a software kind");
                 if let Some(l) = link {
                     msg.attributes.push(LinkAttribute::Link(l));
                 }
@@ -333,7 +333,7 @@ impl Netlink {
             }
         };
         msg.attributes.push(LinkAttribute::LinkInfo(info));
-        Ok(self.handle.link().add(msg).execute().await.map_err(op_error)?)
+        self.handle.link().add(msg).execute().await.map_err(op_error)
     }
 
     /// RTM_NEWLINK on an existing link: the path on which the kernel applies type-specific
@@ -341,41 +341,16 @@ impl Netlink {
     async fn change(&self, name: &str, kind: InfoKind, data: InfoData) -> Result<(), OpError> {
         let mut msg = Self::by_name(name);
         msg.attributes.push(LinkAttribute::LinkInfo(vec![LinkInfo::Kind(kind), LinkInfo::Data(data)]));
-        Ok(self.handle.link().change(msg).execute().await.map_err(op_error)?)
+        self.handle.link().change(msg).execute().await.map_err(op_error)
     }
 
-    async fn bond_attr(&self, o: &BondOpt) -> Result<InfoBond, OpError> {
-        Ok(match o {
-            BondOpt::Miimon(v) => InfoBond::MiiMon(*v),
-            BondOpt::Updelay(v) => InfoBond::UpDelay(*v),
-            BondOpt::Downdelay(v) => InfoBond::DownDelay(*v),
-            BondOpt::PeerNotifDelay(v) => InfoBond::PeerNotifDelay(*v),
-            BondOpt::UseCarrier(v) => InfoBond::UseCarrier(*v),
-            BondOpt::ArpInterval(v) => InfoBond::ArpInterval(*v),
-            BondOpt::ArpIpTarget(v) => InfoBond::ArpIpTarget(v.clone()),
-            BondOpt::ArpValidate(v) => InfoBond::ArpValidate(BondArpValidate::from(u32::from(v.value()))),
-            BondOpt::ArpAllTargets(v) => InfoBond::ArpAllTargets(BondArpAllTargets::from(u32::from(v.value()))),
-            BondOpt::MissedMax(v) => InfoBond::MissedMax(*v),
-            // The kernel takes the primary port by index; it must exist by now (ports come first).
-            BondOpt::Primary(p) => InfoBond::Primary(self.index_of(p).await?),
-            BondOpt::PrimaryReselect(v) => InfoBond::PrimaryReselect(BondPrimaryReselect::from(v.value())),
-            BondOpt::FailOverMac(v) => InfoBond::FailOverMac(BondFailOverMac::from(v.value())),
-            BondOpt::XmitHashPolicy(v) => InfoBond::XmitHashPolicy(BondXmitHashPolicy::from(v.value())),
-            BondOpt::ResendIgmp(v) => InfoBond::ResendIgmp(u32::from(*v)),
-            BondOpt::NumPeerNotif(v) => InfoBond::NumPeerNotif(*v),
-            BondOpt::AllSlavesActive(v) => InfoBond::AllPortsActive(BondAllPortActive::from(u8::from(*v))),
-            BondOpt::MinLinks(v) => InfoBond::MinLinks(*v),
-            BondOpt::LpInterval(v) => InfoBond::LpInterval(*v),
-            BondOpt::PacketsPerSlave(v) => InfoBond::PacketsPerPort(u32::from(*v)),
-            BondOpt::TlbDynamicLb(v) => InfoBond::TlbDynamicLb(*v),
-            BondOpt::LacpRate(v) => InfoBond::AdLacpRate(BondLacpRate::from(v.value())),
-            BondOpt::LacpActive(v) => InfoBond::AdLacpActive(*v),
-            BondOpt::AdSelect(v) => InfoBond::AdSelect(BondAdSelect::from(v.value())),
-            BondOpt::AdActorSysPrio(v) => InfoBond::AdActorSysPrio(*v),
-            BondOpt::AdUserPortKey(v) => InfoBond::AdUserPortKey(*v),
-            BondOpt::AdActorSystem(m) => InfoBond::AdActorSystem(m.0),
-            BondOpt::CoupledControl(v) => InfoBond::CoupledControl(*v),
-        })
+    /// The ifindex of the primary port among bond options, which the kernel takes instead of a
+    /// name; it must exist by now (ports come first).
+    async fn primary_index(&self, mut options: impl Iterator<Item = &BondOpt>) -> Result<Option<u32>, OpError> {
+        match options.find_map(|o| if let BondOpt::Primary(p) = o { Some(p) } else { None }) {
+            Some(p) => Ok(Some(self.index_of(p).await?)),
+            None => Ok(None),
+        }
     }
 
     /// Every link name in the namespace, for reports.
@@ -383,33 +358,6 @@ impl Netlink {
         let links = self.links().await.map_err(|e| OpError::other(e.to_string()))?;
         Ok(links.iter().filter_map(ifname).collect())
     }
-}
-
-/// Seconds in the config, USER_HZ (1/100 s) in the kernel.
-fn bridge_attrs(b: &Bridge) -> Vec<InfoBridge> {
-    let mut v = Vec::new();
-    if let Some(s) = b.stp {
-        v.push(InfoBridge::StpState(if s { BridgeStpState::KernelStp } else { BridgeStpState::Disabled }));
-    }
-    if let Some(x) = b.forward_delay {
-        v.push(InfoBridge::ForwardDelay(x * 100));
-    }
-    if let Some(x) = b.hello_time {
-        v.push(InfoBridge::HelloTime(x * 100));
-    }
-    if let Some(x) = b.max_age {
-        v.push(InfoBridge::MaxAge(x * 100));
-    }
-    if let Some(x) = b.ageing_time {
-        v.push(InfoBridge::AgeingTime(x * 100));
-    }
-    if let Some(p) = b.priority {
-        v.push(InfoBridge::Priority(p));
-    }
-    if let Some(f) = b.vlan_filtering {
-        v.push(InfoBridge::VlanFiltering(f));
-    }
-    v
 }
 
 fn route_addr(ip: IpAddr) -> RouteAddress {

@@ -10,6 +10,7 @@
 //! Each interface names its kind by the key that holds its kind-specific settings.
 
 pub mod bond;
+pub mod bridge_timers;
 pub mod dhcp;
 pub mod ethtool;
 pub mod ip;

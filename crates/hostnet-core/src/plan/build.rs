@@ -334,8 +334,12 @@ impl<'a> Planner<'a> {
                     }
                     // The links on it that the kernel deletes with it and this plan did not
                     // delete first (ones the config leaves alone) come back on top of it.
-                    let mut uppers: Vec<&String> =
-                        self.sim.iter().filter(|(_, s)| s.kind.as_ref().and_then(Kind::base) == Some(name)).map(|(n, _)| n).collect();
+                    let mut uppers: Vec<&String> = self
+                        .sim
+                        .iter()
+                        .filter(|(_, s)| s.kind.as_ref().and_then(Kind::base) == Some(name))
+                        .map(|(n, _)| n)
+                        .collect();
                     uppers.sort();
                     for upper in uppers {
                         v.extend(self.undo_of(&Op::Delete { name: upper.clone(), takes: vec![] }));
@@ -1130,10 +1134,7 @@ fn bridge_subset(want: &Bridge, have: &Bridge) -> bool {
         w.is_none() || w == h
     }
     eq(&want.stp, &have.stp)
-        && eq(&want.forward_delay, &have.forward_delay)
-        && eq(&want.hello_time, &have.hello_time)
-        && eq(&want.max_age, &have.max_age)
-        && eq(&want.ageing_time, &have.ageing_time)
+        && crate::model::bridge_timers::BRIDGE_TIMERS.iter().all(|t| eq(&(t.get)(want), &(t.get)(have)))
         && eq(&want.priority, &have.priority)
         && eq(&want.vlan_filtering, &have.vlan_filtering)
 }

@@ -12,8 +12,8 @@ use serde::{Deserialize, Serialize};
 
 use crate::model::{BondMode, BondOpt, Bridge, BridgePort, Cidr, Dns, Kind, MacAddr, Route, Rule, Sysctl};
 
-pub use build::{plan, plan_with_graph};
 pub(crate) use build::{default_vlans, remade, without_ports};
+pub use build::{plan, plan_with_graph};
 pub use hold::{BridgeHold, bridge_hold};
 pub use render::{op_line, render_ip, render_text};
 

@@ -183,14 +183,9 @@ fn bridge_args(b: &Bridge) -> Vec<String> {
     if let Some(s) = b.stp {
         push("stp_state", u8::from(s).to_string());
     }
-    for (k, secs) in [
-        ("forward_delay", b.forward_delay),
-        ("hello_time", b.hello_time),
-        ("max_age", b.max_age),
-        ("ageing_time", b.ageing_time),
-    ] {
-        if let Some(s) = secs {
-            push(k, (u64::from(s) * 100).to_string());
+    for t in &crate::model::bridge_timers::BRIDGE_TIMERS {
+        if let Some(s) = (t.get)(b) {
+            push(t.key, crate::model::bridge_timers::to_hundredths(s).to_string());
         }
     }
     if let Some(p) = b.priority {

@@ -171,8 +171,15 @@ mod tests {
                     // A kind change at the bottom of a stack may reach everything on it.
                     assert!(change == 4 || part.interfaces.len() < new.interfaces.len() || new.interfaces.len() < 4);
                     let got = plan(&part, &host).steps;
-                    let show = |s: &[crate::plan::Step]| s.iter().map(|s| crate::plan::op_line(&s.op)).collect::<Vec<_>>().join("\n");
-                    assert!(got == whole, "seed {seed}, interface {k}, change {change}:\npart:\n{}\nwhole:\n{}", show(&got), show(&whole));
+                    let show = |s: &[crate::plan::Step]| {
+                        s.iter().map(|s| crate::plan::op_line(&s.op)).collect::<Vec<_>>().join("\n")
+                    };
+                    assert!(
+                        got == whole,
+                        "seed {seed}, interface {k}, change {change}:\npart:\n{}\nwhole:\n{}",
+                        show(&got),
+                        show(&whole)
+                    );
                 }
             }
         }

@@ -71,7 +71,7 @@ impl State {
                     }
                 }
                 // What cannot outlive it: a veth's peer, and the links stacked on it (VLANs,
-            // macvlans, ipvlans).
+                // macvlans, ipvlans).
                 let dependants: Vec<String> = self
                     .links
                     .iter()
@@ -135,7 +135,10 @@ impl State {
             Op::SetBondMode { name, mode } => {
                 let i = self.need(name)?;
                 if self.links.iter().any(|l| l.master.as_deref() == Some(name.as_str())) {
-                    return Err(OpError::new(errno::ENOTEMPTY, "unable to set option because the bond device has slaves"));
+                    return Err(OpError::new(
+                        errno::ENOTEMPTY,
+                        "unable to set option because the bond device has slaves",
+                    ));
                 }
                 if self.links[i].up {
                     return Err(OpError::new(errno::EBUSY, "unable to set option because the bond is up"));
@@ -185,7 +188,9 @@ impl State {
                     _ => Err(not_a(name, "bridge")),
                 }
             }
-            Op::SetWireguard { name, config } => self.with(name, |l| l.iface.kind = Kind::Wireguard((**config).clone())),
+            Op::SetWireguard { name, config } => {
+                self.with(name, |l| l.iface.kind = Kind::Wireguard((**config).clone()))
+            }
             Op::SetBridgePort { name, options } => {
                 let i = self.need(name)?;
                 let l = &mut self.links[i];
@@ -213,7 +218,8 @@ impl State {
                     (_, false) => &mut l.iface.bridge_port.get_or_insert_with(Default::default).vlans,
                     _ => return Err(not_a(name, "bridge")),
                 };
-                let mut set = list.as_deref().map(crate::model::vlans::expand).unwrap_or_else(crate::plan::default_vlans);
+                let mut set =
+                    list.as_deref().map(crate::model::vlans::expand).unwrap_or_else(crate::plan::default_vlans);
                 for (vid, _) in crate::model::vlans::expand(del) {
                     set.remove(&vid);
                 }
@@ -310,9 +316,7 @@ impl State {
     fn select(&self, s: &Selector) -> Option<usize> {
         self.links.iter().position(|l| match s {
             Selector::Name(n) => l.iface.name == *n,
-            Selector::Mac(m) => {
-                matches!(l.iface.kind, Kind::Ethernet(_)) && l.perm_mac.or(l.iface.mac) == Some(*m)
-            }
+            Selector::Mac(m) => matches!(l.iface.kind, Kind::Ethernet(_)) && l.perm_mac.or(l.iface.mac) == Some(*m),
             Selector::PciPath(p) => l.pci_path.as_ref() == Some(p),
         })
     }

@@ -7,9 +7,9 @@ use rtnetlink::packet_core::{DecodeError, NetlinkBuffer, NlasIterator, Parseable
 use rtnetlink::packet_route::RouteNetlinkMessage;
 use rtnetlink::packet_route::address::{AddressAttribute, AddressFlags, AddressHeader, AddressMessage};
 
+use crate::attr_set::Kinds;
 use crate::dump::DumpSocket;
 use crate::error::Error;
-use crate::kinds::Kinds;
 
 /// The message type of an address in a dump (linux/rtnetlink.h).
 const RTM_NEWADDR: u16 = 20;

@@ -1,4 +1,4 @@
-//! IFLA_LINKINFO of the software kinds (dummy, macvlan, ipvlan, vxlan, vrf): written when
+//! The codec of the software kinds (dummy, macvlan, ipvlan, vxlan, vrf): their IFLA_LINKINFO, written when
 //! hostnet creates one, and read back into the model for `show`, plans and verification.
 
 use std::net::IpAddr;
