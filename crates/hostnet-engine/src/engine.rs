@@ -28,6 +28,11 @@ pub enum Refused {
     Lock(String, std::io::Error),
     #[error("reading the journal: {0}")]
     Journal(std::io::Error),
+    #[error(
+        "the journal in {at} is unreadable ({why}): what the apply that wrote it changed cannot be \
+         undone from it. Check the host (`hostnet plan --live FILE`), then run `hostnet recover --discard`"
+    )]
+    CorruptJournal { at: String, why: String },
     #[error("{0}")]
     Host(#[from] HostError),
 }
@@ -106,6 +111,16 @@ impl<H: Host, S: Store> Engine<H, S> {
     /// Finishes an apply that was killed midway, by rolling back what it completed.
     pub async fn recover(&mut self) -> Result<Option<Recovered>, Refused> {
         Ok(self.begin(LockMode::Wait).await?.and_then(|t| t.recovered))
+    }
+
+    /// Removes a journal that cannot be read (see [`Refused::CorruptJournal`]), under the lock;
+    /// `false` when there was none.
+    pub fn discard_journal(&self) -> Result<bool, Refused> {
+        let at = || self.store.location();
+        let _lock = self.store.lock().map_err(|e| Refused::Lock(at(), e))?;
+        let there = !matches!(self.store.unfinished(), Ok(None));
+        self.store.discard_journal().map_err(Refused::Journal)?;
+        Ok(there)
     }
 
     /// Keeps a pending trial; see [`confirm`].
@@ -244,8 +259,32 @@ impl<H: Host, S: Store> Engine<H, S> {
 }
 
 async fn recover_locked<H: Host, S: Store>(host: &mut H, store: &S) -> Result<Option<Recovered>, Refused> {
-    let Some(u) = store.unfinished().map_err(Refused::Journal)? else { return Ok(None) };
-    let rollback = run_all(host, &u.undo()).await;
+    let u = match store.unfinished() {
+        Ok(Some(u)) => u,
+        Ok(None) => return Ok(None),
+        Err(e) if e.kind() == std::io::ErrorKind::InvalidData => {
+            return Err(Refused::CorruptJournal { at: store.location(), why: e.to_string() });
+        }
+        Err(e) => return Err(Refused::Journal(e)),
+    };
+    let mut undo = Vec::new();
+    // The step in flight may have happened. Its undo is harmless when it did not (removing what
+    // is not there counts as done, setting a value back sets what is there), except a release's:
+    // it takes the port down to put it back, so it runs only if the port was let go.
+    if let Some(step) = u.in_flight.and_then(|i| u.steps.get(i)) {
+        let happened = match &step.op {
+            Op::Release { port, master } => {
+                let state = host.observe(&Config::default()).await?;
+                state.get(port).is_none_or(|l| l.master.as_deref() != Some(master.as_str()))
+            }
+            _ => true,
+        };
+        if happened {
+            undo.extend(step.undo.iter().cloned());
+        }
+    }
+    undo.extend(u.undo());
+    let rollback = run_all(host, &undo).await;
     store.discard_journal().map_err(Refused::Journal)?;
     let r = Recovered { pid: u.pid, done: u.done.len(), of: u.steps.len(), rollback };
     tracing::warn!("{}", r.describe());
@@ -298,6 +337,7 @@ async fn execute<H: Host>(
             report.steps.push(StepReport { op: step.op.clone(), outcome: Outcome::Skipped { because } });
             continue;
         }
+        journal.started(i).map_err(Refused::Journal)?;
         let t = std::time::Instant::now();
         let result = host.run(&step.op).await;
         timing.add(&step.op, t.elapsed());
@@ -308,6 +348,7 @@ async fn execute<H: Host>(
                 Outcome::Applied
             }
             Err(error) => {
+                journal.failed(i).map_err(Refused::Journal)?;
                 tracing::debug!("{:?} failed: {error}", step.op);
                 let cause = step.op.subject().to_string();
                 broken.extend(step.op.breaks().into_iter().map(|b| (b.to_string(), cause.clone())));
@@ -355,16 +396,16 @@ async fn verify<H: Host>(
 }
 
 /// Runs undo operations (rollback, recovery and trial reverts), continuing past failures.
-/// Removing what is already gone counts as done: an earlier undo may have taken it along (a
-/// link taken down loses its IPv6 addresses and routes), and recovery may undo an operation
-/// the killed apply never got to.
+/// An operation whose aim already holds counts as done ([`already_done`]): an earlier undo may
+/// have taken an address along (a link taken down loses its IPv6 addresses and routes), and
+/// recovery may undo an operation the killed apply never got to.
 async fn run_all<H: Host>(host: &mut H, ops: &[Op]) -> Vec<StepReport> {
     let mut out = Vec::with_capacity(ops.len());
     for op in ops {
         let outcome = match host.run(op).await {
             Ok(()) => Outcome::Applied,
-            Err(error) if already_gone(op, &error) => {
-                tracing::debug!("{}: already gone ({error})", hostnet_core::plan::op_line(op));
+            Err(error) if already_done(op, &error) => {
+                tracing::debug!("{}: already so ({error})", hostnet_core::plan::op_line(op));
                 Outcome::Applied
             }
             Err(error) => Outcome::Failed { error },
@@ -387,15 +428,19 @@ pub fn declared_names(config: &Config) -> HashSet<&str> {
     names
 }
 
-/// Whether `error` says that what `op` removes is not there: the kernel's answer to deleting a
-/// missing address (EADDRNOTAVAIL), route (ESRCH), rule (ENOENT) or link (ENODEV).
-fn already_gone(op: &Op, error: &hostnet_core::OpError) -> bool {
+/// Whether `error` says that `op`'s aim already holds: what it removes is not there (EADDRNOTAVAIL
+/// for an address, ESRCH for a route, ENOENT for a rule, ENODEV for a link to delete or
+/// rename), or what it adds is (EEXIST). Undoing a step that an earlier undo made moot, or that a killed apply never got to,
+/// meets these.
+fn already_done(op: &Op, error: &hostnet_core::OpError) -> bool {
     use hostnet_core::op_error::errno;
     match op {
         Op::DelAddress { .. } => error.errno == errno::EADDRNOTAVAIL,
         Op::DelRoute { .. } => error.errno == errno::ESRCH,
         Op::DelRule { .. } => error.errno == errno::ENOENT,
-        Op::Delete { .. } => error.errno == errno::ENODEV,
+        // Nothing by the old name to rename (or delete): the step it undoes never happened.
+        Op::Delete { .. } | Op::Rename { .. } => error.errno == errno::ENODEV,
+        Op::AddAddress { .. } | Op::AddRoute { .. } | Op::AddRule { .. } => error.errno == errno::EEXIST,
         _ => false,
     }
 }

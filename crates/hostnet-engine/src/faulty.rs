@@ -12,18 +12,20 @@ use crate::host::{Held, Host, HostError};
 /// Wraps a host: the `fail_at`-th operation run (1-based) fails with EIO instead of running,
 /// and once `stall_after` operations have run, the host hangs at the next thing asked of it (an
 /// operation or the verifying observation), so a test can kill the apply there: the engine has
-/// journaled every operation that ran. Counting starts at the wrapper's creation; a wrapper
-/// with neither set passes everything through.
+/// journaled every operation that ran. With `stall_inside`, it hangs right after carrying out
+/// that operation, before the engine hears of it: a kill at the worst moment. Counting starts
+/// at the wrapper's creation; a wrapper with none set passes everything through.
 pub struct Faulty<H> {
     pub inner: H,
     pub fail_at: Option<usize>,
     pub stall_after: Option<usize>,
+    pub stall_inside: Option<usize>,
     runs: usize,
 }
 
 impl<H> Faulty<H> {
     pub fn new(inner: H, fail_at: Option<usize>, stall_after: Option<usize>) -> Self {
-        Faulty { inner, fail_at, stall_after, runs: 0 }
+        Faulty { inner, fail_at, stall_after, stall_inside: None, runs: 0 }
     }
 
     pub fn passthrough(inner: H) -> Self {
@@ -51,7 +53,11 @@ impl<H: Host> Host for Faulty<H> {
         if self.fail_at == Some(self.runs) {
             return Err(OpError::new(hostnet_core::op_error::errno::EIO, "injected failure (test hook)"));
         }
-        self.inner.run(op).await
+        let r = self.inner.run(op).await;
+        if self.stall_inside == Some(self.runs) {
+            std::future::pending::<()>().await;
+        }
+        r
     }
 
     async fn await_startup(&mut self, names: &[String], max: Duration) -> Result<Held, HostError> {

@@ -11,8 +11,11 @@ use crate::store::{Journal, Pending, Store, Unfinished};
 #[derive(Debug, Default)]
 struct Inner {
     locked: bool,
-    journal: Option<(Vec<Step>, Vec<usize>)>,
+    /// The steps, the ones done, and the one started and not finished.
+    journal: Option<(Vec<Step>, Vec<usize>, Option<usize>)>,
     pending: Option<Pending>,
+    /// The journal reads as a truncated file would.
+    corrupt: bool,
 }
 
 /// Cloning it shares it: two engines over clones see one lock, one journal, one trial.
@@ -38,6 +41,11 @@ impl MemStore {
     /// Whether an apply's journal is open: it ran and has not finished.
     pub fn journal_open(&self) -> bool {
         self.inner().journal.is_some()
+    }
+
+    /// Makes the journal unreadable, as a file cut short by a crash would be.
+    pub fn corrupt_journal(&self) {
+        self.inner().corrupt = true;
     }
 
     /// Whether some transaction holds the lock.
@@ -69,16 +77,21 @@ impl Store for MemStore {
     }
 
     fn begin(&self, steps: &[Step]) -> std::io::Result<MemJournal> {
-        self.inner().journal = Some((steps.to_vec(), Vec::new()));
+        self.inner().journal = Some((steps.to_vec(), Vec::new(), None));
         Ok(MemJournal(self.0.clone()))
     }
 
     fn unfinished(&self) -> std::io::Result<Option<Unfinished>> {
-        Ok(self.inner().journal.clone().map(|(steps, done)| Unfinished { pid: 0, steps, done }))
+        if self.inner().corrupt {
+            return Err(std::io::Error::new(std::io::ErrorKind::InvalidData, "EOF while parsing a value"));
+        }
+        Ok(self.inner().journal.clone().map(|(steps, done, in_flight)| Unfinished { pid: 0, steps, done, in_flight }))
     }
 
     fn discard_journal(&self) -> std::io::Result<()> {
-        self.inner().journal = None;
+        let mut i = self.inner();
+        i.journal = None;
+        i.corrupt = false;
         Ok(())
     }
 
@@ -98,9 +111,24 @@ impl Store for MemStore {
 }
 
 impl Journal for MemJournal {
+    fn started(&mut self, index: usize) -> std::io::Result<()> {
+        if let Some((_, _, in_flight)) = &mut self.0.lock().expect("not poisoned").journal {
+            *in_flight = Some(index);
+        }
+        Ok(())
+    }
+
     fn done(&mut self, index: usize) -> std::io::Result<()> {
-        if let Some((_, done)) = &mut self.0.lock().expect("not poisoned").journal {
+        if let Some((_, done, in_flight)) = &mut self.0.lock().expect("not poisoned").journal {
             done.push(index);
+            *in_flight = None;
+        }
+        Ok(())
+    }
+
+    fn failed(&mut self, _index: usize) -> std::io::Result<()> {
+        if let Some((_, _, in_flight)) = &mut self.0.lock().expect("not poisoned").journal {
+            *in_flight = None;
         }
         Ok(())
     }

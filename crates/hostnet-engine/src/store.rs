@@ -28,10 +28,15 @@ pub trait Store {
     fn clear_pending(&self) -> std::io::Result<()>;
 }
 
-/// The journal of one apply in progress.
+/// The journal of one apply in progress. Write-ahead: a step is recorded as started before it
+/// runs, so that an apply killed while the kernel carried it out is undone too.
 pub trait Journal {
+    /// Records that step `index` is about to run.
+    fn started(&mut self, index: usize) -> std::io::Result<()>;
     /// Records that step `index` completed.
     fn done(&mut self, index: usize) -> std::io::Result<()>;
+    /// Records that step `index` failed: the kernel refused it, so nothing is to undo.
+    fn failed(&mut self, index: usize) -> std::io::Result<()>;
     /// The apply ended (applied, or rolled back): nothing is left to recover.
     fn finish(self) -> std::io::Result<()>;
 }
@@ -74,10 +79,14 @@ pub struct Unfinished {
     pub pid: u32,
     pub steps: Vec<Step>,
     pub done: Vec<usize>,
+    /// The step that had started and not finished when the apply died: the kernel may or may
+    /// not have carried it out.
+    pub in_flight: Option<usize>,
 }
 
 impl Unfinished {
-    /// The operations that undo what the interrupted run completed, newest first.
+    /// The operations that undo what the interrupted run completed, newest first (the step in
+    /// flight not included: see [`crate::Engine::recover`]).
     pub fn undo(&self) -> Vec<Op> {
         undo_of(&self.steps, &self.done)
     }

@@ -67,20 +67,39 @@ fn check_rollback_everywhere(c: &Config, start: State) -> Result<(), TestCaseErr
 }
 
 /// A crash (the apply dropped mid-way, as kill -9 leaves it) after every position, then
-/// recovery by the next run: the host is back where it started, and the journal is gone.
+/// recovery by the next run: the host is back where it started, and the journal is gone. Both
+/// kills: between two operations (the next one recorded as started, not run), and inside one,
+/// after the kernel carried it out and before the engine heard of it.
 fn check_crash_everywhere(c: &Config, start: State) -> Result<(), TestCaseError> {
-    let before = canonical(&start);
     for k in 1..=plan_len(c, &start) {
+        check_crash(c, &start, k, false)?;
+        check_crash(c, &start, k, true)?;
+    }
+    Ok(())
+}
+
+fn check_crash(c: &Config, start: &State, k: usize, inside: bool) -> Result<(), TestCaseError> {
+    let before = canonical(start);
+    {
         let store = MemStore::default();
-        let mut e = Engine::new(Faulty::new(SimHost::new(start.clone()), None, Some(k)), store.clone());
+        let mut host = Faulty::new(SimHost::new(start.clone()), None, None);
+        if inside {
+            host.stall_inside = Some(k);
+        } else {
+            host.stall_after = Some(k);
+        }
+        let mut e = Engine::new(host, store.clone());
         let finished = run_until_stalled(e.apply(c, &Options::default(), None));
         prop_assert!(!finished, "the apply did not stall after {k}");
         prop_assert!(store.journal_open() && !store.locked(), "a crash leaves the journal and frees the lock");
         let mut next = Engine::new(SimHost::new(e.host.inner.state.clone()), store.clone());
         let r = run(next.recover()).unwrap().expect("an interrupted apply is recovered");
-        prop_assert_eq!(r.done, k);
+        // Killed inside step k, the engine had recorded k-1 steps done and k started.
+        prop_assert_eq!(r.done, if inside { k - 1 } else { k });
         prop_assert!(r.rollback.iter().all(|s| s.outcome == Outcome::Applied), "{}", r.describe());
-        prop_assert_eq!(&canonical(&next.host.state), &before, "crash after {} not recovered", k);
+        let after = canonical(&next.host.state);
+        let at = if inside { "inside" } else { "after" };
+        prop_assert!(after == before, "crash {at} step {k} not recovered:\n{}", diff(&before, &after));
         prop_assert!(!store.journal_open());
         prop_assert!(run(next.recover()).unwrap().is_none(), "recovery is done once");
     }
@@ -232,4 +251,20 @@ fn a_pass_is_refused_while_another_holds_the_lock_or_a_foreign_trial_is_pending(
     assert!(matches!(refused, Err(Refused::TrialPending(s)) if s > 50), "{refused:?}");
     let own = Options { own_trial: Some(p.id), ..Options::default() };
     assert!(run(e.apply_plan(&session, &c, &state, plan(&c, &state), &own)).unwrap().ok());
+}
+
+#[test]
+fn an_unreadable_journal_stops_applies_with_the_way_out_and_discarding_it_lets_them_go() {
+    let c = config(2, 2, 3);
+    let store = MemStore::default();
+    store.corrupt_journal();
+    let mut e = Engine::new(SimHost::new(bare_host(&[&c])), store.clone());
+    let refused = run(e.apply(&c, &Options::default(), None)).unwrap_err();
+    let text = refused.to_string();
+    assert!(matches!(refused, Refused::CorruptJournal { .. }), "{text}");
+    assert!(text.contains("hostnet recover --discard") && text.contains("EOF while parsing"), "{text}");
+    assert!(e.host.ran.is_empty(), "nothing ran");
+    assert!(!store.locked(), "the lock is free again");
+    assert!(e.discard_journal().unwrap());
+    assert!(run(e.apply(&c, &Options::default(), None)).unwrap().0.report.ok());
 }

@@ -61,16 +61,12 @@ impl StateDir {
     }
 
     /// Starts a journal for `steps`: the plan in `journal`, and in `journal.done` one byte per
-    /// step, mapped into memory. Marking a step done is a store into a shared page: no system
-    /// call, yet it survives the process being killed, because the page belongs to the page
-    /// cache, not to the process.
+    /// step, mapped into memory: 0 not run, [`STARTED`] about to run, [`DONE`]. Marking a step
+    /// is a store into a shared page: no system call, yet it survives the process being killed,
+    /// because the page belongs to the page cache, not to the process. The marks are made before
+    /// the plan appears under its name, so a journal is never seen without them.
     pub fn begin(&self, steps: &[Step]) -> std::io::Result<Journal> {
         let path = self.path("journal");
-        // Buffered: serde_json writes token by token, which unbuffered is a system call each.
-        let mut w = std::io::BufWriter::with_capacity(1 << 20, File::create(&path)?);
-        serde_json::to_writer(&mut w, &JournalHead { pid: std::process::id(), steps: steps.to_vec() })?;
-        w.write_all(b"\n")?;
-        let f = w.into_inner().map_err(|e| e.into_error())?;
         let done_path = self.path("journal.done");
         let done = OpenOptions::new().create(true).truncate(true).read(true).write(true).open(&done_path)?;
         let len = steps.len().max(1);
@@ -89,6 +85,14 @@ impl StateDir {
         if map == libc::MAP_FAILED {
             return Err(std::io::Error::last_os_error());
         }
+        // Written whole under another name, then renamed: a kill mid-write leaves no half
+        // journal behind. Buffered: serde_json writes token by token.
+        let tmp = self.path("journal.tmp");
+        let mut w = std::io::BufWriter::with_capacity(1 << 20, File::create(&tmp)?);
+        serde_json::to_writer(&mut w, &JournalHead { pid: std::process::id(), steps: steps.to_vec() })?;
+        w.write_all(b"\n")?;
+        let f = w.into_inner().map_err(|e| e.into_error())?;
+        std::fs::rename(&tmp, &path)?;
         Ok(Journal { _file: f, path, done_path, map: map.cast(), len })
     }
 
@@ -101,13 +105,17 @@ impl StateDir {
         };
         let mut lines = BufReader::new(f).lines();
         let Some(head) = lines.next().transpose()? else { return Ok(None) };
-        let head: JournalHead = serde_json::from_str(&head)?;
+        // Unreadable is InvalidData: the engine tells it from an I/O error, and says how out.
+        let head: JournalHead = serde_json::from_str(&head)
+            .map_err(|e| std::io::Error::new(std::io::ErrorKind::InvalidData, e.to_string()))?;
         let marks = std::fs::read(self.path("journal.done")).unwrap_or_default();
-        let done: Vec<usize> = marks.iter().enumerate().filter(|(_, m)| **m == 1).map(|(i, _)| i).collect();
-        Ok(Some(Unfinished { pid: head.pid, steps: head.steps, done }))
+        let done: Vec<usize> = marks.iter().enumerate().filter(|(_, m)| **m == DONE).map(|(i, _)| i).collect();
+        let in_flight = marks.iter().position(|m| *m == STARTED);
+        Ok(Some(Unfinished { pid: head.pid, steps: head.steps, done, in_flight }))
     }
 
     pub fn discard_journal(&self) -> std::io::Result<()> {
+        remove_if_exists(&self.path("journal.tmp"))?;
         remove_if_exists(&self.path("journal"))?;
         remove_if_exists(&self.path("journal.done"))
     }
@@ -156,15 +164,33 @@ pub struct Journal {
     len: usize,
 }
 
-impl hostnet_engine::Journal for Journal {
-    /// A store into a shared page: no system call, yet it survives the process being killed.
-    fn done(&mut self, index: usize) -> std::io::Result<()> {
+/// A step's mark in `journal.done`.
+const DONE: u8 = 1;
+const STARTED: u8 = 2;
+
+impl Journal {
+    fn mark(&mut self, index: usize, m: u8) -> std::io::Result<()> {
         if index >= self.len {
             return Err(std::io::Error::other(format!("journal has {} steps, not {}", self.len, index + 1)));
         }
         // SAFETY: index < len, and the mapping lives as long as self.
-        unsafe { self.map.add(index).write_volatile(1) };
+        unsafe { self.map.add(index).write_volatile(m) };
         Ok(())
+    }
+}
+
+impl hostnet_engine::Journal for Journal {
+    fn started(&mut self, index: usize) -> std::io::Result<()> {
+        self.mark(index, STARTED)
+    }
+
+    fn failed(&mut self, index: usize) -> std::io::Result<()> {
+        self.mark(index, 0)
+    }
+
+    /// A store into a shared page: no system call, yet it survives the process being killed.
+    fn done(&mut self, index: usize) -> std::io::Result<()> {
+        self.mark(index, DONE)
     }
 
     fn finish(self) -> std::io::Result<()> {
@@ -210,5 +236,56 @@ impl Store for StateDir {
     }
     fn clear_pending(&self) -> std::io::Result<()> {
         StateDir::clear_pending(self)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use hostnet_engine::Journal as _;
+
+    fn dir(tag: &str) -> StateDir {
+        let d = std::env::temp_dir().join(format!("hostnet-journal-{tag}-{}", std::process::id()));
+        let _ = std::fs::remove_dir_all(&d);
+        std::fs::create_dir_all(&d).unwrap();
+        StateDir { dir: d }
+    }
+
+    fn steps(n: usize) -> Vec<Step> {
+        (0..n)
+            .map(|i| Step {
+                op: hostnet_core::plan::Op::SetUp { name: format!("l{i}") },
+                undo: [hostnet_core::plan::Op::SetDown { name: format!("l{i}") }].into_iter().collect(),
+            })
+            .collect()
+    }
+
+    #[test]
+    fn a_killed_apply_leaves_its_done_steps_and_the_one_in_flight() {
+        let d = dir("marks");
+        let mut j = d.begin(&steps(4)).unwrap();
+        j.started(0).unwrap();
+        j.done(0).unwrap();
+        j.started(1).unwrap();
+        j.failed(1).unwrap();
+        j.started(2).unwrap();
+        // Killed here: the journal is not finished.
+        std::mem::forget(j);
+        let u = d.unfinished().unwrap().expect("left behind");
+        assert_eq!((u.done, u.in_flight, u.steps.len()), (vec![0], Some(2), 4));
+        d.discard_journal().unwrap();
+        assert!(d.unfinished().unwrap().is_none());
+        let _ = std::fs::remove_dir_all(&d.dir);
+    }
+
+    #[test]
+    fn a_truncated_journal_is_invalid_data_not_an_io_error() {
+        let d = dir("corrupt");
+        std::fs::write(d.path("journal"), "{\"pid\":1,\"steps\":[{\"op\":").unwrap();
+        let e = d.unfinished().unwrap_err();
+        assert_eq!(e.kind(), std::io::ErrorKind::InvalidData, "{e}");
+        d.discard_journal().unwrap();
+        assert!(d.unfinished().unwrap().is_none());
+        let _ = std::fs::remove_dir_all(&d.dir);
     }
 }

@@ -78,6 +78,13 @@ pub enum Command {
     },
     /// Keep the changes of a pending `apply --try`.
     Confirm,
+    /// Roll back an apply that was killed midway (every apply and the daemon do this first, by
+    /// themselves). With --discard, remove a journal that cannot be read instead: check the
+    /// host with `plan --live` first, since what that apply changed stays as it is.
+    Recover {
+        #[arg(long)]
+        discard: bool,
+    },
     /// Keep the config true while the host runs: apply it, then follow kernel notifications,
     /// configure links that appear late, repair or report drift, answer `status`, `apply` and
     /// `reload` on /run/hostnet/hostnet.sock. Reloads on SIGHUP.

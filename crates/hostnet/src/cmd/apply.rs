@@ -162,6 +162,43 @@ fn start_reverter(ctx: &Ctx, mut pending: Pending) -> ExitCode {
     }
 }
 
+/// `hostnet recover`: rolls back an interrupted apply now, or removes an unreadable journal.
+pub fn recover(ctx: &Ctx, discard: bool) -> ExitCode {
+    let result: Result<String, Refused> = runtime().block_on(async {
+        let nl = Netlink::connect().map_err(|e| Refused::Host(e.into()))?;
+        let mut engine = Engine::new(NetlinkHost::new(&nl, &ctx.env, Dump), &ctx.dir);
+        if discard {
+            return Ok(if engine.discard_journal()? {
+                format!("removed the journal in {}; the host is as that apply left it", ctx.dir.dir.display())
+            } else {
+                "no journal to remove".to_string()
+            });
+        }
+        Ok(match engine.recover().await? {
+            Some(r) => {
+                let mut text = r.describe();
+                for s in &r.rollback {
+                    match &s.outcome {
+                        Outcome::Failed { error } => {
+                            text.push_str(&format!("\n  FAILED   {}: {error}", op_line(&s.op)))
+                        }
+                        _ => text.push_str(&format!("\n  undone   {}", op_line(&s.op))),
+                    }
+                }
+                text
+            }
+            None => "nothing to recover: no apply was interrupted".to_string(),
+        })
+    });
+    match result {
+        Ok(text) => {
+            println!("{text}");
+            ExitCode::SUCCESS
+        }
+        Err(e) => fail(e),
+    }
+}
+
 pub fn confirm(ctx: &Ctx) -> ExitCode {
     match hostnet_engine::confirm(&ctx.dir) {
         Ok(true) => {

@@ -29,6 +29,7 @@ pub fn run(cli: Cli) -> ExitCode {
             via_daemon.unwrap_or_else(|| apply::apply(&ctx, &file, args))
         }
         Command::Confirm => daemon::confirm(&ctx).unwrap_or_else(|| apply::confirm(&ctx)),
+        Command::Recover { discard } => apply::recover(&ctx, discard),
         Command::Daemon { config, lease_dir } => {
             // Leases of a namespace's links are that namespace's, as the state directory is.
             let lease_dir = match &cli.netns {
