@@ -7,6 +7,7 @@
 //! operation does to a host, as the kernel does it; the engine's in-memory host runs on it.
 
 pub mod diag;
+pub mod duration;
 pub mod graph;
 pub mod locate;
 pub mod model;

@@ -323,6 +323,30 @@ impl Daemon {
         }
     }
 
+    /// `hostnet rollback` through the daemon: the pending trial reverted now, and the daemon's
+    /// own trial's config replaced by the one before it (else the daemon would repair the host
+    /// back into the trial).
+    pub async fn rollback(&mut self) -> Response {
+        self.unverified = None;
+        let src = crate::source::MirrorSource::new(&mut self.mirror, &mut self.monitor);
+        let mut engine = Engine::new(NetlinkHost::new(&self.nl, &self.env, src), &self.dir);
+        let reverted = engine.rollback().await;
+        let changes = std::mem::take(&mut engine.host.src.changes);
+        self.take_in(&changes);
+        match reverted {
+            Ok(Some((p, steps))) => {
+                if let Some(t) = self.trial.take().filter(|t| t.id == p.id)
+                    && let Some((config, source)) = t.previous
+                {
+                    self.adopt(config, source);
+                }
+                Response::ok(serde_json::json!({ "reverted": steps }))
+            }
+            Ok(None) => Response::ok(serde_json::json!({ "reverted": null })),
+            Err(e) => Response::err(e),
+        }
+    }
+
     /// Makes `config` the one the daemon keeps true.
     pub fn adopt(&mut self, config: Config, source: String) {
         self.unverified = None;

@@ -41,6 +41,8 @@ pub enum Request {
     Reload,
     /// Keep a pending trial.
     Confirm,
+    /// Revert the pending trial now.
+    Rollback,
 }
 
 /// A request line as it is read. Serde reads an internally tagged enum by first copying the
@@ -100,6 +102,7 @@ enum Command {
     Plan,
     Reload,
     Confirm,
+    Rollback,
 }
 
 impl TryFrom<Wire> for Request {
@@ -115,6 +118,7 @@ impl TryFrom<Wire> for Request {
             Command::Status => Request::Status,
             Command::Reload => Request::Reload,
             Command::Confirm => Request::Confirm,
+            Command::Rollback => Request::Rollback,
             Command::Plan => {
                 let (config, source) = text(&mut w)?;
                 Request::Plan { config, source }
@@ -307,6 +311,7 @@ mod tests {
             Request::Status,
             Request::Reload,
             Request::Confirm,
+            Request::Rollback,
             Request::Plan { config: "interfaces: []\n".into(), source: "a.yaml".into() },
             Request::Apply {
                 config: "{\"interfaces\": []}".into(),

@@ -44,14 +44,18 @@ impl Daemon {
             }
             Request::Reload => self.reload().await,
             Request::Confirm => match hostnet_engine::confirm(&self.dir) {
-                Ok(confirmed) => {
-                    if let Some(t) = self.trial.take() {
+                Ok(found) => {
+                    if found == hostnet_engine::Confirmed::Kept
+                        && let Some(t) = self.trial.take()
+                    {
                         tracing::info!("trial {} confirmed", t.id);
                     }
-                    Response::ok(serde_json::json!({ "confirmed": confirmed }))
+                    let confirmed = found == hostnet_engine::Confirmed::Kept;
+                    Response::ok(serde_json::json!({ "confirmed": confirmed, "found": found }))
                 }
                 Err(e) => Response::err(e),
             },
+            Request::Rollback => self.rollback().await,
             Request::Plan { config, source } => {
                 let config = match hostnet_core::load(&source, &config) {
                     Ok(c) => c,

@@ -10,11 +10,12 @@ use std::time::{SystemTime, UNIX_EPOCH};
 use hostnet_core::model::Kind;
 use hostnet_core::plan::{BridgeHold, Op, Plan, render_text};
 use hostnet_core::{Config, State, plan};
+use serde::{Deserialize, Serialize};
 
 use crate::host::{Host, HostError, MAX_HOLD};
 use crate::options::{LockMode, Options};
 use crate::report::{Applied, Outcome, Recovered, Report, StepReport, Trial};
-use crate::store::{Journal, Pending, Store, undo_of};
+use crate::store::{Journal, Pending, Reverted, Store, undo_of};
 use crate::timing::OpTiming;
 
 /// Why an apply did not run at all.
@@ -124,34 +125,87 @@ impl<H: Host, S: Store> Engine<H, S> {
     }
 
     /// Keeps a pending trial; see [`confirm`].
-    pub fn confirm(&self) -> std::io::Result<bool> {
+    pub fn confirm(&self) -> std::io::Result<Confirmed> {
         confirm(&self.store)
     }
 
-    /// Reverts trial `id` if it is still the pending one (not confirmed, not replaced).
+    /// Reverts trial `id` at its deadline, if it is still the pending one (not confirmed, not
+    /// replaced).
     pub async fn revert(&mut self, id: &str) -> std::io::Result<Option<Vec<StepReport>>> {
         let _lock = self.store.lock()?;
         match self.store.pending()? {
-            Some(p) if p.id == id => {
-                let results = run_all(&mut self.host, &p.undo).await;
-                self.store.clear_pending()?;
-                Ok(Some(results))
-            }
+            Some(p) if p.id == id => Ok(Some(self.revert_locked(p, "its deadline passed unconfirmed").await?)),
             _ => Ok(None),
         }
     }
+
+    /// Reverts the pending trial now (`hostnet rollback`), whoever started it; `None` if none
+    /// is pending.
+    pub async fn rollback(&mut self) -> std::io::Result<Option<(Pending, Vec<StepReport>)>> {
+        let _lock = self.store.lock()?;
+        match self.store.pending()? {
+            Some(p) => Ok(Some((p.clone(), self.revert_locked(p, "`hostnet rollback` asked").await?))),
+            None => Ok(None),
+        }
+    }
+
+    async fn revert_locked(&mut self, p: Pending, why: &str) -> std::io::Result<Vec<StepReport>> {
+        let results = run_all(&mut self.host, &p.undo).await;
+        self.store.clear_pending()?;
+        let failed = results.iter().filter(|s| s.outcome != Outcome::Applied).count();
+        let r = Reverted { id: p.id, at: now(), why: why.to_string(), operations: results.len(), failed };
+        tracing::warn!(
+            "trial {} reverted ({why}): {} operations{}",
+            r.id,
+            r.operations,
+            if failed > 0 { format!(", {failed} failed") } else { String::new() }
+        );
+        self.store.set_reverted(Some(&r))?;
+        Ok(results)
+    }
 }
 
-/// Keeps a pending trial: forgets its undo and stops its reverter. `false` if none was
-/// pending. It needs no host: nothing on the host changes.
-pub fn confirm(store: &impl Store) -> std::io::Result<bool> {
+/// What `confirm` found.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(tag = "result", rename_all = "snake_case")]
+pub enum Confirmed {
+    /// The pending trial's changes are kept.
+    Kept,
+    /// No trial was pending, and none was reverted since the last one ended.
+    NothingPending,
+    /// Too late: the trial was reverted.
+    Reverted(Reverted),
+}
+
+/// Keeps a pending trial: forgets its undo and stops its reverter. It needs no host: nothing
+/// on the host changes.
+pub fn confirm(store: &impl Store) -> std::io::Result<Confirmed> {
     let _lock = store.lock()?;
-    let Some(p) = store.pending()? else { return Ok(false) };
+    let Some(p) = store.pending()? else {
+        return Ok(match store.reverted()? {
+            Some(r) => Confirmed::Reverted(r),
+            None => Confirmed::NothingPending,
+        });
+    };
     store.clear_pending()?;
+    store.set_reverted(None)?;
     if let Some(pid) = p.reverter_pid {
         stop_reverter(pid);
     }
-    Ok(true)
+    Ok(Confirmed::Kept)
+}
+
+/// Records `pid` as the process that reverts trial `id`, if that trial is still pending.
+pub fn record_reverter(store: &impl Store, id: &str, pid: u32) -> std::io::Result<bool> {
+    let _lock = store.lock()?;
+    match store.pending()? {
+        Some(mut p) if p.id == id => {
+            p.reverter_pid = Some(pid);
+            store.set_pending(&p)?;
+            Ok(true)
+        }
+        _ => Ok(false),
+    }
 }
 
 fn stop_reverter(pid: u32) {
@@ -301,6 +355,7 @@ fn begin_trial(store: &impl Store, undo: Vec<Op>, secs: u64) -> std::io::Result<
     );
     let pending = Pending { id, deadline: now() + secs, undo, reverter_pid: None };
     store.set_pending(&pending)?;
+    store.set_reverted(None)?;
     Ok(pending)
 }
 

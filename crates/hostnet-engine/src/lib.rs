@@ -27,7 +27,7 @@ mod sim;
 mod store;
 mod timing;
 
-pub use engine::{Engine, Refused, Session, confirm, declared_names, now};
+pub use engine::{Confirmed, Engine, Refused, Session, confirm, declared_names, now, record_reverter};
 pub use faulty::Faulty;
 pub use host::{HOLD_AFTER_UPS, Held, Host, HostError, MAX_HOLD};
 pub use hostnet_core::OpError;
@@ -35,4 +35,4 @@ pub use mem::MemStore;
 pub use options::{LockMode, Options};
 pub use report::{Applied, Outcome, Recovered, Report, StepReport, Trial, render};
 pub use sim::SimHost;
-pub use store::{Journal, Pending, Store, Unfinished, undo_of};
+pub use store::{Journal, Pending, Reverted, Store, Unfinished, undo_of};

@@ -6,7 +6,7 @@ use std::sync::{Arc, Mutex};
 
 use hostnet_core::plan::Step;
 
-use crate::store::{Journal, Pending, Store, Unfinished};
+use crate::store::{Journal, Pending, Reverted, Store, Unfinished};
 
 #[derive(Debug, Default)]
 struct Inner {
@@ -16,6 +16,7 @@ struct Inner {
     pending: Option<Pending>,
     /// The journal reads as a truncated file would.
     corrupt: bool,
+    reverted: Option<Reverted>,
 }
 
 /// Cloning it shares it: two engines over clones see one lock, one journal, one trial.
@@ -107,6 +108,15 @@ impl Store for MemStore {
     fn clear_pending(&self) -> std::io::Result<()> {
         self.inner().pending = None;
         Ok(())
+    }
+
+    fn set_reverted(&self, r: Option<&Reverted>) -> std::io::Result<()> {
+        self.inner().reverted = r.cloned();
+        Ok(())
+    }
+
+    fn reverted(&self) -> std::io::Result<Option<Reverted>> {
+        Ok(self.inner().reverted.clone())
     }
 }
 

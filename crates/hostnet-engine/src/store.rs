@@ -26,6 +26,9 @@ pub trait Store {
     fn pending(&self) -> std::io::Result<Option<Pending>>;
     fn set_pending(&self, p: &Pending) -> std::io::Result<()>;
     fn clear_pending(&self) -> std::io::Result<()>;
+    /// The last trial reverted, until a new trial begins or one is confirmed; `None` clears it.
+    fn set_reverted(&self, r: Option<&Reverted>) -> std::io::Result<()>;
+    fn reverted(&self) -> std::io::Result<Option<Reverted>>;
 }
 
 /// The journal of one apply in progress. Write-ahead: a step is recorded as started before it
@@ -71,6 +74,12 @@ impl<T: Store> Store for &T {
     fn clear_pending(&self) -> std::io::Result<()> {
         (**self).clear_pending()
     }
+    fn set_reverted(&self, r: Option<&Reverted>) -> std::io::Result<()> {
+        (**self).set_reverted(r)
+    }
+    fn reverted(&self) -> std::io::Result<Option<Reverted>> {
+        (**self).reverted()
+    }
 }
 
 /// What a journal left by an interrupted apply says.
@@ -98,6 +107,18 @@ pub fn undo_of(steps: &[Step], done: &[usize]) -> Vec<Op> {
     d.sort_unstable();
     d.dedup();
     d.iter().rev().flat_map(|&i| steps[i].undo.iter().cloned()).collect()
+}
+
+/// A trial that was reverted: so that a `confirm` that comes too late says so, and when.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct Reverted {
+    pub id: String,
+    /// Seconds since the epoch.
+    pub at: u64,
+    /// Why: its deadline passed, or someone asked (`hostnet rollback`).
+    pub why: String,
+    pub operations: usize,
+    pub failed: usize,
 }
 
 /// A trial apply waiting for `hostnet confirm`.

@@ -8,7 +8,7 @@ mod common;
 use common::{bare_host, canonical, config, diff, run, run_until_stalled};
 use hostnet_core::plan::Op;
 use hostnet_core::{Config, State, plan};
-use hostnet_engine::{Engine, Faulty, LockMode, MemStore, Options, Outcome, Refused, SimHost, Store};
+use hostnet_engine::{Confirmed, Engine, Faulty, LockMode, MemStore, Options, Outcome, Refused, SimHost, Store};
 use proptest::prelude::*;
 
 fn engine(state: State) -> Engine<Faulty<SimHost>, MemStore> {
@@ -123,14 +123,33 @@ fn check_trials(c: &Config) -> Result<(), TestCaseError> {
     let steps = run(e.revert(&p.id)).unwrap().expect("reverted");
     prop_assert!(steps.iter().all(|s| s.outcome == Outcome::Applied));
     prop_assert_eq!(&canonical(state_of(&e)), &before);
-    prop_assert!(!e.confirm().unwrap(), "nothing left to confirm");
+    // Confirmed too late: it says when the trial was reverted, and why.
+    match e.confirm().unwrap() {
+        Confirmed::Reverted(r) => {
+            prop_assert_eq!(&r.id, &p.id);
+            prop_assert_eq!(r.operations, steps.len());
+            prop_assert!(r.why.contains("deadline"), "{}", r.why);
+        }
+        other => prop_assert!(false, "confirm after the revert found {other:?}"),
+    }
     // Confirmed: kept, and later applies go ahead.
     let (_, p2) = run(e.apply(c, &Options::default(), Some(30))).unwrap();
     let p2 = p2.expect("pending again");
-    prop_assert!(e.confirm().unwrap());
+    prop_assert_eq!(e.confirm().unwrap(), Confirmed::Kept);
+    prop_assert_eq!(e.confirm().unwrap(), Confirmed::NothingPending, "a new trial clears the old revert");
     prop_assert!(run(e.revert(&p2.id)).unwrap().is_none(), "a confirmed trial is not reverted");
     prop_assert_eq!(&canonical(state_of(&e)), &target);
     prop_assert!(run(e.apply(c, &Options::default(), None)).unwrap().0.report.nothing_to_do());
+    // Rolled back on request: whoever started it, now.
+    let mut c2 = c.clone();
+    c2.dns = Some(hostnet_core::model::Dns { nameservers: vec!["198.51.100.53".parse().unwrap()], search: vec![] });
+    let (_, p3) = run(e.apply(&c2, &Options::default(), Some(30))).unwrap();
+    let p3 = p3.expect("a trial of a new DNS server");
+    let (was, _) = run(e.rollback()).unwrap().expect("a trial to roll back");
+    prop_assert_eq!(&was.id, &p3.id);
+    prop_assert_eq!(&canonical(state_of(&e)), &target);
+    prop_assert!(matches!(e.confirm().unwrap(), Confirmed::Reverted(r) if r.why.contains("rollback")));
+    prop_assert!(run(e.rollback()).unwrap().is_none(), "nothing left to roll back");
     Ok(())
 }
 

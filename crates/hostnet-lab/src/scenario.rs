@@ -44,16 +44,7 @@ pub struct Scenario {
 }
 
 pub fn parse_duration(s: &str) -> Result<Duration, LabError> {
-    let s = s.trim();
-    let (n, unit) = s.find(|c: char| !c.is_ascii_digit() && c != '.').map(|i| s.split_at(i)).unwrap_or((s, "s"));
-    let v: f64 = n.parse().map_err(|_| LabError::Input(format!("bad duration `{s}`")))?;
-    let secs = match unit {
-        "ms" => v / 1000.0,
-        "s" | "" => v,
-        "m" | "min" => v * 60.0,
-        _ => return Err(LabError::Input(format!("bad duration unit in `{s}`"))),
-    };
-    Ok(Duration::from_secs_f64(secs))
+    hostnet_core::duration::parse(s).map_err(LabError::Input)
 }
 
 impl Scenario {

@@ -8,7 +8,7 @@ use std::os::fd::AsRawFd;
 use std::path::{Path, PathBuf};
 
 use hostnet_core::plan::Step;
-use hostnet_engine::{Pending, Store, Unfinished};
+use hostnet_engine::{Pending, Reverted, Store, Unfinished};
 use serde::{Deserialize, Serialize};
 
 /// Where hostnet keeps its runtime files for one network namespace. Under /run: a reboot
@@ -137,6 +137,22 @@ impl StateDir {
     pub fn clear_pending(&self) -> std::io::Result<()> {
         remove_if_exists(&self.path("pending.json"))
     }
+
+    /// The last trial reverted (`reverted.json`), until the next trial begins or one is kept.
+    pub fn reverted(&self) -> std::io::Result<Option<Reverted>> {
+        match std::fs::read(self.path("reverted.json")) {
+            Ok(b) => Ok(serde_json::from_slice(&b).ok()),
+            Err(e) if e.kind() == std::io::ErrorKind::NotFound => Ok(None),
+            Err(e) => Err(e),
+        }
+    }
+
+    pub fn set_reverted(&self, r: Option<&Reverted>) -> std::io::Result<()> {
+        let Some(r) = r else { return remove_if_exists(&self.path("reverted.json")) };
+        let tmp = self.path("reverted.json.tmp");
+        std::fs::write(&tmp, serde_json::to_vec_pretty(r)?)?;
+        std::fs::rename(tmp, self.path("reverted.json"))
+    }
 }
 
 fn remove_if_exists(p: &Path) -> std::io::Result<()> {
@@ -236,6 +252,12 @@ impl Store for StateDir {
     }
     fn clear_pending(&self) -> std::io::Result<()> {
         StateDir::clear_pending(self)
+    }
+    fn set_reverted(&self, r: Option<&Reverted>) -> std::io::Result<()> {
+        StateDir::set_reverted(self, r)
+    }
+    fn reverted(&self) -> std::io::Result<Option<Reverted>> {
+        StateDir::reverted(self)
     }
 }
 

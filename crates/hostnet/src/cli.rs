@@ -59,9 +59,9 @@ pub enum Command {
         /// Keep what was applied when something fails.
         #[arg(long)]
         no_rollback: bool,
-        /// Revert automatically after SECONDS unless `hostnet confirm` runs first.
-        #[arg(long = "try", value_name = "SECONDS")]
-        try_secs: Option<u64>,
+        /// Revert automatically after DURATION (90, 90s, 2m) unless `hostnet confirm` runs first.
+        #[arg(long = "try", value_name = "DURATION")]
+        try_for: Option<String>,
         /// Boot mode: a missing NIC is reported and the rest applied; nothing is rolled back.
         #[arg(long)]
         boot: bool,
@@ -78,6 +78,8 @@ pub enum Command {
     },
     /// Keep the changes of a pending `apply --try`.
     Confirm,
+    /// Revert the pending `apply --try` now, instead of at its deadline.
+    Rollback,
     /// Roll back an apply that was killed midway (every apply and the daemon do this first, by
     /// themselves). With --discard, remove a journal that cannot be read instead: check the
     /// host with `plan --live` first, since what that apply changed stays as it is.

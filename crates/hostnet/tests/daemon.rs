@@ -316,7 +316,8 @@ fn apply_goes_through_the_daemon_and_trials_revert() {
     // A trial that is not confirmed goes back, and so does the daemon's config.
     let trial = ns.file("trial.yaml", &HOST.replace("192.0.2.1/24", "192.0.2.9/24"));
     let out = ns.hostnet_ok(&["apply", "--try", "1", &trial]);
-    assert!(out.contains("trial: run `hostnet confirm`"), "{out}");
+    let exact = format!("`hostnet --netns {} --state-dir {} confirm`", ns.name, ns.state_dir().display());
+    assert!(out.contains(&exact), "{out}");
     assert!(d.status()["trial"].is_object());
     d.wait_until("the trial is reverted", || {
         let a = ns.ip(&["-br", "addr", "show", "v0"]);

@@ -205,8 +205,10 @@ fn try_without_confirm_reverts_and_with_confirm_keeps() {
     let ns = Ns::new("try");
     let f = ns.file("c.yaml", VETH_BRIDGE);
     let before = ip_snapshot(&ns);
-    let out = ns.hostnet_ok(&["apply", "--try", "2", &f]);
-    assert!(out.contains("hostnet confirm"), "{out}");
+    let out = ns.hostnet_ok(&["apply", "--try", "2s", &f]);
+    // The hint is the command to type, with what it takes to find this trial.
+    let exact = format!("`hostnet --netns {} --state-dir {} confirm`", ns.name, ns.state_dir().display());
+    assert!(out.contains(&exact), "{out}");
     assert_ne!(ip_snapshot(&ns), before, "the trial applied nothing");
     // The reverter is detached from us: it must act on its own.
     let deadline = Instant::now() + Duration::from_secs(20);
@@ -214,13 +216,29 @@ fn try_without_confirm_reverts_and_with_confirm_keeps() {
         assert!(Instant::now() < deadline, "trial was not reverted in time");
         std::thread::sleep(Duration::from_millis(200));
     }
-    assert!(ns.hostnet_ok(&["confirm"]).contains("nothing to confirm"));
+    // Confirming too late fails, and says when and why the change went.
+    let late = ns.hostnet(&["confirm"]);
+    let err = String::from_utf8_lossy(&late.stderr);
+    assert_eq!(late.status.code(), Some(1), "{err}");
+    assert!(err.contains("too late: the trial was reverted") && err.contains("deadline"), "{err}");
 
     ns.hostnet_ok(&["apply", "--try", "2", &f]);
     assert!(ns.hostnet_ok(&["confirm"]).contains("confirmed"));
     std::thread::sleep(Duration::from_secs(4));
     assert_ne!(ip_snapshot(&ns), before, "a confirmed trial was reverted");
     assert!(ns.hostnet_ok(&["apply", &f]).starts_with("nothing to do"));
+
+    // A trial reverted on request, at once; a zero-length trial is refused before anything runs.
+    let kept = ip_snapshot(&ns);
+    let zero = ns.hostnet(&["apply", "--try", "0", &ns.file("e.yaml", "interfaces: []\n")]);
+    assert_eq!(zero.status.code(), Some(2), "{}", String::from_utf8_lossy(&zero.stderr));
+    let veth = ns.file("vx.yaml", "interfaces:\n  - name: vx0\n    veth: {peer: vx1}\n");
+    ns.hostnet_ok(&["apply", "--try", "2m", &veth]);
+    assert_ne!(ip_snapshot(&ns), kept, "the trial applied nothing");
+    let out = ns.hostnet_ok(&["rollback"]);
+    assert!(out.contains("rolled back the trial"), "{out}");
+    assert_eq!(ip_snapshot(&ns), kept);
+    assert!(ns.hostnet_ok(&["rollback"]).contains("nothing to roll back"));
 }
 
 #[test]

@@ -5,7 +5,7 @@ use std::process::ExitCode;
 use std::time::Duration;
 
 use hostnet_core::plan::{op_line, render_ip, render_text};
-use hostnet_engine::{Applied, Engine, Faulty, Options, Outcome, Pending, Refused};
+use hostnet_engine::{Applied, Confirmed, Engine, Faulty, Options, Outcome, Pending, Refused};
 use hostnet_netlink::journal::StateDir;
 use hostnet_netlink::write::Env;
 use hostnet_netlink::{Dump, Netlink, NetlinkHost};
@@ -13,15 +13,36 @@ use hostnet_netlink::{Dump, Netlink, NetlinkHost};
 use super::check::load;
 use super::{Cli, EXIT_FAILED, PlanFormat, fail, runtime};
 
+/// `--state-dir`'s default, as the command line declares it.
+const DEFAULT_STATE_DIR: &str = "/run/hostnet";
+
 /// What every live command needs: where it works and where it keeps its files.
 pub struct Ctx {
     pub env: Env,
     pub dir: StateDir,
+    /// `--netns` and `--state-dir` as given, for hints that name commands.
+    pub netns: Option<String>,
+    pub state_root: PathBuf,
     /// Arguments that put a child process in the same place (namespace, files).
     pub passthrough: Vec<String>,
 }
 
 impl Ctx {
+    /// The command line that runs `sub` where this one works: the same namespace and state
+    /// directory, so that following a hint literally finds the same trial.
+    pub fn command(&self, sub: &str) -> String {
+        let mut c = String::from("hostnet");
+        if let Some(ns) = &self.netns {
+            c.push_str(&format!(" --netns {ns}"));
+        }
+        if self.state_root != std::path::Path::new(DEFAULT_STATE_DIR) {
+            c.push_str(&format!(" --state-dir {}", self.state_root.display()));
+        }
+        c.push(' ');
+        c.push_str(sub);
+        c
+    }
+
     pub fn new(cli: &Cli) -> Self {
         let resolv_conf = cli.resolv_conf.clone().unwrap_or_else(|| match &cli.netns {
             // The file `ip netns exec` bind-mounts over /etc/resolv.conf inside the namespace.
@@ -34,7 +55,13 @@ impl Ctx {
             passthrough.extend(["--netns".to_string(), ns.clone()]);
         }
         let dir = StateDir::new(&cli.state_dir, cli.netns.as_deref());
-        Ctx { env: Env { resolv_conf, key_dir: dir.dir.join("keys") }, dir, passthrough }
+        Ctx {
+            env: Env { resolv_conf, key_dir: dir.dir.join("keys") },
+            dir,
+            passthrough,
+            netns: cli.netns.clone(),
+            state_root: cli.state_dir.clone(),
+        }
     }
 }
 
@@ -90,7 +117,7 @@ pub fn apply(ctx: &Ctx, file: &Path, a: ApplyArgs) -> ExitCode {
         Ok(x) => x,
         Err(e) => return fail(e),
     };
-    print_applied(&applied, file, a.json);
+    print_applied(ctx, &applied, file, a.json);
     // A lease must be renewed while the host runs; a one-shot apply cannot do that.
     for i in &config.interfaces {
         for (proto, on) in [("dhcp4", i.dhcp4.is_some()), ("dhcp6", i.dhcp6.is_some())] {
@@ -109,7 +136,7 @@ pub fn apply(ctx: &Ctx, file: &Path, a: ApplyArgs) -> ExitCode {
 }
 
 /// Prints an apply's outcome as text or JSON; also used for applies the daemon ran.
-pub fn print_applied(applied: &Applied, file: &Path, json: bool) {
+pub fn print_applied(ctx: &Ctx, applied: &Applied, file: &Path, json: bool) {
     use std::io::Write;
     // One write for the whole report: stdout is line-buffered, and a big apply has thousands
     // of lines.
@@ -119,8 +146,10 @@ pub fn print_applied(applied: &Applied, file: &Path, json: bool) {
         let mut t = hostnet_engine::render(applied, &file.display().to_string());
         if let Some(trial) = &applied.trial {
             t.push_str(&format!(
-                "trial: run `hostnet confirm` within {}s to keep these changes, or they are reverted\n",
-                trial.seconds
+                "trial: run `{}` within {} s to keep these changes, or they are reverted (`{}` reverts them now)\n",
+                ctx.command("confirm"),
+                trial.seconds,
+                ctx.command("rollback"),
             ));
         }
         t
@@ -130,7 +159,7 @@ pub fn print_applied(applied: &Applied, file: &Path, json: bool) {
 
 /// Starts the reverter of a recorded trial in its own session, so it outlives the shell (and
 /// the SSH connection) that ran `apply --try`.
-fn start_reverter(ctx: &Ctx, mut pending: Pending) -> ExitCode {
+fn start_reverter(ctx: &Ctx, pending: Pending) -> ExitCode {
     use std::os::unix::process::CommandExt;
     let exe = match std::env::current_exe() {
         Ok(e) => e,
@@ -154,8 +183,9 @@ fn start_reverter(ctx: &Ctx, mut pending: Pending) -> ExitCode {
     }
     match cmd.spawn() {
         Ok(child) => {
-            pending.reverter_pid = Some(child.id());
-            let _ = ctx.dir.set_pending(&pending);
+            if let Err(e) = hostnet_engine::record_reverter(&ctx.dir, &pending.id, child.id()) {
+                eprintln!("warning: could not record the reverter's pid ({e}); it reverts all the same");
+            }
             ExitCode::SUCCESS
         }
         Err(e) => fail(format!("cannot start the reverter: {e}")),
@@ -201,16 +231,68 @@ pub fn recover(ctx: &Ctx, discard: bool) -> ExitCode {
 
 pub fn confirm(ctx: &Ctx) -> ExitCode {
     match hostnet_engine::confirm(&ctx.dir) {
-        Ok(true) => {
+        Ok(found) => say_confirmed(found),
+        Err(e) => fail(e),
+    }
+}
+
+/// What `confirm` found, in words, and its exit code: a trial confirmed too late is a failure
+/// (its changes are gone), saying when they went.
+pub fn say_confirmed(found: Confirmed) -> ExitCode {
+    match found {
+        Confirmed::Kept => {
             println!("confirmed: the trial's changes are kept");
             ExitCode::SUCCESS
         }
-        Ok(false) => {
+        Confirmed::NothingPending => {
             println!("nothing to confirm: no trial is pending");
             ExitCode::SUCCESS
         }
+        Confirmed::Reverted(r) => {
+            let ago = hostnet_engine::now().saturating_sub(r.at);
+            eprintln!(
+                "error: too late: the trial was reverted {ago} s ago ({}; {} operations undone{}); \
+                 apply the file again to make the change",
+                r.why,
+                r.operations,
+                if r.failed > 0 { format!(", {} failed", r.failed) } else { String::new() }
+            );
+            ExitCode::from(EXIT_FAILED)
+        }
+    }
+}
+
+/// `hostnet rollback`: reverts the pending trial now.
+pub fn rollback(ctx: &Ctx) -> ExitCode {
+    let result = runtime().block_on(async {
+        let nl = Netlink::connect()?;
+        let mut engine = Engine::new(NetlinkHost::new(&nl, &ctx.env, Dump), &ctx.dir);
+        Ok::<_, hostnet_netlink::Error>(engine.rollback().await?)
+    });
+    match result {
+        Ok(r) => say_rolled_back(r.as_ref().map(|(_, steps)| steps.as_slice())),
         Err(e) => fail(e),
     }
+}
+
+pub fn say_rolled_back(steps: Option<&[hostnet_engine::StepReport]>) -> ExitCode {
+    let Some(steps) = steps else {
+        println!("nothing to roll back: no trial is pending");
+        return ExitCode::SUCCESS;
+    };
+    for s in steps {
+        match &s.outcome {
+            Outcome::Failed { error } => println!("  FAILED   {}: {error}", op_line(&s.op)),
+            _ => println!("  undone   {}", op_line(&s.op)),
+        }
+    }
+    let failed = steps.iter().filter(|s| s.outcome != Outcome::Applied).count();
+    println!(
+        "rolled back the trial: {} operations{}",
+        steps.len(),
+        if failed > 0 { format!(", {failed} failed") } else { String::new() }
+    );
+    if failed > 0 { ExitCode::from(EXIT_FAILED) } else { ExitCode::SUCCESS }
 }
 
 /// The reverter: waits for the deadline, then undoes the trial unless it was confirmed (or

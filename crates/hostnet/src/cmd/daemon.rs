@@ -123,7 +123,7 @@ pub fn apply(ctx: &Ctx, file: &Path, a: &super::apply::ApplyArgs) -> Option<Exit
         Ok(a) => a,
         Err(e) => return Some(fail(format!("unreadable report from the daemon: {e}"))),
     };
-    super::apply::print_applied(&applied, file, a.json);
+    super::apply::print_applied(ctx, &applied, file, a.json);
     if !a.json && applied.report.failed().next().is_some() && applied.succeeded(true) {
         println!("the daemon configures the missing NICs when they appear (`hostnet status` shows them)");
     }
@@ -136,16 +136,21 @@ pub fn confirm(ctx: &Ctx) -> Option<ExitCode> {
         Err(e) => Some(fail(e)),
         Ok(r) if !r.ok => Some(refused(&r)),
         Ok(r) => {
-            let confirmed = r.result.and_then(|v| v.get("confirmed").and_then(|c| c.as_bool())).unwrap_or(false);
-            println!(
-                "{}",
-                if confirmed {
-                    "confirmed: the trial's changes are kept"
-                } else {
-                    "nothing to confirm: no trial is pending"
-                }
-            );
-            Some(ExitCode::SUCCESS)
+            let found = r.result.and_then(|mut v| serde_json::from_value(v.get_mut("found")?.take()).ok());
+            Some(super::apply::say_confirmed(found.unwrap_or(hostnet_engine::Confirmed::NothingPending)))
+        }
+    }
+}
+
+/// `rollback` through the daemon, which also stops keeping the trial's config true.
+pub fn rollback(ctx: &Ctx) -> Option<ExitCode> {
+    match ask(ctx, &Request::Rollback, QUICK_TIMEOUT)? {
+        Err(e) => Some(fail(e)),
+        Ok(r) if !r.ok => Some(refused(&r)),
+        Ok(r) => {
+            let steps: Option<Vec<hostnet_engine::StepReport>> =
+                r.result.and_then(|mut v| serde_json::from_value(v.get_mut("reverted")?.take()).ok());
+            Some(super::apply::say_rolled_back(steps.as_deref()))
         }
     }
 }

@@ -14,6 +14,18 @@ pub use crate::cli::{Cli, Command, ExportFormat, ImportFormat, PlanFormat, ShowW
 
 /// Exit codes: 0 success, 1 apply failed or runtime error, 2 invalid config.
 pub const EXIT_FAILED: u8 = 1;
+/// A command line that cannot be used: clap's own code for usage errors.
+pub const EXIT_USAGE: u8 = 2;
+
+/// A trial's length in whole seconds: at least one, since a trial of none could not be
+/// confirmed by anyone.
+fn trial_seconds(s: &str) -> Result<u64, String> {
+    let d = hostnet_core::duration::parse(s)?;
+    match d.as_secs_f64().ceil() as u64 {
+        0 => Err(format!("`{s}`: a trial must last at least a second, or nobody could confirm it")),
+        n => Ok(n),
+    }
+}
 
 pub fn run(cli: Cli) -> ExitCode {
     let ctx = apply::Ctx::new(&cli);
@@ -22,7 +34,14 @@ pub fn run(cli: Cli) -> ExitCode {
         Command::Plan { file, format, live: false } => check::plan(&file, format),
         Command::Plan { file, format, live: true } => apply::plan_live(&ctx, &file, format),
         Command::Show { json, yaml, what } => show::show(&ctx, json, yaml, what),
-        Command::Apply { file, no_rollback, try_secs, boot, json, fail_at, no_daemon } => {
+        Command::Apply { file, no_rollback, try_for, boot, json, fail_at, no_daemon } => {
+            let try_secs = match try_for.as_deref().map(trial_seconds).transpose() {
+                Ok(t) => t,
+                Err(e) => {
+                    eprintln!("error: --try {e}");
+                    return ExitCode::from(EXIT_USAGE);
+                }
+            };
             let args = apply::ApplyArgs { no_rollback, try_secs, boot, json, fail_at };
             // Boot mode is the one-shot unit's: it runs when no daemon is wanted.
             let via_daemon = if no_daemon || boot { None } else { daemon::apply(&ctx, &file, &args) };
@@ -30,6 +49,7 @@ pub fn run(cli: Cli) -> ExitCode {
         }
         Command::Confirm => daemon::confirm(&ctx).unwrap_or_else(|| apply::confirm(&ctx)),
         Command::Recover { discard } => apply::recover(&ctx, discard),
+        Command::Rollback => daemon::rollback(&ctx).unwrap_or_else(|| apply::rollback(&ctx)),
         Command::Daemon { config, lease_dir } => {
             // Leases of a namespace's links are that namespace's, as the state directory is.
             let lease_dir = match &cli.netns {

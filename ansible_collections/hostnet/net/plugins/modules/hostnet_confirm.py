@@ -16,6 +16,7 @@ version_added: "0.1.0"
 description:
   - Runs C(hostnet confirm). Run it after C(ansible.builtin.wait_for_connection) has proven the controller still reaches
     the host; a host that lost its connectivity never gets here and reverts by itself.
+  - Fails when the trial was reverted already (confirmed too late), saying when and why; the change is then gone.
 extends_documentation_fragment:
   - hostnet.net.hostnet
 attributes:
