@@ -34,7 +34,8 @@ pub fn listen(path: &Path, tx: mpsc::Sender<Ask>) -> std::io::Result<()> {
     }
     let _ = std::fs::remove_file(path);
     if let Some(dir) = path.parent() {
-        std::fs::create_dir_all(dir)?;
+        // The state directory: 0700 and ours, like the lock and journal beside the socket.
+        hostnet_netlink::private::ensure_dir(dir)?;
     }
     let listener = UnixListener::bind(path)?;
     std::fs::set_permissions(path, std::fs::Permissions::from_mode(0o600))?;

@@ -5,11 +5,14 @@
 use std::fs::{File, OpenOptions};
 use std::io::{BufRead, BufReader, Write};
 use std::os::fd::AsRawFd;
+use std::os::unix::fs::OpenOptionsExt;
 use std::path::{Path, PathBuf};
 
 use hostnet_core::plan::Step;
 use hostnet_engine::{Pending, Reverted, Store, Unfinished};
 use serde::{Deserialize, Serialize};
+
+use crate::private;
 
 /// Where hostnet keeps its runtime files for one network namespace. Under /run: a reboot
 /// forgets them, as it forgets the network state they describe.
@@ -43,8 +46,10 @@ impl StateDir {
     }
 
     fn take_lock(&self, wait: bool) -> std::io::Result<Option<Lock>> {
-        std::fs::create_dir_all(&self.dir)?;
-        let f = OpenOptions::new().create(true).truncate(false).write(true).open(self.path("lock"))?;
+        // Inside a 0700 directory of ours, no other user can open the lock file, so nobody
+        // else can hold it and stall every apply and the daemon's repairs.
+        private::ensure_dir(&self.dir)?;
+        let f = private::open_rw(&self.path("lock"), false)?;
         // SAFETY: flock on a file descriptor we own.
         if unsafe { libc::flock(f.as_raw_fd(), libc::LOCK_EX | libc::LOCK_NB) } != 0 {
             if !wait {
@@ -68,7 +73,7 @@ impl StateDir {
     pub fn begin(&self, steps: &[Step]) -> std::io::Result<Journal> {
         let path = self.path("journal");
         let done_path = self.path("journal.done");
-        let done = OpenOptions::new().create(true).truncate(true).read(true).write(true).open(&done_path)?;
+        let done = private::open_rw(&done_path, true)?;
         let len = steps.len().max(1);
         done.set_len(len as u64)?;
         // SAFETY: mapping `len` bytes of a file we just sized to `len`, shared and writable.
@@ -88,7 +93,7 @@ impl StateDir {
         // Written whole under another name, then renamed: a kill mid-write leaves no half
         // journal behind. Buffered: serde_json writes token by token.
         let tmp = self.path("journal.tmp");
-        let mut w = std::io::BufWriter::with_capacity(1 << 20, File::create(&tmp)?);
+        let mut w = std::io::BufWriter::with_capacity(1 << 20, private::create_new(&tmp)?);
         serde_json::to_writer(&mut w, &JournalHead { pid: std::process::id(), steps: steps.to_vec() })?;
         w.write_all(b"\n")?;
         let f = w.into_inner().map_err(|e| e.into_error())?;
@@ -98,7 +103,7 @@ impl StateDir {
 
     /// A journal left by an apply that never finished, with the steps it completed.
     pub fn unfinished(&self) -> std::io::Result<Option<Unfinished>> {
-        let f = match File::open(self.path("journal")) {
+        let f = match OpenOptions::new().read(true).custom_flags(libc::O_NOFOLLOW).open(self.path("journal")) {
             Ok(f) => f,
             Err(e) if e.kind() == std::io::ErrorKind::NotFound => return Ok(None),
             Err(e) => return Err(e),
@@ -108,7 +113,7 @@ impl StateDir {
         // Unreadable is InvalidData: the engine tells it from an I/O error, and says how out.
         let head: JournalHead = serde_json::from_str(&head)
             .map_err(|e| std::io::Error::new(std::io::ErrorKind::InvalidData, e.to_string()))?;
-        let marks = std::fs::read(self.path("journal.done")).unwrap_or_default();
+        let marks = private::read(&self.path("journal.done")).ok().flatten().unwrap_or_default();
         let done: Vec<usize> = marks.iter().enumerate().filter(|(_, m)| **m == DONE).map(|(i, _)| i).collect();
         let in_flight = marks.iter().position(|m| *m == STARTED);
         Ok(Some(Unfinished { pid: head.pid, steps: head.steps, done, in_flight }))
@@ -121,17 +126,15 @@ impl StateDir {
     }
 
     pub fn pending(&self) -> std::io::Result<Option<Pending>> {
-        match std::fs::read(self.path("pending.json")) {
-            Ok(b) => Ok(Some(serde_json::from_slice(&b)?)),
-            Err(e) if e.kind() == std::io::ErrorKind::NotFound => Ok(None),
-            Err(e) => Err(e),
+        match private::read(&self.path("pending.json"))? {
+            Some(b) => Ok(Some(serde_json::from_slice(&b)?)),
+            None => Ok(None),
         }
     }
 
     pub fn set_pending(&self, p: &Pending) -> std::io::Result<()> {
-        let tmp = self.path("pending.json.tmp");
-        std::fs::write(&tmp, serde_json::to_vec_pretty(p)?)?;
-        std::fs::rename(tmp, self.path("pending.json"))
+        private::ensure_dir(&self.dir)?;
+        private::write_atomic(&self.path("pending.json"), &serde_json::to_vec_pretty(p)?)
     }
 
     pub fn clear_pending(&self) -> std::io::Result<()> {
@@ -140,18 +143,12 @@ impl StateDir {
 
     /// The last trial reverted (`reverted.json`), until the next trial begins or one is kept.
     pub fn reverted(&self) -> std::io::Result<Option<Reverted>> {
-        match std::fs::read(self.path("reverted.json")) {
-            Ok(b) => Ok(serde_json::from_slice(&b).ok()),
-            Err(e) if e.kind() == std::io::ErrorKind::NotFound => Ok(None),
-            Err(e) => Err(e),
-        }
+        Ok(private::read(&self.path("reverted.json"))?.and_then(|b| serde_json::from_slice(&b).ok()))
     }
 
     pub fn set_reverted(&self, r: Option<&Reverted>) -> std::io::Result<()> {
         let Some(r) = r else { return remove_if_exists(&self.path("reverted.json")) };
-        let tmp = self.path("reverted.json.tmp");
-        std::fs::write(&tmp, serde_json::to_vec_pretty(r)?)?;
-        std::fs::rename(tmp, self.path("reverted.json"))
+        private::write_atomic(&self.path("reverted.json"), &serde_json::to_vec_pretty(r)?)
     }
 }
 

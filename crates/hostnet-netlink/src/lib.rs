@@ -15,6 +15,7 @@ mod kinds;
 pub mod lease;
 pub mod monitor;
 pub mod netns;
+pub mod private;
 pub mod read;
 pub mod rules;
 pub mod startup;
