@@ -287,3 +287,17 @@ fn an_unreadable_journal_stops_applies_with_the_way_out_and_discarding_it_lets_t
     assert!(e.discard_journal().unwrap());
     assert!(run(e.apply(&c, &Options::default(), None)).unwrap().0.report.ok());
 }
+
+/// The seed's design repeated until the apply is over 300 operations: a failure at every
+/// position rolls back exactly, and a kill at every position (between steps and inside one)
+/// is undone exactly by recovery alone.
+#[test]
+fn a_300_operation_apply_killed_or_failed_at_every_position_ends_where_it_started() {
+    let c = hostnet_core::synth::stacked_blocks(121);
+    let start = bare_host(&[&c]);
+    let n = plan_len(&c, &start);
+    assert!(n >= 300, "only {n} operations");
+    check_apply_then_nothing(&c).unwrap();
+    check_rollback_everywhere(&c, start.clone()).unwrap();
+    check_crash_everywhere(&c, start).unwrap();
+}
