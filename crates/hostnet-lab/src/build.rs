@@ -64,8 +64,14 @@ impl Lab {
         static BUILDS: std::sync::atomic::AtomicUsize = std::sync::atomic::AtomicUsize::new(0);
         let n = BUILDS.fetch_add(1, std::sync::atomic::Ordering::SeqCst);
         let tag = format!("hnl{}-{n}", std::process::id());
-        let workdir = std::env::temp_dir().join(format!("hostnet-lab-{tag}"));
-        std::fs::create_dir_all(&workdir).map_err(LabError::os(workdir.display().to_string()))?;
+        // Made afresh with a random name (mkdtemp), never one found there: root writes state
+        // and resolv.conf files into it, and a directory or symlink a user planted at a
+        // guessable name would steer those writes.
+        let workdir = tempfile::Builder::new()
+            .prefix(&format!("hostnet-lab-{tag}-"))
+            .tempdir()
+            .map_err(LabError::os("the lab's work directory"))?
+            .keep();
         let host_addr = t
             .host_address(host)
             .ok_or_else(|| LabError::Input("the host config has no IPv4 address to probe".into()))?;

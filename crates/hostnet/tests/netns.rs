@@ -243,6 +243,32 @@ fn try_without_confirm_reverts_and_with_confirm_keeps() {
 
 #[test]
 #[ignore = "needs root: creates network namespaces"]
+fn a_trial_survives_the_hangup_of_the_session_that_started_it() {
+    let ns = Ns::new("hup");
+    let f = ns.file("c.yaml", VETH_BRIDGE);
+    let before = ip_snapshot(&ns);
+    let mut child = ns.hostnet_cmd(&["apply", "--try", "3", &f]).spawn().unwrap();
+    // A dropped SSH session: hangups all through the apply, from just after it started.
+    std::thread::sleep(Duration::from_millis(20));
+    let status = loop {
+        // SAFETY: signalling our own child.
+        unsafe { libc::kill(child.id() as libc::pid_t, libc::SIGHUP) };
+        if let Some(s) = child.try_wait().unwrap() {
+            break s;
+        }
+        std::thread::sleep(Duration::from_millis(5));
+    };
+    assert!(status.success(), "apply --try died of the hangup: {status:?}");
+    assert_ne!(ip_snapshot(&ns), before, "the trial applied nothing");
+    let deadline = Instant::now() + Duration::from_secs(20);
+    while ip_snapshot(&ns) != before {
+        assert!(Instant::now() < deadline, "the trial was not reverted after the hangup");
+        std::thread::sleep(Duration::from_millis(200));
+    }
+}
+
+#[test]
+#[ignore = "needs root: creates network namespaces"]
 fn apply_killed_midway_is_rolled_back_by_the_next_run() {
     let ns = Ns::new("journal");
     let f = ns.file("c.yaml", VETH_BRIDGE);

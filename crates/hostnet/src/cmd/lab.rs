@@ -116,8 +116,9 @@ fn scenario_secs(s: &Scenario) -> u64 {
 fn run_in_vm(args: &str, files: &[(&str, String)], timeout_secs: u64) -> Result<String, String> {
     let harness = find_harness().ok_or("vm/hostnet-vm not found (set HOSTNET_VM_HARNESS)")?;
     let exe = std::env::current_exe().map_err(|e| e.to_string())?;
-    let tmp = std::env::temp_dir().join(format!("hostnet-labvm-{}", std::process::id()));
-    std::fs::create_dir_all(&tmp).map_err(|e| e.to_string())?;
+    // mkdtemp: a fresh directory of ours, never one a user made at a guessable name.
+    let tmpdir = tempfile::Builder::new().prefix("hostnet-labvm-").tempdir().map_err(|e| e.to_string())?;
+    let tmp = tmpdir.path();
     let mut cmd = std::process::Command::new(harness);
     cmd.args(["--bin", &exe.display().to_string(), "--timeout", &timeout_secs.to_string()]);
     for (name, text) in files {
@@ -133,7 +134,7 @@ fn run_in_vm(args: &str, files: &[(&str, String)], timeout_secs: u64) -> Result<
         .stderr(std::process::Stdio::inherit())
         .output()
         .map_err(|e| format!("running the VM: {e}"));
-    let _ = std::fs::remove_dir_all(&tmp);
+    drop(tmpdir);
     let console = String::from_utf8_lossy(&out?.stdout).replace('\r', "");
     console
         .split("=== REPORT\n")

@@ -42,6 +42,13 @@ pub fn run(cli: Cli) -> ExitCode {
                     return ExitCode::from(EXIT_USAGE);
                 }
             };
+            if try_secs.is_some() {
+                // A dropped SSH session sends SIGHUP; between recording the trial and starting
+                // its reverter it would leave a trial nothing reverts. Ignored from the start
+                // (the reverter, in a session of its own, inherits that too).
+                // SAFETY: setting a signal's disposition to SIG_IGN has no other effect.
+                unsafe { libc::signal(libc::SIGHUP, libc::SIG_IGN) };
+            }
             let args = apply::ApplyArgs { no_rollback, try_secs, boot, json, fail_at };
             // Boot mode is the one-shot unit's: it runs when no daemon is wanted.
             let via_daemon = if no_daemon || boot { None } else { daemon::apply(&ctx, &file, &args) };
