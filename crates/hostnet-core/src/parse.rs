@@ -133,6 +133,10 @@ pub(crate) fn options() -> serde_saphyr::Options {
     budget.max_events = MAX_EVENTS;
     let mut options = serde_saphyr::Options::default();
     options.budget = Some(budget);
+    // YAML 1.2 booleans only: `stp: yes` and `on`/`off` are not booleans but words, so a
+    // boolean field refuses them with its line instead of guessing (YAML 1.1 read them as
+    // booleans, and every other word as a string).
+    options.strict_booleans = true;
     options
 }
 
@@ -174,6 +178,9 @@ fn clean_message(raw: &str) -> String {
         None => first,
     };
     let msg = first.trim_start_matches("error: ").trim_end_matches(',');
+    if msg.starts_with("invalid boolean") {
+        return "expected true or false (YAML 1.1's yes, no, on and off are not read as booleans)".into();
+    }
     if let Some(ty) = msg.strip_prefix("invalid ")
         && let Some(max) = int_max(ty)
     {

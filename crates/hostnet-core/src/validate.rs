@@ -138,6 +138,26 @@ fn check_ifname(name: &str) -> Result<(), String> {
     if name == "." || name == ".." || name.contains(['/', ':']) || name.chars().any(char::is_whitespace) {
         return Err(format!("`{name}` is not a valid interface name (no '/', ':' or whitespace)"));
     }
+    // The kernel expands `%d` to the first free number: the link would get another name than
+    // the one declared, and nothing could find it again.
+    if name.contains('%') {
+        return Err(format!("`{name}` contains `%`, which the kernel replaces with a number; name the link exactly"));
+    }
+    // /proc/sys/net/ipv4/conf/{all,default} are not links: the kernel refuses these names.
+    if name == "all" || name == "default" {
+        return Err(format!("`{name}` is reserved (it names the sysctl directories of every link and of new links)"));
+    }
+    if let Some(c) = name.chars().find(|c| !c.is_ascii_graphic()) {
+        return Err(format!(
+            "`{}` contains {}: interface names are printable ASCII, as `ip` and the other tools show them",
+            name.escape_default(),
+            if c.is_control() {
+                format!("the control character {:?}", c)
+            } else {
+                format!("the non-ASCII character `{c}`")
+            }
+        ));
+    }
     Ok(())
 }
 
@@ -451,7 +471,24 @@ fn check_addresses(config: &Config, rep: &mut Reporter<'_>) {
             if a.0.trunc().addr() == a.addr() && a.prefix_len() < a.0.max_prefix_len() - 1 && a.addr().is_ipv4() {
                 rep.error(at(), format!("{a} is a network address, not a host address"));
             }
+            if let Some(why) = not_a_host_address(a.addr()) {
+                rep.error(at(), format!("{a} cannot be an interface's address: {why}"));
+            }
         }
+    }
+}
+
+/// Why `ip` cannot be the address of an interface, if it cannot.
+fn not_a_host_address(ip: std::net::IpAddr) -> Option<&'static str> {
+    use std::net::IpAddr;
+    match ip {
+        IpAddr::V4(a) if a.is_unspecified() => Some("0.0.0.0 means \"any address\""),
+        IpAddr::V4(a) if a.is_broadcast() => Some("255.255.255.255 is the limited broadcast address"),
+        IpAddr::V4(a) if a.is_multicast() => Some("it is a multicast group; join groups, do not assign them"),
+        IpAddr::V6(a) if a.is_unspecified() => Some(":: means \"any address\""),
+        IpAddr::V6(a) if a.is_loopback() => Some("::1 is lo's, which hostnet leaves alone"),
+        IpAddr::V6(a) if a.is_multicast() => Some("it is a multicast group; join groups, do not assign them"),
+        _ => None,
     }
 }
 
@@ -459,6 +496,19 @@ fn check_routes(config: &Config, rep: &mut Reporter<'_>) {
     for (i, iface) in config.interfaces.iter().enumerate() {
         for (j, r) in iface.routes.iter().enumerate() {
             let at = |field: &str| format!("interfaces[{i}].routes[{j}].{field}");
+            if r.table == Some(0) {
+                rep.error(at("table"), "table 0 is not a table: the kernel reads it as \"unspecified\" and uses main (254); leave `table` out or name a table from 1 to 4294967295");
+                continue;
+            }
+            if let Some(k) = iface.routes[..j].iter().position(|o| o.key() == r.key()) {
+                rep.error(
+                    at("dst"),
+                    format!(
+                        "the same route as routes[{k}] (destination, table and metric): the kernel keeps one route per key; remove one, or give them different metrics"
+                    ),
+                );
+                continue;
+            }
             if r.kind.drops() {
                 rep.error(
                     at("type"),

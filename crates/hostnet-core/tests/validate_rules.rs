@@ -470,6 +470,59 @@ fn bridge_ageing_time_the_kernel_would_clamp() {
 }
 
 #[test]
+fn yaml_1_1_booleans_are_refused_where_a_boolean_is_wanted() {
+    one(
+        "interfaces:\n  - name: br0\n    bridge: {stp: yes}\n",
+        3,
+        19,
+        "interfaces[0].bridge.stp",
+        "expected true or false (YAML 1.1's yes, no, on and off are not read as booleans)",
+    );
+}
+
+#[test]
+fn names_the_kernel_would_change_or_refuse() {
+    for (name, why) in [
+        ("x%d", "which the kernel replaces with a number"),
+        ("all", "is reserved"),
+        ("default", "is reserved"),
+        ("eth\u{e9}", "non-ASCII character"),
+        ("eth\\0", "control character"),
+    ] {
+        let y = format!("interfaces:\n  - name: \"{name}\"\n    ethernet: {{}}\n");
+        let ps: Vec<String> = problems(&y).iter().map(ToString::to_string).collect();
+        assert!(ps.iter().any(|p| p.contains("interfaces[0].name") && p.contains(why)), "{name}: {ps:#?}");
+    }
+}
+
+#[test]
+fn addresses_no_interface_can_have() {
+    for (a, why) in [
+        ("0.0.0.0/32", "any address"),
+        ("255.255.255.255/32", "limited broadcast"),
+        ("224.0.0.5/32", "multicast group"),
+        ("::/128", "any address"),
+        ("::1/128", "lo's"),
+        ("ff02::1/128", "multicast group"),
+    ] {
+        let y = format!("interfaces:\n  - name: a\n    ethernet: {{}}\n    addresses: [\"{a}\"]\n");
+        let ps: Vec<String> = problems(&y).iter().map(ToString::to_string).collect();
+        assert!(ps.iter().any(|p| p.contains("interfaces[0].addresses[0]") && p.contains(why)), "{a}: {ps:#?}");
+        assert!(ps.iter().all(|p| p.starts_with("t.yaml:4:")), "{a}: not located on its line: {ps:#?}");
+    }
+}
+
+#[test]
+fn route_table_0_and_the_same_route_twice() {
+    let base = "interfaces:\n  - name: a\n    ethernet: {}\n    addresses: [192.0.2.2/24]\n    routes:\n";
+    let ps: Vec<String> = problems(&format!("{base}      - {{dst: 198.51.100.0/24, via: 192.0.2.1, table: 0}}\n")).iter().map(ToString::to_string).collect();
+    assert!(ps.iter().any(|p| p.contains("routes[0].table") && p.contains("table 0 is not a table")), "{ps:#?}");
+    let twice = "      - {dst: 198.51.100.0/24, via: 192.0.2.1}\n      - {dst: 198.51.100.0/24, via: 192.0.2.9}\n";
+    let ps: Vec<String> = problems(&format!("{base}{twice}")).iter().map(ToString::to_string).collect();
+    assert!(ps.iter().any(|p| p.contains("routes[1].dst") && p.contains("the same route as routes[0]")), "{ps:#?}");
+}
+
+#[test]
 fn all_problems_are_reported_at_once() {
     let y = "interfaces:\n  - name: v\n    vlan: {base: x, id: 5000}\n  - name: w\n    ethernet: {}\n    mtu: 20\n";
     let ps = problems(y);
