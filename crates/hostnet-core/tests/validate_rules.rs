@@ -515,7 +515,10 @@ fn addresses_no_interface_can_have() {
 #[test]
 fn route_table_0_and_the_same_route_twice() {
     let base = "interfaces:\n  - name: a\n    ethernet: {}\n    addresses: [192.0.2.2/24]\n    routes:\n";
-    let ps: Vec<String> = problems(&format!("{base}      - {{dst: 198.51.100.0/24, via: 192.0.2.1, table: 0}}\n")).iter().map(ToString::to_string).collect();
+    let ps: Vec<String> = problems(&format!("{base}      - {{dst: 198.51.100.0/24, via: 192.0.2.1, table: 0}}\n"))
+        .iter()
+        .map(ToString::to_string)
+        .collect();
     assert!(ps.iter().any(|p| p.contains("routes[0].table") && p.contains("table 0 is not a table")), "{ps:#?}");
     let twice = "      - {dst: 198.51.100.0/24, via: 192.0.2.1}\n      - {dst: 198.51.100.0/24, via: 192.0.2.9}\n";
     let ps: Vec<String> = problems(&format!("{base}{twice}")).iter().map(ToString::to_string).collect();

@@ -38,6 +38,10 @@ pub enum Refused {
     Host(#[from] HostError),
 }
 
+/// How long past its deadline a trial may stay pending before the next transaction reverts it
+/// itself: the reverter checks once a second and takes the lock to revert.
+pub const OVERDUE_AFTER_SECS: u64 = 5;
+
 pub fn now() -> u64 {
     SystemTime::now().duration_since(UNIX_EPOCH).map(|d| d.as_secs()).unwrap_or(0)
 }
@@ -74,6 +78,15 @@ impl<H: Host, S: Store> Engine<H, S> {
             },
         };
         let recovered = recover_locked(&mut self.host, &self.store).await?;
+        // A trial past its deadline whose reverter did not revert it (killed, or the host
+        // slept): reverted now, by whoever comes next, so that it is never left stuck and never
+        // silently kept.
+        if let Some(p) = self.store.pending().map_err(Refused::Journal)?
+            && now() > p.deadline + OVERDUE_AFTER_SECS
+        {
+            let why = format!("its deadline passed {} s ago and its reverter had not reverted it", now() - p.deadline);
+            self.revert_locked(p, &why).await.map_err(Refused::Journal)?;
+        }
         Ok(Some(Session { _lock: lock, recovered }))
     }
 
@@ -142,9 +155,14 @@ impl<H: Host, S: Store> Engine<H, S> {
     /// Reverts the pending trial now (`hostnet rollback`), whoever started it; `None` if none
     /// is pending.
     pub async fn rollback(&mut self) -> std::io::Result<Option<(Pending, Vec<StepReport>)>> {
+        self.rollback_because("`hostnet rollback` asked").await
+    }
+
+    /// Reverts the pending trial now, recording `why`.
+    pub async fn rollback_because(&mut self, why: &str) -> std::io::Result<Option<(Pending, Vec<StepReport>)>> {
         let _lock = self.store.lock()?;
         match self.store.pending()? {
-            Some(p) => Ok(Some((p.clone(), self.revert_locked(p, "`hostnet rollback` asked").await?))),
+            Some(p) => Ok(Some((p.clone(), self.revert_locked(p, why).await?))),
             None => Ok(None),
         }
     }
@@ -175,6 +193,9 @@ pub enum Confirmed {
     NothingPending,
     /// Too late: the trial was reverted.
     Reverted(Reverted),
+    /// Too late: the trial's deadline passed (its reverter is dead or late). It is not kept;
+    /// the caller reverts it (`Engine::rollback`).
+    Overdue { id: String, deadline: u64 },
 }
 
 /// Keeps a pending trial: forgets its undo and stops its reverter. It needs no host: nothing
@@ -187,6 +208,9 @@ pub fn confirm(store: &impl Store) -> std::io::Result<Confirmed> {
             None => Confirmed::NothingPending,
         });
     };
+    if now() > p.deadline {
+        return Ok(Confirmed::Overdue { id: p.id, deadline: p.deadline });
+    }
     store.clear_pending()?;
     store.set_reverted(None)?;
     if let Some(pid) = p.reverter_pid {

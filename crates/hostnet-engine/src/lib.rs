@@ -27,7 +27,9 @@ mod sim;
 mod store;
 mod timing;
 
-pub use engine::{Confirmed, Engine, Refused, Session, confirm, declared_names, now, record_reverter};
+pub use engine::{
+    Confirmed, Engine, OVERDUE_AFTER_SECS, Refused, Session, confirm, declared_names, now, record_reverter,
+};
 pub use faulty::Faulty;
 pub use host::{HOLD_AFTER_UPS, Held, Host, HostError, MAX_HOLD};
 pub use hostnet_core::OpError;

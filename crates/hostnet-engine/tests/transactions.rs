@@ -301,3 +301,27 @@ fn a_300_operation_apply_killed_or_failed_at_every_position_ends_where_it_starte
     check_rollback_everywhere(&c, start.clone()).unwrap();
     check_crash_everywhere(&c, start).unwrap();
 }
+
+/// A trial whose reverter died is never left stuck nor silently kept: past its deadline a
+/// confirm does not keep it, and the next transaction reverts it before doing its own work.
+#[test]
+fn a_trial_its_reverter_missed_is_reverted_by_whoever_comes_next() {
+    let c = config(2, 3, 11);
+    let store = MemStore::default();
+    let mut e = Engine::new(SimHost::new(bare_host(&[&c])), store.clone());
+    let (_, p) = run(e.apply(&c, &Options::default(), Some(30))).unwrap();
+    let mut p = p.expect("pending");
+    let applied = canonical(&e.host.state);
+    // The reverter is gone and the deadline passed a while ago.
+    p.deadline = hostnet_engine::now() - 60;
+    store.set_pending(&p).unwrap();
+    assert!(matches!(e.confirm().unwrap(), Confirmed::Overdue { .. }), "kept a trial past its deadline");
+    assert!(store.pending().unwrap().is_some(), "an overdue confirm keeps nothing and removes nothing");
+    // The next apply reverts it first (to the start), then applies again: back where it was.
+    let (a, _) = run(e.apply(&c, &Options::default(), None)).unwrap();
+    assert!(a.report.ok() && !a.report.steps.is_empty(), "the apply did not start from the reverted host");
+    assert_eq!(canonical(&e.host.state), applied);
+    let r = store.reverted().unwrap().expect("the revert is recorded");
+    assert!(r.why.contains("reverter had not reverted it"), "{}", r.why);
+    assert!(store.pending().unwrap().is_none());
+}

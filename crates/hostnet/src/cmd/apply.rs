@@ -231,6 +231,20 @@ pub fn recover(ctx: &Ctx, discard: bool) -> ExitCode {
 
 pub fn confirm(ctx: &Ctx) -> ExitCode {
     match hostnet_engine::confirm(&ctx.dir) {
+        // Past its deadline, its reverter dead or late: reverted here, never kept.
+        Ok(Confirmed::Overdue { .. }) => {
+            let reverted = runtime().block_on(async {
+                let nl = Netlink::connect()?;
+                let mut engine = Engine::new(NetlinkHost::new(&nl, &ctx.env, Dump), &ctx.dir);
+                engine.rollback_because("confirmed after its deadline, which its reverter had missed").await?;
+                Ok::<_, hostnet_netlink::Error>(hostnet_engine::Store::reverted(&ctx.dir)?)
+            });
+            match reverted {
+                Ok(Some(r)) => say_confirmed(Confirmed::Reverted(r)),
+                Ok(None) => say_confirmed(Confirmed::NothingPending),
+                Err(e) => fail(e),
+            }
+        }
         Ok(found) => say_confirmed(found),
         Err(e) => fail(e),
     }
@@ -247,6 +261,13 @@ pub fn say_confirmed(found: Confirmed) -> ExitCode {
         Confirmed::NothingPending => {
             println!("nothing to confirm: no trial is pending");
             ExitCode::SUCCESS
+        }
+        Confirmed::Overdue { id, deadline } => {
+            eprintln!(
+                "error: too late: trial {id}'s deadline passed {} s ago",
+                hostnet_engine::now().saturating_sub(deadline)
+            );
+            ExitCode::from(EXIT_FAILED)
         }
         Confirmed::Reverted(r) => {
             let ago = hostnet_engine::now().saturating_sub(r.at);
