@@ -138,6 +138,17 @@ impl BridgePort {
         *self == BridgePort::default()
     }
 
+    /// Takes the settings `o` declares, keeping the rest: what setting them on a port does.
+    pub fn overlay(&mut self, o: &BridgePort) {
+        self.cost = o.cost.or(self.cost);
+        self.priority = o.priority.or(self.priority);
+        self.hairpin = o.hairpin.or(self.hairpin);
+        self.isolated = o.isolated.or(self.isolated);
+        self.learning = o.learning.or(self.learning);
+        self.flood = o.flood.or(self.flood);
+        self.bpdu_guard = o.bpdu_guard.or(self.bpdu_guard);
+    }
+
     /// The settings other than VLANs, which have operations of their own.
     pub fn settings(&self) -> BridgePort {
         BridgePort { vlans: None, ..self.clone() }

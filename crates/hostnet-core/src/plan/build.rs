@@ -556,15 +556,7 @@ impl<'a> Planner<'a> {
             }
             Op::SetBridgePort { name, options } => {
                 let s = self.s(name);
-                let have: &mut crate::model::BridgePort = s.bridge_port.get_or_insert_with(Default::default);
-                let o = options.clone();
-                have.cost = o.cost.or(have.cost);
-                have.priority = o.priority.or(have.priority);
-                have.hairpin = o.hairpin.or(have.hairpin);
-                have.isolated = o.isolated.or(have.isolated);
-                have.learning = o.learning.or(have.learning);
-                have.flood = o.flood.or(have.flood);
-                have.bpdu_guard = o.bpdu_guard.or(have.bpdu_guard);
+                s.bridge_port.get_or_insert_with(Default::default).overlay(options);
             }
             Op::Release { port, master } => {
                 // A bond closes the ports it lets go (bonding's __bond_release_one); a bridge

@@ -197,14 +197,7 @@ impl State {
                 let Some(have) = l.iface.bridge_port.as_mut() else {
                     return Err(OpError::new(errno::EINVAL, format!("{name} is not a bridge port")));
                 };
-                let o = options;
-                have.cost = o.cost.or(have.cost);
-                have.priority = o.priority.or(have.priority);
-                have.hairpin = o.hairpin.or(have.hairpin);
-                have.isolated = o.isolated.or(have.isolated);
-                have.learning = o.learning.or(have.learning);
-                have.flood = o.flood.or(have.flood);
-                have.bpdu_guard = o.bpdu_guard.or(have.bpdu_guard);
+                have.overlay(options);
                 Ok(())
             }
             Op::SetEthtool { name, settings } => {
