@@ -143,6 +143,15 @@ impl Kind {
         }
     }
 
+    /// Whether a link of this kind is deleted by the kernel with link `name`: a veth whose peer
+    /// it is, or a link stacked on it (VLAN, macvlan, ipvlan, VXLAN).
+    pub fn goes_with(&self, name: &str) -> bool {
+        match self {
+            Kind::Veth(v) => v.peer == name,
+            k => k.base() == Some(name),
+        }
+    }
+
     /// The link this one is built on (and must exist first), for the kinds that have one.
     pub fn base(&self) -> Option<&str> {
         match self {

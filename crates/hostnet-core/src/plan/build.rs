@@ -47,10 +47,7 @@ impl Sim {
     /// Down, with what the kernel drops from a running link taken down.
     fn close(&mut self) {
         if self.up {
-            let (addrs, _) = super::dropped_on_down(&self.addresses, &self.routes);
-            self.addresses.retain(|a| !addrs.contains(a));
-            self.dynamic.retain(|a| !a.addr().is_ipv6());
-            self.routes.clear();
+            super::take_down(&mut self.addresses, &mut self.dynamic, &mut self.routes);
         }
         self.up = false;
     }
@@ -512,11 +509,7 @@ impl<'a> Planner<'a> {
                 let mut gone: Vec<String> = self
                     .sim
                     .iter()
-                    .filter(|(_, s)| match &s.kind {
-                        Some(Kind::Veth(v)) => v.peer == *name,
-                        Some(k) => k.base() == Some(name.as_str()),
-                        None => false,
-                    })
+                    .filter(|(_, s)| s.kind.as_ref().is_some_and(|k| k.goes_with(name)))
                     .map(|(n, _)| n.clone())
                     .collect();
                 gone.sort();

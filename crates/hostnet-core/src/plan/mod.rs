@@ -305,21 +305,27 @@ pub fn routes_dropped_by(addresses: &[Cidr], routes: &[Route], address: &Cidr) -
         .collect()
 }
 
-/// What the kernel drops from a running link it takes down (by hand, for a rename, or when a
+/// Takes from a running link what the kernel drops when it takes it down (by hand, for a rename, or when a
 /// bond lets its port go): its IPv6 addresses (`keep_addr_on_down` is 0 by default) and every
 /// route through it, IPv4 and IPv6. IPv4 addresses stay. Seen on 6.1 with a veth: after
 /// `ip link set va down`, `fd00::1/64` and `198.18.0.0/24 via 10.0.0.254` were gone, and the
 /// route could not be added back while the link was down ("Device for nexthop is not up").
-pub fn dropped_on_down(addresses: &[Cidr], routes: &[Route]) -> (Vec<Cidr>, Vec<Route>) {
-    (addresses.iter().filter(|a| a.addr().is_ipv6()).copied().collect(), routes.to_vec())
+pub fn take_down(addresses: &mut Vec<Cidr>, dynamic: &mut Vec<Cidr>, routes: &mut Vec<Route>) {
+    addresses.retain(|a| !lost_on_down(a));
+    dynamic.retain(|a| !lost_on_down(a));
+    routes.clear();
+}
+
+fn lost_on_down(a: &Cidr) -> bool {
+    a.addr().is_ipv6()
 }
 
 /// What undoes taking a running link down: up again, then what the kernel dropped, addresses
 /// before the routes that need them.
-fn back_up(name: &str, addresses: &[Cidr], routes: &[Route]) -> impl Iterator<Item = Op> {
-    let (addrs, routes) = dropped_on_down(addresses, routes);
+fn back_up<'a>(name: &'a str, addresses: &'a [Cidr], routes: &'a [Route]) -> impl Iterator<Item = Op> + 'a {
     let up = std::iter::once(Op::SetUp { name: name.to_string() });
-    let addrs = addrs.into_iter().map(move |address| Op::AddAddress { name: name.to_string(), address });
-    let routes = routes.into_iter().map(move |route| Op::AddRoute { name: name.to_string(), route });
+    let addrs = addresses.iter().filter(|a| lost_on_down(a));
+    let addrs = addrs.map(move |a| Op::AddAddress { name: name.to_string(), address: *a });
+    let routes = routes.iter().map(move |route| Op::AddRoute { name: name.to_string(), route: route.clone() });
     up.chain(addrs).chain(routes)
 }

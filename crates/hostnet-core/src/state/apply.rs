@@ -70,17 +70,9 @@ impl State {
                         l.iface.routes.retain(|r| r.table_id() != t);
                     }
                 }
-                // What cannot outlive it: a veth's peer, and the links stacked on it (VLANs,
-                // macvlans, ipvlans).
-                let dependants: Vec<String> = self
-                    .links
-                    .iter()
-                    .filter(|l| match &l.iface.kind {
-                        Kind::Veth(v) => v.peer == *name,
-                        k => k.base() == Some(name.as_str()),
-                    })
-                    .map(|l| l.iface.name.clone())
-                    .collect();
+                // What cannot outlive it: a veth's peer, and the links stacked on it.
+                let dependants: Vec<String> =
+                    self.links.iter().filter(|l| l.iface.kind.goes_with(name)).map(|l| l.iface.name.clone()).collect();
                 for d in dependants {
                     self.apply_unsynced(&Op::Delete { name: d, takes: vec![] })?;
                 }
@@ -385,10 +377,7 @@ impl LiveLink {
     /// Down, with what the kernel drops from a running link taken down.
     fn close(&mut self) {
         if self.up {
-            let (addrs, _) = crate::plan::dropped_on_down(&self.iface.addresses, &self.iface.routes);
-            self.iface.addresses.retain(|a| !addrs.contains(a));
-            self.dynamic.retain(|a| !a.addr().is_ipv6());
-            self.iface.routes.clear();
+            crate::plan::take_down(&mut self.iface.addresses, &mut self.dynamic, &mut self.iface.routes);
         }
         self.up = false;
     }
