@@ -9,7 +9,7 @@ use std::time::{Duration, Instant, SystemTime, UNIX_EPOCH};
 
 use hostnet_core::Config;
 use hostnet_core::reuse::InterfaceTexts;
-use hostnet_engine::Engine;
+use hostnet_engine::{Engine, Store};
 use hostnet_netlink::journal::StateDir;
 use hostnet_netlink::monitor::{Monitor, Topic};
 use hostnet_netlink::write::Env;
@@ -335,15 +335,37 @@ impl Daemon {
         self.take_in(&changes);
         match reverted {
             Ok(Some((p, steps))) => {
-                if let Some(t) = self.trial.take().filter(|t| t.id == p.id)
-                    && let Some((config, source)) = t.previous
-                {
-                    self.adopt(config, source);
-                }
+                self.forget_reverted_trial(&p.id);
                 Response::ok(serde_json::json!({ "reverted": steps }))
             }
             Ok(None) => Response::ok(serde_json::json!({ "reverted": null })),
             Err(e) => Response::err(e),
+        }
+    }
+
+    /// `hostnet confirm` through the daemon: a trial past its deadline is reverted, not kept.
+    pub async fn confirm(&mut self) -> std::io::Result<hostnet_engine::Confirmed> {
+        let src = crate::source::MirrorSource::new(&mut self.mirror, &mut self.monitor);
+        let mut engine = Engine::new(NetlinkHost::new(&self.nl, &self.env, src), &self.dir);
+        let found = engine.confirm_or_revert().await;
+        let changes = std::mem::take(&mut engine.host.src.changes);
+        self.take_in(&changes);
+        if let Ok(hostnet_engine::Confirmed::Reverted(r)) = &found {
+            self.unverified = None;
+            self.forget_reverted_trial(&r.id);
+        }
+        found
+    }
+
+    /// After trial `id` was reverted other than by the daemon's timer: if it was the daemon's
+    /// own, the daemon returns to the config it ran before (else it would repair the host back
+    /// into the trial).
+    fn forget_reverted_trial(&mut self, id: &str) {
+        if self.trial.as_ref().is_some_and(|t| t.id == id)
+            && let Some(t) = self.trial.take()
+            && let Some((config, source)) = t.previous
+        {
+            self.adopt(config, source);
         }
     }
 

@@ -43,16 +43,7 @@ impl Daemon {
                 }
             }
             Request::Reload => self.reload().await,
-            Request::Confirm => match hostnet_engine::confirm(&self.dir) {
-                // Past its deadline: reverted now, never kept.
-                Ok(hostnet_engine::Confirmed::Overdue { .. }) => {
-                    let _ = self.rollback().await;
-                    let found = match hostnet_engine::Store::reverted(&self.dir) {
-                        Ok(Some(r)) => hostnet_engine::Confirmed::Reverted(r),
-                        _ => hostnet_engine::Confirmed::NothingPending,
-                    };
-                    Response::ok(serde_json::json!({ "confirmed": false, "found": found }))
-                }
+            Request::Confirm => match self.confirm().await {
                 Ok(found) => {
                     if found == hostnet_engine::Confirmed::Kept
                         && let Some(t) = self.trial.take()

@@ -23,8 +23,6 @@ use crate::timing::OpTiming;
 pub enum Refused {
     #[error("a trial apply is pending (it reverts in {0}s); run `hostnet confirm` or wait for it")]
     TrialPending(u64),
-    #[error("another hostnet holds the lock in {0}")]
-    Busy(String),
     #[error("cannot take the lock in {0}: {1}")]
     Lock(String, std::io::Error),
     #[error("reading the journal: {0}")]
@@ -140,6 +138,19 @@ impl<H: Host, S: Store> Engine<H, S> {
     /// Keeps a pending trial; see [`confirm`].
     pub fn confirm(&self) -> std::io::Result<Confirmed> {
         confirm(&self.store)
+    }
+
+    /// What `hostnet confirm` does: keeps a pending trial, and one past its deadline (its
+    /// reverter dead or late) it reverts instead, answering [`Confirmed::Reverted`]: never
+    /// [`Confirmed::Overdue`].
+    pub async fn confirm_or_revert(&mut self) -> std::io::Result<Confirmed> {
+        match confirm(&self.store)? {
+            Confirmed::Overdue { .. } => {
+                self.rollback_because("confirmed after its deadline, which its reverter had missed").await?;
+                Ok(self.store.reverted()?.map_or(Confirmed::NothingPending, Confirmed::Reverted))
+            }
+            found => Ok(found),
+        }
     }
 
     /// Reverts trial `id` at its deadline, if it is still the pending one (not confirmed, not
@@ -313,10 +324,9 @@ impl<H: Host, S: Store> Engine<H, S> {
             report.verified = true;
             return Ok(report);
         }
-        let e = self;
-        let mut journal = e.store.begin(&p.steps).map_err(Refused::Journal)?;
+        let mut journal = self.store.begin(&p.steps).map_err(Refused::Journal)?;
         let t1 = std::time::Instant::now();
-        let (done, broken) = execute(&mut e.host, &p, hold.as_ref(), opts, &mut journal, &mut report).await?;
+        let (done, broken) = execute(&mut self.host, &p, hold.as_ref(), opts, &mut journal, &mut report).await?;
         tracing::info!("executed in {:?}", t1.elapsed());
         let t2 = std::time::Instant::now();
         // Verified against the part the caller vouches for the rest of (the daemon's scope).
@@ -324,12 +334,12 @@ impl<H: Host, S: Store> Engine<H, S> {
         // Failures that do not call the result into question: none, or at boot only missing NICs.
         let tolerable = report.failed().next().is_none() || (opts.tolerate_missing && report.only_missing_nics());
         if tolerable {
-            verify(&mut e.host, desired, opts, &broken, &mut report).await?;
+            verify(&mut self.host, desired, opts, &broken, &mut report).await?;
         }
         tracing::info!("verified ({}) in {:?}", report.verified, t2.elapsed());
         report.undo = undo_of(&p.steps, &done);
         if opts.rollback && (!tolerable || !report.verified) {
-            report.rollback = run_all(&mut e.host, &report.undo).await;
+            report.rollback = run_all(&mut self.host, &report.undo).await;
         }
         journal.finish().map_err(Refused::Journal)?;
         Ok(report)

@@ -35,6 +35,6 @@ pub use host::{HOLD_AFTER_UPS, Held, Host, HostError, MAX_HOLD};
 pub use hostnet_core::OpError;
 pub use mem::MemStore;
 pub use options::{LockMode, Options};
-pub use report::{Applied, Outcome, Recovered, Report, StepReport, Trial, render};
+pub use report::{Applied, Outcome, Recovered, Report, StepReport, Trial, render, render_undone};
 pub use sim::SimHost;
 pub use store::{Journal, Pending, Reverted, Store, Unfinished, undo_of};

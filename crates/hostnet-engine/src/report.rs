@@ -117,6 +117,20 @@ impl Recovered {
     }
 }
 
+/// Undo operations as people read them, a line each: `undone` or `FAILED` with the error.
+/// Rollbacks, recoveries and trial reverts print them alike.
+pub fn render_undone(steps: &[StepReport]) -> String {
+    use std::fmt::Write;
+    let mut out = String::new();
+    for s in steps {
+        let _ = match &s.outcome {
+            Outcome::Failed { error } => writeln!(out, "  FAILED   {}: {error}", op_line(&s.op)),
+            _ => writeln!(out, "  undone   {}", op_line(&s.op)),
+        };
+    }
+    out
+}
+
 /// The apply report as people read it: each operation with its outcome, the totals, whether the
 /// host now matches, what was rolled back, and what was left alone.
 pub fn render(a: &Applied, file: &str) -> String {
@@ -158,12 +172,7 @@ pub fn render(a: &Applied, file: &str) -> String {
         let bad = r.rollback.iter().any(|s| s.outcome != Outcome::Applied);
         let _ =
             writeln!(out, "rolled back {} operations{}:", r.rollback.len(), if bad { " (some failed)" } else { "" });
-        for s in &r.rollback {
-            let _ = match &s.outcome {
-                Outcome::Failed { error } => writeln!(out, "  FAILED   {}: {error}", op_line(&s.op)),
-                _ => writeln!(out, "  undone   {}", op_line(&s.op)),
-            };
-        }
+        out.push_str(&render_undone(&r.rollback));
     }
     if !a.left_alone.is_empty() {
         let _ = writeln!(out, "left alone (not in the file): {}", a.left_alone.join(", "));

@@ -2,10 +2,9 @@
 //! interleave, a journal so an apply killed midway is rolled back by the next run, and the
 //! pending file of an `apply --try`.
 
-use std::fs::{File, OpenOptions};
-use std::io::{BufRead, BufReader, Write};
+use std::fs::File;
+use std::io::Write;
 use std::os::fd::AsRawFd;
-use std::os::unix::fs::OpenOptionsExt;
 use std::path::{Path, PathBuf};
 
 use hostnet_core::plan::Step;
@@ -34,17 +33,6 @@ impl StateDir {
         self.dir.join(f)
     }
 
-    /// Takes the apply lock, waiting for another hostnet to finish.
-    pub fn lock(&self) -> std::io::Result<Lock> {
-        Ok(self.take_lock(true)?.expect("a waiting lock is always taken"))
-    }
-
-    /// Takes the apply lock if nobody holds it: the daemon retries later rather than stall its
-    /// event loop (and its watchdog) behind a one-shot apply.
-    pub fn try_lock(&self) -> std::io::Result<Option<Lock>> {
-        self.take_lock(false)
-    }
-
     fn take_lock(&self, wait: bool) -> std::io::Result<Option<Lock>> {
         // Inside a 0700 directory of ours, no other user can open the lock file, so nobody
         // else can hold it and stall every apply and the daemon's repairs.
@@ -63,92 +51,6 @@ impl StateDir {
             }
         }
         Ok(Some(Lock { _file: f }))
-    }
-
-    /// Starts a journal for `steps`: the plan in `journal`, and in `journal.done` one byte per
-    /// step, mapped into memory: 0 not run, [`STARTED`] about to run, [`DONE`]. Marking a step
-    /// is a store into a shared page: no system call, yet it survives the process being killed,
-    /// because the page belongs to the page cache, not to the process. The marks are made before
-    /// the plan appears under its name, so a journal is never seen without them.
-    pub fn begin(&self, steps: &[Step]) -> std::io::Result<Journal> {
-        let path = self.path("journal");
-        let done_path = self.path("journal.done");
-        let done = private::open_rw(&done_path, true)?;
-        let len = steps.len().max(1);
-        done.set_len(len as u64)?;
-        // SAFETY: mapping `len` bytes of a file we just sized to `len`, shared and writable.
-        let map = unsafe {
-            libc::mmap(
-                std::ptr::null_mut(),
-                len,
-                libc::PROT_READ | libc::PROT_WRITE,
-                libc::MAP_SHARED,
-                done.as_raw_fd(),
-                0,
-            )
-        };
-        if map == libc::MAP_FAILED {
-            return Err(std::io::Error::last_os_error());
-        }
-        // Written whole under another name, then renamed: a kill mid-write leaves no half
-        // journal behind. Buffered: serde_json writes token by token.
-        let tmp = self.path("journal.tmp");
-        let mut w = std::io::BufWriter::with_capacity(1 << 20, private::create_new(&tmp)?);
-        serde_json::to_writer(&mut w, &JournalHead { pid: std::process::id(), steps: steps.to_vec() })?;
-        w.write_all(b"\n")?;
-        let f = w.into_inner().map_err(|e| e.into_error())?;
-        std::fs::rename(&tmp, &path)?;
-        Ok(Journal { _file: f, path, done_path, map: map.cast(), len })
-    }
-
-    /// A journal left by an apply that never finished, with the steps it completed.
-    pub fn unfinished(&self) -> std::io::Result<Option<Unfinished>> {
-        let f = match OpenOptions::new().read(true).custom_flags(libc::O_NOFOLLOW).open(self.path("journal")) {
-            Ok(f) => f,
-            Err(e) if e.kind() == std::io::ErrorKind::NotFound => return Ok(None),
-            Err(e) => return Err(e),
-        };
-        let mut lines = BufReader::new(f).lines();
-        let Some(head) = lines.next().transpose()? else { return Ok(None) };
-        // Unreadable is InvalidData: the engine tells it from an I/O error, and says how out.
-        let head: JournalHead = serde_json::from_str(&head)
-            .map_err(|e| std::io::Error::new(std::io::ErrorKind::InvalidData, e.to_string()))?;
-        let marks = private::read(&self.path("journal.done")).ok().flatten().unwrap_or_default();
-        let done: Vec<usize> = marks.iter().enumerate().filter(|(_, m)| **m == DONE).map(|(i, _)| i).collect();
-        let in_flight = marks.iter().position(|m| *m == STARTED);
-        Ok(Some(Unfinished { pid: head.pid, steps: head.steps, done, in_flight }))
-    }
-
-    pub fn discard_journal(&self) -> std::io::Result<()> {
-        remove_if_exists(&self.path("journal.tmp"))?;
-        remove_if_exists(&self.path("journal"))?;
-        remove_if_exists(&self.path("journal.done"))
-    }
-
-    pub fn pending(&self) -> std::io::Result<Option<Pending>> {
-        match private::read(&self.path("pending.json"))? {
-            Some(b) => Ok(Some(serde_json::from_slice(&b)?)),
-            None => Ok(None),
-        }
-    }
-
-    pub fn set_pending(&self, p: &Pending) -> std::io::Result<()> {
-        private::ensure_dir(&self.dir)?;
-        private::write_atomic(&self.path("pending.json"), &serde_json::to_vec_pretty(p)?)
-    }
-
-    pub fn clear_pending(&self) -> std::io::Result<()> {
-        remove_if_exists(&self.path("pending.json"))
-    }
-
-    /// The last trial reverted (`reverted.json`), until the next trial begins or one is kept.
-    pub fn reverted(&self) -> std::io::Result<Option<Reverted>> {
-        Ok(private::read(&self.path("reverted.json"))?.and_then(|b| serde_json::from_slice(&b).ok()))
-    }
-
-    pub fn set_reverted(&self, r: Option<&Reverted>) -> std::io::Result<()> {
-        let Some(r) = r else { return remove_if_exists(&self.path("reverted.json")) };
-        private::write_atomic(&self.path("reverted.json"), &serde_json::to_vec_pretty(r)?)
     }
 }
 
@@ -226,35 +128,100 @@ impl Store for StateDir {
     fn location(&self) -> String {
         self.dir.display().to_string()
     }
+
+    /// Takes the apply lock, waiting for another hostnet to finish.
     fn lock(&self) -> std::io::Result<Lock> {
-        StateDir::lock(self)
+        Ok(self.take_lock(true)?.expect("a waiting lock is always taken"))
     }
+
+    /// Takes the apply lock if nobody holds it: the daemon retries later rather than stall its
+    /// event loop (and its watchdog) behind a one-shot apply.
     fn try_lock(&self) -> std::io::Result<Option<Lock>> {
-        StateDir::try_lock(self)
+        self.take_lock(false)
     }
+
+    /// Starts a journal for `steps`: the plan in `journal`, and in `journal.done` one byte per
+    /// step, mapped into memory: 0 not run, [`STARTED`] about to run, [`DONE`]. Marking a step
+    /// is a store into a shared page: no system call, yet it survives the process being killed,
+    /// because the page belongs to the page cache, not to the process. The marks are made before
+    /// the plan appears under its name, so a journal is never seen without them.
     fn begin(&self, steps: &[Step]) -> std::io::Result<Journal> {
-        StateDir::begin(self, steps)
+        let path = self.path("journal");
+        let done_path = self.path("journal.done");
+        let done = private::open_rw(&done_path, true)?;
+        let len = steps.len().max(1);
+        done.set_len(len as u64)?;
+        // SAFETY: mapping `len` bytes of a file we just sized to `len`, shared and writable.
+        let map = unsafe {
+            libc::mmap(
+                std::ptr::null_mut(),
+                len,
+                libc::PROT_READ | libc::PROT_WRITE,
+                libc::MAP_SHARED,
+                done.as_raw_fd(),
+                0,
+            )
+        };
+        if map == libc::MAP_FAILED {
+            return Err(std::io::Error::last_os_error());
+        }
+        // Written whole under another name, then renamed: a kill mid-write leaves no half
+        // journal behind. Buffered: serde_json writes token by token.
+        let tmp = self.path("journal.tmp");
+        let mut w = std::io::BufWriter::with_capacity(1 << 20, private::create_new(&tmp)?);
+        serde_json::to_writer(&mut w, &JournalHead { pid: std::process::id(), steps: steps.to_vec() })?;
+        w.write_all(b"\n")?;
+        let f = w.into_inner().map_err(|e| e.into_error())?;
+        std::fs::rename(&tmp, &path)?;
+        Ok(Journal { _file: f, path, done_path, map: map.cast(), len })
     }
+
+    /// A journal left by an apply that never finished, with the steps it completed.
     fn unfinished(&self) -> std::io::Result<Option<Unfinished>> {
-        StateDir::unfinished(self)
+        let Some(text) = private::read(&self.path("journal"))? else { return Ok(None) };
+        // One line: the plan; an empty file holds none.
+        let head = text.split(|b| *b == b'\n').next().unwrap_or_default();
+        if head.is_empty() {
+            return Ok(None);
+        }
+        // Unreadable is InvalidData: the engine tells it from an I/O error, and says how out.
+        let head: JournalHead = serde_json::from_slice(head)
+            .map_err(|e| std::io::Error::new(std::io::ErrorKind::InvalidData, e.to_string()))?;
+        let marks = private::read(&self.path("journal.done")).ok().flatten().unwrap_or_default();
+        let done: Vec<usize> = marks.iter().enumerate().filter(|(_, m)| **m == DONE).map(|(i, _)| i).collect();
+        let in_flight = marks.iter().position(|m| *m == STARTED);
+        Ok(Some(Unfinished { pid: head.pid, steps: head.steps, done, in_flight }))
     }
+
     fn discard_journal(&self) -> std::io::Result<()> {
-        StateDir::discard_journal(self)
+        remove_if_exists(&self.path("journal.tmp"))?;
+        remove_if_exists(&self.path("journal"))?;
+        remove_if_exists(&self.path("journal.done"))
     }
+
     fn pending(&self) -> std::io::Result<Option<Pending>> {
-        StateDir::pending(self)
+        match private::read(&self.path("pending.json"))? {
+            Some(b) => Ok(Some(serde_json::from_slice(&b)?)),
+            None => Ok(None),
+        }
     }
+
     fn set_pending(&self, p: &Pending) -> std::io::Result<()> {
-        StateDir::set_pending(self, p)
+        private::write_atomic(&self.path("pending.json"), &serde_json::to_vec_pretty(p)?)
     }
+
     fn clear_pending(&self) -> std::io::Result<()> {
-        StateDir::clear_pending(self)
+        remove_if_exists(&self.path("pending.json"))
     }
-    fn set_reverted(&self, r: Option<&Reverted>) -> std::io::Result<()> {
-        StateDir::set_reverted(self, r)
-    }
+
+    /// The last trial reverted (`reverted.json`), until the next trial begins or one is kept.
     fn reverted(&self) -> std::io::Result<Option<Reverted>> {
-        StateDir::reverted(self)
+        Ok(private::read(&self.path("reverted.json"))?.and_then(|b| serde_json::from_slice(&b).ok()))
+    }
+
+    fn set_reverted(&self, r: Option<&Reverted>) -> std::io::Result<()> {
+        let Some(r) = r else { return remove_if_exists(&self.path("reverted.json")) };
+        private::write_atomic(&self.path("reverted.json"), &serde_json::to_vec_pretty(r)?)
     }
 }
 

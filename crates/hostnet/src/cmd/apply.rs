@@ -5,7 +5,7 @@ use std::process::ExitCode;
 use std::time::Duration;
 
 use hostnet_core::plan::{op_line, render_ip, render_text};
-use hostnet_engine::{Applied, Confirmed, Engine, Faulty, Options, Outcome, Pending, Refused};
+use hostnet_engine::{Applied, Confirmed, Engine, Faulty, Options, Outcome, Pending, Refused, Store};
 use hostnet_netlink::journal::StateDir;
 use hostnet_netlink::write::Env;
 use hostnet_netlink::{Dump, Netlink, NetlinkHost};
@@ -206,16 +206,7 @@ pub fn recover(ctx: &Ctx, discard: bool) -> ExitCode {
         }
         Ok(match engine.recover().await? {
             Some(r) => {
-                let mut text = r.describe();
-                for s in &r.rollback {
-                    match &s.outcome {
-                        Outcome::Failed { error } => {
-                            text.push_str(&format!("\n  FAILED   {}: {error}", op_line(&s.op)))
-                        }
-                        _ => text.push_str(&format!("\n  undone   {}", op_line(&s.op))),
-                    }
-                }
-                text
+                format!("{}\n{}", r.describe(), hostnet_engine::render_undone(&r.rollback)).trim_end().to_string()
             }
             None => "nothing to recover: no apply was interrupted".to_string(),
         })
@@ -230,21 +221,12 @@ pub fn recover(ctx: &Ctx, discard: bool) -> ExitCode {
 }
 
 pub fn confirm(ctx: &Ctx) -> ExitCode {
-    match hostnet_engine::confirm(&ctx.dir) {
-        // Past its deadline, its reverter dead or late: reverted here, never kept.
-        Ok(Confirmed::Overdue { .. }) => {
-            let reverted = runtime().block_on(async {
-                let nl = Netlink::connect()?;
-                let mut engine = Engine::new(NetlinkHost::new(&nl, &ctx.env, Dump), &ctx.dir);
-                engine.rollback_because("confirmed after its deadline, which its reverter had missed").await?;
-                Ok::<_, hostnet_netlink::Error>(hostnet_engine::Store::reverted(&ctx.dir)?)
-            });
-            match reverted {
-                Ok(Some(r)) => say_confirmed(Confirmed::Reverted(r)),
-                Ok(None) => say_confirmed(Confirmed::NothingPending),
-                Err(e) => fail(e),
-            }
-        }
+    let found = runtime().block_on(async {
+        let nl = Netlink::connect()?;
+        let mut engine = Engine::new(NetlinkHost::new(&nl, &ctx.env, Dump), &ctx.dir);
+        Ok::<_, hostnet_netlink::Error>(engine.confirm_or_revert().await?)
+    });
+    match found {
         Ok(found) => say_confirmed(found),
         Err(e) => fail(e),
     }
@@ -301,12 +283,7 @@ pub fn say_rolled_back(steps: Option<&[hostnet_engine::StepReport]>) -> ExitCode
         println!("nothing to roll back: no trial is pending");
         return ExitCode::SUCCESS;
     };
-    for s in steps {
-        match &s.outcome {
-            Outcome::Failed { error } => println!("  FAILED   {}: {error}", op_line(&s.op)),
-            _ => println!("  undone   {}", op_line(&s.op)),
-        }
-    }
+    print!("{}", hostnet_engine::render_undone(steps));
     let failed = steps.iter().filter(|s| s.outcome != Outcome::Applied).count();
     println!(
         "rolled back the trial: {} operations{}",
