@@ -69,11 +69,17 @@ pub fn open_rw(path: &Path, truncate: bool) -> std::io::Result<File> {
 /// Creates `path` afresh, 0600: an existing file or symlink there is removed first, and the
 /// new one is made with O_EXCL, so a symlink planted between the two is not followed.
 pub fn create_new(path: &Path) -> std::io::Result<File> {
+    create_new_with_mode(path, 0o600)
+}
+
+/// [`create_new`] with another mode, for the few files root writes for everyone to read
+/// (resolv.conf).
+pub fn create_new_with_mode(path: &Path, mode: u32) -> std::io::Result<File> {
     match std::fs::remove_file(path) {
         Err(e) if e.kind() != std::io::ErrorKind::NotFound => return Err(e),
         _ => {}
     }
-    OpenOptions::new().create_new(true).write(true).mode(0o600).custom_flags(libc::O_NOFOLLOW).open(path)
+    OpenOptions::new().create_new(true).write(true).mode(mode).custom_flags(libc::O_NOFOLLOW).open(path)
 }
 
 /// Replaces `path` with `bytes` whole: written to a new 0600 file beside it, then renamed.

@@ -2,7 +2,6 @@
 
 use crate::error::op_error;
 use std::net::IpAddr;
-use std::os::unix::fs::OpenOptionsExt;
 use std::path::Path;
 
 use futures::TryStreamExt;
@@ -459,16 +458,7 @@ pub fn write_resolv_conf(path: &Path, dns: &Dns) -> std::io::Result<()> {
     // The new file is made with O_EXCL and without following links, so a symlink planted at the
     // temporary name cannot make root write elsewhere; resolv.conf is world-readable.
     let tmp = path.with_extension("hostnet-tmp");
-    match std::fs::remove_file(&tmp) {
-        Err(e) if e.kind() != std::io::ErrorKind::NotFound => return Err(e),
-        _ => {}
-    }
-    let mut f = std::fs::OpenOptions::new()
-        .create_new(true)
-        .write(true)
-        .mode(0o644)
-        .custom_flags(libc::O_NOFOLLOW)
-        .open(&tmp)?;
+    let mut f = crate::private::create_new_with_mode(&tmp, 0o644)?;
     std::io::Write::write_all(&mut f, text.as_bytes())?;
     drop(f);
     std::fs::rename(&tmp, path)
