@@ -71,6 +71,7 @@ async fn serve(stream: UnixStream, tx: mpsc::Sender<Ask>) {
             Ok(None) | Err(_) => return,
         };
         let mut broken = false;
+        let started = std::time::Instant::now();
         let response = if !permitted {
             Response::err("permission denied: only root may talk to the hostnet daemon")
         } else {
@@ -89,7 +90,9 @@ async fn serve(stream: UnixStream, tx: mpsc::Sender<Ask>) {
                 }
             }
         };
-        if conn.stream.write_all(&answer_line(&response)).await.is_err() || !permitted || broken {
+        let written = conn.stream.write_all(&answer_line(&response)).await;
+        tracing::debug!("control socket: answered {:?} after the request line", started.elapsed());
+        if written.is_err() || !permitted || broken {
             return;
         }
     }

@@ -69,7 +69,10 @@ impl Daemon {
                 }
             }
             Request::Apply { config, source, try_secs, no_rollback, fail_at } => {
-                self.apply(config, source, try_secs, no_rollback, fail_at).await
+                let started = Instant::now();
+                let r = self.apply(config, source, try_secs, no_rollback, fail_at).await;
+                tracing::debug!("apply: answered in {:?}", started.elapsed());
+                r
             }
         }
     }
@@ -84,12 +87,14 @@ impl Daemon {
         no_rollback: bool,
         fail_at: Option<usize>,
     ) -> Response {
+        let started = Instant::now();
         let before = self.desired_texts.as_ref().map(|t| (t, &self.desired));
         let (config, graph, texts) = match hostnet_core::load_again(&source, text, before) {
             Ok(c) => c,
             // Nothing was touched: the same located errors as `hostnet check`.
             Err(p) => return Response::invalid(&p),
         };
+        tracing::debug!("apply: config read, checked and its graph built in {:?}", started.elapsed());
         // What is queued first, so that the links it touched count as unverified.
         let mut src = MirrorSource::new(&mut self.mirror, &mut self.monitor);
         if let Err(e) = src.catch_up(&self.nl).await {
@@ -126,6 +131,7 @@ impl Daemon {
             ),
             None => tracing::info!("apply: planning all {} interfaces", config.interfaces.len()),
         }
+        tracing::debug!("apply: scope found {:?} after the request", started.elapsed());
         // A declared NIC that is not there is pending, as at boot: the daemon configures it when
         // it appears. Any other failure rolls the apply back as one-shot `apply` does.
         let own_trial = self.trial.as_ref().map(|t| t.id.clone());
