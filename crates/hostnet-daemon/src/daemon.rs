@@ -30,6 +30,9 @@ use crate::status::{Status, TrialStatus, link_report};
 /// Notifications come in bursts (a NIC appearing is a new link, a rename, an up); one pass
 /// after the burst does the work of many.
 const DEBOUNCE: Duration = Duration::from_millis(20);
+/// How often the daemon looks at a trial another process guards, to take it over if that
+/// process dies.
+const TRIAL_WATCH: Duration = Duration::from_secs(2);
 /// Kernel buffer for notifications: big enough for a whole-host change of thousands of links.
 const MONITOR_BUFFER: usize = 16 << 20;
 
@@ -60,6 +63,17 @@ pub struct Trial {
     pub deadline: Instant,
     /// The config to return to when it is reverted (`None`: keep the current one).
     pub previous: Option<(Config, String)>,
+    /// Taken over from a one-shot `apply --try` whose reverter died: the daemon reverts it but
+    /// did not apply it, so its own config is not the trial's, and neither repairs nor applies
+    /// go over it (they would undo or bury the change under test).
+    pub adopted: bool,
+}
+
+impl Daemon {
+    /// The trial the daemon's own applies and repairs may act under.
+    pub fn own_trial(&self) -> Option<String> {
+        self.trial.as_ref().filter(|t| !t.adopted).map(|t| t.id.clone())
+    }
 }
 
 pub struct Daemon {
@@ -93,6 +107,8 @@ pub struct Daemon {
     pub unverified: Option<BTreeSet<String>>,
     /// What an answer replaced, freed once the answer has been sent.
     pub garbage: Vec<Box<dyn std::any::Any>>,
+    /// When to look again at a trial another process guards (see `adopt_orphaned_trial`).
+    pub trial_watch: Option<Instant>,
 }
 
 /// Why the daemon's file could not be used: the text names file, line and field; `invalid` is
@@ -148,6 +164,7 @@ pub async fn run(opts: DaemonOptions) -> Result<(), StartError> {
         dhcp: crate::dhcp::Dhcp::new(crate::dhcp::LeaseDir(opts.lease_dir)),
         unverified: None,
         garbage: Vec::new(),
+        trial_watch: None,
     };
     d.adopt_orphaned_trial();
     d.pass().await;
@@ -204,11 +221,23 @@ async fn sleep_until(t: Option<Instant>) {
 impl Daemon {
     /// One reconcile pass; a pass that cannot run now is owed and retried.
     pub async fn pass(&mut self) {
+        if self.trial.is_none() && self.trial_watch.is_none() {
+            // A trial a one-shot `apply --try` started while the daemon ran.
+            self.adopt_orphaned_trial();
+        }
         match self.reconcile().await {
             Ok(true) => self.pass_due = None,
             Ok(false) => {
                 tracing::info!("another hostnet holds the lock; reconciling in 1 s");
                 self.pass_due = Some(Instant::now() + Duration::from_secs(1));
+            }
+            // Another process's trial (or one the daemon took over) is under test: repairs
+            // wait for its confirm or revert rather than undo it. Not a failure.
+            Err(crate::reconcile::PassError::Refused(hostnet_engine::Refused::TrialPending(left))) => {
+                tracing::info!(
+                    "a trial apply is pending; repairs wait until it is confirmed or reverted (in {left} s)"
+                );
+                self.pass_due = Some(Instant::now() + Duration::from_secs(left.clamp(1, 5)));
             }
             Err(e) => {
                 self.reconcile_errors += 1;
@@ -219,7 +248,8 @@ impl Daemon {
     }
 
     fn next_wakeup(&self) -> Option<Instant> {
-        [self.pass_due, self.next_retry(), self.trial.as_ref().map(|t| t.deadline), self.dhcp.next_deadline()]
+        let trial = self.trial.as_ref().map(|t| t.deadline);
+        [self.pass_due, self.next_retry(), trial, self.trial_watch, self.dhcp.next_deadline()]
             .into_iter()
             .flatten()
             .min()
@@ -231,6 +261,9 @@ impl Daemon {
             && t.deadline <= now
         {
             self.revert_trial().await;
+        }
+        if self.trial_watch.is_some_and(|t| t <= now) {
+            self.adopt_orphaned_trial();
         }
         self.pass().await;
     }
@@ -287,20 +320,28 @@ impl Daemon {
     }
 
     /// A trial recorded by a one-shot `apply --try` whose reverter is gone (it was killed, or
-    /// the host rebooted into a daemon): the daemon reverts it at its deadline.
-    fn adopt_orphaned_trial(&mut self) {
-        let Ok(Some(p)) = self.dir.pending() else { return };
-        // SAFETY: signal 0 only checks that the process exists.
-        let alive = p.reverter_pid.is_some_and(|pid| unsafe { libc::kill(pid as libc::pid_t, 0) } == 0);
-        if alive {
+    /// the host rebooted into a daemon): the daemon becomes its reverter and reverts it at its
+    /// deadline. While another process guards a trial, the daemon looks again every
+    /// [`TRIAL_WATCH`], so a reverter killed later is noticed too.
+    pub(crate) fn adopt_orphaned_trial(&mut self) {
+        self.trial_watch = None;
+        if self.trial.is_some() {
             return;
         }
-        let left = Duration::from_secs(p.deadline.saturating_sub(hostnet_engine::now()));
-        tracing::warn!(
-            "a trial apply is pending without its reverter; reverting it in {} s unless confirmed",
-            left.as_secs()
-        );
-        self.trial = Some(Trial { id: p.id, deadline: Instant::now() + left, previous: None });
+        let me = hostnet_engine::Reverter::me().ok_or_else(|| std::io::Error::other("/proc is not mounted"));
+        match hostnet_engine::adopt_orphan(&self.dir, |_| me) {
+            Ok(Some(p)) => {
+                let left = Duration::from_secs(p.deadline.saturating_sub(hostnet_engine::now()));
+                self.trial = Some(Trial { id: p.id, deadline: Instant::now() + left, previous: None, adopted: true });
+                return;
+            }
+            Ok(None) => {}
+            Err(e) => tracing::warn!("checking the pending trial's reverter: {e}"),
+        }
+        // Guarded by another process, or the lock was busy: looked at again soon.
+        if !matches!(self.dir.pending(), Ok(None)) {
+            self.trial_watch = Some(Instant::now() + TRIAL_WATCH);
+        }
     }
 
     async fn revert_trial(&mut self) {

@@ -162,7 +162,7 @@ impl Daemon {
         scope: HashSet<String>,
     ) -> Result<(), PassError> {
         // The daemon's own trial is the config it keeps true; a one-shot trial refuses the pass.
-        let own_trial = self.trial.as_ref().map(|t| t.id.clone());
+        let own_trial = self.own_trial();
         // Verified by planning the acting links and their neighbours only: verifying a repair
         // of one address by planning all 2011 links of a config took 4-6 ms.
         let target = leased.unwrap_or(&self.desired);

@@ -30,6 +30,10 @@ impl Daemon {
     }
 
     async fn request(&mut self, req: Request) -> Response {
+        // Whoever asks (status included) sees a trial whose reverter died already taken over.
+        if self.trial.is_none() {
+            self.adopt_orphaned_trial();
+        }
         match req {
             Request::Status => {
                 // Take in what is queued, so status right after a change shows it.
@@ -134,7 +138,7 @@ impl Daemon {
         tracing::debug!("apply: scope found {:?} after the request", started.elapsed());
         // A declared NIC that is not there is pending, as at boot: the daemon configures it when
         // it appears. Any other failure rolls the apply back as one-shot `apply` does.
-        let own_trial = self.trial.as_ref().map(|t| t.id.clone());
+        let own_trial = self.own_trial();
         let opts = Options { rollback: !no_rollback, tolerate_missing: true, part, own_trial, ..Options::default() };
         let src = MirrorSource::new(&mut self.mirror, &mut self.monitor);
         let host = Faulty::new(NetlinkHost::new(&self.nl, &self.env, src), fail_at, None);
@@ -153,7 +157,7 @@ impl Daemon {
             if let Some(p) = pending {
                 let left = Duration::from_secs(p.deadline.saturating_sub(hostnet_engine::now()));
                 let previous = Some((self.desired.clone(), self.desired_source.clone()));
-                self.trial = Some(Trial { id: p.id, deadline: Instant::now() + left, previous });
+                self.trial = Some(Trial { id: p.id, deadline: Instant::now() + left, previous, adopted: false });
             }
             let noticed = self.unverified.take();
             self.adopt(config, source);

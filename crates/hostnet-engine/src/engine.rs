@@ -14,6 +14,7 @@ use serde::{Deserialize, Serialize};
 
 use crate::host::{Host, HostError, MAX_HOLD};
 use crate::options::{LockMode, Options};
+use crate::process::Reverter;
 use crate::report::{Applied, Outcome, Recovered, Report, StepReport, Trial};
 use crate::store::{Journal, Pending, Reverted, Store, undo_of};
 use crate::timing::OpTiming;
@@ -21,7 +22,10 @@ use crate::timing::OpTiming;
 /// Why an apply did not run at all.
 #[derive(Debug, thiserror::Error)]
 pub enum Refused {
-    #[error("a trial apply is pending (it reverts in {0}s); run `hostnet confirm` or wait for it")]
+    #[error(
+        "a trial apply is pending (it reverts in {0} s): run `hostnet confirm` to keep it or \
+         `hostnet rollback` to revert it now, then apply again"
+    )]
     TrialPending(u64),
     #[error("cannot take the lock in {0}: {1}")]
     Lock(String, std::io::Error),
@@ -224,30 +228,54 @@ pub fn confirm(store: &impl Store) -> std::io::Result<Confirmed> {
     }
     store.clear_pending()?;
     store.set_reverted(None)?;
-    if let Some(pid) = p.reverter_pid {
-        stop_reverter(pid);
+    if let Some(r) = p.reverter {
+        r.stop();
     }
     Ok(Confirmed::Kept)
 }
 
-/// Records `pid` as the process that reverts trial `id`, if that trial is still pending.
-pub fn record_reverter(store: &impl Store, id: &str, pid: u32) -> std::io::Result<bool> {
+/// A pending trial whose reverter is gone (killed, or never handed over to) gets a new one:
+/// `start` starts it (or names the caller, when the caller will revert it itself) and it is
+/// recorded, all under the lock, so two commands that notice at once do not both take it over.
+/// Returns the trial taken over; `None` when there is no trial, its reverter is alive, or
+/// another hostnet holds the lock (it never waits: the daemon calls it from its main loop).
+pub fn adopt_orphan(
+    store: &impl Store,
+    start: impl FnOnce(&Pending) -> std::io::Result<Reverter>,
+) -> std::io::Result<Option<Pending>> {
+    if !store.pending()?.is_some_and(|p| p.orphaned()) {
+        return Ok(None);
+    }
+    let Some(_lock) = store.try_lock()? else { return Ok(None) };
+    match store.pending()? {
+        Some(mut p) if p.orphaned() => {
+            let was = p.reverter;
+            p.reverter = Some(start(&p)?);
+            store.set_pending(&p)?;
+            tracing::warn!(
+                "trial {}: its reverter{} is gone; process {} now reverts it at its deadline, in {} s, unless it is confirmed",
+                p.id,
+                was.map(|r| format!(" (pid {})", r.pid)).unwrap_or_default(),
+                p.reverter.map_or(0, |r| r.pid),
+                p.deadline.saturating_sub(now())
+            );
+            Ok(Some(p))
+        }
+        _ => Ok(None),
+    }
+}
+
+/// Records `reverter` as the process that reverts trial `id`, if that trial is still pending.
+pub fn record_reverter(store: &impl Store, id: &str, reverter: Reverter) -> std::io::Result<bool> {
     let _lock = store.lock()?;
     match store.pending()? {
         Some(mut p) if p.id == id => {
-            p.reverter_pid = Some(pid);
+            p.reverter = Some(reverter);
             store.set_pending(&p)?;
             Ok(true)
         }
         _ => Ok(false),
     }
-}
-
-fn stop_reverter(pid: u32) {
-    // The reverter notices the trial is gone within a second and exits by itself; the signal
-    // only shortens that, so a failure to send it is harmless.
-    // SAFETY: kill(2) with a plain pid and signal has no memory effects.
-    unsafe { libc::kill(pid as libc::pid_t, libc::SIGTERM) };
 }
 
 impl<H: Host, S: Store> Engine<H, S> {
@@ -387,7 +415,9 @@ fn begin_trial(store: &impl Store, undo: Vec<Op>, secs: u64) -> std::io::Result<
         std::process::id(),
         SystemTime::now().duration_since(UNIX_EPOCH).map(|d| d.as_nanos()).unwrap_or(0)
     );
-    let pending = Pending { id, deadline: now() + secs, undo, reverter_pid: None };
+    // The recording process guards the trial until it hands over to a reverter (or is one, as
+    // the daemon is): a trial is never, even for a moment, without a live guardian on record.
+    let pending = Pending { id, deadline: now() + secs, undo, reverter: Reverter::me() };
     store.set_pending(&pending)?;
     store.set_reverted(None)?;
     Ok(pending)

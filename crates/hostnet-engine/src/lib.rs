@@ -22,19 +22,22 @@ mod faulty;
 mod host;
 mod mem;
 mod options;
+mod process;
 mod report;
 mod sim;
 mod store;
 mod timing;
 
 pub use engine::{
-    Confirmed, Engine, OVERDUE_AFTER_SECS, Refused, Session, confirm, declared_names, now, record_reverter,
+    Confirmed, Engine, OVERDUE_AFTER_SECS, Refused, Session, adopt_orphan, confirm, declared_names, now,
+    record_reverter,
 };
 pub use faulty::Faulty;
 pub use host::{HOLD_AFTER_UPS, Held, Host, HostError, MAX_HOLD};
 pub use hostnet_core::OpError;
 pub use mem::MemStore;
 pub use options::{LockMode, Options};
+pub use process::Reverter;
 pub use report::{Applied, Outcome, Recovered, Report, StepReport, Trial, render, render_undone};
 pub use sim::SimHost;
 pub use store::{Journal, Pending, Reverted, Store, Unfinished, undo_of};

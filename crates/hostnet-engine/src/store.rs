@@ -129,5 +129,16 @@ pub struct Pending {
     /// Seconds since the epoch after which the reverter undoes the trial.
     pub deadline: u64,
     pub undo: Vec<Op>,
-    pub reverter_pid: Option<u32>,
+    /// Who reverts it at the deadline: the process that recorded the trial until it hands over
+    /// to a reverter. A trial whose reverter is not alive is orphaned (see
+    /// [`Pending::orphaned`]).
+    #[serde(default)]
+    pub reverter: Option<crate::Reverter>,
+}
+
+impl Pending {
+    /// Nobody will revert it at its deadline: its reverter was killed, or never recorded.
+    pub fn orphaned(&self) -> bool {
+        !self.reverter.is_some_and(|r| r.alive())
+    }
 }

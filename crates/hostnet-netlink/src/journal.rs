@@ -33,6 +33,12 @@ impl StateDir {
         self.dir.join(f)
     }
 
+    /// Log `name` in the directory (the reverters' `revert.log`), opened to append, 0600.
+    pub fn append(&self, name: &str) -> std::io::Result<File> {
+        private::ensure_dir(&self.dir)?;
+        private::open_append(&self.path(name))
+    }
+
     fn take_lock(&self, wait: bool) -> std::io::Result<Option<Lock>> {
         // Inside a 0700 directory of ours, no other user can open the lock file, so nobody
         // else can hold it and stall every apply and the daemon's repairs.

@@ -66,6 +66,11 @@ pub fn open_rw(path: &Path, truncate: bool) -> std::io::Result<File> {
         .open(path)
 }
 
+/// Opens (creating) `path` to append to, 0600, refusing a symlink in its place: a log.
+pub fn open_append(path: &Path) -> std::io::Result<File> {
+    OpenOptions::new().create(true).append(true).mode(0o600).custom_flags(libc::O_NOFOLLOW).open(path)
+}
+
 /// Creates `path` afresh, 0600: an existing file or symlink there is removed first, and the
 /// new one is made with O_EXCL, so a symlink planted between the two is not followed.
 pub fn create_new(path: &Path) -> std::io::Result<File> {

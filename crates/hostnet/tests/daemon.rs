@@ -332,12 +332,30 @@ fn apply_goes_through_the_daemon_and_trials_revert() {
     assert!(ns.ip(&["-br", "addr", "show", "v0"]).contains("192.0.2.9/24"));
 
     // --no-daemon applies one-shot; the daemon then puts its own config back.
-    let no_nic = HOST.replace("192.0.2.1/24", "192.0.2.5/24");
-    let no_nic = ns.file("no-nic.yaml", &no_nic[..no_nic.find("  - name: uplink").unwrap()]);
+    let no_nic_text = HOST.replace("192.0.2.1/24", "192.0.2.5/24");
+    let no_nic_text = &no_nic_text[..no_nic_text.find("  - name: uplink").unwrap()];
+    let no_nic = ns.file("no-nic.yaml", no_nic_text);
     let out = ns.hostnet_ok(&["apply", "--no-daemon", &no_nic]);
     assert!(out.contains("verified"), "{out}");
     d.wait_until("the daemon repairs the one-shot change", || {
         ns.ip(&["-br", "addr", "show", "v0"]).contains("192.0.2.9/24")
+    });
+
+    // A one-shot trial whose reverter is killed: the daemon, which looks at a trial others
+    // guard every 2 s, takes it over and reverts it at its deadline.
+    let one = ns.file("one.yaml", &no_nic_text.replace("192.0.2.5/24", "192.0.2.11/24"));
+    ns.hostnet_ok(&["apply", "--no-daemon", "--try", "5", &one]);
+    let pending = ns.state_dir().join(format!("netns-{}", ns.name)).join("pending.json");
+    let p: serde_json::Value = serde_json::from_slice(&std::fs::read(&pending).unwrap()).unwrap();
+    let pid = p["reverter"]["pid"].as_u64().unwrap() as libc::pid_t;
+    // SAFETY: the reverter is a process this test's hostnet started.
+    assert_eq!(unsafe { libc::kill(pid, libc::SIGKILL) }, 0);
+    d.wait_until("the daemon guards the orphaned trial", || d.status()["trial"].is_object());
+    // Not before its deadline: the daemon did not apply it, and does not repair over it.
+    assert!(ns.ip(&["-br", "addr", "show", "v0"]).contains("192.0.2.11/24"), "the trial was undone early");
+    d.wait_up_to(Duration::from_secs(12), "the orphaned trial is reverted", || {
+        let a = ns.ip(&["-br", "addr", "show", "v0"]);
+        a.contains("192.0.2.9/24") && !a.contains("192.0.2.11/24")
     });
 }
 

@@ -269,6 +269,41 @@ fn a_trial_survives_the_hangup_of_the_session_that_started_it() {
 
 #[test]
 #[ignore = "needs root: creates network namespaces"]
+fn a_trial_whose_reverter_is_killed_is_taken_over_by_the_next_command_and_reverted_on_time() {
+    use std::os::unix::fs::PermissionsExt;
+    let ns = Ns::new("orphan");
+    let f = ns.file("c.yaml", VETH_BRIDGE);
+    let before = ip_snapshot(&ns);
+    ns.hostnet_ok(&["apply", "--try", "6", &f]);
+    let dir = ns.state_dir().join(format!("netns-{}", ns.name));
+    let pending: serde_json::Value = serde_json::from_slice(&std::fs::read(dir.join("pending.json")).unwrap()).unwrap();
+    let pid = pending["reverter"]["pid"].as_u64().expect("the reverter is on record") as libc::pid_t;
+    assert!(pending["reverter"]["started"].as_u64().is_some(), "{pending}");
+    // SAFETY: the reverter is a process this test's hostnet started.
+    assert_eq!(unsafe { libc::kill(pid, libc::SIGKILL) }, 0);
+    std::thread::sleep(Duration::from_millis(200));
+    // The next command notices, hands the trial to a new reverter, and still refuses to apply
+    // over it, naming the commands exactly as they must be typed here.
+    let out = ns.hostnet(&["apply", &ns.file("e.yaml", "interfaces: []\n")]);
+    let err = String::from_utf8_lossy(&out.stderr);
+    assert_eq!(out.status.code(), Some(1), "{err}");
+    assert!(err.contains("reverter is gone; a new one reverts it in"), "{err}");
+    let exact = format!("`hostnet --netns {} --state-dir {} rollback`", ns.name, ns.state_dir().display());
+    assert!(err.contains("a trial apply is pending") && err.contains(&exact), "{err}");
+    let deadline = Instant::now() + Duration::from_secs(20);
+    while ip_snapshot(&ns) != before {
+        assert!(Instant::now() < deadline, "the orphaned trial was never reverted");
+        std::thread::sleep(Duration::from_millis(200));
+    }
+    // The revert is logged, with a timestamp, to a file only root reads.
+    let log = dir.join("revert.log");
+    assert_eq!(std::fs::metadata(&log).unwrap().permissions().mode() & 0o777, 0o600);
+    let text = std::fs::read_to_string(&log).unwrap();
+    assert!(text.lines().any(|l| l.starts_with("20") && l.contains("reverted")), "{text}");
+}
+
+#[test]
+#[ignore = "needs root: creates network namespaces"]
 fn apply_killed_midway_is_rolled_back_by_the_next_run() {
     let ns = Ns::new("journal");
     let f = ns.file("c.yaml", VETH_BRIDGE);

@@ -43,6 +43,12 @@ impl Ctx {
         c
     }
 
+    /// `msg` with each command it names (`` `hostnet confirm` ``, `` `hostnet recover --discard` ``)
+    /// written as [`Ctx::command`] writes it, for messages made where the flags are not known.
+    pub fn localize(&self, msg: &str) -> String {
+        msg.replace("`hostnet ", &format!("`{}", self.command("")))
+    }
+
     pub fn new(cli: &Cli) -> Self {
         let resolv_conf = cli.resolv_conf.clone().unwrap_or_else(|| match &cli.netns {
             // The file `ip netns exec` bind-mounts over /etc/resolv.conf inside the namespace.
@@ -115,7 +121,7 @@ pub fn apply(ctx: &Ctx, file: &Path, a: ApplyArgs) -> ExitCode {
     });
     let (applied, pending) = match result {
         Ok(x) => x,
-        Err(e) => return fail(e),
+        Err(e) => return fail(ctx.localize(&e.to_string())),
     };
     print_applied(ctx, &applied, file, a.json);
     // A lease must be renewed while the host runs; a one-shot apply cannot do that.
@@ -157,15 +163,46 @@ pub fn print_applied(ctx: &Ctx, applied: &Applied, file: &Path, json: bool) {
     let _ = std::io::stdout().lock().write_all(text.as_bytes());
 }
 
-/// Starts the reverter of a recorded trial in its own session, so it outlives the shell (and
-/// the SSH connection) that ran `apply --try`.
+/// Hands a recorded trial over to its reverter; this process guarded it until now.
 fn start_reverter(ctx: &Ctx, pending: Pending) -> ExitCode {
-    use std::os::unix::process::CommandExt;
-    let exe = match std::env::current_exe() {
-        Ok(e) => e,
-        Err(e) => return fail(e),
+    let reverter = match spawn_reverter(ctx, &pending) {
+        Ok(r) => r,
+        Err(e) => return fail(format!("cannot start the reverter: {e}")),
     };
-    let log = std::fs::File::create(ctx.dir.dir.join("revert.log")).ok();
+    if let Err(e) = hostnet_engine::record_reverter(&ctx.dir, &pending.id, reverter) {
+        eprintln!("warning: could not record the reverter's pid ({e}); it reverts all the same");
+    }
+    ExitCode::SUCCESS
+}
+
+/// A trial whose reverter was killed gets a new one from whichever hostnet command notices
+/// first (the daemon notices too): it is reverted at its deadline, never stuck and never kept
+/// by default. Quiet when there is nothing to do or no right to look.
+pub fn watch_trial(ctx: &Ctx) {
+    // A running daemon watches trials itself, and takes them over as the reverter.
+    let daemon = hostnet_daemon::protocol::socket_path(&ctx.dir.dir);
+    if !ctx.dir.dir.exists() || std::os::unix::net::UnixStream::connect(daemon).is_ok() {
+        return;
+    }
+    match hostnet_engine::adopt_orphan(&ctx.dir, |p| spawn_reverter(ctx, p)) {
+        Ok(Some(p)) => eprintln!(
+            "warning: trial {}'s reverter is gone; a new one reverts it in {} s unless `{}` keeps it",
+            p.id,
+            p.deadline.saturating_sub(hostnet_engine::now()),
+            ctx.command("confirm")
+        ),
+        Ok(None) => {}
+        Err(e) if e.kind() == std::io::ErrorKind::PermissionDenied => {}
+        Err(e) => eprintln!("warning: could not check the pending trial's reverter: {e}"),
+    }
+}
+
+/// Starts the reverter of trial `pending` in its own session, so it outlives the shell (and the
+/// SSH connection) that ran `apply --try`.
+fn spawn_reverter(ctx: &Ctx, pending: &Pending) -> std::io::Result<hostnet_engine::Reverter> {
+    use std::os::unix::process::CommandExt;
+    let exe = std::env::current_exe()?;
+    let log = ctx.dir.append("revert.log").ok();
     let mut cmd = std::process::Command::new(exe);
     cmd.args(&ctx.passthrough).args(["revert-pending", "--id", &pending.id]).stdin(std::process::Stdio::null());
     match log.and_then(|l| Some((l.try_clone().ok()?, l))) {
@@ -181,15 +218,11 @@ fn start_reverter(ctx: &Ctx, pending: Pending) -> ExitCode {
             Ok(())
         });
     }
-    match cmd.spawn() {
-        Ok(child) => {
-            if let Err(e) = hostnet_engine::record_reverter(&ctx.dir, &pending.id, child.id()) {
-                eprintln!("warning: could not record the reverter's pid ({e}); it reverts all the same");
-            }
-            ExitCode::SUCCESS
-        }
-        Err(e) => fail(format!("cannot start the reverter: {e}")),
-    }
+    let child = cmd.spawn()?;
+    // Its start time is fixed at fork: read now, while the child certainly exists (it is not
+    // reaped before this process exits).
+    hostnet_engine::Reverter::of(child.id())
+        .ok_or_else(|| std::io::Error::other(format!("the reverter (pid {}) exited at once", child.id())))
 }
 
 /// `hostnet recover`: rolls back an interrupted apply now, or removes an unreadable journal.

@@ -48,8 +48,9 @@ fn running(asked: Result<Response, ClientError>) -> Option<Result<Response, Clie
 }
 
 /// Prints a failed response the way one-shot commands print errors; returns the exit code.
-pub fn refused(r: &Response) -> ExitCode {
-    for line in r.error.as_deref().unwrap_or("the daemon refused without saying why").lines() {
+pub fn refused(ctx: &Ctx, r: &Response) -> ExitCode {
+    let said = ctx.localize(r.error.as_deref().unwrap_or("the daemon refused without saying why"));
+    for line in said.lines() {
         eprintln!("error: {line}");
     }
     ExitCode::from(if r.invalid { EXIT_INVALID } else { EXIT_FAILED })
@@ -63,7 +64,7 @@ pub fn status(ctx: &Ctx, json: bool) -> ExitCode {
             );
         }
         Some(Err(e)) => return fail(e),
-        Some(Ok(r)) if !r.ok => return refused(&r),
+        Some(Ok(r)) if !r.ok => return refused(ctx, &r),
         Some(Ok(r)) => r,
     };
     let value = r.result.unwrap_or_default();
@@ -84,7 +85,7 @@ pub fn reload(ctx: &Ctx) -> ExitCode {
     match ask(ctx, &Request::Reload, APPLY_TIMEOUT) {
         None => fail("no hostnet daemon is running"),
         Some(Err(e)) => fail(e),
-        Some(Ok(r)) if !r.ok => refused(&r),
+        Some(Ok(r)) if !r.ok => refused(ctx, &r),
         Some(Ok(_)) => {
             println!("reloaded");
             ExitCode::SUCCESS
@@ -116,7 +117,7 @@ pub fn apply(ctx: &Ctx, file: &Path, a: &super::apply::ApplyArgs) -> Option<Exit
     };
     let r = match asked {
         Err(e) => return Some(fail(e)),
-        Ok(r) if !r.ok => return Some(refused(&r)),
+        Ok(r) if !r.ok => return Some(refused(ctx, &r)),
         Ok(r) => r,
     };
     let applied: hostnet_engine::Applied = match serde_json::from_value(r.result.unwrap_or_default()) {
@@ -134,7 +135,7 @@ pub fn apply(ctx: &Ctx, file: &Path, a: &super::apply::ApplyArgs) -> Option<Exit
 pub fn confirm(ctx: &Ctx) -> Option<ExitCode> {
     match ask(ctx, &Request::Confirm, QUICK_TIMEOUT)? {
         Err(e) => Some(fail(e)),
-        Ok(r) if !r.ok => Some(refused(&r)),
+        Ok(r) if !r.ok => Some(refused(ctx, &r)),
         Ok(r) => {
             let found = r.result.and_then(|mut v| serde_json::from_value(v.get_mut("found")?.take()).ok());
             Some(super::apply::say_confirmed(found.unwrap_or(hostnet_engine::Confirmed::NothingPending)))
@@ -146,7 +147,7 @@ pub fn confirm(ctx: &Ctx) -> Option<ExitCode> {
 pub fn rollback(ctx: &Ctx) -> Option<ExitCode> {
     match ask(ctx, &Request::Rollback, QUICK_TIMEOUT)? {
         Err(e) => Some(fail(e)),
-        Ok(r) if !r.ok => Some(refused(&r)),
+        Ok(r) if !r.ok => Some(refused(ctx, &r)),
         Ok(r) => {
             let steps: Option<Vec<hostnet_engine::StepReport>> =
                 r.result.and_then(|mut v| serde_json::from_value(v.get_mut("reverted")?.take()).ok());

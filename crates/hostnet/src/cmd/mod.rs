@@ -29,6 +29,14 @@ fn trial_seconds(s: &str) -> Result<u64, String> {
 
 pub fn run(cli: Cli) -> ExitCode {
     let ctx = apply::Ctx::new(&cli);
+    // Commands that act on the host, or report on it, first make sure a pending trial still has
+    // a reverter (confirm and rollback settle the trial themselves).
+    if matches!(
+        cli.command,
+        Command::Apply { .. } | Command::Status { .. } | Command::Plan { live: true, .. } | Command::Recover { .. }
+    ) {
+        apply::watch_trial(&ctx);
+    }
     match cli.command {
         Command::Check { file } => check::check(&file),
         Command::Plan { file, format, live: false } => check::plan(&file, format),
