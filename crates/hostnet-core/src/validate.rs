@@ -653,6 +653,18 @@ fn check_rules(config: &Config, rep: &mut Reporter<'_>) {
 pub fn warnings(config: &Config) -> Vec<(String, String)> {
     use crate::model::rule::RuleAction;
     let mut out = Vec::new();
+    if let Some(m) = &config.metrics
+        && !m.listen.ip().is_loopback()
+    {
+        out.push((
+            "metrics.listen".to_string(),
+            format!(
+                "{} is reachable from other hosts: the metrics name every interface, address and trial, with no \
+                 authentication; listen on 127.0.0.1 (or ::1) and scrape through a proxy or a tunnel",
+                m.listen
+            ),
+        ));
+    }
     let Some(rules) = &config.routing_rules else { return out };
     let declared: HashSet<&str> = config.interfaces.iter().map(|i| i.name.as_str()).collect();
     let tables: HashSet<u32> =

@@ -637,3 +637,18 @@ fn wireguard_without_key_file_bad_public_key_and_host_bits() {
     assert!(text.contains("peers[0].public_key") && text.contains("44 base64 characters"), "{text}");
     assert!(text.contains("allowed_ips[0]") && text.contains("the network is 10.0.0.0/24"), "{text}");
 }
+
+#[test]
+fn metrics_beyond_loopback_are_a_located_warning_and_loopback_is_quiet() {
+    let y = "metrics: { listen: \"0.0.0.0:9469\" }\ninterfaces: []\n";
+    let c = hostnet_core::load("c.yaml", y).expect("a warning does not refuse the file");
+    let w = hostnet_core::warnings("c.yaml", y, &c);
+    assert_eq!(w.len(), 1, "{w:?}");
+    let text = format!("{:?}", w[0]);
+    assert!(text.contains("metrics.listen") && text.contains("reachable from other hosts"), "{text}");
+    for quiet in ["127.0.0.1:9469", "[::1]:9469"] {
+        let y = format!("metrics: {{ listen: \"{quiet}\" }}\ninterfaces: []\n");
+        let c = hostnet_core::load("c.yaml", &y).unwrap();
+        assert!(hostnet_core::warnings("c.yaml", &y, &c).is_empty(), "{quiet}");
+    }
+}

@@ -4,6 +4,7 @@
 
 use std::os::unix::fs::PermissionsExt;
 use std::path::Path;
+use std::time::Duration;
 
 use std::os::fd::{FromRawFd, OwnedFd};
 
@@ -37,20 +38,25 @@ pub fn listen(path: &Path, tx: mpsc::Sender<Ask>) -> std::io::Result<()> {
         // The state directory: 0700 and ours, like the lock and journal beside the socket.
         hostnet_netlink::private::ensure_dir(dir)?;
     }
-    let listener = UnixListener::bind(path)?;
+    let listener = std::sync::Arc::new(UnixListener::bind(path)?);
     std::fs::set_permissions(path, std::fs::Permissions::from_mode(0o600))?;
-    tokio::spawn(async move {
-        loop {
-            match listener.accept().await {
-                Ok((stream, _)) => {
-                    tokio::spawn(serve(stream, tx.clone()));
-                }
-                Err(e) => tracing::warn!("control socket: {e}"),
-            }
-        }
-    });
+    crate::accept::spawn(
+        "control socket",
+        MAX_CLIENTS,
+        move || {
+            let l = std::sync::Arc::clone(&listener);
+            async move { l.accept().await.map(|(s, _)| s) }
+        },
+        move |stream| serve(stream, tx.clone()),
+    );
     Ok(())
 }
+
+/// Clients served at once; more wait in the socket's backlog.
+const MAX_CLIENTS: usize = 32;
+/// How long a client may take to send a request line, or the config after it: hostnet's own
+/// client sends both at once, and a connection that sends nothing must not hold a slot.
+const REQUEST_WAIT: Duration = Duration::from_secs(10);
 
 fn allowed(stream: &UnixStream) -> bool {
     // SAFETY: geteuid cannot fail.
@@ -58,11 +64,20 @@ fn allowed(stream: &UnixStream) -> bool {
     stream.peer_cred().is_ok_and(|c| c.uid() == 0 || c.uid() == me)
 }
 
-async fn serve(stream: UnixStream, tx: mpsc::Sender<Ask>) {
-    let permitted = allowed(&stream);
+async fn serve(mut stream: UnixStream, tx: mpsc::Sender<Ask>) {
+    if !allowed(&stream) {
+        // Answered before anything is read: a refused peer makes the daemon buffer nothing.
+        let refusal = Response::err("permission denied: only root may talk to the hostnet daemon");
+        let _ = tokio::time::timeout(REQUEST_WAIT, stream.write_all(&answer_line(&refusal))).await;
+        return;
+    }
     let mut conn = Connection { stream, pending: Vec::new(), fds: Vec::new() };
     loop {
-        let line = match conn.line().await {
+        let Ok(line) = tokio::time::timeout(REQUEST_WAIT, conn.line()).await else {
+            tracing::debug!("control socket: a client sent no request for {} s; closed", REQUEST_WAIT.as_secs());
+            return;
+        };
+        let line = match line {
             Ok(Some(line)) => line,
             Err(e) if e.kind() == std::io::ErrorKind::InvalidData => {
                 let _ = conn.stream.write_all(&answer_line(&Response::err(e))).await;
@@ -72,27 +87,24 @@ async fn serve(stream: UnixStream, tx: mpsc::Sender<Ask>) {
         };
         let mut broken = false;
         let started = std::time::Instant::now();
-        let response = if !permitted {
-            Response::err("permission denied: only root may talk to the hostnet daemon")
-        } else {
-            match conn.request(&line).await {
-                Err(e) => {
-                    // Whatever follows may be the rest of a config, not a request line.
-                    broken = true;
-                    e
+        let response = match conn.request(&line).await {
+            Err(e) => {
+                // Whatever follows may be the rest of a config, not a request line.
+                broken = true;
+                e
+            }
+            Ok(req) => {
+                let (reply, answer) = oneshot::channel();
+                if tx.send(Ask::Control(req, reply)).await.is_err() {
+                    return;
                 }
-                Ok(req) => {
-                    let (reply, answer) = oneshot::channel();
-                    if tx.send(Ask::Control(req, reply)).await.is_err() {
-                        return;
-                    }
-                    answer.await.unwrap_or_else(|_| Response::err("the daemon is stopping"))
-                }
+                answer.await.unwrap_or_else(|_| Response::err("the daemon is stopping"))
             }
         };
-        let written = conn.stream.write_all(&answer_line(&response)).await;
+        // A client that stops reading its answer does not hold a slot either.
+        let written = tokio::time::timeout(REQUEST_WAIT, conn.stream.write_all(&answer_line(&response))).await;
         tracing::debug!("control socket: answered {:?} after the request line", started.elapsed());
-        if written.is_err() || !permitted || broken {
+        if !matches!(written, Ok(Ok(()))) || broken {
             return;
         }
     }
@@ -184,7 +196,12 @@ impl Connection {
             Some(n) if n > MAX_REQUEST => {
                 return Err(unreadable(format!("config larger than {} MiB", MAX_REQUEST >> 20)));
             }
-            Some(n) => Some(self.body(n).await.map_err(|e| unreadable(format!("reading the {n}-byte config: {e}")))?),
+            Some(n) => {
+                let body = tokio::time::timeout(REQUEST_WAIT, self.body(n))
+                    .await
+                    .unwrap_or_else(|_| Err(std::io::ErrorKind::TimedOut.into()));
+                Some(body.map_err(|e| unreadable(format!("reading the {n}-byte config: {e}")))?)
+            }
             None => None,
         };
         wire.with_body(body).map_err(unreadable)

@@ -141,6 +141,9 @@ pub async fn run(opts: DaemonOptions) -> Result<(), StartError> {
     let mirror = Mirror::load(&nl).await?;
     let (tx, mut rx) = mpsc::channel::<Ask>(64);
     control::listen(&socket_path(&opts.dir.dir), tx.clone()).map_err(StartError::Socket)?;
+    for (field, why) in hostnet_core::validate::warnings(&desired) {
+        tracing::warn!("{}: {field}: {why}", opts.config.display());
+    }
     if let Some(m) = &desired.metrics {
         crate::metrics::serve(m.listen, tx.clone()).await.map_err(StartError::Metrics)?;
     }

@@ -8,6 +8,7 @@
 //! drift pass takes the lock without waiting, plans once, and has the engine carry out that
 //! plan's operations for the links it acts on.
 
+mod accept;
 pub mod control;
 pub mod daemon;
 pub mod dhcp;

@@ -3,6 +3,7 @@
 //! nothing between scrapes). Names follow Prometheus conventions with a `hostnet_` prefix.
 
 use std::net::SocketAddr;
+use std::time::Duration;
 
 use http_body_util::Full;
 use hyper::body::Bytes;
@@ -154,23 +155,39 @@ pub fn render(s: &Status) -> String {
     out
 }
 
+/// Scrapes served at once; a scraper needs one, more wait in the backlog.
+const MAX_SCRAPERS: usize = 16;
+/// How long a client may take to send a request's headers: a slow-loris client is cut off.
+const HEADER_WAIT: Duration = Duration::from_secs(5);
+/// The longest a connection is kept, kept alive or not: a scrape takes milliseconds.
+const CONNECTION_LIFE: Duration = Duration::from_secs(30);
+
 /// Serves `GET /metrics` on `addr` until the process ends.
 pub async fn serve(addr: SocketAddr, tx: mpsc::Sender<Ask>) -> std::io::Result<()> {
-    let listener = tokio::net::TcpListener::bind(addr).await?;
-    tokio::spawn(async move {
-        loop {
-            let Ok((stream, _)) = listener.accept().await else { continue };
+    let listener = std::sync::Arc::new(tokio::net::TcpListener::bind(addr).await?);
+    crate::accept::spawn(
+        "metrics endpoint",
+        MAX_SCRAPERS,
+        move || {
+            let l = std::sync::Arc::clone(&listener);
+            async move { l.accept().await.map(|(s, _)| s) }
+        },
+        move |stream| {
             let tx = tx.clone();
-            tokio::spawn(async move {
+            async move {
                 let svc = hyper::service::service_fn(move |req: Request<hyper::body::Incoming>| {
                     let tx = tx.clone();
                     async move { Ok::<_, std::convert::Infallible>(answer(req, tx).await) }
                 });
                 let io = hyper_util::rt::TokioIo::new(stream);
-                let _ = hyper::server::conn::http1::Builder::new().serve_connection(io, svc).await;
-            });
-        }
-    });
+                let conn = hyper::server::conn::http1::Builder::new()
+                    .timer(hyper_util::rt::TokioTimer::new())
+                    .header_read_timeout(HEADER_WAIT)
+                    .serve_connection(io, svc);
+                let _ = tokio::time::timeout(CONNECTION_LIFE, conn).await;
+            }
+        },
+    );
     Ok(())
 }
 
