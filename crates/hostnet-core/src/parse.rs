@@ -178,6 +178,23 @@ fn clean_message(raw: &str) -> String {
         None => first,
     };
     let msg = first.trim_start_matches("error: ").trim_end_matches(',');
+    // A kind without settings (`dummy: {x: 1}`): serde lists no fields to choose from.
+    if let Some(rest) = msg.strip_prefix("unknown field `")
+        && msg.trim_end().ends_with("expected one of")
+    {
+        let field = rest.split('`').next().unwrap_or_default();
+        return format!("unknown field `{field}`: this takes no settings (write `{{}}`)");
+    }
+    if let Some(key) = msg.strip_prefix("duplicate mapping key: ") {
+        let key = key.split(',').next().unwrap_or(key).trim();
+        return format!("`{key}` is given twice here; each key may appear once");
+    }
+    if msg == "expected mapping start" {
+        return "expected a mapping (`key: value` lines, or `{ key: value }`) here".into();
+    }
+    if msg == "expected sequence start" {
+        return "expected a list (`- item` lines, or `[a, b]`) here".into();
+    }
     if msg.starts_with("invalid boolean") {
         return "expected true or false (YAML 1.1's yes, no, on and off are not read as booleans)".into();
     }

@@ -18,6 +18,7 @@ const MAX_ARP_TARGETS: usize = 16;
 
 pub fn validate(config: &Config, rep: &mut Reporter<'_>) -> Graph {
     let names = check_names(config, rep);
+    check_selectors(config, rep);
     // One buffer for every interface's path: formatting a fresh one each was a tenth of
     // validation at thousands of interfaces.
     let mut at = String::with_capacity(32);
@@ -204,12 +205,50 @@ fn check_ip_settings(iface: &Interface, at: &str, rep: &mut Reporter<'_>) {
     }
 }
 
+/// Two declared NICs that match one NIC (the same MAC, PCI path or kernel name) would take its
+/// name in turn on every apply.
+fn check_selectors(config: &Config, rep: &mut Reporter<'_>) {
+    let mut seen: HashMap<(&str, String), &str> = HashMap::default();
+    for (i, iface) in config.interfaces.iter().enumerate() {
+        let Kind::Ethernet(e) = &iface.kind else { continue };
+        let m = &e.matches;
+        let keys = [("mac", m.mac.map(|x| x.to_string())), ("pci_path", m.pci_path.clone()), ("name", m.name.clone())];
+        for (key, value) in keys {
+            let Some(value) = value else { continue };
+            let label = format!("{key} {value}");
+            if let Some(other) = seen.insert((key, value), &iface.name) {
+                rep.error(
+                    format!("interfaces[{i}].ethernet.match.{key}"),
+                    format!("`{other}` matches {label} too: one NIC cannot be two interfaces"),
+                );
+            }
+        }
+    }
+}
+
 fn check_common(iface: &Interface, at: &str, rep: &mut Reporter<'_>) {
     check_ip_settings(iface, at, rep);
     if let Some(mtu) = iface.mtu
         && !(68..=65535).contains(&mtu)
     {
         rep.error(format!("{at}.mtu"), format!("MTU {mtu} is out of range 68..=65535"));
+    }
+    // Below IPv6's minimum the kernel turns IPv6 off on the link and drops its IPv6 addresses
+    // and routes; a rollback could not bring them back as they were.
+    let ipv6 = iface.addresses.iter().any(|a| a.addr().is_ipv6())
+        || iface.dhcp6.is_some()
+        || iface.routes.iter().any(|r| r.is_ipv6());
+    if let Some(mtu) = iface.mtu
+        && (68..1280).contains(&mtu)
+        && ipv6
+    {
+        rep.error(
+            format!("{at}.mtu"),
+            format!(
+                "MTU {mtu} is below IPv6's minimum of 1280, and the interface has IPv6 addresses or routes: \
+                 the kernel turns IPv6 off on it and drops them"
+            ),
+        );
     }
     if let Some(mac) = iface.mac
         && (mac.is_multicast() || mac.0 == [0; 6])
@@ -377,6 +416,10 @@ fn check_ports(config: &Config, names: &HashMap<&str, Decl>, rep: &mut Reporter<
                 continue;
             };
             if let Some(other) = master_of.insert(port, &iface.name) {
+                if *other == iface.name {
+                    rep.error(at(), format!("port `{port}` is listed twice"));
+                    continue;
+                }
                 rep.error(at(), format!("port `{port}` is claimed by both `{other}` and `{}`", iface.name));
             }
             if decl.peer {
@@ -428,6 +471,7 @@ fn check_vlans(config: &Config, rep: &mut Reporter<'_>) {
     // master's. Every listed port counts, declared or not (`check_ports` keeps only valid ones).
     let masters = config.masters();
     let enslaved = |port: &str| masters.get(port).filter(|m| !matches!(m.kind, Kind::Vrf(_))).map(|m| m.name.as_str());
+    let by_name: HashMap<&str, &Interface> = config.interfaces.iter().map(|i| (i.name.as_str(), i)).collect();
     for (i, iface) in config.interfaces.iter().enumerate() {
         // A VXLAN's base is only where its UDP packets leave; that may be any link.
         if let Some(base) = iface.kind.base().filter(|_| !matches!(iface.kind, Kind::Vxlan(_)))
@@ -437,6 +481,17 @@ fn check_vlans(config: &Config, rep: &mut Reporter<'_>) {
             rep.error(
                 format!("interfaces[{i}].{}.base", iface.kind.name()),
                 format!("base `{base}` is a port of `{master}`, which takes all its traffic; put {it} on `{master}`"),
+            );
+        }
+        // The kernel refuses an upper device larger than the link under it.
+        if let (Some(mtu), Some(base)) =
+            (iface.mtu, iface.kind.base().filter(|_| !matches!(iface.kind, Kind::Vxlan(_))))
+            && let Some(base_mtu) = by_name.get(base).and_then(|b| b.mtu)
+            && mtu > base_mtu
+        {
+            rep.error(
+                format!("interfaces[{i}].mtu"),
+                format!("MTU {mtu} is above MTU {base_mtu} of its base `{base}`: the kernel refuses an upper device larger than its base"),
             );
         }
         let Kind::Vlan(v) = &iface.kind else { continue };
