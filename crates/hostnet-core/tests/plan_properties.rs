@@ -12,7 +12,7 @@ fn made_at(ops: &[Op]) -> HashMap<String, usize> {
     let mut m = HashMap::new();
     for (i, op) in ops.iter().enumerate() {
         match op {
-            Op::Create { name, kind } => {
+            Op::Create { name, kind, .. } => {
                 m.entry(name.clone()).or_insert(i);
                 if let Kind::Veth(v) = kind {
                     m.entry(v.peer.clone()).or_insert(i);
@@ -39,7 +39,7 @@ fn check_order(c: &Config) -> Result<(), TestCaseError> {
     let mut first_route = usize::MAX;
     for (i, op) in ops.iter().enumerate() {
         match op {
-            Op::Create { name, kind } => {
+            Op::Create { name, kind, .. } => {
                 for port in kind.ports() {
                     prop_assert!(before(port, i), "{name} created before its port {port}");
                 }

@@ -67,8 +67,8 @@ impl Daemon {
                 };
                 let src = MirrorSource::new(&mut self.mirror, &mut self.monitor);
                 let mut engine = Engine::new(NetlinkHost::new(&self.nl, &self.env, src), &self.dir);
-                match engine.observe(&config).await {
-                    Ok(state) => Response::ok(hostnet_core::plan(&config, &state)),
+                match engine.plan(&config).await {
+                    Ok(plan) => Response::ok(plan),
                     Err(e) => Response::err(e),
                 }
             }

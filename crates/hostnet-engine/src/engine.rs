@@ -8,7 +8,7 @@ use std::borrow::Cow;
 use std::time::{SystemTime, UNIX_EPOCH};
 
 use hostnet_core::model::Kind;
-use hostnet_core::plan::{BridgeHold, Op, Plan, render_text};
+use hostnet_core::plan::{BridgeHold, Op, Owned, Plan, plan_pruning, render_text};
 use hostnet_core::{Config, State, plan};
 use serde::{Deserialize, Serialize};
 
@@ -109,8 +109,12 @@ impl<H: Host, S: Store> Engine<H, S> {
         let left_alone = if report.links_seen.is_empty() {
             self.host.link_names().await?.into_iter().filter(undeclared).collect()
         } else {
-            report.links_seen.iter().filter(|n| undeclared(n)).cloned().collect()
+            report.links_seen.iter().map(|(n, _)| n).filter(|n| undeclared(n)).cloned().collect()
         };
+        if report.verified && !report.links_seen.is_empty() {
+            let owned = owned_after(&self.store.owned().map_err(Refused::Journal)?, &declared, &report.links_seen);
+            self.store.set_owned(&owned).map_err(Refused::Journal)?;
+        }
         let mut applied = Applied { report, left_alone, trial: None };
         let mut pending = None;
         if let Some(secs) = trial_secs
@@ -265,6 +269,46 @@ pub fn adopt_orphan(
     }
 }
 
+/// Interfaces of `part` that are ports of a master `whole` does not declare (a bridge dropped
+/// from the file and kept by `prune: none`, or one someone else made), as the releases that
+/// would make the host match: the file says they are no ports, and the plan does not take a
+/// port from a master it does not know.
+fn stray_ports(part: &Config, whole: &Config, current: &State) -> Vec<Op> {
+    let mut in_part: Option<HashSet<&str>> = None;
+    let mut declared: Option<HashSet<&str>> = None;
+    let mut out = Vec::new();
+    for l in &current.links {
+        let Some(master) = l.master.as_deref() else { continue };
+        let in_part = in_part.get_or_insert_with(|| part.interfaces.iter().map(|i| i.name.as_str()).collect());
+        if !in_part.contains(l.iface.name.as_str()) {
+            continue;
+        }
+        if !declared.get_or_insert_with(|| declared_names(whole)).contains(master) {
+            out.push(Op::Release { port: l.iface.name.clone(), master: master.to_string() });
+        }
+    }
+    out
+}
+
+/// The links hostnet owns that `config` does not declare: what a plan of it prunes.
+fn dropped(owned: &Owned, config: &Config) -> Owned {
+    let declared = declared_names(config);
+    owned.iter().filter(|(n, _)| !declared.contains(n.as_str())).map(|(n, i)| (n.clone(), *i)).collect()
+}
+
+/// What hostnet owns after a verified apply of a config declaring `declared`, on a host whose
+/// links are `seen`: every declared link there, and what it owned before and still finds as it
+/// was (a dropped link that `prune: none` left, or one it could not remove).
+fn owned_after(before: &Owned, declared: &HashSet<&str>, seen: &[(String, u32)]) -> Owned {
+    let mut owned = Owned::new();
+    for (name, index) in seen {
+        if declared.contains(name.as_str()) || before.get(name) == Some(index) {
+            owned.insert(name.clone(), *index);
+        }
+    }
+    owned
+}
+
 /// Records `reverter` as the process that reverts trial `id`, if that trial is still pending.
 pub fn record_reverter(store: &impl Store, id: &str, reverter: Reverter) -> std::io::Result<bool> {
     let _lock = store.lock()?;
@@ -298,17 +342,42 @@ impl<H: Host, S: Store> Engine<H, S> {
     ) -> Result<Report, Refused> {
         self.refuse_if_pending(opts)?;
         let t0 = std::time::Instant::now();
+        // What the whole config no longer declares, even when only a part of it is planned.
+        let dropped = dropped(&self.store.owned().map_err(Refused::Journal)?, desired);
+        let whole = desired;
         let desired = opts.part.as_ref().unwrap_or(desired);
         let current = self.host.observe(desired).await?;
-        let mut p = plan(desired, &current);
+        let mut p = plan_pruning(desired, &current, &dropped);
         if let Some(scope) = &opts.scope {
             p.steps.retain(|s| scope.contains(s.op.subject()));
         }
         let hold = hostnet_core::plan::bridge_hold(desired, &current, &p);
+        // With nothing to do there is no verification to find a stray port: looked for here.
+        let (seen, strays) = if p.is_empty() {
+            let seen: Vec<(String, u32)> = current.links.iter().map(|l| (l.iface.name.clone(), l.index)).collect();
+            (Some(seen), stray_ports(desired, whole, &current))
+        } else {
+            (None, Vec::new())
+        };
         // It borrows the host, which execution and verification use again.
         drop(current);
         tracing::info!("observed and planned {} operations in {:?}", p.steps.len(), t0.elapsed());
-        self.execute_and_verify(desired, p, hold, opts).await
+        let mut report = self.execute_and_verify(whole, p, hold, opts).await?;
+        if let Some(seen) = seen {
+            report.links_seen = seen;
+        }
+        if !strays.is_empty() {
+            report.verified = false;
+            report.drift = strays;
+        }
+        Ok(report)
+    }
+
+    /// What [`Engine::apply`] would do now: `desired` planned against the host, pruning included.
+    pub async fn plan(&mut self, desired: &Config) -> Result<Plan, Refused> {
+        let dropped = dropped(&self.store.owned().map_err(Refused::Journal)?, desired);
+        let current = self.host.observe(desired).await?;
+        Ok(plan_pruning(desired, &current, &dropped))
     }
 
     /// Applies a plan the caller made against `current` (the daemon's drift pass plans once,
@@ -358,11 +427,12 @@ impl<H: Host, S: Store> Engine<H, S> {
         tracing::info!("executed in {:?}", t1.elapsed());
         let t2 = std::time::Instant::now();
         // Verified against the part the caller vouches for the rest of (the daemon's scope).
+        let whole = desired;
         let desired = opts.part.as_ref().unwrap_or(desired);
         // Failures that do not call the result into question: none, or at boot only missing NICs.
         let tolerable = report.failed().next().is_none() || (opts.tolerate_missing && report.only_missing_nics());
         if tolerable {
-            verify(&mut self.host, desired, opts, &broken, &mut report).await?;
+            verify(&mut self.host, desired, whole, opts, &broken, &mut report).await?;
         }
         tracing::info!("verified ({}) in {:?}", report.verified, t2.elapsed());
         report.undo = undo_of(&p.steps, &done);
@@ -486,20 +556,22 @@ async fn execute<H: Host>(
 async fn verify<H: Host>(
     host: &mut H,
     desired: &Config,
+    whole: &Config,
     opts: &Options,
     broken: &HashSet<String>,
     report: &mut Report,
 ) -> Result<(), Refused> {
     for attempt in 0..opts.verify_attempts.max(1) {
         let current = host.observe(desired).await?;
-        report.links_seen = current.links.iter().map(|l| l.iface.name.clone()).collect();
-        let left: Vec<Op> = plan(desired, &current)
+        report.links_seen = current.links.iter().map(|l| (l.iface.name.clone(), l.index)).collect();
+        let mut left: Vec<Op> = plan(desired, &current)
             .steps
             .into_iter()
             .map(|s| s.op)
             .filter(|o| !matches!(o, Op::Missing { .. }) && !o.needs().iter().any(|n| broken.contains(*n)))
             .filter(|o| opts.scope.as_ref().is_none_or(|s| s.contains(o.subject())))
             .collect();
+        left.extend(stray_ports(desired, whole, &current));
         drop(current);
         if left.is_empty() {
             report.verified = true;

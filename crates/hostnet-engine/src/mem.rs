@@ -17,6 +17,7 @@ struct Inner {
     /// The journal reads as a truncated file would.
     corrupt: bool,
     reverted: Option<Reverted>,
+    owned: hostnet_core::plan::Owned,
 }
 
 /// Cloning it shares it: two engines over clones see one lock, one journal, one trial.
@@ -117,6 +118,15 @@ impl Store for MemStore {
 
     fn reverted(&self) -> std::io::Result<Option<Reverted>> {
         Ok(self.inner().reverted.clone())
+    }
+
+    fn owned(&self) -> std::io::Result<hostnet_core::plan::Owned> {
+        Ok(self.inner().owned.clone())
+    }
+
+    fn set_owned(&self, owned: &hostnet_core::plan::Owned) -> std::io::Result<()> {
+        self.inner().owned = owned.clone();
+        Ok(())
     }
 }
 

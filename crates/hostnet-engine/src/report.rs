@@ -35,10 +35,11 @@ pub struct Report {
     /// What undoes the applied steps, newest first (kept for `apply --try`).
     #[serde(skip)]
     pub undo: Vec<Op>,
-    /// Link names seen by the last observation (verification), for reporting what was left
-    /// alone without another dump.
+    /// Links (name, index) seen by the last observation (verification, or planning when there
+    /// was nothing to do), for reporting what was left alone and recording what hostnet owns
+    /// without another dump.
     #[serde(skip)]
-    pub links_seen: Vec<String>,
+    pub links_seen: Vec<(String, u32)>,
 }
 
 impl Report {

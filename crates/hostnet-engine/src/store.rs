@@ -3,7 +3,7 @@
 //! pending trial of an `apply --try`. The state directory (`hostnet-netlink`) and the
 //! in-memory [`crate::MemStore`] implement it.
 
-use hostnet_core::plan::{Op, Step};
+use hostnet_core::plan::{Op, Owned, Step};
 use serde::{Deserialize, Serialize};
 
 /// Durable records of one host (one network namespace).
@@ -29,6 +29,10 @@ pub trait Store {
     /// The last trial reverted, until a new trial begins or one is confirmed; `None` clears it.
     fn set_reverted(&self, r: Option<&Reverted>) -> std::io::Result<()>;
     fn reverted(&self) -> std::io::Result<Option<Reverted>>;
+    /// The links hostnet made or configured (see [`hostnet_core::plan::Owned`]); empty when
+    /// none are recorded.
+    fn owned(&self) -> std::io::Result<Owned>;
+    fn set_owned(&self, owned: &Owned) -> std::io::Result<()>;
 }
 
 /// The journal of one apply in progress. Write-ahead: a step is recorded as started before it
@@ -79,6 +83,12 @@ impl<T: Store> Store for &T {
     }
     fn reverted(&self) -> std::io::Result<Option<Reverted>> {
         (**self).reverted()
+    }
+    fn owned(&self) -> std::io::Result<Owned> {
+        (**self).owned()
+    }
+    fn set_owned(&self, owned: &Owned) -> std::io::Result<()> {
+        (**self).set_owned(owned)
     }
 }
 

@@ -6,7 +6,7 @@
 mod common;
 
 use common::{bare_host, canonical, config, diff, run, run_until_stalled};
-use hostnet_core::plan::Op;
+use hostnet_core::plan::{Op, Owned};
 use hostnet_core::{Config, State, plan};
 use hostnet_engine::{Confirmed, Engine, Faulty, LockMode, MemStore, Options, Outcome, Refused, SimHost, Store};
 use proptest::prelude::*;
@@ -21,10 +21,22 @@ fn state_of(e: &Engine<Faulty<SimHost>, MemStore>) -> &State {
 
 /// The host after a successful apply of `c` to the bare host.
 fn applied(c: &Config, start: State) -> State {
+    applied_owning(c, start).0
+}
+
+/// [`applied`], with what the apply recorded as hostnet's (so that a next apply prunes it).
+fn applied_owning(c: &Config, start: State) -> (State, Owned) {
     let mut e = engine(start);
     let (a, _) = run(e.apply(c, &Options::default(), None)).unwrap();
     assert!(a.report.ok(), "{}", hostnet_engine::render(&a, "gen.yaml"));
-    e.host.inner.state
+    (e.host.inner.state, e.store.owned().unwrap())
+}
+
+/// A store that records `owned` as hostnet's, and nothing else.
+fn store_owning(owned: &Owned) -> MemStore {
+    let s = MemStore::default();
+    s.set_owned(owned).unwrap();
+    s
 }
 
 /// How many operations applying `c` to `start` runs.
@@ -47,9 +59,16 @@ fn check_apply_then_nothing(c: &Config) -> Result<(), TestCaseError> {
 /// A failure injected at every position: the report says exactly that step failed, and the
 /// host is back where it started.
 fn check_rollback_everywhere(c: &Config, start: State) -> Result<(), TestCaseError> {
+    check_rollback_everywhere_owning(c, start, &Owned::new())
+}
+
+/// [`check_rollback_everywhere`] on a host where hostnet owns `owned` (what `c` no longer
+/// declares of it is pruned, and must come back too).
+fn check_rollback_everywhere_owning(c: &Config, start: State, owned: &Owned) -> Result<(), TestCaseError> {
     let before = canonical(&start);
-    for k in 1..=plan_len(c, &start) {
-        let mut e = Engine::new(Faulty::new(SimHost::new(start.clone()), Some(k), None), MemStore::default());
+    let steps = run(Engine::new(SimHost::new(start.clone()), store_owning(owned)).plan(c)).unwrap().steps.len();
+    for k in 1..=steps {
+        let mut e = Engine::new(Faulty::new(SimHost::new(start.clone()), Some(k), None), store_owning(owned));
         let (a, _) = run(e.apply(c, &Options::default(), None)).unwrap();
         prop_assert!(!a.report.ok());
         prop_assert!(matches!(a.report.steps[k - 1].outcome, Outcome::Failed { .. }), "step {k} did not fail");
@@ -235,12 +254,20 @@ proptest! {
     #[test]
     fn a_to_b_verifies_and_fails_back_to_a(nics in 1usize..5, a_up in 0usize..7, b_up in 0usize..7, sa: u64, sb: u64) {
         let (a, b) = (config(nics, a_up, sa), config(nics, b_up, sb));
-        let at_a = applied(&a, bare_host(&[&a, &b]));
-        let mut e = engine(at_a.clone());
+        let (at_a, owned) = applied_owning(&a, bare_host(&[&a, &b]));
+        let mut e = Engine::new(Faulty::passthrough(SimHost::new(at_a.clone())), store_owning(&owned));
         let (r, _) = run(e.apply(&b, &Options::default(), None)).unwrap();
         prop_assert!(r.report.ok(), "A→B:\n{}", hostnet_engine::render(&r, "b.yaml"));
         prop_assert!(run(e.apply(&b, &Options::default(), None)).unwrap().0.report.nothing_to_do());
-        check_rollback_everywhere(&b, at_a)?;
+        // What A made and B does not declare is gone (NICs stay).
+        for l in &e.host.inner.state.links {
+            let declared = hostnet_engine::declared_names(&b);
+            prop_assert!(
+                declared.contains(l.iface.name.as_str()) || !owned.contains_key(&l.iface.name) || !l.iface.kind.is_virtual(),
+                "{} was A's and B dropped it, but it is still there", l.iface.name
+            );
+        }
+        check_rollback_everywhere_owning(&b, at_a, &owned)?;
     }
 }
 

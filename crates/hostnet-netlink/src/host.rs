@@ -6,8 +6,7 @@ use std::borrow::Cow;
 use std::time::Duration;
 
 use hostnet_core::plan::Op;
-use hostnet_core::plan::Plan;
-use hostnet_core::{Config, OpError, State, plan};
+use hostnet_core::{Config, OpError, State};
 use hostnet_engine::{Held, Host, HostError};
 
 use crate::conn::Netlink;
@@ -74,10 +73,6 @@ impl Netlink {
             }
         }
         Ok(state)
-    }
-
-    pub async fn plan_for(&self, desired: &Config, env: &Env) -> Result<Plan, Error> {
-        Ok(plan(desired, &self.current(desired, env).await?))
     }
 }
 

@@ -225,6 +225,16 @@ impl Store for StateDir {
         Ok(private::read(&self.path("reverted.json"))?.and_then(|b| serde_json::from_slice(&b).ok()))
     }
 
+    /// What hostnet made or configured (`owned.json`). An unreadable record is an empty one:
+    /// then nothing is pruned until the next apply records afresh, which is the cautious side.
+    fn owned(&self) -> std::io::Result<hostnet_core::plan::Owned> {
+        Ok(private::read(&self.path("owned.json"))?.and_then(|b| serde_json::from_slice(&b).ok()).unwrap_or_default())
+    }
+
+    fn set_owned(&self, owned: &hostnet_core::plan::Owned) -> std::io::Result<()> {
+        private::write_atomic(&self.path("owned.json"), &serde_json::to_vec_pretty(owned)?)
+    }
+
     fn set_reverted(&self, r: Option<&Reverted>) -> std::io::Result<()> {
         let Some(r) = r else { return remove_if_exists(&self.path("reverted.json")) };
         private::write_atomic(&self.path("reverted.json"), &serde_json::to_vec_pretty(r)?)

@@ -5,7 +5,7 @@ use std::net::IpAddr;
 use std::path::Path;
 
 use futures::TryStreamExt;
-use hostnet_core::model::{BondOpt, Dns, Kind, Route, RouteDst};
+use hostnet_core::model::{BondOpt, Bridge, Dns, Kind, Route, RouteDst};
 use hostnet_core::plan::{Op, Selector};
 use rtnetlink::packet_route::AddressFamily;
 use rtnetlink::packet_route::address::{AddressAttribute, AddressMessage};
@@ -126,14 +126,16 @@ impl Netlink {
                 self.remember(to, i);
                 Ok(())
             }
-            Op::Create { name, kind } => {
+            Op::Create { name, kind, at } => {
                 self.forget(name);
                 if let Kind::Veth(v) = kind {
                     self.forget(&v.peer);
                 }
-                let again = self.freed.lock().expect("freed indexes").remove(name);
+                let again = self.freed.lock().expect("freed indexes").remove(name).or(at.map(|a| a.link));
                 let peer_again = match kind {
-                    Kind::Veth(v) => self.freed.lock().expect("freed indexes").remove(&v.peer),
+                    Kind::Veth(v) => {
+                        self.freed.lock().expect("freed indexes").remove(&v.peer).or(at.and_then(|a| a.peer))
+                    }
                     _ => None,
                 };
                 let idx = (
@@ -307,7 +309,11 @@ impl Netlink {
                 vec![LinkInfo::Kind(InfoKind::Bond), LinkInfo::Data(InfoData::Bond(kinds::bond::encode(b, primary)))]
             }
             Kind::Bridge(b) => {
-                vec![LinkInfo::Kind(InfoKind::Bridge), LinkInfo::Data(InfoData::Bridge(kinds::bridge::encode(b)))]
+                // A new bridge does not filter VLANs. Saying so anyway fails on a kernel built
+                // without VLAN filtering (EOPNOTSUPP), and a rollback that makes again a bridge
+                // it deleted carries what the kernel reported, `vlan_filtering: false` included.
+                let b = Bridge { vlan_filtering: b.vlan_filtering.filter(|on| *on), ..b.clone() };
+                vec![LinkInfo::Kind(InfoKind::Bridge), LinkInfo::Data(InfoData::Bridge(kinds::bridge::encode(&b)))]
             }
             Kind::Vlan(v) => {
                 msg.attributes.push(LinkAttribute::Link(self.index_of(&v.base).await?));

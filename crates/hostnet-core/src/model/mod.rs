@@ -57,6 +57,10 @@ pub struct Config {
     /// What the daemon does when the host drifts from this file.
     #[serde(default, skip_serializing_if = "Reconcile::is_default")]
     pub reconcile: Reconcile,
+    /// What happens to links hostnet made or configured when this file no longer declares
+    /// them.
+    #[serde(default, skip_serializing_if = "Prune::is_default")]
+    pub prune: Prune,
     /// The daemon's Prometheus endpoint; off unless set.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub metrics: Option<Metrics>,
@@ -89,6 +93,24 @@ pub enum Reconcile {
 impl Reconcile {
     fn is_default(&self) -> bool {
         *self == Reconcile::Repair
+    }
+}
+
+/// See [`Config::prune`].
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum Prune {
+    /// Removed from the file, removed from the host: a virtual link hostnet made or configured
+    /// is deleted, a port leaves its master. NICs are never deleted.
+    #[default]
+    Owned,
+    /// Removed from the file, left as it is on the host (what hostnet did before 0.2).
+    None,
+}
+
+impl Prune {
+    fn is_default(&self) -> bool {
+        *self == Prune::Owned
     }
 }
 

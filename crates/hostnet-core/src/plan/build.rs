@@ -83,13 +83,42 @@ pub fn plan(desired: &Config, current: &State) -> Plan {
 /// ([`crate::load_with_graph`]), instead of building it again: a tenth of planning 10,000
 /// interfaces.
 pub fn plan_with_graph(desired: &Config, current: &State, graph: &Graph) -> Plan {
+    plan_with(desired, current, graph, &super::Owned::new())
+}
+
+/// [`plan`], also removing or releasing what hostnet owns (`owned`) and `desired` no longer
+/// declares, when `desired.prune` says so: a bridge dropped from the file is deleted and its
+/// ports let go, a dropped port leaves its master. NICs are never deleted. When `desired` is a
+/// part of a config ([`super::scope::reach`]), `owned` must leave out what the whole config
+/// declares.
+pub fn plan_pruning(desired: &Config, current: &State, owned: &super::Owned) -> Plan {
+    plan_with(desired, current, &Graph::build(desired), owned)
+}
+
+fn plan_with(desired: &Config, current: &State, graph: &Graph, owned: &super::Owned) -> Plan {
     let declared: HashMap<&str, &Interface> = desired.interfaces.iter().map(|i| (i.name.as_str(), i)).collect();
+    // What is ours and no longer declared, as it is now (the same name with the same index).
+    let pruned: Vec<&crate::state::LiveLink> = match desired.prune {
+        crate::model::Prune::None => Vec::new(),
+        crate::model::Prune::Owned => current
+            .links
+            .iter()
+            .filter(|l| {
+                let n = l.iface.name.as_str();
+                owned.get(n) == Some(&l.index) && !declared.contains_key(n) && n != "lo"
+            })
+            .collect(),
+    };
+    let pruned_names: HashSet<&str> = pruned.iter().map(|l| l.iface.name.as_str()).collect();
     let master_of = desired.masters().into_iter().map(|(p, m)| (p, m.name.as_str())).collect();
     // Only declared masters' ports are ever asked for: a plan of a few interfaces on a host of
     // thousands of links sorts and copies only those.
     let mut live_ports: HashMap<&str, Vec<String>> = HashMap::default();
-    let mut ported: Vec<&crate::state::LiveLink> =
-        current.links.iter().filter(|l| l.master.as_deref().is_some_and(|m| declared.contains_key(m))).collect();
+    let mut ported: Vec<&crate::state::LiveLink> = current
+        .links
+        .iter()
+        .filter(|l| l.master.as_deref().is_some_and(|m| declared.contains_key(m) || pruned_names.contains(m)))
+        .collect();
     ported.sort_by_key(|l| l.index);
     for l in ported {
         if let Some(m) = &l.master {
@@ -111,7 +140,7 @@ pub fn plan_with_graph(desired: &Config, current: &State, graph: &Graph) -> Plan
         rules: current.rules.clone(),
         typed_routes: current.routes.clone(),
     };
-    let touchable = touchable(desired, current, &p.live);
+    let touchable = touchable(desired, current, &p.live, &pruned_names);
     // Sized once: growing it rehashed every simulated link several times.
     p.sim.reserve(touchable.len() + desired.interfaces.len());
     for l in current.links.iter().filter(|l| touchable.contains(l.iface.name.as_str())) {
@@ -147,6 +176,7 @@ pub fn plan_with_graph(desired: &Config, current: &State, graph: &Graph) -> Plan
         );
     }
     let order = graph.topo_order().unwrap_or_default();
+    p.prune(&pruned);
     p.teardown(graph, &order);
     for &n in &order {
         if let Origin::Declared(i) = graph.nodes[n].origin {
@@ -200,8 +230,9 @@ fn touchable<'a>(
     desired: &'a Config,
     current: &'a State,
     live: &HashMap<&'a str, &'a crate::state::LiveLink>,
+    pruned: &HashSet<&'a str>,
 ) -> HashSet<&'a str> {
-    let mut out = HashSet::default();
+    let mut out: HashSet<&'a str> = pruned.clone();
     for i in &desired.interfaces {
         out.insert(i.name.as_str());
         if let Kind::Veth(v) = &i.kind {
@@ -282,40 +313,22 @@ impl<'a> Planner<'a> {
                 let b = before(name);
                 let mut v = Undo::new();
                 if let Some(kind) = &b.kind {
-                    // These kinds get a random MAC at creation; the old one is put back.
-                    let own_mac = matches!(kind, Kind::Dummy(_) | Kind::Macvlan(_) | Kind::Vxlan(_) | Kind::Vrf(_));
-                    v.push(Op::Create { name: name.clone(), kind: without_ports(kind) });
-                    if let (true, Some(mac)) = (own_mac, b.mac) {
-                        v.push(Op::SetMac { name: name.clone(), mac });
+                    // Where it was, if it was there before this plan (not one this plan made).
+                    let at = self.live.get(name.as_str()).map(|l| crate::plan::Indexes {
+                        link: l.index,
+                        peer: match kind {
+                            Kind::Veth(v) => self.live.get(v.peer.as_str()).map(|p| p.index),
+                            _ => None,
+                        },
+                    });
+                    v.push(Op::Create { name: name.clone(), kind: without_ports(kind), at });
+                    self.restore(name, b, &mut v);
+                    // A veth's peer went with it and came back with it, bare.
+                    if let Kind::Veth(veth) = kind
+                        && let Some(peer) = self.sim.get(&veth.peer).filter(|s| s.exists)
+                    {
+                        self.restore(&veth.peer, peer, &mut v);
                     }
-                    if let Some(mtu) = b.mtu {
-                        v.push(Op::SetMtu { name: name.clone(), mtu });
-                    }
-                    // What it had that a new link does not: sysctls other than the namespace's
-                    // defaults (set before it comes up, as a bridge port's no-link-local is),
-                    // its master, and its settings as a bridge port.
-                    let defaults = &self.current.sysctl_defaults;
-                    for key in crate::model::Sysctl::ALL {
-                        if let (Some(value), Some(d)) = (b.sysctls.get(key), defaults.get(key))
-                            && value != d
-                        {
-                            v.push(Op::SetSysctl { name: name.clone(), key, value });
-                        }
-                    }
-                    if let Some(master) = &b.master {
-                        v.push(Op::Enslave { port: name.clone(), master: master.clone() });
-                        if let Some(bp) = b.bridge_port.as_deref() {
-                            let options = crate::model::BridgePort { vlans: None, ..bp.clone() };
-                            if !options.is_empty() {
-                                v.push(Op::SetBridgePort { name: name.clone(), options });
-                            }
-                        }
-                    }
-                    if b.up {
-                        v.push(Op::SetUp { name: name.clone() });
-                    }
-                    v.extend(b.addresses.iter().map(|a| Op::AddAddress { name: name.clone(), address: *a }));
-                    v.extend(b.routes.iter().map(|r| Op::AddRoute { name: name.clone(), route: r.clone() }));
                     // A bridge's or VRF's ports go back in (they need not be down for it), with
                     // the routes a VRF's members lost when it went.
                     if let Kind::Bridge(_) | Kind::Vrf(_) = kind {
@@ -483,7 +496,7 @@ impl<'a> Planner<'a> {
                 s.kind.get_or_insert(Kind::Ethernet(Default::default()));
                 self.sim.insert(to.clone(), s);
             }
-            Op::Create { name, kind } => {
+            Op::Create { name, kind, .. } => {
                 let vlans = matches!(kind, Kind::Bridge(_)).then(|| Box::new(default_vlans()));
                 // A new link's features are not known, only that every declared one is to be set.
                 *self.s(name) =
@@ -685,6 +698,46 @@ impl<'a> Planner<'a> {
         v
     }
 
+    /// What a link deleted as `b` had that the link made anew in its place does not: the MAC
+    /// (kinds that get a random one), MTU, sysctls other than the namespace's defaults (set
+    /// before it comes up, as a bridge port's no-link-local is), its master and its settings
+    /// as a bridge port, being up, addresses and routes.
+    fn restore(&self, name: &str, b: &Sim, v: &mut Undo) {
+        // These kinds get a random MAC at creation; the old one is put back. A bridge's follows
+        // its ports' unless set, and setting it would pin it.
+        let own_mac =
+            matches!(b.kind, Some(Kind::Dummy(_) | Kind::Macvlan(_) | Kind::Vxlan(_) | Kind::Vrf(_) | Kind::Veth(_)));
+        let name = name.to_string();
+        if let (true, Some(mac)) = (own_mac, b.mac) {
+            v.push(Op::SetMac { name: name.clone(), mac });
+        }
+        if let Some(mtu) = b.mtu {
+            v.push(Op::SetMtu { name: name.clone(), mtu });
+        }
+        let defaults = &self.current.sysctl_defaults;
+        for key in crate::model::Sysctl::ALL {
+            if let (Some(value), Some(d)) = (b.sysctls.get(key), defaults.get(key))
+                && value != d
+            {
+                v.push(Op::SetSysctl { name: name.clone(), key, value });
+            }
+        }
+        if let Some(master) = &b.master {
+            v.push(Op::Enslave { port: name.clone(), master: master.clone() });
+            if let Some(bp) = b.bridge_port.as_deref() {
+                let options = crate::model::BridgePort { vlans: None, ..bp.clone() };
+                if !options.is_empty() {
+                    v.push(Op::SetBridgePort { name: name.clone(), options });
+                }
+            }
+        }
+        if b.up {
+            v.push(Op::SetUp { name: name.clone() });
+        }
+        v.extend(b.addresses.iter().map(|a| Op::AddAddress { name: name.clone(), address: *a }));
+        v.extend(b.routes.iter().map(|r| Op::AddRoute { name: name.clone(), route: r.clone() }));
+    }
+
     /// Whether `name` is a bond now, at this point of the plan (a bond the config turns into
     /// a bridge is still a bond while its ports are released); the declaration where the link
     /// is not known.
@@ -692,6 +745,33 @@ impl<'a> Planner<'a> {
         match self.known(name).and_then(|s| s.kind.as_ref()) {
             Some(k) => matches!(k, Kind::Bond(_)),
             None => self.declared.get(name).is_some_and(|i| matches!(i.kind, Kind::Bond(_))),
+        }
+    }
+
+    /// Removes what hostnet owns and the config dropped: ports are released from dropped masters
+    /// (so that a rollback puts them back), then dropped virtual links are deleted, links on a
+    /// base before the base and ports before masters. A dropped NIC is only let go.
+    fn prune(&mut self, pruned: &[&'a crate::state::LiveLink]) {
+        let rank = |k: &Kind| match k {
+            _ if k.base().is_some() => 0,
+            Kind::Bond(_) | Kind::Bridge(_) | Kind::Vrf(_) => 2,
+            _ => 1,
+        };
+        let mut order: Vec<&crate::state::LiveLink> = pruned.to_vec();
+        order.sort_by_key(|l| (rank(&l.iface.kind), l.index));
+        for l in order {
+            let name = l.iface.name.as_str();
+            if !self.known(name).is_some_and(|s| s.exists) {
+                continue; // taken with what it sat on
+            }
+            for port in self.live_ports_of(name) {
+                if self.known(&port).is_some_and(|s| s.master.as_deref() == Some(name)) {
+                    self.emit(Op::Release { port, master: name.to_string() });
+                }
+            }
+            if l.iface.kind.is_virtual() {
+                self.emit(Op::Delete { name: name.to_string(), takes: self.taken_by_delete(name) });
+            }
         }
     }
 
@@ -882,7 +962,7 @@ impl<'a> Planner<'a> {
     fn ensure_virtual(&mut self, name: &str, kind: &Kind) {
         let cur = self.known(name).and_then(|s| s.kind.clone());
         let Some(cur) = cur else {
-            self.emit(Op::Create { name: name.to_string(), kind: without_ports(kind) });
+            self.emit(Op::Create { name: name.to_string(), kind: without_ports(kind), at: None });
             return;
         };
         match (kind, cur) {
@@ -898,7 +978,7 @@ impl<'a> Planner<'a> {
             }
             (want, have) if remade(want, &have) => {
                 self.emit(Op::Delete { name: name.to_string(), takes: self.taken_by_delete(name) });
-                self.emit(Op::Create { name: name.to_string(), kind: without_ports(want) });
+                self.emit(Op::Create { name: name.to_string(), kind: without_ports(want), at: None });
             }
             _ => {}
         }

@@ -13,7 +13,13 @@ use serde::{Deserialize, Serialize};
 use crate::model::{BondMode, BondOpt, Bridge, BridgePort, Cidr, Dns, Kind, MacAddr, Route, Rule, Sysctl};
 
 pub(crate) use build::{default_vlans, remade, without_ports};
-pub use build::{plan, plan_with_graph};
+pub use build::{plan, plan_pruning, plan_with_graph};
+
+/// Links hostnet made or configured, by name, with the index each had when recorded (the
+/// engine's store keeps the record). Those the config no longer declares are removed (virtual
+/// ones) or released from their masters (NICs) by [`plan_pruning`]; a link of that name with
+/// another index is someone else's since, and is left alone.
+pub type Owned = std::collections::BTreeMap<String, u32>;
 pub use hold::{BridgeHold, bridge_hold};
 pub use render::{op_line, render_ip, render_text};
 
@@ -36,6 +42,14 @@ impl std::fmt::Display for Selector {
     }
 }
 
+/// See [`Op::Create`]'s `at`.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
+pub struct Indexes {
+    pub link: u32,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub peer: Option<u32>,
+}
+
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 #[serde(tag = "op", rename_all = "snake_case")]
 pub enum Op {
@@ -56,6 +70,12 @@ pub enum Op {
     Create {
         name: String,
         kind: Kind,
+        /// Where a rollback makes again a link it deleted: the index it had (and its veth
+        /// peer's), asked of the kernel so that the link comes back where it was (`ip` lists
+        /// links by index). Recorded in the undo itself, so that a trial reverted or an apply
+        /// recovered by another process does it too. `None` for a new link.
+        #[serde(default, skip_serializing_if = "Option::is_none")]
+        at: Option<Indexes>,
     },
     Delete {
         name: String,
@@ -233,7 +253,7 @@ impl Op {
     /// delete what it would have taken along.
     pub fn breaks(&self) -> Vec<&str> {
         match self {
-            Op::Create { kind: Kind::Veth(v), name } => vec![name, &v.peer],
+            Op::Create { kind: Kind::Veth(v), name, .. } => vec![name, &v.peer],
             // A master that kept a port it should have let go is not what the plan expects
             // either: deleting it would take the port along, which no undo puts back.
             Op::Release { port, master } => vec![port, master],
@@ -248,7 +268,7 @@ impl Op {
         match self {
             Op::Enslave { port, master } => vec![port, master],
             Op::Delete { name, takes } => std::iter::once(name).chain(takes).map(String::as_str).collect(),
-            Op::Create { kind: Kind::Vlan(v), name } => vec![&v.base, name],
+            Op::Create { kind: Kind::Vlan(v), name, .. } => vec![&v.base, name],
             Op::AddRule { .. } | Op::DelRule { .. } => vec![],
             Op::AddRoute { name, .. } | Op::DelRoute { name, .. } if name == ROUTES_SUBJECT => vec![],
             _ => vec![self.subject()],

@@ -33,7 +33,7 @@ fn describe(op: &Op) -> (String, String, String) {
     let (verb, subject, detail): (&str, &str, String) = match op {
         Op::Missing { name, selector } => ("missing", name, format!("no NIC matches {selector}")),
         Op::Rename { from, to } => ("rename", to, format!("find by {from}")),
-        Op::Create { name, kind } => ("create", name, format!("{} {}", kind.name(), kind_args(kind).join(" "))),
+        Op::Create { name, kind, .. } => ("create", name, format!("{} {}", kind.name(), kind_args(kind).join(" "))),
         Op::Delete { name, .. } => ("delete", name, String::new()),
         Op::SetMtu { name, mtu } => ("set-mtu", name, mtu.to_string()),
         Op::SetMac { name, mac } => ("set-mac", name, mac.to_string()),
@@ -283,7 +283,7 @@ fn ip_command(op: &Op) -> String {
             };
             format!("ip link set dev {dev} down\nip link set dev {dev} name {}", sh(to))
         }
-        Op::Create { name, kind: kind @ (Kind::Vlan(_) | Kind::Macvlan(_) | Kind::Ipvlan(_)) } => {
+        Op::Create { name, kind: kind @ (Kind::Vlan(_) | Kind::Macvlan(_) | Kind::Ipvlan(_)), .. } => {
             let base = kind.base().expect("these kinds have a base");
             format!(
                 "ip link add link {} name {} type {} {}",
@@ -293,10 +293,10 @@ fn ip_command(op: &Op) -> String {
                 kind_args(kind).join(" ")
             )
         }
-        Op::Create { name, kind: Kind::Wireguard(w) } => {
+        Op::Create { name, kind: Kind::Wireguard(w), .. } => {
             format!("ip link add name {} type wireguard\nwg set {} {}", sh(name), sh(name), wg_words(w).join(" "))
         }
-        Op::Create { name, kind } => {
+        Op::Create { name, kind, .. } => {
             let args = kind_args(kind);
             let sep = if args.is_empty() { "" } else { " " };
             format!("ip link add name {} type {}{sep}{}", sh(name), kind.name(), args.join(" "))

@@ -37,7 +37,7 @@ impl State {
                 self.renamed(&old, to);
                 Ok(())
             }
-            Op::Create { name, kind } => {
+            Op::Create { name, kind, .. } => {
                 if self.get(name).is_some() {
                     return Err(exists(name));
                 }

@@ -84,7 +84,12 @@ pub fn plan_live(ctx: &Ctx, file: &Path, format: PlanFormat) -> ExitCode {
         Ok(c) => c,
         Err(code) => return code,
     };
-    let plan = match runtime().block_on(async { Netlink::connect()?.plan_for(&config, &ctx.env).await }) {
+    // Through the engine, which knows what hostnet owns: the plan shows what pruning removes.
+    let planned = runtime().block_on(async {
+        let nl = Netlink::connect().map_err(|e| Refused::Host(e.into()))?;
+        Engine::new(NetlinkHost::new(&nl, &ctx.env, Dump), &ctx.dir).plan(&config).await
+    });
+    let plan = match planned {
         Ok(p) => p,
         Err(e) => return fail(e),
     };

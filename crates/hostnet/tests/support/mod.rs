@@ -164,3 +164,35 @@ fn autoconf_ipv6(x: &serde_json::Value) -> bool {
     let link_local_route = dst.starts_with("fe80:") || dst == "ff00::/8";
     link_local_addr || link_local_route
 }
+
+/// `ip_snapshot` once IPv6 duplicate address detection is over: an address added a moment ago
+/// (a rollback putting it back) is `tentative` for about a second.
+#[allow(dead_code)]
+pub fn settled_snapshot(ns: &Ns) -> String {
+    let deadline = std::time::Instant::now() + std::time::Duration::from_secs(10);
+    while ns.ip(&["-6", "addr"]).contains("tentative") && std::time::Instant::now() < deadline {
+        std::thread::sleep(std::time::Duration::from_millis(100));
+    }
+    ip_snapshot(ns)
+}
+
+/// Asserts two `ip_snapshot`s are equal, printing only the lines that differ (a whole snapshot
+/// is thousands of lines).
+#[allow(dead_code)]
+pub fn assert_same_host(got: &str, want: &str, what: &str) {
+    if got == want {
+        return;
+    }
+    let (g, w): (Vec<&str>, Vec<&str>) = (got.lines().collect(), want.lines().collect());
+    let mut out = String::new();
+    for i in 0..g.len().max(w.len()) {
+        let (a, b) = (g.get(i).copied().unwrap_or(""), w.get(i).copied().unwrap_or(""));
+        if a != b {
+            out.push_str(&format!("line {i}:\n  got:  {a}\n  want: {b}\n"));
+            if out.len() > 4000 {
+                break;
+            }
+        }
+    }
+    panic!("{what}: the host differs\n{out}");
+}
