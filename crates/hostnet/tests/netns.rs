@@ -4,6 +4,7 @@
 
 mod support;
 
+use std::process::Command;
 use std::time::{Duration, Instant};
 
 use support::{Ns, ip_snapshot};
@@ -545,4 +546,39 @@ fn a_bridge_dropped_from_the_file_is_removed_and_its_port_released() {
     assert!(!pa0.contains("\"master\""), "{pa0}");
     assert!(ns.ip(&["-br", "addr", "show", "pa0"]).contains("192.0.2.1/24"));
     assert!(ns.hostnet_ok(&["apply", &flat]).starts_with("nothing to do"));
+}
+
+#[test]
+#[ignore = "needs root: creates network namespaces and acts as another user"]
+fn a_local_user_can_neither_hold_the_lock_nor_hand_hostnet_a_state_directory() {
+    use std::os::unix::fs::MetadataExt;
+    let ns = Ns::new("local");
+    let f = ns.file("c.yaml", VETH_BRIDGE);
+    ns.hostnet_ok(&["apply", &f]);
+    let dir = ns.state_dir().join(format!("netns-{}", ns.name));
+    assert_eq!(std::fs::metadata(&dir).unwrap().mode() & 0o777, 0o700);
+    for entry in std::fs::read_dir(&dir).unwrap() {
+        let m = entry.unwrap().metadata().unwrap();
+        assert!(m.is_dir() || m.mode() & 0o077 == 0, "a state file others can read: {m:?}");
+    }
+    // nobody cannot open the lock, let alone flock it and stall every apply and the daemon.
+    let as_nobody = |args: &[&str]| {
+        Command::new("setpriv").args(["--reuid=65534", "--regid=65534", "--clear-groups"]).args(args).output().unwrap()
+    };
+    let lock = dir.join("lock");
+    let out = as_nobody(&["flock", "-n", lock.to_str().unwrap(), "true"]);
+    assert!(!out.status.success(), "nobody took the lock: {}", String::from_utf8_lossy(&out.stderr));
+    // A state directory someone else made in advance is refused, not used.
+    let planted = ns.state_dir().with_extension("planted");
+    std::fs::create_dir_all(planted.join(format!("netns-{}", ns.name))).unwrap();
+    let inner = planted.join(format!("netns-{}", ns.name));
+    std::os::unix::fs::chown(&inner, Some(65534), Some(65534)).unwrap();
+    let out = Command::new(env!("CARGO_BIN_EXE_hostnet"))
+        .args(["--netns", &ns.name, "--state-dir", planted.to_str().unwrap(), "apply", &f])
+        .output()
+        .unwrap();
+    let err = String::from_utf8_lossy(&out.stderr);
+    assert_eq!(out.status.code(), Some(1), "{err}");
+    assert!(err.contains("is owned by uid 65534"), "{err}");
+    std::fs::remove_dir_all(&planted).unwrap();
 }
