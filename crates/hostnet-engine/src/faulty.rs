@@ -36,6 +36,8 @@ impl<H> Faulty<H> {
 impl<H> Faulty<H> {
     async fn stall_if_due(&self) {
         if self.stall_after.is_some_and(|n| self.runs >= n) {
+            // Said, so that a test killing the process here knows the moment has come.
+            tracing::warn!("test hook: stalled after operation {}", self.runs);
             std::future::pending::<()>().await;
         }
     }
@@ -55,6 +57,7 @@ impl<H: Host> Host for Faulty<H> {
         }
         let r = self.inner.run(op).await;
         if self.stall_inside == Some(self.runs) {
+            tracing::warn!("test hook: stalled inside operation {}, carried out and not yet recorded", self.runs);
             std::future::pending::<()>().await;
         }
         r

@@ -764,7 +764,9 @@ impl<'a> Planner<'a> {
             if !self.known(name).is_some_and(|s| s.exists) {
                 continue; // taken with what it sat on
             }
-            for port in self.live_ports_of(name) {
+            // Newest port first: the undo, run backwards, enslaves them again oldest first, and
+            // a bridge numbers its ports in the order they join (`ip -d` shows the numbers).
+            for port in self.live_ports_of(name).into_iter().rev() {
                 if self.known(&port).is_some_and(|s| s.master.as_deref() == Some(name)) {
                     self.emit(Op::Release { port, master: name.to_string() });
                 }
@@ -791,7 +793,8 @@ impl<'a> Planner<'a> {
             if going {
                 // Those still its ports here: one deleted earlier in this plan (a VLAN whose
                 // base went) has no master to leave.
-                for port in self.live_ports_of(&want.name) {
+                // Newest first, as in `prune`, so that a rollback numbers bridge ports as before.
+                for port in self.live_ports_of(&want.name).into_iter().rev() {
                     if self.known(&port).is_some_and(|s| s.master.as_deref() == Some(want.name.as_str())) {
                         self.emit(Op::Release { port, master: want.name.clone() });
                     }

@@ -116,12 +116,15 @@ pub fn apply(ctx: &Ctx, file: &Path, a: ApplyArgs) -> ExitCode {
             .map_or(hostnet_engine::HOLD_AFTER_UPS, std::time::Duration::from_millis),
         ..Options::default()
     };
-    // Test hooks: fail one operation, or hang after one so that a test can kill the apply there.
-    let stall_after = std::env::var("HOSTNET_TEST_STALL_AFTER").ok().and_then(|v| v.parse().ok());
+    // Test hooks: fail one operation, or hang after one (or inside it, once the kernel carried it
+    // out and before the journal says so) so that a test can kill the apply there.
+    let hook = |name: &str| std::env::var(name).ok().and_then(|v| v.parse().ok());
+    let (stall_after, stall_inside) = (hook("HOSTNET_TEST_STALL_AFTER"), hook("HOSTNET_TEST_STALL_INSIDE"));
     let rt = runtime();
     let result = rt.block_on(async {
         let nl = Netlink::connect().map_err(|e| Refused::Host(e.into()))?;
-        let host = Faulty::new(NetlinkHost::new(&nl, &ctx.env, Dump), a.fail_at, stall_after);
+        let mut host = Faulty::new(NetlinkHost::new(&nl, &ctx.env, Dump), a.fail_at, stall_after);
+        host.stall_inside = stall_inside;
         Engine::new(host, &ctx.dir).apply(&config, &opts, a.try_secs).await
     });
     let (applied, pending) = match result {
