@@ -98,6 +98,28 @@ pub fn plan_live(ctx: &Ctx, file: &Path, format: PlanFormat) -> ExitCode {
         PlanFormat::Ip => print!("{}", render_ip(&plan, &file.display().to_string())),
         PlanFormat::Json => println!("{}", plan.to_json()),
     }
+    // Why something the file does not mention is deleted.
+    let declared = hostnet_engine::declared_names(&config);
+    let pruned: Vec<&str> = plan
+        .ops()
+        .filter_map(|o| match o {
+            hostnet_core::plan::Op::Delete { name, .. } if !declared.contains(name.as_str()) => Some(name.as_str()),
+            _ => None,
+        })
+        .collect();
+    if !pruned.is_empty() {
+        // After the plan, not inside it, when both go to one terminal.
+        let _ = std::io::Write::flush(&mut std::io::stdout());
+        eprintln!(
+            "note: {} {} not in {}; hostnet made or configured {}, so {} removed (`prune: none` at the top of the file keeps {})",
+            pruned.join(", "),
+            if pruned.len() == 1 { "is" } else { "are" },
+            file.display(),
+            if pruned.len() == 1 { "it" } else { "them" },
+            if pruned.len() == 1 { "it is" } else { "they are" },
+            if pruned.len() == 1 { "it" } else { "them" },
+        );
+    }
     ExitCode::SUCCESS
 }
 
