@@ -512,11 +512,13 @@ fn a_bridge_dropped_from_the_file_is_removed_and_its_port_released() {
     }
     let with_bridge = ip_snapshot(&ns);
     // plan says what goes.
-    let plan = ns.hostnet_ok(&["plan", "--live", &flat]);
+    let out = ns.hostnet(&["plan", "--live", &flat]);
+    let (plan, note) = (String::from_utf8_lossy(&out.stdout), String::from_utf8_lossy(&out.stderr));
     assert!(
         plan.contains("release") && plan.contains("pa0") && plan.contains("delete") && plan.contains("brp"),
         "{plan}"
     );
+    assert!(note.contains("brp is not in") && note.contains("prune: none"), "{note}");
     // prune: none keeps the bridge, and the port the file no longer puts in it fails
     // verification instead of passing as it did: rolled back, and said.
     let out = ns.hostnet(&["apply", &keep]);
