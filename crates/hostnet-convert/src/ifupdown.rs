@@ -19,14 +19,41 @@ struct Stanza {
     opts: Vec<(usize, String, String)>,
 }
 
-/// Reads an interfaces(5) file into hostnet's model. `file` names it in loss reports.
+/// Reads an interfaces(5) file into hostnet's model. `file` names it in loss reports. Its
+/// `source` lines are reported, not followed: [`import_path`] follows them.
 pub fn import(file: &str, text: &str) -> Imported {
+    import_fragments(&[Fragment { file: file.into(), first_line: 1, text: text.into() }])
+}
+
+/// A run of lines of one file: interfaces(5) text after `source` lines were expanded is a
+/// sequence of these, each keeping its file and line numbers for loss reports.
+pub(crate) struct Fragment {
+    pub file: String,
+    pub first_line: usize,
+    pub text: String,
+}
+
+pub(crate) fn import_fragments(fragments: &[Fragment]) -> Imported {
     let mut lost = Vec::new();
-    let at = |n: usize| format!("{file}:{n}");
+    // Lines are numbered across fragments; `at` turns a number back into file:line.
+    let mut bases: Vec<(usize, &Fragment)> = Vec::new();
+    let mut lines: Vec<(usize, String)> = Vec::new();
+    let mut base = 0;
+    for f in fragments {
+        bases.push((base, f));
+        let here = logical_lines(&f.text);
+        let count = f.text.lines().count();
+        lines.extend(here.into_iter().map(|(n, l)| (base + n, l)));
+        base += count;
+    }
+    let at = |n: usize| {
+        let (b, f) = bases.iter().rev().find(|(b, _)| *b < n).copied().unwrap_or((0, &fragments[0]));
+        format!("{}:{}", f.file, n - b + f.first_line - 1)
+    };
     let mut order: Vec<String> = Vec::new();
     let mut stanzas: BTreeMap<String, Vec<Stanza>> = BTreeMap::new();
     let mut current: Option<String> = None;
-    for (n, raw) in logical_lines(text) {
+    for (n, raw) in lines {
         let line = raw.trim();
         if line.is_empty() || line.starts_with('#') {
             continue;
@@ -50,11 +77,12 @@ pub fn import(file: &str, text: &str) -> Imported {
             }
             "source" | "source-directory" | "mapping" | "rename" => {
                 current = None;
-                lost.push(Lost {
-                    at: at(n),
-                    what: line.into(),
-                    why: format!("`{head}` is not translated; import the files it names separately"),
-                });
+                let why = if head.starts_with("source") {
+                    "not followed in text given without its file; `hostnet import ifupdown FILE` follows it".to_string()
+                } else {
+                    format!("`{head}` is not translated")
+                };
+                lost.push(Lost { at: at(n), what: line.into(), why });
             }
             _ => match &current {
                 Some(name) => {
@@ -331,8 +359,9 @@ pub fn import(file: &str, text: &str) -> Imported {
     Imported { config: Config { interfaces: implied, dns, routing_rules, ..Default::default() }, lost }
 }
 
-/// An `up`/`down` command. `ip rule add` lines become rules; the `ip rule del` lines that undo
-/// them on the way down are what hostnet's own undo does. Anything else is lost, said so.
+/// An `up`/`down` command. `ip rule add` lines become rules and `ip route add` lines the
+/// stanza's routes; the `del` lines that undo them on the way down are what hostnet's own undo
+/// does. Anything else is lost, said so.
 fn hook(
     k: &str,
     v: &str,
@@ -368,6 +397,19 @@ fn hook(
             Some(hostnet_core::model::Rule::from_ip_words(&args).map(|r| rules.push(r)))
         }
         ([r, "del" | "delete", ..], false) if "rule".starts_with(r) && r.len() >= 2 => Some(Ok(())),
+        ([r, "add" | "replace", args @ ..], true) if "route".starts_with(r) && r.len() >= 2 => {
+            Some(hostnet_core::model::Route::from_ip_words(args).and_then(|(route, dev)| match dev {
+                Some(d) if d != iface.name && d != "$IFACE" && d != "${IFACE}" => {
+                    Err(format!("the route names device {d}, not {}; declare it under {d}", iface.name))
+                }
+                _ => {
+                    iface.routes.push(route);
+                    Ok(())
+                }
+            }))
+        }
+        // The `down ip route del` that undoes an imported route is what hostnet's own undo does.
+        ([r, "del" | "delete" | "flush", ..], false) if "route".starts_with(r) && r.len() >= 2 => Some(Ok(())),
         _ => None,
     };
     match result {
@@ -376,7 +418,7 @@ fn hook(
         None => lost.push(Lost {
             at: at.into(),
             what: format!("{k} {v}"),
-            why: "commands are not translatable (except `ip rule add`); declare what they do (routes, addresses, sysctls) in hostnet instead".into(),
+            why: "commands are not translatable (except `ip route add`, `ip rule add` and sysctl writes); declare what they do in hostnet instead".into(),
         }),
     }
 }

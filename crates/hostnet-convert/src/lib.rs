@@ -6,6 +6,8 @@
 pub mod bondopts;
 mod dhcp;
 pub mod ifupdown;
+mod ifupdown_source;
+pub use ifupdown_source::import_path as import_ifupdown_path;
 mod iplayer;
 pub mod netplan;
 pub mod networkd;

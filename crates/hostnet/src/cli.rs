@@ -5,6 +5,10 @@ use std::path::PathBuf;
 
 use clap::{Parser, Subcommand, ValueEnum};
 
+/// The file the package, the daemon and its unit use; `check`, `plan` and `apply` read it when
+/// no FILE is given.
+pub const DEFAULT_CONFIG: &str = "/etc/hostnet/hostnet.yaml";
+
 #[derive(Parser, Debug)]
 #[command(
     name = "hostnet",
@@ -32,9 +36,13 @@ pub struct Cli {
 #[derive(Subcommand, Debug)]
 pub enum Command {
     /// Validate a config file; change nothing.
-    Check { file: PathBuf },
+    Check {
+        #[arg(default_value = DEFAULT_CONFIG)]
+        file: PathBuf,
+    },
     /// Print the ordered operations that would make the host match FILE.
     Plan {
+        #[arg(default_value = DEFAULT_CONFIG)]
         file: PathBuf,
         #[arg(long, value_enum, default_value_t = PlanFormat::Text)]
         format: PlanFormat,
@@ -55,6 +63,7 @@ pub enum Command {
     /// Make the host match FILE: plan against the live state, apply in order, verify, and roll
     /// back on failure.
     Apply {
+        #[arg(default_value = DEFAULT_CONFIG)]
         file: PathBuf,
         /// Keep what was applied when something fails.
         #[arg(long)]
@@ -91,7 +100,7 @@ pub enum Command {
     /// configure links that appear late, repair or report drift, answer `status`, `apply` and
     /// `reload` on /run/hostnet/hostnet.sock. Reloads on SIGHUP.
     Daemon {
-        #[arg(long, default_value = "/etc/hostnet/hostnet.yaml", value_name = "FILE")]
+        #[arg(long, default_value = DEFAULT_CONFIG, value_name = "FILE")]
         config: PathBuf,
         /// Where DHCP leases are kept across restarts (a subdirectory netns-NAME with --netns).
         #[arg(long, default_value = "/var/lib/hostnet/leases", value_name = "DIR")]
@@ -136,7 +145,7 @@ pub enum Command {
         #[arg(long = "to", value_enum)]
         format: ExportFormat,
         dir: PathBuf,
-        #[arg(default_value = "/etc/hostnet/hostnet.yaml")]
+        #[arg(default_value = DEFAULT_CONFIG)]
         file: PathBuf,
     },
     /// Build a virtual replica of a design (host, emulated switches, peers), inject faults and

@@ -17,6 +17,7 @@ pub mod ip;
 pub mod kernel_enum;
 pub mod kinds;
 pub mod net;
+mod route_words;
 pub mod rule;
 mod rule_words;
 pub mod virt;

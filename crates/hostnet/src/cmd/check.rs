@@ -35,6 +35,16 @@ fn load_with_graph(file: &Path) -> Result<(Config, hostnet_core::graph::Graph), 
 pub fn read_config(file: &Path) -> Result<String, ExitCode> {
     hostnet_core::read_file(file).map_err(|e| {
         report_load_error(&e);
+        if matches!(&e, LoadError::Io(_, io) if io.kind() == std::io::ErrorKind::NotFound)
+            && file == Path::new(crate::cli::DEFAULT_CONFIG)
+        {
+            // A new user typing `hostnet check` may not know a default file is read at all.
+            eprintln!(
+                "hint: with no FILE, hostnet reads {}; write it (the package installs an example \
+                 beside it, hostnet.yaml.example), or name a file: `hostnet check FILE`",
+                crate::cli::DEFAULT_CONFIG
+            );
+        }
         ExitCode::from(EXIT_INVALID)
     })
 }

@@ -9,6 +9,19 @@ use super::check::{EXIT_INVALID, load};
 use super::{EXIT_FAILED, ExportFormat, ImportFormat};
 
 pub fn import(format: ImportFormat, files: &[PathBuf]) -> ExitCode {
+    if let ImportFormat::Ifupdown = format {
+        if files.len() != 1 {
+            eprintln!("error: ifupdown import takes one file (the files it sources are read with it)");
+            return ExitCode::from(EXIT_INVALID);
+        }
+        return match hostnet_convert::import_ifupdown_path(&files[0]) {
+            Ok(imported) => print_imported(&imported),
+            Err(e) => {
+                eprintln!("error: {e}");
+                ExitCode::from(EXIT_INVALID)
+            }
+        };
+    }
     let mut texts = Vec::new();
     for f in files {
         match std::fs::read_to_string(f) {
@@ -19,22 +32,18 @@ pub fn import(format: ImportFormat, files: &[PathBuf]) -> ExitCode {
             }
         }
     }
-    let imported: Imported = match format {
-        ImportFormat::Ifupdown => {
-            if texts.len() != 1 {
-                eprintln!("error: ifupdown import takes one file");
-                return ExitCode::from(EXIT_INVALID);
-            }
-            hostnet_convert::ifupdown::import(&texts[0].0, &texts[0].1)
+    match hostnet_convert::netplan::import(&texts) {
+        Ok(imported) => print_imported(&imported),
+        Err(e) => {
+            eprintln!("error: {e}");
+            ExitCode::from(EXIT_INVALID)
         }
-        ImportFormat::Netplan => match hostnet_convert::netplan::import(&texts) {
-            Ok(i) => i,
-            Err(e) => {
-                eprintln!("error: {e}");
-                return ExitCode::from(EXIT_INVALID);
-            }
-        },
-    };
+    }
+}
+
+/// Prints an import as a config file, with what was lost as comments and on stderr; the
+/// output must itself pass `check`.
+fn print_imported(imported: &Imported) -> ExitCode {
     let yaml = imported.config.to_yaml();
     let mut out = String::from("# Imported by hostnet.\n");
     if !imported.lost.is_empty() {

@@ -9,7 +9,7 @@ use hostnet_netlink::Netlink;
 use super::{EXIT_FAILED, runtime};
 
 /// Where `cabled_to` expectations come from when `--config` is not given.
-const BOOT_CONFIG: &str = "/etc/hostnet/hostnet.yaml";
+use crate::cli::DEFAULT_CONFIG as BOOT_CONFIG;
 
 /// Exit 0 when nothing is an error (warnings allowed), 1 otherwise: usable from monitoring.
 pub fn doctor(json: bool, interval: Option<u64>, lldp: Option<u64>, config: Option<PathBuf>) -> ExitCode {

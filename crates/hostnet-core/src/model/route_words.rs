@@ -1,0 +1,125 @@
+//! `ip route add` arguments read into a [`Route`], for importing the `up ip route add ...` lines
+//! in which ifupdown configurations carry their static routes.
+
+use std::net::IpAddr;
+
+use super::net::{Route, RouteDst, RouteProtocol, RouteScope, RouteType};
+
+impl Route {
+    /// Reads the words after `ip [-4|-6] route add`, e.g. `198.51.100.0/24 via 10.0.0.1 metric 50`,
+    /// and the device they name (`dev X`), which the caller checks against the stanza's.
+    /// What hostnet routes cannot express (nexthop groups, encap, realms, ...) is an error.
+    pub fn from_ip_words(words: &[&str]) -> Result<(Route, Option<String>), String> {
+        let mut r = Route::default_via(IpAddr::from([0, 0, 0, 0]));
+        r.via = None;
+        let mut dst = None;
+        let mut dev = None;
+        let mut it = words.iter().copied().peekable();
+        if let Some(&t) = it.peek() {
+            let kind = match t {
+                "unicast" => Some(RouteType::Unicast),
+                "local" => Some(RouteType::Local),
+                "blackhole" => Some(RouteType::Blackhole),
+                "unreachable" => Some(RouteType::Unreachable),
+                "prohibit" => Some(RouteType::Prohibit),
+                _ => None,
+            };
+            if let Some(k) = kind {
+                r.kind = k;
+                it.next();
+            }
+        }
+        while let Some(w) = it.next() {
+            let mut arg = || it.next().ok_or_else(|| format!("`{w}` needs a value"));
+            let number = |v: &str| v.parse::<u32>().map_err(|_| format!("`{w} {v}` is not a number"));
+            match w {
+                "-4" | "-6" => {}
+                "to" => dst = Some(read_dst(arg()?)?),
+                "via" => {
+                    let v = arg()?;
+                    let v = v.strip_prefix("inet6 ").unwrap_or(v);
+                    r.via = Some(v.parse().map_err(|_| format!("gateway `{v}` is not an IP address"))?);
+                }
+                "dev" | "oif" => dev = Some(arg()?.to_string()),
+                "metric" | "preference" | "priority" => r.metric = Some(number(arg()?)?),
+                "table" => {
+                    let t = arg()?;
+                    r.table = Some(match t {
+                        "main" => 254,
+                        "local" => 255,
+                        "default" => 253,
+                        n => n
+                            .parse()
+                            .map_err(|_| format!("table `{n}` is not a number (names from rt_tables are not read)"))?,
+                    });
+                }
+                "src" => {
+                    let s = arg()?;
+                    r.src = Some(s.parse().map_err(|_| format!("source `{s}` is not an IP address"))?);
+                }
+                "onlink" => r.onlink = true,
+                "scope" => {
+                    r.scope = Some(match arg()? {
+                        "global" | "universe" => RouteScope::Global,
+                        "link" => RouteScope::Link,
+                        "host" => RouteScope::Host,
+                        s => return Err(format!("scope `{s}` is not one hostnet writes (global, link, host)")),
+                    })
+                }
+                "mtu" => {
+                    let m = arg()?;
+                    r.mtu = Some(number(m.strip_prefix("lock ").unwrap_or(m))?);
+                }
+                "proto" | "protocol" => {
+                    r.protocol = Some(match arg()? {
+                        "boot" => RouteProtocol::Boot,
+                        "static" => RouteProtocol::Static,
+                        p => {
+                            return Err(format!(
+                                "protocol `{p}` belongs to another program; hostnet writes boot or static"
+                            ));
+                        }
+                    })
+                }
+                other if dst.is_none() && !other.is_empty() => dst = Some(read_dst(other)?),
+                other => return Err(format!("`{other}` is not something hostnet routes express")),
+            }
+        }
+        r.dst = dst.ok_or("no destination")?;
+        Ok((r, dev))
+    }
+}
+
+/// As `ip route` reads a destination: `default`, a prefix, or a bare address (a host route).
+fn read_dst(s: &str) -> Result<RouteDst, String> {
+    if s.contains('/') || s == "default" {
+        return s.parse();
+    }
+    let ip: IpAddr = s.parse().map_err(|_| format!("destination `{s}` is not an address or prefix"))?;
+    let len = if ip.is_ipv4() { 32 } else { 128 };
+    format!("{ip}/{len}").parse()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn read(s: &str) -> Result<(Route, Option<String>), String> {
+        Route::from_ip_words(&s.split(' ').collect::<Vec<_>>())
+    }
+
+    #[test]
+    fn ip_route_words_read_as_ip_route_means_them() {
+        let (r, dev) = read("198.51.100.0/24 via 10.0.0.1 dev bond0 metric 50").unwrap();
+        assert_eq!(r.dst.to_string(), "198.51.100.0/24");
+        assert_eq!(r.via, Some("10.0.0.1".parse().unwrap()));
+        assert_eq!((r.metric, dev.as_deref()), (Some(50), Some("bond0")));
+        let (r, dev) = read("to 192.0.2.7 table 100 proto static onlink").unwrap();
+        assert_eq!((r.dst.to_string().as_str(), r.table, r.onlink, dev), ("192.0.2.7/32", Some(100), true, None));
+        assert_eq!(read("blackhole 203.0.113.0/24").unwrap().0.kind, RouteType::Blackhole);
+        assert_eq!(read("default via 10.0.0.1").unwrap().0.dst, RouteDst::Default);
+        assert!(read("198.51.100.0/24 nexthop via 10.0.0.1").is_err());
+        assert!(read("198.51.100.1/24 via 10.0.0.1").unwrap_err().contains("host bits"));
+        assert!(read("via 10.0.0.1").is_err());
+    }
+}
