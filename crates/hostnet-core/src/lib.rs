@@ -11,6 +11,7 @@ pub mod duration;
 pub mod graph;
 pub mod locate;
 pub mod model;
+pub mod online;
 pub mod op_error;
 pub mod parse;
 pub mod reuse;

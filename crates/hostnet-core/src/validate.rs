@@ -69,6 +69,7 @@ pub fn validate(config: &Config, rep: &mut Reporter<'_>) -> Graph {
     check_routes(config, rep);
     check_typed_routes(config, rep);
     check_rules(config, rep);
+    check_online(config, &names, rep);
     check_dns(config, rep);
     let graph = Graph::build(config);
     if let Some(cycle) = graph.cycle() {
@@ -645,6 +646,32 @@ fn check_typed_routes(config: &Config, rep: &mut Reporter<'_>) {
                 format!("{} (table {}, metric {}) is declared twice", r.dst, r.table_id(), r.metric.unwrap_or(0)),
             );
         }
+    }
+}
+
+/// The online contract names declared interfaces, and asks a lease only of a DHCP client.
+fn check_online(config: &Config, names: &HashMap<&str, Decl>, rep: &mut Reporter<'_>) {
+    let Some(online) = &config.online else { return };
+    for (name, state) in &online.interfaces {
+        let at = format!("online.interfaces.{name}");
+        if !names.contains_key(name.as_str()) {
+            rep.error(&at, format!("interface `{name}` is not declared"));
+        } else if *state == crate::online::OnlineState::Lease
+            && config.interfaces.iter().any(|i| i.name == *name && i.dhcp4.is_none() && i.dhcp6.is_none())
+        {
+            rep.error(
+                &at,
+                format!("`{name}` has no dhcp4 or dhcp6, so it never holds a lease; wait for `routable` instead"),
+            );
+        }
+    }
+    for (i, name) in online.optional.iter().enumerate() {
+        if !names.contains_key(name.as_str()) {
+            rep.error(format!("online.optional[{i}]"), format!("interface `{name}` is not declared"));
+        }
+    }
+    if online.timeout == 0 {
+        rep.error("online.timeout", "0 would never wait; remove `online:` to be ready as soon as the file is applied");
     }
 }
 

@@ -22,6 +22,7 @@ use crate::control::{self, Ask};
 use crate::history::History;
 use crate::machine::Phase;
 use crate::mirror::{Change, Mirror};
+use crate::online::Readiness;
 use crate::owners::Owners;
 use crate::protocol::{Response, socket_path};
 use crate::reconcile::LinkState;
@@ -131,6 +132,7 @@ pub fn load_config(path: &std::path::Path) -> Result<(Config, Option<InterfaceTe
 /// Runs the daemon until SIGTERM or SIGINT. Must run on a current-thread runtime, inside the
 /// network namespace it manages.
 pub async fn run(opts: DaemonOptions) -> Result<(), StartError> {
+    let started_at = Instant::now();
     let (desired, desired_texts) = load_config(&opts.config).map_err(|e| StartError::Config(e.text))?;
     // Subscribe before the first dump, so that no change falls between the two.
     let monitor = Monitor::open_with_buffer(
@@ -171,14 +173,27 @@ pub async fn run(opts: DaemonOptions) -> Result<(), StartError> {
     };
     d.adopt_orphaned_trial();
     d.pass().await;
-    let _ = sd_notify::notify(&[NotifyState::Ready, NotifyState::Status(&d.summary())]);
+    let mut readiness = d.first_readiness(started_at);
+    let mut last_status = d.summary();
+    if readiness == Readiness::Ready {
+        let _ = sd_notify::notify(&[NotifyState::Ready, NotifyState::Status(&last_status)]);
+    } else {
+        tracing::info!("not online yet: {last_status}");
+        // The unit's start timeout must not cut the contract's own short.
+        let wait = d.desired.online.as_ref().map_or(0, |o| u64::from(o.timeout) + 30);
+        let usec = u32::try_from(wait.saturating_mul(1_000_000)).unwrap_or(u32::MAX);
+        let _ = sd_notify::notify(&[NotifyState::ExtendTimeoutUsec(usec), NotifyState::Status(&last_status)]);
+    }
     let watchdog = sd_notify::watchdog_enabled().map(|t| t / 2);
     let mut hup = signal(SignalKind::hangup()).expect("SIGHUP handler");
     let mut term = signal(SignalKind::terminate()).expect("SIGTERM handler");
     let mut int = signal(SignalKind::interrupt()).expect("SIGINT handler");
-    let mut last_status = String::new();
     loop {
-        let wake = d.next_wakeup();
+        let ready_by = match readiness {
+            Readiness::Waiting { deadline } => Some(deadline),
+            Readiness::Ready => None,
+        };
+        let wake = d.next_wakeup().into_iter().chain(ready_by).min();
         tokio::select! {
             batch = d.monitor.next_batch() => {
                 match batch {
@@ -204,6 +219,18 @@ pub async fn run(opts: DaemonOptions) -> Result<(), StartError> {
             d.garbage.clear();
         }
         let s = d.summary();
+        if let Readiness::Waiting { deadline } = readiness {
+            let online = d.online_verdict().is_none_or(|v| v.online);
+            if online || Instant::now() >= deadline {
+                if !online {
+                    tracing::warn!("online timeout passed, telling systemd the network is up anyway: {s}");
+                }
+                let _ = sd_notify::notify(&[NotifyState::Ready, NotifyState::Status(&s)]);
+                readiness = Readiness::Ready;
+                last_status = s;
+                continue;
+            }
+        }
         if s != last_status {
             let _ = sd_notify::notify(&[NotifyState::Status(&s)]);
             last_status = s;
@@ -461,7 +488,12 @@ impl Daemon {
         if parts.is_empty() {
             parts.push("no interfaces declared".into());
         }
-        parts.join(", ")
+        let mut s = parts.join(", ");
+        if let Some(v) = self.online_verdict() {
+            s.push_str("; ");
+            s.push_str(&v.summary());
+        }
+        s
     }
 
     /// The status of every declared link, with up to `events` recent events each.
@@ -469,6 +501,7 @@ impl Daemon {
         let observed = self.mirror.observed();
         let by_name: HashMap<&str, &hostnet_netlink::status::LinkStatus> =
             observed.status.iter().map(|s| (s.name.as_str(), s)).collect();
+        let mut facts = self.online_facts();
         let links = Owners::declared(&self.desired)
             .iter()
             .map(|n| {
@@ -482,6 +515,7 @@ impl Daemon {
                 );
                 r.dhcp4 = self.dhcp.report(n, crate::dhcp::Proto::Dhcp4);
                 r.dhcp6 = self.dhcp.report(n, crate::dhcp::Proto::Dhcp6);
+                r.facts = facts.remove(n);
                 r
             })
             .collect();
@@ -501,6 +535,7 @@ impl Daemon {
             }),
             resyncs: self.mirror.resyncs,
             reconcile_errors: self.reconcile_errors,
+            online: self.online_verdict(),
             links,
         }
     }

@@ -17,6 +17,7 @@ mod leases;
 pub mod machine;
 pub mod metrics;
 pub mod mirror;
+pub mod online;
 pub mod owners;
 pub mod protocol;
 mod reconcile;

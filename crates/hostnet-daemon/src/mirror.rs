@@ -267,6 +267,17 @@ impl Mirror {
         self.links.get(&index)
     }
 
+    /// Whether link `index` has a usable address, and a usable global one (see
+    /// [`hostnet_netlink::read::usable`]).
+    pub fn address_facts(&self, index: u32) -> (bool, bool) {
+        let from = (index, IpAddr::from([0u8; 4]), 0);
+        let to = (index, IpAddr::from([0xffu8; 16]), u8::MAX);
+        self.addrs.range(from..=to).fold((false, false), |(a, g), (_, m)| {
+            let (ua, ug) = hostnet_netlink::read::usable(m);
+            (a || ua, g || ug)
+        })
+    }
+
     /// Takes in one notification.
     pub fn apply(&mut self, n: Notification) -> Option<Change> {
         let change = self.take(n);

@@ -26,6 +26,9 @@ pub struct Status {
     /// Full re-reads after lost notifications.
     pub resyncs: u64,
     pub reconcile_errors: u64,
+    /// The config's online contract judged now; absent without an `online:` section.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub online: Option<hostnet_core::online::Verdict>,
     pub links: Vec<LinkReport>,
 }
 
@@ -59,6 +62,9 @@ pub struct LinkReport {
     pub dhcp4: Option<crate::dhcp::DhcpReport>,
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub dhcp6: Option<crate::dhcp::DhcpReport>,
+    /// What `hostnet wait-online --interface` judges: carrier, address, lease, ...
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub facts: Option<hostnet_core::online::Facts>,
 }
 
 #[derive(Debug, Clone, Serialize, Deserialize)]
@@ -167,6 +173,7 @@ pub fn link_report(
         bond: live.and_then(|l| bond_health(l, by_name)),
         dhcp4: None,
         dhcp6: None,
+        facts: None,
     }
 }
 

@@ -25,7 +25,7 @@ use crate::dump::DumpSocket;
 use crate::error::Error;
 use crate::status::{AggregatorStatus, BondPortStatus, BondStatus, LacpPortState, LinkStatus};
 use addresses::addresses_on;
-pub use addresses::{address_of, attach_address, flags_of, is_dynamic};
+pub use addresses::{address_of, attach_address, flags_of, is_dynamic, usable};
 use rtnetlink::packet_core::ParseableParametrized;
 use side::SideDumps;
 

@@ -112,6 +112,22 @@ pub enum Command {
         #[arg(long)]
         json: bool,
     },
+    /// Wait until the network is online, as the daemon sees it: the config's `online:` contract
+    /// (without one, every declared interface configured), or the interfaces named here. Exit 0
+    /// once online, 1 at the timeout with what is missing. For scripts and
+    /// hostnet-wait-online.service.
+    WaitOnline {
+        /// Give up after DURATION (90, 90s, 2m).
+        #[arg(long, value_name = "DURATION", default_value = "120")]
+        timeout: String,
+        /// Wait for this interface instead, to reach STATE: carrier, configured (the default),
+        /// address, routable or lease. Repeatable.
+        #[arg(long = "interface", short = 'i', value_name = "NAME[:STATE]")]
+        interfaces: Vec<String>,
+        /// One of the named interfaces is enough.
+        #[arg(long)]
+        any: bool,
+    },
     /// Make the running daemon re-read its config file (a bad file changes nothing).
     Reload,
     /// Check the live host for known traps (read-only): hostname on loopback, firewall rules

@@ -422,3 +422,70 @@ fn metrics_are_scraped_over_http() {
     }
     assert!(http_get(&ns, "127.0.0.1:9469", "/").starts_with("HTTP/1.1 404"));
 }
+
+/// What systemd has been told so far, joined; waits up to `limit` for a message with `want`.
+fn notified(rx: &std::sync::mpsc::Receiver<String>, seen: &mut String, want: &str, limit: Duration) -> bool {
+    let t0 = Instant::now();
+    loop {
+        if seen.contains(want) {
+            return true;
+        }
+        let left = limit.saturating_sub(t0.elapsed());
+        match rx.recv_timeout(left.max(Duration::from_millis(1))) {
+            Ok(m) => {
+                seen.push_str(&m);
+                seen.push('\n');
+            }
+            Err(_) => return seen.contains(want),
+        }
+    }
+}
+
+#[test]
+#[ignore = "needs root: creates network namespaces"]
+fn ready_waits_for_the_online_contract_and_wait_online_says_what_is_missing() {
+    let ns = Ns::new("donline");
+    let peer = Ns::new("donlinep");
+    let f = ns
+        .file("c.yaml", &format!("{HOST}online:\n  timeout: 60\n  interfaces: {{ uplink: routable, v0: address }}\n"));
+    let (d, rx) = Daemon::start_notified(&ns, &f);
+    let mut seen = String::new();
+    assert!(notified(&rx, &mut seen, "waiting for uplink routable: not on the host", Duration::from_secs(5)), "{seen}");
+    assert!(!seen.contains("READY=1"), "READY before the contract held:\n{seen}");
+    assert!(seen.contains("EXTEND_TIMEOUT_USEC=90000000"), "{seen}");
+    let s = d.status();
+    assert_eq!(s["online"]["online"], false, "{s}");
+    let out = ns.hostnet(&["wait-online", "--timeout", "1"]);
+    assert_eq!(out.status.code(), Some(1));
+    let err = String::from_utf8_lossy(&out.stderr);
+    assert!(err.contains("not online after 1: waiting for uplink routable: not on the host"), "{err}");
+    // Named interfaces are judged on the daemon's facts, whatever the file's contract says.
+    ns.hostnet_ok(&["wait-online", "--timeout", "5", "--interface", "v0:address", "-i", "br0"]);
+    let out = ns.hostnet(&["wait-online", "--timeout", "1", "-i", "uplink:lease"]);
+    assert!(String::from_utf8_lossy(&out.stderr).contains("uplink lease: not on the host"));
+    let out = ns.hostnet(&["wait-online", "-i", "v0:up"]);
+    assert_eq!(out.status.code(), Some(2), "a wrong state is bad input");
+
+    // The NIC arrives with carrier: the contract holds, READY follows, wait-online returns.
+    let t0 = Instant::now();
+    plug(&ns, &peer, "enx1", "02:00:00:00:00:aa");
+    ns.hostnet_ok(&["wait-online", "--timeout", "20"]);
+    assert!(notified(&rx, &mut seen, "READY=1", Duration::from_secs(5)), "{seen}\n{}", d.log());
+    println!("online {:?} after the NIC appeared", t0.elapsed());
+    assert_eq!(d.status()["online"]["online"], true);
+}
+
+#[test]
+#[ignore = "needs root: creates network namespaces"]
+fn a_contract_that_never_holds_is_ready_at_its_timeout_with_a_warning() {
+    let ns = Ns::new("donlinet");
+    let f = ns.file("c.yaml", &format!("{HOST}online:\n  timeout: 2s\n  interfaces: {{ uplink: carrier }}\n"));
+    let t0 = Instant::now();
+    let (d, rx) = Daemon::start_notified(&ns, &f);
+    let mut seen = String::new();
+    assert!(notified(&rx, &mut seen, "READY=1", Duration::from_secs(10)), "{seen}");
+    let took = t0.elapsed();
+    assert!(took >= Duration::from_secs(2), "READY after {took:?}, before the timeout");
+    assert!(d.log().contains("online timeout passed"), "{}", d.log());
+    assert!(seen.contains("waiting for uplink carrier"), "{seen}");
+}

@@ -62,6 +62,10 @@ pub struct Config {
     /// them.
     #[serde(default, skip_serializing_if = "Prune::is_default")]
     pub prune: Prune,
+    /// When the host counts as online (the daemon's READY=1, `hostnet wait-online`). Unset:
+    /// once the file is applied.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub online: Option<crate::online::Online>,
     /// The daemon's Prometheus endpoint; off unless set.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub metrics: Option<Metrics>,

@@ -62,6 +62,14 @@ pub fn is_dynamic(a: &AddressMessage) -> bool {
     !flags_of(a).contains(AddressFlags::Permanent)
 }
 
+/// Whether an address can be used now (DAD neither running nor failed), and whether it then
+/// reaches beyond the link (scope global): the `address` and `routable` of the online contract.
+pub fn usable(a: &AddressMessage) -> (bool, bool) {
+    let f = flags_of(a);
+    let usable = !f.intersects(AddressFlags::Tentative | AddressFlags::Dadfailed);
+    (usable, usable && a.header.scope == rtnetlink::packet_route::address::AddressScope::Universe)
+}
+
 /// An address's IFA_F_* flags: the 32-bit IFA_FLAGS attribute, or the header's 8 bits where
 /// the kernel sent none (the values below 0x100 are the same in both).
 pub fn flags_of(a: &AddressMessage) -> AddressFlags {

@@ -6,6 +6,7 @@ mod convert;
 mod daemon;
 mod doctor;
 mod lab;
+mod online;
 mod show;
 
 use std::process::ExitCode;
@@ -75,6 +76,7 @@ pub fn run(cli: Cli) -> ExitCode {
         }
         Command::Status { json } => daemon::status(&ctx, json),
         Command::Reload => daemon::reload(&ctx),
+        Command::WaitOnline { timeout, interfaces, any } => online::wait_online(&ctx, &timeout, &interfaces, any),
         Command::Doctor { json, interval, lldp, config } => doctor::doctor(json, interval, lldp, config),
         Command::Lab { file, throughput, link_mbit, flows, seconds, modes, scenario, json, svg, vm, quiet, repeat } => {
             if throughput {

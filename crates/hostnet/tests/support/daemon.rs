@@ -41,6 +41,25 @@ impl<'a> Daemon<'a> {
         String::from_utf8_lossy(&out.stdout).trim().to_string()
     }
 
+    /// As `start`, with systemd's notification socket played by the test: what the daemon
+    /// tells systemd (READY=1, STATUS=...) arrives on the receiver, one message per item.
+    pub fn start_notified(ns: &'a Ns, config: &str) -> (Daemon<'a>, std::sync::mpsc::Receiver<String>) {
+        let path = ns.state_dir().with_extension(format!("notify-{}", super::vm::rand_suffix()));
+        let sock = std::os::unix::net::UnixDatagram::bind(&path).expect("bind a notify socket");
+        let (tx, rx) = std::sync::mpsc::channel();
+        std::thread::spawn(move || {
+            let mut buf = [0u8; 4096];
+            while let Ok(n) = sock.recv(&mut buf) {
+                if tx.send(String::from_utf8_lossy(&buf[..n]).to_string()).is_err() {
+                    break;
+                }
+            }
+        });
+        let mut cmd = ns.hostnet_cmd(&["daemon", "--config", config, "--lease-dir"]);
+        cmd.env("NOTIFY_SOCKET", &path);
+        (Self::spawn(ns, cmd), rx)
+    }
+
     fn spawn(ns: &'a Ns, mut cmd: std::process::Command) -> Daemon<'a> {
         let log = ns.state_dir().with_extension(format!("daemon-{}.log", super::vm::rand_suffix()));
         let f = std::fs::File::create(&log).unwrap();

@@ -6,6 +6,7 @@
 pub mod daemon;
 pub mod dnsmasq;
 pub mod lldpd;
+pub mod os;
 pub mod vm;
 
 use std::path::PathBuf;

@@ -1,0 +1,143 @@
+//! The real-server journey in an OS-level VM (vm/hostnet-os): Debian with systemd as PID 1,
+//! hostnet installed from the .deb this checkout builds, taking over from the network manager
+//! that was there, and rebooted. Ignored by a plain `cargo test`; the README's test command runs
+//! them, and they fail when the VM cannot run.
+
+mod support;
+
+use support::os::{Disk, Os, deb, exclusive};
+
+/// The seed's design on the guest's four NICs: an 802.3ad bond to each switch, balance-alb over
+/// both, a VLAN on top. Two NICs are matched by MAC and two by name, as real configs mix them.
+const SEED: &str = r#"
+interfaces:
+  - name: e1p1
+    ethernet: { match: { mac: "52:54:00:aa:00:00" } }
+  - name: e1p2
+    ethernet: { match: { mac: "52:54:00:aa:00:01" } }
+  - name: e2p1
+    ethernet: { match: { name: ens18 } }
+  - name: e2p2
+    ethernet: { match: { name: ens19 } }
+  - name: idmz1
+    bond: { mode: 802.3ad, ports: [e1p1, e1p2], miimon: 100, lacp_rate: fast }
+  - name: idmz2
+    bond: { mode: 802.3ad, ports: [e2p1, e2p2], miimon: 100, lacp_rate: fast }
+  - name: idmz
+    bond: { mode: balance-alb, ports: [idmz1, idmz2], miimon: 100 }
+    dhcp4: { use_dns: false }
+  - name: vl100
+    vlan: { base: idmz, id: 100 }
+    addresses: [10.100.0.10/24]
+online:
+  timeout: 90
+  interfaces: { idmz: lease, vl100: address }
+"#;
+
+/// A unit that needs the network: it pings the DHCP server once, at every boot, after
+/// network-online.target, and writes down whether that first try worked.
+const NEEDS_NETWORK: &str = r#"[Unit]
+Description=needs the network at boot (hostnet's OS test)
+Wants=network-online.target
+After=network-online.target
+[Service]
+Type=oneshot
+ExecStart=/bin/sh -c 'if ping -c1 -W2 10.0.0.1 >/dev/null; then echo ok; else echo failed; fi >> /var/log/first-ping'
+[Install]
+WantedBy=multi-user.target
+"#;
+
+/// What must hold after every boot of the seed's design: every port enslaved (pulled cables
+/// too), both switches' aggregators formed where cables are in, the peer reachable on both
+/// networks, and hostnet finding nothing to change.
+const SEED_HOLDS: &str = r#"
+set -e
+for i in $(seq 60); do
+  if ping -c1 -W1 10.0.0.1 >/dev/null 2>&1 && ping -c1 -W1 10.100.0.1 >/dev/null 2>&1; then break; fi
+  sleep 1
+done
+ping -c1 -W2 10.0.0.1; ping -c1 -W2 10.100.0.1
+systemctl is-active hostnetd
+grep -q 'Slave Interface: e1p1' /proc/net/bonding/idmz1
+grep -q 'Slave Interface: e1p2' /proc/net/bonding/idmz1
+grep -q 'Slave Interface: e2p1' /proc/net/bonding/idmz2
+grep -q 'Slave Interface: e2p2' /proc/net/bonding/idmz2
+grep -q 'Slave Interface: idmz1' /proc/net/bonding/idmz
+grep -q 'Slave Interface: idmz2' /proc/net/bonding/idmz
+hostnet plan --live | tee /tmp/plan
+grep -q 'nothing to do' /tmp/plan
+hostnet wait-online --timeout 5
+hostnet status | head -3
+systemctl is-system-running --wait || systemctl --failed --no-pager
+echo "first ping: $(grep -c '^ok' /var/log/first-ping) ok of $(wc -l < /var/log/first-ping) boots"
+# From the daemon's start to its READY=1, as systemd saw them.
+start=$(systemctl show hostnetd -p ExecMainStartTimestampMonotonic --value)
+ready=$(systemctl show hostnetd -p ActiveEnterTimestampMonotonic --value)
+echo "online after: $(( (ready - start) / 1000 )) ms"
+echo === show
+hostnet show --yaml
+"#;
+
+#[test]
+#[ignore = "needs the OS-level VM (vm/hostnet-os)"]
+fn the_seed_design_comes_up_on_every_boot_with_every_port_enslaved() {
+    let _one = exclusive();
+    let deb = deb();
+    let files = vec![
+        ("/etc/hostnet/hostnet.yaml", SEED.to_string()),
+        ("/etc/systemd/system/needs-network.service", NEEDS_NETWORK.to_string()),
+    ];
+    let mut os = Os::boot("seed", Disk { deb: Some(&deb), files }, &[]);
+    eprintln!("OS VM accel: {}", os.accel);
+    // The first boot had no hostnet: the unit ran before any network existed.
+    os.ok("dpkg -i /root/hostnet_*.deb && systemctl enable needs-network && systemctl enable --now hostnetd && : > /var/log/first-ping");
+    os.reboot(&[]);
+    let first = os.ok(SEED_HOLDS);
+    eprintln!(
+        "boot 2: {}",
+        first
+            .lines()
+            .filter(|l| l.starts_with("online after") || l.starts_with("first ping"))
+            .collect::<Vec<_>>()
+            .join("; ")
+    );
+    assert!(first.contains("first ping: 1 ok of 1 boots"), "{first}");
+    let want = first.split("=== show\n").nth(1).unwrap().to_string();
+    // Boots 3-7 under hostnet; on the 3rd, 5th and 7th one cable of each switch is out while
+    // the host boots (degraded bonds count as up).
+    for boot in 3..=7 {
+        let pulled: &[usize] = if boot % 2 == 1 { &[1, 3] } else { &[] };
+        os.reboot(pulled);
+        let got = os.ok(SEED_HOLDS);
+        eprintln!(
+            "boot {boot}: {}",
+            got.lines()
+                .filter(|l| l.starts_with("online after") || l.starts_with("first ping"))
+                .collect::<Vec<_>>()
+                .join("; ")
+        );
+        assert!(
+            got.contains(&format!("first ping: {n} ok of {n} boots", n = boot - 1)),
+            "boot {boot}: a unit after network-online.target found no network:\n{got}"
+        );
+        assert_eq!(
+            got.split("=== show\n").nth(1).unwrap(),
+            want,
+            "boot {boot}: the network differs from the first boot"
+        );
+        if !pulled.is_empty() {
+            // The ports without carrier at boot were enslaved; plugged in, they join their
+            // aggregator.
+            for n in pulled {
+                os.set_link(*n, true);
+            }
+            os.ok(r#"for i in $(seq 30); do
+                     [ "$(grep -c 'MII Status: up' /proc/net/bonding/idmz1)" = 3 ] &&
+                     [ "$(grep -c 'MII Status: up' /proc/net/bonding/idmz2)" = 3 ] && exit 0
+                     sleep 1
+                   done
+                   cat /proc/net/bonding/idmz1 /proc/net/bonding/idmz2; exit 1"#);
+        }
+    }
+    assert_eq!(os.boots, 7);
+}
