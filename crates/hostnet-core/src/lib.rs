@@ -6,6 +6,7 @@
 //! kernel adapter, the daemon, the lab and the CLI on both. [`State::apply`] says what one
 //! operation does to a host, as the kernel does it; the engine's in-memory host runs on it.
 
+pub mod confirm;
 pub mod diag;
 pub mod duration;
 pub mod graph;

@@ -5,6 +5,7 @@
 
 mod attr_set;
 mod bridge_port;
+pub mod checks;
 pub mod conn;
 mod dump;
 pub mod error;

@@ -71,6 +71,11 @@ pub enum Command {
         /// Revert automatically after DURATION (90, 90s, 2m) unless `hostnet confirm` runs first.
         #[arg(long = "try", value_name = "DURATION")]
         try_for: Option<String>,
+        /// With --try: confirm by itself once every check passes for 5 s in a row, or roll back
+        /// at the deadline. CHECKS: gateway (the default gateways answer ARP/ND), dns (the
+        /// config's DNS servers answer), ping:HOST, tcp:HOST:PORT; comma-separated.
+        #[arg(long, value_name = "CHECKS", requires = "try_for")]
+        confirm_when: Vec<String>,
         /// Boot mode: a missing NIC is reported and the rest applied; nothing is rolled back.
         #[arg(long)]
         boot: bool,

@@ -588,3 +588,60 @@ fn a_local_user_can_neither_hold_the_lock_nor_hand_hostnet_a_state_directory() {
     assert!(err.contains("is owned by uid 65534"), "{err}");
     std::fs::remove_dir_all(&planted).unwrap();
 }
+
+#[test]
+#[ignore = "needs root: creates network namespaces"]
+fn a_trial_confirms_itself_when_its_checks_pass_and_rolls_back_when_the_gateway_is_cut() {
+    use support::dnsmasq::{Dnsmasq, V6, cable};
+    let ns = Ns::new("cwhen");
+    let srv = Ns::new("cwhens");
+    cable(&srv, &ns, "e0");
+    // dnsmasq as the gateway's DNS server too (no upstream: it answers REFUSED, which is an answer).
+    let _dns = Dnsmasq::start_with(&srv, 60, 90, V6::RaOnly, &["--port=53", "--no-resolv"]);
+    let host = |net: &str| {
+        format!(
+            "interfaces:\n  - name: e0\n    ethernet: {{}}\n    addresses: [{net}.9/24]\n    routes:\n      - {{ dst: default, via: {net}.1 }}\ndns:\n  nameservers: [10.77.0.1]\n"
+        )
+    };
+    let good = ns.file("good.yaml", &host("10.77.0"));
+    let t0 = Instant::now();
+    let out = ns.hostnet(&[
+        "apply",
+        "--try",
+        "60",
+        "--confirm-when",
+        "gateway,dns",
+        "--confirm-when",
+        "ping:10.77.0.1",
+        &good,
+    ]);
+    let (stdout, stderr) = (String::from_utf8_lossy(&out.stdout), String::from_utf8_lossy(&out.stderr));
+    assert!(out.status.success(), "{stdout}\n{stderr}");
+    assert!(
+        stderr.contains("every check passed for 5 s; confirming") && stdout.contains("confirmed"),
+        "{stdout}\n{stderr}"
+    );
+    println!("confirmed by itself {:?} after the apply started", t0.elapsed());
+    assert!(t0.elapsed() < Duration::from_secs(30), "took {:?}", t0.elapsed());
+    assert!(ns.hostnet_ok(&["confirm"]).contains("nothing to confirm"));
+    // IPv4 only: dnsmasq's router advertisements make SLAAC addresses whose lifetimes run down.
+    let v4 = || format!("{}{}", ns.ip(&["-4", "-br", "addr"]), ns.ip(&["-4", "route"]));
+    let kept = v4();
+    assert!(kept.contains("default via 10.77.0.1"), "{kept}");
+
+    // A change that moves the host off its gateway's network: nothing answers, and the trial
+    // rolls back by itself before its deadline, saying why.
+    let cut = ns.file("cut.yaml", &host("10.78.0"));
+    let out = ns.hostnet(&["apply", "--try", "12", "--confirm-when", "gateway", &cut]);
+    let (stdout, stderr) = (String::from_utf8_lossy(&out.stdout), String::from_utf8_lossy(&out.stderr));
+    assert_eq!(out.status.code(), Some(1), "{stdout}\n{stderr}");
+    assert!(stderr.contains("10.78.0.1 did not answer ARP/ND") && stderr.contains("rolling back"), "{stderr}");
+    assert!(stdout.contains("rolled back the trial"), "{stdout}");
+    assert_eq!(v4(), kept, "after the cut trial rolled back");
+
+    let bad = ns.hostnet(&["apply", "--try", "10", "--confirm-when", "ping:gw.example", &good]);
+    assert_eq!(bad.status.code(), Some(2));
+    assert!(String::from_utf8_lossy(&bad.stderr).contains("not an IP address"));
+    let without = ns.hostnet(&["apply", "--confirm-when", "gateway", &good]);
+    assert_eq!(without.status.code(), Some(2), "--confirm-when without --try is a usage error");
+}

@@ -2,6 +2,7 @@
 
 mod apply;
 mod check;
+mod confirm_when;
 mod convert;
 mod daemon;
 mod doctor;
@@ -43,7 +44,14 @@ pub fn run(cli: Cli) -> ExitCode {
         Command::Plan { file, format, live: false } => check::plan(&file, format),
         Command::Plan { file, format, live: true } => apply::plan_live(&ctx, &file, format),
         Command::Show { json, yaml, what } => show::show(&ctx, json, yaml, what),
-        Command::Apply { file, no_rollback, try_for, boot, json, fail_at, no_daemon } => {
+        Command::Apply { file, no_rollback, try_for, boot, json, fail_at, no_daemon, confirm_when } => {
+            let checks = match confirm_when::parse(&confirm_when) {
+                Ok(c) => c,
+                Err(e) => {
+                    eprintln!("error: --confirm-when: {e}");
+                    return ExitCode::from(EXIT_USAGE);
+                }
+            };
             let try_secs = match try_for.as_deref().map(trial_seconds).transpose() {
                 Ok(t) => t,
                 Err(e) => {
@@ -61,7 +69,13 @@ pub fn run(cli: Cli) -> ExitCode {
             let args = apply::ApplyArgs { no_rollback, try_secs, boot, json, fail_at };
             // Boot mode is the one-shot unit's: it runs when no daemon is wanted.
             let via_daemon = if no_daemon || boot { None } else { daemon::apply(&ctx, &file, &args) };
-            via_daemon.unwrap_or_else(|| apply::apply(&ctx, &file, args))
+            let applied = via_daemon.unwrap_or_else(|| apply::apply(&ctx, &file, args));
+            match try_secs {
+                Some(secs) if !checks.is_empty() && applied == ExitCode::SUCCESS => {
+                    confirm_when::confirm_when(&ctx, &file, &checks, secs)
+                }
+                _ => applied,
+            }
         }
         Command::Confirm => daemon::confirm(&ctx).unwrap_or_else(|| apply::confirm(&ctx)),
         Command::Recover { discard } => apply::recover(&ctx, discard),

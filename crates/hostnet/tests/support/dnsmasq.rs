@@ -77,7 +77,9 @@ impl Dnsmasq {
         let log = dir.join("dnsmasq.log");
         let child = Command::new("ip")
             .args(["netns", "exec", &server.name, "dnsmasq", "--keep-in-foreground", "--conf-file=/dev/null"])
-            .args(["--user=root", "--port=0", "--bind-interfaces", "--no-ping", "--log-dhcp"])
+            .args(["--user=root", "--bind-interfaces", "--no-ping", "--log-dhcp"])
+            // No DNS unless a test asks for it (dnsmasq refuses a repeated --port).
+            .args((!extra.iter().any(|e| e.starts_with("--port"))).then_some("--port=0"))
             .arg(format!("--interface={SERVER_IF}"))
             .arg("--dhcp-range=10.77.0.50,10.77.0.60,255.255.255.0,2m")
             .arg(range6)
