@@ -449,8 +449,22 @@ pub(crate) fn route_message(oif: u32, r: &Route) -> RouteMessage {
     m
 }
 
-/// Replaces resolv.conf atomically, so a reader never sees half a file.
+/// Replaces resolv.conf atomically, so a reader never sees half a file. A symlink is never
+/// replaced: it says another program (systemd-resolved's stub, resolvconf) owns the file, and a
+/// regular file in its place would cut that program out for good.
 pub fn write_resolv_conf(path: &Path, dns: &Dns) -> std::io::Result<()> {
+    if let Ok(target) = std::fs::read_link(path) {
+        let owner = if target.to_string_lossy().contains("systemd/resolve") {
+            "systemd-resolved manages it; hostnet cannot give resolved its servers yet, so set them in /etc/systemd/resolved.conf (DNS=, Domains=)"
+        } else {
+            "another program manages it"
+        };
+        return Err(std::io::Error::other(format!(
+            "{} is a symlink to {} ({owner}); hostnet does not replace it: remove `dns:` from the file, or replace the symlink with a file yourself",
+            path.display(),
+            target.display()
+        )));
+    }
     let mut text = String::from("# Written by hostnet.\n");
     for n in &dns.nameservers {
         text.push_str(&format!("nameserver {n}\n"));
@@ -483,4 +497,28 @@ pub fn read_resolv_conf(path: &Path) -> Option<Dns> {
         }
     }
     Some(dns)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn a_symlinked_resolv_conf_is_never_replaced() {
+        let d = std::env::temp_dir().join(format!("hostnet-resolv-{}", std::process::id()));
+        std::fs::create_dir_all(d.join("run/systemd/resolve")).unwrap();
+        let stub = d.join("run/systemd/resolve/stub-resolv.conf");
+        std::fs::write(&stub, "nameserver 127.0.0.53\n").unwrap();
+        let link = d.join("resolv.conf");
+        std::os::unix::fs::symlink(&stub, &link).unwrap();
+        let dns = Dns { nameservers: vec!["192.0.2.53".parse().unwrap()], search: vec![] };
+        let err = write_resolv_conf(&link, &dns).unwrap_err().to_string();
+        assert!(err.contains("systemd-resolved manages it") && err.contains("does not replace it"), "{err}");
+        assert!(std::fs::symlink_metadata(&link).unwrap().file_type().is_symlink());
+        assert_eq!(std::fs::read_to_string(&stub).unwrap(), "nameserver 127.0.0.53\n");
+        let plain = d.join("plain-resolv.conf");
+        write_resolv_conf(&plain, &dns).unwrap();
+        assert!(std::fs::read_to_string(&plain).unwrap().contains("nameserver 192.0.2.53"));
+        let _ = std::fs::remove_dir_all(&d);
+    }
 }

@@ -141,3 +141,90 @@ fn the_seed_design_comes_up_on_every_boot_with_every_port_enslaved() {
     }
     assert_eq!(os.boots, 7);
 }
+
+/// A server as Debian's installer and a sysadmin leave it: ifupdown with a bond, a VLAN on it
+/// in a file of its own under interfaces.d, a bridge, a static route and the default gateway.
+const INTERFACES: &str = r#"# interfaces(5) file used by ifup(8) and ifdown(8)
+source /etc/network/interfaces.d/*
+
+auto lo
+iface lo inet loopback
+
+auto bond0
+iface bond0 inet static
+    address 10.0.0.20/24
+    gateway 10.0.0.1
+    bond-slaves ens16 ens17
+    bond-mode 802.3ad
+    bond-miimon 100
+    bond-lacp-rate fast
+    up ip route add 192.0.2.0/24 via 10.0.0.1
+    down ip route del 192.0.2.0/24 via 10.0.0.1
+
+auto br0
+iface br0 inet static
+    address 10.200.0.20/24
+    bridge_ports ens18
+    bridge_stp off
+    bridge_fd 0
+"#;
+
+const INTERFACES_VLAN: &str = r#"auto bond0.100
+iface bond0.100 inet static
+    address 10.100.0.20/24
+    vlan-raw-device bond0
+"#;
+
+/// The network as it matters to a server: IPv4 addresses, routes (who added them aside), the
+/// bond's ports and both peers reachable.
+const NETWORK: &str = r#"
+set -e
+for i in $(seq 60); do ping -c1 -W1 10.0.0.1 >/dev/null 2>&1 && break; sleep 1; done
+ping -c1 -W2 10.0.0.1 >/dev/null; ping -c1 -W2 10.100.0.1 >/dev/null
+echo === network
+ip -4 -br addr | sort
+ip -4 route | sed -e 's/ proto [a-z]*//' -e 's/ *$//' | sort
+grep 'Slave Interface' /proc/net/bonding/bond0
+"#;
+
+fn network(out: &str) -> &str {
+    out.split("=== network\n").nth(1).unwrap_or_else(|| panic!("no network section:\n{out}"))
+}
+
+#[test]
+#[ignore = "needs the OS-level VM (vm/hostnet-os)"]
+fn an_ifupdown_server_moves_to_hostnet_and_keeps_its_network_across_a_reboot() {
+    let _one = exclusive();
+    let deb = deb();
+    let files = vec![
+        ("/etc/network/interfaces", INTERFACES.to_string()),
+        ("/etc/network/interfaces.d/vlan100", INTERFACES_VLAN.to_string()),
+    ];
+    let mut os = Os::boot("ifupdown", Disk { deb: Some(&deb), files }, &[]);
+    eprintln!("OS VM accel: {}", os.accel);
+    let before = os.ok(NETWORK);
+    let want = network(&before).to_string();
+    assert!(want.contains("192.0.2.0/24 via 10.0.0.1 dev bond0"), "ifupdown did not set the route up:\n{want}");
+
+    // The takeover, as README tells it: import, check, a trial that confirms itself.
+    let took = os.ok(r#"set -e
+        dpkg -i /root/hostnet_*.deb >/dev/null
+        hostnet import ifupdown /etc/network/interfaces > /etc/hostnet/hostnet.yaml 2> /tmp/import.err
+        cat /etc/hostnet/hostnet.yaml; echo "--- import said:"; cat /tmp/import.err
+        hostnet check
+        hostnet plan --live
+        hostnet apply --try 2m --confirm-when gateway,ping:10.0.0.1,ping:10.100.0.1
+        systemctl disable networking.service
+        systemctl enable hostnetd"#);
+    eprintln!("{took}");
+    assert!(!took.contains("not carried over"), "the import lost something:\n{took}");
+    assert!(took.contains("confirming"), "{took}");
+    let after = os.ok(NETWORK);
+    assert_eq!(network(&after), want, "hostnet's apply changed the network ifupdown had made");
+
+    os.reboot(&[]);
+    let rebooted = os.ok(NETWORK);
+    assert_eq!(network(&rebooted), want, "after the reboot, under hostnetd");
+    os.ok("systemctl is-active hostnetd && ! systemctl is-active networking");
+    assert!(os.ok("hostnet plan --live").contains("nothing to do"));
+}

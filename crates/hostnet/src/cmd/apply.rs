@@ -300,11 +300,11 @@ pub fn confirm(ctx: &Ctx) -> ExitCode {
 pub fn say_confirmed(found: Confirmed) -> ExitCode {
     match found {
         Confirmed::Kept => {
-            println!("confirmed: the trial's changes are kept");
+            super::say(format_args!("confirmed: the trial's changes are kept"));
             ExitCode::SUCCESS
         }
         Confirmed::NothingPending => {
-            println!("nothing to confirm: no trial is pending");
+            super::say(format_args!("nothing to confirm: no trial is pending"));
             ExitCode::SUCCESS
         }
         Confirmed::Overdue { id, deadline } => {
@@ -343,16 +343,16 @@ pub fn rollback(ctx: &Ctx) -> ExitCode {
 
 pub fn say_rolled_back(steps: Option<&[hostnet_engine::StepReport]>) -> ExitCode {
     let Some(steps) = steps else {
-        println!("nothing to roll back: no trial is pending");
+        super::say(format_args!("nothing to roll back: no trial is pending"));
         return ExitCode::SUCCESS;
     };
-    print!("{}", hostnet_engine::render_undone(steps));
+    super::say(format_args!("{}", hostnet_engine::render_undone(steps).trim_end()));
     let failed = steps.iter().filter(|s| s.outcome != Outcome::Applied).count();
-    println!(
+    super::say(format_args!(
         "rolled back the trial: {} operations{}",
         steps.len(),
         if failed > 0 { format!(", {failed} failed") } else { String::new() }
-    );
+    ));
     if failed > 0 { ExitCode::from(EXIT_FAILED) } else { ExitCode::SUCCESS }
 }
 

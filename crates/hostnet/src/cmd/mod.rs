@@ -16,6 +16,19 @@ pub use crate::cli::{Cli, Command, ExportFormat, ImportFormat, PlanFormat, ShowW
 
 /// Exit codes: 0 success, 1 apply failed or runtime error, 2 invalid config.
 pub const EXIT_FAILED: u8 = 1;
+
+/// Set when stdout carries one JSON document (`apply --json --confirm-when`): the words of the
+/// confirm or rollback that follow it then go to stderr.
+static STDOUT_IS_JSON: std::sync::atomic::AtomicBool = std::sync::atomic::AtomicBool::new(false);
+
+/// A line for the user: on stdout, unless stdout is reserved for JSON.
+pub fn say(line: std::fmt::Arguments<'_>) {
+    if STDOUT_IS_JSON.load(std::sync::atomic::Ordering::Relaxed) {
+        eprintln!("{line}");
+    } else {
+        println!("{line}");
+    }
+}
 /// A command line that cannot be used: clap's own code for usage errors.
 pub const EXIT_USAGE: u8 = 2;
 
@@ -70,6 +83,7 @@ pub fn run(cli: Cli) -> ExitCode {
             // Boot mode is the one-shot unit's: it runs when no daemon is wanted.
             let via_daemon = if no_daemon || boot { None } else { daemon::apply(&ctx, &file, &args) };
             let applied = via_daemon.unwrap_or_else(|| apply::apply(&ctx, &file, args));
+            STDOUT_IS_JSON.store(json, std::sync::atomic::Ordering::Relaxed);
             match try_secs {
                 Some(secs) if !checks.is_empty() && applied == ExitCode::SUCCESS => {
                     confirm_when::confirm_when(&ctx, &file, &checks, secs)

@@ -33,6 +33,14 @@ options:
     description:
       - Seconds after which an unconfirmed change reverts. Omit to apply for good.
     type: int
+  confirm_when:
+    description:
+      - With O(try), checks after which the host confirms the trial itself, once all pass for 5 seconds in a row;
+        otherwise it rolls back before the deadline and the task fails naming the check.
+      - C(gateway) (the default gateways answer ARP/ND), C(dns) (the config's DNS servers answer), C(ping:ADDRESS), C(tcp:ADDRESS:PORT).
+      - A fleet rollout with C(serial) and C(max_fail_percentage) then stops at the first host that would lose its gateway.
+    type: list
+    elements: str
   no_daemon:
     description:
       - Apply one-shot even if a hostnet daemon runs on the host (it would then repair back to its own config).
@@ -52,6 +60,12 @@ author:
 '''
 
 EXAMPLES = r'''
+- name: Take over a remote host; it confirms itself once its gateway answers, or rolls back
+  hostnet.net.hostnet_config:
+    src: /etc/hostnet/hostnet.yaml
+    try: 120
+    confirm_when: [gateway, dns]
+
 - name: Apply with a trial that reverts unless confirmed
   hostnet.net.hostnet_config:
     src: /etc/hostnet/hostnet.yaml
@@ -113,11 +127,13 @@ def main():
         no_daemon=dict(type='bool', default=False),
     )
     args['try'] = dict(type='int')
+    args['confirm_when'] = dict(type='list', elements='str')
     args.update(COMMON_ARGS)
     module = AnsibleModule(
         argument_spec=args,
         mutually_exclusive=[('config', 'src')],
         required_one_of=[('config', 'src')],
+        required_by={'confirm_when': 'try'},
         supports_check_mode=True,
     )
     path, tmp = config_file(module)
@@ -146,6 +162,8 @@ def apply(module, path):
     cmd = ['apply', '--json', path]
     if module.params['try'] is not None:
         cmd[1:1] = ['--try', str(module.params['try'])]
+    if module.params['confirm_when']:
+        cmd[1:1] = ['--confirm-when', ','.join(module.params['confirm_when'])]
     if module.params['no_daemon']:
         cmd[1:1] = ['--no-daemon']
     rc, out, err = run(module, cmd, check_rc=False)
