@@ -172,6 +172,7 @@ pub async fn run(opts: DaemonOptions) -> Result<(), StartError> {
         trial_watch: None,
     };
     d.adopt_orphaned_trial();
+    d.warn_other_managers();
     d.pass().await;
     let mut readiness = d.first_readiness(started_at);
     let mut last_status = d.summary();
@@ -476,6 +477,22 @@ impl Daemon {
     }
 
     /// One line for systemd's STATUS=.
+    /// Says which declared links another network manager also manages, and how to hand them
+    /// over. The daemon goes on: its repairs back off from a link something keeps changing
+    /// back (see `fighting_until`), so the two never settle into a loop.
+    fn warn_other_managers(&mut self) {
+        let state = self.mirror.state().clone();
+        for c in hostnet_doctor::managers::for_config(&self.desired, &state) {
+            tracing::warn!(
+                "{} also manages {} ({}); the two will undo each other's changes. To hand it over: {}",
+                c.manager.name(),
+                c.link,
+                c.evidence,
+                c.manager.hand_over(&c.link)
+            );
+        }
+    }
+
     fn summary(&self) -> String {
         // Made after every request and notification batch, over every declared link.
         let order = [Phase::Configured, Phase::Pending, Phase::Drifted, Phase::Failed, Phase::Configuring];

@@ -4,6 +4,7 @@
 
 pub mod gather;
 pub mod lldp;
+pub mod managers;
 pub mod procbond;
 pub mod rules;
 
@@ -49,6 +50,8 @@ pub struct Snapshot {
     pub lldp: Option<Lldp>,
     /// The declared config, for the expectations only it holds (`cabled_to`).
     pub declared: Option<hostnet_core::Config>,
+    /// Other network managers at work on declared links.
+    pub claims: Vec<rules::managers::Claim>,
 }
 
 #[derive(Debug, Clone, Default)]
@@ -71,6 +74,7 @@ pub fn diagnose(s: &Snapshot) -> Vec<Finding> {
     out.extend(rules::bonds::check(s));
     out.extend(rules::stack::check(s));
     out.extend(rules::cabling::check(s));
+    out.extend(rules::managers::check(s));
     out.sort_by(|a, b| (a.severity, a.rule, &a.subject).cmp(&(b.severity, b.rule, &b.subject)));
     out
 }

@@ -5,7 +5,7 @@
 
 mod support;
 
-use support::os::{Disk, Os, deb, exclusive};
+use support::os::{Disk, Os, deb, deb_version, exclusive};
 
 /// The seed's design on the guest's four NICs: an 802.3ad bond to each switch, balance-alb over
 /// both, a VLAN on top. Two NICs are matched by MAC and two by name, as real configs mix them.
@@ -84,13 +84,16 @@ fn the_seed_design_comes_up_on_every_boot_with_every_port_enslaved() {
     let _one = exclusive();
     let deb = deb();
     let files = vec![
-        ("/etc/hostnet/hostnet.yaml", SEED.to_string()),
+        ("/root/seed.yaml", SEED.to_string()),
         ("/etc/systemd/system/needs-network.service", NEEDS_NETWORK.to_string()),
     ];
-    let mut os = Os::boot("seed", Disk { deb: Some(&deb), files }, &[]);
+    let mut os = Os::boot("seed", Disk { debs: vec![&deb], files }, &[]);
     eprintln!("OS VM accel: {}", os.accel);
     // The first boot had no hostnet: the unit ran before any network existed.
-    os.ok("dpkg -i /root/hostnet_*.deb && systemctl enable needs-network && systemctl enable --now hostnetd && : > /var/log/first-ping");
+    os.ok(
+        "dpkg -i /root/hostnet_*.deb && cp /root/seed.yaml /etc/hostnet/hostnet.yaml && systemctl enable needs-network \
+         && systemctl enable --now hostnetd && : > /var/log/first-ping",
+    );
     os.reboot(&[]);
     let first = os.ok(SEED_HOLDS);
     eprintln!(
@@ -200,7 +203,7 @@ fn an_ifupdown_server_moves_to_hostnet_and_keeps_its_network_across_a_reboot() {
         ("/etc/network/interfaces", INTERFACES.to_string()),
         ("/etc/network/interfaces.d/vlan100", INTERFACES_VLAN.to_string()),
     ];
-    let mut os = Os::boot("ifupdown", Disk { deb: Some(&deb), files }, &[]);
+    let mut os = Os::boot("ifupdown", Disk { debs: vec![&deb], files }, &[]);
     eprintln!("OS VM accel: {}", os.accel);
     let before = os.ok(NETWORK);
     let want = network(&before).to_string();
@@ -227,4 +230,72 @@ fn an_ifupdown_server_moves_to_hostnet_and_keeps_its_network_across_a_reboot() {
     assert_eq!(network(&rebooted), want, "after the reboot, under hostnetd");
     os.ok("systemctl is-active hostnetd && ! systemctl is-active networking");
     assert!(os.ok("hostnet plan --live").contains("nothing to do"));
+}
+
+/// Install, the same version again, an upgrade, remove and purge, with hostnetd running.
+const LIFECYCLE: &str = r#"
+set -e
+dpkg -i /root/hostnet_0.1.0-1_amd64.deb >/dev/null
+cat > /etc/hostnet/hostnet.yaml <<'YAML'
+interfaces:
+  - name: ens16
+    ethernet: {}
+  - name: ens17
+    ethernet: {}
+  - name: bond0
+    bond: { mode: 802.3ad, ports: [ens16, ens17], miimon: 100, lacp_rate: fast }
+    addresses: [10.0.0.30/24]
+online:
+  interfaces: { bond0: routable }
+YAML
+systemctl enable --now hostnetd 2>/dev/null
+hostnet wait-online --timeout 60
+for i in $(seq 30); do ping -c1 -W1 10.0.0.1 >/dev/null && break; sleep 1; done
+ip -br addr > /tmp/net.before
+pid() { systemctl show -p MainPID --value hostnetd; }
+first=$(pid)
+ip -o monitor link > /tmp/links.log 2>&1 & mon=$!
+sleep 1
+dpkg -i /root/hostnet_0.1.0-1_amd64.deb >/dev/null
+same=$(pid)
+dpkg -i /root/hostnet_0.1.1-1_amd64.deb >/dev/null
+newer=$(pid)
+hostnet wait-online --timeout 30
+sleep 2; kill $mon
+echo "version: $(dpkg-query -W -f '${Version}' hostnet); daemon pids: $first $same $newer"
+echo "link notifications during both upgrades: $(grep -c . /tmp/links.log || true)"
+grep -q 10.0.0.30 /etc/hostnet/hostnet.yaml
+dpkg -r hostnet >/dev/null
+! systemctl is-active -q hostnetd
+ip -br addr | diff /tmp/net.before -
+test -f /etc/hostnet/hostnet.yaml
+dpkg -P hostnet >/dev/null
+ip -br addr | diff /tmp/net.before -
+ping -c1 -W2 10.0.0.1 >/dev/null
+echo "left after purge:"
+find / -xdev -name '*hostnet*' -not -path '/proc/*' -not -path '/root/*' -not -name '*hostnet-test*' \
+  -not -path '/var/lib/dpkg/*' -not -path '/lib/modules/*' | sort
+find /etc/systemd/system -xtype l | sed 's/^/dangling: /'
+echo end
+"#;
+
+#[test]
+#[ignore = "needs the OS-level VM (vm/hostnet-os)"]
+fn the_package_installs_upgrades_and_purges_without_touching_the_network() {
+    let _one = exclusive();
+    let deb = deb();
+    let next = deb_version("0.1.1-1");
+    let mut os = Os::boot("package", Disk { debs: vec![&deb, &next], files: vec![] }, &[]);
+    let out = os.ok(LIFECYCLE);
+    eprintln!("{out}");
+    let line = out.lines().find(|l| l.starts_with("version:")).unwrap();
+    let pids: Vec<&str> = line.rsplit(": ").next().unwrap().split(' ').collect();
+    assert!(out.contains("version: 0.1.1-1;"), "{out}");
+    assert!(
+        pids.len() == 3 && pids[0] != pids[1] && pids[1] != pids[2] && pids.iter().all(|p| *p != "0"),
+        "each install restarts the running daemon: {pids:?}"
+    );
+    assert!(out.contains("link notifications during both upgrades: 0"), "a restart touched links:\n{out}");
+    let left = out.split("left after purge:\n").nth(1).unwrap();
+    assert_eq!(left.trim(), "end", "purge left files behind:\n{left}");
 }

@@ -42,13 +42,26 @@ fn the_debian_package_holds_hostnet_units_man_pages_and_completions() {
     ] {
         assert!(list.lines().any(|l| l.contains(want)), "{want} missing from the package:\n{list}");
     }
-    // An example, never an active config: installing must not change a host's network.
-    assert!(!list.lines().any(|l| l.ends_with("./etc/hostnet/hostnet.yaml")), "{list}");
+    // The config is a conffile that declares nothing: installing changes no host's network, and
+    // an admin's edits survive upgrades.
+    let conffiles = Command::new("dpkg-deb").arg("-I").arg(&deb).arg("conffiles").output().expect("dpkg-deb -I");
+    let conffiles = String::from_utf8_lossy(&conffiles.stdout).to_string();
+    assert!(conffiles.lines().any(|l| l == "/etc/hostnet/hostnet.yaml"), "{conffiles}");
+    for script in ["postinst", "prerm", "postrm"] {
+        let s = Command::new("dpkg-deb").arg("-I").arg(&deb).arg(script).output().expect("dpkg-deb -I");
+        assert!(s.status.success() && String::from_utf8_lossy(&s.stdout).starts_with("#!/bin/sh"), "no {script}");
+    }
 
     let dest = std::env::temp_dir().join(format!("hostnet-deb-{}", std::process::id()));
     let st = Command::new("dpkg-deb").arg("-x").arg(&deb).arg(&dest).status().expect("dpkg-deb -x");
     assert!(st.success());
     let v = Command::new(dest.join("usr/sbin/hostnet")).arg("--version").output().expect("run packaged hostnet");
     assert_eq!(String::from_utf8_lossy(&v.stdout).trim(), format!("hostnet {}", env!("CARGO_PKG_VERSION")));
+    let plan = Command::new(dest.join("usr/sbin/hostnet"))
+        .arg("plan")
+        .arg(dest.join("etc/hostnet/hostnet.yaml"))
+        .output()
+        .expect("plan the packaged config");
+    assert!(String::from_utf8_lossy(&plan.stdout).starts_with("nothing to do"), "{plan:?}");
     let _ = std::fs::remove_dir_all(&dest);
 }

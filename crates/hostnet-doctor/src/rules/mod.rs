@@ -4,4 +4,5 @@ pub mod bonds;
 pub mod cabling;
 pub mod firewall;
 pub mod hosts;
+pub mod managers;
 pub mod stack;

@@ -50,6 +50,9 @@ pub fn doctor(json: bool, interval: Option<u64>, lldp: Option<u64>, config: Opti
         }
     };
     let mut snap = snap;
+    if let Some(c) = &declared {
+        snap.claims = hostnet_doctor::managers::for_config(c, &snap.state);
+    }
     snap.declared = declared;
     if let Some(secs) = lldp {
         let nics = hostnet_doctor::lldp::nics(&snap.state);

@@ -37,6 +37,20 @@ pub fn deb() -> PathBuf {
     path
 }
 
+/// The package again with a newer version, `version`, from the binary [`deb`] built: what an
+/// upgrade installs.
+pub fn deb_version(version: &str) -> PathBuf {
+    let out = Command::new("cargo")
+        .current_dir(repo())
+        .args(["deb", "-p", "hostnet", "--no-build", "--strip", "--deb-version", version, "--output"])
+        .arg(format!("target/debian-{version}/"))
+        .output()
+        .expect("run cargo deb");
+    assert!(out.status.success(), "cargo deb failed:\n{}", String::from_utf8_lossy(&out.stderr));
+    let path = String::from_utf8_lossy(&out.stdout).lines().last().unwrap_or("").trim().to_string();
+    repo().join(path)
+}
+
 /// A booted guest. Dropping it powers both VMs off; the run directory stays when the test
 /// failed (console.log, peer.log), and its path is printed.
 pub struct Os {
@@ -49,10 +63,10 @@ pub struct Os {
     pub boots: u32,
 }
 
-/// What a guest disk holds beyond the base image: files by guest path and the .deb in /root.
+/// What a guest disk holds beyond the base image: files by guest path and packages in /root.
 #[derive(Default)]
 pub struct Disk<'a> {
-    pub deb: Option<&'a Path>,
+    pub debs: Vec<&'a Path>,
     pub files: Vec<(&'a str, String)>,
 }
 
@@ -65,7 +79,7 @@ impl Os {
         let img = dir.join("disk.img");
         let mut cmd = Command::new(repo().join("vm/hostnet-os"));
         cmd.arg("disk").arg(&img);
-        if let Some(d) = disk.deb {
+        for d in &disk.debs {
             cmd.arg("--deb").arg(d);
         }
         for (i, (dest, text)) in disk.files.iter().enumerate() {
