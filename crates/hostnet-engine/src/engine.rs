@@ -112,8 +112,12 @@ impl<H: Host, S: Store> Engine<H, S> {
             report.links_seen.iter().map(|(n, _)| n).filter(|n| undeclared(n)).cloned().collect()
         };
         if report.verified && !report.links_seen.is_empty() {
-            let owned = owned_after(&self.store.owned().map_err(Refused::Journal)?, &declared, &report.links_seen);
-            self.store.set_owned(&owned).map_err(Refused::Journal)?;
+            let before = self.store.owned().map_err(Refused::Journal)?;
+            let owned = owned_after(&before, &declared, &report.links_seen);
+            // Written only when it changed: most applies (every daemon repair) own what they did.
+            if owned != before {
+                self.store.set_owned(&owned).map_err(Refused::Journal)?;
+            }
         }
         let mut applied = Applied { report, left_alone, trial: None };
         let mut pending = None;

@@ -544,8 +544,11 @@ fn a_bridge_dropped_from_the_file_is_removed_and_its_port_released() {
             String::from_utf8_lossy(&out.stdout)
         );
     }
-    let out = ns.hostnet_ok(&["apply", &flat]);
-    assert!(out.contains("verified"), "{out}");
+    let out = ns.hostnet(&["apply", &flat]);
+    let (report, note) = (String::from_utf8_lossy(&out.stdout), String::from_utf8_lossy(&out.stderr));
+    assert!(out.status.success() && report.contains("verified"), "{report}\n{note}");
+    // The report says why a link the file does not mention went, as the plan did.
+    assert!(note.contains("brp is not in") && note.contains("prune: none"), "{note}");
     let links = ns.ip(&["-br", "link"]);
     assert!(!links.contains("brp"), "{links}");
     let pa0 = ns.ip(&["-d", "-j", "link", "show", "pa0"]);

@@ -188,6 +188,7 @@ echo === network
 ip -4 -br addr | sort
 ip -4 route | sed -e 's/ proto [a-z]*//' -e 's/ *$//' | sort
 grep 'Slave Interface' /proc/net/bonding/bond0
+ip -br link | awk '{print $1}' | grep -v "^lo$" | sort
 "#;
 
 fn network(out: &str) -> &str {
@@ -298,4 +299,70 @@ fn the_package_installs_upgrades_and_purges_without_touching_the_network() {
     assert!(out.contains("link notifications during both upgrades: 0"), "a restart touched links:\n{out}");
     let left = out.split("left after purge:\n").nth(1).unwrap();
     assert_eq!(left.trim(), "end", "purge left files behind:\n{left}");
+}
+
+const NETPLAN_BOND: &str = r#"network:
+  version: 2
+  renderer: networkd
+  ethernets:
+    ens16: {}
+    ens17: {}
+  bonds:
+    bond0:
+      interfaces: [ens16, ens17]
+      parameters: { mode: 802.3ad, lacp-rate: fast, mii-monitor-interval: 100 }
+      addresses: [10.0.0.40/24]
+      routes:
+        - { to: default, via: 10.0.0.1 }
+"#;
+
+const NETPLAN_VLAN: &str = r#"network:
+  version: 2
+  vlans:
+    bond0.100:
+      id: 100
+      link: bond0
+      addresses: [10.100.0.40/24]
+"#;
+
+#[test]
+#[ignore = "needs the OS-level VM (vm/hostnet-os)"]
+fn a_netplan_server_is_warned_of_networkd_then_handed_over_and_rebooted() {
+    let _one = exclusive();
+    let deb = deb();
+    let files = vec![
+        ("/etc/netplan/10-bond.yaml", NETPLAN_BOND.to_string()),
+        ("/etc/netplan/20-vlan.yaml", NETPLAN_VLAN.to_string()),
+    ];
+    let mut os = Os::boot("netplan", Disk { debs: vec![&deb], files }, &[]);
+    // netplan's own generator renders the files for networkd, which it starts.
+    os.ok("chmod 600 /etc/netplan/*.yaml && netplan apply");
+    let want = network(&os.ok(NETWORK)).to_string();
+
+    // hostnet next to a running networkd: doctor and the daemon name it, with the way out.
+    let beside = os.ok(r#"set -e
+        dpkg -i /root/hostnet_*.deb >/dev/null
+        hostnet import netplan /etc/netplan/*.yaml > /etc/hostnet/hostnet.yaml
+        hostnet check
+        echo "--- doctor"; hostnet doctor || true
+        systemctl start hostnetd
+        echo "--- journal"; journalctl -u hostnetd -b --no-pager | grep 'also manages' || true"#);
+    eprintln!("{beside}");
+    let doctor = beside.split("--- doctor\n").nth(1).unwrap();
+    assert!(doctor.contains("systemd-networkd manages ens16"), "doctor did not see networkd:\n{doctor}");
+    assert!(doctor.contains("netplan generate"), "{doctor}");
+    let journal = beside.split("--- journal\n").nth(1).unwrap();
+    assert!(journal.contains("systemd-networkd also manages bond0"), "the daemon did not warn:\n{journal}");
+
+    // The hand-over the message gives, then hostnetd alone across a reboot.
+    let handed = os.ok(r#"set -e
+        mkdir -p /root/netplan-was && mv /etc/netplan/*.yaml /root/netplan-was/
+        netplan generate
+        systemctl disable --now systemd-networkd.service systemd-networkd.socket 2>/dev/null
+        systemctl enable hostnetd 2>/dev/null
+        hostnet doctor || true"#);
+    assert!(!handed.contains("another-manager") && !handed.contains("also manages"), "{handed}");
+    os.reboot(&[]);
+    assert_eq!(network(&os.ok(NETWORK)), want, "after the reboot, under hostnetd alone");
+    os.ok("systemctl is-active hostnetd && ! systemctl is-active systemd-networkd");
 }

@@ -98,29 +98,34 @@ pub fn plan_live(ctx: &Ctx, file: &Path, format: PlanFormat) -> ExitCode {
         PlanFormat::Ip => print!("{}", render_ip(&plan, &file.display().to_string())),
         PlanFormat::Json => println!("{}", plan.to_json()),
     }
-    // Why something the file does not mention is deleted.
-    let declared = hostnet_engine::declared_names(&config);
-    let pruned: Vec<&str> = plan
-        .ops()
+    note_pruned(&config, plan.ops(), file);
+    ExitCode::SUCCESS
+}
+
+/// Says why links the file does not mention are deleted, after the plan or report that lists
+/// them (on stderr, after stdout is flushed, when both go to one terminal).
+fn note_pruned<'a>(config: &hostnet_core::Config, ops: impl Iterator<Item = &'a hostnet_core::plan::Op>, file: &Path) {
+    let declared = hostnet_engine::declared_names(config);
+    let pruned: Vec<&str> = ops
         .filter_map(|o| match o {
             hostnet_core::plan::Op::Delete { name, .. } if !declared.contains(name.as_str()) => Some(name.as_str()),
             _ => None,
         })
         .collect();
-    if !pruned.is_empty() {
-        // After the plan, not inside it, when both go to one terminal.
-        let _ = std::io::Write::flush(&mut std::io::stdout());
-        eprintln!(
-            "note: {} {} not in {}; hostnet made or configured {}, so {} removed (`prune: none` at the top of the file keeps {})",
-            pruned.join(", "),
-            if pruned.len() == 1 { "is" } else { "are" },
-            file.display(),
-            if pruned.len() == 1 { "it" } else { "them" },
-            if pruned.len() == 1 { "it is" } else { "they are" },
-            if pruned.len() == 1 { "it" } else { "them" },
-        );
+    if pruned.is_empty() {
+        return;
     }
-    ExitCode::SUCCESS
+    let _ = std::io::Write::flush(&mut std::io::stdout());
+    let one = pruned.len() == 1;
+    eprintln!(
+        "note: {} {} not in {}; hostnet made or configured {}, so {} removed (`prune: none` at the top of the file keeps {})",
+        pruned.join(", "),
+        if one { "is" } else { "are" },
+        file.display(),
+        if one { "it" } else { "them" },
+        if one { "it is" } else { "they are" },
+        if one { "it" } else { "them" },
+    );
 }
 
 pub fn apply(ctx: &Ctx, file: &Path, a: ApplyArgs) -> ExitCode {
@@ -191,6 +196,10 @@ pub fn print_applied(ctx: &Ctx, applied: &Applied, file: &Path, json: bool) {
         t
     };
     let _ = std::io::stdout().lock().write_all(text.as_bytes());
+    let deletes = applied.report.steps.iter().any(|st| matches!(st.op, hostnet_core::plan::Op::Delete { .. }));
+    if deletes && let Ok(config) = hostnet_core::load_file(file) {
+        note_pruned(&config, applied.report.steps.iter().map(|st| &st.op), file);
+    }
 }
 
 /// Hands a recorded trial over to its reverter; this process guarded it until now.
