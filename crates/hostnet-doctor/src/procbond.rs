@@ -14,6 +14,9 @@ pub struct ProcPort {
     pub link_failures: Option<u32>,
     pub aggregator_id: Option<u32>,
     pub partner_system: Option<String>,
+    /// "10000 Mbps", "Unknown": 802.3ad aggregates only ports that know both.
+    pub speed: String,
+    pub duplex: String,
 }
 
 pub fn parse(text: &str) -> ProcBond {
@@ -44,6 +47,8 @@ pub fn parse(text: &str) -> ProcBond {
                     "MII Status" => p.mii_status = v.to_string(),
                     "Link Failure Count" => p.link_failures = v.parse().ok(),
                     "Aggregator ID" => p.aggregator_id = v.parse().ok(),
+                    "Speed" => p.speed = v.to_string(),
+                    "Duplex" => p.duplex = v.to_string(),
                     "system mac address" if in_partner => p.partner_system = Some(v.to_string()),
                     _ => {}
                 }

@@ -265,3 +265,22 @@ fn rising_failure_count_between_two_samples() {
     assert_eq!(f[0].evidence, ["link failure count rose from 2 to 5 in 10 s"]);
     assert!(hostnet_doctor::rules::bonds::rising(&after, &after, 10).is_empty());
 }
+
+/// What vm/hostnet-os showed before its virtio NICs were given a speed: carrier on the port, MII
+/// down in the bond, no aggregator with a partner, and nothing else amiss.
+#[test]
+fn lacp_port_with_carrier_but_no_speed_never_aggregates() {
+    let s = Snapshot {
+        status: vec![bond_link("idmz1", "802.3ad", &["e1p1"]), port("e1p1", "idmz1", "down", 0, Some(1))],
+        bonding: vec![("idmz1".into(), fixture("bonding-virtio-no-speed.txt"))],
+        ..Default::default()
+    };
+    let f = diagnose(&s);
+    assert_eq!(rules(&f), ["bond-port-down", "lacp-port-without-speed"]);
+    let speed = &f[1];
+    assert_eq!(
+        speed.evidence,
+        ["e1p1 has carrier but reports Speed: Unknown, Duplex: Unknown (/proc/net/bonding/idmz1)"]
+    );
+    assert!(speed.fix.contains("speed=10000,duplex=full"), "{speed:?}");
+}

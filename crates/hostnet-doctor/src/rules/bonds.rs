@@ -28,6 +28,7 @@ pub fn check(s: &Snapshot) -> Vec<Finding> {
         }
         if b.mode == "802.3ad" {
             out.extend(two_partners(s, bond, &ports));
+            out.extend(no_speed(s, bond, &ports));
         }
         if b.mode == "balance-tlb" || b.mode == "balance-alb" {
             for p in ports.iter().filter(|p| NO_MAC_CHANGE.contains(&p.kind.as_str())) {
@@ -70,6 +71,33 @@ pub fn check(s: &Snapshot) -> Vec<Finding> {
         }
     }
     out
+}
+
+/// 802.3ad aggregates only ports that report a speed and full duplex (bond_3ad.c keys ports by
+/// them): a port with carrier but neither, as virtio-net gives without `speed=`, sits in the
+/// bond with MII down and never carries traffic, while everything else looks configured.
+fn no_speed(s: &Snapshot, bond: &LinkStatus, ports: &[&LinkStatus]) -> Vec<Finding> {
+    let Some((_, text)) = s.bonding.iter().find(|(n, _)| *n == bond.name) else { return vec![] };
+    let parsed = procbond::parse(text);
+    parsed
+        .ports
+        .iter()
+        .filter(|pp| ports.iter().any(|p| p.name == pp.name && p.carrier))
+        .filter(|pp| pp.speed.eq_ignore_ascii_case("unknown") || !pp.duplex.eq_ignore_ascii_case("full"))
+        .map(|pp| Finding {
+            rule: "lacp-port-without-speed",
+            severity: Severity::Error,
+            subject: format!("{}/{}", bond.name, pp.name),
+            evidence: vec![format!(
+                "{} has carrier but reports Speed: {}, Duplex: {} (/proc/net/bonding/{})",
+                pp.name, pp.speed, pp.duplex, bond.name
+            )],
+            fix: format!(
+                "802.3ad needs a speed and full duplex to aggregate {}: on a VM give the NIC both (qemu virtio-net-pci: speed=10000,duplex=full; or `ethtool -s {} speed 10000 duplex full` in the guest), on hardware check the driver and the link partner",
+                pp.name, pp.name
+            ),
+        })
+        .collect()
 }
 
 /// Ports of one 802.3ad bond cabled to two switches that are not one system (no MLAG) form two
