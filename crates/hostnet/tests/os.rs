@@ -90,10 +90,16 @@ fn the_seed_design_comes_up_on_every_boot_with_every_port_enslaved() {
     let mut os = Os::boot("seed", Disk { debs: vec![&deb], files }, &[]);
     eprintln!("OS VM accel: {}", os.accel);
     // The first boot had no hostnet: the unit ran before any network existed.
-    os.ok(
-        "dpkg -i /root/hostnet_*.deb && cp /root/seed.yaml /etc/hostnet/hostnet.yaml && systemctl enable needs-network \
-         && systemctl enable --now hostnetd && : > /var/log/first-ping",
-    );
+    // README's install section, as written: the package from target/debian/, then the daemon.
+    let install = support::os::readme_command("dpkg -i");
+    let enable = support::os::readme_command("enable --now hostnetd");
+    os.ok(&format!(
+        "set -e; mkdir -p /root/target/debian && mv /root/hostnet_*.deb /root/target/debian/ && cd /root
+         {install}
+         cp /root/seed.yaml /etc/hostnet/hostnet.yaml && systemctl enable needs-network
+         {enable}
+         : > /var/log/first-ping"
+    ));
     os.reboot(&[]);
     let first = os.ok(SEED_HOLDS);
     eprintln!(
@@ -365,4 +371,13 @@ fn a_netplan_server_is_warned_of_networkd_then_handed_over_and_rebooted() {
     os.reboot(&[]);
     assert_eq!(network(&os.ok(NETWORK)), want, "after the reboot, under hostnetd alone");
     os.ok("systemctl is-active hostnetd && ! systemctl is-active systemd-networkd");
+}
+
+/// The OS tests run README's install commands as written; this says which those are.
+#[test]
+fn the_readme_install_commands_are_the_ones_the_os_tests_run() {
+    let c = support::os::readme_install();
+    assert!(c.contains(&"cargo install cargo-deb && cargo deb -p hostnet --strip".to_string()), "{c:?}");
+    assert!(c.contains(&"dpkg -i target/debian/hostnet_*.deb".to_string()), "{c:?}");
+    assert!(c.contains(&"systemctl enable --now hostnetd".to_string()), "{c:?}");
 }

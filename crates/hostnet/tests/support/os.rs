@@ -22,12 +22,38 @@ fn repo() -> PathBuf {
     PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("../..")
 }
 
-/// Builds the Debian package from this checkout, as README's install section does, and
-/// returns its path.
+/// The commands of README.md's "Installing" section, as written there (comments cut off).
+pub fn readme_install() -> Vec<String> {
+    let readme = std::fs::read_to_string(repo().join("README.md")).expect("README.md");
+    let start = readme.find("\n## Installing\n").expect("README has an Installing section");
+    let section = &readme[start + 1..];
+    let section = &section[..section[3..].find("\n## ").map_or(section.len(), |e| e + 3)];
+    section
+        .lines()
+        .filter_map(|l| l.strip_prefix("    "))
+        .map(|l| l.split("  #").next().unwrap_or("").trim().to_string())
+        .filter(|l| !l.is_empty())
+        .collect()
+}
+
+/// The README command that contains `what`.
+pub fn readme_command(what: &str) -> String {
+    readme_install()
+        .into_iter()
+        .find(|c| c.contains(what))
+        .unwrap_or_else(|| panic!("README's install section has no `{what}`"))
+}
+
+/// Builds the Debian package from this checkout with README's own command (cargo-deb itself is
+/// installed by .ci/run), and returns its path.
 pub fn deb() -> PathBuf {
+    let line = readme_command("cargo deb");
+    let build = line.rsplit("&& ").next().expect("a command");
+    let words: Vec<&str> = build.split_whitespace().collect();
+    assert_eq!(words[..2], ["cargo", "deb"], "README builds the package otherwise: {line}");
     let out = Command::new("cargo")
         .current_dir(repo())
-        .args(["deb", "-p", "hostnet", "--strip", "--output", "target/debian/"])
+        .args(&words[1..])
         .output()
         .expect("run cargo deb (install it with `cargo install cargo-deb`)");
     assert!(out.status.success(), "cargo deb failed:\n{}", String::from_utf8_lossy(&out.stderr));
