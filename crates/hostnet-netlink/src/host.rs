@@ -50,7 +50,11 @@ impl Netlink {
     ) -> Result<Cow<'s, State>, Error> {
         let mut state = src.observe(self).await?;
         if desired.dns.is_some() {
-            state.to_mut().dns = read_resolv_conf(&env.resolv_conf);
+            state.to_mut().dns = if crate::resolved::owns(&env.resolv_conf) {
+                resolved_dns(&state, desired).await
+            } else {
+                read_resolv_conf(&env.resolv_conf)
+            };
         }
         // NIC features are read only where the config sets some: one request per link.
         let wanted: Vec<String> = desired
@@ -74,6 +78,28 @@ impl Netlink {
         }
         Ok(state)
     }
+}
+
+/// What systemd-resolved has for the links the file's DNS belongs to: one set when they all
+/// agree, `None` (so the planner sets it) when they differ, a link is missing, or resolved
+/// cannot be asked.
+async fn resolved_dns(state: &State, desired: &Config) -> Option<hostnet_core::model::Dns> {
+    let mut seen: Option<hostnet_core::model::Dns> = None;
+    for name in desired.dns_links() {
+        let index = state.get(&name)?.index;
+        let dns = match crate::resolved::read(index).await {
+            Ok(d) => d,
+            Err(e) => {
+                tracing::warn!("{e}");
+                return None;
+            }
+        };
+        match &seen {
+            Some(s) if *s != dns => return None,
+            _ => seen = Some(dns),
+        }
+    }
+    seen
 }
 
 /// The kernel seen through `src`, changed over rtnetlink.

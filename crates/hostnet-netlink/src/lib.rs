@@ -18,6 +18,7 @@ pub mod monitor;
 pub mod netns;
 pub mod private;
 pub mod read;
+pub mod resolved;
 pub mod rules;
 pub mod startup;
 pub mod status;

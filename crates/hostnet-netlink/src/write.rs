@@ -273,7 +273,20 @@ impl Netlink {
                 let msg = route_message(self.oif_of(name).await?, route);
                 Ok(self.handle.route().del(msg).execute().await.map_err(op_error)?)
             }
-            Op::SetDns { dns } => write_resolv_conf(&env.resolv_conf, dns).map_err(OpError::from),
+            Op::SetDns { dns, links } if crate::resolved::owns(&env.resolv_conf) => {
+                if links.is_empty() {
+                    return Err(OpError::new(
+                        libc::EINVAL,
+                        "systemd-resolved owns resolv.conf and keeps DNS per link, but no interface carries a default route or an address to give the servers to",
+                    ));
+                }
+                for l in links {
+                    let index = self.index_of(l).await?;
+                    crate::resolved::set(index, dns).await.map_err(|e| OpError::new(libc::EIO, e))?;
+                }
+                Ok(())
+            }
+            Op::SetDns { dns, .. } => write_resolv_conf(&env.resolv_conf, dns).map_err(OpError::from),
             Op::SetSysctl { name, key, value } => crate::sysctl::write(&self.home, name, *key, *value),
             Op::AddRule { rule } => self.add_rule(rule).await,
             Op::DelRule { rule } => self.del_rule(rule).await,
@@ -453,14 +466,10 @@ pub(crate) fn route_message(oif: u32, r: &Route) -> RouteMessage {
 /// replaced: it says another program (systemd-resolved's stub, resolvconf) owns the file, and a
 /// regular file in its place would cut that program out for good.
 pub fn write_resolv_conf(path: &Path, dns: &Dns) -> std::io::Result<()> {
+    // systemd-resolved's own symlinks never get here: its DNS goes over D-Bus (see `resolved`).
     if let Ok(target) = std::fs::read_link(path) {
-        let owner = if target.to_string_lossy().contains("systemd/resolve") {
-            "systemd-resolved manages it; hostnet cannot give resolved its servers yet, so set them in /etc/systemd/resolved.conf (DNS=, Domains=)"
-        } else {
-            "another program manages it"
-        };
         return Err(std::io::Error::other(format!(
-            "{} is a symlink to {} ({owner}); hostnet does not replace it: remove `dns:` from the file, or replace the symlink with a file yourself",
+            "{} is a symlink to {}, which another program manages; hostnet does not replace it: remove `dns:` from the file, or replace the symlink with a file yourself",
             path.display(),
             target.display()
         )));
@@ -507,13 +516,18 @@ mod tests {
     fn a_symlinked_resolv_conf_is_never_replaced() {
         let d = std::env::temp_dir().join(format!("hostnet-resolv-{}", std::process::id()));
         std::fs::create_dir_all(d.join("run/systemd/resolve")).unwrap();
-        let stub = d.join("run/systemd/resolve/stub-resolv.conf");
+        let stub = d.join("run/resolvconf/resolv.conf");
+        std::fs::create_dir_all(stub.parent().unwrap()).unwrap();
         std::fs::write(&stub, "nameserver 127.0.0.53\n").unwrap();
         let link = d.join("resolv.conf");
         std::os::unix::fs::symlink(&stub, &link).unwrap();
         let dns = Dns { nameservers: vec!["192.0.2.53".parse().unwrap()], search: vec![] };
         let err = write_resolv_conf(&link, &dns).unwrap_err().to_string();
-        assert!(err.contains("systemd-resolved manages it") && err.contains("does not replace it"), "{err}");
+        assert!(err.contains("another program manages") && err.contains("does not replace it"), "{err}");
+        assert!(!crate::resolved::owns(&link));
+        let resolved = d.join("resolved-resolv.conf");
+        std::os::unix::fs::symlink("../run/systemd/resolve/stub-resolv.conf", &resolved).unwrap();
+        assert!(crate::resolved::owns(&resolved));
         assert!(std::fs::symlink_metadata(&link).unwrap().file_type().is_symlink());
         assert_eq!(std::fs::read_to_string(&stub).unwrap(), "nameserver 127.0.0.53\n");
         let plain = d.join("plain-resolv.conf");

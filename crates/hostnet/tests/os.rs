@@ -167,6 +167,8 @@ iface bond0 inet static
     bond-mode 802.3ad
     bond-miimon 100
     bond-lacp-rate fast
+    dns-nameservers 10.0.0.1
+    dns-search lab.test
     up ip route add 192.0.2.0/24 via 10.0.0.1
     down ip route del 192.0.2.0/24 via 10.0.0.1
 
@@ -193,7 +195,7 @@ ping -c1 -W2 10.0.0.1 >/dev/null; ping -c1 -W2 10.100.0.1 >/dev/null
 echo === network
 ip -4 -br addr | sort
 ip -4 route | sed -e 's/ proto [a-z]*//' -e 's/ *$//' | sort
-grep 'Slave Interface' /proc/net/bonding/bond0
+grep 'Slave Interface' /proc/net/bonding/bond0 | sort
 ip -br link | awk '{print $1}' | grep -v "^lo$" | sort
 "#;
 
@@ -223,12 +225,28 @@ fn an_ifupdown_server_moves_to_hostnet_and_keeps_its_network_across_a_reboot() {
         cat /etc/hostnet/hostnet.yaml; echo "--- import said:"; cat /tmp/import.err
         hostnet check
         hostnet plan --live
-        hostnet apply --try 2m --confirm-when gateway,ping:10.0.0.1,ping:10.100.0.1
+        # systemd-resolved owns resolv.conf here: the servers go to it per link, and a trial
+        # rolled back hands the link back as it was, the symlink untouched.
+        hostnet apply --try 2m >/dev/null
+        echo "during the trial: $(resolvectl dns bond0)"
+        hostnet rollback
+        echo "after rollback: $(resolvectl dns bond0)"
+        hostnet apply --try 2m --confirm-when gateway,dns,ping:10.0.0.1,ping:10.100.0.1
+        echo "kept: $(resolvectl dns bond0); $(resolvectl domain bond0)"
+        echo "resolv.conf: $(readlink /etc/resolv.conf)"
+        echo "gw: $(getent hosts gw.hostnet.test)"
         systemctl disable networking.service
         systemctl enable hostnetd"#);
     eprintln!("{took}");
     assert!(!took.contains("not carried over"), "the import lost something:\n{took}");
     assert!(took.contains("confirming"), "{took}");
+    let line =
+        |p: &str| took.lines().find(|l| l.starts_with(p)).unwrap_or_else(|| panic!("no {p}:\n{took}")).to_string();
+    assert!(line("during the trial:").contains("10.0.0.1"), "{took}");
+    assert!(!line("after rollback:").contains("10.0.0.1"), "the rollback left resolved's DNS:\n{took}");
+    assert!(line("kept:").contains("10.0.0.1") && line("kept:").contains("lab.test"), "{took}");
+    assert_eq!(line("resolv.conf:"), "resolv.conf: ../run/systemd/resolve/stub-resolv.conf");
+    assert!(line("gw:").contains("10.0.0.1"), "name resolution through resolved and the peer's DNS:\n{took}");
     let after = os.ok(NETWORK);
     assert_eq!(network(&after), want, "hostnet's apply changed the network ifupdown had made");
 
@@ -237,6 +255,8 @@ fn an_ifupdown_server_moves_to_hostnet_and_keeps_its_network_across_a_reboot() {
     assert_eq!(network(&rebooted), want, "after the reboot, under hostnetd");
     os.ok("systemctl is-active hostnetd && ! systemctl is-active networking");
     assert!(os.ok("hostnet plan --live").contains("nothing to do"));
+    let dns = os.ok("resolvectl dns bond0; test -L /etc/resolv.conf");
+    assert!(dns.contains("10.0.0.1"), "hostnetd did not give resolved the servers at boot:\n{dns}");
 }
 
 /// Install, the same version again, an upgrade, remove and purge, with hostnetd running.

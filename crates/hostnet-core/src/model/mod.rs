@@ -434,6 +434,26 @@ impl Config {
         self.interfaces.iter().find(|i| i.name == name)
     }
 
+    /// Where the file's DNS servers go when systemd-resolved keeps DNS per link: the interfaces
+    /// that carry a default route (declared, or from a DHCPv4 lease), as networkd gives a link
+    /// the servers of its own .network; with none, every interface with an address or DHCP.
+    pub fn dns_links(&self) -> Vec<String> {
+        let default = |i: &&Interface| {
+            i.routes.iter().any(|r| r.dst == RouteDst::Default && r.table.is_none_or(|t| t == 254))
+                || i.dhcp4.as_ref().is_some_and(|d| d.use_routes())
+        };
+        let mut links: Vec<String> = self.interfaces.iter().filter(default).map(|i| i.name.clone()).collect();
+        if links.is_empty() {
+            links = self
+                .interfaces
+                .iter()
+                .filter(|i| !i.addresses.is_empty() || i.dhcp4.is_some() || i.dhcp6.is_some())
+                .map(|i| i.name.clone())
+                .collect();
+        }
+        links
+    }
+
     /// Each declared port's master (bond, bridge or VRF); see [`masters_of`].
     pub fn masters(&self) -> rustc_hash::FxHashMap<&str, &Interface> {
         masters_of(&self.interfaces)

@@ -465,8 +465,8 @@ impl<'a> Planner<'a> {
             }
             Op::AddRoute { name, route } => smallvec![Op::DelRoute { name: name.clone(), route: route.clone() }],
             Op::DelRoute { name, route } => smallvec![Op::AddRoute { name: name.clone(), route: route.clone() }],
-            Op::SetDns { .. } => match &self.current.dns {
-                Some(d) => smallvec![Op::SetDns { dns: d.clone() }],
+            Op::SetDns { links, .. } => match &self.current.dns {
+                Some(d) => smallvec![Op::SetDns { dns: d.clone(), links: links.clone() }],
                 None => smallvec![],
             },
             Op::SetSysctl { name, key, .. } => match before(name).sysctls.get(*key) {
@@ -1141,7 +1141,7 @@ impl<'a> Planner<'a> {
         if let Some(d) = &self.desired.dns
             && self.current.dns.as_ref() != Some(d)
         {
-            self.emit(Op::SetDns { dns: d.clone() });
+            self.emit(Op::SetDns { dns: d.clone(), links: self.desired.dns_links() });
         }
     }
 }

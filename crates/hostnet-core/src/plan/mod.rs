@@ -162,6 +162,10 @@ pub enum Op {
     },
     SetDns {
         dns: Dns,
+        /// The links the servers belong to where systemd-resolved owns resolv.conf (it keeps
+        /// DNS per link): see [`crate::Config::dns_links`]. Unused when hostnet writes the file.
+        #[serde(default, skip_serializing_if = "Vec::is_empty")]
+        links: Vec<String>,
     },
     /// Writes one of the interface's sysctls under /proc/sys/net.
     SetSysctl {

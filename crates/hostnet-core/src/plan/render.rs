@@ -56,7 +56,7 @@ fn describe(op: &Op) -> (String, String, String) {
         Op::DelAddress { name, address } => ("del-address", name, address.to_string()),
         Op::AddRoute { name, route } => ("add-route", name, route_args(route).join(" ")),
         Op::DelRoute { name, route } => ("del-route", name, route_args(route).join(" ")),
-        Op::SetDns { dns } => {
+        Op::SetDns { dns, .. } => {
             let mut d: Vec<String> = dns.nameservers.iter().map(|n| format!("nameserver {n}")).collect();
             if !dns.search.is_empty() {
                 d.push(format!("search {}", dns.search.join(" ")));
@@ -361,7 +361,7 @@ fn ip_command(op: &Op) -> String {
             };
             format!("ip {fam}route {verb} {}{dev}", route_args(route).join(" "))
         }
-        Op::SetDns { dns } => {
+        Op::SetDns { dns, .. } => {
             let mut lines: Vec<String> = dns.nameservers.iter().map(|n| sh(&format!("nameserver {n}"))).collect();
             if !dns.search.is_empty() {
                 lines.push(sh(&format!("search {}", dns.search.join(" "))));

@@ -266,7 +266,7 @@ impl State {
                 r.retain(|have| have != route);
                 if n == r.len() { Err(OpError::new(errno::ESRCH, "No such process")) } else { Ok(()) }
             }
-            Op::SetDns { dns } => {
+            Op::SetDns { dns, .. } => {
                 self.dns = Some(dns.clone());
                 Ok(())
             }
