@@ -67,18 +67,23 @@ pub(crate) fn parse_link_info(nla: &NlaBuffer<&[u8]>, family: AddressFamily) -> 
     let (Some(at), Some(InfoPortKind::Bridge), Some(data)) = (port_at, &port_kind, port_data) else {
         return LinkAttribute::parse_with_param(nla, family);
     };
-    // The link's part, re-headed as an IFLA_LINKINFO of its own length.
-    let mut own = Vec::with_capacity(4 + at);
-    own.extend_from_slice(
-        &u16::try_from(4 + at).map_err(|_| DecodeError::from("IFLA_LINKINFO too long"))?.to_ne_bytes(),
-    );
-    own.extend_from_slice(&IFLA_LINKINFO.to_ne_bytes());
-    own.extend_from_slice(&value[..at]);
-    let LinkAttribute::LinkInfo(mut infos) =
-        LinkAttribute::parse_with_param(&NlaBuffer::new_checked(&own[..])?, family)?
-    else {
-        return Err("IFLA_LINKINFO parsed as another attribute".into());
-    };
+    // The link's part, re-headed as an IFLA_LINKINFO of its own length. A NIC has none (no
+    // kind of its own: only the port's part), and an empty IFLA_LINKINFO is not parseable.
+    let mut infos = Vec::new();
+    if at > 0 {
+        let mut own = Vec::with_capacity(4 + at);
+        own.extend_from_slice(
+            &u16::try_from(4 + at).map_err(|_| DecodeError::from("IFLA_LINKINFO too long"))?.to_ne_bytes(),
+        );
+        own.extend_from_slice(&IFLA_LINKINFO.to_ne_bytes());
+        own.extend_from_slice(&value[..at]);
+        let LinkAttribute::LinkInfo(parsed) =
+            LinkAttribute::parse_with_param(&NlaBuffer::new_checked(&own[..])?, family)?
+        else {
+            return Err("IFLA_LINKINFO parsed as another attribute".into());
+        };
+        infos = parsed;
+    }
     let mut port = Vec::with_capacity(READ_BRPORT.len());
     for a in NlasIterator::new(value.get(data).unwrap_or_default()) {
         let a = a?;
@@ -182,4 +187,31 @@ pub(crate) fn vlans_of(
         }
     }
     out
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// A NIC in a bridge: its IFLA_LINKINFO holds only the port's kind and data, as the kernel
+    /// sends it for a device with no kind of its own (virtio-net, any hardware NIC). Found in the
+    /// OS-level VM, where `hostnet show` failed on a bridge made by ifupdown over a NIC.
+    #[test]
+    fn a_nic_that_is_a_bridge_port_parses() {
+        let mut port_kind = vec![11, 0, 4, 0];
+        port_kind.extend_from_slice(b"bridge\0\0");
+        // IFLA_BRPORT_PRIORITY (2), a u16: 32.
+        let port_data = [12u8, 0, 5, 0, 6, 0, 2, 0, 32, 0, 0, 0];
+        let mut info = vec![0u8, 0, 18, 0];
+        info.extend_from_slice(&port_kind);
+        info.extend_from_slice(&port_data);
+        let len = info.len() as u16;
+        info[..2].copy_from_slice(&len.to_ne_bytes());
+        let nla = NlaBuffer::new_checked(&info[..]).unwrap();
+        let LinkAttribute::LinkInfo(infos) = parse_link_info(&nla, AddressFamily::Unspec).unwrap() else {
+            panic!("not a LinkInfo")
+        };
+        assert_eq!(infos[0], LinkInfo::PortKind(InfoPortKind::Bridge));
+        assert_eq!(infos[1], LinkInfo::PortData(InfoPortData::BridgePort(vec![InfoBridgePort::Priority(32)])));
+    }
 }

@@ -250,6 +250,15 @@ fn an_ifupdown_server_moves_to_hostnet_and_keeps_its_network_across_a_reboot() {
     let after = os.ok(NETWORK);
     assert_eq!(network(&after), want, "hostnet's apply changed the network ifupdown had made");
 
+    // A later change that would cut the host off its gateway rolls back by itself.
+    let (rc, cut) = os.run(
+        "sed 's/10\\.0\\.0\\./10.9.0./g' /etc/hostnet/hostnet.yaml > /root/cut.yaml
+         hostnet apply --try 40 --confirm-when gateway /root/cut.yaml",
+    );
+    assert_eq!(rc, 1, "{cut}");
+    assert!(cut.contains("10.9.0.1 did not answer ARP/ND") && cut.contains("rolled back the trial"), "{cut}");
+    assert_eq!(network(&os.ok(NETWORK)), want, "after the cut trial rolled back");
+
     os.reboot(&[]);
     let rebooted = os.ok(NETWORK);
     assert_eq!(network(&rebooted), want, "after the reboot, under hostnetd");

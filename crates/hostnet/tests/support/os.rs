@@ -58,9 +58,18 @@ pub fn deb() -> PathBuf {
         .expect("run cargo deb (install it with `cargo install cargo-deb`)");
     assert!(out.status.success(), "cargo deb failed:\n{}", String::from_utf8_lossy(&out.stderr));
     let path = String::from_utf8_lossy(&out.stdout).lines().last().unwrap_or("").trim().to_string();
-    let path = repo().join(path);
-    assert!(path.exists(), "cargo deb printed no package path: {}", path.display());
-    path
+    keep(&repo().join(path))
+}
+
+/// A copy of a package where later cargo-deb runs cannot reach it: a run with `--deb-version`
+/// or `--output` empties target/debian/.
+fn keep(built: &Path) -> PathBuf {
+    assert!(built.exists(), "cargo deb printed no package path: {}", built.display());
+    let dir = repo().join("target/hostnet-os/debs");
+    std::fs::create_dir_all(&dir).unwrap();
+    let kept = dir.join(built.file_name().unwrap());
+    std::fs::copy(built, &kept).unwrap();
+    kept
 }
 
 /// The package again with a newer version, `version`, from the binary [`deb`] built: what an
@@ -74,7 +83,7 @@ pub fn deb_version(version: &str) -> PathBuf {
         .expect("run cargo deb");
     assert!(out.status.success(), "cargo deb failed:\n{}", String::from_utf8_lossy(&out.stderr));
     let path = String::from_utf8_lossy(&out.stdout).lines().last().unwrap_or("").trim().to_string();
-    repo().join(path)
+    keep(&repo().join(path))
 }
 
 /// A booted guest. Dropping it powers both VMs off; the run directory stays when the test
