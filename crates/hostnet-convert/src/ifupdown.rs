@@ -145,6 +145,9 @@ pub(crate) fn import_fragments(fragments: &[Fragment]) -> Imported {
             }
             let mut netmask: Option<String> = None;
             let mut address: Option<(usize, String)> = None;
+            // A static stanza's `metric` is its gateway route's, whichever line comes first.
+            let mut gateway_metric: Option<u32> = None;
+            let routes_before = iface.routes.len();
             for (n, k, v) in &s.opts {
                 let n = *n;
                 let dhcp = s.family == "inet" && s.method == "dhcp";
@@ -169,8 +172,15 @@ pub(crate) fn import_fragments(fragments: &[Fragment]) -> Imported {
                     },
                     "address" => address = Some((n, v.clone())),
                     "netmask" => netmask = Some(v.clone()),
+                    "metric" if s.method == "static" => match v.parse() {
+                        Ok(m) => gateway_metric = Some(m),
+                        Err(_) => {
+                            lost.push(Lost { at: at(n), what: format!("metric {v}"), why: "not a number".into() })
+                        }
+                    },
+                    // ifup adds the gateway `onlink` (inet.defn, inet6.defn): so does the import.
                     "gateway" => match v.parse::<IpAddr>() {
-                        Ok(gw) => iface.routes.push(Route::default_via(gw)),
+                        Ok(gw) => iface.routes.push(Route { onlink: true, ..Route::default_via(gw) }),
                         Err(_) => {
                             lost.push(Lost { at: at(n), what: format!("gateway {v}"), why: "not an IP address".into() })
                         }
@@ -260,6 +270,11 @@ pub(crate) fn import_fragments(fragments: &[Fragment]) -> Imported {
                         what: format!("{k} {v}"),
                         why: "option not known to hostnet".into(),
                     }),
+                }
+            }
+            if let Some(m) = gateway_metric {
+                for r in iface.routes[routes_before..].iter_mut().filter(|r| r.dst == RouteDst::Default && r.onlink) {
+                    r.metric = Some(m);
                 }
             }
             if let Some((n, a)) = address {
@@ -631,8 +646,10 @@ pub fn export(config: &Config) -> Exported {
                 why: "ifupdown cannot enslave to a VRF; add a `post-up ip link set dev IFACE master VRF` line".into(),
             });
         }
-        let gw4 =
-            i.routes.iter().find(|r| r.dst == RouteDst::Default && r.via.is_some_and(|g| g.is_ipv4()) && plain(r));
+        let gw4 = i
+            .routes
+            .iter()
+            .find(|r| r.dst == RouteDst::Default && r.via.is_some_and(|g| g.is_ipv4()) && plain(r) && r.onlink);
         if let Some(r) = gw4 {
             opt("gateway", r.via.expect("filtered").to_string());
         }
@@ -662,8 +679,10 @@ pub fn export(config: &Config) -> Exported {
         for a in v4.iter().skip(1) {
             out.push_str(&format!("iface {} inet static\n    address {a}\n", i.name));
         }
-        let gw6 =
-            i.routes.iter().find(|r| r.dst == RouteDst::Default && r.via.is_some_and(|g| g.is_ipv6()) && plain(r));
+        let gw6 = i
+            .routes
+            .iter()
+            .find(|r| r.dst == RouteDst::Default && r.via.is_some_and(|g| g.is_ipv6()) && plain(r) && r.onlink);
         for (k, a) in v6.iter().enumerate() {
             out.push_str(&format!("iface {} inet6 static\n    address {a}\n", i.name));
             if k == 0
@@ -673,14 +692,15 @@ pub fn export(config: &Config) -> Exported {
             }
         }
         out.push_str(&crate::dhcp::ifupdown_dhcp6(i, &mut lost));
+        // Every other route as the `up ip route add` line ifupdown configs carry them in (the
+        // import reads them back); the `down` line removes it again on ifdown.
         for r in &i.routes {
             let is_gw = Some(r) == gw4 || (Some(r) == gw6 && !v6.is_empty());
             if !is_gw {
-                lost.push(Lost {
-                    at: i.name.clone(),
-                    what: format!("route {}", r.dst),
-                    why: "ifupdown has no route option; add it as an `up ip route add ...` line by hand".into(),
-                });
+                let fam = if r.is_ipv6() { "-6 " } else { "" };
+                let args = hostnet_core::plan::route_text(r);
+                out.push_str(&format!("    up ip {fam}route add {args} dev $IFACE\n"));
+                out.push_str(&format!("    down ip {fam}route del {args} dev $IFACE\n"));
             }
         }
     }
@@ -701,9 +721,10 @@ pub fn export(config: &Config) -> Exported {
     Exported { files: vec![("interfaces".into(), out)], lost }
 }
 
-/// A default route ifupdown's `gateway` can express: no metric, table, source or onlink.
+/// A default route ifupdown's `gateway` can express: no metric, table or source (and ifup adds
+/// `onlink` to it, so only an onlink route is exported as one).
 fn plain(r: &Route) -> bool {
-    r.metric.is_none() && r.table.is_none() && r.src.is_none() && !r.onlink
+    r.metric.is_none() && r.table.is_none() && r.src.is_none()
 }
 
 /// The interface that carries the DNS settings in formats that keep them per interface: the

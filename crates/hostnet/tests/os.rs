@@ -190,6 +190,8 @@ iface bond0.100 inet static
 /// bond's ports and both peers reachable.
 const NETWORK: &str = r#"
 set -e
+# The agent starts early in boot: wait for the boot (networking.service included) to finish.
+systemctl is-system-running --wait >/dev/null 2>&1 || true
 for i in $(seq 60); do ping -c1 -W1 10.0.0.1 >/dev/null 2>&1 && break; sleep 1; done
 ping -c1 -W2 10.0.0.1 >/dev/null; ping -c1 -W2 10.100.0.1 >/dev/null
 echo === network
@@ -288,6 +290,12 @@ systemctl enable --now hostnetd 2>/dev/null
 hostnet wait-online --timeout 60
 for i in $(seq 30); do ping -c1 -W1 10.0.0.1 >/dev/null && break; sleep 1; done
 ip -br addr > /tmp/net.before
+# LACP settles for some seconds after the bond forms, and its port state changes are link
+# notifications too: start counting once 5 s pass without any.
+for i in $(seq 12); do
+  timeout 5 ip -o monitor link > /tmp/settle.log 2>&1 || true
+  [ -s /tmp/settle.log ] || break
+done
 pid() { systemctl show -p MainPID --value hostnetd; }
 first=$(pid)
 ip -o monitor link > /tmp/links.log 2>&1 & mon=$!
@@ -300,6 +308,7 @@ hostnet wait-online --timeout 30
 sleep 2; kill $mon
 echo "version: $(dpkg-query -W -f '${Version}' hostnet); daemon pids: $first $same $newer"
 echo "link notifications during both upgrades: $(grep -c . /tmp/links.log || true)"
+cat /tmp/links.log
 grep -q 10.0.0.30 /etc/hostnet/hostnet.yaml
 dpkg -r hostnet >/dev/null
 ! systemctl is-active -q hostnetd

@@ -198,7 +198,7 @@ fn bridge_args(b: &Bridge) -> Vec<String> {
 }
 
 /// A route as `ip route` spells it: `198.51.100.0/24 via 192.0.2.254 metric 50`.
-pub(crate) fn route_text(r: &Route) -> String {
+pub fn route_text(r: &Route) -> String {
     route_args(r).join(" ")
 }
 
