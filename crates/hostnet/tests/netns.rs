@@ -458,6 +458,32 @@ fn changing_an_address_keeps_routes_through_its_subnet_and_rolls_back_exactly() 
     assert!(ns.ip(&["route"]).contains("172.16.0.0/28 via 10.0.0.2 dev r0"));
 }
 
+/// What ifupdown leaves (its gateway is `onlink`), moved to another subnet: the link's only
+/// IPv4 address goes, and the kernel takes every IPv4 route of the link with it, onlink or not.
+#[test]
+#[ignore = "needs root: creates network namespaces"]
+fn moving_the_only_address_of_a_link_with_an_onlink_gateway_applies_and_rolls_back_exactly() {
+    let ns = Ns::new("onlink");
+    let at = |net: &str| {
+        format!(
+            "interfaces:\n  - name: r0\n    veth: {{peer: r1}}\n    addresses: [{net}.20/24]\n    routes:\n      - {{dst: default, via: {net}.1, onlink: true}}\n      - {{dst: 192.0.2.0/24, via: {net}.1}}\n  - name: r1\n    veth: {{peer: r0}}\n"
+        )
+    };
+    ns.hostnet_ok(&["apply", &ns.file("a.yaml", &at("10.0.0"))]);
+    let b = ns.file("b.yaml", &at("10.9.0"));
+    let before = ip_snapshot(&ns);
+    for fail_at in 1..=ns.plan_len(&b) {
+        let out = ns.hostnet(&["apply", &b, "--fail-at", &fail_at.to_string()]);
+        assert!(!out.status.success());
+        assert_eq!(ip_snapshot(&ns), before, "rollback of a failure at step {fail_at} lost something");
+    }
+    let out = ns.hostnet_ok(&["apply", &b]);
+    assert!(out.contains("verified") && !out.contains("FAILED"), "{out}");
+    let routes = ns.ip(&["route"]);
+    assert!(routes.contains("default via 10.9.0.1 dev r0 onlink"), "{routes}");
+    assert!(ns.hostnet_ok(&["apply", &b]).starts_with("nothing to do"));
+}
+
 const BRIDGE_WITH_PEERS: &str = r#"
 interfaces:
   - { name: br0, bridge: { ports: [v0, v1], stp: false, forward_delay: 0 } }

@@ -672,7 +672,7 @@ impl<'a> Planner<'a> {
 
     fn routes_dropped_by(&self, name: &str, address: &crate::model::Cidr) -> Vec<crate::model::Route> {
         let Some(s) = self.known(name) else { return vec![] };
-        super::routes_dropped_by(&s.addresses, &s.routes, address)
+        super::routes_dropped_by(&s.addresses, &s.dynamic, &s.routes, address)
     }
 
     /// The links on the host that deleting `name` changes too: those stacked on it (VLANs,

@@ -313,17 +313,22 @@ impl Plan {
     }
 }
 
-/// Routes the kernel removes with `address` from a link that has `addresses` and `routes`:
-/// those using it as source, and those whose gateway is reachable only through its subnet.
-pub fn routes_dropped_by(addresses: &[Cidr], routes: &[Route], address: &Cidr) -> Vec<Route> {
-    let others: Vec<&Cidr> = addresses.iter().filter(|a| *a != address).collect();
+/// Routes the kernel removes with `address` from a link that has `addresses` (and leased
+/// ones, `dynamic`) and `routes`: those using it as source, those whose gateway is reachable
+/// only through its subnet, and, when it is the link's last IPv4 address, every IPv4 route of
+/// the link, `onlink` ones too (fib_inetaddr_event: the last address gone, IPv4 is disabled on
+/// the link). Seen in the OS-level VM: ifupdown's `default via 10.0.0.1 onlink` went with
+/// 10.0.0.20/24, and its planned deletion failed with ESRCH.
+pub fn routes_dropped_by(addresses: &[Cidr], dynamic: &[Cidr], routes: &[Route], address: &Cidr) -> Vec<Route> {
+    let others: Vec<&Cidr> = addresses.iter().chain(dynamic).filter(|a| *a != address).collect();
+    let last_v4 = address.addr().is_ipv4() && !others.iter().any(|o| o.addr().is_ipv4());
     routes
         .iter()
         .filter(|r| {
             let src_gone = r.src == Some(address.addr());
             let gw_gone =
                 !r.onlink && r.via.is_some_and(|gw| address.contains(&gw) && !others.iter().any(|o| o.contains(&gw)));
-            src_gone || gw_gone
+            src_gone || gw_gone || (last_v4 && !r.is_ipv6())
         })
         .cloned()
         .collect()
@@ -352,4 +357,26 @@ fn back_up<'a>(name: &'a str, addresses: &'a [Cidr], routes: &'a [Route]) -> imp
     let addrs = addrs.map(move |a| Op::AddAddress { name: name.to_string(), address: *a });
     let routes = routes.iter().map(move |route| Op::AddRoute { name: name.to_string(), route: route.clone() });
     up.chain(addrs).chain(routes)
+}
+
+#[cfg(test)]
+mod dropped_tests {
+    use super::*;
+
+    fn route(s: &str) -> Route {
+        serde_json::from_str(s).unwrap()
+    }
+
+    #[test]
+    fn the_last_ipv4_address_takes_every_ipv4_route_of_its_link_with_it() {
+        let a: Cidr = "10.0.0.20/24".parse().unwrap();
+        let onlink = route(r#"{"dst": "default", "via": "10.0.0.1", "onlink": true}"#);
+        let v6 = route(r#"{"dst": "default", "via": "2001:db8::1"}"#);
+        let routes = vec![onlink.clone(), v6];
+        assert_eq!(routes_dropped_by(&[a], &[], &routes, &a), vec![onlink.clone()]);
+        // Another IPv4 address (a lease counts) keeps IPv4 up on the link.
+        let other: Cidr = "192.0.2.9/24".parse().unwrap();
+        assert!(routes_dropped_by(&[a, other], &[], &routes, &a).is_empty());
+        assert!(routes_dropped_by(&[a], &[other], &routes, &a).is_empty());
+    }
 }

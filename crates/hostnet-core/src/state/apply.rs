@@ -231,7 +231,7 @@ impl State {
                 if before == l.iface.addresses.len() + l.link_local.len() + l.dynamic.len() {
                     return Err(OpError::new(errno::EADDRNOTAVAIL, format!("{address} is not on {name}")));
                 }
-                let dropped = crate::plan::routes_dropped_by(&l.iface.addresses, &l.iface.routes, address);
+                let dropped = crate::plan::routes_dropped_by(&l.iface.addresses, &l.dynamic, &l.iface.routes, address);
                 l.iface.routes.retain(|r| !dropped.contains(r));
                 Ok(())
             }
