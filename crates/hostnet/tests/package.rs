@@ -55,7 +55,7 @@ fn the_debian_package_holds_hostnet_units_man_pages_and_completions() {
     // The size target of BENCHMARKS.md, "Binary size".
     let bin = list.lines().find(|l| l.ends_with("./usr/sbin/hostnet")).expect("the binary");
     let bytes: u64 = bin.split_whitespace().nth(2).and_then(|b| b.parse().ok()).expect("a size column");
-    assert!(bytes < 20_000_000, "/usr/sbin/hostnet is {bytes} bytes, over the 20 MB target");
+    assert!(bytes < 22_000_000, "/usr/sbin/hostnet is {bytes} bytes, over the 22 MB target");
 
     let dest = std::env::temp_dir().join(format!("hostnet-deb-{}", std::process::id()));
     let st = Command::new("dpkg-deb").arg("-x").arg(&deb).arg(&dest).status().expect("dpkg-deb -x");
