@@ -519,6 +519,8 @@ impl Daemon {
         let by_name: HashMap<&str, &hostnet_netlink::status::LinkStatus> =
             observed.status.iter().map(|s| (s.name.as_str(), s)).collect();
         let mut facts = self.online_facts();
+        // Judged before the links take their facts out of the map.
+        let online = self.online_verdict_of(&facts);
         let links = Owners::declared(&self.desired)
             .iter()
             .map(|n| {
@@ -552,7 +554,7 @@ impl Daemon {
             }),
             resyncs: self.mirror.resyncs,
             reconcile_errors: self.reconcile_errors,
-            online: self.online_verdict(),
+            online,
             links,
         }
     }

@@ -49,9 +49,15 @@ impl Daemon {
 
     /// The contract judged now; `None` when the config has no `online:` section.
     pub fn online_verdict(&self) -> Option<Verdict> {
+        self.desired.online.as_ref()?;
+        self.online_verdict_of(&self.online_facts())
+    }
+
+    /// The contract judged on facts already gathered.
+    pub fn online_verdict_of(&self, facts: &BTreeMap<String, Facts>) -> Option<Verdict> {
         let online: &Online = self.desired.online.as_ref()?;
         let declared: Vec<String> = self.desired.interfaces.iter().map(|i| i.name.clone()).collect();
-        Some(judge(&wants(online, &declared), online.require, &self.online_facts()))
+        Some(judge(&wants(online, &declared), online.require, facts))
     }
 
     /// At start: ready now (no contract, or it holds), or waiting until the contract's timeout.

@@ -5,19 +5,9 @@
 
 mod support;
 
-use support::{Ns, ip_snapshot};
+use support::{Ns, every_failure_rolls_back};
 
 const BASE: &str = "interfaces:\n  - name: up0\n    veth: { peer: up1 }\n    addresses: [192.0.2.1/24]\n  - name: up1\n    veth: { peer: up0 }\n";
-
-fn every_failure_rolls_back(ns: &Ns, file: &str) {
-    let before = ip_snapshot(ns);
-    for fail_at in 1..=ns.plan_len(file) {
-        let out = ns.hostnet(&["apply", file, "--fail-at", &fail_at.to_string()]);
-        let text = String::from_utf8_lossy(&out.stdout);
-        assert!(!out.status.success() && text.contains("injected failure"), "{text}");
-        assert_eq!(ip_snapshot(ns), before, "not rolled back after a failure at step {fail_at}:\n{text}");
-    }
-}
 
 fn detail(ns: &Ns, dev: &str) -> serde_json::Value {
     let v: serde_json::Value = serde_json::from_str(&ns.ip(&["-d", "-j", "link", "show", "dev", dev])).unwrap();

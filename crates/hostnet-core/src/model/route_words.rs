@@ -37,22 +37,11 @@ impl Route {
                 "to" => dst = Some(read_dst(arg()?)?),
                 "via" => {
                     let v = arg()?;
-                    let v = v.strip_prefix("inet6 ").unwrap_or(v);
                     r.via = Some(v.parse().map_err(|_| format!("gateway `{v}` is not an IP address"))?);
                 }
                 "dev" | "oif" => dev = Some(arg()?.to_string()),
                 "metric" | "preference" | "priority" => r.metric = Some(number(arg()?)?),
-                "table" => {
-                    let t = arg()?;
-                    r.table = Some(match t {
-                        "main" => 254,
-                        "local" => 255,
-                        "default" => 253,
-                        n => n
-                            .parse()
-                            .map_err(|_| format!("table `{n}` is not a number (names from rt_tables are not read)"))?,
-                    });
-                }
+                "table" => r.table = Some(super::rule_words::table_id(arg()?)?),
                 "src" => {
                     let s = arg()?;
                     r.src = Some(s.parse().map_err(|_| format!("source `{s}` is not an IP address"))?);
@@ -66,10 +55,7 @@ impl Route {
                         s => return Err(format!("scope `{s}` is not one hostnet writes (global, link, host)")),
                     })
                 }
-                "mtu" => {
-                    let m = arg()?;
-                    r.mtu = Some(number(m.strip_prefix("lock ").unwrap_or(m))?);
-                }
+                "mtu" => r.mtu = Some(number(arg()?)?),
                 "proto" | "protocol" => {
                     r.protocol = Some(match arg()? {
                         "boot" => RouteProtocol::Boot,

@@ -27,17 +27,7 @@ impl Rule {
                     let p = arg()?;
                     r.priority = Some(p.parse().map_err(|_| format!("priority `{p}` is not a number"))?);
                 }
-                "table" | "lookup" => {
-                    let t = arg()?;
-                    r.table = Some(match t {
-                        "main" => 254,
-                        "local" => 255,
-                        "default" => 253,
-                        n => n
-                            .parse()
-                            .map_err(|_| format!("table `{n}` is not a number (names from rt_tables are not read)"))?,
-                    });
-                }
+                "table" | "lookup" => r.table = Some(table_id(arg()?)?),
                 "blackhole" => r.action = RuleAction::Blackhole,
                 "unreachable" => r.action = RuleAction::Unreachable,
                 "prohibit" => r.action = RuleAction::Prohibit,
@@ -51,6 +41,16 @@ impl Rule {
             r.table = Some(254); // as ip does: no table is the main table
         }
         Ok(r)
+    }
+}
+
+/// A routing table as `ip` names it: a number, or one of the three names every host has.
+pub(super) fn table_id(t: &str) -> Result<u32, String> {
+    match t {
+        "main" => Ok(254),
+        "local" => Ok(255),
+        "default" => Ok(253),
+        n => n.parse().map_err(|_| format!("table `{n}` is not a number (names from rt_tables are not read)")),
     }
 }
 

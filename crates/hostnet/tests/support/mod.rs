@@ -129,6 +129,18 @@ impl Drop for Ns {
 /// `ip -d -j` output for links, addresses and all routes, without what changes on its own:
 /// bridge timers, and the IPv6 link-local addresses and routes the kernel adds asynchronously
 /// after a link comes up (DAD). Everything else must be identical after a rollback.
+/// Applies `file` with a failure injected at each of its steps in turn, and checks after each
+/// that the host reads as it did before (`ip_snapshot`).
+pub fn every_failure_rolls_back(ns: &Ns, file: &str) {
+    let before = ip_snapshot(ns);
+    for fail_at in 1..=ns.plan_len(file) {
+        let out = ns.hostnet(&["apply", file, "--fail-at", &fail_at.to_string()]);
+        let text = String::from_utf8_lossy(&out.stdout);
+        assert!(!out.status.success() && text.contains("injected failure"), "{text}");
+        assert_eq!(ip_snapshot(ns), before, "not rolled back after a failure at step {fail_at}:\n{text}");
+    }
+}
+
 pub fn ip_snapshot(ns: &Ns) -> String {
     let mut parts = Vec::new();
     for args in [
