@@ -302,3 +302,73 @@ fn a_host_that_loses_its_connection_reverts_and_stops_the_rollout() {
     }
     panic!("host 1 never reverted: {}\n{log}", hosts[0].ns.ip(&["-br", "addr", "show", "ctl0"]));
 }
+
+/// The collection's own playbooks/rollout.yml, as shipped, over three namespace "hosts", each
+/// cabled to a gateway of its own: host 1's change keeps its gateway and confirms by itself;
+/// host 2's would cut it off its gateway, so its trial rolls back and the rollout stops; host 3
+/// is never touched.
+#[test]
+#[ignore = "needs root and ansible-core (target/ansible-venv)"]
+fn the_shipped_rollout_confirms_by_itself_and_stops_at_a_host_that_would_lose_its_gateway() {
+    use support::dnsmasq::{ROUTER, cable};
+    let config = |addr: &str| {
+        format!(
+            "interfaces:\n  - name: e0\n    ethernet: {{}}\n    addresses: [{addr}/24]\n    routes:\n      - {{ dst: default, via: {} }}\n",
+            addr.rsplit_once('.').unwrap().0.to_string() + ".1"
+        )
+    };
+    let hosts: Vec<(Ns, Ns)> = (1..=3)
+        .map(|i| {
+            let (host, gw) = (Ns::new(&format!("rollh{i}")), Ns::new(&format!("rollg{i}")));
+            cable(&gw, &host, "e0");
+            let now = host.file("now.yaml", &config("10.77.0.8"));
+            host.hostnet_ok(&["apply", &now]);
+            (host, gw)
+        })
+        .collect();
+    assert!(ROUTER.ends_with(".1"), "the configs' gateway is the cable's router");
+    let dir = hosts[0].0.state_dir().with_extension("rollout");
+    std::fs::create_dir_all(&dir).unwrap();
+    for (name, addr) in [("h1", "10.77.0.9"), ("h2", "10.78.0.9"), ("h3", "10.77.0.7")] {
+        std::fs::write(dir.join(format!("{name}.yaml")), config(addr)).unwrap();
+    }
+    let mut inv = String::from("all:\n  hosts:\n");
+    for (i, (h, _)) in hosts.iter().enumerate() {
+        inv.push_str(&format!(
+            "    h{}:\n      ansible_connection: local\n      ansible_become: false\n      ansible_python_interpreter: {}\n      hostnet_path: {}\n      hostnet_netns: {}\n      hostnet_state_dir: {}\n      hostnet_resolv_conf: {}\n      hostnet_try: 20\n",
+            i + 1,
+            venv_bin("python").display(),
+            env!("CARGO_BIN_EXE_hostnet"),
+            h.name,
+            h.state_dir().display(),
+            h.resolv_conf().display(),
+        ));
+    }
+    let inv = hosts[0].0.file("inventory.yml", &inv);
+    let t0 = std::time::Instant::now();
+    let out = Command::new(venv_bin("ansible-playbook"))
+        .args(["-i", &inv])
+        .arg(root().join("ansible_collections/hostnet/net/playbooks/rollout.yml"))
+        .args(["-e", &format!("config_dir={}", dir.display())])
+        .env("ANSIBLE_COLLECTIONS_PATH", root())
+        .env("ANSIBLE_LOCALHOST_WARNING", "False")
+        .env("ANSIBLE_NOCOLOR", "1")
+        .output()
+        .expect("run ansible-playbook");
+    let log = format!("{}{}", String::from_utf8_lossy(&out.stdout), String::from_utf8_lossy(&out.stderr));
+    assert!(!out.status.success(), "the rollout must fail at host 2:\n{log}");
+    let recap = &log[log.find("PLAY RECAP").unwrap_or_else(|| panic!("{log}"))..];
+    let line = |h: &str| recap.lines().find(|l| l.starts_with(h)).map(str::to_string);
+    assert!(line("h1").is_some_and(|l| l.contains("failed=0")), "{log}");
+    assert!(line("h2").is_some_and(|l| l.contains("failed=1")), "{log}");
+    assert!(line("h3").is_none(), "the batch after the failure was touched:\n{log}");
+    assert!(log.contains("did not answer ARP/ND"), "host 2's failure does not say why:\n{log}");
+    let addr = |i: usize| hosts[i].0.ip(&["-4", "-br", "addr", "show", "e0"]);
+    assert!(addr(0).contains("10.77.0.9/24"), "host 1 lost its confirmed change: {}", addr(0));
+    assert!(addr(1).contains("10.77.0.8/24") && !addr(1).contains("10.78"), "host 2 not rolled back: {}", addr(1));
+    assert!(addr(2).contains("10.77.0.8/24"), "host 3 changed: {}", addr(2));
+    // Host 1's trial was confirmed, not left to expire: past its deadline (host 2's trial ran
+    // out most of its own 20 s in between) it still holds.
+    std::thread::sleep(std::time::Duration::from_secs(22).saturating_sub(t0.elapsed()));
+    assert!(addr(0).contains("10.77.0.9/24"), "host 1's trial reverted after the rollout: {}", addr(0));
+}
