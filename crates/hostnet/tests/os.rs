@@ -5,47 +5,7 @@
 
 mod support;
 
-use support::os::{Disk, Os, deb, deb_version, exclusive};
-
-/// The seed's design on the guest's four NICs: an 802.3ad bond to each switch, balance-alb over
-/// both, a VLAN on top. Two NICs are matched by MAC and two by name, as real configs mix them.
-const SEED: &str = r#"
-interfaces:
-  - name: e1p1
-    ethernet: { match: { mac: "52:54:00:aa:00:00" } }
-  - name: e1p2
-    ethernet: { match: { mac: "52:54:00:aa:00:01" } }
-  - name: e2p1
-    ethernet: { match: { name: ens18 } }
-  - name: e2p2
-    ethernet: { match: { name: ens19 } }
-  - name: idmz1
-    bond: { mode: 802.3ad, ports: [e1p1, e1p2], miimon: 100, lacp_rate: fast }
-  - name: idmz2
-    bond: { mode: 802.3ad, ports: [e2p1, e2p2], miimon: 100, lacp_rate: fast }
-  - name: idmz
-    bond: { mode: balance-alb, ports: [idmz1, idmz2], miimon: 100 }
-    dhcp4: { use_dns: false }
-  - name: vl100
-    vlan: { base: idmz, id: 100 }
-    addresses: [10.100.0.10/24]
-online:
-  timeout: 90
-  interfaces: { idmz: lease, vl100: address }
-"#;
-
-/// A unit that needs the network: it pings the DHCP server once, at every boot, after
-/// network-online.target, and writes down whether that first try worked.
-const NEEDS_NETWORK: &str = r#"[Unit]
-Description=needs the network at boot (hostnet's OS test)
-Wants=network-online.target
-After=network-online.target
-[Service]
-Type=oneshot
-ExecStart=/bin/sh -c 'if ping -c1 -W2 10.0.0.1 >/dev/null; then echo ok; else echo failed; fi >> /var/log/first-ping'
-[Install]
-WantedBy=multi-user.target
-"#;
+use support::os::{Disk, NEEDS_NETWORK, Os, SEED, deb, deb_version, exclusive};
 
 /// What must hold after every boot of the seed's design: every port enslaved (pulled cables
 /// too), both switches' aggregators formed where cables are in, the peer reachable on both
