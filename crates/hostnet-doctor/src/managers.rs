@@ -67,8 +67,10 @@ pub fn claims(root: &Path, links: &[(String, u32)]) -> Vec<Claim> {
     out
 }
 
-/// ifupdown has the link up now (its state file), or brings it up at boot (an `auto` or
-/// `allow-hotplug` line, with networking.service enabled).
+/// ifupdown has the link up now (its state file), or brings it up at boot: an `auto` line with
+/// networking.service enabled, or an `allow-hotplug` line while ifupdown's udev hook is in
+/// place, which starts ifup@NAME.service at boot (coldplug) and on hotplug whether
+/// networking.service is enabled or not.
 fn ifupdown(root: &Path, name: &str) -> Option<String> {
     let ifstate = root.join(format!("run/network/ifstate.{name}"));
     if read(&ifstate).trim() == name {
@@ -77,9 +79,7 @@ fn ifupdown(root: &Path, name: &str) -> Option<String> {
     let enabled = ["multi-user.target.wants", "network-online.target.wants"]
         .iter()
         .any(|w| root.join(format!("etc/systemd/system/{w}/networking.service")).exists());
-    if !enabled {
-        return None;
-    }
+    let hook = udev_hook(root);
     let mut files = vec![root.join("etc/network/interfaces")];
     if let Ok(d) = std::fs::read_dir(root.join("etc/network/interfaces.d")) {
         files.extend(d.flatten().map(|e| e.path()));
@@ -87,12 +87,31 @@ fn ifupdown(root: &Path, name: &str) -> Option<String> {
     for f in files {
         for (n, line) in read(&f).lines().enumerate() {
             let mut w = line.split_whitespace();
-            if matches!(w.next(), Some("auto" | "allow-auto" | "allow-hotplug")) && w.any(|x| x == name) {
-                return Some(format!("{}:{}: {} (networking.service is enabled)", f.display(), n + 1, line.trim()));
+            let why = match w.next() {
+                Some("auto" | "allow-auto") if enabled => "networking.service is enabled".to_string(),
+                Some("allow-hotplug") if hook => {
+                    format!(
+                        "ifupdown's udev hook starts ifup@{name}.service for it, even with networking.service disabled"
+                    )
+                }
+                _ => continue,
+            };
+            if w.any(|x| x == name) {
+                return Some(format!("{}:{}: {} ({why})", f.display(), n + 1, line.trim()));
             }
         }
     }
     None
+}
+
+/// ifupdown's udev rule is installed and not masked by a file of the same name in /etc.
+fn udev_hook(root: &Path) -> bool {
+    let name = "80-ifupdown.rules";
+    let installed = ["lib/udev/rules.d", "usr/lib/udev/rules.d"].iter().any(|d| root.join(d).join(name).exists());
+    let mask = root.join("etc/udev/rules.d").join(name);
+    // A symlink to /dev/null (the usual mask) or any file there replaces the packaged rule.
+    let masked = mask.symlink_metadata().is_ok();
+    installed && !masked
 }
 
 /// Every process: pid, comm and arguments.
@@ -139,11 +158,7 @@ mod tests {
         );
         write(r, "run/systemd/netif/links/3", "ADMIN_STATE=unmanaged\n");
         write(r, "etc/systemd/system/multi-user.target.wants/networking.service", "");
-        write(
-            r,
-            "etc/network/interfaces",
-            "auto lo\niface lo inet loopback\nallow-hotplug ens19\niface ens19 inet dhcp\n",
-        );
+        write(r, "etc/network/interfaces", "auto lo\niface lo inet loopback\nauto ens19\niface ens19 inet dhcp\n");
         let links =
             [("ens16".to_string(), 2), ("ens17".to_string(), 3), ("ens18".to_string(), 4), ("ens19".to_string(), 5)];
         let c = claims(r, &links);
@@ -153,9 +168,30 @@ mod tests {
             [
                 ("ens16", "systemd-networkd".to_string()),
                 ("ens18", "dhclient (pid 202)".to_string()),
-                ("ens19", "ifupdown (networking.service)".to_string())
+                ("ens19", "ifupdown".to_string())
             ]
         );
-        assert!(c[2].evidence.contains("interfaces:3: allow-hotplug ens19"), "{c:?}");
+        assert!(c[2].evidence.contains("interfaces:3: auto ens19 (networking.service is enabled)"), "{c:?}");
+    }
+
+    #[test]
+    fn allow_hotplug_claims_the_link_through_udev_even_with_networking_service_disabled() {
+        let d = tempfile::tempdir().unwrap();
+        let r = d.path();
+        write(
+            r,
+            "etc/network/interfaces",
+            "auto ens16\niface ens16 inet dhcp\nallow-hotplug ens17\niface ens17 inet dhcp\n",
+        );
+        let links = [("ens16".to_string(), 2), ("ens17".to_string(), 3)];
+        assert!(claims(r, &links).is_empty(), "no udev hook, networking.service disabled: nothing brings them up");
+        write(r, "usr/lib/udev/rules.d/80-ifupdown.rules", "SUBSYSTEM==\"net\", RUN+=\"ifupdown-hotplug\"\n");
+        let c = claims(r, &links);
+        assert_eq!(c.len(), 1, "{c:?}");
+        assert_eq!(c[0].link, "ens17");
+        assert!(c[0].evidence.contains("ifup@ens17.service") && c[0].evidence.contains("disabled"), "{c:?}");
+        std::fs::create_dir_all(r.join("etc/udev/rules.d")).unwrap();
+        std::os::unix::fs::symlink("/dev/null", r.join("etc/udev/rules.d/80-ifupdown.rules")).unwrap();
+        assert!(claims(r, &links).is_empty(), "a masked hook brings nothing up");
     }
 }

@@ -31,7 +31,7 @@ impl Manager {
         match self {
             Manager::Networkd { .. } => "systemd-networkd".into(),
             Manager::NetworkManager => "NetworkManager".into(),
-            Manager::Ifupdown => "ifupdown (networking.service)".into(),
+            Manager::Ifupdown => "ifupdown".into(),
             Manager::DhcpClient { program, pid } => format!("{program} (pid {pid})"),
         }
     }
@@ -52,7 +52,7 @@ impl Manager {
                 "`nmcli device set {link} managed no` (and `unmanaged-devices=interface-name:{link}` in NetworkManager.conf to keep it so)"
             ),
             Manager::Ifupdown => format!(
-                "remove the `auto {link}` / `allow-hotplug {link}` stanza from /etc/network/interfaces, or `systemctl disable networking.service` once hostnet declares everything"
+                "remove the `auto {link}` / `allow-hotplug {link}` stanza from /etc/network/interfaces; once hostnet declares everything, `systemctl disable networking.service` stops the `auto` ones, and `ln -s /dev/null /etc/udev/rules.d/80-ifupdown.rules` (or removing ifupdown) stops the udev hook that brings up `allow-hotplug` ones"
             ),
             Manager::DhcpClient { program, pid } => format!(
                 "stop it: `kill {pid}` (and whatever starts {program} on {link}); declare dhcp4/dhcp6 in hostnet instead"
