@@ -7,6 +7,7 @@
 //! operation does to a host, as the kernel does it; the engine's in-memory host runs on it.
 
 pub mod confirm;
+pub mod design;
 pub mod diag;
 pub mod duration;
 pub mod graph;

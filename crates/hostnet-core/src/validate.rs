@@ -747,6 +747,9 @@ pub fn warnings(config: &Config) -> Vec<(String, String)> {
             ),
         ));
     }
+    for a in crate::design::advice(config) {
+        out.push((a.field, format!("{}; {}", a.measured, a.fix)));
+    }
     let Some(rules) = &config.routing_rules else { return out };
     let declared: HashSet<&str> = config.interfaces.iter().map(|i| i.name.as_str()).collect();
     let tables: HashSet<u32> =

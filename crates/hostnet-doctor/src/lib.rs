@@ -74,6 +74,7 @@ pub fn diagnose(s: &Snapshot) -> Vec<Finding> {
     out.extend(rules::bonds::check(s));
     out.extend(rules::stack::check(s));
     out.extend(rules::cabling::check(s));
+    out.extend(rules::design::check(s));
     out.extend(rules::managers::check(s));
     out.sort_by(|a, b| (a.severity, a.rule, &a.subject).cmp(&(b.severity, b.rule, &b.subject)));
     out

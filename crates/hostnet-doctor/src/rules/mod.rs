@@ -2,6 +2,7 @@
 
 pub mod bonds;
 pub mod cabling;
+pub mod design;
 pub mod firewall;
 pub mod hosts;
 pub mod managers;
