@@ -36,6 +36,10 @@ const DEBOUNCE: Duration = Duration::from_millis(20);
 const TRIAL_WATCH: Duration = Duration::from_secs(2);
 /// Kernel buffer for notifications: big enough for a whole-host change of thousands of links.
 const MONITOR_BUFFER: usize = 16 << 20;
+/// While the first pass runs, how often the daemon tells systemd that its start goes on, and
+/// for how long in all: a pass that has not ended by then is stuck, and systemd may kill it.
+const START_EXTEND_EVERY: Duration = Duration::from_secs(10);
+const START_BUDGET: Duration = Duration::from_secs(600);
 
 pub struct DaemonOptions {
     pub config: PathBuf,
@@ -173,7 +177,23 @@ pub async fn run(opts: DaemonOptions) -> Result<(), StartError> {
     };
     d.adopt_orphaned_trial();
     d.warn_other_managers();
+    // The unit's start timeout (120 s) is no bound on the first pass: with 1000 declared links
+    // on a busy boot (udev, DAD, journald, under TCG) it took longer, and systemd killed the
+    // daemon mid-apply. Until the pass ends, the start is extended, within START_BUDGET.
+    let extender = tokio::spawn(async {
+        let mut left = START_BUDGET;
+        while !left.is_zero() {
+            let usec = u32::try_from((START_EXTEND_EVERY * 3).as_micros()).unwrap_or(u32::MAX);
+            let _ = sd_notify::notify(&[
+                NotifyState::ExtendTimeoutUsec(usec),
+                NotifyState::Status("applying the file (first pass)"),
+            ]);
+            tokio::time::sleep(START_EXTEND_EVERY).await;
+            left = left.saturating_sub(START_EXTEND_EVERY);
+        }
+    });
     d.pass().await;
+    extender.abort();
     let mut readiness = d.first_readiness(started_at);
     let mut last_status = d.summary();
     if readiness == Readiness::Ready {

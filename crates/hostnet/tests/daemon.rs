@@ -453,6 +453,8 @@ fn ready_waits_for_the_online_contract_and_wait_online_says_what_is_missing() {
     assert!(notified(&rx, &mut seen, "waiting for uplink routable: not on the host", Duration::from_secs(5)), "{seen}");
     assert!(!seen.contains("READY=1"), "READY before the contract held:\n{seen}");
     assert!(seen.contains("EXTEND_TIMEOUT_USEC=90000000"), "{seen}");
+    // The first pass itself extended the start, saying so: a long one is not killed mid-apply.
+    assert!(seen.contains("EXTEND_TIMEOUT_USEC=30000000\nSTATUS=applying the file (first pass)"), "{seen}");
     let s = d.status();
     assert_eq!(s["online"]["online"], false, "{s}");
     let out = ns.hostnet(&["wait-online", "--timeout", "1"]);
