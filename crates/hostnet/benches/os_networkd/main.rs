@@ -120,7 +120,8 @@ fn main() {
         for m in MANAGERS {
             vm.ok(&format!("/root/use-manager {m}"));
             vm.reboot(&[]);
-            let boot = vm.ok(&format!("/root/boot-measure {m}"));
+            let (rc, boot) = vm.run_for(&format!("/root/boot-measure {m}"), std::time::Duration::from_secs(1800));
+            assert_eq!(rc, 0, "boot-measure {m} failed:\n{boot}");
             let load = vm.run_for(&format!("/root/load-measure {m}"), std::time::Duration::from_secs(1800));
             assert_eq!(load.0, 0, "load-measure {m} failed:\n{}", load.1);
             let line = format!("{} {}", boot.split("\n---").next().unwrap_or("").trim(), load.1.trim());
