@@ -116,7 +116,14 @@ case "$1" in
   networkd) unit=systemd-networkd.service ;;
 esac
 cg=/sys/fs/cgroup/system.slice/$unit
-cpu_us() { awk '/^usage_usec/{print $2}' $cg/cpu.stat; }
+# A restart removes the unit's cgroup for a moment: the script then stops and says why.
+cpu_us() {
+  if ! awk '/^usage_usec/{print $2}' $cg/cpu.stat 2>/dev/null; then
+    echo "$unit restarted ($(systemctl show $unit -p NRestarts --value) restarts); its journal:" >&2
+    journalctl -b -u $unit -o short-monotonic --no-pager | grep -viE 'configur' | tail -n 20 >&2
+    exit 1
+  fi
+}
 addrs() { ip -4 -o addr show | grep -c 'inet 10\.200\.' || true; }
 # quiet: the unit used under 20 ms of CPU in the last 5 s (at most 10 min)
 quiet() {
@@ -146,5 +153,7 @@ for r in 1 2 3; do
   [ "$left" = 1000 ] || { echo "after the carrier changes, $left of 1000 addresses" >&2; exit 1; }
 done
 sorted=($(printf '%s\n' "${per[@]}" | sort -n))
+restarts=$(systemctl show $unit -p NRestarts --value)
+[ "$restarts" = 0 ] || { echo "$unit restarted $restarts times during the measurement" >&2; exit 1; }
 echo "rss_kib=$rss hwm_kib=$hwm idle_cpu_ms_per_min=$((idle_us / 1000)) event_cpu_ms_per_1000=${sorted[1]} event_rounds=${per[0]},${per[1]},${per[2]}"
 "#;
