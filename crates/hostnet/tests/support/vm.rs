@@ -50,6 +50,12 @@ pub fn rand_suffix() -> u128 {
 }
 
 /// The text between `=== NAME` and the next `===` line of the console.
+/// A section without the `warning:` lines a command printed on stderr, which the console
+/// interleaves with the output (the seed's design draws the lab's design warning at every load).
+pub fn without_warnings(text: &str) -> String {
+    text.lines().filter(|l| !l.starts_with("warning: ")).collect::<Vec<_>>().join("\n")
+}
+
 pub fn section<'a>(console: &'a str, name: &str) -> &'a str {
     let start = console.find(&format!("=== {name}\n")).unwrap_or_else(|| panic!("no section {name}:\n{console}"));
     let rest = &console[start + name.len() + 5..];
