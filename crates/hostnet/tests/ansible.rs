@@ -20,6 +20,19 @@ fn venv_bin(tool: &str) -> PathBuf {
     p
 }
 
+/// `ansible-playbook` from the venv, finding this checkout's collection, without colours.
+fn ansible_playbook() -> Command {
+    let mut c = Command::new(venv_bin("ansible-playbook"));
+    c.env("ANSIBLE_COLLECTIONS_PATH", root()).env("ANSIBLE_NOCOLOR", "1");
+    c
+}
+
+/// Runs a play; returns whether it succeeded and its whole output.
+fn run_play(mut cmd: Command) -> (bool, String) {
+    let out = cmd.output().expect("run ansible-playbook");
+    (out.status.success(), format!("{}{}", String::from_utf8_lossy(&out.stdout), String::from_utf8_lossy(&out.stderr)))
+}
+
 const CONFIG: &str = "interfaces:\n  - name: v0\n    veth: { peer: v1 }\n    addresses: [192.0.2.1/24]\n  - name: v1\n    veth: { peer: v0 }\n";
 
 /// Runs `tasks` (each a task body, indented 4 and starting with `    - `) as a play on the
@@ -54,16 +67,10 @@ fn play(ns: &Ns, tasks: &[String], extra: &[&str]) -> (Vec<serde_json::Value>, b
             env!("CARGO_BIN_EXE_hostnet")
         ),
     );
-    let out = Command::new(venv_bin("ansible-playbook"))
-        .args(["-i", &inv, &book])
-        .args(extra)
-        .env("ANSIBLE_COLLECTIONS_PATH", root())
-        .env("ANSIBLE_LOCALHOST_WARNING", "False")
-        .env("ANSIBLE_NOCOLOR", "1")
-        .output()
-        .expect("run ansible-playbook");
-    let log = format!("{}{}", String::from_utf8_lossy(&out.stdout), String::from_utf8_lossy(&out.stderr));
-    assert!(out.status.success(), "the play itself failed:\n{log}");
+    let mut cmd = ansible_playbook();
+    cmd.args(["-i", &inv, &book]).args(extra).env("ANSIBLE_LOCALHOST_WARNING", "False");
+    let (ok, log) = run_play(cmd);
+    assert!(ok, "the play itself failed:\n{log}");
     let results: Vec<serde_json::Value> = serde_json::from_str(&std::fs::read_to_string(&out_file).unwrap())
         .unwrap_or_else(|e| panic!("no results ({e}):\n{log}"));
     let ok = results.iter().all(|r| r["failed"] != true);
@@ -270,20 +277,16 @@ fn a_host_that_loses_its_connection_reverts_and_stops_the_rollout() {
         ),
     );
     let t0 = std::time::Instant::now();
-    let out = Command::new(venv_bin("ansible-playbook"))
-        .args(["-i", &inv, &book])
-        .env("ANSIBLE_COLLECTIONS_PATH", root())
+    let mut cmd = ansible_playbook();
+    cmd.args(["-i", &inv, &book])
         .env("ANSIBLE_HOST_KEY_CHECKING", "False")
         .env(
             "ANSIBLE_SSH_ARGS",
             "-o ControlMaster=no -o UserKnownHostsFile=/dev/null -o ServerAliveInterval=1 -o ServerAliveCountMax=3",
         )
-        .env("ANSIBLE_TIMEOUT", "5")
-        .env("ANSIBLE_NOCOLOR", "1")
-        .output()
-        .expect("run ansible-playbook");
-    let log = format!("{}{}", String::from_utf8_lossy(&out.stdout), String::from_utf8_lossy(&out.stderr));
-    assert!(!out.status.success(), "the play must fail:\n{log}");
+        .env("ANSIBLE_TIMEOUT", "5");
+    let (ok, log) = run_play(cmd);
+    assert!(!ok, "the play must fail:\n{log}");
     let recap = &log[log.find("PLAY RECAP").unwrap_or_else(|| panic!("{log}"))..];
     let h1 = recap.lines().find(|l| l.starts_with("h1")).unwrap_or_else(|| panic!("{log}"));
     assert!(h1.contains("unreachable=1") || h1.contains("failed=1"), "{log}");
@@ -346,17 +349,13 @@ fn the_shipped_rollout_confirms_by_itself_and_stops_at_a_host_that_would_lose_it
     }
     let inv = hosts[0].0.file("inventory.yml", &inv);
     let t0 = std::time::Instant::now();
-    let out = Command::new(venv_bin("ansible-playbook"))
-        .args(["-i", &inv])
+    let mut cmd = ansible_playbook();
+    cmd.args(["-i", &inv])
         .arg(root().join("ansible_collections/hostnet/net/playbooks/rollout.yml"))
         .args(["-e", &format!("config_dir={}", dir.display())])
-        .env("ANSIBLE_COLLECTIONS_PATH", root())
-        .env("ANSIBLE_LOCALHOST_WARNING", "False")
-        .env("ANSIBLE_NOCOLOR", "1")
-        .output()
-        .expect("run ansible-playbook");
-    let log = format!("{}{}", String::from_utf8_lossy(&out.stdout), String::from_utf8_lossy(&out.stderr));
-    assert!(!out.status.success(), "the rollout must fail at host 2:\n{log}");
+        .env("ANSIBLE_LOCALHOST_WARNING", "False");
+    let (ok, log) = run_play(cmd);
+    assert!(!ok, "the rollout must fail at host 2:\n{log}");
     let recap = &log[log.find("PLAY RECAP").unwrap_or_else(|| panic!("{log}"))..];
     let line = |h: &str| recap.lines().find(|l| l.starts_with(h)).map(str::to_string);
     assert!(line("h1").is_some_and(|l| l.contains("failed=0")), "{log}");
