@@ -40,11 +40,8 @@ impl fmt::Display for Problems {
     }
 }
 
+// No `code`: an internal identifier in a report means nothing to the person reading it.
 impl miette::Diagnostic for Problems {
-    fn code<'a>(&'a self) -> Option<Box<dyn fmt::Display + 'a>> {
-        Some(Box::new("hostnet::invalid_config"))
-    }
-
     fn source_code(&self) -> Option<&dyn miette::SourceCode> {
         Some(self.src.as_ref())
     }
@@ -91,6 +88,12 @@ enum Pending {
         offset: usize,
         message: String,
     },
+    /// Located by the caller, which knows both the field and where to point.
+    Placed {
+        field: String,
+        pos: Pos,
+        message: String,
+    },
     Unlocated {
         message: String,
     },
@@ -107,6 +110,10 @@ impl<'a> Reporter<'a> {
 
     pub fn at_position(&mut self, line: usize, column: usize, offset: usize, message: impl Into<String>) {
         self.pending.push(Pending::Position { line, column, offset, message: message.into() });
+    }
+
+    pub fn at(&mut self, field: impl Into<String>, pos: Pos, message: impl Into<String>) {
+        self.pending.push(Pending::Placed { field: field.into(), pos, message: message.into() });
     }
 
     pub fn unlocated(&mut self, message: impl Into<String>) {
@@ -136,6 +143,7 @@ impl<'a> Reporter<'a> {
                         let field = index.path_at(line, column).unwrap_or("(document)").to_string();
                         (field, Pos { line, column, offset }, message)
                     }
+                    Pending::Placed { field, pos, message } => (field, pos, message),
                     Pending::Unlocated { message } => ("(document)".to_string(), doc, message),
                 };
                 Problem {

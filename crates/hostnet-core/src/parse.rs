@@ -29,7 +29,7 @@ pub fn load_with_graph(file: &str, src: &str) -> Result<(Config, crate::graph::G
     let config = match parsed {
         Ok(c) => c,
         Err(e) => {
-            report_serde_error(&mut rep, &e);
+            report_parse_errors(&mut rep, src, e);
             rep.finish()?;
             unreachable!("a reported error always fails finish")
         }
@@ -105,7 +105,14 @@ pub fn read_open(f: std::fs::File, name: String) -> Result<String, LoadError> {
         return Err(LoadError::TooLarge(name, MAX_CONFIG_BYTES >> 20));
     }
     String::from_utf8(buf).map_err(|e| {
-        LoadError::Io(name, std::io::Error::new(std::io::ErrorKind::InvalidData, format!("not UTF-8 text: {e}")))
+        // Placed as every other problem is: by line and column, not by byte index.
+        let bytes = e.as_bytes();
+        let at = e.utf8_error().valid_up_to();
+        let before = &bytes[..at];
+        let line = before.iter().filter(|&&b| b == b'\n').count() + 1;
+        let line_start = before.iter().rposition(|&b| b == b'\n').map_or(0, |i| i + 1);
+        let column = String::from_utf8_lossy(&before[line_start..]).chars().count() + 1;
+        LoadError::NotUtf8 { file: name, line, column, byte: bytes[at] }
     })
 }
 
@@ -115,6 +122,10 @@ pub enum LoadError {
     Io(String, #[source] std::io::Error),
     #[error("{0} is larger than {1} MiB, the most hostnet reads as a config")]
     TooLarge(String, u64),
+    #[error(
+        "{file}:{line}:{column}: byte 0x{byte:02x} is not UTF-8 text; a config is UTF-8 (convert it with `iconv -t UTF-8`)"
+    )]
+    NotUtf8 { file: String, line: usize, column: usize, byte: u8 },
     #[error(transparent)]
     #[diagnostic(transparent)]
     Invalid(Problems),
@@ -158,20 +169,192 @@ fn budget_words(e: &serde_saphyr::Error) -> Option<String> {
     })
 }
 
-fn report_serde_error(rep: &mut Reporter<'_>, e: &serde_saphyr::Error) {
-    let message = budget_words(e).unwrap_or_else(|| clean_message(&e.without_snippet().to_string()));
-    match e.location() {
-        Some(loc) if loc.line() > 0 => {
-            let offset = loc.span().byte_offset().unwrap_or(0) as usize;
-            rep.at_position(loc.line() as usize, loc.column() as usize, offset, message);
+/// At most this many structural problems (unknown keys, wrong types) are reported in one run;
+/// past that, the user is better served fixing these first.
+pub const MAX_PARSE_PROBLEMS: usize = 20;
+
+/// Reports `first`, then every further structural problem up to [`MAX_PARSE_PROBLEMS`]: the
+/// parser stops at the first, so the offending key is blanked out (its line and the lines nested
+/// under it, replaced by spaces so every position stays where it was) and the text parsed again.
+/// A user fixing a file written for another tool sees every foreign key in one run.
+///
+/// Cross-interface rules (a port that is not declared, a VLAN on a missing base) run once the
+/// structure parses, as a compiler type-checks once the syntax is sound.
+fn report_parse_errors(rep: &mut Reporter<'_>, src: &str, first: serde_saphyr::Error) {
+    let index = crate::locate::PathIndex::build(src);
+    let mut text = src.to_string();
+    let mut err = first;
+    // The mappings a key was blanked from.
+    let mut blanked: Vec<String> = Vec::new();
+    for reported in 1.. {
+        // A key missing from a mapping that had a key blanked is the blanking's doing, or the
+        // same mistake again (nmstate's `base-iface` blanked, `base` is missing).
+        if let Some(key) = missing_key(&err)
+            && let Some(at) = err.location().and_then(|l| l.span().byte_offset())
+            && index.mapping_lacking(at as usize, &key).is_some_and(|(path, _)| blanked.iter().any(|b| b == path))
+        {
+            return;
         }
-        _ => rep.unlocated(message),
+        let located = report_serde_error(rep, &index, &err);
+        if reported == MAX_PARSE_PROBLEMS {
+            rep.unlocated(format!(
+                "stopped after {MAX_PARSE_PROBLEMS} problems; fix these and run `hostnet check` again"
+            ));
+            return;
+        }
+        let Some((line, column)) = located else { return };
+        // Only a problem with a value or key (serde's messages) is blanked; after a syntax error
+        // the parser's reading of the rest is a guess.
+        use serde_saphyr::Error as E;
+        if !matches!(
+            err.without_snippet(),
+            E::Message { .. }
+                | E::InvalidBooleanStrict { .. }
+                | E::SerdeInvalidType { .. }
+                | E::SerdeInvalidValue { .. }
+                | E::SerdeInvalidLength { .. }
+                | E::SerdeUnknownField { .. }
+                | E::SerdeUnknownVariant { .. }
+                | E::InvalidScalar { .. }
+        ) {
+            return;
+        }
+        let Some((next, mapping)) = blank_at(&text, &index, line, column) else { return };
+        // A mapping emptied reads as nothing at all (`bond:` with no settings), which fails
+        // in a way the user did not write.
+        let left = index.key_count(&mapping).unwrap_or(0);
+        // (An interface left with only its name lacks a kind, and says so truly.)
+        let item = mapping.starts_with("interfaces[") && !mapping.contains('.');
+        if blanked.iter().filter(|b| **b == mapping).count() + 1 >= left && !item {
+            return;
+        }
+        blanked.push(mapping);
+        let again = serde_saphyr::from_str_with_options::<Config>(&next, options());
+        match again {
+            Ok(_) => return,
+            Err(e) => {
+                let same = e.location().map(|l| (l.line() as usize, l.column() as usize)) == Some((line, column));
+                if same {
+                    return;
+                }
+                text = next;
+                err = e;
+            }
+        }
     }
 }
 
+/// `X` of "missing field `X`".
+fn missing_key(e: &serde_saphyr::Error) -> Option<String> {
+    let msg = e.without_snippet().to_string();
+    let rest = &msg[msg.find("missing field `")? + "missing field `".len()..];
+    rest.split('`').next().map(str::to_string)
+}
+
+/// Reports one parser error in the config's words; returns where it was, if it was located.
+fn report_serde_error(
+    rep: &mut Reporter<'_>,
+    index: &crate::locate::PathIndex,
+    e: &serde_saphyr::Error,
+) -> Option<(usize, usize)> {
+    if let Some(words) = budget_words(e) {
+        rep.unlocated(words);
+        return None;
+    }
+    let raw = e.without_snippet().to_string();
+    let loc = e.location().filter(|l| l.line() > 0);
+    let Some(loc) = loc else {
+        rep.unlocated(clean_message(&raw, None));
+        return None;
+    };
+    let (line, column) = (loc.line() as usize, loc.column() as usize);
+    let offset = loc.span().byte_offset().unwrap_or(0) as usize;
+    if let Some(key) = missing_key(e) {
+        let key = key.as_str();
+        // Serde stands at the mapping's last key; the problem is the mapping that lacks `key`.
+        if let Some((path, pos)) = index.mapping_lacking(offset, key) {
+            let what = if key == "name" && path.starts_with("interfaces[") && !path.contains('.') {
+                "every interface needs a `name`".to_string()
+            } else {
+                "it is required".to_string()
+            };
+            rep.at(join(path, key), pos, format!("missing `{key}`: {what}"));
+            // Blanking cannot supply a missing key: the next parse would fail the same way.
+            return None;
+        }
+    }
+    let path = index.path_at(line, column);
+    rep.at_position(line, column, offset, clean_message(&raw, path));
+    Some((line, column))
+}
+
+fn join(parent: &str, key: &str) -> String {
+    if parent.is_empty() { key.to_string() } else { format!("{parent}.{key}") }
+}
+
+/// `text` with the key at or holding `line`:`column` blanked, with the lines nested under it;
+/// `None` where that cannot be done safely (a flow mapping `{a: 1, b: 2}` on one line).
+/// An item of a list is not blanked alone (an emptied list could fail in a new way); the key
+/// that holds the list is. Returns the path of the mapping it was blanked from too.
+fn blank_at(text: &str, index: &crate::locate::PathIndex, line: usize, column: usize) -> Option<(String, String)> {
+    let mut path = index.path_at(line, column)?;
+    while path.ends_with(']') {
+        path = &path[..path.rfind('[')?];
+    }
+    if path.is_empty() {
+        return None;
+    }
+    // A rule that failed on a whole interface (no kind, two kinds) is placed at its name; the
+    // item goes, dash and all, so the next items are read. Not the only item: an emptied list
+    // would fail in a way of its own.
+    if let Some(item) = path.strip_suffix(".name")
+        && let Some(n) = item.strip_prefix("interfaces[").and_then(|r| r.strip_suffix(']'))
+        && let Ok(n) = n.parse::<usize>()
+    {
+        let others = n > 0 || index.get(&format!("interfaces[{}]", n + 1)).is_some();
+        let pos = index.get(item).filter(|_| others)?;
+        let dash = text[..pos.offset].rfind('-')?;
+        return blank_block(text, dash).map(|t| (t, item.to_string()));
+    }
+    let pos = index.find(path)?;
+    let mapping = path.rfind('.').map_or("", |i| &path[..i]).to_string();
+    blank_block(text, pos.offset).map(|t| (t, mapping))
+}
+
+/// `text` with the block-style node at byte `start` (a key, or a list item's dash) replaced by
+/// spaces, with the lines nested under it; `None` for flow style (`{a: 1, b: 2}` on one line).
+fn blank_block(text: &str, start: usize) -> Option<String> {
+    let start_of_line = text[..start].rfind('\n').map_or(0, |i| i + 1);
+    // Block style only: before the node, nothing but indentation and list dashes.
+    if !text[start_of_line..start].chars().all(|c| c == ' ' || c == '-') {
+        return None;
+    }
+    let indent = start - start_of_line;
+    let mut end = text[start..].find('\n').map_or(text.len(), |i| start + i);
+    // The lines nested under it: more indented, blank, or comments.
+    while end < text.len() {
+        let next_start = end + 1;
+        let next_end = text[next_start..].find('\n').map_or(text.len(), |i| next_start + i);
+        let next = &text[next_start..next_end];
+        let next_indent = next.len() - next.trim_start_matches(' ').len();
+        let content = next.trim();
+        if !(content.is_empty() || content.starts_with('#') || next_indent > indent) {
+            break;
+        }
+        end = next_end;
+    }
+    let mut bytes = text.as_bytes().to_vec();
+    for b in &mut bytes[start..end] {
+        if *b != b'\n' {
+            *b = b' ';
+        }
+    }
+    String::from_utf8(bytes).ok()
+}
+
 /// Serde's messages carry their own position suffix and Rust type names; we print the position
-/// ourselves and speak the config's vocabulary.
-fn clean_message(raw: &str) -> String {
+/// ourselves and speak the config's vocabulary. `path` is the field the error is at, if known.
+fn clean_message(raw: &str, path: Option<&str>) -> String {
     let first = raw.lines().next().unwrap_or(raw).trim();
     let first = match first.find(" at line ") {
         Some(i) => &first[..i],
@@ -184,6 +367,15 @@ fn clean_message(raw: &str) -> String {
     {
         let field = rest.split('`').next().unwrap_or_default();
         return format!("unknown field `{field}`: this takes no settings (write `{{}}`)");
+    }
+    if let Some(rest) = msg.strip_prefix("unknown field `")
+        && let Some(path) = path
+    {
+        let field = rest.split('`').next().unwrap_or_default();
+        let context = crate::model::foreign_keys::Context::of_parent(path);
+        if let Some(hint) = crate::model::foreign_keys::hint(context, field) {
+            return format!("unknown field: {hint}");
+        }
     }
     if let Some(key) = msg.strip_prefix("duplicate mapping key: ") {
         let key = key.split(',').next().unwrap_or(key).trim();
@@ -201,7 +393,11 @@ fn clean_message(raw: &str) -> String {
     if let Some(ty) = msg.strip_prefix("invalid ")
         && let Some(max) = int_max(ty)
     {
-        return format!("expected a whole number in 0..={max}");
+        let range = path.and_then(validate::field_range);
+        return match range {
+            Some(words) => format!("expected a whole number: {words}"),
+            None => format!("expected a whole number in 0..={max}"),
+        };
     }
     match suggest(msg) {
         Some(s) => format!("{msg}; did you mean `{s}`?"),

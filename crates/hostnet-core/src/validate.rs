@@ -40,8 +40,11 @@ pub fn validate(config: &Config, rep: &mut Reporter<'_>) -> Graph {
             }
             Kind::Bond(b) => check_bond(b, at, rep),
             Kind::Vlan(v) => {
-                if !(1..=4094).contains(&v.id) {
-                    rep.error(format!("{at}.vlan.id"), format!("VLAN id {} is out of range 1..=4094", v.id));
+                if !VLAN_IDS.contains(&v.id) {
+                    rep.error(
+                        format!("{at}.vlan.id"),
+                        format!("VLAN id {} is out of range {}..={}", v.id, VLAN_IDS.start(), VLAN_IDS.end()),
+                    );
                 }
             }
             Kind::Bridge(b) => check_bridge(b, at, rep),
@@ -227,12 +230,33 @@ fn check_selectors(config: &Config, rep: &mut Reporter<'_>) {
     }
 }
 
+/// The kernel's range for an interface MTU (IPv4's minimum to IP's maximum packet).
+const MTU_RANGE: std::ops::RangeInclusive<u32> = 68..=65535;
+const VLAN_IDS: std::ops::RangeInclusive<u16> = 1..=4094;
+
+/// The range of a numeric field in words, for a number too large for its type to be read at all
+/// (`mtu: 99999999999`): the parser knows only the type's range, which is not the kernel's.
+pub fn field_range(path: &str) -> Option<String> {
+    let last = path.rsplit('.').next()?;
+    let parent = path.rsplit('.').nth(1).unwrap_or_default();
+    Some(match (parent, last) {
+        (p, "mtu") if p.starts_with("interfaces[") => {
+            format!("an MTU is {}..={} bytes", MTU_RANGE.start(), MTU_RANGE.end())
+        }
+        ("vlan", "id") => format!("a VLAN id is {}..={}", VLAN_IDS.start(), VLAN_IDS.end()),
+        _ => return None,
+    })
+}
+
 fn check_common(iface: &Interface, at: &str, rep: &mut Reporter<'_>) {
     check_ip_settings(iface, at, rep);
     if let Some(mtu) = iface.mtu
-        && !(68..=65535).contains(&mtu)
+        && !MTU_RANGE.contains(&mtu)
     {
-        rep.error(format!("{at}.mtu"), format!("MTU {mtu} is out of range 68..=65535"));
+        rep.error(
+            format!("{at}.mtu"),
+            format!("MTU {mtu} is out of range {}..={}", MTU_RANGE.start(), MTU_RANGE.end()),
+        );
     }
     // Below IPv6's minimum the kernel turns IPv6 off on the link and drops its IPv6 addresses
     // and routes; a rollback could not bring them back as they were.

@@ -89,6 +89,16 @@ impl Applied {
     }
 }
 
+impl Applied {
+    /// Failed, and the host is not as it was: steps were applied and not all undone
+    /// (`--no-rollback`, or a rollback step that failed). Scripts must not retry blindly.
+    pub fn left_changed(&self) -> bool {
+        let r = &self.report;
+        let undo_failed = r.rollback.iter().any(|s| matches!(s.outcome, Outcome::Failed { .. }));
+        r.applied().next().is_some() && (!r.rolled_back() || undo_failed)
+    }
+}
+
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct Trial {
     pub id: String,

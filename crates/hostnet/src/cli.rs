@@ -14,7 +14,7 @@ pub const DEFAULT_CONFIG: &str = "/etc/hostnet/hostnet.yaml";
     name = "hostnet",
     version,
     about = "Declarative Linux host networking: bonds of bonds, VLANs, bridges, proven to work",
-    after_long_help = "Environment:\n  HOSTNET_LOG=LEVEL          log filter (error, info, debug; or per module, as tracing reads it)\n  HOSTNET_NETLINK_STRICT=0   read routes as from a kernel before 4.20, which ignores dump filters\n                             (hostnet then filters itself); for tests and diagnosis"
+    after_long_help = "Exit status:\n  0   success\n  1   failed; the host is as it was (nothing changed, or every change rolled back)\n  3   an apply failed and left changes in place (--no-rollback, or a rollback step failed)\n  64  the command line cannot be used\n  65  the config (or a file to import) is invalid; nothing changed\n  66  the input file cannot be read; nothing changed\n\nEnvironment:\n  HOSTNET_LOG=LEVEL          log filter (error, info, debug; or per module, as tracing reads it)\n  HOSTNET_NETLINK_STRICT=0   read routes as from a kernel before 4.20, which ignores dump filters\n                             (hostnet then filters itself); for tests and diagnosis"
 )]
 pub struct Cli {
     /// Log what hostnet does (or set HOSTNET_LOG=debug).
@@ -140,14 +140,15 @@ pub enum Command {
     Doctor {
         #[arg(long)]
         json: bool,
-        /// Sample twice, SECONDS apart, to catch bond ports whose failure count is rising.
-        #[arg(long, value_name = "SECONDS")]
-        interval: Option<u64>,
-        /// Listen for LLDP for up to SECONDS and check the cabling: NICs cabled elsewhere than
+        /// Sample twice, DURATION apart (30, 30s, 2m), to catch bond ports whose failure count
+        /// is rising.
+        #[arg(long, value_name = "DURATION")]
+        interval: Option<String>,
+        /// Listen for LLDP for up to DURATION (30, 30s, 2m) and check the cabling: NICs cabled elsewhere than
         /// their `cabled_to`, NICs hearing no switch, 802.3ad bonds split over two switches that
         /// are not an MLAG pair, failover bonds with every port on one switch.
-        #[arg(long, value_name = "SECONDS")]
-        lldp: Option<u64>,
+        #[arg(long, value_name = "DURATION")]
+        lldp: Option<String>,
         /// The config whose `cabled_to` expectations are checked (default: the boot config,
         /// when it exists).
         #[arg(long, value_name = "FILE")]

@@ -18,12 +18,12 @@ fn check_accepts_the_examples() {
 }
 
 #[test]
-fn bad_file_names_file_line_field_and_exits_2() {
+fn bad_file_names_file_line_field_and_exits_65() {
     let dir = std::env::temp_dir().join(format!("hostnet-cli-{}", std::process::id()));
     std::fs::create_dir_all(&dir).unwrap();
     let f = dir.join("bad.yaml");
     std::fs::write(&f, "interfaces:\n  - name: b\n    bond:\n      mode: 802.3ad\n      arp_interval: 100\n      arp_ip_target: [192.0.2.9]\n").unwrap();
-    let out = hostnet().args(["plan", f.to_str().unwrap()]).assert().code(2).get_output().clone();
+    let out = hostnet().args(["plan", f.to_str().unwrap()]).assert().code(65).get_output().clone();
     let err = String::from_utf8(out.stderr).unwrap();
     let want = format!(
         "error: {}:5:7: interfaces[0].bond.arp_interval: `arp_interval` is not valid for mode 802.3ad",
@@ -35,7 +35,69 @@ fn bad_file_names_file_line_field_and_exits_2() {
 
 #[test]
 fn missing_file_is_an_error() {
-    hostnet().args(["check", "/nonexistent/hostnet.yaml"]).assert().code(2);
+    hostnet().args(["check", "/nonexistent/hostnet.yaml"]).assert().code(66);
+}
+
+/// One scheme for every command (cmd/exit.rs, listed by `--help`): a script tells a mistyped
+/// command from a bad file from a missing one.
+#[test]
+fn exit_codes_tell_usage_from_invalid_from_unreadable() {
+    let dir = tempfile::tempdir().unwrap();
+    let bad = dir.path().join("bad.yaml");
+    std::fs::write(&bad, "interfaces:\n  - name: e0\n    ethernet: {}\n    mtu: lots\n").unwrap();
+    let bad = bad.to_str().unwrap();
+    let cases: [(&[&str], i32); 8] = [
+        (&["frobnicate"], 64),
+        (&["check", "--no-such-flag"], 64),
+        (&["wait-online", "--timeout", "2 weeks"], 64),
+        (&["doctor", "--interval", "soon"], 64),
+        (&["check", bad], 65),
+        (&["plan", bad], 65),
+        (&["check", "/nonexistent/hostnet.yaml"], 66),
+        (&["import", "netplan", "/nonexistent/01.yaml"], 66),
+    ];
+    for (args, code) in cases {
+        let out = hostnet().args(args).output().unwrap();
+        assert_eq!(out.status.code(), Some(code), "hostnet {args:?}: {}", String::from_utf8_lossy(&out.stderr));
+    }
+    let help = hostnet().arg("--help").assert().success().get_output().stdout.clone();
+    assert!(String::from_utf8_lossy(&help).contains("65  the config (or a file to import) is invalid"));
+    // A namespace that does not exist: a runtime failure, the host untouched.
+    hostnet().args(["--netns", "hostnet-no-such-ns", "show"]).assert().code(1);
+}
+
+/// Every structural problem in one run, each with its line, and in plain lines when piped.
+#[test]
+fn check_reports_every_foreign_key_in_one_run() {
+    let dir = tempfile::tempdir().unwrap();
+    let f = dir.path().join("migrated.yaml");
+    std::fs::write(
+        &f,
+        "interfaces:\n  - name: bond0\n    bond:\n      mode: 802.3ad\n      interfaces: [e0, e1]\n      parameters:\n        mii-monitor-interval: 100\n    gateway4: 192.0.2.1\n",
+    )
+    .unwrap();
+    let out = hostnet().args(["check", f.to_str().unwrap()]).assert().code(65).get_output().clone();
+    let err = String::from_utf8(out.stderr).unwrap().replace(f.to_str().unwrap(), "F");
+    assert_eq!(
+        err,
+        "error: F:5:7: interfaces[0].bond.interfaces: unknown field: `interfaces` is netplan's name; hostnet writes `ports: [...]`\n\
+         error: F:6:7: interfaces[0].bond.parameters: unknown field: `parameters` is netplan's name; hostnet writes the settings themselves, directly under `bond:`\n\
+         error: F:8:5: interfaces[0].gateway4: unknown field: `gateway4` is netplan's name; hostnet writes `routes: [{dst: default, via: 192.0.2.1}]`\n"
+    );
+}
+
+/// A file that is not UTF-8 is placed by line and column, as every other problem.
+#[test]
+fn a_file_that_is_not_utf8_is_placed_by_line() {
+    let dir = tempfile::tempdir().unwrap();
+    let f = dir.path().join("latin1.yaml");
+    std::fs::write(&f, b"interfaces:\n  - name: caf\xe9\n").unwrap();
+    let out = hostnet().args(["check", f.to_str().unwrap()]).assert().code(65).get_output().clone();
+    let err = String::from_utf8(out.stderr).unwrap().replace(f.to_str().unwrap(), "F");
+    assert_eq!(
+        err.trim(),
+        "error: F:2:14: byte 0xe9 is not UTF-8 text; a config is UTF-8 (convert it with `iconv -t UTF-8`)"
+    );
 }
 
 #[test]
@@ -138,7 +200,7 @@ fn output_into_a_closed_pipe_ends_quietly() {
 
 #[test]
 fn an_endless_input_stops_at_the_size_limit_with_an_error_naming_it() {
-    let out = hostnet().args(["check", "/dev/zero"]).timeout(std::time::Duration::from_secs(30)).assert().code(2);
+    let out = hostnet().args(["check", "/dev/zero"]).timeout(std::time::Duration::from_secs(30)).assert().code(65);
     let err = String::from_utf8(out.get_output().stderr.clone()).unwrap();
     assert_eq!(err.trim(), "error: /dev/zero is larger than 64 MiB, the most hostnet reads as a config");
 }
@@ -159,4 +221,25 @@ fn a_config_past_the_yaml_parsers_default_limits_is_read() {
     let out = hostnet().args(["check", f.to_str().unwrap()]).assert().success();
     assert!(String::from_utf8_lossy(&out.get_output().stdout).contains("ok (70000 interfaces)"));
     let _ = std::fs::remove_dir_all(&dir);
+}
+
+/// At a terminal each problem is shown once, in the underlined source, with no internal code;
+/// `script` gives the command a terminal.
+#[test]
+fn at_a_terminal_each_problem_is_rendered_once() {
+    let dir = tempfile::tempdir().unwrap();
+    let f = dir.path().join("bad.yaml");
+    std::fs::write(&f, "interfaces:\n  - name: e0\n    ethernet: {}\n    bogus: 1\n").unwrap();
+    let bin = assert_cmd::cargo::cargo_bin("hostnet");
+    let cmd = format!("{} check {}", bin.display(), f.display());
+    let out = std::process::Command::new("script")
+        .args(["-qec", &cmd, "/dev/null"])
+        .env("NO_COLOR", "1")
+        .output()
+        .expect("script (util-linux) gives the command a terminal");
+    let text = String::from_utf8_lossy(&out.stdout);
+    assert_eq!(out.status.code(), Some(65), "{text}");
+    assert_eq!(text.matches("unknown field `bogus`").count(), 1, "{text}");
+    assert!(text.contains("1 problem in") && text.contains("4 │     bogus: 1"), "{text}");
+    assert!(!text.contains("hostnet::") && !text.contains("error: "), "{text}");
 }

@@ -280,7 +280,7 @@ fn a_bad_reload_changes_nothing_and_says_why() {
     let d = Daemon::start(&ns, &f);
     std::fs::write(&f, HOST.replace("mtu: 1400\n    addresses", "mtu: lots\n    addresses")).unwrap();
     let out = ns.hostnet(&["reload"]);
-    assert_eq!(out.status.code(), Some(2));
+    assert_eq!(out.status.code(), Some(65));
     let err = String::from_utf8_lossy(&out.stderr);
     assert!(err.contains("c.yaml:10") && err.contains("mtu") && err.contains("nothing changed"), "{err}");
     assert!(err.contains("reload refused"), "{err}");
@@ -310,10 +310,10 @@ fn apply_goes_through_the_daemon_and_trials_revert() {
     ns.ip(&["addr", "del", "192.0.2.5/24", "dev", "v0"]);
     d.wait_until("the applied address is repaired", || ns.ip(&["-br", "addr", "show", "v0"]).contains("192.0.2.5/24"));
 
-    // Invalid input: located error, exit 2, nothing changed.
+    // Invalid input: located error, exit 65, nothing changed.
     let bad = ns.file("bad.yaml", "interfaces:\n  - name: v0\n    veth: { peer: v1 }\n    mtu: -3\n");
     let out = ns.hostnet(&["apply", &bad]);
-    assert_eq!(out.status.code(), Some(2));
+    assert_eq!(out.status.code(), Some(65));
     assert!(String::from_utf8_lossy(&out.stderr).contains("bad.yaml:4"), "{}", String::from_utf8_lossy(&out.stderr));
 
     // A trial that is not confirmed goes back, and so does the daemon's config.
@@ -368,7 +368,7 @@ fn an_invalid_config_stops_the_daemon_at_start_with_a_located_error() {
     let ns = Ns::new("dinvalid");
     let f = ns.file("c.yaml", "interfaces:\n  - name: v0\n    veth: { peer: v1 }\n    mtuu: 1500\n");
     let out = ns.hostnet(&["daemon", "--config", &f]);
-    assert_eq!(out.status.code(), Some(2));
+    assert_eq!(out.status.code(), Some(65));
     let err = String::from_utf8_lossy(&out.stderr);
     assert!(err.contains("c.yaml:4") && err.contains("mtuu"), "{err}");
 }
@@ -466,7 +466,7 @@ fn ready_waits_for_the_online_contract_and_wait_online_says_what_is_missing() {
     let out = ns.hostnet(&["wait-online", "--timeout", "1", "-i", "uplink:lease"]);
     assert!(String::from_utf8_lossy(&out.stderr).contains("uplink lease: not on the host"));
     let out = ns.hostnet(&["wait-online", "-i", "v0:up"]);
-    assert_eq!(out.status.code(), Some(2), "a wrong state is bad input");
+    assert_eq!(out.status.code(), Some(64), "a wrong state is a usage error");
 
     // The NIC arrives with carrier: the contract holds, READY follows, wait-online returns.
     let t0 = Instant::now();

@@ -162,7 +162,7 @@ fn a_rule_for_an_unrouted_table_warns_and_bad_rules_are_located() {
         let before = rules(&ns) + &ns.ip(&["link", "show"]);
         let out = ns.hostnet(&["apply", &f]);
         let err = String::from_utf8_lossy(&out.stderr);
-        assert_eq!(out.status.code(), Some(2), "{yaml}\n{err}");
+        assert_eq!(out.status.code(), Some(65), "{yaml}\n{err}");
         assert!(err.contains(line) && err.contains(field), "{yaml}: expected {line} and {field} in\n{err}");
         assert_eq!(rules(&ns) + &ns.ip(&["link", "show"]), before, "bad input changed something: {yaml}");
     }
@@ -324,7 +324,7 @@ fn blackhole_unreachable_and_prohibit_routes_apply_and_roll_back() {
     let bad = ns.file("bad.yaml", "routes:\n  - {dst: 10.0.0.0/8, via: 192.0.2.1}\n");
     let out = ns.hostnet(&["check", &bad]);
     let err = String::from_utf8_lossy(&out.stderr);
-    assert!(out.status.code() == Some(2) && err.contains("bad.yaml:2") && err.contains("type"), "{err}");
+    assert!(out.status.code() == Some(65) && err.contains("bad.yaml:2") && err.contains("type"), "{err}");
 }
 
 #[test]
@@ -375,7 +375,7 @@ fn local_routes_and_route_protocol_apply_verify_and_roll_back() {
         );
         let out = ns.hostnet(&["check", &bad]);
         let err = String::from_utf8_lossy(&out.stderr);
-        assert!(out.status.code() == Some(2) && err.contains(line) && err.contains(what), "{err}");
+        assert!(out.status.code() == Some(65) && err.contains(line) && err.contains(what), "{err}");
         assert_eq!(err.lines().count(), 1, "{err}");
     }
 }

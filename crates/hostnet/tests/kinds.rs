@@ -76,7 +76,7 @@ fn bad_software_kinds_are_located() {
         let f = ns.file("bad.yaml", &format!("interfaces:\n  - name: x0\n{body}{}", &BASE[12..]));
         let out = ns.hostnet(&["check", &f]);
         let err = String::from_utf8_lossy(&out.stderr);
-        assert!(out.status.code() == Some(2) && err.contains(line) && err.contains(what), "{body}: {err}");
+        assert!(out.status.code() == Some(65) && err.contains(line) && err.contains(what), "{body}: {err}");
     }
 }
 

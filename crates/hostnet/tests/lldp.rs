@@ -62,7 +62,7 @@ fn neighbors_are_shown_and_doctor_checks_the_cabling() {
     let out = host.hostnet(&["doctor", "--json", "--lldp", "4", "--config", &cfg]);
     let findings: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
     let of = |rule: &str| -> Vec<String> {
-        findings
+        findings["findings"]
             .as_array()
             .unwrap()
             .iter()
@@ -72,7 +72,7 @@ fn neighbors_are_shown_and_doctor_checks_the_cabling() {
     };
     assert_eq!(of("cabled-elsewhere"), ["e1"], "{findings:#}");
     assert_eq!(of("lldp-no-neighbor"), ["e3"], "{findings:#}");
-    let e1 = findings.as_array().unwrap().iter().find(|f| f["rule"] == "cabled-elsewhere").unwrap();
+    let e1 = findings["findings"].as_array().unwrap().iter().find(|f| f["rule"] == "cabled-elsewhere").unwrap();
     assert!(e1["evidence"].to_string().contains("LLDP says swA"), "{e1}");
     assert_eq!(out.status.code(), Some(1), "an error finding fails doctor");
 }

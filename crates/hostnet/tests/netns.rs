@@ -167,7 +167,7 @@ fn rollback_after_injected_failure_restores_ip_output_exactly() {
     let before = ip_snapshot(&ns);
     for fail_at in 1..=steps {
         let out = ns.hostnet(&["apply", &change, "--fail-at", &fail_at.to_string()]);
-        assert!(!out.status.success(), "apply with an injected failure must fail");
+        assert_eq!(out.status.code(), Some(1), "failed, and the host is as it was");
         let text = String::from_utf8_lossy(&out.stdout);
         assert!(text.contains("FAILED") && text.contains("injected failure"), "{text}");
         if fail_at > 1 {
@@ -175,6 +175,10 @@ fn rollback_after_injected_failure_restores_ip_output_exactly() {
         }
         assert_eq!(ip_snapshot(&ns), before, "state differs after rollback of a failure at step {fail_at}:\n{text}");
     }
+    // Kept half-done on request: the exit status says the host was left changed.
+    let out = ns.hostnet(&["apply", &change, "--no-rollback", "--fail-at", &steps.to_string()]);
+    assert_eq!(out.status.code(), Some(3), "{}", String::from_utf8_lossy(&out.stdout));
+    assert_ne!(ip_snapshot(&ns), before);
     // And the change itself still applies cleanly afterwards.
     ns.hostnet_ok(&["apply", &change]);
 }
@@ -236,7 +240,7 @@ fn try_without_confirm_reverts_and_with_confirm_keeps() {
     // A trial reverted on request, at once; a zero-length trial is refused before anything runs.
     let kept = ip_snapshot(&ns);
     let zero = ns.hostnet(&["apply", "--try", "0", &ns.file("e.yaml", "interfaces: []\n")]);
-    assert_eq!(zero.status.code(), Some(2), "{}", String::from_utf8_lossy(&zero.stderr));
+    assert_eq!(zero.status.code(), Some(64), "{}", String::from_utf8_lossy(&zero.stderr));
     // The file plus a veth pair (a file of the pair alone would also prune the bridge: see
     // a_bridge_dropped_from_the_file_is_removed_and_its_port_released).
     let veth = ns.file("vx.yaml", &VETH_BRIDGE.replace("dns:", "  - name: vx0\n    veth: { peer: vx1 }\ndns:"));
@@ -407,7 +411,7 @@ fn doctor_finds_a_bridge_port_below_the_bridge_mtu() {
     let out = ns.hostnet(&["doctor", "--json"]);
     assert_eq!(out.status.code(), Some(1), "doctor must fail on an error finding");
     let v: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
-    let f = v.as_array().unwrap().iter().find(|f| f["rule"] == "mtu-mismatch").expect("mtu finding");
+    let f = v["findings"].as_array().unwrap().iter().find(|f| f["rule"] == "mtu-mismatch").expect("mtu finding");
     assert_eq!(f["subject"], "brd/d0");
     assert_eq!(f["severity"], "error");
 }
@@ -429,7 +433,7 @@ fn doctor_finds_an_nft_rule_dropping_rndc_on_loopback() {
     nft(&["add", "rule", "inet", "filter", "output", "ip", "daddr", "127.0.0.1", "tcp", "dport", "953", "drop"]);
     let out = ns.hostnet(&["doctor", "--json"]);
     let v: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
-    let f = v.as_array().unwrap().iter().find(|f| f["rule"] == "firewall-drops-loopback").expect("finding");
+    let f = v["findings"].as_array().unwrap().iter().find(|f| f["rule"] == "firewall-drops-loopback").expect("finding");
     assert_eq!(f["evidence"][0], "nft: table inet filter chain output: ip daddr 127.0.0.1 tcp dport 953 drop");
     assert_eq!(out.status.code(), Some(1));
 }
@@ -659,8 +663,8 @@ fn a_trial_confirms_itself_when_its_checks_pass_and_rolls_back_when_the_gateway_
     assert_eq!(v4(), kept, "after the cut trial rolled back");
 
     let bad = ns.hostnet(&["apply", "--try", "10", "--confirm-when", "ping:gw.example", &good]);
-    assert_eq!(bad.status.code(), Some(2));
+    assert_eq!(bad.status.code(), Some(64));
     assert!(String::from_utf8_lossy(&bad.stderr).contains("not an IP address"));
     let without = ns.hostnet(&["apply", "--confirm-when", "gateway", &good]);
-    assert_eq!(without.status.code(), Some(2), "--confirm-when without --try is a usage error");
+    assert_eq!(without.status.code(), Some(64), "--confirm-when without --try is a usage error");
 }

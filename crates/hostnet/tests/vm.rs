@@ -219,10 +219,14 @@ echo "=== end"
     let cfg = "interfaces:\n  - name: a1\n    ethernet: {}\n  - name: b1\n    ethernet: {}\n  - name: c1\n    ethernet: {}\n  - name: b0\n    bond: {mode: 802.3ad, ports: [a1, b1, c1], miimon: 100, lacp_rate: fast}\n";
     let c = vm(script, &[("c.yaml", cfg)]);
     let v: serde_json::Value = serde_json::from_str(section(&c, "doctor").trim()).unwrap();
-    let rules: Vec<&str> = v.as_array().unwrap().iter().map(|f| f["rule"].as_str().unwrap()).collect();
+    assert_eq!(
+        v["counts"]["error"],
+        v["findings"].as_array().unwrap().iter().filter(|f| f["severity"] == "error").count()
+    );
+    let rules: Vec<&str> = v["findings"].as_array().unwrap().iter().map(|f| f["rule"].as_str().unwrap()).collect();
     assert!(rules.contains(&"lacp-two-partners"), "{c}");
     assert!(rules.contains(&"bond-port-down"), "{c}");
-    let down = v.as_array().unwrap().iter().find(|f| f["rule"] == "bond-port-down").unwrap();
+    let down = v["findings"].as_array().unwrap().iter().find(|f| f["rule"] == "bond-port-down").unwrap();
     assert_eq!(down["subject"], "b0/c1");
 }
 

@@ -13,6 +13,7 @@ pub mod bond;
 pub mod bridge_timers;
 pub mod dhcp;
 pub mod ethtool;
+pub mod foreign_keys;
 pub mod ip;
 pub mod kernel_enum;
 pub mod kinds;

@@ -173,7 +173,16 @@ pub fn apply(ctx: &Ctx, file: &Path, a: ApplyArgs) -> ExitCode {
     if let Some(p) = pending {
         return start_reverter(ctx, p);
     }
-    if applied.succeeded(a.boot) { ExitCode::SUCCESS } else { ExitCode::from(EXIT_FAILED) }
+    exit_code(&applied, a.boot)
+}
+
+/// An apply's exit code: success, failed with the host as before, or failed and left changed.
+pub fn exit_code(applied: &Applied, boot: bool) -> ExitCode {
+    match (applied.succeeded(boot), applied.left_changed()) {
+        (true, _) => ExitCode::SUCCESS,
+        (false, false) => ExitCode::from(EXIT_FAILED),
+        (false, true) => ExitCode::from(super::exit::PARTIAL),
+    }
 }
 
 /// Prints an apply's outcome as text or JSON; also used for applies the daemon ran.

@@ -8,8 +8,8 @@ use hostnet_core::{Config, LoadError, State};
 
 use super::PlanFormat;
 
-/// Exit code for a config that failed validation (distinct from runtime failures).
-pub const EXIT_INVALID: u8 = 2;
+pub use super::EXIT_INVALID;
+use super::EXIT_NO_INPUT;
 
 /// Loads and validates, printing every problem and warning. `Err` means the caller must exit
 /// non-zero.
@@ -45,20 +45,22 @@ pub fn read_config(file: &Path) -> Result<String, ExitCode> {
                 crate::cli::DEFAULT_CONFIG
             );
         }
-        ExitCode::from(EXIT_INVALID)
+        ExitCode::from(match e {
+            LoadError::Io(_, io) if io.kind() != std::io::ErrorKind::InvalidData => EXIT_NO_INPUT,
+            _ => EXIT_INVALID,
+        })
     })
 }
 
 fn report_load_error(e: &LoadError) {
     match e {
-        LoadError::Io(..) | LoadError::TooLarge(..) => eprintln!("error: {e}"),
-        LoadError::Invalid(problems) => {
-            eprint!("{}", problems.lines());
-            // The underlined source is for people; scripts get the plain lines above.
-            if std::io::stderr().is_terminal() {
-                eprintln!("{:?}", miette::Report::new(problems.clone()));
-            }
+        LoadError::Io(..) | LoadError::TooLarge(..) | LoadError::NotUtf8 { .. } => eprintln!("error: {e}"),
+        // One rendering each: the underlined source for a person at a terminal, and for scripts
+        // and logs the plain `file:line:col: field: message` lines.
+        LoadError::Invalid(problems) if std::io::stderr().is_terminal() => {
+            eprintln!("{:?}", miette::Report::new(problems.clone()));
         }
+        LoadError::Invalid(problems) => eprint!("{}", problems.lines()),
     }
 }
 

@@ -6,13 +6,13 @@ use std::process::ExitCode;
 use hostnet_convert::{Exported, Imported, Lost};
 
 use super::check::{EXIT_INVALID, load};
-use super::{EXIT_FAILED, ExportFormat, ImportFormat};
+use super::{EXIT_FAILED, EXIT_NO_INPUT, EXIT_USAGE, ExportFormat, ImportFormat};
 
 pub fn import(format: ImportFormat, files: &[PathBuf]) -> ExitCode {
     if let ImportFormat::Ifupdown = format {
         if files.len() != 1 {
             eprintln!("error: ifupdown import takes one file (the files it sources are read with it)");
-            return ExitCode::from(EXIT_INVALID);
+            return ExitCode::from(EXIT_USAGE);
         }
         return match hostnet_convert::import_ifupdown_path(&files[0]) {
             Ok(imported) => print_imported(&imported),
@@ -28,7 +28,7 @@ pub fn import(format: ImportFormat, files: &[PathBuf]) -> ExitCode {
             Ok(t) => texts.push((f.display().to_string(), t)),
             Err(e) => {
                 eprintln!("error: cannot read {}: {e}", f.display());
-                return ExitCode::from(EXIT_INVALID);
+                return ExitCode::from(EXIT_NO_INPUT);
             }
         }
     }

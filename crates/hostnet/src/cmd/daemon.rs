@@ -128,7 +128,7 @@ pub fn apply(ctx: &Ctx, file: &Path, a: &super::apply::ApplyArgs) -> Option<Exit
     if !a.json && applied.report.failed().next().is_some() && applied.succeeded(true) {
         println!("the daemon configures the missing NICs when they appear (`hostnet status` shows them)");
     }
-    Some(if applied.succeeded(true) { ExitCode::SUCCESS } else { ExitCode::from(EXIT_FAILED) })
+    Some(super::apply::exit_code(&applied, true))
 }
 
 /// `confirm` through the daemon, so that its status stops showing the trial at once.

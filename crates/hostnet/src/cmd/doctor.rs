@@ -6,20 +6,33 @@ use std::process::ExitCode;
 use hostnet_doctor::{Severity, diagnose, gather};
 use hostnet_netlink::Netlink;
 
-use super::{EXIT_FAILED, runtime};
+use super::{EXIT_FAILED, EXIT_USAGE, runtime};
 
 /// Where `cabled_to` expectations come from when `--config` is not given.
 use crate::cli::DEFAULT_CONFIG as BOOT_CONFIG;
 
+/// `--interval` and `--lldp` as given (`30`, `30s`, `2m`), in whole seconds, at least one.
+fn whole_seconds(flag: &str, given: Option<&str>) -> Result<Option<u64>, ExitCode> {
+    let Some(given) = given else { return Ok(None) };
+    match hostnet_core::duration::parse(given) {
+        Ok(d) => Ok(Some((d.as_secs_f64().ceil() as u64).max(1))),
+        Err(e) => {
+            eprintln!("error: {flag}: {e}");
+            Err(ExitCode::from(EXIT_USAGE))
+        }
+    }
+}
+
 /// Exit 0 when nothing is an error (warnings allowed), 1 otherwise: usable from monitoring.
-pub fn doctor(json: bool, interval: Option<u64>, lldp: Option<u64>, config: Option<PathBuf>) -> ExitCode {
+pub fn doctor(json: bool, interval: Option<&str>, lldp: Option<&str>, config: Option<PathBuf>) -> ExitCode {
+    let (interval, lldp) = match (whole_seconds("--interval", interval), whole_seconds("--lldp", lldp)) {
+        (Ok(i), Ok(l)) => (i, l),
+        (Err(code), _) | (_, Err(code)) => return code,
+    };
     let declared = match &config {
-        Some(p) => match hostnet_core::load_file(p) {
+        Some(p) => match super::check::load(p) {
             Ok(c) => Some(c),
-            Err(e) => {
-                eprintln!("error: {e}");
-                return ExitCode::from(EXIT_FAILED);
-            }
+            Err(code) => return code,
         },
         None => hostnet_core::load_file(Path::new(BOOT_CONFIG)).ok(),
     };
@@ -66,7 +79,7 @@ pub fn doctor(json: bool, interval: Option<u64>, lldp: Option<u64>, config: Opti
     }
     findings.extend(diagnose(&snap));
     if json {
-        println!("{}", serde_json::to_string_pretty(&findings).expect("serializable"));
+        println!("{}", serde_json::to_string_pretty(&Envelope::new(&snap.hostname, &findings)).expect("serializable"));
     } else if findings.is_empty() {
         println!("no known traps found");
     } else {
@@ -87,4 +100,29 @@ pub fn doctor(json: bool, interval: Option<u64>, lldp: Option<u64>, config: Opti
         println!("{}, {}", plural(findings.len(), "finding"), plural(errors, "error"));
     }
     if findings.iter().any(|f| f.severity == Severity::Error) { ExitCode::from(EXIT_FAILED) } else { ExitCode::SUCCESS }
+}
+
+/// `doctor --json`: the findings with what a monitoring system files them under.
+#[derive(serde::Serialize)]
+struct Envelope<'a> {
+    /// hostnet's version, since rules are added and sharpened between versions.
+    version: &'static str,
+    host: &'a str,
+    counts: Counts,
+    findings: &'a [hostnet_doctor::Finding],
+}
+
+#[derive(serde::Serialize)]
+struct Counts {
+    error: usize,
+    warning: usize,
+    info: usize,
+}
+
+impl<'a> Envelope<'a> {
+    fn new(host: &'a str, findings: &'a [hostnet_doctor::Finding]) -> Self {
+        let n = |s: Severity| findings.iter().filter(|f| f.severity == s).count();
+        let counts = Counts { error: n(Severity::Error), warning: n(Severity::Warning), info: n(Severity::Info) };
+        Envelope { version: env!("CARGO_PKG_VERSION"), host, counts, findings }
+    }
 }

@@ -6,6 +6,7 @@ mod confirm_when;
 mod convert;
 mod daemon;
 mod doctor;
+pub mod exit;
 mod lab;
 mod online;
 mod show;
@@ -14,8 +15,7 @@ use std::process::ExitCode;
 
 pub use crate::cli::{Cli, Command, ExportFormat, ImportFormat, PlanFormat, ShowWhat};
 
-/// Exit codes: 0 success, 1 apply failed or runtime error, 2 invalid config.
-pub const EXIT_FAILED: u8 = 1;
+pub use exit::{FAILED as EXIT_FAILED, INVALID as EXIT_INVALID, NO_INPUT as EXIT_NO_INPUT, USAGE as EXIT_USAGE};
 
 /// Set when stdout carries one JSON document (`apply --json --confirm-when`): the words of the
 /// confirm or rollback that follow it then go to stderr.
@@ -29,8 +29,6 @@ pub fn say(line: std::fmt::Arguments<'_>) {
         println!("{line}");
     }
 }
-/// A command line that cannot be used: clap's own code for usage errors.
-pub const EXIT_USAGE: u8 = 2;
 
 /// A trial's length in whole seconds: at least one, since a trial of none could not be
 /// confirmed by anyone.
@@ -105,7 +103,9 @@ pub fn run(cli: Cli) -> ExitCode {
         Command::Status { json } => daemon::status(&ctx, json),
         Command::Reload => daemon::reload(&ctx),
         Command::WaitOnline { timeout, interfaces, any } => online::wait_online(&ctx, &timeout, &interfaces, any),
-        Command::Doctor { json, interval, lldp, config } => doctor::doctor(json, interval, lldp, config),
+        Command::Doctor { json, interval, lldp, config } => {
+            doctor::doctor(json, interval.as_deref(), lldp.as_deref(), config)
+        }
         Command::Lab { file, throughput, link_mbit, flows, seconds, modes, scenario, json, svg, vm, quiet, repeat } => {
             if throughput {
                 lab::throughput(lab::ThroughputArgs { link_mbit, flows, seconds, modes, json, vm, quiet })

@@ -10,9 +10,8 @@ use hostnet_daemon::protocol::Request;
 use hostnet_daemon::status::Status;
 
 use super::apply::Ctx;
-use super::check::EXIT_INVALID;
 use super::daemon::ask;
-use super::{EXIT_FAILED, fail};
+use super::{EXIT_FAILED, EXIT_USAGE, fail};
 
 /// How often the daemon is asked: a status costs it little, and boot waits on the answer.
 const POLL: Duration = Duration::from_millis(200);
@@ -22,14 +21,14 @@ pub fn wait_online(ctx: &Ctx, timeout: &str, interfaces: &[String], any: bool) -
         Ok(d) => d,
         Err(e) => {
             eprintln!("error: --timeout: {e}");
-            return ExitCode::from(EXIT_INVALID);
+            return ExitCode::from(EXIT_USAGE);
         }
     };
     let named = match interfaces.iter().map(|i| parse_want(i)).collect::<Result<Vec<Want>, String>>() {
         Ok(w) => w,
         Err(e) => {
             eprintln!("error: --interface: {e}");
-            return ExitCode::from(EXIT_INVALID);
+            return ExitCode::from(EXIT_USAGE);
         }
     };
     let require = if any { Require::Any } else { Require::All };
