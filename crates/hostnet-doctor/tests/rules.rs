@@ -155,6 +155,31 @@ fn lacp_bond_cabled_to_two_independent_switches() {
     assert_eq!(rules(&diagnose(&s)), ["lacp-split-aggregators"]);
 }
 
+/// A bond cabled to switch ports that are not a port-channel: every port defaulted, partner
+/// all zeros, one aggregator each. Not a split between two switches: nobody answers at all.
+#[test]
+fn lacp_bond_that_hears_no_partner_is_its_own_finding() {
+    let s = Snapshot {
+        status: vec![
+            bond_link("b0", "802.3ad", &["e1", "e2"]),
+            port("e1", "b0", "up", 0, Some(1)),
+            port("e2", "b0", "up", 0, Some(2)),
+        ],
+        bonding: vec![("b0".into(), fixture("bonding-no-partner.txt"))],
+        ..Default::default()
+    };
+    let f = diagnose(&s);
+    assert_eq!(rules(&f), ["lacp-no-partner"]);
+    assert_eq!(f[0].evidence[0], "e1, e2 hear no LACP partner (partner system 00:00:00:00:00:00, state defaulted)");
+    assert!(f[0].fix.contains("as one LACP port-channel"), "{:?}", f[0]);
+    // Without /proc, the ports' actor state (defaulted) says the same.
+    let mut s = Snapshot { bonding: vec![], ..s };
+    for p in &mut s.status[1..] {
+        p.bond_port.as_mut().unwrap().actor_oper_port_state = Some(hostnet_netlink::status::LacpPortState::new(71));
+    }
+    assert_eq!(rules(&diagnose(&s)), ["lacp-no-partner"]);
+}
+
 #[test]
 fn bond_port_down_and_failing() {
     let s = Snapshot {

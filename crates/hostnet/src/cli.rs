@@ -51,12 +51,14 @@ pub enum Command {
         live: bool,
     },
     /// Show the live state: a table, `--json` (config schema plus status; accepted by `apply`),
-    /// or `--yaml` (config only).
+    /// or `--yaml` (config only). `show NAME` shows one interface.
     Show {
-        #[arg(long, conflicts_with = "yaml")]
+        #[arg(long, global = true, conflicts_with = "yaml")]
         json: bool,
-        #[arg(long)]
+        #[arg(long, global = true)]
         yaml: bool,
+        /// One interface: its row, its bond state if it is a bond, and how to write it.
+        name: Option<String>,
         #[command(subcommand)]
         what: Option<ShowWhat>,
     },
@@ -222,8 +224,9 @@ pub enum Command {
 
 #[derive(Subcommand, Debug)]
 pub enum ShowWhat {
-    /// One bond at a glance: mode, options, aggregator, and each port's LACP and MII state.
-    Bond { name: String },
+    /// One bond at a glance: mode, options, aggregator, and each port's LACP and MII state;
+    /// without NAME, every bond.
+    Bond { name: Option<String> },
     /// The switch port each NIC is cabled to, from the LLDP frames the switches send: switch
     /// name, chassis id, port, VLAN. Listens (read-only) until every NIC has heard one or
     /// SECONDS have passed; switches send every 30 s by default.

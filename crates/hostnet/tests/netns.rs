@@ -357,6 +357,22 @@ fn show_json_feeds_back_into_apply() {
     assert!(ns.hostnet_ok(&["apply", &ns.file("show.yaml", &yaml)]).starts_with("nothing to do"));
     let table = ns.hostnet_ok(&["show"]);
     assert!(table.lines().any(|l| l.starts_with("v0 ") && l.contains("br0")), "{table}");
+
+    // One interface: its row and the config that writes it, which reads back as it is.
+    let one = ns.hostnet_ok(&["show", "br0"]);
+    assert_eq!(one.lines().filter(|l| l.starts_with("br0 ")).count(), 1, "{one}");
+    assert!(!one.contains("\nv0 ") && one.contains("as config:\n  interfaces:\n  - name: br0"), "{one}");
+    let yaml = ns.hostnet_ok(&["show", "br0", "--yaml"]);
+    assert!(yaml.starts_with("interfaces:\n- name: br0") && !yaml.contains("name: v0"), "{yaml}");
+    let json: serde_json::Value = serde_json::from_str(&ns.hostnet_ok(&["show", "br0", "--json"])).unwrap();
+    assert_eq!(json["status"]["links"][0]["name"], "br0");
+    let out = ns.hostnet(&["show", "nosuch0"]);
+    assert_eq!(out.status.code(), Some(1));
+    assert!(String::from_utf8_lossy(&out.stderr).contains("no interface named nosuch0 on this host"));
+    // `show bond` without a name lists the bonds: none here.
+    assert_eq!(ns.hostnet_ok(&["show", "bond"]), "no bonds on this host\n");
+    let out = ns.hostnet(&["show", "bond", "br0"]);
+    assert!(String::from_utf8_lossy(&out.stderr).contains("br0 is not a bond"), "{out:?}");
 }
 
 #[test]

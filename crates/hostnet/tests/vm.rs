@@ -214,6 +214,7 @@ sleep 3
 ip -n swA link set s-2 down
 sleep 1
 echo "=== doctor"; hostnet doctor --json || true
+echo "=== bonds"; hostnet show bond
 echo "=== end"
 "#;
     let cfg = "interfaces:\n  - name: a1\n    ethernet: {}\n  - name: b1\n    ethernet: {}\n  - name: c1\n    ethernet: {}\n  - name: b0\n    bond: {mode: 802.3ad, ports: [a1, b1, c1], miimon: 100, lacp_rate: fast}\n";
@@ -226,6 +227,8 @@ echo "=== end"
     let rules: Vec<&str> = v["findings"].as_array().unwrap().iter().map(|f| f["rule"].as_str().unwrap()).collect();
     assert!(rules.contains(&"lacp-two-partners"), "{c}");
     assert!(rules.contains(&"bond-port-down"), "{c}");
+    // `show bond` without a name: every bond, here the one.
+    assert!(section(&c, "bonds").contains("bond b0: 802.3ad"), "{c}");
     let down = v["findings"].as_array().unwrap().iter().find(|f| f["rule"] == "bond-port-down").unwrap();
     assert_eq!(down["subject"], "b0/c1");
 }

@@ -27,7 +27,11 @@ pub fn check(s: &Snapshot) -> Vec<Finding> {
             });
         }
         if b.mode == "802.3ad" {
-            out.extend(two_partners(s, bond, &ports));
+            // Ports that hear nobody each form an aggregator of their own, which is no split.
+            match no_partner(s, bond, &ports) {
+                Some(f) => out.push(f),
+                None => out.extend(two_partners(s, bond, &ports)),
+            }
             out.extend(no_speed(s, bond, &ports));
         }
         if b.mode == "balance-tlb" || b.mode == "balance-alb" {
@@ -71,6 +75,50 @@ pub fn check(s: &Snapshot) -> Vec<Finding> {
         }
     }
     out
+}
+
+/// An 802.3ad bond whose working ports hear no LACP partner at all: the switch ports are not a
+/// port-channel, or LACP is off there. Each port is then an aggregator of its own, and the bond
+/// carries traffic over one of them; the switch may even block the ports. Judged on ports that
+/// could aggregate (carrier, MII up): one without a speed is `lacp-port-without-speed`'s.
+fn no_partner(s: &Snapshot, bond: &LinkStatus, ports: &[&LinkStatus]) -> Option<Finding> {
+    const ZERO: &str = "00:00:00:00:00:00";
+    let working: Vec<&LinkStatus> = ports
+        .iter()
+        .copied()
+        .filter(|p| p.carrier && p.bond_port.as_ref().is_some_and(|b| b.mii_status == "up"))
+        .collect();
+    if working.is_empty() {
+        return None;
+    }
+    let proc_ports = s.bonding.iter().find(|(n, _)| *n == bond.name).map(|(_, t)| procbond::parse(t).ports);
+    // /proc names the partner system; without it, the actor's `defaulted` state says the same:
+    // no LACPDU arrived, and the port runs on the default partner.
+    let unheard = |p: &LinkStatus| match proc_ports.as_ref().and_then(|ps| ps.iter().find(|x| x.name == p.name)) {
+        Some(pp) if pp.partner_system.is_some() => pp.partner_system.as_deref() == Some(ZERO),
+        _ => p
+            .bond_port
+            .as_ref()
+            .and_then(|b| b.actor_oper_port_state.as_ref())
+            .is_some_and(|st| st.flags.contains(&"defaulted")),
+    };
+    if !working.iter().all(|p| unheard(p)) {
+        return None;
+    }
+    let names: Vec<&str> = working.iter().map(|p| p.name.as_str()).collect();
+    Some(Finding {
+        rule: "lacp-no-partner",
+        severity: Severity::Error,
+        subject: bond.name.clone(),
+        evidence: vec![
+            format!("{} hear no LACP partner (partner system {ZERO}, state defaulted)", names.join(", ")),
+            "each port is an aggregator of its own; the bond sends and receives over one".into(),
+        ],
+        fix: format!(
+            "configure the switch ports of {} as one LACP port-channel (LACP active or passive, the same on every port); if the switch cannot do LACP, use mode active-backup",
+            names.join(", ")
+        ),
+    })
 }
 
 /// 802.3ad aggregates only ports that report a speed and full duplex (bond_3ad.c keys ports by

@@ -54,7 +54,7 @@ pub fn run(cli: Cli) -> ExitCode {
         Command::Check { file } => check::check(&file),
         Command::Plan { file, format, live: false } => check::plan(&file, format),
         Command::Plan { file, format, live: true } => apply::plan_live(&ctx, &file, format),
-        Command::Show { json, yaml, what } => show::show(&ctx, json, yaml, what),
+        Command::Show { json, yaml, name, what } => show::show(&ctx, json, yaml, name.as_deref(), what),
         Command::Apply { file, no_rollback, try_for, boot, json, fail_at, no_daemon, confirm_when } => {
             let checks = match confirm_when::parse(&confirm_when) {
                 Ok(c) => c,

@@ -14,7 +14,7 @@ use hostnet_netlink::write::read_resolv_conf;
 use super::apply::Ctx;
 use super::{EXIT_FAILED, ShowWhat, runtime};
 
-pub fn show(ctx: &Ctx, json: bool, yaml: bool, what: Option<ShowWhat>) -> ExitCode {
+pub fn show(ctx: &Ctx, json: bool, yaml: bool, name: Option<&str>, what: Option<ShowWhat>) -> ExitCode {
     let observed = match runtime().block_on(async {
         let mut o = hostnet_netlink::Netlink::connect()?.observe().await?;
         hostnet_netlink::wireguard::describe(&mut o.state)
@@ -28,22 +28,11 @@ pub fn show(ctx: &Ctx, json: bool, yaml: bool, what: Option<ShowWhat>) -> ExitCo
             return ExitCode::from(EXIT_FAILED);
         }
     };
+    if let Some(name) = name {
+        return one(ctx, observed, name, json, yaml);
+    }
     match what {
-        Some(ShowWhat::Bond { name }) => match bond_text(&observed, &name) {
-            Some(t) if !json => print!("{t}"),
-            Some(_) => {
-                let st: Vec<&LinkStatus> = observed
-                    .status
-                    .iter()
-                    .filter(|s| s.name == name || s.master.as_deref() == Some(name.as_str()))
-                    .collect();
-                println!("{}", serde_json::to_string_pretty(&st).expect("serializable"));
-            }
-            None => {
-                eprintln!("error: no bond named {name}");
-                return ExitCode::from(EXIT_FAILED);
-            }
-        },
+        Some(ShowWhat::Bond { name }) => return bonds(&observed, name.as_deref(), json),
         Some(ShowWhat::Neighbors { wait }) => return neighbors(&observed, wait, json),
         Some(ShowWhat::Ethtool { name }) => {
             let read = runtime().block_on(hostnet_netlink::ethtool::read(std::slice::from_ref(&name)));
@@ -106,6 +95,76 @@ pub fn show(ctx: &Ctx, json: bool, yaml: bool, what: Option<ShowWhat>) -> ExitCo
             let _ = std::io::Write::write_all(&mut out, b"\n");
         }
         None => print!("{}", table(&observed)),
+    }
+    ExitCode::SUCCESS
+}
+
+/// `show bond [NAME]`: one bond, or every bond on the host.
+fn bonds(o: &Observed, name: Option<&str>, json: bool) -> ExitCode {
+    let names: Vec<&str> = match name {
+        Some(n) => vec![n],
+        None => o.status.iter().filter(|s| s.bond.is_some()).map(|s| s.name.as_str()).collect(),
+    };
+    if let Some(n) = name
+        && bond_text(o, n).is_none()
+    {
+        let what = if o.status.iter().any(|s| s.name == n) { "is not a bond" } else { "is not on this host" };
+        eprintln!("error: {n} {what} (`hostnet show bond` lists the bonds)");
+        return ExitCode::from(EXIT_FAILED);
+    }
+    if json {
+        let st: Vec<&LinkStatus> = o
+            .status
+            .iter()
+            .filter(|s| names.contains(&s.name.as_str()) || s.master.as_deref().is_some_and(|m| names.contains(&m)))
+            .collect();
+        println!("{}", serde_json::to_string_pretty(&st).expect("serializable"));
+    } else if names.is_empty() {
+        println!("no bonds on this host");
+    } else {
+        let texts: Vec<String> = names.iter().filter_map(|n| bond_text(o, n)).collect();
+        print!("{}", texts.join("\n"));
+    }
+    ExitCode::SUCCESS
+}
+
+/// `show NAME`: one interface's row, its bond state if it is a bond, and the config that
+/// reproduces it; `--json` and `--yaml` give the config schema (with the status for JSON).
+fn one(ctx: &Ctx, o: Observed, name: &str, json: bool, yaml: bool) -> ExitCode {
+    let Some(status) = o.status.iter().find(|s| s.name == name).cloned() else {
+        eprintln!("error: no interface named {name} on this host (`hostnet show` lists them)");
+        return ExitCode::from(EXIT_FAILED);
+    };
+    let text = (!json && !yaml).then(|| {
+        let mut t = table(&Observed { status: vec![status.clone()], ..o.clone() });
+        if let Some(b) = bond_text(&o, name) {
+            t.push('\n');
+            t.push_str(&b);
+        }
+        t
+    });
+    let config = as_config(o.state, ctx);
+    // Loopback and links of kinds hostnet does not declare have a row but no config.
+    let only =
+        Config { interfaces: config.interfaces.into_iter().filter(|i| i.name == name).collect(), ..Default::default() };
+    match text {
+        Some(t) if only.interfaces.is_empty() => print!("{t}"),
+        Some(t) => {
+            print!("{t}\nas config:\n");
+            for line in only.to_yaml().lines() {
+                println!("  {line}");
+            }
+        }
+        None if yaml && only.interfaces.is_empty() => {
+            eprintln!("error: {name} is {} here, which a hostnet config does not declare", status.kind);
+            return ExitCode::from(EXIT_FAILED);
+        }
+        None if yaml => print!("{}", only.to_yaml()),
+        None => {
+            // The shape of `show --json`, so `apply` reads it as it reads that.
+            let shown = serde_json::json!({ "interfaces": &only.interfaces, "status": { "links": [&status] } });
+            println!("{}", serde_json::to_string_pretty(&shown).expect("serializable"));
+        }
     }
     ExitCode::SUCCESS
 }
