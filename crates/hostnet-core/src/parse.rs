@@ -451,8 +451,13 @@ fn edit_distance(a: &str, b: &str) -> usize {
 
 /// Located warnings for a config that loaded (see [`crate::validate::warnings`]).
 pub fn warnings(file: &str, src: &str, config: &Config) -> Vec<crate::Problem> {
+    locate(file, src, validate::warnings(config))
+}
+
+/// `(field path, message)` pairs placed at their line and column in `src`.
+pub fn locate(file: &str, src: &str, items: Vec<(String, String)>) -> Vec<crate::Problem> {
     let mut rep = crate::diag::Reporter::new(file, src);
-    for (field, message) in validate::warnings(config) {
+    for (field, message) in items {
         rep.error(field, message);
     }
     rep.finish().err().map(|p| p.problems).unwrap_or_default()

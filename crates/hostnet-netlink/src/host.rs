@@ -121,7 +121,7 @@ impl<S: StateSource> Host for NetlinkHost<'_, S> {
     }
 
     async fn run(&mut self, op: &Op) -> Result<(), OpError> {
-        self.nl.run(op, self.env).await?;
+        self.nl.run(op, self.env).await.map_err(|e| unknown_kind(op, e))?;
         self.src.touched(op);
         Ok(())
     }
@@ -137,4 +137,20 @@ impl<S: StateSource> Host for NetlinkHost<'_, S> {
     async fn link_names(&mut self) -> Result<Vec<String>, HostError> {
         self.nl.link_names().await.map_err(|e| Error::Netlink(e).into())
     }
+}
+
+/// The kernel's answer to a kind it cannot make names neither the module nor the fix.
+fn unknown_kind(op: &Op, mut e: OpError) -> OpError {
+    const EOPNOTSUPP: i32 = 95;
+    if let Op::Create { kind, .. } = op
+        && e.errno == EOPNOTSUPP
+        && let Some(module) = kind.kernel_module()
+    {
+        e.message = format!(
+            "{}{}the kernel could not load `{module}`: install the module for this kernel (`modprobe {module}` tells) or boot one that has it",
+            e.message,
+            if e.message.is_empty() { "" } else { ": " }
+        );
+    }
+    e
 }

@@ -12,6 +12,7 @@ pub mod error;
 pub mod ethtool;
 pub mod host;
 pub mod journal;
+pub mod kernel_modules;
 mod kinds;
 pub mod lease;
 pub mod monitor;

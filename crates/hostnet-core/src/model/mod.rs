@@ -191,6 +191,24 @@ impl Kind {
         }
     }
 
+    /// The kernel module that provides this kind of link (`ip link add type bond` loads
+    /// `bonding`), for saying what a kernel lacks; `None` for a NIC, which needs no module.
+    pub fn kernel_module(&self) -> Option<&'static str> {
+        Some(match self {
+            Kind::Ethernet(_) => return None,
+            Kind::Bond(_) => "bonding",
+            Kind::Vlan(_) => "8021q",
+            Kind::Bridge(_) => "bridge",
+            Kind::Veth(_) => "veth",
+            Kind::Dummy(_) => "dummy",
+            Kind::Macvlan(_) => "macvlan",
+            Kind::Ipvlan(_) => "ipvlan",
+            Kind::Vxlan(_) => "vxlan",
+            Kind::Vrf(_) => "vrf",
+            Kind::Wireguard(_) => "wireguard",
+        })
+    }
+
     /// Whether hostnet creates and deletes this kind (everything but physical NICs).
     pub fn is_virtual(&self) -> bool {
         !matches!(self, Kind::Ethernet(_))

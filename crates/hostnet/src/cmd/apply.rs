@@ -10,7 +10,7 @@ use hostnet_netlink::journal::StateDir;
 use hostnet_netlink::write::Env;
 use hostnet_netlink::{Dump, Netlink, NetlinkHost};
 
-use super::check::load;
+use super::check::load_here;
 use super::{Cli, EXIT_FAILED, PlanFormat, fail, runtime};
 
 /// `--state-dir`'s default, as the command line declares it.
@@ -80,7 +80,7 @@ pub struct ApplyArgs {
 }
 
 pub fn plan_live(ctx: &Ctx, file: &Path, format: PlanFormat) -> ExitCode {
-    let config = match load(file) {
+    let config = match load_here(file) {
         Ok(c) => c,
         Err(code) => return code,
     };
@@ -130,7 +130,7 @@ fn note_pruned<'a>(config: &hostnet_core::Config, ops: impl Iterator<Item = &'a 
 
 pub fn apply(ctx: &Ctx, file: &Path, a: ApplyArgs) -> ExitCode {
     // A bad file stops everything before the host is touched.
-    let config = match load(file) {
+    let config = match load_here(file) {
         Ok(c) => c,
         Err(code) => return code,
     };

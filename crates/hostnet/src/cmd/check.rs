@@ -1,4 +1,4 @@
-//! `check` and offline `plan`: pure, no root needed.
+//! `check` and offline `plan`: no root needed, nothing changed.
 
 use std::io::IsTerminal;
 use std::path::Path;
@@ -14,11 +14,17 @@ use super::EXIT_NO_INPUT;
 /// Loads and validates, printing every problem and warning. `Err` means the caller must exit
 /// non-zero.
 pub fn load(file: &Path) -> Result<Config, ExitCode> {
-    load_with_graph(file).map(|(config, _)| config)
+    load_with_graph(file, false).map(|(config, _)| config)
+}
+
+/// [`load`] of a config meant for this host (`check`, `plan --live`, `apply`): also warns of the
+/// link kinds the running kernel cannot make, naming the module.
+pub fn load_here(file: &Path) -> Result<Config, ExitCode> {
+    load_with_graph(file, true).map(|(config, _)| config)
 }
 
 /// [`load`], also returning the dependency graph validation built, for planning.
-fn load_with_graph(file: &Path) -> Result<(Config, hostnet_core::graph::Graph), ExitCode> {
+fn load_with_graph(file: &Path, here: bool) -> Result<(Config, hostnet_core::graph::Graph), ExitCode> {
     let src = read_config(file)?;
     let name = file.display().to_string();
     let (config, graph) = hostnet_core::load_with_graph(&name, &src).map_err(|p| {
@@ -27,6 +33,13 @@ fn load_with_graph(file: &Path) -> Result<(Config, hostnet_core::graph::Graph), 
     })?;
     for w in hostnet_core::warnings(&name, &src, &config) {
         eprintln!("warning: {w}");
+    }
+    if here {
+        let lacking =
+            hostnet_netlink::kernel_modules::lacking(&config, &hostnet_netlink::kernel_modules::Modules::running());
+        for w in hostnet_core::parse::locate(&name, &src, lacking) {
+            eprintln!("warning: {w}");
+        }
     }
     Ok((config, graph))
 }
@@ -65,7 +78,7 @@ fn report_load_error(e: &LoadError) {
 }
 
 pub fn check(file: &Path) -> ExitCode {
-    match load(file) {
+    match load_here(file) {
         Ok(c) => {
             println!("{}: ok ({} interfaces)", file.display(), c.interfaces.len());
             ExitCode::SUCCESS
@@ -75,7 +88,7 @@ pub fn check(file: &Path) -> ExitCode {
 }
 
 pub fn plan(file: &Path, format: PlanFormat) -> ExitCode {
-    let (config, graph) = match load_with_graph(file) {
+    let (config, graph) = match load_with_graph(file, false) {
         Ok(c) => c,
         Err(code) => return code,
     };
