@@ -40,17 +40,17 @@ fn bond_mode_change_empties_and_downs_the_bond_first() {
     }
     let text = render_text(&plan(&c, &live));
     insta::assert_snapshot!(text, @r"
-     1  release       idmz1  from idmz
-     2  release       idmz2  from idmz
-     3  down          idmz
-     4  bond-mode     idmz   balance-alb
-     5  bond-options  idmz   miimon 100
-     6  enslave       idmz1  into idmz
-     7  enslave       idmz2  into idmz
-     8  up            idmz1
-     9  up            idmz2
-    10  up            idmz
-    11  add-route     idmz   default via 192.0.2.1
+     1  release           idmz1  from idmz
+     2  release           idmz2  from idmz
+     3  set_down          idmz
+     4  set_bond_mode     idmz   balance-alb
+     5  set_bond_options  idmz   miimon 100
+     6  enslave           idmz1  into idmz
+     7  enslave           idmz2  into idmz
+     8  set_up            idmz1
+     9  set_up            idmz2
+    10  set_up            idmz
+    11  add_route         idmz   default via 192.0.2.1
     ");
 }
 
@@ -86,7 +86,7 @@ fn only_changed_addresses_move() {
     let before = cfg("interfaces:\n  - name: a\n    ethernet: {}\n    addresses: [192.0.2.1/24, 192.0.2.2/24]\n");
     let after = cfg("interfaces:\n  - name: a\n    ethernet: {}\n    addresses: [192.0.2.2/24, 192.0.2.3/24]\n");
     let text = render_text(&plan(&after, &State::from_config(&before)));
-    assert_eq!(text, "1  del-address  a  192.0.2.1/24\n2  add-address  a  192.0.2.3/24\n");
+    assert_eq!(text, "1  del_address  a  192.0.2.1/24\n2  add_address  a  192.0.2.3/24\n");
 }
 
 #[test]
@@ -117,7 +117,7 @@ fn port_moves_between_masters() {
     );
     let text = render_text(&plan(&after, &State::from_config(&before)));
     // Released from a bond, the port is down already: it goes straight into the other one.
-    assert_eq!(text, "1  release  a  from b0\n2  enslave  a  into b1\n3  up       a\n");
+    assert_eq!(text, "1  release  a  from b0\n2  enslave  a  into b1\n3  set_up   a\n");
 }
 
 #[test]
@@ -155,7 +155,7 @@ fn veth_ends_may_both_be_declared() {
     let text = render_text(&plan(&c, &State::offline()));
     assert_eq!(
         text,
-        "1  create       v0  veth peer name v1\n2  add-address  v0  192.0.2.1/24\n3  add-address  v1  192.0.2.2/24\n4  up           v0\n5  up           v1\n"
+        "1  create       v0  veth peer name v1\n2  add_address  v0  192.0.2.1/24\n3  add_address  v1  192.0.2.2/24\n4  set_up       v0\n5  set_up       v1\n"
     );
     assert!(plan(&c, &State::from_config(&c)).is_empty());
 }
@@ -180,7 +180,7 @@ fn changing_an_address_re_adds_routes_the_kernel_drops_with_it() {
     let p = plan(&after, &State::from_config(&before));
     assert_eq!(
         render_text(&p),
-        "1  del-address  a  10.0.0.1/24\n2  add-address  a  10.0.0.3/24\n3  add-route    a  172.16.0.0/28 via 10.0.0.2\n"
+        "1  del_address  a  10.0.0.1/24\n2  add_address  a  10.0.0.3/24\n3  add_route    a  172.16.0.0/28 via 10.0.0.2\n"
     );
     // Undoing the deletion must bring the route back too.
     assert_eq!(p.steps[0].undo.len(), 2, "{:?}", p.steps[0].undo);

@@ -15,7 +15,7 @@ macro_rules! snapshots {
         fn $test() {
             let p = plan(&example($file), &State::offline());
             insta::assert_snapshot!(concat!($file, "-text"), render_text(&p));
-            insta::assert_snapshot!(concat!($file, "-ip"), render_ip(&p, concat!("examples/", $file, ".yaml")));
+            insta::assert_snapshot!(concat!($file, "-ip"), render_ip(&p, concat!("examples/", $file, ".yaml"), &Default::default()));
             insta::assert_snapshot!(concat!($file, "-json"), p.to_json());
         }
     )*};

@@ -186,7 +186,43 @@ pub fn render(a: &Applied, file: &str) -> String {
         out.push_str(&render_undone(&r.rollback));
     }
     if !a.left_alone.is_empty() {
-        let _ = writeln!(out, "left alone (not in the file): {}", a.left_alone.join(", "));
+        let _ = writeln!(out, "left alone (not in the file): {}", names_in_short(&a.left_alone));
     }
     out
+}
+
+/// A list of names that fits on a line: up to [`SHOWN`] of them, then how many more. A host
+/// with 800 VLANs the file does not mention printed all 800 on one line.
+const SHOWN: usize = 10;
+
+fn names_in_short(names: &[String]) -> String {
+    if names.len() <= SHOWN + 2 {
+        return names.join(", ");
+    }
+    format!("{}, and {} more (`hostnet show` lists them)", names[..SHOWN].join(", "), names.len() - SHOWN)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn a_long_list_of_links_left_alone_is_summarised() {
+        let applied = |n: usize| Applied {
+            report: Report { verified: true, steps: vec![], ..Default::default() },
+            left_alone: (0..n).map(|i| format!("v{i}")).collect(),
+            trial: None,
+        };
+        // Nothing to do says only that.
+        assert_eq!(render(&applied(800), "f"), "nothing to do: the host already matches f\n");
+        let mut a = applied(800);
+        a.report.steps.push(StepReport { op: Op::SetUp { name: "e0".into() }, outcome: Outcome::Applied });
+        let text = render(&a, "f");
+        assert!(
+            text.ends_with("left alone (not in the file): v0, v1, v2, v3, v4, v5, v6, v7, v8, v9, and 790 more (`hostnet show` lists them)\n"),
+            "{text}"
+        );
+        a.left_alone.truncate(12);
+        assert!(render(&a, "f").ends_with("v10, v11\n"), "twelve are shown whole");
+    }
 }

@@ -62,7 +62,9 @@ impl Modules {
 /// field path) and a warning naming the module and how many interfaces need it.
 pub fn lacking(config: &hostnet_core::Config, modules: &Modules) -> Vec<(String, String)> {
     use hostnet_core::model::LinkState;
-    let mut by_module: Vec<(&'static str, &'static str, Vec<(usize, &str)>)> = Vec::new();
+    /// A module, the kind it makes, and the interfaces (index, name) that need it.
+    type Users<'c> = (&'static str, &'static str, Vec<(usize, &'c str)>);
+    let mut by_module: Vec<Users<'_>> = Vec::new();
     for (i, iface) in config.interfaces.iter().enumerate() {
         let Some(module) = iface.kind.kernel_module() else { continue };
         if iface.state == LinkState::Absent {

@@ -474,13 +474,7 @@ pub fn write_resolv_conf(path: &Path, dns: &Dns) -> std::io::Result<()> {
             target.display()
         )));
     }
-    let mut text = String::from("# Written by hostnet.\n");
-    for n in &dns.nameservers {
-        text.push_str(&format!("nameserver {n}\n"));
-    }
-    if !dns.search.is_empty() {
-        text.push_str(&format!("search {}\n", dns.search.join(" ")));
-    }
+    let text = dns.resolv_conf_text();
     if let Some(dir) = path.parent() {
         std::fs::create_dir_all(dir)?;
     }

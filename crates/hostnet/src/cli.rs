@@ -46,9 +46,14 @@ pub enum Command {
         file: PathBuf,
         #[arg(long, value_enum, default_value_t = PlanFormat::Text)]
         format: PlanFormat,
-        /// Plan against this host's live state instead of an empty one.
+        /// Plan against this host's live state, or fail. Without --live or --offline, the plan
+        /// is against the live host when it can be read, and from an empty host otherwise; it
+        /// says which on stderr.
         #[arg(long)]
         live: bool,
+        /// Plan from an empty host (for another machine, or a script to keep).
+        #[arg(long, conflicts_with = "live")]
+        offline: bool,
     },
     /// Show the live state: a table, `--json` (config schema plus status; accepted by `apply`),
     /// or `--yaml` (config only). `show NAME` shows one interface.

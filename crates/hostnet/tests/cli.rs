@@ -103,13 +103,16 @@ fn a_file_that_is_not_utf8_is_placed_by_line() {
 #[test]
 fn plan_formats() {
     let f = example("stacked-bonds.yaml");
-    let text = hostnet().args(["plan", &f]).assert().success().get_output().stdout.clone();
-    assert!(String::from_utf8(text).unwrap().contains("create       idmz1"));
-    let ip = hostnet().args(["plan", "--format", "ip", &f]).assert().success().get_output().stdout.clone();
+    // From an empty host: this machine has none of the example's NICs.
+    let out = hostnet().args(["plan", "--offline", &f]).assert().success().get_output().clone();
+    assert!(String::from_utf8(out.stdout).unwrap().contains("create       idmz1"));
+    assert!(String::from_utf8(out.stderr).unwrap().ends_with("\nnote: planned from an empty host (--offline)\n"));
+    let ip = hostnet().args(["plan", "--offline", "--format", "ip", &f]).assert().success().get_output().stdout.clone();
     let ip = String::from_utf8(ip).unwrap();
     assert!(ip.starts_with("#!/bin/sh"));
     assert!(ip.contains("ip link add name idmz type bond mode balance-alb miimon 100"));
-    let json = hostnet().args(["plan", "--format", "json", &f]).assert().success().get_output().stdout.clone();
+    let json =
+        hostnet().args(["plan", "--offline", "--format", "json", &f]).assert().success().get_output().stdout.clone();
     let v: serde_json::Value = serde_json::from_slice(&json).unwrap();
     assert_eq!(v["steps"][0]["op"], "rename");
 }
@@ -117,7 +120,13 @@ fn plan_formats() {
 #[test]
 fn generated_ip_script_is_valid_shell() {
     for f in ["stacked-bonds.yaml", "vlan-bond-bridge.yaml", "single-nic.yaml"] {
-        let ip = hostnet().args(["plan", "--format", "ip", &example(f)]).assert().success().get_output().stdout.clone();
+        let ip = hostnet()
+            .args(["plan", "--offline", "--format", "ip", &example(f)])
+            .assert()
+            .success()
+            .get_output()
+            .stdout
+            .clone();
         let status = std::process::Command::new("sh")
             .arg("-n")
             .stdin(std::process::Stdio::piped())
@@ -185,7 +194,7 @@ fn output_into_a_closed_pipe_ends_quietly() {
     }
     std::fs::write(&f, y).unwrap();
     let mut child = std::process::Command::new(assert_cmd::cargo::cargo_bin("hostnet"))
-        .args(["plan", "--format", "ip", f.to_str().unwrap()])
+        .args(["plan", "--offline", "--format", "ip", f.to_str().unwrap()])
         .stdout(std::process::Stdio::piped())
         .stderr(std::process::Stdio::piped())
         .spawn()

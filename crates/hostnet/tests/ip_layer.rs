@@ -94,7 +94,7 @@ fn policy_rules_apply_verify_and_roll_back_byte_identical() {
     every_failure_rolls_back(&ns, &f, |fail_at, text| {
         if fail_at == 1 {
             // The pair was not made: its other end is skipped, not tried and failed.
-            assert!(text.contains("skipped  up r1 (r0 failed earlier)"), "{text}");
+            assert!(text.contains("skipped  set_up r1 (r0 failed earlier)"), "{text}");
         }
         assert_eq!(rules(&ns), before, "rules differ after rollback of a failure at step {fail_at}:\n{text}");
     });

@@ -252,7 +252,7 @@ fn nic_settings_a_veth_lacks_fail_by_device_and_change_nothing() {
         let out = ns.hostnet(&["apply", &ns.file(&format!("{group}.yaml"), &cfg)]);
         let text = String::from_utf8_lossy(&out.stdout).to_string() + &String::from_utf8_lossy(&out.stderr);
         assert!(!out.status.success() && text.contains(said), "{group}: {text}");
-        assert!(text.contains("undone   ethtool v0 tx-tcp-segmentation on"), "{group}: {text}");
+        assert!(text.contains("undone   set_ethtool v0 tx-tcp-segmentation on"), "{group}: {text}");
         assert_eq!(ethtool_view(&ns, "v0"), before, "{group}: not rolled back:\n{text}");
     }
     let show = ns.hostnet_ok(&["show", "ethtool", "v0"]);

@@ -203,7 +203,7 @@ fn a_failing_subtree_does_not_stop_independent_ones() {
     assert!(text.contains("FAILED   create t0.7 vlan id 7"), "{text}");
     assert!(text.contains("the kernel could not load `8021q`"), "{text}");
     assert!(text.contains("skipped  enslave t0.7 into brv (t0.7 failed earlier)"), "{text}");
-    assert!(text.contains("applied  add-address u0 192.0.2.7/24"), "{text}");
+    assert!(text.contains("applied  add_address u0 192.0.2.7/24"), "{text}");
     assert!(text.contains("applied  create brv bridge"), "{text}");
     let addrs = ns.ip(&["-br", "addr"]);
     assert!(addrs.contains("192.0.2.7/24"), "{addrs}");

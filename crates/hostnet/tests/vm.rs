@@ -101,7 +101,7 @@ echo "=== end"
 
     let mc = section(&c, "mode change");
     assert!(mc.contains("applied  release idmz1 from idmz"), "{mc}");
-    assert!(mc.contains("applied  bond-mode idmz active-backup"), "{mc}");
+    assert!(mc.contains("applied  set_bond_mode idmz active-backup"), "{mc}");
     assert!(mc.contains("verified: the host matches"), "{mc}");
     assert!(section(&c, "after").contains("bond mode active-backup"), "{}", section(&c, "after"));
 }
@@ -560,7 +560,7 @@ echo "=== end"
     assert_eq!(of("br0"), ["1 PVID,Egress Untagged", "100"], "{v:#}");
     assert!(section(&c, "again").trim().starts_with("nothing to do"), "{}", section(&c, "again"));
     let drift = section(&c, "drift");
-    assert!(drift.contains("bridge-vlans") && drift.contains("eno2") && drift.contains("add 25"), "{drift}");
+    assert!(drift.contains("bridge_vlans") && drift.contains("eno2") && drift.contains("add 25"), "{drift}");
     assert!(section(&c, "show").contains("vid: 20-29"), "{}", section(&c, "show"));
 }
 

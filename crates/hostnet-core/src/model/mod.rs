@@ -85,6 +85,21 @@ pub struct Dns {
     pub search: Vec<String>,
 }
 
+impl Dns {
+    /// The resolv.conf hostnet writes for these servers: one text for `apply` and for the
+    /// `plan --format ip` script that claims to do the same.
+    pub fn resolv_conf_text(&self) -> String {
+        let mut text = String::from("# Written by hostnet.\n");
+        for n in &self.nameservers {
+            text.push_str(&format!("nameserver {n}\n"));
+        }
+        if !self.search.is_empty() {
+            text.push_str(&format!("search {}\n", self.search.join(" ")));
+        }
+        text
+    }
+}
+
 /// The daemon's answer to drift (an address deleted, a port released, an option changed by
 /// hand): put it back, or only say so. Links that were never configured (a NIC that appears
 /// late) are configured either way.

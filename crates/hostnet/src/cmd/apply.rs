@@ -4,7 +4,7 @@ use std::path::{Path, PathBuf};
 use std::process::ExitCode;
 use std::time::Duration;
 
-use hostnet_core::plan::{op_line, render_ip, render_text};
+use hostnet_core::plan::{IpTarget, op_line, render_ip, render_text};
 use hostnet_engine::{Applied, Confirmed, Engine, Faulty, Options, Outcome, Pending, Refused, Store};
 use hostnet_netlink::journal::StateDir;
 use hostnet_netlink::write::Env;
@@ -79,27 +79,71 @@ pub struct ApplyArgs {
     pub fail_at: Option<usize>,
 }
 
-pub fn plan_live(ctx: &Ctx, file: &Path, format: PlanFormat) -> ExitCode {
+/// What `plan` plans against.
+#[derive(Clone, Copy, PartialEq, Eq)]
+pub enum Against {
+    /// The live host, or fail (`--live`).
+    Live,
+    /// An empty host (`--offline`).
+    Empty,
+    /// The live host when it can be read, an empty one otherwise.
+    LiveIfReadable,
+}
+
+impl Against {
+    pub fn of(live: bool, offline: bool) -> Self {
+        match (live, offline) {
+            (true, _) => Against::Live,
+            (_, true) => Against::Empty,
+            _ => Against::LiveIfReadable,
+        }
+    }
+}
+
+pub fn plan(ctx: &Ctx, file: &Path, format: PlanFormat, against: Against) -> ExitCode {
     let config = match load_here(file) {
         Ok(c) => c,
         Err(code) => return code,
     };
-    // Through the engine, which knows what hostnet owns: the plan shows what pruning removes.
-    let planned = runtime().block_on(async {
-        let nl = Netlink::connect().map_err(|e| Refused::Host(e.into()))?;
-        Engine::new(NetlinkHost::new(&nl, &ctx.env, Dump), &ctx.dir).plan(&config).await
-    });
-    let plan = match planned {
-        Ok(p) => p,
-        Err(e) => return fail(e),
+    let live = match against {
+        Against::Empty => None,
+        _ => Some(live_plan(ctx, &config)),
+    };
+    let (plan, said) = match live {
+        Some(Ok(p)) => (p, "planned against the live host".to_string()),
+        Some(Err(e)) if against == Against::Live => return fail(e),
+        Some(Err(e)) => (empty_plan(&config), format!("planned from an empty host: this host could not be read ({e})")),
+        None => (empty_plan(&config), "planned from an empty host (--offline)".to_string()),
+    };
+    let target = IpTarget {
+        netns: ctx.netns.clone(),
+        resolv_conf: ctx.env.resolv_conf.display().to_string(),
+        resolved: hostnet_netlink::resolved::owns(&ctx.env.resolv_conf),
     };
     match format {
         PlanFormat::Text => print!("{}", render_text(&plan)),
-        PlanFormat::Ip => print!("{}", render_ip(&plan, &file.display().to_string())),
+        PlanFormat::Ip => print!("{}", render_ip(&plan, &file.display().to_string(), &target)),
         PlanFormat::Json => println!("{}", plan.to_json()),
     }
+    let _ = std::io::Write::flush(&mut std::io::stdout());
+    eprintln!("note: {said}");
     note_pruned(&config, plan.ops(), file);
     ExitCode::SUCCESS
+}
+
+/// The plan against this host, through the engine, which knows what hostnet owns: it shows
+/// what pruning removes.
+fn live_plan(ctx: &Ctx, config: &hostnet_core::Config) -> Result<hostnet_core::Plan, String> {
+    runtime()
+        .block_on(async {
+            let nl = Netlink::connect().map_err(|e| Refused::Host(e.into()))?;
+            Engine::new(NetlinkHost::new(&nl, &ctx.env, Dump), &ctx.dir).plan(config).await
+        })
+        .map_err(|e| ctx.localize(&e.to_string()))
+}
+
+fn empty_plan(config: &hostnet_core::Config) -> hostnet_core::Plan {
+    hostnet_core::plan(config, &hostnet_core::State::offline())
 }
 
 /// Says why links the file does not mention are deleted, after the plan or report that lists

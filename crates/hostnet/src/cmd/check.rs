@@ -1,12 +1,10 @@
-//! `check` and offline `plan`: no root needed, nothing changed.
+//! `check`, and loading a config for the other commands: no root needed, nothing changed.
 
 use std::io::IsTerminal;
 use std::path::Path;
 use std::process::ExitCode;
 
-use hostnet_core::{Config, LoadError, State};
-
-use super::PlanFormat;
+use hostnet_core::{Config, LoadError};
 
 pub use super::EXIT_INVALID;
 use super::EXIT_NO_INPUT;
@@ -85,18 +83,4 @@ pub fn check(file: &Path) -> ExitCode {
         }
         Err(code) => code,
     }
-}
-
-pub fn plan(file: &Path, format: PlanFormat) -> ExitCode {
-    let (config, graph) = match load_with_graph(file, false) {
-        Ok(c) => c,
-        Err(code) => return code,
-    };
-    let plan = hostnet_core::plan_with_graph(&config, &State::offline(), &graph);
-    match format {
-        PlanFormat::Text => print!("{}", hostnet_core::plan::render_text(&plan)),
-        PlanFormat::Ip => print!("{}", hostnet_core::plan::render_ip(&plan, &file.display().to_string())),
-        PlanFormat::Json => println!("{}", plan.to_json()),
-    }
-    ExitCode::SUCCESS
 }

@@ -52,8 +52,9 @@ pub fn run(cli: Cli) -> ExitCode {
     }
     match cli.command {
         Command::Check { file } => check::check(&file),
-        Command::Plan { file, format, live: false } => check::plan(&file, format),
-        Command::Plan { file, format, live: true } => apply::plan_live(&ctx, &file, format),
+        Command::Plan { file, format, live, offline } => {
+            apply::plan(&ctx, &file, format, apply::Against::of(live, offline))
+        }
         Command::Show { json, yaml, name, what } => show::show(&ctx, json, yaml, name.as_deref(), what),
         Command::Apply { file, no_rollback, try_for, boot, json, fail_at, no_daemon, confirm_when } => {
             let checks = match confirm_when::parse(&confirm_when) {
