@@ -20,6 +20,7 @@ pub mod reuse;
 pub mod validate;
 mod validate_virt;
 mod validate_wireguard;
+pub mod written;
 
 pub use diag::{Problem, Problems};
 pub use model::Config;

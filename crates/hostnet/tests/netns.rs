@@ -356,6 +356,20 @@ fn show_json_feeds_back_into_apply() {
     assert!(out.starts_with("nothing to do"), "{out}");
     let yaml = ns.hostnet_ok(&["show", "--yaml"]);
     assert!(ns.hostnet_ok(&["apply", &ns.file("show.yaml", &yaml)]).starts_with("nothing to do"));
+    // What a person would write: no kernel defaults, no MACs the kernel made up.
+    for default in ["mtu: 1500", "forward_delay: 15", "stp: false", "priority: 32768", "mac:", "cost:"] {
+        assert!(!yaml.contains(default), "{default} in\n{yaml}");
+    }
+    assert!(yaml.lines().count() <= 2 * VETH_BRIDGE.lines().count(), "{yaml}");
+    // A port the first file did not declare keeps its link-local address when declared by
+    // show's view of it.
+    let ns2 = Ns::new("showport");
+    let f2 = ns2
+        .file("c.yaml", "interfaces:\n  - name: v0\n    veth: {peer: v1}\n  - name: br0\n    bridge: {ports: [v1]}\n");
+    ns2.hostnet_ok(&["apply", &f2]);
+    let yaml = ns2.hostnet_ok(&["show", "--yaml"]);
+    assert!(yaml.contains("link_local: true"), "{yaml}");
+    assert!(ns2.hostnet_ok(&["apply", &ns2.file("show.yaml", &yaml)]).starts_with("nothing to do"), "{yaml}");
     let table = ns.hostnet_ok(&["show"]);
     assert!(table.lines().any(|l| l.starts_with("v0 ") && l.contains("br0")), "{table}");
 

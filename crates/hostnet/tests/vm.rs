@@ -52,6 +52,8 @@ echo "=== bond idmz"; hostnet show bond idmz
 echo "=== json"; hostnet show --json
 echo "=== partner A"; ip -n swA link show po | awk '/link\/ether/ {{print $2}}'
 echo "=== again"; hostnet apply /cfg/stacked.yaml
+echo "=== yaml"; hostnet show --yaml > /tmp/shown.yaml; cat /tmp/shown.yaml
+echo "=== yaml again"; hostnet apply /tmp/shown.yaml
 echo "=== ip"; ip -d link show idmz; ip -br link
 echo "=== mode change"; sed 's/mode: balance-alb/mode: active-backup/' /cfg/stacked.yaml > /tmp/ab.yaml
 hostnet apply /tmp/ab.yaml
@@ -99,6 +101,12 @@ echo "=== end"
     assert!(support::vm::without_warnings(again).trim().starts_with("nothing to do"), "{again}");
     assert!(again.contains("2.2 s blackhole"), "the lab's design warning for balance-alb over LACP:\n{again}");
 
+    // show --yaml as a person would write it: NICs by permanent MAC, no MAC the bond lent.
+    let yaml = section(&c, "yaml");
+    assert!(yaml.contains("- name: e1p2\n  ethernet:\n    match:\n      mac: \"52:54:00:00:01:02\"\n"), "{yaml}");
+    assert!(!yaml.contains("\n  mac:") && !yaml.contains("updelay: 0") && !yaml.contains("mtu: 1500"), "{yaml}");
+    let again = section(&c, "yaml again");
+    assert!(support::vm::without_warnings(again).trim().starts_with("nothing to do"), "{again}");
     let mc = section(&c, "mode change");
     assert!(mc.contains("applied  release idmz1 from idmz"), "{mc}");
     assert!(mc.contains("applied  set_bond_mode idmz active-backup"), "{mc}");

@@ -73,7 +73,7 @@ pub fn show(ctx: &Ctx, json: bool, yaml: bool, name: Option<&str>, what: Option<
                 }
             }
         }
-        None if yaml => print!("{}", as_config(observed.state, ctx).to_yaml()),
+        None if yaml => print!("{}", written(observed.state, ctx).to_yaml()),
         None if json => {
             // Written straight out: building a serde_json::Value first and dropping it was a
             // tenth of the time at 2000 links.
@@ -143,7 +143,7 @@ fn one(ctx: &Ctx, o: Observed, name: &str, json: bool, yaml: bool) -> ExitCode {
         }
         t
     });
-    let config = as_config(o.state, ctx);
+    let config = written(o.state, ctx);
     // Loopback and links of kinds hostnet does not declare have a row but no config.
     let only =
         Config { interfaces: config.interfaces.into_iter().filter(|i| i.name == name).collect(), ..Default::default() };
@@ -204,6 +204,16 @@ fn neighbors(o: &Observed, wait: u64, json: bool) -> ExitCode {
     ExitCode::SUCCESS
 }
 
+/// The live state as a person would write it (`show --yaml`): no kernel defaults, no MACs the
+/// kernel chose, NICs found by their permanent MAC (see `hostnet_core::written`).
+fn written(state: State, ctx: &Ctx) -> Config {
+    let perm: HashMap<String, hostnet_core::model::MacAddr> =
+        state.links.iter().filter_map(|l| Some((l.iface.name.clone(), l.perm_mac?))).collect();
+    let mut config = as_config(state, ctx);
+    hostnet_core::written::as_written(&mut config, &perm);
+    config
+}
+
 /// The live state in the config schema: what `apply` would need to reproduce this host. It
 /// takes the state to move each interface out of it: cloning them was most of this view's
 /// 12 ms at 8041 links.
@@ -217,10 +227,24 @@ pub fn as_config(state: State, ctx: &Ctx) -> Config {
         .filter(|l| matches!(&l.iface.kind, Kind::Bridge(x) if x.vlan_filtering == Some(true)))
         .map(|l| l.iface.name.clone())
         .collect();
+    let bridges: HashSet<String> =
+        links.iter().filter(|l| matches!(&l.iface.kind, Kind::Bridge(_))).map(|l| l.iface.name.clone()).collect();
     let interfaces = links
         .into_iter()
         .map(|l| {
-            let (ipv4, ipv6) = hostnet_core::model::settings_from(&l.sysctls, &defaults);
+            let (ipv4, mut ipv6) = hostnet_core::model::settings_from(&l.sysctls, &defaults);
+            // A declared bridge port loses its link-local address unless it asks to keep it
+            // (`hostnet_core::model::ip`): one that has it must say so, or applying this view
+            // would take it away.
+            let port_of_bridge = l.master.as_ref().is_some_and(|m| bridges.contains(m));
+            let gen_mode = l.sysctls.get(hostnet_core::model::Sysctl::AddrGenMode);
+            if port_of_bridge
+                && ipv6.link_local.is_none()
+                && ipv6.addr_gen_mode.is_none()
+                && gen_mode.is_some_and(|m| m != 1)
+            {
+                ipv6.link_local = Some(true);
+            }
             // An IPv4 address with a lifetime was leased: feeding `show` back to `apply` must
             // keep it, and the daemon must keep renewing it.
             let dhcp4 = l.dynamic.iter().any(|a| a.addr().is_ipv4()).then(Default::default);

@@ -1,0 +1,220 @@
+//! A host's state as a person would write it (`show --yaml`): what the kernel chose by itself
+//! is left out, so the file is short and says only what was decided. Leaving a value out never
+//! changes a host (unset means "leave as it is"), so the result still applies as "nothing to do".
+//!
+//! Left out: kernel defaults (MTU 1500, bridge timers, bond options at their defaults, bridge
+//! port flags), MACs a link took from another (a bond's ports, a VLAN's base, a bridge's port)
+//! or that the kernel made up (locally administered on a virtual link), and a NIC's own MAC.
+//! Added: `match: {mac}` for a NIC whose permanent MAC is known, so the file finds it again.
+
+use std::collections::HashMap;
+
+use crate::model::bond::{
+    AdSelect, ArpAllTargets, ArpValidate, Bond, BondOpt, FailOverMac, LacpRate, PrimaryReselect, XmitHashPolicy,
+};
+use crate::model::{BridgePort, Config, Kind, MacAddr};
+
+/// Trims `config` (read from a host) to what a person would write. `perm_macs` are the NICs'
+/// permanent MACs by name.
+pub fn as_written(config: &mut Config, perm_macs: &HashMap<String, MacAddr>) {
+    let macs: HashMap<String, Option<MacAddr>> = config.interfaces.iter().map(|i| (i.name.clone(), i.mac)).collect();
+    let mtus: HashMap<String, Option<u32>> = config.interfaces.iter().map(|i| (i.name.clone(), i.mtu)).collect();
+    let bond_ports: std::collections::HashSet<String> = config
+        .interfaces
+        .iter()
+        .filter(|i| matches!(i.kind, Kind::Bond(_)))
+        .flat_map(|i| i.kind.ports().to_vec())
+        .collect();
+    for iface in &mut config.interfaces {
+        let own = perm_macs.get(&iface.name).copied();
+        let inherited_mac = match &iface.kind {
+            Kind::Ethernet(_) => iface.mac == own || bond_ports.contains(&iface.name),
+            Kind::Vlan(v) => macs.get(&v.base).copied().flatten() == iface.mac,
+            Kind::Bond(b) => b.ports.iter().any(|p| perm_macs.get(p).copied() == iface.mac),
+            Kind::Bridge(b) => b.ports.iter().any(|p| macs.get(p).copied().flatten() == iface.mac),
+            _ => false,
+        };
+        let made_up = iface.kind.is_virtual() && iface.mac.is_some_and(|m| m.0[0] & 0x02 != 0);
+        if inherited_mac || made_up {
+            iface.mac = None;
+        }
+        let inherited_mtu = match &iface.kind {
+            Kind::Vlan(v) => mtus.get(&v.base).copied().flatten() == iface.mtu,
+            Kind::Bridge(b) => {
+                let ports: Vec<u32> = b.ports.iter().filter_map(|p| mtus.get(p).copied().flatten()).collect();
+                ports.iter().min().copied() == iface.mtu && !ports.is_empty()
+            }
+            _ => bond_ports.contains(&iface.name),
+        };
+        if inherited_mtu || iface.mtu == Some(default_mtu(&iface.kind)) {
+            iface.mtu = None;
+        }
+        match &mut iface.kind {
+            Kind::Ethernet(e) if e.matches.is_empty() => e.matches.mac = own,
+            Kind::Bond(b) => trim_bond(b),
+            Kind::Bridge(b) => {
+                let d = |v: &mut Option<u32>, default: u32| {
+                    if *v == Some(default) {
+                        *v = None;
+                    }
+                };
+                d(&mut b.forward_delay, 15);
+                d(&mut b.hello_time, 2);
+                d(&mut b.max_age, 20);
+                d(&mut b.ageing_time, 300);
+                if b.priority == Some(32768) {
+                    b.priority = None;
+                }
+                if b.stp == Some(false) {
+                    b.stp = None;
+                }
+                if b.vlan_filtering == Some(false) {
+                    b.vlan_filtering = None;
+                }
+            }
+            _ => {}
+        }
+        // A declared bridge port goes without a link-local address by default.
+        if iface.bridge_port.is_some() && iface.ipv6.link_local == Some(false) {
+            iface.ipv6.link_local = None;
+        }
+        if let Some(bp) = &mut iface.bridge_port {
+            trim_bridge_port(bp);
+            if *bp == BridgePort::default() {
+                iface.bridge_port = None;
+            }
+        }
+    }
+}
+
+/// The MTU a new link of this kind gets.
+fn default_mtu(kind: &Kind) -> u32 {
+    match kind {
+        Kind::Wireguard(_) => 1420,
+        Kind::Vxlan(_) => 1450,
+        // IP6_MAX_MTU + the VRF header: the kernel's default for a VRF device.
+        Kind::Vrf(_) => 65575,
+        _ => 1500,
+    }
+}
+
+/// The bonding driver's defaults (bond_check_params and the option table in bond_options.c),
+/// with miimon 100 as it sets for a bond made over netlink.
+fn is_bond_default(o: &BondOpt) -> bool {
+    match o {
+        BondOpt::Miimon(v) => *v == 100,
+        BondOpt::Updelay(v) | BondOpt::Downdelay(v) | BondOpt::PeerNotifDelay(v) | BondOpt::ArpInterval(v) => *v == 0,
+        BondOpt::MinLinks(v) => *v == 0,
+        BondOpt::UseCarrier(v) | BondOpt::TlbDynamicLb(v) | BondOpt::LacpActive(v) | BondOpt::CoupledControl(v) => *v,
+        BondOpt::AllSlavesActive(v) => !*v,
+        BondOpt::ArpIpTarget(v) => v.is_empty(),
+        BondOpt::ArpValidate(v) => *v == ArpValidate::None,
+        BondOpt::ArpAllTargets(v) => *v == ArpAllTargets::Any,
+        BondOpt::MissedMax(v) => *v == 2,
+        BondOpt::PrimaryReselect(v) => *v == PrimaryReselect::Always,
+        BondOpt::FailOverMac(v) => *v == FailOverMac::None,
+        BondOpt::XmitHashPolicy(v) => *v == XmitHashPolicy::Layer2,
+        BondOpt::ResendIgmp(v) | BondOpt::NumPeerNotif(v) => *v == 1,
+        BondOpt::LpInterval(v) => *v == 1,
+        BondOpt::PacketsPerSlave(v) => *v == 1,
+        BondOpt::LacpRate(v) => *v == LacpRate::Slow,
+        BondOpt::AdSelect(v) => *v == AdSelect::Stable,
+        BondOpt::AdActorSysPrio(v) => *v == 65535,
+        BondOpt::AdUserPortKey(v) => *v == 0,
+        BondOpt::AdActorSystem(m) => m.0 == [0; 6],
+        BondOpt::Primary(p) => p.is_empty(),
+    }
+}
+
+fn trim_bond(b: &mut Bond) {
+    let kept: Vec<BondOpt> = b.options().into_iter().filter(|o| !is_bond_default(o)).collect();
+    let mut trimmed = Bond::new(b.mode);
+    trimmed.ports = std::mem::take(&mut b.ports);
+    for o in kept {
+        trimmed.set_option(o);
+    }
+    *b = trimmed;
+}
+
+fn trim_bridge_port(bp: &mut BridgePort) {
+    if bp.priority == Some(32) {
+        bp.priority = None;
+    }
+    for (v, default) in [
+        (&mut bp.hairpin, false),
+        (&mut bp.isolated, false),
+        (&mut bp.learning, true),
+        (&mut bp.flood, true),
+        (&mut bp.bpdu_guard, false),
+    ] {
+        if *v == Some(default) {
+            *v = None;
+        }
+    }
+    // The kernel derives a port's cost from its speed (100 for 10 Mb/s down to 2 for 10 Gb/s
+    // and more): one of those values is its choice, not a person's.
+    if matches!(bp.cost, Some(2 | 4 | 19 | 100)) {
+        bp.cost = None;
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn what_the_kernel_chose_is_left_out() {
+        let mut c = crate::load(
+            "c.yaml",
+            "interfaces:
+  - {name: e1, ethernet: {}, mac: '52:54:00:00:00:0b', mtu: 9000}
+  - {name: e2, ethernet: {}, mac: '52:54:00:00:00:0b', mtu: 9000}
+  - {name: b0, bond: {mode: 802.3ad, ports: [e1, e2], miimon: 100, updelay: 0, lacp_rate: fast}, mac: '52:54:00:00:00:0b', mtu: 9000}
+  - {name: b0.7, vlan: {base: b0, id: 7}, mac: '52:54:00:00:00:0b', mtu: 9000}
+  - {name: br7, bridge: {ports: [b0.7], stp: false, forward_delay: 15, priority: 32768}, mac: '52:54:00:00:00:0b', mtu: 9000}
+  - {name: v0, veth: {peer: v1}, mac: 'f2:cf:3b:22:8b:77', mtu: 1500}
+  - {name: v1, veth: {peer: v0}, mac: '00:16:3e:00:00:01'}
+",
+        )
+        .unwrap();
+        let perm = HashMap::from([
+            ("e1".to_string(), "52:54:00:00:00:0b".parse().unwrap()),
+            ("e2".to_string(), "52:54:00:00:00:0c".parse().unwrap()),
+        ]);
+        as_written(&mut c, &perm);
+        insta::assert_snapshot!(c.to_yaml(), @r"
+        interfaces:
+        - name: e1
+          ethernet:
+            match:
+              mac: 52:54:00:00:00:0b
+        - name: e2
+          ethernet:
+            match:
+              mac: 52:54:00:00:00:0c
+        - name: b0
+          bond:
+            mode: 802.3ad
+            ports:
+            - e1
+            - e2
+            lacp_rate: fast
+          mtu: 9000
+        - name: b0.7
+          vlan:
+            base: b0
+            id: 7
+        - name: br7
+          bridge:
+            ports:
+            - b0.7
+        - name: v0
+          veth:
+            peer: v1
+        - name: v1
+          veth:
+            peer: v0
+          mac: 00:16:3e:00:00:01
+        ");
+    }
+}
