@@ -620,6 +620,23 @@ fn link_info(l: &LinkMessage) -> &[LinkInfo] {
         .unwrap_or_default()
 }
 
+/// The `ip link` kind of a link (`veth`, `bond`, ...), `None` for a plain NIC.
+pub(crate) fn kind_name(l: &LinkMessage) -> Option<&'static str> {
+    Some(match info_kind(l)? {
+        InfoKind::Veth => "veth",
+        InfoKind::Bond => "bond",
+        InfoKind::Bridge => "bridge",
+        InfoKind::Vlan => "vlan",
+        InfoKind::Dummy => "dummy",
+        InfoKind::MacVlan => "macvlan",
+        InfoKind::IpVlan => "ipvlan",
+        InfoKind::Vxlan => "vxlan",
+        InfoKind::Vrf => "vrf",
+        InfoKind::Wireguard => "wireguard",
+        _ => "virtual link",
+    })
+}
+
 fn info_kind(l: &LinkMessage) -> Option<&InfoKind> {
     link_info(l).iter().find_map(|i| if let LinkInfo::Kind(k) = i { Some(k) } else { None })
 }

@@ -75,6 +75,28 @@ impl Netlink {
         }
     }
 
+    /// Why a link named `name`, which `ip link` lists, is no NIC: what it is instead. Empty
+    /// when there is no such link.
+    async fn not_a_nic(&self, name: &str) -> String {
+        let Ok(links) = self.links().await else { return String::new() };
+        let Some(l) = links.iter().find(|l| ifname(l).as_deref() == Some(name)) else {
+            return format!("no link named {name} on this host");
+        };
+        let peer = l.attributes.iter().find_map(|a| match a {
+            LinkAttribute::Link(i) => links.iter().find(|p| p.header.index == *i).and_then(ifname),
+            _ => None,
+        });
+        let peer = peer.unwrap_or_else(|| "PEER".into());
+        match crate::read::kind_name(l) {
+            Some("veth") => format!(
+                "{name} is one end of a veth pair whose other end ({}) is in this namespace too, which makes it a veth, not a NIC (a veth is a NIC only when its peer is in another namespace): declare it `veth: {{peer: {}}}`",
+                peer, peer
+            ),
+            Some(kind) => format!("{name} is a {kind}, not a NIC: declare it with `{kind}:`"),
+            None => format!("{name} exists, but is no Ethernet NIC"),
+        }
+    }
+
     async fn set(&self, msg: LinkMessage) -> Result<(), OpError> {
         self.handle.link().set(msg).execute().await.map_err(op_error)
     }
@@ -110,8 +132,13 @@ impl Netlink {
     /// create and rename links.
     pub async fn run(&self, op: &Op, env: &Env) -> Result<(), OpError> {
         match op {
-            Op::Missing { name, selector } => {
-                Err(OpError::new(libc::ENODEV, format!("NIC {name} not found: nothing matches {selector}")))
+            Op::Missing { selector, .. } => {
+                let why = match selector {
+                    Selector::Name(n) => self.not_a_nic(n).await,
+                    _ => String::new(),
+                };
+                // The operation's own line names the selector; the error adds what is there instead.
+                Err(OpError::new(libc::ENODEV, why))
             }
             Op::Rename { from, to } => {
                 let i = self.find_by(from).await?;

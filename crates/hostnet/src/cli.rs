@@ -234,10 +234,10 @@ pub enum ShowWhat {
     Bond { name: Option<String> },
     /// The switch port each NIC is cabled to, from the LLDP frames the switches send: switch
     /// name, chassis id, port, VLAN. Listens (read-only) until every NIC has heard one or
-    /// SECONDS have passed; switches send every 30 s by default.
+    /// DURATION (35, 35s, 1m) has passed; switches send every 30 s by default.
     Neighbors {
-        #[arg(long, value_name = "SECONDS", default_value_t = 35)]
-        wait: u64,
+        #[arg(long, value_name = "DURATION", default_value = "35s")]
+        wait: String,
     },
     /// A NIC's changeable features (offloads) with their values, and its queue counts, in the
     /// config schema (`ethtool:`).

@@ -183,6 +183,22 @@ fn rollback_after_injected_failure_restores_ip_output_exactly() {
     ns.hostnet_ok(&["apply", &change]);
 }
 
+/// `ip link` lists it, yet it is no NIC: the failure says what it is and how to declare it.
+#[test]
+#[ignore = "needs root: creates network namespaces"]
+fn a_veth_declared_as_a_nic_is_explained() {
+    let ns = Ns::new("vethnic");
+    ns.ip(&["link", "add", "v0", "type", "veth", "peer", "name", "v1"]);
+    let f = ns.file("c.yaml", "interfaces:\n  - name: v1\n    ethernet: {}\n");
+    let out = ns.hostnet(&["apply", &f]);
+    let text = String::from_utf8_lossy(&out.stdout);
+    assert!(
+        text.contains("v1 is one end of a veth pair whose other end (v0) is in this namespace too")
+            && text.contains("declare it `veth: {peer: v0}`"),
+        "{text}"
+    );
+}
+
 #[test]
 #[ignore = "needs root: creates network namespaces"]
 fn a_failing_subtree_does_not_stop_independent_ones() {

@@ -481,7 +481,8 @@ echo "=== end"
     let rules = |sec: &str| -> Vec<(String, String)> {
         let v: serde_json::Value = serde_json::from_str(support::vm::without_warnings(section(&c, sec)).trim())
             .unwrap_or_else(|e| panic!("{e}: {c}"));
-        v.as_array()
+        v["findings"]
+            .as_array()
             .unwrap()
             .iter()
             .filter(|f| {

@@ -33,7 +33,7 @@ pub fn show(ctx: &Ctx, json: bool, yaml: bool, name: Option<&str>, what: Option<
     }
     match what {
         Some(ShowWhat::Bond { name }) => return bonds(&observed, name.as_deref(), json),
-        Some(ShowWhat::Neighbors { wait }) => return neighbors(&observed, wait, json),
+        Some(ShowWhat::Neighbors { wait }) => return neighbors(&observed, &wait, json),
         Some(ShowWhat::Ethtool { name }) => {
             let read = runtime().block_on(hostnet_netlink::ethtool::read(std::slice::from_ref(&name)));
             match read.ok().and_then(|mut r| r.remove(&name)) {
@@ -170,9 +170,16 @@ fn one(ctx: &Ctx, o: Observed, name: &str, json: bool, yaml: bool) -> ExitCode {
 }
 
 /// `show neighbors`: each NIC's LLDP neighbour.
-fn neighbors(o: &Observed, wait: u64, json: bool) -> ExitCode {
+fn neighbors(o: &Observed, wait: &str, json: bool) -> ExitCode {
+    let wait = match hostnet_core::duration::parse(wait) {
+        Ok(d) => d,
+        Err(e) => {
+            eprintln!("error: --wait: {e}");
+            return ExitCode::from(super::EXIT_USAGE);
+        }
+    };
     let nics = hostnet_doctor::lldp::nics(&o.state);
-    let heard = match hostnet_doctor::lldp::listen(&nics, std::time::Duration::from_secs(wait)) {
+    let heard = match hostnet_doctor::lldp::listen(&nics, wait) {
         Ok(h) => h,
         Err(e) => {
             eprintln!("error: listening for LLDP: {e}");
@@ -196,7 +203,8 @@ fn neighbors(o: &Observed, wait: u64, json: bool) -> ExitCode {
                 nb.vlan.map(|v| v.to_string()).unwrap_or_default(),
             ],
             None => {
-                vec![n.clone(), format!("(nothing heard in {wait} s)"), String::new(), String::new(), String::new()]
+                let secs = wait.as_secs_f64();
+                vec![n.clone(), format!("(nothing heard in {secs} s)"), String::new(), String::new(), String::new()]
             }
         });
     }
