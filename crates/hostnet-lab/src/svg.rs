@@ -1,6 +1,8 @@
 //! The timeline as an SVG: one strip per probe direction, green where packets got through and
 //! red where they were lost; under them one lane per link the kernel changed, a tick per event
-//! (hover for what changed); each injected fault marked across both.
+//! (hover for what changed); each injected fault marked across both, labelled at its line with
+//! what it cost. The title names the design (its bonds and their modes) and the lab file, so two
+//! designs' pictures never look alike.
 
 use std::collections::BTreeMap;
 use std::fmt::Write;
@@ -8,7 +10,10 @@ use std::fmt::Write;
 use crate::report::LabReport;
 
 const LEFT: f64 = 170.0;
-const TOP: f64 = 40.0;
+/// Step labels sit in rows above the strips, each at its line: two lines of text per row.
+const LABEL_ROWS: usize = 3;
+const LABEL_ROW_H: f64 = 30.0;
+const TOP: f64 = 52.0 + LABEL_ROWS as f64 * LABEL_ROW_H;
 const ROW_H: f64 = 22.0;
 const GAP: f64 = 8.0;
 const LANE_H: f64 = 14.0;
@@ -32,7 +37,44 @@ struct Tick {
     colour: &'static str,
 }
 
-pub fn timeline(r: &LabReport) -> String {
+/// The design in a line: each bond with its mode, ports and the options the lab found to matter
+/// (`updelay`, `min_links`), e.g. `idmz1 802.3ad [e1p2 e3p2] · idmz balance-alb [idmz1 idmz2]`.
+pub fn design_line(host: &hostnet_core::Config) -> String {
+    use hostnet_core::model::Kind;
+    let bonds: Vec<String> = host
+        .interfaces
+        .iter()
+        .filter_map(|i| match &i.kind {
+            Kind::Bond(b) => {
+                let mut t = format!("{} {} [{}]", i.name, b.mode, b.ports.join(" "));
+                if let Some(u) = b.updelay.filter(|u| *u > 0) {
+                    let _ = write!(t, " updelay {u}");
+                }
+                if let Some(m) = b.min_links.filter(|m| *m > 0) {
+                    let _ = write!(t, " min_links {m}");
+                }
+                Some(t)
+            }
+            _ => None,
+        })
+        .collect();
+    if bonds.is_empty() { format!("{} interfaces, no bonds", host.interfaces.len()) } else { bonds.join(" · ") }
+}
+
+/// What a step cost, in the words of the text report.
+fn cost(st: &crate::report::StepResult) -> String {
+    if st.lost == 0 {
+        return "no loss".into();
+    }
+    let back = match st.recovered_after_ms {
+        Some(ms) if st.recovered => format!("back after {ms:.0} ms"),
+        _ => "NOT recovered".into(),
+    };
+    format!("lost {} · outage {:.0} ms · {back}", st.lost, st.outage_ms)
+}
+
+/// The picture of one run. `design` names what was tested: [`design_line`] and the lab file.
+pub fn timeline(r: &LabReport, design: &str, lab_file: &str) -> String {
     let plot_w = WIDTH - LEFT - 20.0;
     let rows = r.timeline.len() as f64;
     // Lanes: every (node, link) that changed, host first.
@@ -48,7 +90,7 @@ pub fn timeline(r: &LabReport) -> String {
     let loss_h = rows * (ROW_H + GAP);
     let lanes_top = TOP + loss_h + 12.0;
     let axis_y = lanes_top + lanes.len() as f64 * LANE_H + 6.0;
-    let height = axis_y + 100.0;
+    let height = axis_y + 72.0;
     let x = |ms: f64| LEFT + plot_w * (ms / r.total_ms.max(1.0));
     let mut s = String::new();
     let _ = writeln!(
@@ -56,9 +98,11 @@ pub fn timeline(r: &LabReport) -> String {
         r#"<svg xmlns="http://www.w3.org/2000/svg" width="{WIDTH}" height="{height}" font-family="sans-serif" font-size="12">"#
     );
     let _ = writeln!(s, r##"<rect width="100%" height="100%" fill="#fff"/>"##);
+    let _ = writeln!(s, r#"<text x="10" y="20" font-size="14" font-weight="bold">{}</text>"#, esc(design));
     let _ = writeln!(
         s,
-        r#"<text x="10" y="20" font-size="15" font-weight="bold">{} — {}</text>"#,
+        r#"<text x="10" y="38">{} · scenario {}: {}</text>"#,
+        esc(lab_file),
         esc(&r.scenario),
         esc(&r.description)
     );
@@ -130,20 +174,42 @@ pub fn timeline(r: &LabReport) -> String {
         );
         t += tick;
     }
+    // Each fault: a dashed line from its label down to the axis; the label (what was done, then
+    // what it cost) starts at the line, in the first row whose last label ends before it.
+    let mut row_end = [f64::MIN; LABEL_ROWS];
     for (i, st) in r.steps.iter().enumerate().skip(1) {
         let xx = x(st.at_ms);
+        let (what, cost) = (esc(&st.action), cost(st));
+        // DejaVu Sans at 12 px: about 7 px a character; the cost line is at 10 px.
+        let w = (what.chars().count() as f64 * 7.0).max(cost.chars().count() as f64 * 5.8) + 8.0;
+        let row = (0..LABEL_ROWS).find(|&k| row_end[k] < xx).unwrap_or(i % LABEL_ROWS);
+        row_end[row] = xx + w;
+        let label_y = 52.0 + row as f64 * LABEL_ROW_H;
+        // Near the right edge the label runs leftwards from its line.
+        let (anchor, tx) = if xx + w > WIDTH - 10.0 { ("end", xx - 3.0) } else { ("start", xx + 3.0) };
         let _ = writeln!(
             s,
-            r##"<line x1="{xx:.1}" y1="{}" x2="{xx:.1}" y2="{axis_y}" stroke="#000" stroke-dasharray="3,3"/>"##,
-            TOP - 6.0
+            r##"<line x1="{xx:.1}" y1="{:.1}" x2="{xx:.1}" y2="{axis_y}" stroke="#000" stroke-dasharray="3,3"/>"##,
+            label_y - 11.0
         );
-        let label_y = axis_y + 32.0 + (i % 4) as f64 * 14.0;
-        let _ = writeln!(s, r#"<text x="{:.1}" y="{label_y}">{}</text>"#, xx + 2.0, esc(&st.action));
+        let _ = writeln!(s, r#"<text x="{tx:.1}" y="{label_y}" text-anchor="{anchor}">{what}</text>"#);
+        let colour = if st.lost == 0 { "#2e9d4f" } else { "#d62728" };
+        let _ = writeln!(
+            s,
+            r#"<text x="{tx:.1}" y="{:.1}" text-anchor="{anchor}" font-size="10" fill="{colour}">{}</text>"#,
+            label_y + 13.0,
+            esc(&cost)
+        );
     }
-    let legend_y = height - 8.0;
+    let legend_y = axis_y + 40.0;
     let _ = writeln!(
         s,
-        r##"<text x="10" y="{legend_y}" font-size="10">events: <tspan fill="#2e9d4f">up</tspan> / <tspan fill="#d62728">down</tspan> (carrier, MII), <tspan fill="#1f77b4">LACP state</tspan>, <tspan fill="#9467bd">aggregator / active port</tspan>, <tspan fill="#7f7f7f">other</tspan>; hover a tick for details</text>"##
+        r##"<text x="10" y="{legend_y}" font-size="10">probes (one strip per direction): <tspan fill="#2e9d4f">■ every packet delivered</tspan>  <tspan fill="#f0a030">■ some lost</tspan>  <tspan fill="#d62728">■ all lost</tspan>; dashed line: a fault injected, labelled with what it cost</text>"##
+    );
+    let _ = writeln!(
+        s,
+        r##"<text x="10" y="{}" font-size="10">events (one lane per link): <tspan fill="#2e9d4f">up</tspan> / <tspan fill="#d62728">down</tspan> (carrier, MII), <tspan fill="#1f77b4">LACP state</tspan>, <tspan fill="#9467bd">aggregator / active port</tspan>, <tspan fill="#7f7f7f">other</tspan>; hover a tick for details</text>"##,
+        legend_y + 16.0
     );
     s.push_str("</svg>\n");
     s

@@ -77,7 +77,10 @@ pub fn lab(a: LabArgs) -> ExitCode {
     }
     if let Some(p) = &a.svg
         && let Some(first) = report.runs.first()
-        && let Err(e) = std::fs::write(p, hostnet_lab::svg::timeline(first))
+        && let Err(e) = std::fs::write(
+            p,
+            hostnet_lab::svg::timeline(first, &hostnet_lab::svg::design_line(&host), &a.file.display().to_string()),
+        )
     {
         return fail(format!("{}: {e}", p.display()));
     }
