@@ -83,10 +83,24 @@ fn missing_nic_is_reported_and_the_rest_still_planned() {
 
 #[test]
 fn only_changed_addresses_move() {
+    let before = cfg("interfaces:\n  - name: a\n    ethernet: {}\n    addresses: [192.0.2.1/24, 198.51.100.1/24]\n");
+    let after = cfg("interfaces:\n  - name: a\n    ethernet: {}\n    addresses: [198.51.100.1/24, 203.0.113.1/24]\n");
+    let text = render_text(&plan(&after, &State::from_config(&before)));
+    assert_eq!(text, "1  del_address  a  192.0.2.1/24\n2  add_address  a  203.0.113.1/24\n");
+}
+
+/// Deleting a subnet's primary address takes its secondaries (promote_secondaries=0) or
+/// promotes one (=1): a kept secondary is deleted first and added back, the same either way,
+/// and undone in reverse the addresses return in the kernel's order.
+#[test]
+fn a_kept_secondary_of_a_deleted_primary_goes_first_and_comes_back() {
     let before = cfg("interfaces:\n  - name: a\n    ethernet: {}\n    addresses: [192.0.2.1/24, 192.0.2.2/24]\n");
     let after = cfg("interfaces:\n  - name: a\n    ethernet: {}\n    addresses: [192.0.2.2/24, 192.0.2.3/24]\n");
     let text = render_text(&plan(&after, &State::from_config(&before)));
-    assert_eq!(text, "1  del_address  a  192.0.2.1/24\n2  add_address  a  192.0.2.3/24\n");
+    assert_eq!(
+        text,
+        "1  del_address  a  192.0.2.2/24\n2  del_address  a  192.0.2.1/24\n3  add_address  a  192.0.2.2/24\n4  add_address  a  192.0.2.3/24\n"
+    );
 }
 
 #[test]

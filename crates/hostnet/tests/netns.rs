@@ -183,6 +183,71 @@ fn rollback_after_injected_failure_restores_ip_output_exactly() {
     ns.hostnet_ok(&["apply", &change]);
 }
 
+/// v0's IPv4 addresses by subnet, each subnet in the kernel's order with its `secondary` flags.
+/// Subnets are sorted: a primary added back goes after the other subnets' primaries (the kernel
+/// appends it), which moves no address between primary and secondary.
+fn subnets(ns: &Ns) -> Vec<Vec<(String, bool)>> {
+    let v: serde_json::Value = serde_json::from_str(&ns.ip(&["-j", "-4", "addr", "show", "dev", "v0"])).unwrap();
+    let mut by: std::collections::BTreeMap<String, Vec<(String, bool)>> = Default::default();
+    for a in v[0]["addr_info"].as_array().unwrap() {
+        let local = a["local"].as_str().unwrap().to_string();
+        let net = format!("{}/{}", local.rsplit_once('.').unwrap().0, a["prefixlen"]);
+        by.entry(net).or_default().push((local, a["secondary"] == true));
+    }
+    by.into_values().collect()
+}
+
+/// `ip_snapshot` without the address lists, which `subnets` compares.
+fn ip_snapshot_without_addresses(ns: &Ns) -> String {
+    ip_snapshot(ns)
+        .lines()
+        .filter(|l| !l.contains("\"local\"") && !l.contains("\"broadcast\": \"1") && !l.contains("\"secondary\""))
+        .collect::<Vec<_>>()
+        .join("\n")
+}
+
+/// Deleting an IPv4 subnet's primary address deletes its secondaries too (or promotes one):
+/// hostnet keeps the secondaries the file keeps, and a failure at any step puts every address
+/// back in the kernel's order, primary first, whatever promote_secondaries says.
+#[test]
+#[ignore = "needs root: creates network namespaces"]
+fn removing_a_primary_address_keeps_its_secondaries_and_rolls_back_exactly() {
+    let ns = Ns::new("secondary");
+    let three = ns.file("three.yaml", "interfaces:\n  - name: v0\n    veth: {peer: v1}\n    addresses: [192.0.2.1/24, 192.0.2.2/24, 192.0.2.3/24, 198.51.100.1/24]\n");
+    let two = ns.file("two.yaml", "interfaces:\n  - name: v0\n    veth: {peer: v1}\n    addresses: [192.0.2.2/24, 192.0.2.3/24, 198.51.100.1/24]\n");
+    let none = ns.file("none.yaml", "interfaces:\n  - name: v0\n    veth: {peer: v1}\n");
+    for promote in ["0", "1"] {
+        ns.hostnet_ok(&["apply", &three]);
+        let sysctl = format!("net.ipv4.conf.v0.promote_secondaries={promote}");
+        let st = Command::new("ip").args(["netns", "exec", &ns.name, "sysctl", "-qw", &sysctl]).status().unwrap();
+        assert!(st.success());
+        let before = (ip_snapshot_without_addresses(&ns), subnets(&ns));
+        assert!(before.1.contains(&vec![
+            ("192.0.2.1".into(), false),
+            ("192.0.2.2".into(), true),
+            ("192.0.2.3".into(), true)
+        ]));
+        let steps = ns.plan_len(&two);
+        for fail_at in 1..=steps {
+            let out = ns.hostnet(&["apply", &two, "--fail-at", &fail_at.to_string()]);
+            assert_eq!(out.status.code(), Some(1), "{}", String::from_utf8_lossy(&out.stdout));
+            let after = (ip_snapshot_without_addresses(&ns), subnets(&ns));
+            assert_eq!(after, before, "promote {promote}, failure at step {fail_at}");
+        }
+        let out = ns.hostnet_ok(&["apply", &two]);
+        assert!(out.contains("verified"), "promote {promote}: {out}");
+        let v4 = ns.ip(&["-4", "-br", "addr", "show", "v0"]);
+        assert!(
+            v4.contains("192.0.2.2/24 192.0.2.3/24 198.51.100.1/24")
+                || v4.contains("198.51.100.1/24 192.0.2.2/24 192.0.2.3/24"),
+            "{v4}"
+        );
+        // Everything at once: secondaries before their primary, so none is gone when deleted.
+        ns.hostnet_ok(&["apply", &three]);
+        assert!(ns.hostnet_ok(&["apply", &none]).contains("verified"));
+    }
+}
+
 /// `ip link` lists it, yet it is no NIC: the failure says what it is and how to declare it.
 #[test]
 #[ignore = "needs root: creates network namespaces"]

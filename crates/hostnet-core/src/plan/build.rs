@@ -1025,10 +1025,27 @@ impl<'a> Planner<'a> {
             return;
         }
         let have = self.known(&want.name).map(|s| s.addresses.clone()).unwrap_or_default();
-        for a in have.iter().filter(|a| !a.is_link_local() && !want.addresses.contains(a)) {
+        let mut gone: Vec<crate::model::Cidr> =
+            have.iter().filter(|a| !a.is_link_local() && !want.addresses.contains(a)).copied().collect();
+        // The kernel lists an IPv4 subnet's primary address first; deleting it deletes the
+        // subnet's secondaries too (promote_secondaries=0) or promotes the next one (=1). Kept
+        // secondaries of a deleted primary are deleted and added back, so the result is the
+        // same either way.
+        let taken: Vec<crate::model::Cidr> = have
+            .iter()
+            .enumerate()
+            .filter(|(i, b)| !gone.contains(b) && gone.iter().any(|a| super::same_subnet_after(&have, a, b, *i)))
+            .map(|(_, b)| *b)
+            .collect();
+        gone.extend(taken);
+        // Last first: secondaries go before their primary, and undone (in reverse) the
+        // addresses come back in the kernel's order, primary first.
+        let position = |a: &crate::model::Cidr| have.iter().position(|h| h == a).unwrap_or(0);
+        gone.sort_by_key(|a| std::cmp::Reverse(position(a)));
+        for a in &gone {
             self.emit(Op::DelAddress { name: want.name.clone(), address: *a });
         }
-        for a in want.addresses.iter().filter(|a| !have.contains(a)) {
+        for a in want.addresses.iter().filter(|a| !have.contains(a) || gone.contains(a)) {
             self.emit(Op::AddAddress { name: want.name.clone(), address: *a });
         }
         // A lease left by another DHCP client goes when the config no longer asks for DHCP;

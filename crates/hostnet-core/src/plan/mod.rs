@@ -190,6 +190,23 @@ pub const RULES_SUBJECT: &str = "(rules)";
 /// prohibit): they go out of no interface, and need none.
 pub const ROUTES_SUBJECT: &str = "(routes)";
 
+/// Whether IPv4 address `b` (at `i` in the kernel's list `have`) is a secondary of the subnet
+/// whose primary is `a`: same network and prefix, and `a` the first of that subnet in the list.
+pub(crate) fn same_subnet_after(
+    have: &[crate::model::Cidr],
+    a: &crate::model::Cidr,
+    b: &crate::model::Cidr,
+    i: usize,
+) -> bool {
+    let subnet = |c: &crate::model::Cidr| match c.0 {
+        ipnet::IpNet::V4(n) => Some((n.network(), n.prefix_len())),
+        ipnet::IpNet::V6(_) => None,
+    };
+    let Some(net) = subnet(a) else { return false };
+    let primary = have.iter().position(|h| subnet(h) == Some(net));
+    subnet(b) == Some(net) && primary.is_some_and(|p| have[p] == *a && p < i)
+}
+
 impl Op {
     /// The operation's name, as its `op` tag in JSON.
     pub fn kind_name(&self) -> &'static str {
