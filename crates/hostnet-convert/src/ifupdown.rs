@@ -52,6 +52,8 @@ pub(crate) fn import_fragments(fragments: &[Fragment]) -> Imported {
     };
     let mut order: Vec<String> = Vec::new();
     let mut stanzas: BTreeMap<String, Vec<Stanza>> = BTreeMap::new();
+    // Interfaces ifupdown brings up at boot (`auto`) or when they appear (`allow-hotplug`).
+    let mut started: std::collections::HashSet<String> = Default::default();
     let mut current: Option<String> = None;
     for (n, raw) in lines {
         let line = raw.trim();
@@ -61,7 +63,10 @@ pub(crate) fn import_fragments(fragments: &[Fragment]) -> Imported {
         let mut w = line.split_whitespace();
         let head = w.next().unwrap_or("");
         match head {
-            "auto" | "allow-auto" | "allow-hotplug" => current = None,
+            "auto" | "allow-auto" | "allow-hotplug" => {
+                current = None;
+                started.extend(w.map(String::from));
+            }
             "iface" => {
                 let (name, family, method) = (w.next().unwrap_or(""), w.next().unwrap_or(""), w.next().unwrap_or(""));
                 current = Some(name.to_string());
@@ -136,6 +141,7 @@ pub(crate) fn import_fragments(fragments: &[Fragment]) -> Imported {
                 ("inet6", "auto") => iface.ipv6.accept_ra = Some(true),
                 ("inet6", "dhcp") => {
                     iface.dhcp6.get_or_insert_with(Default::default);
+                    iface.ipv6.accept_ra = Some(true);
                 }
                 (f, m) => lost.push(Lost {
                     at: at(s.line),
@@ -143,8 +149,39 @@ pub(crate) fn import_fragments(fragments: &[Fragment]) -> Imported {
                     why: "only static, manual, inet dhcp, inet6 dhcp and inet6 auto (SLAAC) are translated".into(),
                 }),
             }
+            // ifupdown's inet6 methods set RA handling themselves (inet6.defn): a static stanza
+            // turns router advertisements and autoconfiguration off unless told otherwise. And
+            // ifup waits for duplicate address detection (static) or a link-local address
+            // (auto, dhcp), which hostnet does not: said once per stanza, with its values.
+            if s.family == "inet6" && s.method == "static" {
+                iface.ipv6.accept_ra.get_or_insert(false);
+                iface.ipv6.slaac.get_or_insert(false);
+            }
+            let wait = match (s.family.as_str(), s.method.as_str()) {
+                ("inet6", "static") => Some(("dad", "duplicate address detection")),
+                ("inet6", "auto" | "dhcp") => Some(("ll", "a link-local address")),
+                _ => None,
+            };
+            if let Some((prefix, what)) = wait {
+                let given = |k: &str, default: &str| {
+                    s.opts.iter().find(|(_, key, _)| key == k).map_or(default.to_string(), |(_, _, v)| v.clone())
+                };
+                let (attempts, interval) =
+                    (given(&format!("{prefix}-attempts"), "60"), given(&format!("{prefix}-interval"), "0.1"));
+                if attempts != "0" {
+                    lost.push(Lost {
+                        at: at(s.line),
+                        what: format!("iface {name}: {prefix}-attempts {attempts}, {prefix}-interval {interval}"),
+                        why: format!(
+                            "ifup waits for {what} before it goes on; hostnet does not wait (the kernel still does it)"
+                        ),
+                    });
+                }
+            }
             let mut netmask: Option<String> = None;
-            let mut address: Option<(usize, String)> = None;
+            // The stanza's `address` lines: ifup (0.8) configures the first and ignores the rest
+            // (ifquery shows only the first); a stanza of its own adds another.
+            let mut addresses: Vec<(usize, String)> = Vec::new();
             // A static stanza's `metric` is its gateway route's, whichever line comes first.
             let mut gateway_metric: Option<u32> = None;
             let routes_before = iface.routes.len();
@@ -170,7 +207,12 @@ pub(crate) fn import_fragments(fragments: &[Fragment]) -> Imported {
                             lost.push(Lost { at: at(n), what: format!("metric {v}"), why: "not a number".into() })
                         }
                     },
-                    "address" => address = Some((n, v.clone())),
+                    "address" => addresses.push((n, v.clone())),
+                    "accept_ra" => iface.ipv6.accept_ra = Some(v != "0"),
+                    "autoconf" => iface.ipv6.slaac = Some(v != "0"),
+                    // Said above, with the stanza; and no prefix delegation, hostnet asks for none.
+                    "dad-attempts" | "dad-interval" | "ll-attempts" | "ll-interval" => {}
+                    "request_prefix" if v == "0" => {}
                     "netmask" => netmask = Some(v.clone()),
                     "metric" if s.method == "static" => match v.parse() {
                         Ok(m) => gateway_metric = Some(m),
@@ -213,10 +255,13 @@ pub(crate) fn import_fragments(fragments: &[Fragment]) -> Imported {
                     }
                     "vlan-raw-device" | "vlan_raw_device" => vlan_base = Some(v.clone()),
                     "vlan-id" => vlan_id = v.parse().ok(),
+                    // Repeated lines add ports, as ifquery shows them joined.
                     "bridge_ports" | "bridge-ports" => {
                         is_bridge = true;
-                        if v != "none" {
-                            bridge.ports = v.split_whitespace().map(String::from).collect();
+                        for p in v.split_whitespace().filter(|p| *p != "none") {
+                            if !bridge.ports.iter().any(|q| q == p) {
+                                bridge.ports.push(p.to_string());
+                            }
                         }
                     }
                     "bridge_stp" | "bridge-stp" => bridge.stp = Some(matches!(v.as_str(), "on" | "yes" | "1")),
@@ -277,13 +322,21 @@ pub(crate) fn import_fragments(fragments: &[Fragment]) -> Imported {
                     r.metric = Some(m);
                 }
             }
-            if let Some((n, a)) = address {
+            for (n, a) in addresses.split_off(addresses.len().min(1)) {
+                lost.push(Lost {
+                    at: at(n),
+                    what: format!("address {a}"),
+                    why: "ifupdown configures only a stanza's first `address` and ifup ignores this one, so the host does not have it; add it to `addresses:` if it was meant (a second `iface` stanza is how ifupdown adds one)".into(),
+                });
+            }
+            for (n, a) in addresses {
                 let text = match (&netmask, a.contains('/')) {
                     (Some(m), false) => format!("{a}/{}", mask_len(m).unwrap_or(32)),
                     _ => a.clone(),
                 };
                 match text.parse::<Cidr>() {
-                    Ok(c) => iface.addresses.push(c),
+                    Ok(c) if !iface.addresses.contains(&c) => iface.addresses.push(c),
+                    Ok(_) => {}
                     Err(e) => lost.push(Lost { at: at(n), what: format!("address {a}"), why: e }),
                 }
             }
@@ -368,6 +421,22 @@ pub(crate) fn import_fragments(fragments: &[Fragment]) -> Imported {
         }
     }
     implied.extend(interfaces);
+    // Without `auto` or `allow-hotplug`, ifupdown leaves an interface down at boot (until
+    // someone runs `ifup`), unless a bond, bridge or VLAN brings it up as its port or base.
+    let brought: std::collections::HashSet<String> =
+        implied.iter().flat_map(|i| i.kind.ports().iter().cloned().chain(i.kind.base().map(String::from))).collect();
+    for i in implied.iter_mut() {
+        let Some(stanza) = stanzas.get(&i.name).and_then(|l| l.first()) else { continue };
+        if started.contains(&i.name) || brought.contains(&i.name) {
+            continue;
+        }
+        i.state = LinkState::Down;
+        lost.push(Lost {
+            at: at(stanza.line),
+            what: format!("iface {} (no `auto` or `allow-hotplug`)", i.name),
+            why: "ifupdown leaves it down at boot until `ifup` runs; imported with `state: down`, which hostnet keeps: make it `up` to bring it up at boot".into(),
+        });
+    }
     crate::take_port_settings(&mut implied, port_settings);
     let dns = (!dns.nameservers.is_empty() || !dns.search.is_empty()).then_some(dns);
     let routing_rules = (!rules.is_empty()).then_some(rules);
@@ -690,6 +759,15 @@ pub fn export(config: &Config) -> Exported {
             {
                 out.push_str(&format!("    gateway {}\n", r.via.expect("filtered")));
             }
+            // An inet6 static stanza turns RAs and autoconfiguration off unless told, and ifup
+            // waits for DAD: said outright, as hostnet would have it (unset: the kernel's on).
+            let flag = |b: Option<bool>| if b == Some(false) { 0 } else { 1 };
+            let ra = match (i.ipv6.accept_ra, i.ipv6.forwarding) {
+                (Some(false), _) => 0,
+                (_, Some(true)) => 2,
+                _ => 1,
+            };
+            out.push_str(&format!("    accept_ra {ra}\n    autoconf {}\n    dad-attempts 0\n", flag(i.ipv6.slaac)));
         }
         out.push_str(&crate::dhcp::ifupdown_dhcp6(i, &mut lost));
         // Every other route as the `up ip route add` line ifupdown configs carry them in (the

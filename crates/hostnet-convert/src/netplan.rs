@@ -16,6 +16,35 @@ const SECTIONS: &[&str] =
 
 /// Reads netplan files, merged in the order given (later files override earlier keys, as
 /// netplan merges /etc/netplan/*.yaml in lexical order).
+/// The directories netplan reads, lowest precedence first: a file in a later one replaces the
+/// file of the same name in an earlier one (netplan(5), "General structure").
+pub const DIRS: [&str; 3] = ["/lib/netplan", "/etc/netplan", "/run/netplan"];
+
+/// The files netplan reads from `paths`, in its order: each directory's `*.yaml` files, a file
+/// of the same name in a later directory replacing the earlier, all sorted by file name (a
+/// file named on its own is taken as it is, in that order).
+pub fn files_in(paths: &[std::path::PathBuf]) -> std::io::Result<Vec<std::path::PathBuf>> {
+    let mut by_name: std::collections::BTreeMap<std::ffi::OsString, std::path::PathBuf> = Default::default();
+    let mut single = Vec::new();
+    for p in paths {
+        if !p.is_dir() {
+            single.push(p.clone());
+            continue;
+        }
+        for e in std::fs::read_dir(p)? {
+            let f = e?.path();
+            if f.extension().is_some_and(|x| x == "yaml")
+                && let Some(name) = f.file_name()
+            {
+                by_name.insert(name.to_os_string(), f);
+            }
+        }
+    }
+    let mut out: Vec<std::path::PathBuf> = by_name.into_values().collect();
+    out.extend(single);
+    Ok(out)
+}
+
 pub fn import(files: &[(String, String)]) -> Result<Imported, String> {
     let mut merged = Value::Object(Map::new());
     for (name, text) in files {

@@ -166,7 +166,8 @@ pub enum Command {
     Import {
         #[arg(value_enum)]
         format: ImportFormat,
-        #[arg(required = true)]
+        /// netplan: files or directories, merged in netplan's order (default: /lib/netplan,
+        /// /etc/netplan and /run/netplan); ifupdown: one file (default /etc/network/interfaces).
         files: Vec<PathBuf>,
     },
     /// Render a hostnet config for a distribution's own tool, into DIR.

@@ -252,3 +252,23 @@ fn at_a_terminal_each_problem_is_rendered_once() {
     assert!(text.contains("1 problem in") && text.contains("4 │     bogus: 1"), "{text}");
     assert!(!text.contains("hostnet::") && !text.contains("error: "), "{text}");
 }
+
+/// A netplan directory is read as netplan reads it: its *.yaml files by name.
+#[test]
+fn import_netplan_reads_a_directory_in_file_name_order() {
+    let dir = tempfile::tempdir().unwrap();
+    std::fs::write(dir.path().join("90-late.yaml"), "network:\n  version: 2\n  ethernets:\n    eth1: {dhcp4: true}\n")
+        .unwrap();
+    std::fs::write(dir.path().join("01-early.yaml"), "network:\n  version: 2\n  ethernets:\n    eth0: {dhcp4: true}\n")
+        .unwrap();
+    std::fs::write(dir.path().join("README"), "not netplan").unwrap();
+    let out =
+        hostnet().args(["import", "netplan", dir.path().to_str().unwrap()]).assert().success().get_output().clone();
+    let text = String::from_utf8(out.stdout).unwrap();
+    let (e0, e1) = (text.find("name: eth0").unwrap(), text.find("name: eth1").unwrap());
+    assert!(e0 < e1, "{text}");
+    let empty = tempfile::tempdir().unwrap();
+    let out =
+        hostnet().args(["import", "netplan", empty.path().to_str().unwrap()]).assert().code(66).get_output().clone();
+    assert!(String::from_utf8_lossy(&out.stderr).contains("no netplan files (*.yaml) in"));
+}

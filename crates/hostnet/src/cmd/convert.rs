@@ -10,6 +10,8 @@ use super::{EXIT_FAILED, EXIT_NO_INPUT, EXIT_USAGE, ExportFormat, ImportFormat};
 
 pub fn import(format: ImportFormat, files: &[PathBuf]) -> ExitCode {
     if let ImportFormat::Ifupdown = format {
+        let default = [PathBuf::from("/etc/network/interfaces")];
+        let files = if files.is_empty() { &default[..] } else { files };
         if files.len() != 1 {
             eprintln!("error: ifupdown import takes one file (the files it sources are read with it)");
             return ExitCode::from(EXIT_USAGE);
@@ -22,8 +24,30 @@ pub fn import(format: ImportFormat, files: &[PathBuf]) -> ExitCode {
             }
         };
     }
+    // Directories as netplan reads them; nothing named: netplan's own directories.
+    let named: Vec<PathBuf> = if files.is_empty() {
+        hostnet_convert::netplan::DIRS.iter().map(PathBuf::from).filter(|d| d.is_dir()).collect()
+    } else {
+        files.to_vec()
+    };
+    let files = match hostnet_convert::netplan::files_in(&named) {
+        Ok(f) if f.is_empty() => {
+            let looked: Vec<String> = if named.is_empty() {
+                hostnet_convert::netplan::DIRS.iter().map(|d| d.to_string()).collect()
+            } else {
+                named.iter().map(|p| p.display().to_string()).collect()
+            };
+            eprintln!("error: no netplan files (*.yaml) in {}", looked.join(", "));
+            return ExitCode::from(EXIT_NO_INPUT);
+        }
+        Ok(f) => f,
+        Err(e) => {
+            eprintln!("error: reading the netplan directories: {e}");
+            return ExitCode::from(EXIT_NO_INPUT);
+        }
+    };
     let mut texts = Vec::new();
-    for f in files {
+    for f in &files {
         match std::fs::read_to_string(f) {
             Ok(t) => texts.push((f.display().to_string(), t)),
             Err(e) => {
