@@ -174,6 +174,10 @@ pub enum Command {
     Export {
         #[arg(long = "to", value_enum)]
         format: ExportFormat,
+        /// With --to netplan: the netplan release to write for (Debian 12 ships 0.106);
+        /// devices it cannot read are left out, and said so.
+        #[arg(long, value_name = "VERSION", default_value = "0.106")]
+        netplan_version: String,
         dir: PathBuf,
         #[arg(default_value = DEFAULT_CONFIG)]
         file: PathBuf,

@@ -92,14 +92,21 @@ fn print_imported(imported: &Imported) -> ExitCode {
     }
 }
 
-pub fn export(format: ExportFormat, dir: &Path, file: &Path) -> ExitCode {
+pub fn export(format: ExportFormat, dir: &Path, file: &Path, netplan_version: &str) -> ExitCode {
+    let version = match hostnet_convert::netplan::parse_version(netplan_version) {
+        Ok(v) => v,
+        Err(e) => {
+            eprintln!("error: --netplan-version: {e}");
+            return ExitCode::from(EXIT_USAGE);
+        }
+    };
     let config = match load(file) {
         Ok(c) => c,
         Err(code) => return code,
     };
     let exported: Exported = match format {
         ExportFormat::Networkd => hostnet_convert::networkd::export(&config),
-        ExportFormat::Netplan => hostnet_convert::netplan::export(&config),
+        ExportFormat::Netplan => hostnet_convert::netplan::export_for(&config, version),
         ExportFormat::Ifupdown => hostnet_convert::ifupdown::export(&config),
     };
     if let Err(e) = std::fs::create_dir_all(dir) {
@@ -108,7 +115,11 @@ pub fn export(format: ExportFormat, dir: &Path, file: &Path) -> ExitCode {
     }
     for (name, text) in &exported.files {
         let p = dir.join(name);
-        if let Err(e) = std::fs::write(&p, text) {
+        // netplan warns about, and may hold secrets in, a file others can read.
+        let mode = if matches!(format, ExportFormat::Netplan) { 0o600 } else { 0o644 };
+        let written = std::fs::write(&p, text)
+            .and_then(|()| std::fs::set_permissions(&p, std::os::unix::fs::PermissionsExt::from_mode(mode)));
+        if let Err(e) = written {
             eprintln!("error: {}: {e}", p.display());
             return ExitCode::from(EXIT_FAILED);
         }

@@ -116,7 +116,9 @@ pub fn run(cli: Cli) -> ExitCode {
             }
         }
         Command::Import { format, files } => convert::import(format, &files),
-        Command::Export { format, dir, file } => convert::export(format, &dir, &file),
+        Command::Export { format, dir, file, netplan_version } => {
+            convert::export(format, &dir, &file, &netplan_version)
+        }
         Command::RevertPending { id } => apply::revert_pending(&ctx, &id),
     }
 }
