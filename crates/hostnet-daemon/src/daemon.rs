@@ -184,9 +184,11 @@ pub async fn run(opts: DaemonOptions) -> Result<(), StartError> {
         let mut left = START_BUDGET;
         while !left.is_zero() {
             let usec = u32::try_from((START_EXTEND_EVERY * 3).as_micros()).unwrap_or(u32::MAX);
+            // The pass is making progress: the watchdog (WatchdogSec=30) must not cut it either.
             let _ = sd_notify::notify(&[
                 NotifyState::ExtendTimeoutUsec(usec),
                 NotifyState::Status("applying the file (first pass)"),
+                NotifyState::Watchdog,
             ]);
             tokio::time::sleep(START_EXTEND_EVERY).await;
             left = left.saturating_sub(START_EXTEND_EVERY);
@@ -205,7 +207,11 @@ pub async fn run(opts: DaemonOptions) -> Result<(), StartError> {
         let usec = u32::try_from(wait.saturating_mul(1_000_000)).unwrap_or(u32::MAX);
         let _ = sd_notify::notify(&[NotifyState::ExtendTimeoutUsec(usec), NotifyState::Status(&last_status)]);
     }
+    // Pinged at half the watchdog's interval, judged after every turn of the loop: a timer
+    // that restarted with each turn never fired while events kept coming (1000 links flapping),
+    // and systemd killed a daemon that was busy, not hung.
     let watchdog = sd_notify::watchdog_enabled().map(|t| t / 2);
+    let mut ping_at = watchdog.map(|w| Instant::now() + w);
     let mut hup = signal(SignalKind::hangup()).expect("SIGHUP handler");
     let mut term = signal(SignalKind::terminate()).expect("SIGTERM handler");
     let mut int = signal(SignalKind::interrupt()).expect("SIGINT handler");
@@ -232,7 +238,13 @@ pub async fn run(opts: DaemonOptions) -> Result<(), StartError> {
             _ = term.recv() => break,
             _ = int.recv() => break,
             _ = sleep_until(wake) => d.on_timer().await,
-            _ = sleep_until(watchdog.map(|w| Instant::now() + w)) => { let _ = sd_notify::notify(&[NotifyState::Watchdog]); }
+            _ = sleep_until(ping_at) => {}
+        }
+        if let (Some(w), Some(at)) = (watchdog, ping_at)
+            && Instant::now() >= at
+        {
+            let _ = sd_notify::notify(&[NotifyState::Watchdog]);
+            ping_at = Some(Instant::now() + w);
         }
         if !d.garbage.is_empty() {
             // Lets a connection's task write its answer before the replaced config is freed.

@@ -427,6 +427,30 @@ fn metrics_are_scraped_over_http() {
     assert!(http_get(&ns, "127.0.0.1:9469", "/").starts_with("HTTP/1.1 404"));
 }
 
+/// A daemon kept busy by a stream of events still pings the watchdog: with systemd's
+/// WatchdogSec, a timer restarted at each event never fired, and systemd killed hostnetd while
+/// 1000 links flapped (the OS benchmark's load phase).
+#[test]
+#[ignore = "needs root: creates network namespaces"]
+fn a_busy_daemon_still_pings_the_watchdog() {
+    let ns = Ns::new("dwatch");
+    let f = ns.file("c.yaml", HOST);
+    // Pings due every 0.5 s.
+    let (d, rx) = Daemon::start_watched(&ns, &f, Some(1_000_000));
+    // An undeclared pair, flapped every 20 ms for 4 s: an event far more often than a ping.
+    ns.ip(&["link", "add", "x0", "type", "veth", "peer", "name", "x1"]);
+    while rx.try_recv().is_ok() {}
+    let t0 = Instant::now();
+    let mut up = false;
+    while t0.elapsed() < Duration::from_secs(4) {
+        ns.ip(&["link", "set", "x1", if up { "down" } else { "up" }]);
+        up = !up;
+        std::thread::sleep(Duration::from_millis(20));
+    }
+    let pings = rx.try_iter().filter(|m| m.contains("WATCHDOG=1")).count();
+    assert!(pings >= 4, "{pings} watchdog pings in 4 s of events (due every 0.5 s):\n{}", d.log());
+}
+
 /// What systemd has been told so far, joined; waits up to `limit` for a message with `want`.
 fn notified(rx: &std::sync::mpsc::Receiver<String>, seen: &mut String, want: &str, limit: Duration) -> bool {
     let t0 = Instant::now();

@@ -44,6 +44,15 @@ impl<'a> Daemon<'a> {
     /// As `start`, with systemd's notification socket played by the test: what the daemon
     /// tells systemd (READY=1, STATUS=...) arrives on the receiver, one message per item.
     pub fn start_notified(ns: &'a Ns, config: &str) -> (Daemon<'a>, std::sync::mpsc::Receiver<String>) {
+        Self::start_watched(ns, config, None)
+    }
+
+    /// [`Daemon::start_notified`], with systemd's watchdog set to `usec` when given.
+    pub fn start_watched(
+        ns: &'a Ns,
+        config: &str,
+        usec: Option<u64>,
+    ) -> (Daemon<'a>, std::sync::mpsc::Receiver<String>) {
         let path = ns.state_dir().with_extension(format!("notify-{}", super::vm::rand_suffix()));
         let sock = std::os::unix::net::UnixDatagram::bind(&path).expect("bind a notify socket");
         let (tx, rx) = std::sync::mpsc::channel();
@@ -57,6 +66,9 @@ impl<'a> Daemon<'a> {
         });
         let mut cmd = ns.hostnet_cmd(&["daemon", "--config", config, "--lease-dir"]);
         cmd.env("NOTIFY_SOCKET", &path);
+        if let Some(usec) = usec {
+            cmd.env("WATCHDOG_USEC", usec.to_string());
+        }
         (Self::spawn(ns, cmd), rx)
     }
 
