@@ -396,6 +396,7 @@ impl Mirror {
                 l.iface.addresses.clear();
                 l.dynamic.clear();
                 l.link_local.clear();
+                l.no_broadcast.clear();
                 l.iface.routes.clear();
                 // The maps are keyed by link index first, so one link's entries are one range,
                 // in the order a whole build puts them.

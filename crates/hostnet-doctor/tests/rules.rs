@@ -66,6 +66,7 @@ fn live(iface: Interface, master: Option<&str>) -> LiveLink {
         sysctls: Default::default(),
         link_local: vec![],
         dynamic: vec![],
+        no_broadcast: Vec::new(),
     }
 }
 

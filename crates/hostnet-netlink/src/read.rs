@@ -719,6 +719,7 @@ fn live_link(l: &LinkMessage, name: String, kind: Kind, names: &HashMap<u32, Str
         sysctls: crate::sysctl::sysctls_of(l),
         link_local: Vec::new(),
         dynamic: Vec::new(),
+        no_broadcast: Vec::new(),
     }
 }
 

@@ -268,15 +268,15 @@ impl Netlink {
                 msg.attributes.push(LinkAttribute::LinkInfo(crate::bridge_port::link_info(options)));
                 Ok(self.handle.link().change(msg).execute().await.map_err(op_error)?)
             }
-            Op::AddAddress { name, address } => {
+            Op::AddAddress { name, address, no_broadcast } => {
                 let i = self.index_of(name).await?;
-                Ok(self
-                    .handle
-                    .address()
-                    .add(i, address.addr(), address.prefix_len())
-                    .execute()
-                    .await
-                    .map_err(op_error)?)
+                let mut req = self.handle.address().add(i, address.addr(), address.prefix_len());
+                // rtnetlink's request carries a broadcast (as `ip address add ... brd +`); an
+                // address put back as the host had it, without one, goes without.
+                if *no_broadcast {
+                    req.message_mut().attributes.retain(|a| !matches!(a, AddressAttribute::Broadcast(_)));
+                }
+                Ok(req.execute().await.map_err(op_error)?)
             }
             Op::DelAddress { name, address } => {
                 // Named by (link, address, prefix), as `ip address del` does: no dump of every

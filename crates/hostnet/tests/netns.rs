@@ -248,6 +248,28 @@ fn removing_a_primary_address_keeps_its_secondaries_and_rolls_back_exactly() {
     }
 }
 
+/// An address someone added without a broadcast (`ip address add` without `brd`) comes back
+/// without one when a rollback restores it: the host is byte for byte as it was.
+#[test]
+#[ignore = "needs root: creates network namespaces"]
+fn an_address_without_a_broadcast_is_restored_without_one() {
+    let ns = Ns::new("nobrd");
+    ns.ip(&["link", "add", "v0", "type", "veth", "peer", "name", "v1"]);
+    ns.ip(&["address", "add", "192.0.2.1/24", "dev", "v0"]);
+    ns.ip(&["address", "add", "192.0.2.2/24", "brd", "+", "dev", "v0"]);
+    // Both ends up: a link never up has no qdisc yet, and being brought up gives it one.
+    ns.ip(&["link", "set", "v0", "up"]);
+    ns.ip(&["link", "set", "v1", "up"]);
+    let f = ns.file("c.yaml", "interfaces:\n  - name: v0\n    veth: {peer: v1}\n    addresses: [198.51.100.1/24]\n");
+    let before = ip_snapshot(&ns);
+    let steps = ns.plan_len(&f);
+    for fail_at in 1..=steps {
+        let out = ns.hostnet(&["apply", &f, "--fail-at", &fail_at.to_string()]);
+        assert_eq!(out.status.code(), Some(1), "{}", String::from_utf8_lossy(&out.stdout));
+        assert_eq!(ip_snapshot(&ns), before, "failure at step {fail_at}");
+    }
+}
+
 /// `ip link` lists it, yet it is no NIC: the failure says what it is and how to declare it.
 #[test]
 #[ignore = "needs root: creates network namespaces"]

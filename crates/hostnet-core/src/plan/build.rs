@@ -453,9 +453,13 @@ impl<'a> Planner<'a> {
                 }
                 _ => smallvec![],
             },
-            Op::AddAddress { name, address } => smallvec![Op::DelAddress { name: name.clone(), address: *address }],
+            Op::AddAddress { name, address, .. } => smallvec![Op::DelAddress { name: name.clone(), address: *address }],
             Op::DelAddress { name, address } => {
-                let mut v = smallvec![Op::AddAddress { name: name.clone(), address: *address }];
+                let mut v = smallvec![Op::AddAddress {
+                    name: name.clone(),
+                    address: *address,
+                    no_broadcast: self.had_no_broadcast(name, address),
+                }];
                 v.extend(
                     self.routes_dropped_by(name, address)
                         .into_iter()
@@ -596,7 +600,7 @@ impl<'a> Planner<'a> {
                     *b = Bridge { ports, ..options.clone() };
                 }
             }
-            Op::AddAddress { name, address } => self.s(name).addresses.push(*address),
+            Op::AddAddress { name, address, .. } => self.s(name).addresses.push(*address),
             Op::DelAddress { name, address } => {
                 let dropped = self.routes_dropped_by(name, address);
                 let s = self.s(name);
@@ -670,6 +674,11 @@ impl<'a> Planner<'a> {
         self.live_ports.get(master).cloned().unwrap_or_default()
     }
 
+    /// Whether the host had `address` on `name` without a broadcast (see `LiveLink::no_broadcast`).
+    fn had_no_broadcast(&self, name: &str, address: &crate::model::Cidr) -> bool {
+        self.live.get(name).is_some_and(|l| l.no_broadcast.contains(address))
+    }
+
     fn routes_dropped_by(&self, name: &str, address: &crate::model::Cidr) -> Vec<crate::model::Route> {
         let Some(s) = self.known(name) else { return vec![] };
         super::routes_dropped_by(&s.addresses, &s.dynamic, &s.routes, address)
@@ -734,7 +743,11 @@ impl<'a> Planner<'a> {
         if b.up {
             v.push(Op::SetUp { name: name.clone() });
         }
-        v.extend(b.addresses.iter().map(|a| Op::AddAddress { name: name.clone(), address: *a }));
+        v.extend(b.addresses.iter().map(|a| Op::AddAddress {
+            name: name.clone(),
+            address: *a,
+            no_broadcast: self.had_no_broadcast(&name, a),
+        }));
         v.extend(b.routes.iter().map(|r| Op::AddRoute { name: name.clone(), route: r.clone() }));
     }
 
@@ -1046,7 +1059,8 @@ impl<'a> Planner<'a> {
             self.emit(Op::DelAddress { name: want.name.clone(), address: *a });
         }
         for a in want.addresses.iter().filter(|a| !have.contains(a) || gone.contains(a)) {
-            self.emit(Op::AddAddress { name: want.name.clone(), address: *a });
+            let no_broadcast = gone.contains(a) && self.had_no_broadcast(&want.name, a);
+            self.emit(Op::AddAddress { name: want.name.clone(), address: *a, no_broadcast });
         }
         // A lease left by another DHCP client goes when the config no longer asks for DHCP;
         // IPv6 ones are the kernel's own (SLAAC) and expire by its rules.

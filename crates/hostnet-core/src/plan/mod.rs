@@ -147,6 +147,10 @@ pub enum Op {
     AddAddress {
         name: String,
         address: Cidr,
+        /// Without the broadcast address hostnet otherwise gives an IPv4 address: set when
+        /// putting back an address the host had without one.
+        #[serde(default, skip_serializing_if = "std::ops::Not::not")]
+        no_broadcast: bool,
     },
     DelAddress {
         name: String,
@@ -371,7 +375,7 @@ fn lost_on_down(a: &Cidr) -> bool {
 fn back_up<'a>(name: &'a str, addresses: &'a [Cidr], routes: &'a [Route]) -> impl Iterator<Item = Op> + 'a {
     let up = std::iter::once(Op::SetUp { name: name.to_string() });
     let addrs = addresses.iter().filter(|a| lost_on_down(a));
-    let addrs = addrs.map(move |a| Op::AddAddress { name: name.to_string(), address: *a });
+    let addrs = addrs.map(move |a| Op::AddAddress { name: name.to_string(), address: *a, no_broadcast: false });
     let routes = routes.iter().map(move |route| Op::AddRoute { name: name.to_string(), route: route.clone() });
     up.chain(addrs).chain(routes)
 }

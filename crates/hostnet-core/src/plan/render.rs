@@ -53,7 +53,7 @@ fn describe(op: &Op) -> (String, String, String) {
         Op::SetBridgePort { name, options } => ("bridge-port", name, port_args(options).join(" ")),
         Op::BridgeVlans { name, add, del, .. } => ("bridge-vlans", name, vlans_text(add, del)),
         Op::SetEthtool { name, settings } => ("ethtool", name, ethtool_text(settings)),
-        Op::AddAddress { name, address } => ("add-address", name, address.to_string()),
+        Op::AddAddress { name, address, .. } => ("add-address", name, address.to_string()),
         Op::DelAddress { name, address } => ("del-address", name, address.to_string()),
         Op::AddRoute { name, route } => ("add-route", name, route_args(route).join(" ")),
         Op::DelRoute { name, route } => ("del-route", name, route_args(route).join(" ")),
@@ -391,10 +391,10 @@ fn ip_command(op: &Op, target: &IpTarget) -> String {
         }
         // `brd +`: apply gives an IPv4 address up to /30 its broadcast, as `ip` does only when
         // asked (rtnetlink's request sets it; /31 and /32 have none either way).
-        Op::AddAddress { name, address } if address.addr().is_ipv4() => {
+        Op::AddAddress { name, address, no_broadcast: false } if address.addr().is_ipv4() => {
             format!("ip address add {address} brd + dev {}", sh(name))
         }
-        Op::AddAddress { name, address } => format!("ip address add {address} dev {}", sh(name)),
+        Op::AddAddress { name, address, .. } => format!("ip address add {address} dev {}", sh(name)),
         Op::DelAddress { name, address } => format!("ip address del {address} dev {}", sh(name)),
         Op::AddRoute { name, route } | Op::DelRoute { name, route } => {
             let verb = if matches!(op, Op::AddRoute { .. }) { "add" } else { "del" };

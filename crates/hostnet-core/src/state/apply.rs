@@ -212,13 +212,16 @@ impl State {
                 *list = Some(crate::model::vlans::compress(&set));
                 Ok(())
             }
-            Op::AddAddress { name, address } => {
+            Op::AddAddress { name, address, no_broadcast } => {
                 let i = self.need(name)?;
                 let l = &mut self.links[i];
                 if l.iface.addresses.contains(address) || l.link_local.contains(address) {
                     return Err(OpError::new(errno::EEXIST, format!("{address} exists on {name}")));
                 }
                 l.iface.addresses.push(*address);
+                if *no_broadcast && address.addr().is_ipv4() && address.prefix_len() <= 30 {
+                    l.no_broadcast.push(*address);
+                }
                 Ok(())
             }
             Op::DelAddress { name, address } => {
@@ -228,6 +231,7 @@ impl State {
                 l.iface.addresses.retain(|a| a != address);
                 l.link_local.retain(|a| a != address);
                 l.dynamic.retain(|a| a != address);
+                l.no_broadcast.retain(|a| a != address);
                 if before == l.iface.addresses.len() + l.link_local.len() + l.dynamic.len() {
                     return Err(OpError::new(errno::EADDRNOTAVAIL, format!("{address} is not on {name}")));
                 }
@@ -325,6 +329,7 @@ impl State {
             sysctls,
             link_local: Vec::new(),
             dynamic: Vec::new(),
+            no_broadcast: Vec::new(),
         });
     }
 

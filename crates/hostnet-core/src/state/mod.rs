@@ -27,6 +27,9 @@ pub struct LiveLink {
     /// Addresses with a finite lifetime, leased (DHCP) or autoconfigured (SLAAC); `iface.addresses`
     /// leaves them out, since a config cannot declare them.
     pub dynamic: Vec<Cidr>,
+    /// IPv4 addresses (up to /30) the kernel holds without a broadcast address: added by a
+    /// tool that gave none. A rollback that puts one back gives none either.
+    pub no_broadcast: Vec<Cidr>,
 }
 
 #[derive(Debug, Clone, Default, PartialEq, Serialize)]
@@ -103,6 +106,7 @@ impl State {
                 sysctls,
                 link_local: Vec::new(),
                 dynamic: Vec::new(),
+                no_broadcast: Vec::new(),
             });
             if let Kind::Veth(v) = &i.kind
                 && !crate::graph::declares_pair(by_name.get(v.peer.as_str()).copied(), &i.name)
@@ -118,6 +122,7 @@ impl State {
                     sysctls: SysctlValues::default(),
                     link_local: Vec::new(),
                     dynamic: Vec::new(),
+                    no_broadcast: Vec::new(),
                 });
             }
         }

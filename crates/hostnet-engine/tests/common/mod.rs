@@ -121,6 +121,7 @@ fn nic(name: &str) -> LiveLink {
         sysctls: Default::default(),
         link_local: vec![],
         dynamic: vec![],
+        no_broadcast: Vec::new(),
     }
 }
 

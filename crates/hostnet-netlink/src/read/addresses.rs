@@ -15,10 +15,10 @@ use crate::error::Error;
 const RTM_NEWADDR: u16 = 20;
 /// The size of struct ifaddrmsg, which the attributes follow.
 const ADDRESS_HEADER_LEN: usize = 8;
-/// The IFA_* attributes hostnet reads: address, local address, flags. The label (a string) and
+/// The IFA_* attributes hostnet reads: address, local address, broadcast, flags. The label (a string) and
 /// the lifetimes were parsed for every address and dropped: 8041 links carry 12,000 addresses,
 /// and parsing them whole took longer than the kernel took to dump them.
-const KEPT_ADDRESS_ATTRS: Kinds = Kinds::of(&[1, 2, 8]);
+const KEPT_ADDRESS_ATTRS: Kinds = Kinds::of(&[1, 2, 4, 8]);
 
 /// Every address of both families, each with only the attributes hostnet reads.
 pub(super) fn addresses_on(dumps: &DumpSocket) -> Result<Vec<AddressMessage>, Error> {
@@ -51,6 +51,10 @@ pub fn attach_address(link: &mut LiveLink, a: &AddressMessage) {
     if is_dynamic(a) && !cidr.is_link_local() {
         link.dynamic.push(cidr);
     } else if !cidr.is_link_local() {
+        let broadcast = a.attributes.iter().any(|x| matches!(x, AddressAttribute::Broadcast(_)));
+        if cidr.addr().is_ipv4() && cidr.prefix_len() <= 30 && !broadcast {
+            link.no_broadcast.push(cidr);
+        }
         link.iface.addresses.push(cidr);
     } else if cidr.addr().is_ipv6() {
         link.link_local.push(cidr);
@@ -123,7 +127,7 @@ mod tests {
         whole.emit(&mut bytes);
         let parsed = parse_address(&bytes).unwrap();
         assert_eq!(parsed.header, whole.header);
-        assert_eq!(parsed.attributes.len(), 3, "address, local, flags: {:?}", parsed.attributes);
+        assert_eq!(parsed.attributes.len(), 4, "address, local, broadcast, flags: {:?}", parsed.attributes);
         assert_eq!(address_of(&parsed), address_of(&whole));
         assert_eq!(address_of(&parsed).unwrap().to_string(), "192.0.2.9/24");
         assert!(is_dynamic(&parsed) && is_dynamic(&whole));
