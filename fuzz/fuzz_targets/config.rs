@@ -52,7 +52,7 @@ fuzz_target!(|data: &[u8]| {
     let Ok(config) = loaded else { return };
     let plan = hostnet_core::plan(&config, &hostnet_core::State::offline());
     let _ = hostnet_core::plan::render_text(&plan);
-    let _ = hostnet_core::plan::render_ip(&plan, "fuzz.yaml");
+    let _ = hostnet_core::plan::render_ip(&plan, "fuzz.yaml", &Default::default());
     let _ = plan.to_json();
     let after = hostnet_core::State::from_config(&config);
     let again = hostnet_core::plan(&config, &after);
