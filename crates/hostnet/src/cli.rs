@@ -198,9 +198,9 @@ pub enum Command {
         /// With --throughput: parallel flows in the aggregate measurement.
         #[arg(long, default_value_t = 8)]
         flows: u32,
-        /// With --throughput: seconds per measurement.
-        #[arg(long, default_value_t = 4)]
-        seconds: u64,
+        /// With --throughput: how long each measurement runs (4, 4s, 1m; whole seconds).
+        #[arg(long = "duration", alias = "seconds", value_name = "DURATION", default_value = "4s")]
+        seconds: String,
         /// With --throughput: the bond modes to measure (default: all seven).
         #[arg(long, value_delimiter = ',')]
         modes: Vec<String>,

@@ -200,7 +200,7 @@ fn only_balance_rr_stripes_a_single_flow() {
     let out = Command::new(env!("CARGO_BIN_EXE_hostnet"))
         .current_dir(root())
         .env("HOSTNET_VM_HARNESS", format!("{}/vm/hostnet-vm", root()))
-        .args(["lab", "--throughput", "--vm", "-q", "--modes", "balance-rr,802.3ad", "--seconds", "3", "--json"])
+        .args(["lab", "--throughput", "--vm", "-q", "--modes", "balance-rr,802.3ad", "--duration", "3s", "--json"])
         .arg(&json)
         .output()
         .expect("run hostnet lab --throughput");

@@ -182,7 +182,7 @@ pub fn throughput(a: ThroughputArgs) -> ExitCode {
     let results: Vec<hostnet_lab::throughput::ModeResult> = if a.vm {
         let names: Vec<String> = modes.iter().map(|m| m.to_string()).collect();
         let args = format!(
-            "lab --throughput -q --link-mbit {} --flows {} --seconds {} --modes {}",
+            "lab --throughput -q --link-mbit {} --flows {} --duration {}s --modes {}",
             a.link_mbit,
             a.flows,
             a.seconds,

@@ -109,6 +109,13 @@ pub fn run(cli: Cli) -> ExitCode {
         }
         Command::Lab { file, throughput, link_mbit, flows, seconds, modes, scenario, json, svg, vm, quiet, repeat } => {
             if throughput {
+                let seconds = match hostnet_core::duration::parse(&seconds) {
+                    Ok(d) => (d.as_secs_f64().ceil() as u64).max(1),
+                    Err(e) => {
+                        eprintln!("error: --duration: {e}");
+                        return ExitCode::from(EXIT_USAGE);
+                    }
+                };
                 lab::throughput(lab::ThroughputArgs { link_mbit, flows, seconds, modes, json, vm, quiet })
             } else {
                 let file = file.expect("clap requires it");
