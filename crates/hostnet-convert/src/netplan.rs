@@ -14,8 +14,6 @@ use crate::{Exported, Imported, Lost, ordered, parse_time_ms};
 const SECTIONS: &[&str] =
     &["ethernets", "bonds", "vlans", "bridges", "virtual-ethernets", "dummy-devices", "vrfs", "tunnels"];
 
-/// Reads netplan files, merged in the order given (later files override earlier keys, as
-/// netplan merges /etc/netplan/*.yaml in lexical order).
 /// The directories netplan reads, lowest precedence first: a file in a later one replaces the
 /// file of the same name in an earlier one (netplan(5), "General structure").
 pub const DIRS: [&str; 3] = ["/lib/netplan", "/etc/netplan", "/run/netplan"];
@@ -45,6 +43,8 @@ pub fn files_in(paths: &[std::path::PathBuf]) -> std::io::Result<Vec<std::path::
     Ok(out)
 }
 
+/// Reads netplan files, merged in the order given (later files override earlier keys, as
+/// netplan merges /etc/netplan/*.yaml in lexical order).
 pub fn import(files: &[(String, String)]) -> Result<Imported, String> {
     let mut merged = Value::Object(Map::new());
     for (name, text) in files {

@@ -163,7 +163,7 @@ impl PathIndex {
     }
 }
 
-fn join_key(parent: &str, key: &str) -> String {
+pub(crate) fn join_key(parent: &str, key: &str) -> String {
     if parent.is_empty() { key.to_string() } else { format!("{parent}.{key}") }
 }
 

@@ -278,7 +278,7 @@ fn report_serde_error(
             } else {
                 "it is required".to_string()
             };
-            rep.at(join(path, key), pos, format!("missing `{key}`: {what}"));
+            rep.at(crate::locate::join_key(path, key), pos, format!("missing `{key}`: {what}"));
             // Blanking cannot supply a missing key: the next parse would fail the same way.
             return None;
         }
@@ -286,10 +286,6 @@ fn report_serde_error(
     let path = index.path_at(line, column);
     rep.at_position(line, column, offset, clean_message(&raw, path));
     Some((line, column))
-}
-
-fn join(parent: &str, key: &str) -> String {
-    if parent.is_empty() { key.to_string() } else { format!("{parent}.{key}") }
 }
 
 /// `text` with the key at or holding `line`:`column` blanked, with the lines nested under it;

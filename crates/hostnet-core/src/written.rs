@@ -53,30 +53,19 @@ pub fn as_written(config: &mut Config, perm_macs: &HashMap<String, MacAddr>) {
             Kind::Ethernet(e) if e.matches.is_empty() => e.matches.mac = own,
             Kind::Bond(b) => trim_bond(b),
             Kind::Bridge(b) => {
-                let d = |v: &mut Option<u32>, default: u32| {
-                    if *v == Some(default) {
-                        *v = None;
-                    }
-                };
-                d(&mut b.forward_delay, 15);
-                d(&mut b.hello_time, 2);
-                d(&mut b.max_age, 20);
-                d(&mut b.ageing_time, 300);
-                if b.priority == Some(32768) {
-                    b.priority = None;
-                }
-                if b.stp == Some(false) {
-                    b.stp = None;
-                }
-                if b.vlan_filtering == Some(false) {
-                    b.vlan_filtering = None;
-                }
+                unset_default(&mut b.forward_delay, 15);
+                unset_default(&mut b.hello_time, 2);
+                unset_default(&mut b.max_age, 20);
+                unset_default(&mut b.ageing_time, 300);
+                unset_default(&mut b.priority, 32768);
+                unset_default(&mut b.stp, false);
+                unset_default(&mut b.vlan_filtering, false);
             }
             _ => {}
         }
         // A declared bridge port goes without a link-local address by default.
-        if iface.bridge_port.is_some() && iface.ipv6.link_local == Some(false) {
-            iface.ipv6.link_local = None;
+        if iface.bridge_port.is_some() {
+            unset_default(&mut iface.ipv6.link_local, false);
         }
         if let Some(bp) = &mut iface.bridge_port {
             trim_bridge_port(bp);
@@ -136,21 +125,20 @@ fn trim_bond(b: &mut Bond) {
     *b = trimmed;
 }
 
+/// Leaves `v` unset where it holds the kernel's `default`.
+fn unset_default<T: PartialEq>(v: &mut Option<T>, default: T) {
+    if v.as_ref() == Some(&default) {
+        *v = None;
+    }
+}
+
 fn trim_bridge_port(bp: &mut BridgePort) {
-    if bp.priority == Some(32) {
-        bp.priority = None;
-    }
-    for (v, default) in [
-        (&mut bp.hairpin, false),
-        (&mut bp.isolated, false),
-        (&mut bp.learning, true),
-        (&mut bp.flood, true),
-        (&mut bp.bpdu_guard, false),
-    ] {
-        if *v == Some(default) {
-            *v = None;
-        }
-    }
+    unset_default(&mut bp.priority, 32);
+    unset_default(&mut bp.hairpin, false);
+    unset_default(&mut bp.isolated, false);
+    unset_default(&mut bp.learning, true);
+    unset_default(&mut bp.flood, true);
+    unset_default(&mut bp.bpdu_guard, false);
     // The kernel derives a port's cost from its speed (100 for 10 Mb/s down to 2 for 10 Gb/s
     // and more): one of those values is its choice, not a person's.
     if matches!(bp.cost, Some(2 | 4 | 19 | 100)) {

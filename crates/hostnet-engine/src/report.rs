@@ -87,9 +87,7 @@ impl Applied {
     pub fn succeeded(&self, boot: bool) -> bool {
         self.report.ok() || (boot && self.report.only_missing_nics() && self.report.verified)
     }
-}
 
-impl Applied {
     /// Failed, and the host is not as it was: steps were applied and not all undone
     /// (`--no-rollback`, or a rollback step that failed). Scripts must not retry blindly.
     pub fn left_changed(&self) -> bool {

@@ -141,9 +141,8 @@ impl<S: StateSource> Host for NetlinkHost<'_, S> {
 
 /// The kernel's answer to a kind it cannot make names neither the module nor the fix.
 fn unknown_kind(op: &Op, mut e: OpError) -> OpError {
-    const EOPNOTSUPP: i32 = 95;
     if let Op::Create { kind, .. } = op
-        && e.errno == EOPNOTSUPP
+        && e.errno == libc::EOPNOTSUPP
         && let Some(module) = kind.kernel_module()
     {
         e.message = format!(

@@ -75,8 +75,8 @@ impl Netlink {
         }
     }
 
-    /// Why a link named `name`, which `ip link` lists, is no NIC: what it is instead. Empty
-    /// when there is no such link.
+    /// Why no NIC is named `name`: what the link of that name is instead (`ip link` lists it),
+    /// or that there is none. Empty when the links cannot be read.
     async fn not_a_nic(&self, name: &str) -> String {
         let Ok(links) = self.links().await else { return String::new() };
         let Some(l) = links.iter().find(|l| ifname(l).as_deref() == Some(name)) else {

@@ -104,6 +104,11 @@ impl Cidr {
     pub fn prefix_len(&self) -> u8 {
         self.0.prefix_len()
     }
+    /// Whether the kernel gives this address a broadcast when asked (`ip address add ... brd
+    /// +`, rtnetlink's request): IPv4 up to /30; a /31 or /32 has none.
+    pub fn takes_broadcast(&self) -> bool {
+        self.addr().is_ipv4() && self.prefix_len() <= 30
+    }
     pub fn contains(&self, ip: &IpAddr) -> bool {
         self.0.contains(ip)
     }

@@ -31,42 +31,40 @@ pub fn op_line(op: &Op) -> String {
 
 fn describe(op: &Op) -> (String, String, String) {
     // The verb is the operation's JSON `op` name: text, JSON, logs and docs say the same word.
-    let (_, subject, detail): (&str, &str, String) = match op {
-        Op::Missing { name, selector } => ("missing", name, format!("no NIC matches {selector}")),
-        Op::Rename { from, to } => ("rename", to, format!("find by {from}")),
-        Op::Create { name, kind, .. } => ("create", name, format!("{} {}", kind.name(), kind_args(kind).join(" "))),
-        Op::Delete { name, .. } => ("delete", name, String::new()),
-        Op::SetMtu { name, mtu } => ("set-mtu", name, mtu.to_string()),
-        Op::SetMac { name, mac } => ("set-mac", name, mac.to_string()),
-        Op::SetDown { name } => ("down", name, String::new()),
-        Op::SetUp { name } => ("up", name, String::new()),
-        Op::Enslave { port, master } => ("enslave", port, format!("into {master}")),
-        Op::Release { port, master } => ("release", port, format!("from {master}")),
-        Op::SetBondMode { name, mode } => ("bond-mode", name, mode.to_string()),
-        Op::SetBondOptions { name, options } => (
-            "bond-options",
-            name,
-            options.iter().map(|o| format!("{} {}", o.key(), o.value_text())).collect::<Vec<_>>().join(" "),
-        ),
-        Op::SetBridgeOptions { name, options } => ("bridge-options", name, bridge_args(options).join(" ")),
-        Op::SetWireguard { name, config } => ("wireguard", name, wg_words(config).join(" ")),
-        Op::SetBridgePort { name, options } => ("bridge-port", name, port_args(options).join(" ")),
-        Op::BridgeVlans { name, add, del, .. } => ("bridge-vlans", name, vlans_text(add, del)),
-        Op::SetEthtool { name, settings } => ("ethtool", name, ethtool_text(settings)),
-        Op::AddAddress { name, address, .. } => ("add-address", name, address.to_string()),
-        Op::DelAddress { name, address } => ("del-address", name, address.to_string()),
-        Op::AddRoute { name, route } => ("add-route", name, route_args(route).join(" ")),
-        Op::DelRoute { name, route } => ("del-route", name, route_args(route).join(" ")),
+    let (subject, detail): (&str, String) = match op {
+        Op::Missing { name, selector } => (name, format!("no NIC matches {selector}")),
+        Op::Rename { from, to } => (to, format!("find by {from}")),
+        Op::Create { name, kind, .. } => (name, format!("{} {}", kind.name(), kind_args(kind).join(" "))),
+        Op::Delete { name, .. } => (name, String::new()),
+        Op::SetMtu { name, mtu } => (name, mtu.to_string()),
+        Op::SetMac { name, mac } => (name, mac.to_string()),
+        Op::SetDown { name } => (name, String::new()),
+        Op::SetUp { name } => (name, String::new()),
+        Op::Enslave { port, master } => (port, format!("into {master}")),
+        Op::Release { port, master } => (port, format!("from {master}")),
+        Op::SetBondMode { name, mode } => (name, mode.to_string()),
+        Op::SetBondOptions { name, options } => {
+            (name, options.iter().map(|o| format!("{} {}", o.key(), o.value_text())).collect::<Vec<_>>().join(" "))
+        }
+        Op::SetBridgeOptions { name, options } => (name, bridge_args(options).join(" ")),
+        Op::SetWireguard { name, config } => (name, wg_words(config).join(" ")),
+        Op::SetBridgePort { name, options } => (name, port_args(options).join(" ")),
+        Op::BridgeVlans { name, add, del, .. } => (name, vlans_text(add, del)),
+        Op::SetEthtool { name, settings } => (name, ethtool_text(settings)),
+        Op::AddAddress { name, address, .. } => (name, address.to_string()),
+        Op::DelAddress { name, address } => (name, address.to_string()),
+        Op::AddRoute { name, route } => (name, route_args(route).join(" ")),
+        Op::DelRoute { name, route } => (name, route_args(route).join(" ")),
         Op::SetDns { dns, .. } => {
             let mut d: Vec<String> = dns.nameservers.iter().map(|n| format!("nameserver {n}")).collect();
             if !dns.search.is_empty() {
                 d.push(format!("search {}", dns.search.join(" ")));
             }
-            ("dns", "resolv.conf", d.join(", "))
+            ("resolv.conf", d.join(", "))
         }
-        Op::SetSysctl { name, key, value } => ("sysctl", name, format!("{key} = {value}")),
-        Op::AddRule { rule } => ("add-rule", "", rule.to_string()),
-        Op::DelRule { rule } => ("del-rule", "", rule.to_string()),
+        Op::SetSysctl { name, key, value } => (name, format!("{key} = {value}")),
+        Op::AddRule { rule } => ("", rule.to_string()),
+        Op::DelRule { rule } => ("", rule.to_string()),
     };
     (op.kind_name().to_string(), subject.to_string(), detail.trim_end().to_string())
 }

@@ -219,7 +219,7 @@ impl State {
                     return Err(OpError::new(errno::EEXIST, format!("{address} exists on {name}")));
                 }
                 l.iface.addresses.push(*address);
-                if *no_broadcast && address.addr().is_ipv4() && address.prefix_len() <= 30 {
+                if *no_broadcast && address.takes_broadcast() {
                     l.no_broadcast.push(*address);
                 }
                 Ok(())

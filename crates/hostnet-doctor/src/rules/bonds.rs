@@ -8,6 +8,9 @@ use hostnet_netlink::status::LinkStatus;
 use crate::procbond;
 use crate::{Finding, Severity, Snapshot};
 
+/// The partner system an 802.3ad port reports while it has heard no LACPDU.
+const NO_PARTNER: &str = "00:00:00:00:00:00";
+
 /// Link kinds that are not Ethernet: tlb/alb rewrite port MACs, which these cannot take.
 const NO_MAC_CHANGE: &[&str] = &["ipoib", "wwan", "gre", "ipip", "sit", "tun", "wireguard", "ip6tnl", "vti", "can"];
 
@@ -27,12 +30,15 @@ pub fn check(s: &Snapshot) -> Vec<Finding> {
             });
         }
         if b.mode == "802.3ad" {
+            // /proc/net/bonding's view of the bond, read once for the rules below.
+            let proc = s.bonding.iter().find(|(n, _)| *n == bond.name).map(|(_, t)| procbond::parse(t));
+            let proc = proc.as_ref();
             // Ports that hear nobody each form an aggregator of their own, which is no split.
-            match no_partner(s, bond, &ports) {
+            match no_partner(proc, bond, &ports) {
                 Some(f) => out.push(f),
-                None => out.extend(two_partners(s, bond, &ports)),
+                None => out.extend(two_partners(proc, bond, &ports)),
             }
-            out.extend(no_speed(s, bond, &ports));
+            out.extend(no_speed(proc, bond, &ports));
         }
         if b.mode == "balance-tlb" || b.mode == "balance-alb" {
             for p in ports.iter().filter(|p| NO_MAC_CHANGE.contains(&p.kind.as_str())) {
@@ -81,8 +87,7 @@ pub fn check(s: &Snapshot) -> Vec<Finding> {
 /// port-channel, or LACP is off there. Each port is then an aggregator of its own, and the bond
 /// carries traffic over one of them; the switch may even block the ports. Judged on ports that
 /// could aggregate (carrier, MII up): one without a speed is `lacp-port-without-speed`'s.
-fn no_partner(s: &Snapshot, bond: &LinkStatus, ports: &[&LinkStatus]) -> Option<Finding> {
-    const ZERO: &str = "00:00:00:00:00:00";
+fn no_partner(proc: Option<&procbond::ProcBond>, bond: &LinkStatus, ports: &[&LinkStatus]) -> Option<Finding> {
     let working: Vec<&LinkStatus> = ports
         .iter()
         .copied()
@@ -91,11 +96,10 @@ fn no_partner(s: &Snapshot, bond: &LinkStatus, ports: &[&LinkStatus]) -> Option<
     if working.is_empty() {
         return None;
     }
-    let proc_ports = s.bonding.iter().find(|(n, _)| *n == bond.name).map(|(_, t)| procbond::parse(t).ports);
     // /proc names the partner system; without it, the actor's `defaulted` state says the same:
     // no LACPDU arrived, and the port runs on the default partner.
-    let unheard = |p: &LinkStatus| match proc_ports.as_ref().and_then(|ps| ps.iter().find(|x| x.name == p.name)) {
-        Some(pp) if pp.partner_system.is_some() => pp.partner_system.as_deref() == Some(ZERO),
+    let unheard = |p: &LinkStatus| match proc.and_then(|b| b.ports.iter().find(|x| x.name == p.name)) {
+        Some(pp) if pp.partner_system.is_some() => pp.partner_system.as_deref() == Some(NO_PARTNER),
         _ => p
             .bond_port
             .as_ref()
@@ -111,7 +115,7 @@ fn no_partner(s: &Snapshot, bond: &LinkStatus, ports: &[&LinkStatus]) -> Option<
         severity: Severity::Error,
         subject: bond.name.clone(),
         evidence: vec![
-            format!("{} hear no LACP partner (partner system {ZERO}, state defaulted)", names.join(", ")),
+            format!("{} hear no LACP partner (partner system {NO_PARTNER}, state defaulted)", names.join(", ")),
             "each port is an aggregator of its own; the bond sends and receives over one".into(),
         ],
         fix: format!(
@@ -124,9 +128,8 @@ fn no_partner(s: &Snapshot, bond: &LinkStatus, ports: &[&LinkStatus]) -> Option<
 /// 802.3ad aggregates only ports that report a speed and full duplex (bond_3ad.c keys ports by
 /// them): a port with carrier but neither, as virtio-net gives without `speed=`, sits in the
 /// bond with MII down and never carries traffic, while everything else looks configured.
-fn no_speed(s: &Snapshot, bond: &LinkStatus, ports: &[&LinkStatus]) -> Vec<Finding> {
-    let Some((_, text)) = s.bonding.iter().find(|(n, _)| *n == bond.name) else { return vec![] };
-    let parsed = procbond::parse(text);
+fn no_speed(proc: Option<&procbond::ProcBond>, bond: &LinkStatus, ports: &[&LinkStatus]) -> Vec<Finding> {
+    let Some(parsed) = proc else { return vec![] };
     parsed
         .ports
         .iter()
@@ -150,14 +153,11 @@ fn no_speed(s: &Snapshot, bond: &LinkStatus, ports: &[&LinkStatus]) -> Vec<Findi
 
 /// Ports of one 802.3ad bond cabled to two switches that are not one system (no MLAG) form two
 /// aggregators, and only one of them carries traffic.
-fn two_partners(s: &Snapshot, bond: &LinkStatus, ports: &[&LinkStatus]) -> Option<Finding> {
-    let zero = "00:00:00:00:00:00";
-    let mut partners: BTreeMap<String, Vec<String>> = BTreeMap::new();
-    if let Some((_, text)) = s.bonding.iter().find(|(n, _)| *n == bond.name) {
-        for p in procbond::parse(text).ports {
-            if let Some(sys) = p.partner_system.filter(|m| m != zero) {
-                partners.entry(sys).or_default().push(p.name);
-            }
+fn two_partners(proc: Option<&procbond::ProcBond>, bond: &LinkStatus, ports: &[&LinkStatus]) -> Option<Finding> {
+    let mut partners: BTreeMap<&str, Vec<&str>> = BTreeMap::new();
+    for p in proc.iter().flat_map(|b| &b.ports) {
+        if let Some(sys) = p.partner_system.as_deref().filter(|m| *m != NO_PARTNER) {
+            partners.entry(sys).or_default().push(&p.name);
         }
     }
     if partners.len() > 1 {

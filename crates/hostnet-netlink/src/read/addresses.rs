@@ -52,7 +52,7 @@ pub fn attach_address(link: &mut LiveLink, a: &AddressMessage) {
         link.dynamic.push(cidr);
     } else if !cidr.is_link_local() {
         let broadcast = a.attributes.iter().any(|x| matches!(x, AddressAttribute::Broadcast(_)));
-        if cidr.addr().is_ipv4() && cidr.prefix_len() <= 30 && !broadcast {
+        if cidr.takes_broadcast() && !broadcast {
             link.no_broadcast.push(cidr);
         }
         link.iface.addresses.push(cidr);

@@ -115,10 +115,12 @@ pub fn export(format: ExportFormat, dir: &Path, file: &Path, netplan_version: &s
     }
     for (name, text) in &exported.files {
         let p = dir.join(name);
-        // netplan warns about, and may hold secrets in, a file others can read.
+        // netplan warns about, and may hold secrets in, a file others can read. Made afresh with
+        // its mode, so no content is ever readable under another, and a symlink planted in DIR
+        // is not written through.
         let mode = if matches!(format, ExportFormat::Netplan) { 0o600 } else { 0o644 };
-        let written = std::fs::write(&p, text)
-            .and_then(|()| std::fs::set_permissions(&p, std::os::unix::fs::PermissionsExt::from_mode(mode)));
+        let written = hostnet_netlink::private::create_new_with_mode(&p, mode)
+            .and_then(|mut f| std::io::Write::write_all(&mut f, text.as_bytes()));
         if let Err(e) = written {
             eprintln!("error: {}: {e}", p.display());
             return ExitCode::from(EXIT_FAILED);

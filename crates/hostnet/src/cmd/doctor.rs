@@ -6,26 +6,15 @@ use std::process::ExitCode;
 use hostnet_doctor::{Severity, diagnose, gather};
 use hostnet_netlink::Netlink;
 
-use super::{EXIT_FAILED, EXIT_USAGE, runtime};
+use super::{EXIT_FAILED, runtime, whole_seconds};
 
 /// Where `cabled_to` expectations come from when `--config` is not given.
 use crate::cli::DEFAULT_CONFIG as BOOT_CONFIG;
 
-/// `--interval` and `--lldp` as given (`30`, `30s`, `2m`), in whole seconds, at least one.
-fn whole_seconds(flag: &str, given: Option<&str>) -> Result<Option<u64>, ExitCode> {
-    let Some(given) = given else { return Ok(None) };
-    match hostnet_core::duration::parse(given) {
-        Ok(d) => Ok(Some((d.as_secs_f64().ceil() as u64).max(1))),
-        Err(e) => {
-            eprintln!("error: {flag}: {e}");
-            Err(ExitCode::from(EXIT_USAGE))
-        }
-    }
-}
-
 /// Exit 0 when nothing is an error (warnings allowed), 1 otherwise: usable from monitoring.
 pub fn doctor(json: bool, interval: Option<&str>, lldp: Option<&str>, config: Option<PathBuf>) -> ExitCode {
-    let (interval, lldp) = match (whole_seconds("--interval", interval), whole_seconds("--lldp", lldp)) {
+    let secs = |flag, given: Option<&str>| given.map(|g| whole_seconds(flag, g)).transpose();
+    let (interval, lldp) = match (secs("--interval", interval), secs("--lldp", lldp)) {
         (Ok(i), Ok(l)) => (i, l),
         (Err(code), _) | (_, Err(code)) => return code,
     };

@@ -30,6 +30,18 @@ pub fn say(line: std::fmt::Arguments<'_>) {
     }
 }
 
+/// A time given on the command line (`30`, `30s`, `2m`) in whole seconds, at least one; `Err`
+/// (after saying what is wrong with `flag`) is the usage error's exit code.
+pub fn whole_seconds(flag: &str, given: &str) -> Result<u64, ExitCode> {
+    match hostnet_core::duration::parse(given) {
+        Ok(d) => Ok((d.as_secs_f64().ceil() as u64).max(1)),
+        Err(e) => {
+            eprintln!("error: {flag}: {e}");
+            Err(ExitCode::from(EXIT_USAGE))
+        }
+    }
+}
+
 /// A trial's length in whole seconds: at least one, since a trial of none could not be
 /// confirmed by anyone.
 fn trial_seconds(s: &str) -> Result<u64, String> {
@@ -109,12 +121,9 @@ pub fn run(cli: Cli) -> ExitCode {
         }
         Command::Lab { file, throughput, link_mbit, flows, seconds, modes, scenario, json, svg, vm, quiet, repeat } => {
             if throughput {
-                let seconds = match hostnet_core::duration::parse(&seconds) {
-                    Ok(d) => (d.as_secs_f64().ceil() as u64).max(1),
-                    Err(e) => {
-                        eprintln!("error: --duration: {e}");
-                        return ExitCode::from(EXIT_USAGE);
-                    }
+                let seconds = match whole_seconds("--duration", &seconds) {
+                    Ok(s) => s,
+                    Err(code) => return code,
                 };
                 lab::throughput(lab::ThroughputArgs { link_mbit, flows, seconds, modes, json, vm, quiet })
             } else {

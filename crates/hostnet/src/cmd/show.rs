@@ -136,7 +136,13 @@ fn one(ctx: &Ctx, o: Observed, name: &str, json: bool, yaml: bool) -> ExitCode {
         return ExitCode::from(EXIT_FAILED);
     };
     let text = (!json && !yaml).then(|| {
-        let mut t = table(&Observed { status: vec![status.clone()], ..o.clone() });
+        // The table of this one link: its row, and the host's rules as the full table has them.
+        let state = State {
+            links: o.state.links.iter().filter(|l| l.iface.name == name).cloned().collect(),
+            rules: o.state.rules.clone(),
+            ..State::default()
+        };
+        let mut t = table(&Observed { status: vec![status.clone()], state });
         if let Some(b) = bond_text(&o, name) {
             t.push('\n');
             t.push_str(&b);
