@@ -365,6 +365,7 @@ fn route(r: &Value) -> Result<Route, String> {
         },
         mtu: r.get("mtu").and_then(Value::as_u64).map(|m| m as u32),
         protocol: None,
+        nexthops: Vec::new(),
     })
 }
 

@@ -589,6 +589,13 @@ fn check_routes(config: &Config, rep: &mut Reporter<'_>) {
                 );
                 continue;
             }
+            if r.is_multipath() {
+                rep.error(
+                    at("nexthops"),
+                    "a multipath route leaves by several interfaces: declare it in the top-level `routes:`, each path with its `dev`",
+                );
+                continue;
+            }
             if r.kind.drops() {
                 rep.error(
                     at("type"),
@@ -623,16 +630,49 @@ fn check_routes(config: &Config, rep: &mut Reporter<'_>) {
             if r.onlink {
                 continue;
             }
-            if !iface.addresses.iter().any(|a| a.contains(&gw) && a.addr() != gw) {
-                let have: Vec<String> = iface.addresses.iter().map(ToString::to_string).collect();
-                rep.error(
-                    at("via"),
+            if let Some(why) = unreachable_gateway(iface, gw) {
+                rep.error(at("via"), why);
+            }
+        }
+    }
+    same_route_on_two_interfaces(config, rep);
+}
+
+/// Why `gw` cannot be reached through `iface` without `onlink`, if it cannot: no declared
+/// address of `iface` covers it.
+fn unreachable_gateway(iface: &crate::model::Interface, gw: std::net::IpAddr) -> Option<String> {
+    if iface.addresses.iter().any(|a| a.contains(&gw) && a.addr() != gw) {
+        return None;
+    }
+    let have: Vec<String> = iface.addresses.iter().map(ToString::to_string).collect();
+    Some(format!(
+        "gateway {gw} is not reachable from any address of `{}` ({}); add an address in its subnet or set `onlink: true`",
+        iface.name,
+        if have.is_empty() { "it has none".to_string() } else { have.join(", ") }
+    ))
+}
+
+/// The kernel keeps one route per destination, table and metric: the second interface's
+/// would be refused as existing. Two paths to one destination are one multipath route.
+fn same_route_on_two_interfaces(config: &Config, rep: &mut Reporter<'_>) {
+    let mut first: HashMap<(ipnet::IpNet, u32, u32), (usize, &str)> = HashMap::default();
+    for (i, iface) in config.interfaces.iter().enumerate() {
+        for (j, r) in iface.routes.iter().enumerate() {
+            if r.is_multipath() || r.kind != crate::model::RouteType::Unicast {
+                continue;
+            }
+            match first.get(&r.key()) {
+                Some(&(k, other)) if k != i => rep.error(
+                    format!("interfaces[{i}].routes[{j}].dst"),
                     format!(
-                        "gateway {gw} is not reachable from any address of `{}` ({}); add an address in its subnet or set `onlink: true`",
-                        iface.name,
-                        if have.is_empty() { "it has none".to_string() } else { have.join(", ") }
+                        "`{other}` declares a route to {} with the same table and metric: the kernel keeps one route per key; to spread traffic over both, declare one route in the top-level `routes:` with `nexthops:` (ECMP), or give them different metrics",
+                        r.dst
                     ),
-                );
+                ),
+                Some(_) => {}
+                None => {
+                    first.insert(r.key(), (i, iface.name.as_str()));
+                }
             }
         }
     }
@@ -642,11 +682,25 @@ fn check_routes(config: &Config, rep: &mut Reporter<'_>) {
 fn check_typed_routes(config: &Config, rep: &mut Reporter<'_>) {
     for (j, r) in config.routes.iter().flatten().enumerate() {
         let at = format!("routes[{j}]");
-        if r.kind.is_unicast() {
+        if r.kind.is_unicast() && r.is_multipath() {
+            check_multipath(config, r, &at, rep);
+        } else if r.kind.is_unicast() {
             rep.error(
                 format!("{at}.type"),
-                "top-level routes need a type (local, blackhole, unreachable or prohibit); a route that forwards goes under the interface it leaves by",
+                "top-level routes need a type (local, blackhole, unreachable or prohibit) or `nexthops:` (a multipath route); a route with one path goes under the interface it leaves by",
             );
+            continue;
+        } else if r.is_multipath() {
+            rep.error(format!("{at}.nexthops"), format!("a {} route has no paths", r.kind.name()));
+            continue;
+        }
+        if config.routes.iter().flatten().take(j).any(|o| o.key() == r.key() && o.is_ipv6() == r.is_ipv6()) {
+            rep.error(
+                format!("{at}.dst"),
+                format!("{} (table {}, metric {}) is declared twice", r.dst, r.table_id(), r.metric.unwrap_or(0)),
+            );
+        }
+        if r.is_multipath() {
             continue;
         }
         let kind = r.kind.name();
@@ -664,10 +718,75 @@ fn check_typed_routes(config: &Config, rep: &mut Reporter<'_>) {
                 rep.error(format!("{at}.{field}"), format!("a {kind} route {what}, so `{field}` means nothing"));
             }
         }
-        if config.routes.iter().flatten().take(j).any(|o| o.key() == r.key() && o.is_ipv6() == r.is_ipv6()) {
+    }
+}
+
+/// A multipath route: at least two paths, each through a declared interface that is up, to a
+/// gateway of the route's family that the interface reaches, each path once.
+fn check_multipath(config: &Config, r: &crate::model::Route, at: &str, rep: &mut Reporter<'_>) {
+    for (field, set) in [("via", r.via.is_some()), ("onlink", r.onlink), ("scope", r.scope.is_some())] {
+        if set {
+            rep.error(
+                format!("{at}.{field}"),
+                format!("a multipath route sets `{field}` per path, under `nexthops:`"),
+            );
+        }
+    }
+    if r.table == Some(0) {
+        rep.error(format!("{at}.table"), "table 0 is not a table: leave `table` out or name a table from 1 to 4294967295");
+    }
+    if r.nexthops.len() < 2 {
+        let dev = &r.nexthops[0].dev;
+        rep.error(
+            format!("{at}.nexthops"),
+            format!("a multipath route needs two paths or more; a route with one path goes under the `routes:` of `{dev}`"),
+        );
+    }
+    let v6 = r.dst_net().addr().is_ipv6();
+    for (k, h) in r.nexthops.iter().enumerate() {
+        let hat = |field: &str| format!("{at}.nexthops[{k}].{field}");
+        if r.nexthops[..k].iter().any(|o| o.via == h.via && o.dev == h.dev) {
+            rep.error(hat("via"), format!("the path via {} dev {} is listed twice", h.via, h.dev));
+        }
+        if h.via.is_ipv6() != v6 {
+            rep.error(hat("via"), format!("gateway {} and destination {} are of different families", h.via, r.dst_net()));
+            continue;
+        }
+        if !(1..=256).contains(&h.weight()) {
+            rep.error(hat("weight"), format!("weight {} is outside 1..=256", h.weight()));
+        }
+        let Some(iface) = config.interfaces.iter().find(|i| i.name == h.dev) else {
+            rep.error(hat("dev"), format!("interface `{}` is not declared", h.dev));
+            continue;
+        };
+        if iface.state != crate::model::LinkState::Up {
+            rep.error(
+                hat("dev"),
+                format!(
+                    "`{}` is declared `state: {}`: the kernel takes no path through a link that is down",
+                    h.dev,
+                    if iface.state == crate::model::LinkState::Down { "down" } else { "absent" }
+                ),
+            );
+            continue;
+        }
+        // A link-local gateway is always on the link; a leased address may cover the others.
+        let ll = matches!(h.via, std::net::IpAddr::V6(a) if a.is_unicast_link_local());
+        let leased = if v6 { iface.dhcp6.is_some() } else { iface.dhcp4.is_some() };
+        if !h.onlink && !ll && !leased
+            && let Some(why) = unreachable_gateway(iface, h.via)
+        {
+            rep.error(hat("via"), why);
+        }
+    }
+    for (i, iface) in config.interfaces.iter().enumerate() {
+        if let Some(j) = iface.routes.iter().position(|o| o.key() == r.key()) {
             rep.error(
                 format!("{at}.dst"),
-                format!("{} (table {}, metric {}) is declared twice", r.dst, r.table_id(), r.metric.unwrap_or(0)),
+                format!(
+                    "interfaces[{i}].routes[{j}] (`{}`) is a route to {} with the same table and metric: the kernel keeps one route per key; add its path to `nexthops:` and remove it there",
+                    iface.name, r.dst
+                ),
             );
         }
     }

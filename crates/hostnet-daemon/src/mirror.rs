@@ -20,7 +20,7 @@ use hostnet_core::model::{Route, Rule};
 use hostnet_netlink::Netlink;
 use hostnet_netlink::monitor::Notification;
 use hostnet_netlink::read::{
-    Observed, address_of, assemble, attach_address, ifname, link_base, link_names, route_of, trim,
+    Observed, address_of, assemble, attach_address, ifname, link_base, link_names, name_next_hops, route_of, trim,
 };
 use ipnet::IpNet;
 use rtnetlink::packet_route::address::AddressMessage;
@@ -388,7 +388,14 @@ impl Mirror {
         if let Some(s) = &mut self.cached {
             for index in std::mem::take(&mut self.patch) {
                 if index == 0 {
-                    s.routes = self.routes.values().filter(|(oif, _)| *oif == 0).map(|(_, r)| r.clone()).collect();
+                    let (links, at) = (&s.links, &self.cached_at);
+                    let name_of = |i: u32| at.get(&i).map(|&at| links[at].iface.name.clone());
+                    let routes = self.routes.values().filter(|(oif, _)| *oif == 0).map(|(_, r)| {
+                        let mut r = r.clone();
+                        name_next_hops(&mut r, name_of);
+                        r
+                    });
+                    s.routes = routes.collect();
                     continue;
                 }
                 let Some(&at) = self.cached_at.get(&index) else { continue };

@@ -490,7 +490,9 @@ pub fn assemble<'a>(
     let mut typed = Vec::new();
     for (oif, r) in routes {
         if *oif == 0 {
-            typed.push(r.clone());
+            let mut r = r.clone();
+            name_next_hops(&mut r, |index| by_index.get(&index).map(|&i| live[i].iface.name.clone()));
+            typed.push(r);
         } else if let Some(&i) = by_index.get(oif) {
             live[i].iface.routes.push(r.clone());
         }
@@ -535,9 +537,15 @@ pub fn route_of(r: &RouteMessage) -> Option<(u32, Route)> {
     let mut table = u32::from(r.header.table);
     let mut src = None;
     let mut mtu = None;
+    let mut nexthops = Vec::new();
     for a in &r.attributes {
         match a {
             RouteAttribute::Oif(i) => oif = Some(*i),
+            RouteAttribute::MultiPath(hops) => {
+                for h in hops {
+                    nexthops.push(next_hop(h)?);
+                }
+            }
             RouteAttribute::Destination(d) => dst = route_ip(d),
             RouteAttribute::Gateway(g) => via = route_ip(g),
             RouteAttribute::Priority(p) => metric = Some(*p),
@@ -552,7 +560,7 @@ pub fn route_of(r: &RouteMessage) -> Option<(u32, Route)> {
     // Routes that drop packets go out of no interface (IPv6 reports them on lo): index 0. So
     // do top-level local routes, which hostnet puts on lo.
     let oif = match oif {
-        _ if kind.drops() => 0,
+        _ if kind.drops() || !nexthops.is_empty() => 0,
         Some(LOOPBACK_INDEX) if kind == hostnet_core::model::RouteType::Local => 0,
         o => o?,
     };
@@ -576,6 +584,7 @@ pub fn route_of(r: &RouteMessage) -> Option<(u32, Route)> {
         scope: None,
         mtu,
         protocol: (r.header.protocol == RouteProtocol::Static).then_some(hostnet_core::model::RouteProtocol::Static),
+        nexthops,
     };
     route.table = Some(table).filter(|t| *t != route.default_table());
     // Named only when it is not what `ip route` (and hostnet) would have picked.
@@ -589,6 +598,42 @@ pub fn route_of(r: &RouteMessage) -> Option<(u32, Route)> {
         route.scope = Some(scope);
     }
     Some((oif, route))
+}
+
+/// Marks a next hop's device as a link index not yet named: a route message carries indexes,
+/// and a name is known only beside the links ([`name_next_hops`]). No link name holds a `:`.
+const UNNAMED: char = ':';
+
+/// One path of a multipath route, its device still an index; `None` for what hostnet cannot
+/// express (no gateway, a gateway of the other family through RTA_VIA, encapsulation).
+fn next_hop(h: &rtnetlink::packet_route::route::RouteNextHop) -> Option<hostnet_core::model::NextHop> {
+    use rtnetlink::packet_route::route::RouteNextHopFlags;
+    let mut via = None;
+    for a in &h.attributes {
+        match a {
+            RouteAttribute::Gateway(g) => via = route_ip(g),
+            _ => return None,
+        }
+    }
+    let weight = u16::from(h.hops) + 1;
+    Some(hostnet_core::model::NextHop {
+        via: via?,
+        dev: format!("{UNNAMED}{}", h.interface_index),
+        weight: (weight != 1).then_some(weight),
+        onlink: h.flags.contains(RouteNextHopFlags::Onlink),
+    })
+}
+
+/// Names the devices of a multipath route's paths through `name_of` (link index to name). A
+/// path through a link that is gone keeps its index, and no declared route matches it.
+pub fn name_next_hops(route: &mut Route, name_of: impl Fn(u32) -> Option<String>) {
+    for h in &mut route.nexthops {
+        if let Some(index) = h.dev.strip_prefix(UNNAMED).and_then(|i| i.parse().ok())
+            && let Some(name) = name_of(index)
+        {
+            h.dev = name;
+        }
+    }
 }
 
 #[derive(Clone, Copy)]

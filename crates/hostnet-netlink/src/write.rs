@@ -293,11 +293,11 @@ impl Netlink {
                 }
             }
             Op::AddRoute { name, route } => {
-                let msg = route_message(self.oif_of(name).await?, route);
+                let msg = next_hops(route_message(self.oif_of(name).await?, route), route, &self.hop_indexes(route).await?);
                 Ok(self.handle.route().add(msg).execute().await.map_err(op_error)?)
             }
             Op::DelRoute { name, route } => {
-                let msg = route_message(self.oif_of(name).await?, route);
+                let msg = next_hops(route_message(self.oif_of(name).await?, route), route, &self.hop_indexes(route).await?);
                 Ok(self.handle.route().del(msg).execute().await.map_err(op_error)?)
             }
             Op::SetDns { dns, links } if crate::resolved::owns(&env.resolv_conf) => {
@@ -418,6 +418,37 @@ impl Netlink {
     async fn oif_of(&self, name: &str) -> Result<u32, OpError> {
         if name == hostnet_core::plan::ROUTES_SUBJECT { Ok(0) } else { self.index_of(name).await }
     }
+
+    /// The link index of each path of a multipath route, in its order.
+    async fn hop_indexes(&self, route: &Route) -> Result<Vec<u32>, OpError> {
+        let mut out = Vec::with_capacity(route.nexthops.len());
+        for h in &route.nexthops {
+            out.push(self.index_of(&h.dev).await?);
+        }
+        Ok(out)
+    }
+}
+
+/// `m` with the paths of a multipath route (RTA_MULTIPATH), each through the link at the same
+/// position of `indexes`; unchanged for a route with one path.
+pub(crate) fn next_hops(mut m: RouteMessage, r: &Route, indexes: &[u32]) -> RouteMessage {
+    use rtnetlink::packet_route::route::{RouteNextHop, RouteNextHopFlags};
+    if r.nexthops.is_empty() {
+        return m;
+    }
+    let hops = r.nexthops.iter().zip(indexes).map(|(h, &index)| {
+        let mut n = RouteNextHop::default();
+        n.interface_index = index;
+        // Validation keeps weights in 1..=256.
+        n.hops = (h.weight().clamp(1, 256) - 1) as u8;
+        if h.onlink {
+            n.flags |= RouteNextHopFlags::Onlink;
+        }
+        n.attributes.push(RouteAttribute::Gateway(route_addr(h.via)));
+        n
+    });
+    m.attributes.push(RouteAttribute::MultiPath(hops.collect()));
+    m
 }
 
 /// An address named as `ip address del` names it: (link, address, prefix).

@@ -152,8 +152,9 @@ impl fmt::Display for RouteDst {
 serde_via_str!(RouteDst, "`default` or a network like 198.51.100.0/24");
 
 /// A static route out of the interface that declares it, or, in the config's top-level
-/// `routes:`, a route that drops what it matches (`type: blackhole|unreachable|prohibit`) or
-/// delivers it to this host through `lo` (`type: local`, e.g. AnyIP for a whole prefix).
+/// `routes:`, a route that drops what it matches (`type: blackhole|unreachable|prohibit`),
+/// delivers it to this host through `lo` (`type: local`, e.g. AnyIP for a whole prefix), or
+/// spreads it over several paths (`nexthops:`, ECMP), which belong to no single interface.
 #[derive(Debug, Clone, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize, Deserialize)]
 #[serde(deny_unknown_fields)]
 pub struct Route {
@@ -180,6 +181,32 @@ pub struct Route {
     /// Who the kernel is told added the route. Unset: `boot`, as `ip route add` says.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub protocol: Option<RouteProtocol>,
+    /// The paths of a multipath (ECMP) route, which the kernel balances flows over by weight;
+    /// empty for a route with one path. Top-level routes only.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub nexthops: Vec<NextHop>,
+}
+
+/// One path of a multipath route: a gateway and the interface it is reached through, as
+/// `ip route add ... nexthop via A dev X weight N` and networkd's `MultiPathRoute=A@X N` name it.
+#[derive(Debug, Clone, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct NextHop {
+    pub via: IpAddr,
+    pub dev: String,
+    /// 1..=256; the share of flows is weight over the sum of weights. Unset: 1.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub weight: Option<u16>,
+    /// Trust the gateway to be on-link even when no address of `dev` covers it.
+    #[serde(default, skip_serializing_if = "std::ops::Not::not")]
+    pub onlink: bool,
+}
+
+impl NextHop {
+    /// The weight as the kernel holds it (`rtnh_hops` + 1).
+    pub fn weight(&self) -> u16 {
+        self.weight.unwrap_or(1)
+    }
 }
 
 /// The route protocols hostnet writes and manages. Other numbers belong to their owners
@@ -251,15 +278,21 @@ impl Route {
             scope: None,
             mtu: None,
             protocol: None,
+            nexthops: Vec::new(),
         }
     }
 
     pub fn is_ipv6(&self) -> bool {
-        match (&self.dst, &self.via) {
+        match (&self.dst, self.via.or(self.nexthops.first().map(|h| h.via))) {
             (RouteDst::Net(n), _) => matches!(n, IpNet::V6(_)),
             (RouteDst::Default, Some(gw)) => gw.is_ipv6(),
             (RouteDst::Default, None) => false,
         }
+    }
+
+    /// Spread over several paths (ECMP).
+    pub fn is_multipath(&self) -> bool {
+        !self.nexthops.is_empty()
     }
 
     /// The destination as a network, resolving `default` by address family.
@@ -273,7 +306,7 @@ impl Route {
 
     /// The scope the kernel is given: the declared one, else what `ip route` would pick.
     pub fn effective_scope(&self) -> RouteScope {
-        let link = self.kind.is_unicast() && self.via.is_none() && !self.is_ipv6();
+        let link = self.kind.is_unicast() && self.via.is_none() && self.nexthops.is_empty() && !self.is_ipv6();
         let default = match self.kind {
             RouteType::Local => RouteScope::Host,
             _ if link => RouteScope::Link,

@@ -96,6 +96,21 @@ pub fn plan_pruning(desired: &Config, current: &State, owned: &super::Owned) -> 
 }
 
 fn plan_with(desired: &Config, current: &State, graph: &Graph, owned: &super::Owned) -> Plan {
+    let plan = plan_once(desired, current, graph, owned, &[]);
+    // A multipath route the kernel would drop or change with a link this plan touches is
+    // taken out first and put back at the end, so that neither the plan nor its undo meets it
+    // half gone. Known only once the plan is made: planned again then, rarely.
+    let cycled = super::multipath::in_the_way(current, &plan);
+    if cycled.is_empty() { plan } else { plan_once(desired, current, graph, owned, &cycled) }
+}
+
+fn plan_once(
+    desired: &Config,
+    current: &State,
+    graph: &Graph,
+    owned: &super::Owned,
+    cycled: &[crate::model::Route],
+) -> Plan {
     let declared: HashMap<&str, &Interface> = desired.interfaces.iter().map(|i| (i.name.as_str(), i)).collect();
     // What is ours and no longer declared, as it is now (the same name with the same index).
     let pruned: Vec<&crate::state::LiveLink> = match desired.prune {
@@ -176,6 +191,7 @@ fn plan_with(desired: &Config, current: &State, graph: &Graph, owned: &super::Ow
         );
     }
     let order = graph.topo_order().unwrap_or_default();
+    p.multipath_out(cycled);
     p.prune(&pruned);
     p.teardown(graph, &order);
     for &n in &order {
@@ -218,6 +234,7 @@ fn plan_with(desired: &Config, current: &State, graph: &Graph, owned: &super::Ow
             p.routes(&desired.interfaces[i]);
         }
     }
+    p.multipath_in(cycled);
     p.dns();
     Plan { steps: p.steps }
 }
@@ -1146,9 +1163,64 @@ impl<'a> Planner<'a> {
         for route in extra {
             self.emit(Op::DelRoute { name: subject.clone(), route });
         }
-        let missing: Vec<_> = want.iter().filter(|r| !self.typed_routes.contains(r)).cloned().collect();
+        // Multipath routes need their links up: they come last (`multipath_in`).
+        let missing: Vec<_> =
+            want.iter().filter(|r| !r.is_multipath() && !self.typed_routes.contains(r)).cloned().collect();
         for route in missing {
             self.emit(Op::AddRoute { name: subject.clone(), route });
+        }
+    }
+
+    /// Before any link changes: the multipath routes the file no longer declares (when it lists
+    /// top-level routes), and those `cycled` (see `plan_with`), go.
+    fn multipath_out(&mut self, cycled: &[crate::model::Route]) {
+        let want = self.desired.routes.as_ref();
+        let out: Vec<_> = self
+            .typed_routes
+            .iter()
+            .filter(|r| r.is_multipath() && (cycled.contains(r) || want.is_some_and(|w| !w.contains(r))))
+            .cloned()
+            .collect();
+        for route in out {
+            self.emit(Op::DelRoute { name: super::ROUTES_SUBJECT.to_string(), route });
+        }
+    }
+
+    /// Once every link is up: the declared multipath routes the host lacks, and the cycled ones
+    /// the file does not manage, put back if every link they go through is still there and up.
+    fn multipath_in(&mut self, cycled: &[crate::model::Route]) {
+        let declared = self.desired.routes.iter().flatten().filter(|r| r.is_multipath());
+        // A link this plan never simulated is as the host has it.
+        let up = |dev: &str| match self.sim.get(dev) {
+            Some(s) => s.exists && s.up,
+            None => self.live.get(dev).is_some_and(|l| l.up),
+        };
+        // A path through a link this plan renamed goes through it by its new name, as the
+        // kernel's route (which holds the index) would have.
+        let renamed = |dev: &str| {
+            self.steps.iter().rev().find_map(|s| match &s.op {
+                Op::Rename { from: super::Selector::Name(old), to } if old == dev => Some(to.clone()),
+                _ => None,
+            })
+        };
+        let unmanaged: Vec<crate::model::Route> = cycled
+            .iter()
+            .filter(|_| self.desired.routes.is_none())
+            .map(|r| {
+                let mut r = r.clone();
+                for h in &mut r.nexthops {
+                    if let Some(to) = renamed(&h.dev) {
+                        h.dev = to;
+                    }
+                }
+                r
+            })
+            .filter(|r| r.nexthops.iter().all(|h| up(&h.dev)))
+            .collect();
+        let missing: Vec<_> =
+            declared.cloned().chain(unmanaged).filter(|r| !self.typed_routes.contains(r)).collect();
+        for route in missing {
+            self.emit(Op::AddRoute { name: super::ROUTES_SUBJECT.to_string(), route });
         }
     }
 

@@ -4,6 +4,7 @@
 mod build;
 pub mod drift;
 mod hold;
+mod multipath;
 mod render;
 pub mod scope;
 mod sims;
@@ -284,6 +285,11 @@ impl Op {
             Op::Release { port, master } => vec![port, master],
             // What a delete takes along, the plan counts as gone or released; it is not.
             Op::Delete { name, takes } => std::iter::once(name).chain(takes).map(String::as_str).collect(),
+            // A multipath route still there would be dropped by the kernel with the next change
+            // of one of its links, and nothing would put it back: those changes must not run.
+            Op::DelRoute { name, route } if name == ROUTES_SUBJECT && route.is_multipath() => {
+                std::iter::once(ROUTES_SUBJECT).chain(route.nexthops.iter().map(|h| h.dev.as_str())).collect()
+            }
             _ => vec![self.subject()],
         }
     }
@@ -293,9 +299,13 @@ impl Op {
         match self {
             Op::Enslave { port, master } => vec![port, master],
             Op::Delete { name, takes } => std::iter::once(name).chain(takes).map(String::as_str).collect(),
+            Op::Rename { from: Selector::Name(old), to } => vec![old, to],
             Op::Create { kind: Kind::Vlan(v), name, .. } => vec![&v.base, name],
             Op::AddRule { .. } | Op::DelRule { .. } => vec![],
-            Op::AddRoute { name, .. } | Op::DelRoute { name, .. } if name == ROUTES_SUBJECT => vec![],
+            // A multipath route needs the links of its paths; the others, none.
+            Op::AddRoute { name, route } | Op::DelRoute { name, route } if name == ROUTES_SUBJECT => {
+                route.nexthops.iter().map(|h| h.dev.as_str()).collect()
+            }
             _ => vec![self.subject()],
         }
     }

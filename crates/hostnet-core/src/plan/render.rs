@@ -231,6 +231,16 @@ fn route_args(r: &Route) -> Vec<String> {
     if let Some(p) = r.protocol {
         v.extend(["proto".into(), format!("{p:?}").to_lowercase()]);
     }
+    // `ip` reads the paths last.
+    for h in &r.nexthops {
+        v.extend(["nexthop".into(), "via".into(), h.via.to_string(), "dev".into(), sh(&h.dev)]);
+        if let Some(w) = h.weight {
+            v.extend(["weight".into(), w.to_string()]);
+        }
+        if h.onlink {
+            v.push("onlink".into());
+        }
+    }
     v
 }
 
