@@ -357,6 +357,18 @@ impl Mirror {
             Notification::NewRoute(r) => {
                 let (oif, route) = route_of(&r)?;
                 let key = route_key(oif, &route);
+                // Another route to the same destination, table and metric: this one may have
+                // replaced it in place (`ip route replace`, a multipath route narrowed to one
+                // path), of which the kernel says nothing more. The family is read again.
+                if !self.routes.contains_key(&key)
+                    && self.routes.keys().any(|k| (k.1, k.2, k.3) == (key.1, key.2, key.3))
+                {
+                    if key.1.addr().is_ipv4() {
+                        self.stale_routes_v4 = true;
+                    } else {
+                        self.stale_routes = true;
+                    }
+                }
                 self.known_again(&key);
                 self.routes.insert(key, (oif, route));
                 Some(Change::Route { index: oif })

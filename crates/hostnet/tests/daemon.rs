@@ -113,7 +113,7 @@ fn drift_is_reported_with_what_changed_and_repaired() {
 fn a_rule_route_or_sysctl_changed_by_hand_is_drift_and_repaired() {
     let ns = Ns::new("drules");
     let config = format!(
-        "{HOST}routing_rules:\n  - {{ from: 192.0.2.0/24, table: 100, priority: 1000 }}\nroutes:\n  - {{ type: blackhole, dst: 10.0.0.0/8 }}\n"
+        "{HOST}routing_rules:\n  - {{ from: 192.0.2.0/24, table: 100, priority: 1000 }}\nroutes:\n  - {{ type: blackhole, dst: 10.0.0.0/8 }}\n  - {{ dst: 10.20.0.0/16, nexthops: [{{via: 192.0.2.254, dev: v0}}, {{via: 203.0.113.254, dev: br0, weight: 2}}] }}\n"
     )
         .replace("    mtu: 1400\n    addresses", "    mtu: 1400\n    ipv4: { rp_filter: loose }\n    addresses");
     let f = ns.file("c.yaml", &config);
@@ -129,6 +129,17 @@ fn a_rule_route_or_sysctl_changed_by_hand_is_drift_and_repaired() {
     assert!(rules["repairs"].as_u64().unwrap() >= 1, "{rules}");
     ns.ip(&["route", "del", "blackhole", "10.0.0.0/8"]);
     d.wait_until("the blackhole route is put back", || ns.ip(&["route"]).contains("blackhole 10.0.0.0/8"));
+    // A route replaced in place by hand: the kernel tells only of the new one.
+    ns.ip(&["route", "replace", "198.51.100.0/24", "via", "192.0.2.253", "dev", "v0"]);
+    d.wait_until("the declared gateway is put back", || {
+        let r = ns.ip(&["route", "show", "198.51.100.0/24"]);
+        r.contains("via 192.0.2.254 dev v0") && !r.contains("192.0.2.253")
+    });
+    // A multipath route narrowed to one path by hand is drift too.
+    ns.ip(&["route", "replace", "10.20.0.0/16", "via", "192.0.2.254", "dev", "v0"]);
+    d.wait_until("the multipath route is put back", || {
+        ns.ip(&["route", "show", "10.20.0.0/16"]).contains("nexthop via 203.0.113.254 dev br0 weight 2")
+    });
     // rp_filter written by hand: the kernel's netconf notification brings the daemon.
     let path = "/proc/sys/net/ipv4/conf/br0/rp_filter";
     let sh = |cmd: String| Command::new("ip").args(["netns", "exec", &ns.name, "sh", "-c", &cmd]).output().unwrap();
