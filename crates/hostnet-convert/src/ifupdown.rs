@@ -107,6 +107,7 @@ pub(crate) fn import_fragments(fragments: &[Fragment]) -> Imported {
     let mut dns = Dns::default();
     let mut bond_master: BTreeMap<String, (String, usize)> = BTreeMap::new();
     let mut rules = Vec::new();
+    let mut typed = Vec::new();
     // (port, path cost or priority, value) from bridge stanzas.
     let mut port_settings: Vec<(String, bool, u32)> = Vec::new();
     for name in &order {
@@ -115,7 +116,7 @@ pub(crate) fn import_fragments(fragments: &[Fragment]) -> Imported {
             // Nothing to configure on lo, but its hooks are where rules often live.
             let mut lo = Interface::new(name.clone(), Kind::Ethernet(Ethernet::default()));
             for (n, k, v) in list.iter().flat_map(|s| &s.opts) {
-                hook(k, v, &mut lo, &mut rules, &mut lost, &at(*n));
+                hook(k, v, &mut lo, &mut rules, &mut typed, &mut lost, &at(*n));
                 if !lo.ipv4.is_empty() || !lo.ipv6.is_empty() {
                     (lo.ipv4, lo.ipv6) = Default::default();
                     lost.push(Lost { at: at(*n), what: format!("{k} {v}"), why: "hostnet does not manage lo".into() });
@@ -308,7 +309,7 @@ pub(crate) fn import_fragments(fragments: &[Fragment]) -> Imported {
                         bond_opts.push((n, k.replace('_', "-"), v.clone()))
                     }
                     "pre-up" | "up" | "post-up" | "down" | "pre-down" | "post-down" => {
-                        hook(k, v, &mut iface, &mut rules, &mut lost, &at(n))
+                        hook(k, v, &mut iface, &mut rules, &mut typed, &mut lost, &at(n))
                     }
                     _ => lost.push(Lost {
                         at: at(n),
@@ -440,7 +441,8 @@ pub(crate) fn import_fragments(fragments: &[Fragment]) -> Imported {
     crate::take_port_settings(&mut implied, port_settings);
     let dns = (!dns.nameservers.is_empty() || !dns.search.is_empty()).then_some(dns);
     let routing_rules = (!rules.is_empty()).then_some(rules);
-    Imported { config: Config { interfaces: implied, dns, routing_rules, ..Default::default() }, lost }
+    let routes = (!typed.is_empty()).then_some(typed);
+    Imported { config: Config { interfaces: implied, dns, routing_rules, routes, ..Default::default() }, lost }
 }
 
 /// An `up`/`down` command. `ip rule add` lines become rules and `ip route add` lines the
@@ -451,6 +453,7 @@ fn hook(
     v: &str,
     iface: &mut Interface,
     rules: &mut Vec<hostnet_core::model::Rule>,
+    typed: &mut Vec<hostnet_core::model::Route>,
     lost: &mut Vec<Lost>,
     at: &str,
 ) {
@@ -482,7 +485,17 @@ fn hook(
         }
         ([r, "del" | "delete", ..], false) if "rule".starts_with(r) && r.len() >= 2 => Some(Ok(())),
         ([r, "add" | "replace", args @ ..], true) if "route".starts_with(r) && r.len() >= 2 => {
-            Some(hostnet_core::model::Route::from_ip_words(args).and_then(|(route, dev)| match dev {
+            Some(hostnet_core::model::Route::from_ip_words(args).and_then(|(mut route, dev)| match dev {
+                // Its paths name their devices: a route of no single interface.
+                _ if route.is_multipath() => {
+                    for h in &mut route.nexthops {
+                        if h.dev == "$IFACE" || h.dev == "${IFACE}" {
+                            h.dev = iface.name.clone();
+                        }
+                    }
+                    typed.push(route);
+                    Ok(())
+                }
                 Some(d) if d != iface.name && d != "$IFACE" && d != "${IFACE}" => {
                     Err(format!("the route names device {d}, not {}; declare it under {d}", iface.name))
                 }
@@ -783,9 +796,10 @@ pub fn export(config: &Config) -> Exported {
         }
     }
     for r in config.routes.iter().flatten() {
+        let kind = if r.is_multipath() { "multipath" } else { r.kind.name() };
         lost.push(Lost {
             at: "routes".into(),
-            what: format!("route {} {}", r.kind.name(), r.dst),
+            what: format!("route {kind} {}", r.dst),
             why: "ifupdown has no route option; add it as an `up ip route add ...` line by hand".into(),
         });
     }

@@ -22,15 +22,18 @@ pub(crate) fn rule_home<'a>(config: &'a Config, r: &Rule) -> Option<&'a str> {
         .or_else(|| config.interfaces.first().map(|i| i.name.as_str()))
 }
 
-/// The routes a format that keeps routes per interface writes under `i`: its own, and for the
-/// first interface the config's top-level routes too (blackhole, unreachable, prohibit: the
-/// kernel ties them to no interface, so which file holds them does not matter).
+/// The routes a format that keeps routes per interface writes under `i`: its own; for the
+/// first interface the config's top-level routes that drop or deliver locally (the kernel ties
+/// them to no interface, so which file holds them does not matter); and the multipath routes
+/// whose first path leaves by `i` (networkd configures a route with the link of its file).
 pub(crate) fn routes_written_under<'a>(config: &'a Config, i: &'a Interface) -> Vec<&'a hostnet_core::model::Route> {
     let mut v: Vec<_> = i.routes.iter().collect();
     let first = crate::ordered(config).into_iter().find(|f| f.state != hostnet_core::model::LinkState::Absent);
-    if first.is_some_and(|f| f.name == i.name) {
-        v.extend(config.routes.iter().flatten());
-    }
+    let first = first.is_some_and(|f| f.name == i.name);
+    v.extend(config.routes.iter().flatten().filter(|r| match r.nexthops.first() {
+        Some(h) => h.dev == i.name,
+        None => first,
+    }));
     v
 }
 

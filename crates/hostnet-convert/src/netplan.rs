@@ -653,7 +653,17 @@ fn export_all(config: &Config) -> Exported {
         if !i.addresses.is_empty() {
             body.insert("addresses".into(), json!(i.addresses.iter().map(ToString::to_string).collect::<Vec<_>>()));
         }
-        let routes = crate::iplayer::routes_written_under(config, i);
+        let mut routes = crate::iplayer::routes_written_under(config, i);
+        routes.retain(|r| {
+            if r.is_multipath() {
+                lost.push(Lost {
+                    at: "routes".into(),
+                    what: format!("multipath route {}", r.dst),
+                    why: "netplan has no multipath routes; networkd's MultiPathRoute= (`hostnet export --to networkd`) has".into(),
+                });
+            }
+            !r.is_multipath()
+        });
         for r in routes.iter().filter(|r| r.protocol.is_some()) {
             lost.push(Lost {
                 at: i.name.clone(),

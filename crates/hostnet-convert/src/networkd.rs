@@ -235,6 +235,21 @@ fn network(config: &Config, i: &Interface, master: Option<&Interface>, dns: bool
         if let Some(p) = r.protocol {
             s.push_str(&format!("Protocol={}\n", format!("{p:?}").to_lowercase()));
         }
+        // networkd's on-link flag is the route's, not a path's.
+        if r.nexthops.iter().any(|h| h.onlink) {
+            s.push_str("GatewayOnLink=yes\n");
+            if !r.nexthops.iter().all(|h| h.onlink) {
+                lost.push(Lost {
+                    at: i.name.clone(),
+                    what: format!("route {}: onlink on some paths only", r.dst),
+                    why: "networkd's GatewayOnLink= is the whole route's; written for every path".into(),
+                });
+            }
+        }
+        for h in &r.nexthops {
+            let weight = h.weight.map(|w| format!(" {w}")).unwrap_or_default();
+            s.push_str(&format!("MultiPathRoute={}@{}{weight}\n", h.via, h.dev));
+        }
     }
     if let Some(bp) = &i.bridge_port {
         if !bp.settings().is_empty() {

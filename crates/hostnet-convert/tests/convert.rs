@@ -533,3 +533,37 @@ fn wireguard_reaches_networkd_and_netplan_with_key_files_only() {
     assert!(l.contains("written inline") && !l.contains("aGVsbG8"), "{l}");
     assert!(r.config.get("wg0").is_none());
 }
+
+#[test]
+fn multipath_routes_reach_networkd_come_in_from_ifupdown_and_are_declared_lost_elsewhere() {
+    let x = load(
+        "m.yaml",
+        "interfaces:
+  - name: e0
+    ethernet: {}
+    addresses: [192.0.2.1/24]
+  - name: e1
+    ethernet: {}
+    addresses: [198.51.100.1/24]
+routes:
+  - dst: default
+    nexthops: [{via: 192.0.2.254, dev: e0}, {via: 198.51.100.254, dev: e1, weight: 3}]
+",
+    )
+    .unwrap();
+    let nd = networkd::export(&x);
+    let file = |n: &str| nd.files.iter().find(|(f, _)| f == n).map(|(_, t)| t.clone()).unwrap_or_default();
+    // Under the first path's link, whose configuration networkd adds it with.
+    let want = "[Route]\nMultiPathRoute=192.0.2.254@e0\nMultiPathRoute=198.51.100.254@e1 3\n";
+    assert!(file("30-hostnet-e0.network").contains(want), "{}", file("30-hostnet-e0.network"));
+    assert!(!file("30-hostnet-e1.network").contains("[Route]"));
+    let lost = lost_lines(&netplan::export(&x).lost);
+    assert!(lost.contains("multipath route default: netplan has no multipath routes"), "{lost}");
+    let lost = lost_lines(&ifupdown::export(&x).lost);
+    assert!(lost.contains("route multipath default"), "{lost}");
+    // ifupdown configs carry them as `up ip route add ... nexthop ...`.
+    let back = again_config(
+        "auto e0\niface e0 inet static\n    address 192.0.2.1/24\n    up ip route add default nexthop via 192.0.2.254 dev $IFACE nexthop via 198.51.100.254 dev e1 weight 3\n\nauto e1\niface e1 inet static\n    address 198.51.100.1/24\n",
+    );
+    assert_eq!(back.routes, x.routes);
+}

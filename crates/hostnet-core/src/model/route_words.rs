@@ -29,9 +29,31 @@ impl Route {
                 it.next();
             }
         }
+        // `nexthop via A dev X weight N`, as many as there are paths, after everything else.
+        let mut hops: Vec<HopWords> = Vec::new();
         while let Some(w) = it.next() {
             let mut arg = || it.next().ok_or_else(|| format!("`{w}` needs a value"));
             let number = |v: &str| v.parse::<u32>().map_err(|_| format!("`{w} {v}` is not a number"));
+            if w == "nexthop" {
+                hops.push(HopWords::default());
+                continue;
+            }
+            if let Some(hop) = hops.last_mut() {
+                match w {
+                    "via" => {
+                        let v = arg()?;
+                        hop.via = Some(v.parse().map_err(|_| format!("gateway `{v}` is not an IP address"))?);
+                    }
+                    "dev" => hop.dev = Some(arg()?.to_string()),
+                    "weight" => {
+                        let v = arg()?;
+                        hop.weight = Some(v.parse().map_err(|_| format!("`weight {v}` is not a number"))?);
+                    }
+                    "onlink" => hop.onlink = true,
+                    other => return Err(format!("`{other}` in a `nexthop` is not something hostnet routes express")),
+                }
+                continue;
+            }
             match w {
                 "-4" | "-6" => {}
                 "to" => dst = Some(read_dst(arg()?)?),
@@ -72,8 +94,23 @@ impl Route {
             }
         }
         r.dst = dst.ok_or("no destination")?;
+        for HopWords { via, dev, weight, onlink } in hops {
+            let (Some(via), Some(dev)) = (via, dev) else {
+                return Err("each `nexthop` needs `via` and `dev` in hostnet".into());
+            };
+            r.nexthops.push(super::net::NextHop { via, dev, weight, onlink });
+        }
         Ok((r, dev))
     }
+}
+
+/// One `nexthop` group as read so far.
+#[derive(Default)]
+struct HopWords {
+    via: Option<IpAddr>,
+    dev: Option<String>,
+    weight: Option<u16>,
+    onlink: bool,
 }
 
 /// As `ip route` reads a destination: `default`, a prefix, or a bare address (a host route).
@@ -104,7 +141,10 @@ mod tests {
         assert_eq!((r.dst.to_string().as_str(), r.table, r.onlink, dev), ("192.0.2.7/32", Some(100), true, None));
         assert_eq!(read("blackhole 203.0.113.0/24").unwrap().0.kind, RouteType::Blackhole);
         assert_eq!(read("default via 10.0.0.1").unwrap().0.dst, RouteDst::Default);
-        assert!(read("198.51.100.0/24 nexthop via 10.0.0.1").is_err());
+        assert!(read("198.51.100.0/24 nexthop via 10.0.0.1").unwrap_err().contains("needs `via` and `dev`"));
+        let (r, dev) = read("default nexthop via 10.0.0.1 dev e0 weight 2 nexthop via 10.1.0.1 dev e1 onlink").unwrap();
+        assert_eq!((r.nexthops.len(), r.nexthops[0].weight, r.nexthops[1].onlink, dev), (2, Some(2), true, None));
+        assert_eq!(r.nexthops[1].dev, "e1");
         assert!(read("198.51.100.1/24 via 10.0.0.1").unwrap_err().contains("host bits"));
         assert!(read("via 10.0.0.1").is_err());
     }
