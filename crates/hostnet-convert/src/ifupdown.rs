@@ -111,18 +111,27 @@ pub(crate) fn import_fragments(fragments: &[Fragment]) -> Imported {
     // (port, path cost or priority, value) from bridge stanzas.
     let mut port_settings: Vec<(String, bool, u32)> = Vec::new();
     for name in &order {
-        let list = &stanzas[name];
-        if list.iter().any(|s| s.method == "loopback") {
-            // Nothing to configure on lo, but its hooks are where rules often live.
+        let mut list: Vec<&Stanza> = stanzas[name].iter().collect();
+        let is_lo = list.iter().any(|s| s.method == "loopback");
+        if is_lo {
+            // Nothing to configure in the loopback stanza, but its hooks are where rules often
+            // live; lo's addresses come in stanzas of their own (`iface lo inet static`).
             let mut lo = Interface::new(name.clone(), Kind::Ethernet(Ethernet::default()));
-            for (n, k, v) in list.iter().flat_map(|s| &s.opts) {
+            for (n, k, v) in list.iter().filter(|s| s.method == "loopback").flat_map(|s| &s.opts) {
                 hook(k, v, &mut lo, &mut rules, &mut typed, &mut lost, &at(*n));
                 if !lo.ipv4.is_empty() || !lo.ipv6.is_empty() {
                     (lo.ipv4, lo.ipv6) = Default::default();
-                    lost.push(Lost { at: at(*n), what: format!("{k} {v}"), why: "hostnet does not manage lo".into() });
+                    lost.push(Lost {
+                        at: at(*n),
+                        what: format!("{k} {v}"),
+                        why: "hostnet leaves lo's sysctls alone unless lo is declared with them".into(),
+                    });
                 }
             }
-            continue;
+            list.retain(|s| s.method != "loopback");
+            if list.is_empty() {
+                continue;
+            }
         }
         let mut kind: Option<Kind> = None;
         let mut iface = Interface::new(name.clone(), Kind::Ethernet(Ethernet::default()));
@@ -380,6 +389,9 @@ pub(crate) fn import_fragments(fragments: &[Fragment]) -> Imported {
         if let Some(k) = kind {
             iface.kind = k;
         }
+        if is_lo {
+            iface.kind = Kind::Loopback(Default::default());
+        }
         if iface.ipv6.disable_ipv6 == Some(true) && iface.addresses.iter().any(|a| a.addr().is_ipv6()) {
             // ifupdown runs the hook and then fails on the inet6 stanza; the addresses say
             // what the file meant.
@@ -428,7 +440,8 @@ pub(crate) fn import_fragments(fragments: &[Fragment]) -> Imported {
         implied.iter().flat_map(|i| i.kind.ports().iter().cloned().chain(i.kind.base().map(String::from))).collect();
     for i in implied.iter_mut() {
         let Some(stanza) = stanzas.get(&i.name).and_then(|l| l.first()) else { continue };
-        if started.contains(&i.name) || brought.contains(&i.name) {
+        // lo is up in every namespace, `auto lo` or not.
+        if started.contains(&i.name) || brought.contains(&i.name) || matches!(i.kind, Kind::Loopback(_)) {
             continue;
         }
         i.state = LinkState::Down;
@@ -628,6 +641,8 @@ pub fn export(config: &Config) -> Exported {
                 continue;
             }
             LinkState::Down => out.push_str(&format!("\n# {} is declared down: not marked auto\n", i.name)),
+            // Marked auto with the loopback stanza above; ifup applies every stanza of a name.
+            LinkState::Up if matches!(i.kind, Kind::Loopback(_)) => out.push('\n'),
             LinkState::Up => out.push_str(&format!("\nauto {}\n", i.name)),
         }
         let v4: Vec<_> = i.addresses.iter().filter(|a| a.addr().is_ipv4()).collect();
@@ -709,7 +724,7 @@ pub fn export(config: &Config) -> Exported {
                     });
                 }
             }
-            Kind::Ethernet(_) | Kind::Veth(_) => {}
+            Kind::Ethernet(_) | Kind::Veth(_) | Kind::Loopback(_) => {}
             k @ (Kind::Dummy(_)
             | Kind::Macvlan(_)
             | Kind::Ipvlan(_)

@@ -113,7 +113,12 @@ pub fn import(files: &[(String, String)]) -> Result<Imported, String> {
                     if m.name.as_deref() == Some(name.as_str()) {
                         m.name = None;
                     }
-                    Kind::Ethernet(Ethernet { matches: m, cabled_to: None })
+                    // netplan configures lo as an ethernet of that name.
+                    if name == "lo" && m.is_empty() {
+                        Kind::Loopback(Default::default())
+                    } else {
+                        Kind::Ethernet(Ethernet { matches: m, cabled_to: None })
+                    }
                 }
                 "bonds" => {
                     let p = body.get("parameters").and_then(Value::as_object).cloned().unwrap_or_default();
@@ -526,6 +531,8 @@ fn export_all(config: &Config) -> Exported {
                 }
                 "ethernets"
             }
+            // netplan takes lo as an ethernet of that name (its generator writes `Name=lo`).
+            Kind::Loopback(_) => "ethernets",
             Kind::Bond(b) => {
                 body.insert("interfaces".into(), json!(b.ports));
                 let mut p = Map::new();

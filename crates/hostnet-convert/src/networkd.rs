@@ -37,7 +37,7 @@ pub fn export(config: &Config) -> Exported {
                 s.push_str(&format!("\n[Link]\nName={}\n", i.name));
                 files.push((format!("10-hostnet-{}.link", i.name), s));
             }
-            Kind::Ethernet(_) => {}
+            Kind::Ethernet(_) | Kind::Loopback(_) => {}
             kind => files.push((format!("20-hostnet-{}.netdev", i.name), netdev(i, kind, &mut lost))),
         }
         if let Some(e) = &i.ethtool {
@@ -136,7 +136,7 @@ fn netdev(i: &Interface, kind: &Kind, lost: &mut Vec<Lost>) -> String {
         }
         Kind::Vrf(v) => s.push_str(&format!("\n[VRF]\nTable={}\n", v.table)),
         Kind::Wireguard(w) => s.push_str(&crate::wireguard::netdev(w)),
-        Kind::Ethernet(_) | Kind::Dummy(_) => {}
+        Kind::Ethernet(_) | Kind::Dummy(_) | Kind::Loopback(_) => {}
     }
     s
 }

@@ -66,6 +66,7 @@ interfaces:
   - { name: d0, dummy: {}, addresses: [203.0.113.1/32] }
   - { name: blue, vrf: { table: 10 } }
   - { name: vx0, vxlan: { vni: 42, remote: 192.0.2.9, local: 192.0.2.2 } }
+  - { name: lo, loopback: {}, addresses: [192.0.2.53/32, "2001:db8::53/128"] }
 "#;
 
 #[test]
@@ -98,4 +99,8 @@ fn netplan_0_106_accepts_every_export() {
         );
     }
     assert!(netplan::export_for(&configs[0].1, (0, 107)).files[0].1.contains("virtual-ethernets"));
+    // lo's addresses reach networkd through netplan's own generator.
+    let files = generate(&every.files[0].1).unwrap();
+    let lo = files.iter().find(|(_, t)| t.contains("Name=lo\n")).map(|(_, t)| t.as_str()).unwrap_or_default();
+    assert!(lo.contains("Address=192.0.2.53/32\nAddress=2001:db8::53/128\n"), "{files:?}");
 }

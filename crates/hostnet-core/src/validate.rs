@@ -56,6 +56,13 @@ pub fn validate(config: &Config, rep: &mut Reporter<'_>) -> Graph {
             Kind::Dummy(_) | Kind::Vrf(_) => {}
             Kind::Wireguard(w) => crate::validate_wireguard::check(w, at, rep),
             Kind::Macvlan(_) | Kind::Ipvlan(_) | Kind::Vxlan(_) => crate::validate_virt::check_kind(iface, at, rep),
+            Kind::Loopback(_) => check_loopback(iface, at, rep),
+        }
+        if iface.name == "lo" && !matches!(iface.kind, Kind::Loopback(_)) {
+            rep.error(
+                format!("{at}.{}", iface.kind.name()),
+                "`lo` is the loopback device, which every namespace has: declare it `loopback: {}` to give it addresses",
+            );
         }
         if let Some(base) = iface.kind.base()
             && !names.contains_key(base)
@@ -573,7 +580,8 @@ fn not_a_host_address(ip: std::net::IpAddr) -> Option<&'static str> {
 }
 
 fn check_routes(config: &Config, rep: &mut Reporter<'_>) {
-    for (i, iface) in config.interfaces.iter().enumerate() {
+    // lo's routes are refused whole (`check_loopback`).
+    for (i, iface) in config.interfaces.iter().enumerate().filter(|(_, i)| !matches!(i.kind, Kind::Loopback(_))) {
         for (j, r) in iface.routes.iter().enumerate() {
             let at = |field: &str| format!("interfaces[{i}].routes[{j}].{field}");
             if r.table == Some(0) {
@@ -678,6 +686,48 @@ fn same_route_on_two_interfaces(config: &Config, rep: &mut Reporter<'_>) {
     }
 }
 
+/// `lo` takes addresses (service, anycast and router-id addresses) and IP settings; the rest
+/// would take it down, rename it, or mean nothing on it.
+fn check_loopback(iface: &crate::model::Interface, at: &str, rep: &mut Reporter<'_>) {
+    if iface.name != "lo" {
+        rep.error(format!("{at}.loopback"), "only `lo` is a loopback device; the kernel makes no other");
+    }
+    if iface.state != crate::model::LinkState::Up {
+        rep.error(format!("{at}.state"), "hostnet never takes lo down or deletes it: everything local talks over it");
+    }
+    let why = |what: &str| format!("{what} means nothing on lo");
+    for (field, set, msg) in [
+        ("mac", iface.mac.is_some(), why("a MAC address")),
+        (
+            "routes",
+            !iface.routes.is_empty(),
+            "routes through lo deliver to this host: declare them in the top-level `routes:` with `type: local`"
+                .to_string(),
+        ),
+        ("dhcp4", iface.dhcp4.is_some(), why("DHCP")),
+        ("dhcp6", iface.dhcp6.is_some(), why("DHCP")),
+        (
+            "vrf",
+            iface.vrf.is_some(),
+            "lo is the namespace's own; a VRF has its own loopback in the VRF device".to_string(),
+        ),
+        ("bridge_port", iface.bridge_port.is_some(), why("a bridge port setting")),
+        ("ethtool", iface.ethtool.is_some(), why("a NIC setting")),
+    ] {
+        if set {
+            rep.error(format!("{at}.{field}"), msg);
+        }
+    }
+    for (k, a) in iface.addresses.iter().enumerate() {
+        if a.addr().is_loopback() {
+            rep.error(
+                format!("{at}.addresses[{k}]"),
+                format!("{a} is in the loopback range, which the kernel gives lo by itself (127.0.0.1/8, ::1); hostnet leaves those alone"),
+            );
+        }
+    }
+}
+
 /// The top-level routes: those that drop what they match, and nothing else.
 fn check_typed_routes(config: &Config, rep: &mut Reporter<'_>) {
     for (j, r) in config.routes.iter().flatten().enumerate() {
@@ -726,20 +776,22 @@ fn check_typed_routes(config: &Config, rep: &mut Reporter<'_>) {
 fn check_multipath(config: &Config, r: &crate::model::Route, at: &str, rep: &mut Reporter<'_>) {
     for (field, set) in [("via", r.via.is_some()), ("onlink", r.onlink), ("scope", r.scope.is_some())] {
         if set {
-            rep.error(
-                format!("{at}.{field}"),
-                format!("a multipath route sets `{field}` per path, under `nexthops:`"),
-            );
+            rep.error(format!("{at}.{field}"), format!("a multipath route sets `{field}` per path, under `nexthops:`"));
         }
     }
     if r.table == Some(0) {
-        rep.error(format!("{at}.table"), "table 0 is not a table: leave `table` out or name a table from 1 to 4294967295");
+        rep.error(
+            format!("{at}.table"),
+            "table 0 is not a table: leave `table` out or name a table from 1 to 4294967295",
+        );
     }
     if r.nexthops.len() < 2 {
         let dev = &r.nexthops[0].dev;
         rep.error(
             format!("{at}.nexthops"),
-            format!("a multipath route needs two paths or more; a route with one path goes under the `routes:` of `{dev}`"),
+            format!(
+                "a multipath route needs two paths or more; a route with one path goes under the `routes:` of `{dev}`"
+            ),
         );
     }
     let v6 = r.dst_net().addr().is_ipv6();
@@ -749,7 +801,10 @@ fn check_multipath(config: &Config, r: &crate::model::Route, at: &str, rep: &mut
             rep.error(hat("via"), format!("the path via {} dev {} is listed twice", h.via, h.dev));
         }
         if h.via.is_ipv6() != v6 {
-            rep.error(hat("via"), format!("gateway {} and destination {} are of different families", h.via, r.dst_net()));
+            rep.error(
+                hat("via"),
+                format!("gateway {} and destination {} are of different families", h.via, r.dst_net()),
+            );
             continue;
         }
         if !(1..=256).contains(&h.weight()) {
@@ -773,7 +828,9 @@ fn check_multipath(config: &Config, r: &crate::model::Route, at: &str, rep: &mut
         // A link-local gateway is always on the link; a leased address may cover the others.
         let ll = matches!(h.via, std::net::IpAddr::V6(a) if a.is_unicast_link_local());
         let leased = if v6 { iface.dhcp6.is_some() } else { iface.dhcp4.is_some() };
-        if !h.onlink && !ll && !leased
+        if !h.onlink
+            && !ll
+            && !leased
             && let Some(why) = unreachable_gateway(iface, h.via)
         {
             rep.error(hat("via"), why);

@@ -74,6 +74,14 @@ pub fn as_written(config: &mut Config, perm_macs: &HashMap<String, MacAddr>) {
             }
         }
     }
+    // Every namespace has lo; it is written only when something was decided about it.
+    config.interfaces.retain(|i| {
+        !matches!(i.kind, Kind::Loopback(_))
+            || !i.addresses.is_empty()
+            || !i.ipv4.is_empty()
+            || !i.ipv6.is_empty()
+            || i.mtu.is_some()
+    });
 }
 
 /// The MTU a new link of this kind gets.

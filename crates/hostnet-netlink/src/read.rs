@@ -706,7 +706,7 @@ fn attr_mac(l: &LinkMessage, perm: bool) -> Option<MacAddr> {
 /// tunnels...), which `show` still lists in its status.
 fn link_kind(l: &LinkMessage, names: &HashMap<u32, String>) -> Option<Kind> {
     if l.header.flags.contains(LinkFlags::Loopback) {
-        return None;
+        return info_kind(l).is_none().then(|| Kind::Loopback(Default::default()));
     }
     let lower =
         || l.attributes.iter().find_map(|a| if let LinkAttribute::Link(i) = a { names.get(i).cloned() } else { None });
@@ -737,11 +737,16 @@ fn link_kind(l: &LinkMessage, names: &HashMap<u32, String>) -> Option<Kind> {
     }
 }
 
+/// The MTU the kernel gives lo (loopback_setup: 64 KiB).
+const LOOPBACK_MTU: u32 = 65536;
+
 fn live_link(l: &LinkMessage, name: String, kind: Kind, names: &HashMap<u32, String>) -> LiveLink {
     let mtu = l.attributes.iter().find_map(|a| if let LinkAttribute::Mtu(m) = a { Some(*m) } else { None });
+    let lo = matches!(kind, Kind::Loopback(_));
     let mut iface = Interface::new(name, kind);
-    iface.mtu = mtu;
-    iface.mac = attr_mac(l, false);
+    // lo's all-zero MAC is not a setting, and its 64 KiB MTU is what every namespace starts with.
+    iface.mtu = mtu.filter(|m| !lo || *m != LOOPBACK_MTU);
+    iface.mac = attr_mac(l, false).filter(|_| !lo);
     iface.bridge_port = crate::bridge_port::read(link_info(l));
     // Bonding rewrites a port's MAC; its burnt-in one is in the port data (and IFLA_PERM_ADDRESS).
     let perm = attr_mac(l, true).or_else(|| {

@@ -293,11 +293,13 @@ impl Netlink {
                 }
             }
             Op::AddRoute { name, route } => {
-                let msg = next_hops(route_message(self.oif_of(name).await?, route), route, &self.hop_indexes(route).await?);
+                let msg =
+                    next_hops(route_message(self.oif_of(name).await?, route), route, &self.hop_indexes(route).await?);
                 Ok(self.handle.route().add(msg).execute().await.map_err(op_error)?)
             }
             Op::DelRoute { name, route } => {
-                let msg = next_hops(route_message(self.oif_of(name).await?, route), route, &self.hop_indexes(route).await?);
+                let msg =
+                    next_hops(route_message(self.oif_of(name).await?, route), route, &self.hop_indexes(route).await?);
                 Ok(self.handle.route().del(msg).execute().await.map_err(op_error)?)
             }
             Op::SetDns { dns, links } if crate::resolved::owns(&env.resolv_conf) => {

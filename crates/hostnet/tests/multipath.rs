@@ -19,7 +19,10 @@ fn two_uplinks() -> (Ns, Ns) {
         .status()
         .unwrap();
     assert!(st.success());
-    for (up, peer, v4, v6) in [("up1", "gw1", "192.0.2.254/24", "2001:db8:1::fe/64"), ("up2", "gw2", "198.51.100.254/24", "2001:db8:2::fe/64")] {
+    for (up, peer, v4, v6) in [
+        ("up1", "gw1", "192.0.2.254/24", "2001:db8:1::fe/64"),
+        ("up2", "gw2", "198.51.100.254/24", "2001:db8:2::fe/64"),
+    ] {
         host.ip(&["link", "add", up, "type", "veth", "peer", "name", peer, "netns", &gw.name]);
         gw.ip(&["address", "add", v4, "dev", peer]);
         gw.ip(&["address", "add", v6, "dev", peer, "nodad"]);
@@ -134,7 +137,21 @@ fn a_hand_made_multipath_route_follows_its_links_through_a_rename_and_rolls_back
     let nics = host.file("nics.yaml", NICS);
     host.hostnet_ok(&["apply", &nics]);
     // Not the file's: `routes:` is not listed, so hostnet leaves it as it is, under any name.
-    host.ip(&["route", "add", "10.50.0.0/16", "nexthop", "via", "192.0.2.254", "dev", "up1", "nexthop", "via", "198.51.100.254", "dev", "up2"]);
+    host.ip(&[
+        "route",
+        "add",
+        "10.50.0.0/16",
+        "nexthop",
+        "via",
+        "192.0.2.254",
+        "dev",
+        "up1",
+        "nexthop",
+        "via",
+        "198.51.100.254",
+        "dev",
+        "up2",
+    ]);
     let renamed = host.file(
         "renamed.yaml",
         &NICS
@@ -146,7 +163,10 @@ fn a_hand_made_multipath_route_follows_its_links_through_a_rename_and_rolls_back
     let plan = host.hostnet_ok(&["plan", "--live", &renamed]);
     let lines: Vec<&str> = plan.lines().collect();
     assert!(lines.first().is_some_and(|l| l.contains("del_route")), "{plan}");
-    assert!(lines.last().is_some_and(|l| l.contains("add_route") && l.contains("dev wan1") && l.contains("dev wan2")), "{plan}");
+    assert!(
+        lines.last().is_some_and(|l| l.contains("add_route") && l.contains("dev wan1") && l.contains("dev wan2")),
+        "{plan}"
+    );
     let before = ip_snapshot(&host);
     every_failure_rolls_back(&host, &renamed);
     assert_eq!(ip_snapshot(&host), before);

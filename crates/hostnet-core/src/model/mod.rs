@@ -157,7 +157,15 @@ pub enum Kind {
     Vxlan(Vxlan),
     Vrf(Vrf),
     Wireguard(wireguard::Wireguard),
+    /// `lo`, which the kernel makes with every namespace: hostnet only adds addresses to it
+    /// and brings it up, never takes it down, renames or deletes it.
+    Loopback(Loopback),
 }
+
+/// The loopback device's kind key: `loopback: {}`, on the interface named `lo` only.
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct Loopback {}
 
 impl Kind {
     pub fn name(&self) -> &'static str {
@@ -173,6 +181,7 @@ impl Kind {
             Kind::Vxlan(_) => "vxlan",
             Kind::Vrf(_) => "vrf",
             Kind::Wireguard(_) => "wireguard",
+            Kind::Loopback(_) => "loopback",
         }
     }
 
@@ -210,7 +219,7 @@ impl Kind {
     /// `bonding`), for saying what a kernel lacks; `None` for a NIC, which needs no module.
     pub fn kernel_module(&self) -> Option<&'static str> {
         Some(match self {
-            Kind::Ethernet(_) => return None,
+            Kind::Ethernet(_) | Kind::Loopback(_) => return None,
             Kind::Bond(_) => "bonding",
             Kind::Vlan(_) => "8021q",
             Kind::Bridge(_) => "bridge",
@@ -224,9 +233,9 @@ impl Kind {
         })
     }
 
-    /// Whether hostnet creates and deletes this kind (everything but physical NICs).
+    /// Whether hostnet creates and deletes this kind (everything but physical NICs and lo).
     pub fn is_virtual(&self) -> bool {
-        !matches!(self, Kind::Ethernet(_))
+        !matches!(self, Kind::Ethernet(_) | Kind::Loopback(_))
     }
 }
 
@@ -312,6 +321,8 @@ struct RawInterface {
     vxlan: Option<Box<Vxlan>>,
     #[serde(default, skip_serializing_if = "Option::is_none")]
     wireguard: Option<Box<wireguard::Wireguard>>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    loopback: Option<Loopback>,
     /// A VRF's settings (a map), or the name of the VRF this interface is enslaved to.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     vrf: Option<virt::VrfKey>,
@@ -343,8 +354,20 @@ fn is_up(s: &LinkState) -> bool {
     *s == LinkState::Up
 }
 
-pub const KIND_KEYS: &[&str] =
-    &["ethernet", "bond", "vlan", "bridge", "veth", "dummy", "macvlan", "ipvlan", "vxlan", "vrf", "wireguard"];
+pub const KIND_KEYS: &[&str] = &[
+    "ethernet",
+    "bond",
+    "vlan",
+    "bridge",
+    "veth",
+    "dummy",
+    "macvlan",
+    "ipvlan",
+    "vxlan",
+    "vrf",
+    "wireguard",
+    "loopback",
+];
 
 impl TryFrom<RawInterface> for Interface {
     type Error = String;
@@ -370,6 +393,7 @@ impl TryFrom<RawInterface> for Interface {
             r.ipvlan.map(|k| Kind::Ipvlan(*k)),
             r.vxlan.map(|k| Kind::Vxlan(*k)),
             r.wireguard.map(|k| Kind::Wireguard(*k)),
+            r.loopback.map(Kind::Loopback),
             table.map(Kind::Vrf),
         ]
         .into_iter()
@@ -420,6 +444,7 @@ impl From<Interface> for RawInterface {
             ipvlan: None,
             vxlan: None,
             wireguard: None,
+            loopback: None,
             vrf: i.vrf.map(virt::VrfKey::Member),
             mtu: i.mtu,
             mac: i.mac,
@@ -444,6 +469,7 @@ impl From<Interface> for RawInterface {
             Kind::Ipvlan(m) => r.ipvlan = Some(Box::new(m)),
             Kind::Vxlan(v) => r.vxlan = Some(Box::new(v)),
             Kind::Wireguard(w) => r.wireguard = Some(Box::new(w)),
+            Kind::Loopback(l) => r.loopback = Some(l),
             Kind::Vrf(v) => r.vrf = Some(virt::VrfKey::Table(v)),
         }
         r

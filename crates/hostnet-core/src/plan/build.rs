@@ -867,6 +867,12 @@ impl<'a> Planner<'a> {
                     return;
                 }
             }
+            // The kernel makes lo with the namespace; a host planned offline has it, up.
+            Kind::Loopback(_) if !self.known(name).is_some_and(|s| s.exists) => {
+                let s = self.s(name);
+                (s.exists, s.up, s.kind) = (true, true, Some(want.kind.clone()));
+            }
+            Kind::Loopback(_) => {}
             kind => self.ensure_virtual(name, kind),
         }
         if let Some(mtu) = want.mtu
@@ -1217,8 +1223,7 @@ impl<'a> Planner<'a> {
             })
             .filter(|r| r.nexthops.iter().all(|h| up(&h.dev)))
             .collect();
-        let missing: Vec<_> =
-            declared.cloned().chain(unmanaged).filter(|r| !self.typed_routes.contains(r)).collect();
+        let missing: Vec<_> = declared.cloned().chain(unmanaged).filter(|r| !self.typed_routes.contains(r)).collect();
         for route in missing {
             self.emit(Op::AddRoute { name: super::ROUTES_SUBJECT.to_string(), route });
         }

@@ -108,7 +108,7 @@ fn kind_args(kind: &Kind) -> Vec<String> {
             a
         }
         Kind::Vrf(v) => vec!["table".into(), v.table.to_string()],
-        Kind::Ethernet(_) | Kind::Dummy(_) | Kind::Wireguard(_) => vec![],
+        Kind::Ethernet(_) | Kind::Dummy(_) | Kind::Wireguard(_) | Kind::Loopback(_) => vec![],
     }
 }
 

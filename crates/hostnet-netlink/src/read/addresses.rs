@@ -48,6 +48,10 @@ pub fn parse_address(payload: &[u8]) -> Result<AddressMessage, DecodeError> {
 /// link-local.
 pub fn attach_address(link: &mut LiveLink, a: &AddressMessage) {
     let Some(cidr) = address_of(a) else { return };
+    // lo's 127.0.0.1/8 and ::1 are the kernel's, as its prefix and local routes are.
+    if cidr.addr().is_loopback() {
+        return;
+    }
     if is_dynamic(a) && !cidr.is_link_local() {
         link.dynamic.push(cidr);
     } else if !cidr.is_link_local() {
