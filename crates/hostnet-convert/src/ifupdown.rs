@@ -825,6 +825,7 @@ pub fn export(config: &Config) -> Exported {
             why: "ifupdown has no rule option; add it as an `up ip rule add ...` line by hand".into(),
         });
     }
+    crate::net_sysctls_lost(config, "ifupdown", &mut lost);
     Exported { files: vec![("interfaces".into(), out)], lost }
 }
 

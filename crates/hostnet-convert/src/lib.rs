@@ -58,6 +58,21 @@ pub(crate) fn cabling_lost(i: &hostnet_core::model::Interface, lost: &mut Vec<Lo
     }
 }
 
+/// Namespace-wide sysctls: no format's network files hold them (networkd's per-link
+/// `IPv4Forwarding=` writes only its link since systemd 256). Each is listed with the line that
+/// keeps it, in the file that does.
+pub(crate) fn net_sysctls_lost(config: &hostnet_core::Config, format: &str, lost: &mut Vec<Lost>) {
+    for (key, value) in &config.sysctls {
+        lost.push(Lost {
+            at: "sysctls".into(),
+            what: format!("{key} = {value}"),
+            why: format!(
+                "{format} has no namespace-wide sysctls; put `{key} = {value}` in /etc/sysctl.d/90-network.conf"
+            ),
+        });
+    }
+}
+
 /// The features each format can name: (kernel name, networkd `.link` key, netplan key,
 /// ifupdown `ethtool` package option).
 pub(crate) const OFFLOADS: &[(&str, &str, &str, &str)] = &[

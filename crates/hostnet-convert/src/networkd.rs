@@ -58,6 +58,7 @@ pub fn export(config: &Config) -> Exported {
             network(config, i, master_of(&i.name), holder == Some(i.name.as_str()), &mut lost),
         ));
     }
+    crate::net_sysctls_lost(config, "networkd", &mut lost);
     Exported { files, lost }
 }
 

@@ -78,6 +78,7 @@ pub fn validate(config: &Config, rep: &mut Reporter<'_>) -> Graph {
     check_addresses(config, rep);
     check_routes(config, rep);
     check_typed_routes(config, rep);
+    check_net_sysctls(config, rep);
     check_rules(config, rep);
     check_online(config, &names, rep);
     check_dns(config, rep);
@@ -845,6 +846,21 @@ fn check_multipath(config: &Config, r: &crate::model::Route, at: &str, rep: &mut
                     iface.name, r.dst
                 ),
             );
+        }
+    }
+}
+
+/// Namespace-wide sysctls: network keys that are no one link's, with a value.
+fn check_net_sysctls(config: &Config, rep: &mut Reporter<'_>) {
+    use crate::model::net_sysctl::{fans_out, refuse_key};
+    for (key, value) in &config.sysctls {
+        let at = format!("sysctls.{key}");
+        if let Some(why) = refuse_key(key) {
+            rep.error(at, why);
+        } else if value.0.trim().is_empty() {
+            rep.error(at, "an empty value: give the value, or leave the key out to keep the host's");
+        } else if fans_out(key).is_some() && !matches!(value.number(), Some(0 | 1)) {
+            rep.error(at, format!("{key} is 0 or 1, not {value}"));
         }
     }
 }

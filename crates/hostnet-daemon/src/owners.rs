@@ -5,7 +5,7 @@ use std::collections::{BTreeMap, HashMap};
 
 use hostnet_core::Config;
 use hostnet_core::model::Kind;
-use hostnet_core::plan::{DNS_SUBJECT, Op, Plan, ROUTES_SUBJECT, RULES_SUBJECT};
+use hostnet_core::plan::{DNS_SUBJECT, Op, Plan, ROUTES_SUBJECT, RULES_SUBJECT, SYSCTLS_SUBJECT};
 
 /// Device name to the declared link that owns it: every link owns itself, a veth its peer,
 /// and resolv.conf and the rule list are pseudo-links of their own when the config manages them.
@@ -32,6 +32,9 @@ impl Owners {
         if config.routes.is_some() {
             m.insert(ROUTES_SUBJECT.to_string(), ROUTES_SUBJECT.to_string());
         }
+        if !config.sysctls.is_empty() {
+            m.insert(SYSCTLS_SUBJECT.to_string(), SYSCTLS_SUBJECT.to_string());
+        }
         Owners(m)
     }
 
@@ -41,6 +44,7 @@ impl Owners {
             && a.dns.is_some() == b.dns.is_some()
             && a.routing_rules.is_some() == b.routing_rules.is_some()
             && a.routes.is_some() == b.routes.is_some()
+            && a.sysctls.is_empty() == b.sysctls.is_empty()
     }
 
     /// The declared links, in a stable order.
@@ -54,6 +58,9 @@ impl Owners {
         }
         if config.routes.is_some() {
             names.push(ROUTES_SUBJECT.to_string());
+        }
+        if !config.sysctls.is_empty() {
+            names.push(SYSCTLS_SUBJECT.to_string());
         }
         names
     }

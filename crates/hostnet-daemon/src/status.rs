@@ -159,8 +159,13 @@ pub fn link_report(
         name: name.to_string(),
         phase: state.map_or(Phase::Pending, |s| s.phase),
         present: live.is_some()
-            || [hostnet_core::plan::DNS_SUBJECT, hostnet_core::plan::RULES_SUBJECT, hostnet_core::plan::ROUTES_SUBJECT]
-                .contains(&name),
+            || [
+                hostnet_core::plan::DNS_SUBJECT,
+                hostnet_core::plan::RULES_SUBJECT,
+                hostnet_core::plan::ROUTES_SUBJECT,
+                hostnet_core::plan::SYSCTLS_SUBJECT,
+            ]
+            .contains(&name),
         oper_state: live.map(|l| l.oper_state.clone()),
         carrier: live.map(|l| l.carrier),
         carrier_changes: h.carrier_changes,

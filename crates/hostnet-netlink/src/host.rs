@@ -56,6 +56,9 @@ impl Netlink {
                 read_resolv_conf(&env.resolv_conf)
             };
         }
+        if !desired.sysctls.is_empty() {
+            state.to_mut().net_sysctls = crate::sysctl::read_net(desired.sysctls.keys());
+        }
         // NIC features are read only where the config sets some: one request per link.
         let wanted: Vec<String> = desired
             .interfaces

@@ -1,7 +1,8 @@
-//! Per-interface IP sysctls: read from the link dump (the kernel reports both families' devconf
-//! with every link, so observing them costs no file reads) and written under /proc/sys/net,
-//! which is the only interface the kernel has for most of them. /proc/sys/net shows the network
-//! namespace of the thread that opens it, so writes land in the namespace hostnet runs in.
+//! Per-interface IP sysctls, read from the link dump (the kernel reports both families' devconf
+//! with every link, so observing them costs no file reads), and the namespace-wide ones a
+//! config lists, read from their files; both written under /proc/sys/net, which is the only
+//! interface the kernel has for most of them. /proc/sys/net shows the network namespace of the
+//! thread that opens it, so writes land in the namespace hostnet runs in.
 
 use hostnet_core::model::{Sysctl, SysctlValues};
 use rtnetlink::packet_core::{DecodeError, NlaBuffer, NlasIterator, Parseable};
@@ -136,6 +137,38 @@ pub(crate) fn write(home: &Home, ifname: &str, key: Sysctl, value: i32) -> Resul
     };
     use std::io::Write;
     file.and_then(|mut f| f.write_all(value.to_string().as_bytes())).map_err(fail)
+}
+
+/// /proc/sys's file for a dotted sysctl name. Validation keeps names to words, so no `..`.
+fn net_path(key: &str) -> String {
+    format!("/proc/sys/{}", key.replace('.', "/"))
+}
+
+/// Writes a namespace-wide sysctl (`net.ipv4.ip_forward`) in the namespace of `home`.
+pub(crate) fn write_net(home: &Home, key: &str, value: &str) -> Result<(), crate::OpError> {
+    let path = net_path(key);
+    let fail = |e: std::io::Error| {
+        let why = match e.raw_os_error() {
+            Some(libc::ENOENT) => format!("this kernel has no {key} (no {path})"),
+            _ => format!("writing {value} to {path}: {e}"),
+        };
+        crate::OpError::new(e.raw_os_error().unwrap_or(0), why)
+    };
+    let open = || std::fs::OpenOptions::new().write(true).open(&path);
+    let file = match &home.0 {
+        Some(ns) if !home.is_current() => within(ns, open),
+        _ => open(),
+    };
+    use std::io::Write;
+    file.and_then(|mut f| f.write_all(value.as_bytes())).map_err(fail)
+}
+
+/// The listed namespace-wide sysctls as the current namespace's /proc/sys prints them; one it
+/// cannot read (the kernel has no such key) is left out.
+pub fn read_net<'a>(keys: impl IntoIterator<Item = &'a String>) -> std::collections::BTreeMap<String, String> {
+    keys.into_iter()
+        .filter_map(|k| std::fs::read_to_string(net_path(k)).ok().map(|v| (k.clone(), v.trim_end().to_string())))
+        .collect()
 }
 
 /// Runs `f` with the calling thread in namespace `ns`, then back where it was.

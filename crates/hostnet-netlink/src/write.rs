@@ -317,6 +317,7 @@ impl Netlink {
             }
             Op::SetDns { dns, .. } => write_resolv_conf(&env.resolv_conf, dns).map_err(OpError::from),
             Op::SetSysctl { name, key, value } => crate::sysctl::write(&self.home, name, *key, *value),
+            Op::SetNetSysctl { key, value } => crate::sysctl::write_net(&self.home, key, value),
             Op::AddRule { rule } => self.add_rule(rule).await,
             Op::DelRule { rule } => self.del_rule(rule).await,
         }

@@ -113,7 +113,7 @@ fn drift_is_reported_with_what_changed_and_repaired() {
 fn a_rule_route_or_sysctl_changed_by_hand_is_drift_and_repaired() {
     let ns = Ns::new("drules");
     let config = format!(
-        "{HOST}routing_rules:\n  - {{ from: 192.0.2.0/24, table: 100, priority: 1000 }}\nroutes:\n  - {{ type: blackhole, dst: 10.0.0.0/8 }}\n  - {{ dst: 10.20.0.0/16, nexthops: [{{via: 192.0.2.254, dev: v0}}, {{via: 203.0.113.254, dev: br0, weight: 2}}] }}\n"
+        "{HOST}routing_rules:\n  - {{ from: 192.0.2.0/24, table: 100, priority: 1000 }}\nroutes:\n  - {{ type: blackhole, dst: 10.0.0.0/8 }}\n  - {{ dst: 10.20.0.0/16, nexthops: [{{via: 192.0.2.254, dev: v0}}, {{via: 203.0.113.254, dev: br0, weight: 2}}] }}\nsysctls:\n  net.ipv4.ip_forward: 1\n"
     )
         .replace("    mtu: 1400\n    addresses", "    mtu: 1400\n    ipv4: { rp_filter: loose }\n    addresses");
     let f = ns.file("c.yaml", &config);
@@ -134,6 +134,13 @@ fn a_rule_route_or_sysctl_changed_by_hand_is_drift_and_repaired() {
     d.wait_until("the declared gateway is put back", || {
         let r = ns.ip(&["route", "show", "198.51.100.0/24"]);
         r.contains("via 192.0.2.254 dev v0") && !r.contains("192.0.2.253")
+    });
+    // A namespace-wide sysctl written by hand: its netconf notification brings the daemon.
+    let sysctl =
+        |args: &[&str]| Command::new("ip").args(["netns", "exec", &ns.name, "sysctl"]).args(args).output().unwrap();
+    assert!(sysctl(&["-qw", "net.ipv4.ip_forward=0"]).status.success());
+    d.wait_until("ip_forward is put back", || {
+        String::from_utf8_lossy(&sysctl(&["-n", "net.ipv4.ip_forward"]).stdout).trim() == "1"
     });
     // A multipath route narrowed to one path by hand is drift too.
     ns.ip(&["route", "replace", "10.20.0.0/16", "via", "192.0.2.254", "dev", "v0"]);

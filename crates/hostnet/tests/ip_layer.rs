@@ -379,3 +379,92 @@ fn local_routes_and_route_protocol_apply_verify_and_roll_back() {
         assert_eq!(err.lines().count(), 1, "{err}");
     }
 }
+
+const NET_SYSCTLS: &str = "interfaces:
+  - name: v0
+    veth: {peer: v1}
+    addresses: [192.0.2.1/24]
+    ipv4: {forwarding: false}
+sysctls:
+  net.ipv4.ip_forward: 1
+  net.ipv6.conf.all.forwarding: 1
+  net.ipv4.conf.all.rp_filter: 2
+  net.core.somaxconn: 1024
+  net.ipv4.ip_local_port_range: \"20000 60999\"
+";
+
+/// Namespace-wide sysctls and every link's forwarding, one `key=value` per line.
+fn net_sysctls(ns: &Ns) -> String {
+    let mut keys: Vec<String> = ["net.ipv4.ip_forward", "net.ipv6.conf.all.forwarding", "net.ipv4.conf.all.rp_filter"]
+        .into_iter()
+        .chain(["net.core.somaxconn", "net.ipv4.ip_local_port_range", "net.ipv4.conf.default.forwarding"])
+        .map(String::from)
+        .collect();
+    for l in ["h0", "h1", "v0", "v1"] {
+        keys.push(format!("net.ipv4.conf.{l}.forwarding"));
+        keys.push(format!("net.ipv6.conf.{l}.forwarding"));
+    }
+    let mut out = String::new();
+    for k in keys {
+        let o =
+            std::process::Command::new("ip").args(["netns", "exec", &ns.name, "sysctl", "-n", &k]).output().unwrap();
+        out += &format!("{k}={}\n", String::from_utf8_lossy(&o.stdout).trim());
+    }
+    out
+}
+
+#[test]
+#[ignore = "needs root: creates network namespaces"]
+fn namespace_wide_sysctls_apply_verify_and_roll_back_with_each_links_forwarding() {
+    let ns = Ns::new("netsys");
+    ns.ip(&["link", "add", "h0", "type", "veth", "peer", "name", "h1"]);
+    // A link that forwards on its own while the namespace does not: writing ip_forward writes
+    // every link's forwarding, and a rollback must give h0 its own value back.
+    let st = std::process::Command::new("ip")
+        .args(["netns", "exec", &ns.name, "sysctl", "-qw", "net.ipv4.conf.h0.forwarding=1"])
+        .status()
+        .unwrap();
+    assert!(st.success());
+    let before = net_sysctls(&ns);
+    assert!(before.contains("net.ipv4.conf.h0.forwarding=1\n") && before.contains("net.ipv4.ip_forward=0\n"));
+    let f = ns.file("c.yaml", NET_SYSCTLS);
+    every_failure_rolls_back(&ns, &f, |fail_at, text| {
+        assert_eq!(net_sysctls(&ns), before, "sysctls differ after a failure at step {fail_at}:\n{text}");
+    });
+    ns.hostnet_ok(&["apply", &f]);
+    let after = net_sysctls(&ns);
+    for want in [
+        "net.ipv4.ip_forward=1\n",
+        "net.ipv6.conf.all.forwarding=1\n",
+        "net.ipv4.conf.all.rp_filter=2\n",
+        "net.core.somaxconn=1024\n",
+        "net.ipv4.ip_local_port_range=20000\t60999\n",
+        "net.ipv4.conf.h1.forwarding=1\n",
+        // The link's own setting wins over the namespace's, since it is planned after it.
+        "net.ipv4.conf.v0.forwarding=0\n",
+    ] {
+        assert!(after.contains(want), "missing {want:?} in\n{after}");
+    }
+    assert_eq!(ns.plan_len(&f), 0, "a second plan is not empty");
+    // Changed by hand: drift, which the plan names.
+    let st = std::process::Command::new("ip")
+        .args(["netns", "exec", &ns.name, "sysctl", "-qw", "net.core.somaxconn=128"])
+        .status()
+        .unwrap();
+    assert!(st.success());
+    let plan = ns.hostnet_ok(&["plan", "--live", &f]);
+    assert!(plan.contains("set_net_sysctl") && plan.contains("net.core.somaxconn = 1024"), "{plan}");
+    // Keys that are no namespace's, or values that are no sysctl's, are refused at their line.
+    for (line, want) in [
+        ("  kernel.panic: 10", "bad.yaml:2:3: sysctls.kernel.panic: `kernel.panic` is not a network sysctl"),
+        ("  net.ipv4.conf.eth0.rp_filter: 1", "`eth0`'s own: declare it under that interface"),
+        ("  net.ipv6.conf.all.disable_ipv6: 1", "turning IPv6 off everywhere"),
+        ("  net.ipv4.ip_forward: 2", "net.ipv4.ip_forward is 0 or 1, not 2"),
+        ("  net.ipv4.ip_forward: true", "sysctls take numbers: write 1 for true"),
+    ] {
+        let bad = ns.file("bad.yaml", &format!("sysctls:\n{line}\n"));
+        let out = ns.hostnet(&["check", &bad]);
+        let err = String::from_utf8_lossy(&out.stderr);
+        assert!(out.status.code() == Some(65) && err.contains(want), "{line}: {err}");
+    }
+}

@@ -18,6 +18,7 @@ pub mod ip;
 pub mod kernel_enum;
 pub mod kinds;
 pub mod net;
+pub mod net_sysctl;
 mod route_words;
 pub mod rule;
 mod rule_words;
@@ -56,6 +57,10 @@ pub struct Config {
     /// added (protocol boot or static) are removed.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub routes: Option<Vec<Route>>,
+    /// Namespace-wide network sysctls by name (`net.ipv4.ip_forward: 1`), planned, undone and
+    /// verified like a link's. Unlisted ones are left as the host has them.
+    #[serde(default, skip_serializing_if = "std::collections::BTreeMap::is_empty")]
+    pub sysctls: std::collections::BTreeMap<String, net_sysctl::SysctlText>,
     /// What the daemon does when the host drifts from this file.
     #[serde(default, skip_serializing_if = "Reconcile::is_default")]
     pub reconcile: Reconcile,

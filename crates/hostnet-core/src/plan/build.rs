@@ -71,6 +71,8 @@ struct Planner<'a> {
     rules: Vec<crate::model::Rule>,
     /// The host's interface-less routes, as the plan so far leaves them.
     typed_routes: Vec<crate::model::Route>,
+    /// The listed namespace-wide sysctls, as the plan so far leaves them.
+    net_sysctls: std::collections::BTreeMap<String, String>,
 }
 
 /// Plans the operations that take `current` to `desired`. `desired` must have passed
@@ -154,6 +156,7 @@ fn plan_once(
         want_up_set: Default::default(),
         rules: current.rules.clone(),
         typed_routes: current.routes.clone(),
+        net_sysctls: current.net_sysctls.clone(),
     };
     let touchable = touchable(desired, current, &p.live, &pruned_names);
     // Sized once: growing it rehashed every simulated link several times.
@@ -192,6 +195,9 @@ fn plan_once(
     }
     let order = graph.topo_order().unwrap_or_default();
     p.multipath_out(cycled);
+    // First: forwarding written namespace-wide reaches every link, and the links' own
+    // settings, planned below, must come after it.
+    p.net_sysctls();
     p.prune(&pruned);
     p.teardown(graph, &order);
     for &n in &order {
@@ -496,13 +502,49 @@ impl<'a> Planner<'a> {
             },
             Op::AddRule { rule } => smallvec![Op::DelRule { rule: rule.clone() }],
             Op::DelRule { rule } => smallvec![Op::AddRule { rule: rule.clone() }],
+            Op::SetNetSysctl { key, .. } => self.net_sysctl_undo(key),
         }
+    }
+
+    /// Puts a namespace-wide sysctl back; for one the kernel also writes on every link
+    /// (forwarding), each link whose own value differed from it gets that back too.
+    fn net_sysctl_undo(&self, key: &str) -> Undo {
+        let Some(old) = self.net_sysctls.get(key) else { return smallvec![] };
+        let mut v = smallvec![Op::SetNetSysctl { key: key.to_string(), value: old.clone() }];
+        let (Some(per_link), Ok(old)) = (crate::model::net_sysctl::fans_out(key), old.trim().parse::<i32>()) else {
+            return v;
+        };
+        for l in &self.current.links {
+            let name = l.iface.name.as_str();
+            let have = match self.sim.get(name) {
+                Some(s) if !s.exists => continue,
+                Some(s) => s.sysctls.get(per_link),
+                None => l.sysctls.get(per_link),
+            };
+            if let Some(have) = have.filter(|h| *h != old) {
+                v.push(Op::SetSysctl { name: name.to_string(), key: per_link, value: have });
+            }
+        }
+        v
     }
 
     fn apply_sim(&mut self, op: &Op) {
         match op {
             Op::Missing { .. } | Op::SetDns { .. } => {}
             Op::SetSysctl { name, key, value } => self.s(name).sysctls.set(*key, *value),
+            Op::SetNetSysctl { key, value } => {
+                self.net_sysctls.insert(key.clone(), value.clone());
+                // The kernel writes it on every link too; the links planned later see that.
+                if let (Some(per_link), Ok(n)) = (crate::model::net_sysctl::fans_out(key), value.trim().parse::<i32>())
+                {
+                    let names: Vec<String> = self.current.links.iter().map(|l| l.iface.name.clone()).collect();
+                    for name in names {
+                        if self.sim.contains_key(&name) {
+                            self.s(&name).sysctls.set(per_link, n);
+                        }
+                    }
+                }
+            }
             Op::AddRule { rule } => self.rules.push(rule.clone()),
             Op::DelRule { rule } => self.rules.retain(|r| r != rule),
             Op::Rename { from, to } => {
@@ -1226,6 +1268,20 @@ impl<'a> Planner<'a> {
         let missing: Vec<_> = declared.cloned().chain(unmanaged).filter(|r| !self.typed_routes.contains(r)).collect();
         for route in missing {
             self.emit(Op::AddRoute { name: super::ROUTES_SUBJECT.to_string(), route });
+        }
+    }
+
+    /// The listed namespace-wide sysctls the host does not have (or cannot say it has).
+    fn net_sysctls(&mut self) {
+        let changes: Vec<(String, String)> = self
+            .desired
+            .sysctls
+            .iter()
+            .filter(|(k, want)| !self.net_sysctls.get(*k).is_some_and(|have| want.same_as(have)))
+            .map(|(k, v)| (k.clone(), v.0.clone()))
+            .collect();
+        for (key, value) in changes {
+            self.emit(Op::SetNetSysctl { key, value });
         }
     }
 

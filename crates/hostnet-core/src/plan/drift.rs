@@ -70,5 +70,6 @@ pub fn describe(op: &Op, current: &State) -> String {
         ),
         Op::AddRule { rule } => format!("rule `{rule}` missing"),
         Op::DelRule { rule } => format!("rule `{rule}` not in the config"),
+        Op::SetNetSysctl { key, value } => format!("{key} differs from {value}"),
     }
 }

@@ -184,6 +184,11 @@ pub enum Op {
     DelRule {
         rule: Rule,
     },
+    /// Writes a namespace-wide sysctl (`net.ipv4.ip_forward`), its value as /proc/sys takes it.
+    SetNetSysctl {
+        key: String,
+        value: String,
+    },
 }
 
 /// The pseudo-device that DNS operations change.
@@ -194,6 +199,9 @@ pub const RULES_SUBJECT: &str = "(rules)";
 /// The pseudo-device that owns the config's top-level routes (blackhole, unreachable,
 /// prohibit): they go out of no interface, and need none.
 pub const ROUTES_SUBJECT: &str = "(routes)";
+
+/// The pseudo-device that namespace-wide sysctl operations change.
+pub const SYSCTLS_SUBJECT: &str = "(sysctls)";
 
 /// Whether IPv4 address `b` (at `i` in the kernel's list `have`) is a secondary of the subnet
 /// whose primary is `a`: same network and prefix, and `a` the first of that subnet in the list.
@@ -241,6 +249,7 @@ impl Op {
             Op::SetSysctl { .. } => "set_sysctl",
             Op::AddRule { .. } => "add_rule",
             Op::DelRule { .. } => "del_rule",
+            Op::SetNetSysctl { .. } => "set_net_sysctl",
         }
     }
 
@@ -271,6 +280,7 @@ impl Op {
             Op::Enslave { port, .. } | Op::Release { port, .. } => port,
             Op::SetDns { .. } => DNS_SUBJECT,
             Op::AddRule { .. } | Op::DelRule { .. } => RULES_SUBJECT,
+            Op::SetNetSysctl { .. } => SYSCTLS_SUBJECT,
         }
     }
 
@@ -301,7 +311,7 @@ impl Op {
             Op::Delete { name, takes } => std::iter::once(name).chain(takes).map(String::as_str).collect(),
             Op::Rename { from: Selector::Name(old), to } => vec![old, to],
             Op::Create { kind: Kind::Vlan(v), name, .. } => vec![&v.base, name],
-            Op::AddRule { .. } | Op::DelRule { .. } => vec![],
+            Op::AddRule { .. } | Op::DelRule { .. } | Op::SetNetSysctl { .. } => vec![],
             // A multipath route needs the links of its paths; the others, none.
             Op::AddRoute { name, route } | Op::DelRoute { name, route } if name == ROUTES_SUBJECT => {
                 route.nexthops.iter().map(|h| h.dev.as_str()).collect()

@@ -65,6 +65,7 @@ fn describe(op: &Op) -> (String, String, String) {
         Op::SetSysctl { name, key, value } => (name, format!("{key} = {value}")),
         Op::AddRule { rule } => ("", rule.to_string()),
         Op::DelRule { rule } => ("", rule.to_string()),
+        Op::SetNetSysctl { key, value } => ("", format!("{key} = {value}")),
     };
     (op.kind_name().to_string(), subject.to_string(), detail.trim_end().to_string())
 }
@@ -444,6 +445,7 @@ fn ip_command(op: &Op, target: &IpTarget) -> String {
             )
         }
         Op::SetSysctl { name, key, value } => format!("sysctl -qw {}={value}", sh(&key.dotted(name))),
+        Op::SetNetSysctl { key, value } => format!("sysctl -qw {}", sh(&format!("{key}={value}"))),
         Op::AddRule { rule } | Op::DelRule { rule } => {
             let verb = if matches!(op, Op::AddRule { .. }) { "add" } else { "del" };
             let text = rule.to_string();

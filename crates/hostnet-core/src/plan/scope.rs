@@ -105,12 +105,13 @@ pub fn reach(old: &Config, g_old: &Graph, new: &Config, g_new: &Graph, names: &B
         stack.extend(&g.lowers[n]);
     }
     // Listed field by field, so that a new section of the config cannot be left out unnoticed.
-    let Config { interfaces, dns, routing_rules, routes, reconcile, prune, online, metrics, status: _ } = new;
+    let Config { interfaces, dns, routing_rules, routes, sysctls, reconcile, prune, online, metrics, status: _ } = new;
     Config {
         interfaces: interfaces.iter().filter(|i| keep.contains(&i.name)).cloned().collect(),
         dns: dns.clone(),
         routing_rules: routing_rules.clone(),
         routes: routes.clone(),
+        sysctls: sysctls.clone(),
         reconcile: *reconcile,
         prune: *prune,
         online: online.clone(),

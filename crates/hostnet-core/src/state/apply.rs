@@ -275,6 +275,16 @@ impl State {
                 Ok(())
             }
             Op::SetSysctl { name, key, value } => self.with(name, |l| l.sysctls.set(*key, *value)),
+            Op::SetNetSysctl { key, value } => {
+                self.net_sysctls.insert(key.clone(), value.clone());
+                if let (Some(per_link), Ok(n)) = (crate::model::net_sysctl::fans_out(key), value.trim().parse::<i32>())
+                {
+                    for l in &mut self.links {
+                        l.sysctls.set(per_link, n);
+                    }
+                }
+                Ok(())
+            }
             Op::AddRule { rule } => {
                 self.rules.push(rule.clone());
                 Ok(())

@@ -47,6 +47,9 @@ pub struct State {
     /// back when a setting hostnet gave it for a role (a bridge port's) no longer applies.
     /// Unread ones are `None`.
     pub sysctl_defaults: crate::model::SysctlValues,
+    /// The namespace-wide sysctls the config lists, as /proc/sys prints them; a key this
+    /// kernel does not have is absent.
+    pub net_sysctls: std::collections::BTreeMap<String, String>,
 }
 
 impl State {
@@ -128,7 +131,8 @@ impl State {
         }
         let rules = config.routing_rules.clone().unwrap_or_default();
         let routes = config.routes.clone().unwrap_or_default();
-        State { links, dns: config.dns.clone(), rules, routes, observed: true, ..State::default() }
+        let net_sysctls = config.sysctls.iter().map(|(k, v)| (k.clone(), v.0.clone())).collect();
+        State { links, dns: config.dns.clone(), rules, routes, net_sysctls, observed: true, ..State::default() }
     }
 
     /// Names of the links enslaved to `master`, in index order.
