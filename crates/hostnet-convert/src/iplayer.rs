@@ -3,7 +3,7 @@
 //! section, so every exporter needs the same answer to "which interface carries this rule".
 
 use hostnet_core::model::rule::{Family, RuleAction};
-use hostnet_core::model::{AddrGenMode, Config, Interface, Kind, RpFilter, Rule};
+use hostnet_core::model::{AddrGenMode, Config, Interface, Kind, Privacy, RpFilter, Rule};
 use serde_json::{Map, Value, json};
 
 use crate::Lost;
@@ -81,6 +81,18 @@ pub(crate) fn networkd_network(i: &Interface, port: bool, lost: &mut Vec<Lost>) 
     if let Some(m) = v6.addr_gen_mode {
         s += &format!("IPv6LinkLocalAddressGenerationMode={}\n", addr_gen_name(m));
     }
+    if let Some(p) = v6.privacy {
+        let v = match p {
+            Privacy::Off => "no",
+            Privacy::PreferPublic => "prefer-public",
+            Privacy::PreferTemporary => "yes",
+        };
+        s += &format!("IPv6PrivacyExtensions={v}\n");
+    }
+    // networkd writes dad_transmits from it.
+    if let Some(n) = v6.dad_transmits {
+        s += &format!("IPv6DuplicateAddressDetection={n}\n");
+    }
     let nope = |what: &str, lost: &mut Vec<Lost>| {
         lost.push(Lost { at: i.name.clone(), what: what.into(), why: "networkd has no per-link setting for it".into() })
     };
@@ -92,6 +104,9 @@ pub(crate) fn networkd_network(i: &Interface, port: bool, lost: &mut Vec<Lost>) 
     }
     if v6.disable_ipv6.is_some() {
         nope("ipv6.disable_ipv6", lost);
+    }
+    if v6.accept_dad.is_some() {
+        nope("ipv6.accept_dad", lost);
     }
     s
 }
@@ -197,7 +212,20 @@ pub(crate) fn netplan_export(config: &Config, i: &Interface, body: &mut Map<Stri
         ("ipv6.forwarding", v6.forwarding.is_some()),
         ("ipv6.disable_ipv6", v6.disable_ipv6.is_some()),
         ("ipv6.slaac", v6.slaac.is_some()),
+        ("ipv6.privacy prefer-public", v6.privacy == Some(Privacy::PreferPublic)),
+        ("ipv6.accept_dad", v6.accept_dad.is_some()),
+        ("ipv6.dad_transmits", v6.dad_transmits.is_some()),
     ];
+    // netplan's true is networkd's IPv6PrivacyExtensions=yes: temporary addresses, preferred.
+    match v6.privacy {
+        Some(Privacy::PreferTemporary) => {
+            body.insert("ipv6-privacy".into(), json!(true));
+        }
+        Some(Privacy::Off) => {
+            body.insert("ipv6-privacy".into(), json!(false));
+        }
+        _ => {}
+    }
     for (what, set) in sysctls {
         if set {
             lost.push(Lost { at: i.name.clone(), what: what.into(), why: "netplan has no key for it".into() });
@@ -268,6 +296,10 @@ pub(crate) fn netplan_import(
                 bad("IPv4 link-local (169.254/16) addressing is not something hostnet configures".into());
             }
         }
+        "ipv6-privacy" => match v.as_bool() {
+            Some(b) => i.ipv6.privacy = Some(if b { Privacy::PreferTemporary } else { Privacy::Off }),
+            None => bad("not a boolean".into()),
+        },
         "ipv6-address-generation" => match v.as_str() {
             Some("eui64") => i.ipv6.addr_gen_mode = Some(AddrGenMode::Eui64),
             Some("stable-privacy") => i.ipv6.addr_gen_mode = Some(AddrGenMode::StablePrivacy),

@@ -193,6 +193,14 @@ fn check_ip_settings(iface: &Interface, at: &str, rep: &mut Reporter<'_>) {
     {
         rep.error(format!("{at}.ipv4.arp_announce"), format!("arp_announce {a} is out of range 0..=2"));
     }
+    if let Some(d) = iface.ipv6.accept_dad.filter(|d| *d > 2) {
+        rep.error(
+            format!("{at}.ipv6.accept_dad"),
+            format!(
+                "accept_dad {d} is out of range 0..=2 (0 off, 1 on, 2 on and IPv6 off on a duplicate MAC-based address)"
+            ),
+        );
+    }
     let v6 = &iface.ipv6;
     match (v6.link_local, v6.addr_gen_mode) {
         (Some(false), Some(m)) if m != AddrGenMode::None => rep.error(

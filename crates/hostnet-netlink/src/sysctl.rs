@@ -36,6 +36,9 @@ pub fn sysctls_of(l: &LinkMessage) -> SysctlValues {
                                 v.set(Sysctl::Autoconf, c.autoconf);
                                 v.set(Sysctl::DisableIpv6, c.disable_ipv6);
                                 v.set(Sysctl::AddrGenMode, c.addr_gen_mode);
+                                v.set(Sysctl::UseTempaddr, c.use_tempaddr);
+                                v.set(Sysctl::AcceptDad, c.accept_dad);
+                                v.set(Sysctl::DadTransmits, c.dad_transmits);
                             }
                             AfSpecInet6::AddrGenMode(m) => v.set(Sysctl::AddrGenMode, i32::from(u8::from(m))),
                             _ => {}

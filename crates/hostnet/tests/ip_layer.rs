@@ -28,7 +28,8 @@ fn sysctls(ns: &Ns, links: &[&str]) -> String {
         for leaf in ["forwarding", "rp_filter", "arp_ignore", "arp_announce", "proxy_arp"] {
             out += &format!("{l}/ipv4/{leaf}={}\n", sysctl(ns, "ipv4", l, leaf));
         }
-        for leaf in ["forwarding", "accept_ra", "autoconf", "addr_gen_mode", "disable_ipv6"] {
+        let v6 = ["forwarding", "accept_ra", "autoconf", "addr_gen_mode", "disable_ipv6", "use_tempaddr"];
+        for leaf in v6.into_iter().chain(["accept_dad", "dad_transmits"]) {
             out += &format!("{l}/ipv6/{leaf}={}\n", sysctl(ns, "ipv6", l, leaf));
         }
     }
@@ -173,7 +174,7 @@ interfaces:
   - name: s0
     veth: { peer: s1 }
     ipv4: { forwarding: true, rp_filter: loose, arp_ignore: 1, arp_announce: 2, proxy_arp: true }
-    ipv6: { forwarding: true, accept_ra: true, slaac: false, addr_gen_mode: random }
+    ipv6: { forwarding: true, accept_ra: true, slaac: false, addr_gen_mode: random, privacy: prefer-temporary, accept_dad: 2, dad_transmits: 3 }
   - name: s1
     veth: { peer: s0 }
   - name: br0
@@ -218,6 +219,10 @@ fn sysctls_apply_bridge_ports_lose_link_local_and_rollback_restores_both() {
     assert_eq!([s("s0", "ipv6", "forwarding"), s("s0", "ipv6", "accept_ra")], ["1", "2"]);
     assert_eq!(s("s0", "ipv6", "autoconf"), "0", "slaac: false");
     assert_eq!(s("s0", "ipv6", "addr_gen_mode"), "3");
+    assert_eq!(
+        [s("s0", "ipv6", "use_tempaddr"), s("s0", "ipv6", "accept_dad"), s("s0", "ipv6", "dad_transmits")],
+        ["2", "2", "3"]
+    );
     // The bridge port gets no link-local (the default), nor does the bridge (asked for).
     assert_eq!([s("s1", "ipv6", "addr_gen_mode"), s("br0", "ipv6", "addr_gen_mode")], ["1", "1"]);
     assert!(link_local(&ns, "s1").is_empty(), "{:?}", link_local(&ns, "s1"));
@@ -239,6 +244,7 @@ fn sysctls_apply_bridge_ports_lose_link_local_and_rollback_restores_both() {
     let s0 = shown["interfaces"].as_array().unwrap().iter().find(|i| i["name"] == "s0").unwrap();
     assert_eq!(s0["ipv4"]["rp_filter"], "loose", "{s0}");
     assert_eq!(s0["ipv6"]["slaac"], false, "{s0}");
+    assert_eq!((&s0["ipv6"]["privacy"], &s0["ipv6"]["dad_transmits"]), (&"prefer-temporary".into(), &3.into()), "{s0}");
     let s1 = shown["interfaces"].as_array().unwrap().iter().find(|i| i["name"] == "s1").unwrap();
     assert_eq!(s1["ipv6"]["link_local"], false, "{s1}");
 }

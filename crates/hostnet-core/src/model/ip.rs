@@ -47,6 +47,46 @@ pub struct Ipv6Settings {
     pub disable_ipv6: Option<bool>,
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub forwarding: Option<bool>,
+    /// Temporary addresses beside each autoconfigured one (RFC 8981, `use_tempaddr`), and
+    /// which of the two a connection leaves with.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub privacy: Option<Privacy>,
+    /// Duplicate address detection: 0 off, 1 on, 2 on and IPv6 turned off when the link's
+    /// MAC-based link-local address is found taken (`accept_dad`).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub accept_dad: Option<u8>,
+    /// Neighbour solicitations sent to detect a duplicate (`dad_transmits`; the kernel's 1).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub dad_transmits: Option<u8>,
+}
+
+/// RFC 8981 temporary addresses: none, made but not preferred, or made and preferred.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "kebab-case")]
+pub enum Privacy {
+    Off,
+    PreferPublic,
+    PreferTemporary,
+}
+
+impl Privacy {
+    pub fn kernel(self) -> i32 {
+        match self {
+            Privacy::Off => 0,
+            Privacy::PreferPublic => 1,
+            Privacy::PreferTemporary => 2,
+        }
+    }
+
+    /// The kernel's -1 (a link without a MAC to derive from, as lo) is no setting of ours.
+    pub fn from_kernel(v: i32) -> Option<Privacy> {
+        match v {
+            0 => Some(Privacy::Off),
+            1 => Some(Privacy::PreferPublic),
+            2 => Some(Privacy::PreferTemporary),
+            _ => None,
+        }
+    }
 }
 
 impl Ipv4Settings {
@@ -115,10 +155,13 @@ pub enum Sysctl {
     Autoconf,
     AddrGenMode,
     DisableIpv6,
+    UseTempaddr,
+    AcceptDad,
+    DadTransmits,
 }
 
 impl Sysctl {
-    pub const ALL: [Sysctl; 10] = [
+    pub const ALL: [Sysctl; 13] = [
         Sysctl::Ipv4Forwarding,
         Sysctl::RpFilter,
         Sysctl::ArpIgnore,
@@ -129,6 +172,9 @@ impl Sysctl {
         Sysctl::Autoconf,
         Sysctl::AddrGenMode,
         Sysctl::DisableIpv6,
+        Sysctl::UseTempaddr,
+        Sysctl::AcceptDad,
+        Sysctl::DadTransmits,
     ];
 
     /// `ipv4` or `ipv6`: the directory under /proc/sys/net.
@@ -152,6 +198,9 @@ impl Sysctl {
             Sysctl::Autoconf => "autoconf",
             Sysctl::AddrGenMode => "addr_gen_mode",
             Sysctl::DisableIpv6 => "disable_ipv6",
+            Sysctl::UseTempaddr => "use_tempaddr",
+            Sysctl::AcceptDad => "accept_dad",
+            Sysctl::DadTransmits => "dad_transmits",
         }
     }
 
@@ -242,6 +291,15 @@ pub fn wanted_sysctls(v4: &Ipv4Settings, v6: &Ipv6Settings, bridge_port: bool) -
     if let Some(a) = v6.slaac {
         out.push((Sysctl::Autoconf, flag(a)));
     }
+    if let Some(p) = v6.privacy {
+        out.push((Sysctl::UseTempaddr, p.kernel()));
+    }
+    if let Some(d) = v6.accept_dad {
+        out.push((Sysctl::AcceptDad, i32::from(d)));
+    }
+    if let Some(d) = v6.dad_transmits {
+        out.push((Sysctl::DadTransmits, i32::from(d)));
+    }
     let mode = match (v6.link_local, v6.addr_gen_mode) {
         (Some(false), _) => Some(AddrGenMode::None),
         (None, None) if bridge_port => Some(AddrGenMode::None),
@@ -279,6 +337,9 @@ pub fn set_from_kernel(v4: &mut Ipv4Settings, v6: &mut Ipv6Settings, k: Sysctl, 
         Sysctl::AcceptRa => v6.accept_ra = Some(v != 0),
         Sysctl::Autoconf => v6.slaac = Some(v != 0),
         Sysctl::DisableIpv6 => v6.disable_ipv6 = Some(v != 0),
+        Sysctl::UseTempaddr => v6.privacy = Privacy::from_kernel(v),
+        Sysctl::AcceptDad => v6.accept_dad = u8::try_from(v).ok().filter(|d| *d <= 2),
+        Sysctl::DadTransmits => v6.dad_transmits = u8::try_from(v).ok(),
         Sysctl::AddrGenMode => match AddrGenMode::from_kernel(v) {
             Some(AddrGenMode::None) => v6.link_local = Some(false),
             m => v6.addr_gen_mode = m,
@@ -289,6 +350,9 @@ pub fn set_from_kernel(v4: &mut Ipv4Settings, v6: &mut Ipv6Settings, k: Sysctl, 
         Sysctl::ArpIgnore => v4.arp_ignore.is_some(),
         Sysctl::ArpAnnounce => v4.arp_announce.is_some(),
         Sysctl::AddrGenMode => v6.link_local.is_some() || v6.addr_gen_mode.is_some(),
+        Sysctl::UseTempaddr => v6.privacy.is_some(),
+        Sysctl::AcceptDad => v6.accept_dad.is_some(),
+        Sysctl::DadTransmits => v6.dad_transmits.is_some(),
         _ => true,
     }
 }

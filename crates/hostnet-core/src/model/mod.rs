@@ -33,7 +33,7 @@ use serde::{Deserialize, Serialize};
 pub use bond::{Bond, BondMode, BondOpt};
 pub use dhcp::{ClientId, Dhcp4, Dhcp6, Dhcp6Mode};
 pub use ethtool::{Channels, Coalesce, Duplex, Ethtool, LinkModes, Rings};
-pub use ip::{AddrGenMode, Ipv4Settings, Ipv6Settings, RpFilter, Sysctl, SysctlValues, settings_from};
+pub use ip::{AddrGenMode, Ipv4Settings, Ipv6Settings, Privacy, RpFilter, Sysctl, SysctlValues, settings_from};
 pub use kinds::{Bridge, BridgePort, CabledTo, Ethernet, Match, Veth, Vlan, VlanProtocol};
 pub use net::{Cidr, MacAddr, NextHop, Route, RouteDst, RouteProtocol, RouteScope, RouteType};
 pub use rule::Rule;
