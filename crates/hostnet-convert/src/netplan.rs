@@ -370,6 +370,12 @@ fn route(r: &Value) -> Result<Route, String> {
         },
         mtu: r.get("mtu").and_then(Value::as_u64).map(|m| m as u32),
         protocol: None,
+        initcwnd: r.get("congestion-window").and_then(Value::as_u64).map(|m| m as u32),
+        initrwnd: r.get("advertised-receive-window").and_then(Value::as_u64).map(|m| m as u32),
+        advmss: None,
+        congctl: None,
+        quickack: None,
+        fastopen_no_cookie: None,
         nexthops: Vec::new(),
     })
 }
@@ -671,6 +677,21 @@ fn export_all(config: &Config) -> Exported {
             }
             !r.is_multipath()
         });
+        for r in &routes {
+            let unsaid: Vec<&str> = r
+                .tcp_settings()
+                .into_iter()
+                .map(|(k, _)| k)
+                .filter(|k| !matches!(*k, "initcwnd" | "initrwnd"))
+                .collect();
+            if !unsaid.is_empty() {
+                lost.push(Lost {
+                    at: i.name.clone(),
+                    what: format!("route {} {}", r.dst, unsaid.join(", ")),
+                    why: "netplan routes have congestion-window and advertised-receive-window only".into(),
+                });
+            }
+        }
         for r in routes.iter().filter(|r| r.protocol.is_some()) {
             lost.push(Lost {
                 at: i.name.clone(),
@@ -707,6 +728,12 @@ fn export_all(config: &Config) -> Exported {
                     }
                     if let Some(x) = r.mtu {
                         m.insert("mtu".into(), json!(x));
+                    }
+                    if let Some(x) = r.initcwnd {
+                        m.insert("congestion-window".into(), json!(x));
+                    }
+                    if let Some(x) = r.initrwnd {
+                        m.insert("advertised-receive-window".into(), json!(x));
                     }
                     Value::Object(m)
                 })

@@ -233,6 +233,19 @@ fn network(config: &Config, i: &Interface, master: Option<&Interface>, dns: bool
         if let Some(m) = r.mtu {
             s.push_str(&format!("MTUBytes={m}\n"));
         }
+        let yes = |b: bool| if b { "yes" } else { "no" };
+        for (key, v) in [
+            ("InitialCongestionWindow", r.initcwnd.map(|x| x.to_string())),
+            ("InitialAdvertisedReceiveWindow", r.initrwnd.map(|x| x.to_string())),
+            ("TCPAdvertisedMaximumSegmentSize", r.advmss.map(|x| x.to_string())),
+            ("TCPCongestionControlAlgorithm", r.congctl.clone()),
+            ("QuickAck", r.quickack.map(|b| yes(b).to_string())),
+            ("FastOpenNoCookie", r.fastopen_no_cookie.map(|b| yes(b).to_string())),
+        ] {
+            if let Some(v) = v {
+                s.push_str(&format!("{key}={v}\n"));
+            }
+        }
         if let Some(p) = r.protocol {
             s.push_str(&format!("Protocol={}\n", format!("{p:?}").to_lowercase()));
         }

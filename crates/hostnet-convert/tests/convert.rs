@@ -567,3 +567,26 @@ routes:
     );
     assert_eq!(back.routes, x.routes);
 }
+
+#[test]
+fn route_tcp_settings_reach_networkd_and_netplan_says_what_it_cannot() {
+    let x = load(
+        "t.yaml",
+        "interfaces:\n  - name: e0\n    ethernet: {}\n    addresses: [192.0.2.1/24]\n    routes:\n      - {dst: default, via: 192.0.2.254, initcwnd: 20, initrwnd: 30, advmss: 1400, congctl: bbr, quickack: true, fastopen_no_cookie: false}\n",
+    )
+    .unwrap();
+    let nd = networkd::export(&x);
+    let net = &nd.files.iter().find(|(f, _)| f.ends_with(".network")).unwrap().1;
+    let want = "InitialCongestionWindow=20\nInitialAdvertisedReceiveWindow=30\nTCPAdvertisedMaximumSegmentSize=1400\nTCPCongestionControlAlgorithm=bbr\nQuickAck=yes\nFastOpenNoCookie=no\n";
+    assert!(net.contains(want), "{net}");
+    let e = netplan::export(&x);
+    let lost = lost_lines(&e.lost);
+    assert!(lost.contains("route default advmss, congctl, quickack, fastopen_no_cookie"), "{lost}");
+    let back = netplan::import(&e.files).unwrap();
+    let r = &back.config.interfaces[0].routes[0];
+    assert_eq!((r.initcwnd, r.initrwnd), (Some(20), Some(30)));
+    // ifupdown carries them in its `up ip route add` line, and reads them back.
+    let i = ifupdown::export(&x);
+    let again = again_config(&i.files[0].1);
+    assert_eq!(again.interfaces.iter().find(|i| i.name == "e0").unwrap().routes, x.interfaces[0].routes);
+}

@@ -59,7 +59,7 @@ interfaces:
   - { name: e0, ethernet: { match: { mac: "52:54:00:00:00:01" } }, mtu: 9000 }
   - { name: e1, ethernet: {} }
   - { name: b0, bond: { mode: 802.3ad, ports: [e0, e1], miimon: 100, lacp_rate: fast } }
-  - { name: b0.10, vlan: { base: b0, id: 10 }, addresses: [192.0.2.2/24] }
+  - { name: b0.10, vlan: { base: b0, id: 10 }, addresses: [192.0.2.2/24], routes: [{ dst: 198.51.100.0/24, via: 192.0.2.254, initcwnd: 20, initrwnd: 30 }] }
   - { name: v0, veth: { peer: v1 } }
   - { name: v1, veth: { peer: v0 } }
   - { name: br0, bridge: { ports: [v1], stp: false }, addresses: [198.51.100.1/24], vrf: blue }
@@ -99,8 +99,18 @@ fn netplan_0_106_accepts_every_export() {
         );
     }
     assert!(netplan::export_for(&configs[0].1, (0, 107)).files[0].1.contains("virtual-ethernets"));
-    // lo's addresses reach networkd through netplan's own generator.
+    // lo's addresses and a route's TCP windows reach networkd through netplan's own generator.
     let files = generate(&every.files[0].1).unwrap();
-    let lo = files.iter().find(|(_, t)| t.contains("Name=lo\n")).map(|(_, t)| t.as_str()).unwrap_or_default();
+    let network = |name: &str| {
+        let m = format!("Name={name}\n");
+        files
+            .iter()
+            .find(|(f, t)| f.ends_with(".network") && t.contains(&m))
+            .map(|(_, t)| t.as_str())
+            .unwrap_or_default()
+    };
+    let vlan = network("b0.10");
+    assert!(vlan.contains("InitialCongestionWindow=20\nInitialAdvertisedReceiveWindow=30\n"), "{vlan}");
+    let lo = network("lo");
     assert!(lo.contains("Address=192.0.2.53/32\nAddress=2001:db8::53/128\n"), "{files:?}");
 }

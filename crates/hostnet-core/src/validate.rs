@@ -636,6 +636,16 @@ fn check_routes(config: &Config, rep: &mut Reporter<'_>) {
             if r.scope.is_some() && r.is_ipv6() {
                 rep.error(at("scope"), "IPv6 routes have no scope (the kernel keeps them all global)");
             }
+            if let Some(c) = &r.congctl
+                && (c.is_empty() || !c.chars().all(|ch| ch.is_ascii_alphanumeric() || ch == '_' || ch == '-'))
+            {
+                rep.error(at("congctl"), format!("`{c}` is not a congestion control name (bbr, cubic, reno...)"));
+            }
+            for (k, zero) in [("initcwnd", r.initcwnd == Some(0)), ("initrwnd", r.initrwnd == Some(0))] {
+                if zero {
+                    rep.error(at(k), format!("{k} 0 is the kernel's \"unset\": leave `{k}` out instead"));
+                }
+            }
             let min_mtu = if r.is_ipv6() { 1280 } else { 68 };
             if let Some(m) = r.mtu.filter(|m| !(min_mtu..=65535).contains(m)) {
                 rep.error(at("mtu"), format!("route MTU {m} is outside {min_mtu}-65535"));
@@ -771,7 +781,10 @@ fn check_typed_routes(config: &Config, rep: &mut Reporter<'_>) {
             ("onlink", r.onlink),
             ("scope", r.scope.is_some()),
             ("mtu", r.mtu.is_some()),
-        ] {
+        ]
+        .into_iter()
+        .chain(r.tcp_settings().into_iter().map(|(k, _)| (k, true)))
+        {
             if set {
                 let what = if local { "delivers to this host" } else { "forwards nothing" };
                 rep.error(format!("{at}.{field}"), format!("a {kind} route {what}, so `{field}` means nothing"));

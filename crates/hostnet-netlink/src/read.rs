@@ -536,7 +536,7 @@ pub fn route_of(r: &RouteMessage) -> Option<(u32, Route)> {
     let mut metric = None;
     let mut table = u32::from(r.header.table);
     let mut src = None;
-    let mut mtu = None;
+    let mut metrics: &[RouteMetric] = &[];
     let mut nexthops = Vec::new();
     for a in &r.attributes {
         match a {
@@ -551,9 +551,7 @@ pub fn route_of(r: &RouteMessage) -> Option<(u32, Route)> {
             RouteAttribute::Priority(p) => metric = Some(*p),
             RouteAttribute::Table(t) => table = *t,
             RouteAttribute::PrefSource(s) => src = route_ip(s),
-            RouteAttribute::Metrics(ms) => {
-                mtu = ms.iter().find_map(|m| if let RouteMetric::Mtu(v) = m { Some(*v) } else { None })
-            }
+            RouteAttribute::Metrics(ms) => metrics = ms.as_slice(),
             _ => {}
         }
     }
@@ -582,10 +580,28 @@ pub fn route_of(r: &RouteMessage) -> Option<(u32, Route)> {
         src,
         onlink: r.header.flags.contains(rtnetlink::packet_route::route::RouteFlags::Onlink),
         scope: None,
-        mtu,
+        mtu: None,
         protocol: (r.header.protocol == RouteProtocol::Static).then_some(hostnet_core::model::RouteProtocol::Static),
+        initcwnd: None,
+        initrwnd: None,
+        advmss: None,
+        congctl: None,
+        quickack: None,
+        fastopen_no_cookie: None,
         nexthops,
     };
+    for m in metrics {
+        match m {
+            RouteMetric::Mtu(v) => route.mtu = Some(*v),
+            RouteMetric::InitCwnd(v) => route.initcwnd = Some(*v),
+            RouteMetric::InitRwnd(v) => route.initrwnd = Some(*v),
+            RouteMetric::Advmss(v) => route.advmss = Some(*v),
+            RouteMetric::CcAlgo(v) => route.congctl = Some(v.clone()),
+            RouteMetric::QuickAck(v) => route.quickack = Some(*v != 0),
+            RouteMetric::FastopenNoCookie(v) => route.fastopen_no_cookie = Some(*v != 0),
+            _ => {}
+        }
+    }
     route.table = Some(table).filter(|t| *t != route.default_table());
     // Named only when it is not what `ip route` (and hostnet) would have picked.
     let scope = match r.header.scope {

@@ -517,8 +517,20 @@ pub(crate) fn route_message(oif: u32, r: &Route) -> RouteMessage {
     if r.onlink {
         m.header.flags |= RouteFlags::Onlink;
     }
-    if let Some(mtu) = r.mtu {
-        m.attributes.push(RouteAttribute::Metrics(vec![RouteMetric::Mtu(mtu)]));
+    let metrics: Vec<RouteMetric> = [
+        r.mtu.map(RouteMetric::Mtu),
+        r.initcwnd.map(RouteMetric::InitCwnd),
+        r.initrwnd.map(RouteMetric::InitRwnd),
+        r.advmss.map(RouteMetric::Advmss),
+        r.congctl.clone().map(RouteMetric::CcAlgo),
+        r.quickack.map(|q| RouteMetric::QuickAck(q.into())),
+        r.fastopen_no_cookie.map(|f| RouteMetric::FastopenNoCookie(f.into())),
+    ]
+    .into_iter()
+    .flatten()
+    .collect();
+    if !metrics.is_empty() {
+        m.attributes.push(RouteAttribute::Metrics(metrics));
     }
     m
 }

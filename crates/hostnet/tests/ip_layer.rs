@@ -270,7 +270,7 @@ fn a_link_released_from_its_bridge_gets_its_link_local_address_back() {
 
 #[test]
 #[ignore = "needs root: creates network namespaces"]
-fn route_scope_and_mtu_apply_verify_and_roll_back() {
+fn route_scope_mtu_and_tcp_settings_apply_verify_and_roll_back() {
     let ns = Ns::new("rtopts");
     let base = ns.file(
         "base.yaml",
@@ -280,17 +280,20 @@ fn route_scope_and_mtu_apply_verify_and_roll_back() {
     let before = all_routes(&ns);
     let f = ns.file(
         "c.yaml",
-        "interfaces:\n  - name: m0\n    veth: {peer: m1}\n    addresses: [192.0.2.1/24, 2001:db8:1::1/64]\n    routes:\n      - {dst: 198.51.100.0/24, via: 192.0.2.254, mtu: 1400}\n      - {dst: 203.0.113.7/32, scope: host}\n      - {dst: 2001:db8:99::/48, via: 2001:db8:1::fe, mtu: 1280}\n",
+        "interfaces:\n  - name: m0\n    veth: {peer: m1}\n    addresses: [192.0.2.1/24, 2001:db8:1::1/64]\n    routes:\n      - {dst: 198.51.100.0/24, via: 192.0.2.254, mtu: 1400, initcwnd: 20, initrwnd: 30, advmss: 1360, congctl: reno, quickack: true, fastopen_no_cookie: true}\n      - {dst: 203.0.113.7/32, scope: host}\n      - {dst: 2001:db8:99::/48, via: 2001:db8:1::fe, mtu: 1280, initcwnd: 10}\n",
     );
     every_failure_rolls_back(&ns, &f, |fail_at, text| {
         assert_eq!(all_routes(&ns), before, "routes differ after a failure at step {fail_at}:\n{text}");
     });
     ns.hostnet_ok(&["apply", &f]);
     let v4 = ns.ip(&["route"]);
-    assert!(v4.contains("198.51.100.0/24 via 192.0.2.254 dev m0 mtu 1400"), "{v4}");
+    assert!(
+        v4.contains("198.51.100.0/24 via 192.0.2.254 dev m0 mtu 1400 advmss 1360 initcwnd 20 initrwnd 30 quickack 1 congctl reno fastopen_no_cookie 1"),
+        "{v4}"
+    );
     assert!(v4.contains("203.0.113.7 dev m0 scope host"), "{v4}");
     let v6 = ns.ip(&["-6", "route"]);
-    assert!(v6.contains("2001:db8:99::/48 via 2001:db8:1::fe dev m0 metric 1024 mtu 1280"), "{v6}");
+    assert!(v6.contains("2001:db8:99::/48 via 2001:db8:1::fe dev m0 metric 1024 mtu 1280 initcwnd 10"), "{v6}");
     assert_eq!(ns.plan_len(&f), 0, "a second plan is not empty");
     // An MTU changed by hand is drift: the route is replaced with the declared one.
     ns.ip(&["route", "change", "198.51.100.0/24", "via", "192.0.2.254", "mtu", "1300", "proto", "boot"]);

@@ -181,6 +181,24 @@ pub struct Route {
     /// Who the kernel is told added the route. Unset: `boot`, as `ip route add` says.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub protocol: Option<RouteProtocol>,
+    /// TCP's initial congestion window for connections through this route, in segments.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub initcwnd: Option<u32>,
+    /// The initial receive window advertised, in segments.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub initrwnd: Option<u32>,
+    /// The MSS advertised to peers, in bytes.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub advmss: Option<u32>,
+    /// TCP congestion control for connections through this route (`bbr`, `cubic`...).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub congctl: Option<String>,
+    /// Acknowledge at once instead of delaying ACKs.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub quickack: Option<bool>,
+    /// TCP Fast Open without a cookie, to peers through this route.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub fastopen_no_cookie: Option<bool>,
     /// The paths of a multipath (ECMP) route, which the kernel balances flows over by weight;
     /// empty for a route with one path. Top-level routes only.
     #[serde(default, skip_serializing_if = "Vec::is_empty")]
@@ -278,8 +296,28 @@ impl Route {
             scope: None,
             mtu: None,
             protocol: None,
+            initcwnd: None,
+            initrwnd: None,
+            advmss: None,
+            congctl: None,
+            quickack: None,
+            fastopen_no_cookie: None,
             nexthops: Vec::new(),
         }
+    }
+
+    /// The TCP settings set on it (RTAX_* metrics beside the MTU), by `ip route`'s name.
+    pub fn tcp_settings(&self) -> Vec<(&'static str, String)> {
+        let flag = |b: bool| u8::from(b).to_string();
+        let mut v = Vec::new();
+        let mut put = |k, x: Option<String>| v.extend(x.map(|x| (k, x)));
+        put("initcwnd", self.initcwnd.map(|x| x.to_string()));
+        put("initrwnd", self.initrwnd.map(|x| x.to_string()));
+        put("advmss", self.advmss.map(|x| x.to_string()));
+        put("congctl", self.congctl.clone());
+        put("quickack", self.quickack.map(flag));
+        put("fastopen_no_cookie", self.fastopen_no_cookie.map(flag));
+        v
     }
 
     pub fn is_ipv6(&self) -> bool {

@@ -78,6 +78,12 @@ impl Route {
                     })
                 }
                 "mtu" => r.mtu = Some(number(arg()?)?),
+                "initcwnd" => r.initcwnd = Some(number(arg()?)?),
+                "initrwnd" => r.initrwnd = Some(number(arg()?)?),
+                "advmss" => r.advmss = Some(number(arg()?)?),
+                "congctl" => r.congctl = Some(arg()?.to_string()),
+                "quickack" => r.quickack = Some(number(arg()?)? != 0),
+                "fastopen_no_cookie" => r.fastopen_no_cookie = Some(number(arg()?)? != 0),
                 "proto" | "protocol" => {
                     r.protocol = Some(match arg()? {
                         "boot" => RouteProtocol::Boot,

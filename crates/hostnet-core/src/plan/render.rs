@@ -232,6 +232,9 @@ fn route_args(r: &Route) -> Vec<String> {
     if let Some(p) = r.protocol {
         v.extend(["proto".into(), format!("{p:?}").to_lowercase()]);
     }
+    for (k, x) in r.tcp_settings() {
+        v.extend([k.to_string(), sh(&x)]);
+    }
     // `ip` reads the paths last.
     for h in &r.nexthops {
         v.extend(["nexthop".into(), "via".into(), h.via.to_string(), "dev".into(), sh(&h.dev)]);
