@@ -47,6 +47,9 @@ pub struct DaemonOptions {
     pub dir: StateDir,
     /// Where DHCP leases are kept across restarts (persistent, unlike `dir`).
     pub lease_dir: PathBuf,
+    /// The hooks directory (`None`: no hooks), and how long each hook may run.
+    pub hooks: Option<PathBuf>,
+    pub hook_timeout: Duration,
 }
 
 #[derive(Debug, thiserror::Error)]
@@ -98,6 +101,8 @@ pub struct Daemon {
     pub monitor: Monitor,
     pub links: BTreeMap<String, LinkState>,
     pub history: History,
+    /// Runs the hooks directory's executables on events, never waiting for them.
+    pub hooks: crate::hooks::Hooks,
     pub trial: Option<Trial>,
     pub started: f64,
     pub reconcile_errors: u64,
@@ -166,6 +171,10 @@ pub async fn run(opts: DaemonOptions) -> Result<(), StartError> {
         monitor,
         links: BTreeMap::new(),
         history: History::default(),
+        hooks: match opts.hooks {
+            Some(dir) => crate::hooks::Hooks::start(dir, opts.hook_timeout),
+            None => crate::hooks::Hooks::none(),
+        },
         trial: None,
         started: SystemTime::now().duration_since(UNIX_EPOCH).map(|d| d.as_secs_f64()).unwrap_or(0.0),
         reconcile_errors: 0,

@@ -45,6 +45,7 @@ impl Daemon {
                 if let Err(e) = self.dhcp.dir.store(&name, &lease) {
                     tracing::warn!("{name}: storing the lease in {}: {e}", self.dhcp.dir.path().display());
                 }
+                self.hooks.emit("lease-acquired", &name, what.clone());
                 self.history.of(&name).note(what);
                 if let (Grant::V4(l), Some(crate::dhcp::Settings::V4(s))) = (&lease, self.dhcp.settings(&key))
                     && s.use_hostname()
@@ -80,6 +81,7 @@ impl Daemon {
                     self.dhcp.dir.forget(&name, proto);
                     let what = l.cidr().map(|c| format!("lease of {c}")).unwrap_or_else(|| "information".into());
                     self.history.of(&name).note(format!("{name}: {proto} {what} expired; address and routes removed"));
+                    self.hooks.emit("lease-lost", &name, format!("{proto} {what} expired"));
                     self.retarget_dns().await;
                 }
             }

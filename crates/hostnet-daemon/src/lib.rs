@@ -13,6 +13,7 @@ pub mod control;
 pub mod daemon;
 pub mod dhcp;
 pub mod history;
+pub mod hooks;
 mod leases;
 pub mod machine;
 pub mod metrics;

@@ -98,6 +98,7 @@ impl Daemon {
                 Action::Repair => {
                     h.drift_events += 1;
                     h.note(format!("{name}: drift: {}; repairing", words.join("; ")));
+                    self.hooks.emit("drifted", &name, words.join("; "));
                     if h.repaired() {
                         h.note(format!(
                             "{name}: repaired more than {} times in {} s: something else keeps changing it; \
@@ -121,6 +122,7 @@ impl Daemon {
                 Action::Retry => ls.retry_at.is_none_or(|t| t <= now),
                 Action::NoteVanished => {
                     h.note(format!("{name}: gone from the host; waiting for it to come back"));
+                    self.hooks.emit("gone", &name, "gone from the host");
                     false
                 }
                 Action::NoteRecovered => {
@@ -207,12 +209,14 @@ impl Daemon {
                     ls.retry_at = None;
                     ls.drift.clear();
                     h.note(format!("{name}: configured ({ran} operations)"));
+                    self.hooks.emit("configured", &name, format!("{ran} operations"));
                 }
                 Some(why) => {
                     h.errors += 1;
                     h.last_error = Some(why.clone());
                     ls.retry_at = Some(now + ls.backoff);
                     h.note(format!("{name}: {why}; retrying in {} s", ls.backoff.as_secs()));
+                    self.hooks.emit("failed", &name, why.clone());
                     ls.backoff = (ls.backoff * 2).min(BACKOFF_MAX);
                 }
             }

@@ -153,6 +153,7 @@ impl Daemon {
                 return Response::err(e);
             }
         };
+        let from = source.clone();
         if applied.succeeded(true) {
             if let Some(p) = pending {
                 let left = Duration::from_secs(p.deadline.saturating_sub(hostnet_engine::now()));
@@ -167,6 +168,9 @@ impl Daemon {
         } else {
             self.unverified = None;
         }
+        let ran = applied.report.steps.len();
+        let how = if applied.succeeded(true) { "applied" } else { "failed, rolled back where it could" };
+        self.hooks.emit("applied", "", format!("{from}: {how} ({ran} operations)"));
         Response::ok(applied)
     }
 }

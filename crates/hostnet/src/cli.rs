@@ -117,6 +117,14 @@ pub enum Command {
         /// Where DHCP leases are kept across restarts (a subdirectory netns-NAME with --netns).
         #[arg(long, default_value = "/var/lib/hostnet/leases", value_name = "DIR")]
         lease_dir: PathBuf,
+        /// Executables run on events (a link configured, drifted, gone or failed; a lease
+        /// acquired or lost; an apply), the event as JSON on stdin. Only files owned by root
+        /// and writable by no one else run.
+        #[arg(long, default_value = "/etc/hostnet/hooks.d", value_name = "DIR")]
+        hooks: PathBuf,
+        /// How long a hook may run before it is killed (10s, 1m).
+        #[arg(long, default_value = "10s", value_name = "DURATION")]
+        hook_timeout: String,
     },
     /// Ask the running daemon how each declared interface is: state, drift, recent events,
     /// carrier flaps, bond health.

@@ -15,12 +15,24 @@ use super::{EXIT_FAILED, fail, runtime};
 const APPLY_TIMEOUT: Duration = Duration::from_secs(900);
 const QUICK_TIMEOUT: Duration = Duration::from_secs(60);
 
-pub fn daemon(ctx: &Ctx, config: &Path, lease_dir: std::path::PathBuf) -> ExitCode {
+pub fn daemon(
+    ctx: &Ctx,
+    config: &Path,
+    lease_dir: std::path::PathBuf,
+    hooks: std::path::PathBuf,
+    hook_timeout: Duration,
+) -> ExitCode {
+    // The CLI dies of SIGPIPE like any filter (main.rs); the daemon must not: a hook that exits
+    // before reading its event, or a client gone before its answer, would take it down.
+    // SAFETY: setting a signal's disposition to ignore has no preconditions.
+    unsafe { libc::signal(libc::SIGPIPE, libc::SIG_IGN) };
     let opts = hostnet_daemon::DaemonOptions {
         config: config.to_path_buf(),
         env: ctx.env.clone(),
         dir: ctx.dir.clone(),
         lease_dir,
+        hooks: Some(hooks),
+        hook_timeout,
     };
     match runtime().block_on(hostnet_daemon::run(opts)) {
         Ok(()) => ExitCode::SUCCESS,

@@ -105,13 +105,24 @@ pub fn run(cli: Cli) -> ExitCode {
         Command::Confirm => daemon::confirm(&ctx).unwrap_or_else(|| apply::confirm(&ctx)),
         Command::Recover { discard } => apply::recover(&ctx, discard),
         Command::Rollback => daemon::rollback(&ctx).unwrap_or_else(|| apply::rollback(&ctx)),
-        Command::Daemon { config, lease_dir } => {
+        Command::Daemon { config, lease_dir, hooks, hook_timeout } => {
             // Leases of a namespace's links are that namespace's, as the state directory is.
             let lease_dir = match &cli.netns {
                 Some(ns) => lease_dir.join(format!("netns-{ns}")),
                 None => lease_dir,
             };
-            daemon::daemon(&ctx, &config, lease_dir)
+            let hook_timeout = match hostnet_core::duration::parse(&hook_timeout) {
+                Ok(d) if !d.is_zero() => d,
+                Ok(_) => {
+                    eprintln!("error: --hook-timeout: 0 would kill every hook at once");
+                    return ExitCode::from(EXIT_USAGE);
+                }
+                Err(e) => {
+                    eprintln!("error: --hook-timeout: {e}");
+                    return ExitCode::from(EXIT_USAGE);
+                }
+            };
+            daemon::daemon(&ctx, &config, lease_dir, hooks, hook_timeout)
         }
         Command::Status { json } => daemon::status(&ctx, json),
         Command::Reload => daemon::reload(&ctx),

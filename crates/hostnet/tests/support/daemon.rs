@@ -14,8 +14,15 @@ pub struct Daemon<'a> {
 
 impl<'a> Daemon<'a> {
     pub fn start(ns: &'a Ns, config: &str) -> Daemon<'a> {
-        let cmd = ns.hostnet_cmd(&["daemon", "--config", config, "--lease-dir"]);
-        Self::spawn(ns, cmd)
+        Self::start_args(ns, config, &[])
+    }
+
+    /// As `start`, with more of `hostnet daemon`'s options.
+    pub fn start_args(ns: &'a Ns, config: &str, args: &[&str]) -> Daemon<'a> {
+        let mut all = vec!["daemon", "--config", config];
+        all.extend(args);
+        all.push("--lease-dir");
+        Self::spawn(ns, ns.hostnet_cmd(&all))
     }
 
     /// As `start`, in a UTS namespace of its own with an empty /etc/hostname (a mount
