@@ -130,9 +130,29 @@ const TABLE: &[Foreign] = &[
     f(Top, "vlans", NETPLAN, "`interfaces:` items with `vlan: {...}` (`hostnet import netplan FILE` converts a whole file)"),
 ];
 
+/// Kinds other tools make that hostnet does not, and what to do instead (docs/kinds.md says why).
+const NOT_MADE: &[(&str, &str)] = &[
+    ("team", "bonding covers the team modes in the kernel: `bond: {mode: ...}`"),
+    (
+        "ovs-bridge",
+        "Open vSwitch is configured through its own database; a Linux `bridge:` with VLAN filtering covers a host's switching",
+    ),
+    ("ovs-interface", "Open vSwitch is configured through its own database"),
+    ("openvswitch", "Open vSwitch is configured through its own database"),
+    ("infiniband", "IPoIB is not tested here, for want of a fabric"),
+    ("macsec", "MACsec is planned, not made yet"),
+    ("802-1x", "run wpa_supplicant for the port from its own unit, ordered before hostnetd"),
+    ("ieee-802-1x", "run wpa_supplicant for the port from its own unit, ordered before hostnetd"),
+];
+
 /// What to tell someone who wrote `key` in `at`, if another tool spells a setting that way:
 /// "that is ifupdown's `bond-mode`; hostnet writes `bond: {mode: ...}`".
 pub fn hint(at: Context, key: &str) -> Option<String> {
+    if at == Interface
+        && let Some((_, instead)) = NOT_MADE.iter().find(|(k, _)| *k == key)
+    {
+        return Some(format!("hostnet does not make `{key}` links ({instead}; docs/kinds.md says why)"));
+    }
     if let Some(f) = TABLE.iter().find(|f| f.at == at && f.key == key) {
         return Some(format!("`{key}` is {}'s name; hostnet writes {}", f.tool, f.hostnet));
     }
