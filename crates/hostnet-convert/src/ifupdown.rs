@@ -713,6 +713,18 @@ pub fn export(config: &Config) -> Exported {
                 if let Some(f) = b.vlan_filtering {
                     opt("bridge-vlan-aware", if f { "yes" } else { "no" }.into());
                 }
+                // bridge-utils 1.7's ifupdown hook (lib/bridge-utils/ifupdown.sh) reads neither.
+                for (what, set) in
+                    [("mcast_snooping", b.mcast_snooping.is_some()), ("mcast_querier", b.mcast_querier.is_some())]
+                {
+                    if set {
+                        lost.push(Lost {
+                            at: i.name.clone(),
+                            what: what.into(),
+                            why: "bridge-utils' ifupdown options have no multicast settings".into(),
+                        });
+                    }
+                }
             }
             Kind::Vlan(v) => {
                 opt("vlan-raw-device", v.base.clone());

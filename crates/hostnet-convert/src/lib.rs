@@ -112,17 +112,21 @@ pub(crate) fn ethtool_lost(i: &hostnet_core::model::Interface, groups_ok: &[&str
 /// A bridge port's settings beyond path cost and priority, which netplan and ifupdown lack.
 pub(crate) fn port_flags_lost(port: &hostnet_core::model::Interface, why: &str, lost: &mut Vec<Lost>) {
     let Some(bp) = &port.bridge_port else { return };
-    if bp.hairpin.is_some()
-        || bp.isolated.is_some()
-        || bp.learning.is_some()
-        || bp.flood.is_some()
-        || bp.bpdu_guard.is_some()
-    {
-        lost.push(Lost {
-            at: port.name.clone(),
-            what: "bridge_port hairpin/isolated/learning/flood/bpdu_guard".into(),
-            why: why.into(),
-        });
+    let set: Vec<&str> = [
+        ("hairpin", bp.hairpin.is_some()),
+        ("isolated", bp.isolated.is_some()),
+        ("learning", bp.learning.is_some()),
+        ("flood", bp.flood.is_some()),
+        ("bpdu_guard", bp.bpdu_guard.is_some()),
+        ("mcast_flood", bp.mcast_flood.is_some()),
+        ("mcast_router", bp.mcast_router.is_some()),
+        ("neigh_suppress", bp.neigh_suppress.is_some()),
+    ]
+    .into_iter()
+    .filter_map(|(k, s)| s.then_some(k))
+    .collect();
+    if !set.is_empty() {
+        lost.push(Lost { at: port.name.clone(), what: format!("bridge_port {}", set.join("/")), why: why.into() });
     }
 }
 

@@ -607,12 +607,15 @@ fn export_all(config: &Config) -> Exported {
                 if !prios.is_empty() {
                     p.insert("port-priority".into(), Value::Object(prios));
                 }
-                if b.vlan_filtering.is_some() {
-                    lost.push(Lost {
-                        at: i.name.clone(),
-                        what: "vlan_filtering".into(),
-                        why: "netplan has no bridge VLAN filtering switch".into(),
-                    });
+                for (what, set, switch) in [
+                    ("vlan_filtering", b.vlan_filtering.is_some(), "VLAN filtering"),
+                    ("mcast_snooping", b.mcast_snooping.is_some(), "multicast snooping"),
+                    ("mcast_querier", b.mcast_querier.is_some(), "multicast querier"),
+                ] {
+                    if set {
+                        let why = format!("netplan has no bridge {switch} switch");
+                        lost.push(Lost { at: i.name.clone(), what: what.into(), why });
+                    }
                 }
                 if !p.is_empty() {
                     body.insert("parameters".into(), Value::Object(p));

@@ -110,6 +110,12 @@ fn netdev(i: &Interface, kind: &Kind, lost: &mut Vec<Lost>) -> String {
             if let Some(f) = b.vlan_filtering {
                 s.push_str(&format!("VLANFiltering={}\n", if f { "yes" } else { "no" }));
             }
+            if let Some(x) = b.mcast_snooping {
+                s.push_str(&format!("MulticastSnooping={}\n", if x { "yes" } else { "no" }));
+            }
+            if let Some(x) = b.mcast_querier {
+                s.push_str(&format!("MulticastQuerier={}\n", if x { "yes" } else { "no" }));
+            }
         }
         Kind::Vlan(v) => {
             s.push_str(&format!("\n[VLAN]\nId={}\n", v.id));
@@ -298,10 +304,21 @@ fn bridge_port_section(p: &hostnet_core::model::BridgePort) -> String {
         ("Learning", p.learning),
         ("UnicastFlood", p.flood),
         ("UseBPDU", p.bpdu_guard.map(|g| !g)),
+        ("MulticastFlood", p.mcast_flood),
+        ("NeighborSuppression", p.neigh_suppress),
     ] {
         if let Some(v) = v {
             s += &format!("{k}={}\n", yes(v));
         }
+    }
+    if let Some(r) = p.mcast_router {
+        let name = match r {
+            0 => "no",
+            2 => "permanent",
+            3 => "temporary",
+            _ => "query",
+        };
+        s += &format!("MulticastRouter={name}\n");
     }
     s
 }

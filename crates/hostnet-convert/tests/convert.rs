@@ -362,7 +362,7 @@ fn bridge_port_settings_reach_every_format() {
     let text = "interfaces:
   - name: eth1
     ethernet: {}
-    bridge_port: { cost: 40, priority: 8, bpdu_guard: true }
+    bridge_port: { cost: 40, priority: 8, bpdu_guard: true, mcast_flood: false, mcast_router: 2, neigh_suppress: true }
   - name: eth2
     ethernet: {}
   - name: br0
@@ -371,10 +371,14 @@ fn bridge_port_settings_reach_every_format() {
     let x = load("b.yaml", text).unwrap();
     let nd = networkd::export(&x);
     let net = &nd.files.iter().find(|(f, _)| f == "30-hostnet-eth1.network").unwrap().1;
-    assert!(net.contains("[Bridge]\nCost=40\nPriority=8\nUseBPDU=no\n"), "{net}");
+    assert!(
+        net.contains("[Bridge]\nCost=40\nPriority=8\nUseBPDU=no\nMulticastFlood=no\nNeighborSuppression=yes\nMulticastRouter=permanent\n"),
+        "{net}"
+    );
 
     let e = netplan::export(&x);
-    assert!(lost_lines(&e.lost).contains("eth1: bridge_port hairpin/isolated/learning/flood/bpdu_guard"));
+    let lost = lost_lines(&e.lost);
+    assert!(lost.contains("eth1: bridge_port bpdu_guard/mcast_flood/mcast_router/neigh_suppress"), "{lost}");
     let back = netplan::import(&e.files).unwrap();
     let bp = back.config.get("eth1").unwrap().bridge_port.clone().unwrap();
     assert_eq!((bp.cost, bp.priority), (Some(40), Some(8)));

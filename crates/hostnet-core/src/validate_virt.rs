@@ -110,6 +110,12 @@ pub(crate) fn check_bridge_ports(config: &Config, rep: &mut Reporter<'_>) {
         if let Some(p) = bp.priority.filter(|p| *p > 63) {
             rep.error(format!("{at}.priority"), format!("port priority {p} is above 63"));
         }
+        if let Some(r) = bp.mcast_router.filter(|r| *r > 3) {
+            rep.error(
+                format!("{at}.mcast_router"),
+                format!("mcast_router {r} is not 0 (never), 1 (learned from queries), 2 (always) or 3 (learned)"),
+            );
+        }
         if let Some(list) = &bp.vlans {
             let bridge = config
                 .interfaces

@@ -60,6 +60,8 @@ pub fn as_written(config: &mut Config, perm_macs: &HashMap<String, MacAddr>) {
                 unset_default(&mut b.priority, 32768);
                 unset_default(&mut b.stp, false);
                 unset_default(&mut b.vlan_filtering, false);
+                unset_default(&mut b.mcast_snooping, true);
+                unset_default(&mut b.mcast_querier, false);
             }
             _ => {}
         }
@@ -147,6 +149,9 @@ fn trim_bridge_port(bp: &mut BridgePort) {
     unset_default(&mut bp.learning, true);
     unset_default(&mut bp.flood, true);
     unset_default(&mut bp.bpdu_guard, false);
+    unset_default(&mut bp.mcast_flood, true);
+    unset_default(&mut bp.mcast_router, 1);
+    unset_default(&mut bp.neigh_suppress, false);
     // The kernel derives a port's cost from its speed (100 for 10 Mb/s down to 2 for 10 Gb/s
     // and more): one of those values is its choice, not a person's.
     if matches!(bp.cost, Some(2 | 4 | 19 | 100)) {

@@ -11,7 +11,7 @@ use rtnetlink::packet_route::link::{InfoBridgePort, InfoPortData, InfoPortKind, 
 
 /// The IFLA_BRPORT_* attributes [`read`] uses (linux/if_link.h): priority, cost, mode
 /// (hairpin), guard, learning, unicast flood, isolated. The kernel sends about 40 per port.
-const READ_BRPORT: Kinds = Kinds::of(&[2, 3, 4, 5, 8, 9, 33]);
+const READ_BRPORT: Kinds = Kinds::of(&[2, 3, 4, 5, 8, 9, 25, 27, 32, 33]);
 /// The link attribute holding the link's kind and port kind, and their data; and those two of
 /// IFLA_INFO_* inside it.
 pub(crate) const IFLA_LINKINFO: u16 = 18;
@@ -32,10 +32,15 @@ pub(crate) fn link_info(p: &BridgePort) -> Vec<LinkInfo> {
         (p.learning, InfoBridgePort::Learning),
         (p.flood, InfoBridgePort::UnicastFlood),
         (p.bpdu_guard, InfoBridgePort::Guard),
+        (p.mcast_flood, InfoBridgePort::MulticastFlood),
+        (p.neigh_suppress, InfoBridgePort::NeighSupress),
     ] {
         if let Some(b) = set {
             a.push(make(b));
         }
+    }
+    if let Some(r) = p.mcast_router {
+        a.push(InfoBridgePort::MulticastRouter(r.into()));
     }
     vec![LinkInfo::PortKind(InfoPortKind::Bridge), LinkInfo::PortData(InfoPortData::BridgePort(a))]
 }
@@ -124,6 +129,9 @@ pub(crate) fn read(info: &[LinkInfo]) -> Option<BridgePort> {
             InfoBridgePort::Learning(b) => p.learning = Some(*b),
             InfoBridgePort::UnicastFlood(b) => p.flood = Some(*b),
             InfoBridgePort::Guard(b) => p.bpdu_guard = Some(*b),
+            InfoBridgePort::MulticastFlood(b) => p.mcast_flood = Some(*b),
+            InfoBridgePort::NeighSupress(b) => p.neigh_suppress = Some(*b),
+            InfoBridgePort::MulticastRouter(r) => p.mcast_router = Some(u8::from(*r)),
             _ => {}
         }
     }

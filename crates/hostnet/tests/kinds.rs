@@ -84,7 +84,7 @@ const BRIDGED: &str = "interfaces:\n  - name: p0\n    veth: { peer: q0 }\n  - na
 
 #[test]
 #[ignore = "needs root: creates network namespaces"]
-fn bridge_port_settings_apply_verify_and_roll_back() {
+fn bridge_and_port_settings_with_multicast_apply_verify_and_roll_back() {
     let ns = Ns::new("brport");
     let base = ns.file("base.yaml", BRIDGED);
     ns.hostnet_ok(&["apply", &base]);
@@ -97,16 +97,28 @@ fn bridge_port_settings_apply_verify_and_roll_back() {
     let port = |dev: &str| detail(&ns, dev)["linkinfo"]["info_slave_data"].clone();
     let cfg = BRIDGED.replace(
         "    veth: { peer: q0 }\n",
-        "    veth: { peer: q0 }\n    bridge_port: { cost: 77, priority: 9, hairpin: true, isolated: true, learning: false, flood: false, bpdu_guard: true }\n",
-    );
+        "    veth: { peer: q0 }\n    bridge_port: { cost: 77, priority: 9, hairpin: true, isolated: true, learning: false, flood: false, bpdu_guard: true, mcast_flood: false, mcast_router: 2, neigh_suppress: true }\n",
+    )
+    .replace("stp: false }", "stp: false, mcast_snooping: false, mcast_querier: true }");
     let f = ns.file("c.yaml", &cfg);
     every_failure_rolls_back(&ns, &f);
     ns.hostnet_ok(&["apply", &f]);
     let p = port("p0");
     assert_eq!((p["cost"].as_u64(), p["priority"].as_u64()), (Some(77), Some(9)), "{p}");
-    for (k, v) in [("hairpin", true), ("isolated", true), ("learning", false), ("flood", false), ("guard", true)] {
+    for (k, v) in [
+        ("hairpin", true),
+        ("isolated", true),
+        ("learning", false),
+        ("flood", false),
+        ("guard", true),
+        ("mcast_flood", false),
+        ("neigh_suppress", true),
+    ] {
         assert_eq!(p[k].as_bool(), Some(v), "{k}: {p}");
     }
+    assert_eq!(p["multicast_router"].as_u64(), Some(2), "{p}");
+    let br = detail(&ns, "br0")["linkinfo"]["info_data"].clone();
+    assert_eq!((br["mcast_snooping"].as_u64(), br["mcast_querier"].as_u64()), (Some(0), Some(1)), "{br}");
     assert_eq!(port("p1")["learning"].as_bool(), Some(true), "an undeclared port keeps the defaults");
     assert_eq!(ns.plan_len(&f), 0, "a second plan is not empty");
     assert!(ns.hostnet_ok(&["show", "--yaml"]).contains("bpdu_guard: true"));

@@ -88,10 +88,34 @@ pub struct Bridge {
     pub priority: Option<u16>,
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub vlan_filtering: Option<bool>,
+    /// IGMP/MLD snooping: forward multicast only to ports with listeners (default on).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub mcast_snooping: Option<bool>,
+    /// Send IGMP/MLD queries when no router on the segment does, so snooping learns listeners
+    /// (default off).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub mcast_querier: Option<bool>,
     /// The bridge's own VLANs (its "self" port, where its addresses and VLAN interfaces
     /// are). Unset: left alone; set: exactly these.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub vlans: Option<Vec<super::vlans::BridgeVlan>>,
+}
+
+impl Bridge {
+    /// Takes the options `o` sets, keeping the rest: what the kernel does with a change
+    /// (unset options are not sent). Ports and VLANs are not options.
+    pub fn overlay(&mut self, o: &Bridge) {
+        self.stp = o.stp.or(self.stp);
+        self.priority = o.priority.or(self.priority);
+        self.vlan_filtering = o.vlan_filtering.or(self.vlan_filtering);
+        self.mcast_snooping = o.mcast_snooping.or(self.mcast_snooping);
+        self.mcast_querier = o.mcast_querier.or(self.mcast_querier);
+        for t in &super::bridge_timers::BRIDGE_TIMERS {
+            if let Some(v) = (t.get)(o) {
+                (t.set)(self, v);
+            }
+        }
+    }
 }
 
 /// A veth pair. The peer is created with it and may be used as a port by name.
@@ -127,6 +151,17 @@ pub struct BridgePort {
     /// Disable the port when it receives an STP BPDU (default off).
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub bpdu_guard: Option<bool>,
+    /// Flood multicast nobody joined out of this port (default on).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub mcast_flood: Option<bool>,
+    /// Whether a multicast router is behind this port, for IGMP/MLD snooping: 0 never, 1 as
+    /// learned from queries (the default), 2 always, 3 learned, without queries.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub mcast_router: Option<u8>,
+    /// Answer ARP and neighbour solicitations for what the bridge knows, instead of flooding
+    /// them (EVPN fabrics; default off).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub neigh_suppress: Option<bool>,
     /// The VLANs the port carries, with a bridge that filters VLANs. Unset: left alone; set:
     /// exactly these (the kernel's default VLAN 1 included only if listed).
     #[serde(default, skip_serializing_if = "Option::is_none")]
@@ -147,6 +182,9 @@ impl BridgePort {
         self.learning = o.learning.or(self.learning);
         self.flood = o.flood.or(self.flood);
         self.bpdu_guard = o.bpdu_guard.or(self.bpdu_guard);
+        self.mcast_flood = o.mcast_flood.or(self.mcast_flood);
+        self.mcast_router = o.mcast_router.or(self.mcast_router);
+        self.neigh_suppress = o.neigh_suppress.or(self.neigh_suppress);
     }
 
     /// The settings other than VLANs, which have operations of their own.
@@ -165,6 +203,9 @@ impl BridgePort {
             learning: self.learning.or(Some(true)),
             flood: self.flood.or(Some(true)),
             bpdu_guard: self.bpdu_guard.or(Some(false)),
+            mcast_flood: self.mcast_flood.or(Some(true)),
+            mcast_router: self.mcast_router.or(Some(1)),
+            neigh_suppress: self.neigh_suppress.or(Some(false)),
             vlans: self.vlans.clone(),
         }
     }
@@ -179,6 +220,9 @@ impl BridgePort {
             learning: self.learning.filter(|b| !b),
             flood: self.flood.filter(|b| !b),
             bpdu_guard: self.bpdu_guard.filter(|b| *b),
+            mcast_flood: self.mcast_flood.filter(|b| !b),
+            mcast_router: self.mcast_router.filter(|r| *r != 1),
+            neigh_suppress: self.neigh_suppress.filter(|b| *b),
             vlans: self.vlans.clone(),
         }
     }
@@ -190,12 +234,15 @@ impl BridgePort {
         let same = |w: Option<u32>, h: Option<u32>| w.is_none() || w == h;
         same(self.cost, have.cost)
             && same(self.priority.map(u32::from), have.priority.map(u32::from))
+            && same(self.mcast_router.map(u32::from), have.mcast_router.map(u32::from))
             && [
                 (self.hairpin, have.hairpin),
                 (self.isolated, have.isolated),
                 (self.learning, have.learning),
                 (self.flood, have.flood),
                 (self.bpdu_guard, have.bpdu_guard),
+                (self.mcast_flood, have.mcast_flood),
+                (self.neigh_suppress, have.neigh_suppress),
             ]
             .iter()
             .all(|(w, h)| w.is_none() || w == h)
@@ -212,6 +259,9 @@ impl BridgePort {
             learning: have.learning.filter(|_| self.learning.is_some()),
             flood: have.flood.filter(|_| self.flood.is_some()),
             bpdu_guard: have.bpdu_guard.filter(|_| self.bpdu_guard.is_some()),
+            mcast_flood: have.mcast_flood.filter(|_| self.mcast_flood.is_some()),
+            mcast_router: have.mcast_router.filter(|_| self.mcast_router.is_some()),
+            neigh_suppress: have.neigh_suppress.filter(|_| self.neigh_suppress.is_some()),
             vlans: None,
         }
     }

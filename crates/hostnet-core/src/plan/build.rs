@@ -470,9 +470,9 @@ impl<'a> Planner<'a> {
                 }
                 _ => smallvec![],
             },
-            Op::SetBridgeOptions { name, .. } => match &before(name).kind {
+            Op::SetBridgeOptions { name, options } => match &before(name).kind {
                 Some(Kind::Bridge(b)) => {
-                    smallvec![Op::SetBridgeOptions { name: name.clone(), options: bridge_options(b) }]
+                    smallvec![Op::SetBridgeOptions { name: name.clone(), options: bridge_previous(options, b) }]
                 }
                 _ => smallvec![],
             },
@@ -655,8 +655,7 @@ impl<'a> Planner<'a> {
             }
             Op::SetBridgeOptions { name, options } => {
                 if let Some(Kind::Bridge(b)) = &mut self.s(name).kind {
-                    let ports = std::mem::take(&mut b.ports);
-                    *b = Bridge { ports, ..options.clone() };
+                    b.overlay(options);
                 }
             }
             Op::AddAddress { name, address, .. } => self.s(name).addresses.push(*address),
@@ -1360,6 +1359,29 @@ fn bridge_options(b: &Bridge) -> Bridge {
     Bridge { ports: Vec::new(), vlans: None, ..b.clone() }
 }
 
+/// `have`'s values of the options `set` sets: what puts them back, and nothing else (an option
+/// the change did not touch is not written again; `vlan_filtering: false` written to a kernel
+/// built without VLAN filtering fails).
+fn bridge_previous(set: &Bridge, have: &Bridge) -> Bridge {
+    fn was<T: Clone>(set: &Option<T>, have: &Option<T>) -> Option<T> {
+        set.as_ref().and(have.clone())
+    }
+    let mut b = Bridge {
+        stp: was(&set.stp, &have.stp),
+        priority: was(&set.priority, &have.priority),
+        vlan_filtering: was(&set.vlan_filtering, &have.vlan_filtering),
+        mcast_snooping: was(&set.mcast_snooping, &have.mcast_snooping),
+        mcast_querier: was(&set.mcast_querier, &have.mcast_querier),
+        ..Bridge::default()
+    };
+    for t in &crate::model::bridge_timers::BRIDGE_TIMERS {
+        if let (Some(_), Some(v)) = ((t.get)(set), (t.get)(have)) {
+            (t.set)(&mut b, v);
+        }
+    }
+    b
+}
+
 /// Every option `want` sets has the same value in `have`.
 fn bridge_subset(want: &Bridge, have: &Bridge) -> bool {
     fn eq<T: PartialEq>(w: &Option<T>, h: &Option<T>) -> bool {
@@ -1369,4 +1391,6 @@ fn bridge_subset(want: &Bridge, have: &Bridge) -> bool {
         && crate::model::bridge_timers::BRIDGE_TIMERS.iter().all(|t| eq(&(t.get)(want), &(t.get)(have)))
         && eq(&want.priority, &have.priority)
         && eq(&want.vlan_filtering, &have.vlan_filtering)
+        && eq(&want.mcast_snooping, &have.mcast_snooping)
+        && eq(&want.mcast_querier, &have.mcast_querier)
 }

@@ -165,10 +165,15 @@ fn port_args(p: &crate::model::BridgePort) -> Vec<String> {
         ("learning", p.learning),
         ("flood", p.flood),
         ("guard", p.bpdu_guard),
+        ("mcast_flood", p.mcast_flood),
+        ("neigh_suppress", p.neigh_suppress),
     ] {
         if let Some(b) = b {
             v.extend([k.to_string(), on(b)]);
         }
+    }
+    if let Some(r) = p.mcast_router {
+        v.extend(["mcast_router".to_string(), r.to_string()]);
     }
     v
 }
@@ -193,6 +198,12 @@ fn bridge_args(b: &Bridge) -> Vec<String> {
     }
     if let Some(f) = b.vlan_filtering {
         push("vlan_filtering", u8::from(f).to_string());
+    }
+    if let Some(s) = b.mcast_snooping {
+        push("mcast_snooping", u8::from(s).to_string());
+    }
+    if let Some(q) = b.mcast_querier {
+        push("mcast_querier", u8::from(q).to_string());
     }
     v
 }

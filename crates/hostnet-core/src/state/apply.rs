@@ -173,8 +173,7 @@ impl State {
                 let i = self.need(name)?;
                 match &mut self.links[i].iface.kind {
                     Kind::Bridge(b) => {
-                        let (ports, vlans) = (std::mem::take(&mut b.ports), b.vlans.take());
-                        *b = crate::model::Bridge { ports, vlans, ..options.clone() };
+                        b.overlay(options);
                         Ok(())
                     }
                     _ => Err(not_a(name, "bridge")),

@@ -30,6 +30,12 @@ pub(crate) fn encode(b: &Bridge) -> Vec<InfoBridge> {
     if let Some(f) = b.vlan_filtering {
         v.push(InfoBridge::VlanFiltering(f));
     }
+    if let Some(s) = b.mcast_snooping {
+        v.push(InfoBridge::MulticastSnooping(s));
+    }
+    if let Some(q) = b.mcast_querier {
+        v.push(InfoBridge::MulticastQuerier(q));
+    }
     v
 }
 
@@ -45,6 +51,8 @@ pub(crate) fn decode(attrs: &[InfoBridge]) -> Bridge {
             InfoBridge::AgeingTime(v) => b.ageing_time = Some(from_hundredths(*v)),
             InfoBridge::Priority(p) => b.priority = Some(*p),
             InfoBridge::VlanFiltering(f) => b.vlan_filtering = Some(*f),
+            InfoBridge::MulticastSnooping(s) => b.mcast_snooping = Some(*s),
+            InfoBridge::MulticastQuerier(q) => b.mcast_querier = Some(*q),
             _ => {}
         }
     }
