@@ -563,8 +563,10 @@ routes:
     assert!(!file("30-hostnet-e1.network").contains("[Route]"));
     let lost = lost_lines(&netplan::export(&x).lost);
     assert!(lost.contains("multipath route default: netplan has no multipath routes"), "{lost}");
-    let lost = lost_lines(&ifupdown::export(&x).lost);
-    assert!(lost.contains("route multipath default"), "{lost}");
+    // ifupdown writes it as the `up` line of the last link it goes through, and reads it back.
+    let i = ifupdown::export(&x);
+    assert!(i.files[0].1.contains("iface e1 inet static\n    address 198.51.100.1/24\n    up ip route add default nexthop via 192.0.2.254 dev e0 nexthop via 198.51.100.254 dev e1 weight 3\n"), "{}", i.files[0].1);
+    assert_eq!(again_config(&i.files[0].1).routes, x.routes);
     // ifupdown configs carry them as `up ip route add ... nexthop ...`.
     let back = again_config(
         "auto e0\niface e0 inet static\n    address 192.0.2.1/24\n    up ip route add default nexthop via 192.0.2.254 dev $IFACE nexthop via 198.51.100.254 dev e1 weight 3\n\nauto e1\niface e1 inet static\n    address 198.51.100.1/24\n",
@@ -593,4 +595,19 @@ fn route_tcp_settings_reach_networkd_and_netplan_says_what_it_cannot() {
     let i = ifupdown::export(&x);
     let again = again_config(&i.files[0].1);
     assert_eq!(again.interfaces.iter().find(|i| i.name == "e0").unwrap().routes, x.interfaces[0].routes);
+}
+
+#[test]
+fn routes_of_no_interface_and_rules_round_trip_through_ifupdowns_lo_stanza() {
+    let x = load(
+        "r.yaml",
+        "interfaces:\n  - {name: e0, ethernet: {}, addresses: [192.0.2.1/24], routes: [{dst: 198.51.100.0/24, via: 192.0.2.254, table: 100}]}\nroutes:\n  - {type: blackhole, dst: 10.0.0.0/8}\n  - {type: local, dst: 203.0.113.0/24}\n  - {type: unreachable, dst: 2001:db8:dead::/48}\nrouting_rules:\n  - {from: 192.0.2.0/24, table: 100, priority: 1000}\n  - {fwmark: \"0x10/0xff\", table: 100, priority: 1100}\n",
+    )
+    .unwrap();
+    let e = ifupdown::export(&x);
+    assert!(e.lost.is_empty(), "{}", lost_lines(&e.lost));
+    let text = &e.files[0].1;
+    assert!(text.contains("iface lo inet loopback\n    up ip route add blackhole 10.0.0.0/8\n"), "{text}");
+    let back = again_config(text);
+    assert_eq!((back.routes, back.routing_rules), (x.routes, x.routing_rules));
 }

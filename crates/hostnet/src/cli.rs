@@ -186,6 +186,15 @@ pub enum Command {
         /// devices it cannot read are left out, and said so.
         #[arg(long, value_name = "VERSION", default_value = "0.106")]
         netplan_version: String,
+        /// Print the files instead of writing them (also: DIR `-`).
+        #[arg(long, conflicts_with = "diff")]
+        stdout: bool,
+        /// Show what writing would change in DIR, as a unified diff, and write nothing; exit 1
+        /// when something would change, as diff(1).
+        #[arg(long)]
+        diff: bool,
+        /// Where the files go. hostnet records the files it wrote there (.hostnet-export) and
+        /// removes those a later export no longer writes; other files are never touched.
         dir: PathBuf,
         #[arg(default_value = DEFAULT_CONFIG)]
         file: PathBuf,

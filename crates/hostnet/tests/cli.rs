@@ -181,6 +181,44 @@ fn export_writes_each_format() {
 }
 
 #[test]
+fn export_removes_only_its_own_stale_files_and_shows_a_diff_or_prints_instead() {
+    let dir = tempfile::tempdir().unwrap();
+    let out = dir.path().join("out");
+    let two = dir.path().join("two.yaml");
+    let one = dir.path().join("one.yaml");
+    std::fs::write(
+        &two,
+        "interfaces:\n  - {name: d0, dummy: {}}\n  - {name: d1, dummy: {}, addresses: [192.0.2.1/24]}\n",
+    )
+    .unwrap();
+    std::fs::write(&one, "interfaces:\n  - {name: d0, dummy: {}}\n").unwrap();
+    let export = |args: &[&str], file: &std::path::Path| {
+        hostnet().args(["export", "--to", "networkd"]).args(args).arg(file).output().unwrap()
+    };
+    assert!(export(&[out.to_str().unwrap()], &two).status.success());
+    // Someone else's file in the same directory.
+    std::fs::write(out.join("10-mine.network"), "[Match]\nName=x\n").unwrap();
+    let d = export(&["--diff", out.to_str().unwrap()], &one);
+    let text = String::from_utf8_lossy(&d.stdout);
+    assert_eq!(d.status.code(), Some(1), "{text}");
+    assert!(text.contains("20-hostnet-d1.netdev\n+++ /dev/null") && !text.contains("10-mine"), "{text}");
+    assert!(out.join("20-hostnet-d1.netdev").exists(), "--diff wrote");
+    let w = export(&[out.to_str().unwrap()], &one);
+    assert!(String::from_utf8_lossy(&w.stdout).contains("removed"), "{w:?}");
+    assert!(!out.join("20-hostnet-d1.netdev").exists() && !out.join("30-hostnet-d1.network").exists());
+    assert!(out.join("10-mine.network").exists() && out.join("20-hostnet-d0.netdev").exists());
+    let same = export(&["--diff", out.to_str().unwrap()], &one);
+    assert_eq!(same.status.code(), Some(0), "{same:?}");
+    // `-` and --stdout print, and write nothing.
+    for args in [&["-"][..], &["--stdout", "unused"][..]] {
+        let p = export(args, &one);
+        let text = String::from_utf8_lossy(&p.stdout);
+        assert!(p.status.success() && text.starts_with("### 20-hostnet-d0.netdev\n[NetDev]"), "{text}");
+    }
+    assert!(!std::path::Path::new("-").exists() && !std::path::Path::new("unused").exists());
+}
+
+#[test]
 fn output_into_a_closed_pipe_ends_quietly() {
     use std::io::{BufRead, BufReader};
     use std::os::unix::process::ExitStatusExt;

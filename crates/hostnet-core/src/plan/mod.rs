@@ -22,7 +22,7 @@ pub use build::{plan, plan_pruning, plan_with_graph};
 /// another index is someone else's since, and is left alone.
 pub type Owned = std::collections::BTreeMap<String, u32>;
 pub use hold::{BridgeHold, bridge_hold};
-pub use render::{IpTarget, op_line, render_ip, render_text, route_text};
+pub use render::{IpTarget, ip_line, op_line, render_ip, render_text, route_text};
 
 /// How a NIC is found before it is renamed.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]

@@ -208,6 +208,12 @@ fn bridge_args(b: &Bridge) -> Vec<String> {
     v
 }
 
+/// One operation as the iproute2 command that does it (`ip rule add ...`), for formats that
+/// carry what they cannot say as commands (ifupdown's `up` lines).
+pub fn ip_line(op: &Op) -> String {
+    ip_command(op, &IpTarget::default())
+}
+
 /// A route as `ip route` spells it: `198.51.100.0/24 via 192.0.2.254 metric 50`.
 pub fn route_text(r: &Route) -> String {
     route_args(r).join(" ")

@@ -92,7 +92,7 @@ fn print_imported(imported: &Imported) -> ExitCode {
     }
 }
 
-pub fn export(format: ExportFormat, dir: &Path, file: &Path, netplan_version: &str) -> ExitCode {
+pub fn export(format: ExportFormat, to: super::export::To, file: &Path, netplan_version: &str) -> ExitCode {
     let version = match hostnet_convert::netplan::parse_version(netplan_version) {
         Ok(v) => v,
         Err(e) => {
@@ -104,31 +104,16 @@ pub fn export(format: ExportFormat, dir: &Path, file: &Path, netplan_version: &s
         Ok(c) => c,
         Err(code) => return code,
     };
-    let exported: Exported = match format {
-        ExportFormat::Networkd => hostnet_convert::networkd::export(&config),
-        ExportFormat::Netplan => hostnet_convert::netplan::export_for(&config, version),
-        ExportFormat::Ifupdown => hostnet_convert::ifupdown::export(&config),
+    let (exported, name): (Exported, &str) = match format {
+        ExportFormat::Networkd => (hostnet_convert::networkd::export(&config), "networkd"),
+        ExportFormat::Netplan => (hostnet_convert::netplan::export_for(&config, version), "netplan"),
+        ExportFormat::Ifupdown => (hostnet_convert::ifupdown::export(&config), "ifupdown"),
     };
-    if let Err(e) = std::fs::create_dir_all(dir) {
-        eprintln!("error: {}: {e}", dir.display());
-        return ExitCode::from(EXIT_FAILED);
-    }
-    for (name, text) in &exported.files {
-        let p = dir.join(name);
-        // netplan warns about, and may hold secrets in, a file others can read. Made afresh with
-        // its mode, so no content is ever readable under another, and a symlink planted in DIR
-        // is not written through.
-        let mode = if matches!(format, ExportFormat::Netplan) { 0o600 } else { 0o644 };
-        let written = hostnet_netlink::private::create_new_with_mode(&p, mode)
-            .and_then(|mut f| std::io::Write::write_all(&mut f, text.as_bytes()));
-        if let Err(e) = written {
-            eprintln!("error: {}: {e}", p.display());
-            return ExitCode::from(EXIT_FAILED);
-        }
-        println!("wrote {}", p.display());
-    }
+    // netplan warns about, and may hold secrets in, a file others can read.
+    let mode = if matches!(format, ExportFormat::Netplan) { 0o600 } else { 0o644 };
+    let code = super::export::deliver(&to, name, &exported.files, mode);
     report_lost(&exported.lost);
-    ExitCode::SUCCESS
+    code
 }
 
 fn report_lost(lost: &[Lost]) {

@@ -7,6 +7,7 @@ mod convert;
 mod daemon;
 mod doctor;
 pub mod exit;
+mod export;
 mod lab;
 mod online;
 mod show;
@@ -143,8 +144,13 @@ pub fn run(cli: Cli) -> ExitCode {
             }
         }
         Command::Import { format, files } => convert::import(format, &files),
-        Command::Export { format, dir, file, netplan_version } => {
-            convert::export(format, &dir, &file, &netplan_version)
+        Command::Export { format, dir, file, netplan_version, stdout, diff } => {
+            let to = match (stdout || dir.as_os_str() == "-", diff) {
+                (true, _) => export::To::Stdout,
+                (_, true) => export::To::Diff(dir),
+                _ => export::To::Dir(dir),
+            };
+            convert::export(format, to, &file, &netplan_version)
         }
         Command::RevertPending { id } => apply::revert_pending(&ctx, &id),
     }
