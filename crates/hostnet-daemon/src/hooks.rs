@@ -19,6 +19,8 @@ use serde::Serialize;
 
 /// Events waiting for the hooks; beyond this they are dropped.
 const QUEUE: usize = 256;
+/// Characters of an event's detail a hook gets.
+const DETAIL_KEPT: usize = 4096;
 /// What of a failing hook's stderr goes to the log.
 const STDERR_KEPT: usize = 300;
 /// How often a running hook is looked at.
@@ -73,7 +75,9 @@ impl Hooks {
     pub fn emit(&mut self, event: &'static str, link: &str, detail: impl Into<String>) {
         let Some(tx) = &self.tx else { return };
         let at = SystemTime::now().duration_since(UNIX_EPOCH).map(|d| d.as_secs_f64()).unwrap_or(0.0);
-        let ev = HookEvent { event, link: link.to_string(), detail: detail.into(), at };
+        // Bounded, so that the event fits a pipe's buffer whether or not the hook reads it.
+        let detail: String = detail.into().chars().take(DETAIL_KEPT).collect();
+        let ev = HookEvent { event, link: link.to_string(), detail, at };
         if tx.try_send(ev).is_err() {
             self.dropped += 1;
             if self.warned.is_none_or(|t| t.elapsed() >= Duration::from_secs(60)) {
