@@ -128,8 +128,16 @@ fn addr_gen_name(m: AddrGenMode) -> &'static str {
     }
 }
 
-/// One `[RoutingPolicyRule]` section.
-pub(crate) fn networkd_rule(r: &Rule) -> String {
+/// One `[RoutingPolicyRule]` section; a `goto`, which networkd does not write, is listed.
+pub(crate) fn networkd_rule(r: &Rule, at: &str, lost: &mut Vec<Lost>) -> String {
+    if r.goto.is_some() {
+        lost.push(Lost {
+            at: at.into(),
+            what: format!("routing rule `{r}`"),
+            why: "networkd's rules have no goto".into(),
+        });
+        return String::new();
+    }
     let mut s = String::from("\n[RoutingPolicyRule]\n");
     if r.is_ipv6() && r.from.is_none() && r.to.is_none() {
         s += "Family=ipv6\n";
@@ -164,6 +172,16 @@ pub(crate) fn networkd_rule(r: &Rule) -> String {
     }
     if let Some(u) = r.uid {
         kv("User", format!("{}-{}", u.start, u.end));
+    }
+    if let Some(t) = r.tos {
+        kv("TypeOfService", t.to_string());
+    }
+    if r.not {
+        kv("InvertRule", "yes".into());
+    }
+    if r.l3mdev {
+        kv("L3MasterDevice", "yes".into());
+        return s;
     }
     match r.action {
         RuleAction::Lookup => kv("Table", r.table.unwrap_or(254).to_string()),
@@ -241,6 +259,9 @@ pub(crate) fn netplan_export(config: &Config, i: &Interface, body: &mut Map<Stri
             ("sport", r.sport.is_some()),
             ("dport", r.dport.is_some()),
             ("uid", r.uid.is_some()),
+            ("not", r.not),
+            ("l3mdev", r.l3mdev),
+            ("goto", r.goto.is_some()),
             ("fwmark mask", r.fwmark.is_some_and(|f| f.mask.is_some())),
             ("action", r.action != RuleAction::Lookup),
             ("family without from/to", r.from.is_none() && r.to.is_none()),
@@ -266,6 +287,9 @@ pub(crate) fn netplan_export(config: &Config, i: &Interface, body: &mut Map<Stri
         }
         if let Some(f) = r.fwmark {
             m.insert("mark".into(), json!(f.mark));
+        }
+        if let Some(t) = r.tos {
+            m.insert("type-of-service".into(), json!(t));
         }
         policy.push(Value::Object(m));
     }
@@ -328,11 +352,9 @@ fn netplan_rule(p: &Value) -> Result<Rule, String> {
     let mut r = Rule { from: prefix("from")?, to: prefix("to")?, ..Default::default() };
     r.table = Some(p.get("table").and_then(Value::as_u64).ok_or("routing-policy without a numeric table")? as u32);
     r.priority = p.get("priority").and_then(Value::as_u64).map(|x| x as u32);
+    r.tos = p.get("type-of-service").and_then(Value::as_u64).and_then(|t| u8::try_from(t).ok());
     if let Some(m) = p.get("mark").and_then(Value::as_u64) {
         r.fwmark = Some(hostnet_core::model::rule::FwMark { mark: m as u32, mask: None });
-    }
-    if p.get("type-of-service").is_some() {
-        return Err("type-of-service is not a selector hostnet rules have".into());
     }
     if r.from.is_none() && r.to.is_none() {
         r.family = Some(Family::Ipv4);

@@ -281,7 +281,7 @@ fn network(config: &Config, i: &Interface, master: Option<&Interface>, dns: bool
         s.push_str(&bridge_vlan_sections(b.vlans.as_deref()));
     }
     for r in crate::iplayer::rules_of(config, &i.name) {
-        s.push_str(&crate::iplayer::networkd_rule(r));
+        s.push_str(&crate::iplayer::networkd_rule(r, &i.name, lost));
     }
     s.push_str(&crate::iplayer::networkd_ra_section(i));
     s.push_str(&crate::dhcp::networkd_section(i, lost));

@@ -42,9 +42,12 @@ fn imports_a_debian_interfaces_file() {
     let rules: Vec<String> = i.config.routing_rules.iter().flatten().map(ToString::to_string).collect();
     assert_eq!(
         rules,
-        ["1000: from 192.0.2.0/24 lookup 100", "-6 from all fwmark 0x10/0xff ipproto tcp dport 443 lookup 200"]
+        [
+            "1000: from 192.0.2.0/24 lookup 100",
+            "-6 from all fwmark 0x10/0xff ipproto tcp dport 443 lookup 200",
+            "from 192.0.2.0/24 tos 0x10 lookup 100"
+        ]
     );
-    assert!(i.lost.iter().any(|l| l.what.contains("tos 0x10") && l.why.contains("tos")), "{}", lost_lines(&i.lost));
     assert!(!i.lost.iter().any(|l| l.what.contains("rule del")), "{}", lost_lines(&i.lost));
 }
 
@@ -63,7 +66,14 @@ fn imports_merged_netplan_files() {
     // The second file's addresses replaced the first's (netplan's merge).
     assert_eq!(i.config.get("vlan10").unwrap().addresses[0].to_string(), "198.51.100.5/24");
     let rules: Vec<String> = i.config.routing_rules.iter().flatten().map(ToString::to_string).collect();
-    assert_eq!(rules, ["100: from 198.51.100.0/24 lookup 100", "from all fwmark 0x10 lookup 100"]);
+    assert_eq!(
+        rules,
+        [
+            "100: from 198.51.100.0/24 lookup 100",
+            "from all fwmark 0x10 lookup 100",
+            "from 198.51.100.0/24 tos 0x08 lookup 100"
+        ]
+    );
     assert_eq!(i.config.get("vlan10").unwrap().ipv6.accept_ra, Some(false));
     let br = &i.config.get("br-vm").unwrap().ipv6;
     assert_eq!((br.link_local, br.addr_gen_mode), (Some(true), Some(hostnet_core::model::AddrGenMode::StablePrivacy)));
@@ -610,4 +620,35 @@ fn routes_of_no_interface_and_rules_round_trip_through_ifupdowns_lo_stanza() {
     assert!(text.contains("iface lo inet loopback\n    up ip route add blackhole 10.0.0.0/8\n"), "{text}");
     let back = again_config(text);
     assert_eq!((back.routes, back.routing_rules), (x.routes, x.routing_rules));
+}
+
+#[test]
+fn rule_tos_not_l3mdev_and_goto_in_the_other_formats() {
+    let x = load(
+        "r.yaml",
+        "interfaces:\n  - {name: e0, ethernet: {}, addresses: [192.0.2.1/24], routes: [{dst: default, via: 192.0.2.254, table: 100}]}\nrouting_rules:\n  - {not: true, from: 198.51.100.0/24, table: 100, priority: 1400}\n  - {tos: 0x10, from: 192.0.2.0/24, table: 100, priority: 1500}\n  - {priority: 1600, goto: 1800}\n  - {l3mdev: true, priority: 1700}\n",
+    )
+    .unwrap();
+    let nd = networkd::export(&x);
+    let net = &nd.files.iter().find(|(f, _)| f.ends_with("e0.network")).unwrap().1;
+    for want in [
+        "From=198.51.100.0/24\nInvertRule=yes\nTable=100\n",
+        "From=192.0.2.0/24\nTypeOfService=16\nTable=100\n",
+        "L3MasterDevice=yes\n",
+    ] {
+        assert!(net.contains(want), "missing {want:?} in\n{net}");
+    }
+    assert!(lost_lines(&nd.lost).contains("networkd's rules have no goto"));
+    let e = netplan::export(&x);
+    let lost = lost_lines(&e.lost);
+    assert!(
+        lost.contains("cannot say not") && lost.contains("cannot say goto") && lost.contains("cannot say l3mdev"),
+        "{lost}"
+    );
+    let back = netplan::import(&e.files).unwrap();
+    let rules = back.config.routing_rules.unwrap_or_default();
+    assert!(rules.iter().any(|r| r.tos == Some(16) && r.table == Some(100)), "{rules:?}");
+    // ifupdown carries every one in lo's `up ip rule add` lines, and reads them back.
+    let i = ifupdown::export(&x);
+    assert_eq!(again_config(&i.files[0].1).routing_rules, x.routing_rules);
 }

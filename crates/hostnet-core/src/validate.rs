@@ -917,8 +917,36 @@ fn check_rules(config: &Config, rep: &mut Reporter<'_>) {
     let Some(rules) = &config.routing_rules else { return };
     for (i, r) in rules.iter().enumerate() {
         let at = format!("routing_rules[{i}]");
+        let elsewhere = r.l3mdev || r.goto.is_some();
+        for (k, set) in [("l3mdev", r.l3mdev), ("goto", r.goto.is_some())] {
+            if set && (r.table.is_some() || r.action != RuleAction::Lookup) {
+                rep.error(
+                    format!("{at}.{k}"),
+                    format!("`{k}` is the rule's action: it takes no `table` and no other `action`"),
+                );
+            }
+        }
+        if r.l3mdev && r.goto.is_some() {
+            rep.error(format!("{at}.goto"), "`goto` and `l3mdev` are two actions: a rule has one");
+        }
+        if let Some(g) = r.goto {
+            match r.priority {
+                None => rep.error(
+                    format!("{at}.goto"),
+                    "`goto` needs the rule's own `priority`: the target must come after it",
+                ),
+                Some(p) if g <= p => rep.error(
+                    format!("{at}.goto"),
+                    format!("goto {g} does not come after the rule's priority {p}: the kernel only jumps forward"),
+                ),
+                _ => {}
+            }
+        }
         match (r.action, r.table) {
-            (RuleAction::Lookup, None) => rep.error(&at, "a rule that looks up a table needs `table`"),
+            (RuleAction::Lookup, None) if elsewhere => {}
+            (RuleAction::Lookup, None) => {
+                rep.error(&at, "a rule that looks up a table needs `table` (or `l3mdev`, or `goto`)")
+            }
             (RuleAction::Lookup, Some(0)) => rep.error(format!("{at}.table"), "table 0 is not a routing table"),
             (a, Some(_)) if a != RuleAction::Lookup => {
                 rep.error(format!("{at}.table"), format!("a `{}` rule looks up no table", a.name()))

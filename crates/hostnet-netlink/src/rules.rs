@@ -59,16 +59,15 @@ impl Netlink {
 }
 
 /// A kernel rule in the model; `None` for rules hostnet does not manage or cannot express
-/// (goto, l3mdev, tun_id, tos, realms, `not`): those are left alone.
+/// (tun_id, realms, nat): those are left alone.
 pub fn rule_of(m: &RuleMessage) -> Option<Rule> {
     let h = &m.header;
-    if h.tos != 0 || h.flags.contains(RuleFlags::Invert) {
-        return None;
-    }
     let mut r = Rule {
         family: (h.family == AddressFamily::Inet6).then_some(Family::Ipv6),
+        tos: (h.tos != 0).then_some(h.tos),
+        not: h.flags.contains(RuleFlags::Invert),
         action: match h.action {
-            RuleAction::ToTable => Action::Lookup,
+            RuleAction::ToTable | RuleAction::Goto => Action::Lookup,
             RuleAction::Blackhole => Action::Blackhole,
             RuleAction::Unreachable => Action::Unreachable,
             RuleAction::Prohibit => Action::Prohibit,
@@ -97,6 +96,8 @@ pub fn rule_of(m: &RuleMessage) -> Option<Rule> {
             // The kernel reports these on every rule; zero means unused.
             RuleAttribute::SuppressPrefixLen(u32::MAX) | RuleAttribute::SuppressIfGroup(u32::MAX) => {}
             RuleAttribute::TunId(0) | RuleAttribute::L3MDev(false) => {}
+            RuleAttribute::L3MDev(true) => r.l3mdev = true,
+            RuleAttribute::Goto(g) if h.action == RuleAction::Goto => r.goto = Some(*g),
             // Linux 6.16 reports a port mask next to every port range; netlink-packet-route
             // 0.34 does not know the attribute yet. The full mask is a plain range.
             RuleAttribute::Other(nla) if is_full_port_mask(nla) => {}
@@ -116,7 +117,7 @@ pub fn rule_of(m: &RuleMessage) -> Option<Rule> {
     {
         m.mask = Some(k);
     }
-    if r.action == Action::Lookup {
+    if r.action == Action::Lookup && !r.l3mdev && r.goto.is_none() {
         r.table = Some(table);
     }
     Some(r)
@@ -141,6 +142,7 @@ pub fn rule_message(r: &Rule, add: bool) -> RuleMessage {
     let h = &mut m.header;
     h.family = if r.is_ipv6() { AddressFamily::Inet6 } else { AddressFamily::Inet };
     h.action = match r.action {
+        Action::Lookup if r.goto.is_some() => RuleAction::Goto,
         Action::Lookup => RuleAction::ToTable,
         Action::Blackhole => RuleAction::Blackhole,
         Action::Unreachable => RuleAction::Unreachable,
@@ -184,6 +186,16 @@ pub fn rule_message(r: &Rule, add: bool) -> RuleMessage {
     }
     if let Some(u) = r.uid {
         m.attributes.push(RuleAttribute::UidRange(RuleUidRange { start: u.start, end: u.end }));
+    }
+    m.header.tos = r.tos.unwrap_or(0);
+    if r.not {
+        m.header.flags |= RuleFlags::Invert;
+    }
+    if r.l3mdev {
+        m.attributes.push(RuleAttribute::L3MDev(true));
+    }
+    if let Some(g) = r.goto {
+        m.attributes.push(RuleAttribute::Goto(g));
     }
     if add {
         let p = r.protocol.map_or(RouteProtocol::Static, RouteProtocol::from);

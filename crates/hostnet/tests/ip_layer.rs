@@ -81,6 +81,10 @@ routing_rules:
   - { fwmark: "0x10/0xff", ipproto: tcp, dport: 443, table: 200, priority: 1100 }
   - { iif: r1, to: 10.0.0.0/8, action: unreachable, priority: 1200 }
   - { uid: 1000-1999, table: 200, priority: 1300 }
+  - { not: true, from: 198.51.100.0/24, table: 100, priority: 1400 }
+  - { tos: 0x10, table: 200, priority: 1500 }
+  - { priority: 1600, goto: 1800 }
+  - { l3mdev: true, priority: 1700 }
 "#;
 
 #[test]
@@ -108,6 +112,10 @@ fn policy_rules_apply_verify_and_roll_back_byte_identical() {
         "1100:\tfrom all fwmark 0x10/0xff ipproto tcp dport 443 lookup 200",
         "1200:\tfrom all to 10.0.0.0/8 iif r1 unreachable",
         "1300:\tfrom all uidrange 1000-1999 lookup 200",
+        "1400:\tnot from 198.51.100.0/24 lookup 100",
+        "1500:\tfrom all tos 0x10 lookup 200",
+        "1600:\tfrom all goto 1800",
+        "1700:\tfrom all lookup [l3mdev-table]",
         "32766:\tfrom all lookup main",
     ] {
         assert!(v4.contains(want), "missing {want:?} in\n{v4}");
@@ -119,7 +127,7 @@ fn policy_rules_apply_verify_and_roll_back_byte_identical() {
     // `show` reports them in the config schema, and that feeds back into apply unchanged.
     let shown: serde_json::Value = serde_json::from_str(&ns.hostnet_ok(&["show", "--json"])).unwrap();
     let listed = shown["routing_rules"].as_array().expect("routing_rules in show --json");
-    assert_eq!(listed.len(), 5, "{listed:?}");
+    assert_eq!(listed.len(), 9, "{listed:?}");
     assert!(ns.hostnet_ok(&["show"]).contains("routing rules:\n  1000: from 192.0.2.0/24 lookup 100"));
 
     // Dropping one rule from the file removes exactly that rule.

@@ -43,6 +43,19 @@ pub struct Rule {
     /// Owner of the socket, as a uid or `first-last`.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub uid: Option<Range>,
+    /// The packet's type of service (DSCP and ECN bits), as `ip rule ... tos 0x10` gives it.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub tos: Option<u8>,
+    /// Match packets the selectors do not match (`ip rule add not ...`).
+    #[serde(default, skip_serializing_if = "std::ops::Not::not")]
+    pub not: bool,
+    /// Look up the table of the VRF the packet's interface is in (`l3mdev`), instead of `table`.
+    #[serde(default, skip_serializing_if = "std::ops::Not::not")]
+    pub l3mdev: bool,
+    /// Continue at the rule of this priority instead of looking up a table (`goto`); it must
+    /// come after this rule.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub goto: Option<u32>,
     #[serde(default, skip_serializing_if = "RuleAction::is_lookup")]
     pub action: RuleAction,
     /// The table to look up; required for `action: lookup` (the default), refused otherwise.
@@ -77,6 +90,10 @@ impl Rule {
             && self.sport == live.sport
             && self.dport == live.dport
             && self.uid == live.uid
+            && self.tos.unwrap_or(0) == live.tos.unwrap_or(0)
+            && self.not == live.not
+            && self.l3mdev == live.l3mdev
+            && self.goto == live.goto
             && self.action == live.action
             && self.table == live.table
     }
@@ -90,6 +107,9 @@ impl fmt::Display for Rule {
         }
         if self.is_ipv6() {
             f.write_str("-6 ")?;
+        }
+        if self.not {
+            f.write_str("not ")?;
         }
         match self.from {
             Some(p) => write!(f, "from {p}")?,
@@ -118,6 +138,15 @@ impl fmt::Display for Rule {
         }
         if let Some(r) = self.uid {
             write!(f, " uidrange {}-{}", r.start, r.end)?;
+        }
+        if let Some(t) = self.tos {
+            write!(f, " tos {t:#04x}")?;
+        }
+        if self.l3mdev {
+            return f.write_str(" l3mdev");
+        }
+        if let Some(g) = self.goto {
+            return write!(f, " goto {g}");
         }
         match (self.action, self.table) {
             (RuleAction::Lookup, Some(t)) => write!(f, " lookup {t}"),

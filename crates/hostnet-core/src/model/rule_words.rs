@@ -5,7 +5,7 @@ use super::rule::{Family, Rule, RuleAction};
 
 impl Rule {
     /// Reads the words after `ip [-4|-6] rule add`, e.g. `from 192.0.2.0/24 table 100 pref 1000`.
-    /// Selectors hostnet cannot express (tos, goto, realms, not, l3mdev, nat) are errors.
+    /// Selectors hostnet cannot express (realms, nat, tun_id) are errors.
     pub fn from_ip_words(words: &[&str]) -> Result<Rule, String> {
         let mut r = Rule::default();
         let mut it = words.iter().copied();
@@ -23,6 +23,20 @@ impl Rule {
                 "sport" => r.sport = Some(arg()?.parse()?),
                 "dport" => r.dport = Some(arg()?.parse()?),
                 "uidrange" => r.uid = Some(arg()?.parse()?),
+                "not" => r.not = true,
+                "l3mdev" => r.l3mdev = true,
+                "tos" | "dsfield" => {
+                    let t = arg()?;
+                    let n = match t.strip_prefix("0x") {
+                        Some(h) => u8::from_str_radix(h, 16).ok(),
+                        None => t.parse().ok(),
+                    };
+                    r.tos = Some(n.ok_or_else(|| format!("tos `{t}` is not a number from 0 to 0xff"))?);
+                }
+                "goto" => {
+                    let g = arg()?;
+                    r.goto = Some(g.parse().map_err(|_| format!("goto `{g}` is not a priority"))?);
+                }
                 "priority" | "pref" | "preference" | "order" => {
                     let p = arg()?;
                     r.priority = Some(p.parse().map_err(|_| format!("priority `{p}` is not a number"))?);
@@ -37,7 +51,7 @@ impl Rule {
                 other => return Err(format!("`{other}` is not something hostnet rules express")),
             }
         }
-        if r.action == RuleAction::Lookup && r.table.is_none() {
+        if r.action == RuleAction::Lookup && r.table.is_none() && !r.l3mdev && r.goto.is_none() {
             r.table = Some(254); // as ip does: no table is the main table
         }
         Ok(r)
@@ -65,7 +79,11 @@ mod tests {
         let r = Rule::from_ip_words(&["-6", "fwmark", "0x10/0xff", "ipproto", "tcp", "dport", "443", "table", "main"])
             .unwrap();
         assert_eq!(r.to_string(), "-6 from all fwmark 0x10/0xff ipproto tcp dport 443 lookup 254");
-        assert!(Rule::from_ip_words(&["from", "192.0.2.0/24", "tos", "0x10", "table", "5"]).is_err());
+        let r = Rule::from_ip_words(&["not", "from", "192.0.2.0/24", "tos", "0x10", "table", "5"]).unwrap();
+        assert_eq!(r.to_string(), "not from 192.0.2.0/24 tos 0x10 lookup 5");
+        assert_eq!(Rule::from_ip_words(&["pref", "10", "l3mdev"]).unwrap().to_string(), "10: from all l3mdev");
+        assert_eq!(Rule::from_ip_words(&["pref", "10", "goto", "20"]).unwrap().to_string(), "10: from all goto 20");
+        assert!(Rule::from_ip_words(&["from", "192.0.2.0/24", "realms", "1", "table", "5"]).is_err());
         assert_eq!(Rule::from_ip_words(&["from", "192.0.2.0/24"]).unwrap().table, Some(254));
     }
 }
