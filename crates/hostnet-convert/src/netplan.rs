@@ -355,7 +355,6 @@ fn route(r: &Value) -> Result<Route, String> {
     };
     Ok(Route {
         kind,
-        dst,
         via,
         metric: r.get("metric").and_then(Value::as_u64).map(|m| m as u32),
         table: r.get("table").and_then(Value::as_u64).map(|m| m as u32),
@@ -369,14 +368,9 @@ fn route(r: &Value) -> Result<Route, String> {
             Some(s) => return Err(format!("scope {s}: expected global, link or host")),
         },
         mtu: r.get("mtu").and_then(Value::as_u64).map(|m| m as u32),
-        protocol: None,
         initcwnd: r.get("congestion-window").and_then(Value::as_u64).map(|m| m as u32),
         initrwnd: r.get("advertised-receive-window").and_then(Value::as_u64).map(|m| m as u32),
-        advmss: None,
-        congctl: None,
-        quickack: None,
-        fastopen_no_cookie: None,
-        nexthops: Vec::new(),
+        ..Route::to(dst)
     })
 }
 

@@ -283,12 +283,13 @@ pub enum RouteScope {
 }
 
 impl Route {
-    /// A default route through `gw`, as the `gateway` settings of other tools mean it.
-    pub fn default_via(gw: IpAddr) -> Route {
+    /// A unicast route to `dst` with nothing else set: what the builders below and the
+    /// readers of other formats start from.
+    pub fn to(dst: RouteDst) -> Route {
         Route {
             kind: RouteType::Unicast,
-            dst: RouteDst::Default,
-            via: Some(gw),
+            dst,
+            via: None,
             metric: None,
             table: None,
             src: None,
@@ -304,6 +305,11 @@ impl Route {
             fastopen_no_cookie: None,
             nexthops: Vec::new(),
         }
+    }
+
+    /// A default route through `gw`, as the `gateway` settings of other tools mean it.
+    pub fn default_via(gw: IpAddr) -> Route {
+        Route { via: Some(gw), ..Route::to(RouteDst::Default) }
     }
 
     /// The TCP settings set on it (RTAX_* metrics beside the MTU), by `ip route`'s name.

@@ -77,6 +77,12 @@ pub fn fans_out(key: &str) -> Option<Sysctl> {
     }
 }
 
+/// The per-link setting, and its value, that writing `value` to `key` also gives every link;
+/// `None` for a key that does not fan out.
+pub fn fan_out(key: &str, value: &str) -> Option<(Sysctl, i32)> {
+    Some((fans_out(key)?, value.trim().parse().ok()?))
+}
+
 /// Why `key` cannot be a namespace-wide sysctl in the file, if it cannot.
 pub fn refuse_key(key: &str) -> Option<String> {
     let parts: Vec<&str> = key.split('.').collect();

@@ -10,8 +10,7 @@ impl Route {
     /// and the device they name (`dev X`), which the caller checks against the stanza's.
     /// What hostnet routes cannot express (nexthop groups, encap, realms, ...) is an error.
     pub fn from_ip_words(words: &[&str]) -> Result<(Route, Option<String>), String> {
-        let mut r = Route::default_via(IpAddr::from([0, 0, 0, 0]));
-        r.via = None;
+        let mut r = Route::to(RouteDst::Default);
         let mut dst = None;
         let mut dev = None;
         let mut it = words.iter().copied().peekable();

@@ -511,9 +511,7 @@ impl<'a> Planner<'a> {
     fn net_sysctl_undo(&self, key: &str) -> Undo {
         let Some(old) = self.net_sysctls.get(key) else { return smallvec![] };
         let mut v = smallvec![Op::SetNetSysctl { key: key.to_string(), value: old.clone() }];
-        let (Some(per_link), Ok(old)) = (crate::model::net_sysctl::fans_out(key), old.trim().parse::<i32>()) else {
-            return v;
-        };
+        let Some((per_link, old)) = crate::model::net_sysctl::fan_out(key, old) else { return v };
         for l in &self.current.links {
             let name = l.iface.name.as_str();
             let have = match self.sim.get(name) {
@@ -535,8 +533,7 @@ impl<'a> Planner<'a> {
             Op::SetNetSysctl { key, value } => {
                 self.net_sysctls.insert(key.clone(), value.clone());
                 // The kernel writes it on every link too; the links planned later see that.
-                if let (Some(per_link), Ok(n)) = (crate::model::net_sysctl::fans_out(key), value.trim().parse::<i32>())
-                {
+                if let Some((per_link, n)) = crate::model::net_sysctl::fan_out(key, value) {
                     let names: Vec<String> = self.current.links.iter().map(|l| l.iface.name.clone()).collect();
                     for name in names {
                         if self.sim.contains_key(&name) {

@@ -276,8 +276,7 @@ impl State {
             Op::SetSysctl { name, key, value } => self.with(name, |l| l.sysctls.set(*key, *value)),
             Op::SetNetSysctl { key, value } => {
                 self.net_sysctls.insert(key.clone(), value.clone());
-                if let (Some(per_link), Ok(n)) = (crate::model::net_sysctl::fans_out(key), value.trim().parse::<i32>())
-                {
+                if let Some((per_link, n)) = crate::model::net_sysctl::fan_out(key, value) {
                     for l in &mut self.links {
                         l.sysctls.set(per_link, n);
                     }
