@@ -57,7 +57,7 @@ impl Netlink {
             };
         }
         if !desired.sysctls.is_empty() {
-            state.to_mut().net_sysctls = crate::sysctl::read_net(desired.sysctls.keys());
+            state.to_mut().net_sysctls = crate::sysctl::read_net(&self.home, desired.sysctls.keys());
         }
         // NIC features are read only where the config sets some: one request per link.
         let wanted: Vec<String> = desired

@@ -20,6 +20,7 @@ pub mod netns;
 pub mod private;
 pub mod read;
 pub mod resolved;
+mod route_attrs;
 pub mod rules;
 pub mod startup;
 pub mod status;

@@ -5,7 +5,6 @@ mod addresses;
 mod side;
 
 use rustc_hash::FxHashMap as HashMap;
-use std::net::IpAddr;
 
 use hostnet_core::model::{BondMode, Bridge, Ethernet, Interface, Kind, MacAddr, Route, RouteDst, Veth};
 use hostnet_core::state::{LiveLink, State};
@@ -14,15 +13,14 @@ use rtnetlink::packet_route::link::{
     BondAdInfo, InfoBond, InfoBondPort, InfoData, InfoKind, InfoPortData, LinkAttribute, LinkExtentMask, LinkFlags,
     LinkInfo, LinkLayerType, LinkMessage,
 };
-use rtnetlink::packet_route::route::{
-    RouteAddress, RouteAttribute, RouteMessage, RouteMetric, RouteProtocol, RouteScope, RouteType,
-};
+use rtnetlink::packet_route::route::{RouteAttribute, RouteMessage, RouteMetric, RouteProtocol, RouteScope, RouteType};
 use rtnetlink::packet_route::{AddressFamily, RouteNetlinkMessage};
 
 use crate::attr_set::Kinds;
 use crate::conn::Netlink;
 use crate::dump::DumpSocket;
 use crate::error::Error;
+pub use crate::route_attrs::name_next_hops;
 use crate::status::{AggregatorStatus, BondPortStatus, BondStatus, LacpPortState, LinkStatus};
 use addresses::addresses_on;
 pub use addresses::{address_of, attach_address, flags_of, is_dynamic, usable};
@@ -543,14 +541,14 @@ pub fn route_of(r: &RouteMessage) -> Option<(u32, Route)> {
             RouteAttribute::Oif(i) => oif = Some(*i),
             RouteAttribute::MultiPath(hops) => {
                 for h in hops {
-                    nexthops.push(next_hop(h)?);
+                    nexthops.push(crate::route_attrs::next_hop(h)?);
                 }
             }
-            RouteAttribute::Destination(d) => dst = route_ip(d),
-            RouteAttribute::Gateway(g) => via = route_ip(g),
+            RouteAttribute::Destination(d) => dst = crate::route_attrs::ip(d),
+            RouteAttribute::Gateway(g) => via = crate::route_attrs::ip(g),
             RouteAttribute::Priority(p) => metric = Some(*p),
             RouteAttribute::Table(t) => table = *t,
-            RouteAttribute::PrefSource(s) => src = route_ip(s),
+            RouteAttribute::PrefSource(s) => src = crate::route_attrs::ip(s),
             RouteAttribute::Metrics(ms) => metrics = ms.as_slice(),
             _ => {}
         }
@@ -573,35 +571,15 @@ pub fn route_of(r: &RouteMessage) -> Option<(u32, Route)> {
     let default_metric = if v6 { IPV6_DEFAULT_METRIC } else { 0 };
     let mut route = Route {
         kind,
-        dst,
         via,
         metric: metric.filter(|m| *m != default_metric),
-        table: None,
         src,
         onlink: r.header.flags.contains(rtnetlink::packet_route::route::RouteFlags::Onlink),
-        scope: None,
-        mtu: None,
         protocol: (r.header.protocol == RouteProtocol::Static).then_some(hostnet_core::model::RouteProtocol::Static),
-        initcwnd: None,
-        initrwnd: None,
-        advmss: None,
-        congctl: None,
-        quickack: None,
-        fastopen_no_cookie: None,
         nexthops,
+        ..Route::to(dst)
     };
-    for m in metrics {
-        match m {
-            RouteMetric::Mtu(v) => route.mtu = Some(*v),
-            RouteMetric::InitCwnd(v) => route.initcwnd = Some(*v),
-            RouteMetric::InitRwnd(v) => route.initrwnd = Some(*v),
-            RouteMetric::Advmss(v) => route.advmss = Some(*v),
-            RouteMetric::CcAlgo(v) => route.congctl = Some(v.clone()),
-            RouteMetric::QuickAck(v) => route.quickack = Some(*v != 0),
-            RouteMetric::FastopenNoCookie(v) => route.fastopen_no_cookie = Some(*v != 0),
-            _ => {}
-        }
-    }
+    crate::route_attrs::take_metrics(&mut route, metrics);
     route.table = Some(table).filter(|t| *t != route.default_table());
     // Named only when it is not what `ip route` (and hostnet) would have picked.
     let scope = match r.header.scope {
@@ -616,54 +594,10 @@ pub fn route_of(r: &RouteMessage) -> Option<(u32, Route)> {
     Some((oif, route))
 }
 
-/// Marks a next hop's device as a link index not yet named: a route message carries indexes,
-/// and a name is known only beside the links ([`name_next_hops`]). No link name holds a `:`.
-const UNNAMED: char = ':';
-
-/// One path of a multipath route, its device still an index; `None` for what hostnet cannot
-/// express (no gateway, a gateway of the other family through RTA_VIA, encapsulation).
-fn next_hop(h: &rtnetlink::packet_route::route::RouteNextHop) -> Option<hostnet_core::model::NextHop> {
-    use rtnetlink::packet_route::route::RouteNextHopFlags;
-    let mut via = None;
-    for a in &h.attributes {
-        match a {
-            RouteAttribute::Gateway(g) => via = route_ip(g),
-            _ => return None,
-        }
-    }
-    let weight = u16::from(h.hops) + 1;
-    Some(hostnet_core::model::NextHop {
-        via: via?,
-        dev: format!("{UNNAMED}{}", h.interface_index),
-        weight: (weight != 1).then_some(weight),
-        onlink: h.flags.contains(RouteNextHopFlags::Onlink),
-    })
-}
-
-/// Names the devices of a multipath route's paths through `name_of` (link index to name). A
-/// path through a link that is gone keeps its index, and no declared route matches it.
-pub fn name_next_hops(route: &mut Route, name_of: impl Fn(u32) -> Option<String>) {
-    for h in &mut route.nexthops {
-        if let Some(index) = h.dev.strip_prefix(UNNAMED).and_then(|i| i.parse().ok())
-            && let Some(name) = name_of(index)
-        {
-            h.dev = name;
-        }
-    }
-}
-
 #[derive(Clone, Copy)]
 enum IpFamily {
     V4,
     V6,
-}
-
-fn route_ip(a: &RouteAddress) -> Option<IpAddr> {
-    match a {
-        RouteAddress::Inet(v4) => Some(IpAddr::V4(*v4)),
-        RouteAddress::Inet6(v6) => Some(IpAddr::V6(*v6)),
-        _ => None,
-    }
 }
 
 pub fn ifname(l: &LinkMessage) -> Option<String> {

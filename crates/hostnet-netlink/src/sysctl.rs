@@ -126,6 +126,15 @@ impl Home {
         let (Some(f), Ok(now)) = (&self.0, std::fs::metadata(OWN_NS)) else { return true };
         f.metadata().is_ok_and(|m| (m.dev(), m.ino()) == (now.dev(), now.ino()))
     }
+
+    /// Opens a /proc/sys/net file of this namespace, to write it or to read it.
+    fn open(&self, path: &str, write: bool) -> std::io::Result<std::fs::File> {
+        let open = || std::fs::OpenOptions::new().read(!write).write(write).open(path);
+        match &self.0 {
+            Some(ns) if !self.is_current() => within(ns, open),
+            _ => open(),
+        }
+    }
 }
 
 /// Writes one sysctl of link `ifname` in the namespace of `home`.
@@ -134,12 +143,8 @@ pub(crate) fn write(home: &Home, ifname: &str, key: Sysctl, value: i32) -> Resul
     let fail = |e: std::io::Error| {
         crate::OpError::new(e.raw_os_error().unwrap_or(0), format!("writing {value} to {path}: {e}"))
     };
-    let file = match &home.0 {
-        Some(ns) if !home.is_current() => within(ns, || std::fs::OpenOptions::new().write(true).open(&path)),
-        _ => std::fs::OpenOptions::new().write(true).open(&path),
-    };
     use std::io::Write;
-    file.and_then(|mut f| f.write_all(value.to_string().as_bytes())).map_err(fail)
+    home.open(&path, true).and_then(|mut f| f.write_all(value.to_string().as_bytes())).map_err(fail)
 }
 
 /// /proc/sys's file for a dotted sysctl name. Validation keeps names to words, so no `..`.
@@ -157,21 +162,23 @@ pub(crate) fn write_net(home: &Home, key: &str, value: &str) -> Result<(), crate
         };
         crate::OpError::new(e.raw_os_error().unwrap_or(0), why)
     };
-    let open = || std::fs::OpenOptions::new().write(true).open(&path);
-    let file = match &home.0 {
-        Some(ns) if !home.is_current() => within(ns, open),
-        _ => open(),
-    };
     use std::io::Write;
-    file.and_then(|mut f| f.write_all(value.as_bytes())).map_err(fail)
+    home.open(&path, true).and_then(|mut f| f.write_all(value.as_bytes())).map_err(fail)
 }
 
-/// The listed namespace-wide sysctls as the current namespace's /proc/sys prints them; one it
+/// The listed namespace-wide sysctls as /proc/sys prints them in the namespace of `home`; one it
 /// cannot read (the kernel has no such key) is left out.
-pub fn read_net<'a>(keys: impl IntoIterator<Item = &'a String>) -> std::collections::BTreeMap<String, String> {
-    keys.into_iter()
-        .filter_map(|k| std::fs::read_to_string(net_path(k)).ok().map(|v| (k.clone(), v.trim_end().to_string())))
-        .collect()
+pub(crate) fn read_net<'a>(
+    home: &Home,
+    keys: impl IntoIterator<Item = &'a String>,
+) -> std::collections::BTreeMap<String, String> {
+    use std::io::Read;
+    let read = |k: &String| {
+        let mut text = String::new();
+        home.open(&net_path(k), false).and_then(|mut f| f.read_to_string(&mut text)).ok()?;
+        Some((k.clone(), text.trim_end().to_string()))
+    };
+    keys.into_iter().filter_map(read).collect()
 }
 
 /// Runs `f` with the calling thread in namespace `ns`, then back where it was.

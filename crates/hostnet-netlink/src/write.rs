@@ -13,8 +13,7 @@ use rtnetlink::packet_route::link::{
     BondMode, InfoBond, InfoData, InfoKind, LinkAttribute, LinkExtentMask, LinkFlags, LinkInfo, LinkMessage,
 };
 use rtnetlink::packet_route::route::{
-    RouteAddress, RouteAttribute, RouteFlags, RouteHeader, RouteMessage, RouteMetric, RouteProtocol, RouteScope,
-    RouteType,
+    RouteAttribute, RouteFlags, RouteHeader, RouteMessage, RouteProtocol, RouteScope, RouteType,
 };
 
 use crate::conn::Netlink;
@@ -293,13 +292,11 @@ impl Netlink {
                 }
             }
             Op::AddRoute { name, route } => {
-                let msg =
-                    next_hops(route_message(self.oif_of(name).await?, route), route, &self.hop_indexes(route).await?);
+                let msg = self.route_request(name, route).await?;
                 Ok(self.handle.route().add(msg).execute().await.map_err(op_error)?)
             }
             Op::DelRoute { name, route } => {
-                let msg =
-                    next_hops(route_message(self.oif_of(name).await?, route), route, &self.hop_indexes(route).await?);
+                let msg = self.route_request(name, route).await?;
                 Ok(self.handle.route().del(msg).execute().await.map_err(op_error)?)
             }
             Op::SetDns { dns, links } if crate::resolved::owns(&env.resolv_conf) => {
@@ -409,49 +406,24 @@ impl Netlink {
     }
 }
 
-fn route_addr(ip: IpAddr) -> RouteAddress {
-    match ip {
-        IpAddr::V4(a) => RouteAddress::Inet(a),
-        IpAddr::V6(a) => RouteAddress::Inet6(a),
-    }
-}
-
 impl Netlink {
     /// The output interface of a route's operation; none (0) for the top-level routes.
     async fn oif_of(&self, name: &str) -> Result<u32, OpError> {
         if name == hostnet_core::plan::ROUTES_SUBJECT { Ok(0) } else { self.index_of(name).await }
     }
 
-    /// The link index of each path of a multipath route, in its order.
-    async fn hop_indexes(&self, route: &Route) -> Result<Vec<u32>, OpError> {
-        let mut out = Vec::with_capacity(route.nexthops.len());
-        for h in &route.nexthops {
-            out.push(self.index_of(&h.dev).await?);
+    /// The message for a route of link `name` (or of none), its paths named by index.
+    async fn route_request(&self, name: &str, route: &Route) -> Result<RouteMessage, OpError> {
+        let mut m = route_message(self.oif_of(name).await?, route);
+        if route.is_multipath() {
+            let mut indexes = Vec::with_capacity(route.nexthops.len());
+            for h in &route.nexthops {
+                indexes.push(self.index_of(&h.dev).await?);
+            }
+            m.attributes.push(RouteAttribute::MultiPath(crate::route_attrs::next_hops(route, &indexes)));
         }
-        Ok(out)
+        Ok(m)
     }
-}
-
-/// `m` with the paths of a multipath route (RTA_MULTIPATH), each through the link at the same
-/// position of `indexes`; unchanged for a route with one path.
-pub(crate) fn next_hops(mut m: RouteMessage, r: &Route, indexes: &[u32]) -> RouteMessage {
-    use rtnetlink::packet_route::route::{RouteNextHop, RouteNextHopFlags};
-    if r.nexthops.is_empty() {
-        return m;
-    }
-    let hops = r.nexthops.iter().zip(indexes).map(|(h, &index)| {
-        let mut n = RouteNextHop::default();
-        n.interface_index = index;
-        // Validation keeps weights in 1..=256.
-        n.hops = (h.weight().clamp(1, 256) - 1) as u8;
-        if h.onlink {
-            n.flags |= RouteNextHopFlags::Onlink;
-        }
-        n.attributes.push(RouteAttribute::Gateway(route_addr(h.via)));
-        n
-    });
-    m.attributes.push(RouteAttribute::MultiPath(hops.collect()));
-    m
 }
 
 /// An address named as `ip address del` names it: (link, address, prefix).
@@ -496,10 +468,10 @@ pub(crate) fn route_message(oif: u32, r: &Route) -> RouteMessage {
         m.attributes.push(RouteAttribute::Table(table));
     }
     if !matches!(r.dst, RouteDst::Default) {
-        m.attributes.push(RouteAttribute::Destination(route_addr(net.addr())));
+        m.attributes.push(RouteAttribute::Destination(crate::route_attrs::address(net.addr())));
     }
     if let Some(gw) = r.via {
-        m.attributes.push(RouteAttribute::Gateway(route_addr(gw)));
+        m.attributes.push(RouteAttribute::Gateway(crate::route_attrs::address(gw)));
     }
     let oif = match oif {
         0 if r.kind == hostnet_core::model::RouteType::Local => crate::read::LOOPBACK_INDEX,
@@ -512,23 +484,12 @@ pub(crate) fn route_message(oif: u32, r: &Route) -> RouteMessage {
         m.attributes.push(RouteAttribute::Priority(p));
     }
     if let Some(s) = r.src {
-        m.attributes.push(RouteAttribute::PrefSource(route_addr(s)));
+        m.attributes.push(RouteAttribute::PrefSource(crate::route_attrs::address(s)));
     }
     if r.onlink {
         m.header.flags |= RouteFlags::Onlink;
     }
-    let metrics: Vec<RouteMetric> = [
-        r.mtu.map(RouteMetric::Mtu),
-        r.initcwnd.map(RouteMetric::InitCwnd),
-        r.initrwnd.map(RouteMetric::InitRwnd),
-        r.advmss.map(RouteMetric::Advmss),
-        r.congctl.clone().map(RouteMetric::CcAlgo),
-        r.quickack.map(|q| RouteMetric::QuickAck(q.into())),
-        r.fastopen_no_cookie.map(|f| RouteMetric::FastopenNoCookie(f.into())),
-    ]
-    .into_iter()
-    .flatten()
-    .collect();
+    let metrics = crate::route_attrs::metrics(r);
     if !metrics.is_empty() {
         m.attributes.push(RouteAttribute::Metrics(metrics));
     }
