@@ -7,6 +7,8 @@ use hostnet_core::model::{
     Bond, BondMode, Bridge, Cidr, Config, Dns, Ethernet, Interface, Kind, LinkState, Route, RouteDst, Vlan,
 };
 
+use hostnet_core::plan::{Op, ROUTES_SUBJECT, ip_line};
+
 use crate::bondopts::{self, BRIDGE_TIMERS, TABLE};
 use crate::{Exported, Imported, Lost, ordered};
 
@@ -605,6 +607,17 @@ fn mask_len(m: &str) -> Option<u8> {
     (bits.leading_ones() + bits.trailing_zeros() == 32).then_some(bits.leading_ones() as u8)
 }
 
+/// The `up` line that does `add` and the `down` line that undoes it with `del`, in `ip`'s words.
+fn hooks(add: &Op, del: &Op) -> String {
+    format!("    up {}\n    down {}\n", ip_line(add), ip_line(del))
+}
+
+/// [`hooks`] for a route of no interface.
+fn route_hooks(r: &hostnet_core::model::Route) -> String {
+    let (name, route) = (ROUTES_SUBJECT.to_string(), r.clone());
+    hooks(&Op::AddRoute { name: name.clone(), route: route.clone() }, &Op::DelRoute { name, route })
+}
+
 /// Of the links a multipath route goes through, the one `order` (the stanzas' order) has last.
 fn last_path_link<'a>(order: &[&'a str], r: &hostnet_core::model::Route) -> Option<&'a str> {
     order.iter().rev().find(|n| r.nexthops.iter().any(|h| h.dev == **n)).copied()
@@ -833,24 +846,14 @@ pub fn export(config: &Config) -> Exported {
         // A multipath route needs every link it goes through up: it goes with the last of them
         // that ifup brings up.
         for r in config.routes.iter().flatten().filter(|r| last_path_link(&order, r) == Some(i.name.as_str())) {
-            use hostnet_core::plan::{Op, ROUTES_SUBJECT, ip_line};
-            let (name, route) = (ROUTES_SUBJECT.to_string(), r.clone());
-            out.push_str(&format!("    up {}\n", ip_line(&Op::AddRoute { name: name.clone(), route: route.clone() })));
-            out.push_str(&format!("    down {}\n", ip_line(&Op::DelRoute { name, route })));
+            out.push_str(&route_hooks(r));
         }
     }
     // Routes of no interface and rules, as `up`/`down` commands of lo's stanza, which comes up
     // first and stays (the import reads them back from there).
-    use hostnet_core::plan::{Op, ROUTES_SUBJECT, ip_line};
-    let mut lo_lines = String::new();
-    for r in config.routes.iter().flatten().filter(|r| !r.is_multipath()) {
-        let (name, route) = (ROUTES_SUBJECT.to_string(), r.clone());
-        lo_lines.push_str(&format!("    up {}\n", ip_line(&Op::AddRoute { name: name.clone(), route: route.clone() })));
-        lo_lines.push_str(&format!("    down {}\n", ip_line(&Op::DelRoute { name, route })));
-    }
+    let mut lo_lines: String = config.routes.iter().flatten().filter(|r| !r.is_multipath()).map(route_hooks).collect();
     for r in config.routing_rules.iter().flatten() {
-        lo_lines.push_str(&format!("    up {}\n", ip_line(&Op::AddRule { rule: r.clone() })));
-        lo_lines.push_str(&format!("    down {}\n", ip_line(&Op::DelRule { rule: r.clone() })));
+        lo_lines.push_str(&hooks(&Op::AddRule { rule: r.clone() }, &Op::DelRule { rule: r.clone() }));
     }
     let out = out.replacen("iface lo inet loopback\n", &format!("iface lo inet loopback\n{lo_lines}"), 1);
     crate::net_sysctls_lost(config, "ifupdown", &mut lost);
