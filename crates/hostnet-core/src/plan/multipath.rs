@@ -20,8 +20,8 @@ pub(super) fn in_the_way(current: &State, plan: &Plan) -> Vec<Route> {
 /// The links after whose change by `op` the kernel may have dropped routes through them.
 fn drops_routes_of(op: &Op) -> Vec<&str> {
     match op {
-        Op::Delete { name, takes } => std::iter::once(name).chain(takes).map(String::as_str).collect(),
-        Op::Rename { from: super::Selector::Name(old), to } => vec![old, to],
+        // What a delete takes along, and a rename's old and new names: what they need.
+        Op::Delete { .. } | Op::Rename { .. } => op.needs(),
         Op::Create { name, .. } | Op::SetDown { name } => vec![name],
         Op::SetSysctl { name, key: Sysctl::DisableIpv6, value: 1 } => vec![name],
         Op::Enslave { port, .. } | Op::Release { port, .. } => vec![port],
